@@ -1,0 +1,18 @@
+//! Database schema of Binôme, as sea-orm migrations that run on SQLite and PostgreSQL.
+//!
+//! Every table that holds course data is scoped to a platform registration, a deployment
+//! and a course (context), so that one database can serve many LMSs safely.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+/// Applies every migration of the project, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,96 @@
+//! The steps of one peer-coaching round and the preparation before it.
+
+use serde::Serialize;
+
+/// One step of a round. The wording shown to people lives in the web layer's catalogues,
+/// keyed by [`Step::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Step {
+    Introduction,
+    Sharing,
+    Objectives,
+    Analysis,
+    Options,
+    Commitments,
+}
+
+/// Who leads a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Lead {
+    /// Both participants, once per session.
+    Both,
+    /// The coachee speaks; the coach only listens.
+    Coachee,
+    /// Coach and coachee agree together.
+    Pair,
+    /// The coach asks open questions.
+    Coach,
+}
+
+impl Step {
+    /// The six steps, in order.
+    pub const ALL: [Step; 6] = [Step::Introduction, Step::Sharing, Step::Objectives, Step::Analysis, Step::Options, Step::Commitments];
+
+    /// Stable key for catalogues and storage.
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Introduction => "introduction",
+            Step::Sharing => "sharing",
+            Step::Objectives => "objectives",
+            Step::Analysis => "analysis",
+            Step::Options => "options",
+            Step::Commitments => "commitments",
+        }
+    }
+
+    /// Indicative duration in minutes, as a (min, max) range.
+    pub fn minutes(self) -> (u32, u32) {
+        match self {
+            Step::Introduction | Step::Sharing => (3, 5),
+            Step::Objectives => (5, 5),
+            Step::Analysis | Step::Options | Step::Commitments => (10, 10),
+        }
+    }
+
+    /// Who leads the step.
+    pub fn lead(self) -> Lead {
+        match self {
+            Step::Introduction => Lead::Both,
+            Step::Sharing => Lead::Coachee,
+            Step::Objectives => Lead::Pair,
+            Step::Analysis | Step::Options | Step::Commitments => Lead::Coach,
+        }
+    }
+
+    /// Whether the step happens once per session rather than once per round.
+    pub fn once_per_session(self) -> bool {
+        self == Step::Introduction
+    }
+}
+
+/// Planned length of a whole session in minutes (min, max): the introduction once, then the
+/// other five steps once per round; a trio plays three rounds.
+pub fn session_minutes(rounds: u32) -> (u32, u32) {
+    Step::ALL.iter().fold((0, 0), |(lo, hi), s| {
+        let (a, b) = s.minutes();
+        let n = if s.once_per_session() { 1 } else { rounds };
+        (lo + a * n, hi + b * n)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_session_fits_the_method_length() {
+        // Two rounds: 3-5 + 2 × (3-5 + 5 + 10 + 10 + 10) = 79-89 minutes, inside 75-90.
+        assert_eq!(session_minutes(2), (79, 89));
+    }
+
+    #[test]
+    fn only_the_coachee_speaks_while_sharing() {
+        assert_eq!(Step::Sharing.lead(), Lead::Coachee);
+        assert_eq!(Step::ALL.iter().filter(|s| s.once_per_session()).count(), 1);
+    }
+}

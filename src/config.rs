@@ -1,0 +1,246 @@
+//! Settings: built-in defaults, then an optional `binome.toml`, then environment variables.
+//!
+//! Anything unknown or malformed stops start-up with a message that names the setting, so a
+//! typo in a deployment never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+/// A problem with the settings; start-up stops and prints it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A setting has a value that cannot be used.
+    #[error("setting {name}: {message}")]
+    Invalid { name: String, message: String },
+    /// An environment variable starts with `BINOME_` but is not a setting we know.
+    #[error("unknown setting {0} in the environment (known: {known})", known = ENV_SETTINGS.join(", "))]
+    UnknownEnv(String),
+    /// The settings file could not be read or parsed.
+    #[error("settings file {path}: {message}")]
+    File { path: String, message: String },
+}
+
+/// Every environment variable of the form `BINOME_*` that the tool understands.
+pub const ENV_SETTINGS: &[&str] = &[
+    "BINOME_BASE_URL",
+    "BINOME_BIND",
+    "BINOME_DATA_DIR",
+    "BINOME_CONFIG",
+    "BINOME_WORKERS",
+    "BINOME_DB_MAX_CONNECTIONS",
+    "BINOME_SESSION_TTL_SECS",
+    "BINOME_KEY_GRACE_DAYS",
+    "BINOME_JWKS_MIN_REFETCH_SECS",
+];
+
+/// The resolved settings of one Binôme process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public URL the LMS and browsers see, without a trailing slash.
+    pub base_url: Url,
+    /// Address the HTTP server binds to.
+    pub bind: SocketAddr,
+    /// Folder for the default SQLite database.
+    pub data_dir: PathBuf,
+    /// Database connection URL (SQLite or PostgreSQL).
+    pub database_url: String,
+    /// HTTP worker threads (default: one per core).
+    pub workers: usize,
+    /// Largest database pool.
+    pub db_max_connections: u32,
+    /// Lifetime of the signed session token a launch hands to the page.
+    pub session_ttl: Duration,
+    /// How long a rotated-out tool key stays published in the JWKS.
+    pub key_grace: Duration,
+    /// Smallest interval between two JWKS refetches of one platform triggered by unknown kids.
+    pub jwks_min_refetch: Duration,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    base_url: Option<String>,
+    bind: Option<String>,
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    workers: Option<usize>,
+    db_max_connections: Option<u32>,
+    session_ttl_secs: Option<u64>,
+    key_grace_days: Option<u64>,
+    jwks_min_refetch_secs: Option<u64>,
+}
+
+impl Settings {
+    /// Reads the settings of this process: `binome.toml` (or `BINOME_CONFIG`) and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_sources(&env, None)
+    }
+
+    /// Builds settings from an explicit environment, for tests and for `load`.
+    pub fn from_sources(env: &[(String, String)], file_text: Option<&str>) -> Result<Self, ConfigError> {
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        for (name, _) in env {
+            if name.starts_with("BINOME_") && !ENV_SETTINGS.contains(&name.as_str()) {
+                return Err(ConfigError::UnknownEnv(name.clone()));
+            }
+        }
+        let file: FileSettings = match file_text {
+            Some(text) => parse_file("binome.toml", text)?,
+            None => {
+                let explicit = get("BINOME_CONFIG");
+                let path = explicit.clone().unwrap_or_else(|| "binome.toml".into());
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => parse_file(&path, &text)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                        FileSettings::default()
+                    }
+                    Err(e) => return Err(ConfigError::File { path, message: e.to_string() }),
+                }
+            }
+        };
+
+        let base_raw = get("BINOME_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        let base_url = parse_base_url(&base_raw)?;
+        let bind_raw = get("BINOME_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw.parse::<SocketAddr>().map_err(|e| invalid("BINOME_BIND", format!("{bind_raw:?} is not an address:port ({e})")))?;
+        let data_dir = PathBuf::from(get("BINOME_DATA_DIR").or(file.data_dir).unwrap_or_else(|| "./data".into()));
+        let database_url = match get("DATABASE_URL").or(file.database_url) {
+            Some(url) if url.trim().is_empty() => return Err(invalid("DATABASE_URL", "is empty".into())),
+            Some(url) => {
+                if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(invalid("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://".into()));
+                }
+                url
+            }
+            None => default_sqlite_url(&data_dir),
+        };
+        let workers = num_setting(get("BINOME_WORKERS"), file.workers, "BINOME_WORKERS", default_workers())?;
+        let db_max_connections =
+            num_setting(get("BINOME_DB_MAX_CONNECTIONS"), file.db_max_connections, "BINOME_DB_MAX_CONNECTIONS", 10)?;
+        let session_ttl =
+            num_setting(get("BINOME_SESSION_TTL_SECS"), file.session_ttl_secs, "BINOME_SESSION_TTL_SECS", 3 * 3600)?;
+        let key_grace = num_setting(get("BINOME_KEY_GRACE_DAYS"), file.key_grace_days, "BINOME_KEY_GRACE_DAYS", 7)?;
+        let jwks_min_refetch = num_setting(
+            get("BINOME_JWKS_MIN_REFETCH_SECS"),
+            file.jwks_min_refetch_secs,
+            "BINOME_JWKS_MIN_REFETCH_SECS",
+            5,
+        )?;
+        if workers == 0 {
+            return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
+        }
+        if db_max_connections == 0 {
+            return Err(invalid("BINOME_DB_MAX_CONNECTIONS", "must be at least 1".into()));
+        }
+        Ok(Settings {
+            base_url,
+            bind,
+            data_dir,
+            database_url,
+            workers,
+            db_max_connections,
+            session_ttl: Duration::from_secs(session_ttl),
+            key_grace: Duration::from_secs(key_grace * 86_400),
+            jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
+        })
+    }
+
+    /// The base URL as a string without a trailing slash, for building links.
+    pub fn base(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+
+    /// A URL of this tool for the given absolute path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base(), path)
+    }
+
+    /// Whether the database is the embedded SQLite default or another SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn invalid(name: &str, message: String) -> ConfigError {
+    ConfigError::Invalid { name: name.into(), message }
+}
+
+fn parse_file(path: &str, text: &str) -> Result<FileSettings, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::File { path: path.into(), message: e.to_string() })
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| invalid("BINOME_BASE_URL", format!("{raw:?} is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid("BINOME_BASE_URL", format!("{raw:?} must be an http(s) URL with a host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("BINOME_BASE_URL", "must not carry a query or fragment".into()));
+    }
+    Ok(url)
+}
+
+fn num_setting<T: std::str::FromStr>(env: Option<String>, file: Option<T>, name: &str, default: T) -> Result<T, ConfigError> {
+    match env {
+        Some(raw) => raw.trim().parse().map_err(|_| invalid(name, format!("{raw:?} is not a valid number"))),
+        None => Ok(file.unwrap_or(default)),
+    }
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("binome.db").display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_usable() {
+        let s = Settings::from_sources(&[], Some("")).unwrap();
+        assert_eq!(s.base(), "http://localhost:8080");
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.database_url.starts_with("sqlite://./data/binome.db"));
+    }
+
+    #[test]
+    fn unknown_env_setting_is_named() {
+        let err = Settings::from_sources(&env(&[("BINOME_BASEURL", "x")]), Some("")).unwrap_err();
+        assert!(err.to_string().contains("BINOME_BASEURL"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        for (name, value) in [("BINOME_BIND", "nope"), ("BINOME_BASE_URL", "ftp://x"), ("BINOME_WORKERS", "two"), ("DATABASE_URL", "mysql://x")] {
+            let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_file_key_is_named() {
+        let err = Settings::from_sources(&[], Some("base_ulr = \"http://x\"")).unwrap_err();
+        assert!(err.to_string().contains("base_ulr"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let s = Settings::from_sources(&env(&[("BINOME_BIND", "0.0.0.0:9000")]), Some("bind = \"127.0.0.1:1\"")).unwrap();
+        assert_eq!(s.bind.port(), 9000);
+    }
+}

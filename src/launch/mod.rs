@@ -1,0 +1,310 @@
+//! The launch flow: glue between the LTI protocol (`lti/`) and the store. Takes a login or a
+//! launch request as plain values, decides, records, and says what the web layer must show.
+//!
+//! Architecture Invariant: no actix types here; the web layer translates HTTP to and from
+//! these functions.
+
+pub mod keyring;
+pub mod registry;
+pub mod session;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::config::Settings;
+use crate::lti::jwks::JwksCache;
+use crate::lti::login::{self, LoginRequest};
+use crate::lti::validate::verify_id_token;
+use crate::lti::{Launch, LaunchError, MessageType, Registration};
+use crate::store::{DeploymentStatus, LaunchRecord, NewLogin, Store, StoreError};
+use keyring::KeyRing;
+use registry::Registry;
+use session::{DeepLinkContext, Session, SessionKeys, SessionKind};
+
+/// How long a login waits for its launch.
+pub const LOGIN_TTL_SECS: i64 = 600;
+
+/// A login or launch failed: refused (the request's fault) or broken (ours).
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// The request is refused; the page says why.
+    #[error(transparent)]
+    Refused(#[from] LaunchError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the web layer does after a login request.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    /// The platform's authentication URL with our parameters.
+    pub redirect: String,
+    pub state: String,
+    /// Goes into the state cookie and, when offered, the platform storage.
+    pub browser_secret: String,
+    pub storage: Option<StorageTarget>,
+    pub frame_ancestors: Vec<String>,
+}
+
+/// Where and how to reach the platform's storage frame (Canvas's `lti_storage_target`).
+#[derive(Debug, Clone)]
+pub struct StorageTarget {
+    pub target: String,
+    pub origin: String,
+    pub key: String,
+}
+
+/// The form a platform posts to the redirect URI.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct LaunchForm {
+    pub id_token: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// Sent back by our own check page with the value read from platform storage.
+    pub storage_secret: Option<String>,
+}
+
+/// What the web layer does after a launch.
+#[derive(Debug)]
+pub enum LaunchOutcome {
+    /// The launch is valid: open the page of this session.
+    Ready { launch: Box<Launch>, session: Box<Session>, token: String },
+    /// No state cookie came back and the login used platform storage: the page must read
+    /// the secret from the platform's frame and post the launch again with it.
+    CheckBrowser { storage: StorageTarget, id_token: String, state: String, relaunch: Vec<(String, String)>, frame_ancestors: Vec<String> },
+}
+
+/// Everything the flow needs, shared by all requests.
+pub struct LaunchFlow {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub registry: Registry,
+    pub jwks: JwksCache,
+    pub keys: KeyRing,
+    pub sessions: SessionKeys,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl LaunchFlow {
+    /// Handles an OIDC login initiation.
+    pub async fn login(&self, params: &HashMap<String, String>) -> Result<LoginOutcome, FlowError> {
+        let req = LoginRequest::from_params(params)?;
+        login::check_target_link_uri(&req.target_link_uri, &self.settings.base_url)?;
+        let reg = self.find_registration(&req.iss, req.client_id.as_deref()).await?;
+        let state = login::random_token();
+        let nonce = login::random_token();
+        let browser_secret = login::random_token();
+        let storage = match (&req.storage_target, reg.storage_origin()) {
+            (Some(target), Some(origin)) => Some(StorageTarget { target: target.clone(), origin, key: login::storage_key(&state) }),
+            _ => None,
+        };
+        let now = now();
+        self.store
+            .insert_login(NewLogin {
+                state: state.clone(),
+                registration: reg.id,
+                nonce: nonce.clone(),
+                browser_secret: browser_secret.clone(),
+                storage_target: storage.as_ref().map(|s| s.target.clone()),
+                login_params: serde_json::to_string(&req).unwrap_or_default(),
+                created_at: now,
+                expires_at: now + LOGIN_TTL_SECS,
+            })
+            .await?;
+        let redirect = login::auth_request_url(&reg, &req, &self.redirect_uri(), &state, &nonce);
+        Ok(LoginOutcome { redirect, state, browser_secret, storage, frame_ancestors: reg.frame_ancestors() })
+    }
+
+    /// The one redirect URI registered with every platform.
+    pub fn redirect_uri(&self) -> String {
+        self.settings.url("/lti/launch")
+    }
+
+    async fn find_registration(&self, issuer: &str, client_id: Option<&str>) -> Result<Registration, FlowError> {
+        let snap = self.registry.snapshot().await?;
+        match login::find_registration(&snap.registrations, issuer, client_id) {
+            Ok(r) => Ok(r.clone()),
+            Err(LaunchError::UnknownPlatform { .. }) => {
+                let snap = self.registry.snapshot_after_miss().await?;
+                Ok(login::find_registration(&snap.registrations, issuer, client_id)?.clone())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Handles the id_token the platform posts to the redirect URI. `cookie_secret` is the
+    /// state cookie of this login, if the browser sent it back.
+    pub async fn launch(&self, form: &LaunchForm, cookie_secret: Option<&str>) -> Result<LaunchOutcome, FlowError> {
+        if let Some(error) = form.error.as_deref().filter(|e| !e.is_empty()) {
+            return Err(LaunchError::PlatformError {
+                error: error.chars().take(100).collect(),
+                description: form.error_description.as_ref().map(|d| d.chars().take(300).collect()),
+            }
+            .into());
+        }
+        let id_token = form.id_token.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(LaunchError::MissingParam("id_token"))?;
+        let state = form.state.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(LaunchError::MissingParam("state"))?;
+        if state.len() > 128 {
+            return Err(LaunchError::StateUnknown.into());
+        }
+        let now = now();
+        let login = self.store.login(state).await?.ok_or(LaunchError::StateUnknown)?;
+        if login.consumed_at.is_some() {
+            return Err(LaunchError::Replayed.into());
+        }
+        if login.expires_at < now {
+            return Err(LaunchError::StateExpired.into());
+        }
+        let snap = self.registry.snapshot().await?;
+        let reg = match snap.registration(login.registration) {
+            Some(r) => r.clone(),
+            None => self
+                .registry
+                .snapshot_after_miss()
+                .await?
+                .registration(login.registration)
+                .cloned()
+                .ok_or(LaunchError::UnknownPlatform { issuer: String::new(), client_id: None })?,
+        };
+        let claims = verify_id_token(id_token, &reg, &self.jwks, now as u64).await?;
+        if claims.get("nonce").and_then(Value::as_str) != Some(login.nonce.as_str()) {
+            return Err(LaunchError::NonceMismatch.into());
+        }
+        let launch = Launch::from_claims(&claims, &reg.client_id)?;
+
+        // Browser binding: the state cookie when it came back; otherwise platform storage when
+        // the login used it; otherwise (Moodle in a cross-site iframe) the server-side binding
+        // of state and nonce, single-use and short-lived, is what protects the launch.
+        match (cookie_secret, &login.storage_target) {
+            (Some(c), _) if c != login.browser_secret => return Err(LaunchError::StateMismatch.into()),
+            (Some(_), _) => {}
+            (None, Some(target)) => match form.storage_secret.as_deref() {
+                Some(s) if s == login.browser_secret => {}
+                Some("") => return Err(LaunchError::BrowserCheckFailed.into()),
+                Some(_) => return Err(LaunchError::StateMismatch.into()),
+                None => {
+                    let storage = StorageTarget {
+                        target: target.clone(),
+                        origin: reg.storage_origin().unwrap_or_default(),
+                        key: login::storage_key(&login.state),
+                    };
+                    let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
+                        .map(|r| r.relaunch_params().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                        .unwrap_or_default();
+                    return Ok(LaunchOutcome::CheckBrowser {
+                        storage,
+                        id_token: id_token.to_string(),
+                        state: state.to_string(),
+                        relaunch,
+                        frame_ancestors: reg.frame_ancestors(),
+                    });
+                }
+            },
+            (None, None) => tracing::debug!(reason = "state_cookie_missing", "launch checked by server-side state only"),
+        }
+
+        self.check_deployment(&reg, &launch.deployment_id, now).await?;
+        if !self.store.consume_login(state, &login.nonce, now).await? {
+            return Err(LaunchError::Replayed.into());
+        }
+        let (session, token) = self.open_session(&reg, &launch, now).await?;
+        Ok(LaunchOutcome::Ready { launch: Box::new(launch), session: Box::new(session), token })
+    }
+
+    async fn check_deployment(&self, reg: &Registration, deployment_id: &str, now: i64) -> Result<(), FlowError> {
+        let mut status = self.registry.snapshot().await?.deployment(reg.id, deployment_id);
+        if status != Some(DeploymentStatus::Active) {
+            status = self.registry.snapshot_after_miss().await?.deployment(reg.id, deployment_id);
+        }
+        match status {
+            Some(DeploymentStatus::Active) => Ok(()),
+            Some(DeploymentStatus::Pending) => Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into()),
+            None if reg.accept_new_deployments => {
+                self.store.set_deployment(reg.id, deployment_id, DeploymentStatus::Active, now).await?;
+                tracing::info!(issuer = %reg.issuer, client_id = %reg.client_id, deployment_id, "new deployment accepted");
+                Ok(())
+            }
+            None => {
+                self.store.record_pending_deployment(reg.id, deployment_id, now).await?;
+                Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into())
+            }
+        }
+    }
+
+    async fn open_session(&self, reg: &Registration, launch: &Launch, now: i64) -> Result<(Session, String), FlowError> {
+        let context_id = launch.context.as_ref().map(|c| c.id.as_str());
+        // A launch without a context still needs a scope; the resource link stands in for it.
+        let fallback = format!("link:{}", launch.resource_link.as_ref().map(|r| r.id.as_str()).unwrap_or("none"));
+        let raw_roles = launch.roles.raw();
+        let record = LaunchRecord {
+            registration: reg.id,
+            deployment_id: &launch.deployment_id,
+            context_id: context_id.unwrap_or(&fallback),
+            context_label: launch.context.as_ref().and_then(|c| c.label.as_deref()),
+            context_title: launch.context.as_ref().and_then(|c| c.title.as_deref()),
+            resource_link: launch.resource_link.as_ref().map(|r| (r.id.as_str(), r.title.as_deref())),
+            user_id: launch.person.id.as_deref(),
+            name: launch.person.name.as_deref(),
+            given_name: launch.person.given_name.as_deref(),
+            family_name: launch.person.family_name.as_deref(),
+            email: launch.person.email.as_deref(),
+            picture: launch.person.picture.as_deref(),
+            roles: &raw_roles,
+            now,
+        };
+        let course = self.store.record_launch(&record).await?;
+        let kind = match launch.message_type {
+            MessageType::ResourceLink => SessionKind::Activity,
+            MessageType::DeepLinking => SessionKind::DeepLinking,
+        };
+        let locale = crate::i18n::Locale::from_tag(launch.locale.as_deref());
+        let mut s = Session::new(
+            reg.id,
+            launch.deployment_id.clone(),
+            course,
+            launch.person.id.clone(),
+            launch.person.display_name(),
+            launch.roles.is_staff(),
+            locale.code().into(),
+            kind,
+            now as u64,
+            self.settings.session_ttl.as_secs(),
+        );
+        s.rl = launch.resource_link.as_ref().map(|r| r.id.clone());
+        s.rl_title = launch.resource_link.as_ref().and_then(|r| r.title.clone());
+        s.course_title = launch.context.as_ref().and_then(|c| c.title.clone().or_else(|| c.label.clone()));
+        s.nrps = launch.memberships_url.is_some();
+        s.ags = launch.ags.is_some();
+        let mut frame = reg.frame_ancestors();
+        // The LMS page's own origin, from the signed return URL (Canvas schools have their
+        // own domain under one issuer).
+        if let Some(o) = launch.return_url.as_deref().and_then(crate::lti::origin_of) {
+            frame.push(o);
+        }
+        frame.sort();
+        frame.dedup();
+        s.frame = frame;
+        s.dl = launch.deep_linking.as_ref().map(|d| DeepLinkContext {
+            return_url: d.return_url.clone(),
+            data: d.data.clone(),
+            accept_multiple: d.accept_multiple,
+            accept_lineitem: launch.ags.as_ref().is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
+        });
+        let token = self.sessions.sign(&s);
+        Ok((s, token))
+    }
+
+    /// Whether a URL is on this tool's origin.
+    pub fn is_own_url(&self, raw: &str) -> bool {
+        Url::parse(raw).is_ok_and(|u| u.origin() == self.settings.base_url.origin())
+    }
+}

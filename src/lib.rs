@@ -1,0 +1,13 @@
+//! Binôme: an LTI 1.3 tool that runs structured peer coaching in pairs inside an LMS.
+//!
+//! See `ARCHITECTURE.md` for the map of modules and their invariants.
+
+pub mod cli;
+pub mod coaching;
+pub mod config;
+pub mod i18n;
+pub mod launch;
+pub mod lti;
+pub mod startup;
+pub mod store;
+pub mod web;

@@ -1,0 +1,210 @@
+//! The platforms' public key sets, fetched and cached (LTI Security Framework §6.3).
+//!
+//! The cache honours `Cache-Control: max-age` / `no-store` and `Expires`, refetches once when
+//! a token names an unknown `kid` (the platform rotated its key), and never refetches one
+//! platform's set more than once per `min_refetch` for unknown kids, so that forged tokens
+//! cannot make us hammer an LMS. Concurrent misses share one fetch.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
+
+use super::LaunchError;
+
+/// Longest time a key set is kept, whatever the headers say.
+const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Time a key set is kept when the platform sends no cache headers.
+const DEFAULT_TTL: Duration = Duration::from_secs(600);
+/// Largest key set document we read.
+const MAX_BODY: usize = 256 * 1024;
+
+#[derive(Clone)]
+struct CachedSet {
+    keys: Vec<(Option<String>, DecodingKey)>,
+    fetched_at: Instant,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct Entry {
+    cached: Mutex<Option<CachedSet>>,
+    last_forced: Mutex<Option<Instant>>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+/// Per-process cache of platform key sets, keyed by JWKS URL.
+pub struct JwksCache {
+    http: reqwest::Client,
+    min_refetch: Duration,
+    entries: Mutex<HashMap<String, Arc<Entry>>>,
+}
+
+impl JwksCache {
+    pub fn new(http: reqwest::Client, min_refetch: Duration) -> JwksCache {
+        JwksCache { http, min_refetch, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn entry(&self, url: &str) -> Arc<Entry> {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(url.to_string()).or_default().clone()
+    }
+
+    /// The candidate keys for a token: the one with this `kid`, or every key when the token
+    /// names none.
+    pub async fn keys_for(&self, jwks_url: &str, kid: Option<&str>) -> Result<Vec<DecodingKey>, LaunchError> {
+        let entry = self.entry(jwks_url);
+        let now = Instant::now();
+        let cached = entry.cached.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let fresh = cached.as_ref().filter(|c| c.expires > now);
+        if let Some(set) = fresh {
+            if let Some(found) = pick(set, kid) {
+                return Ok(found);
+            }
+            // Fresh set without this kid: the platform may have rotated its key.
+            let allowed = {
+                let mut last = entry.last_forced.lock().unwrap_or_else(|e| e.into_inner());
+                let ok = last.is_none_or(|t| now.duration_since(t) >= self.min_refetch);
+                if ok {
+                    *last = Some(now);
+                }
+                ok
+            };
+            if !allowed {
+                return Err(LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect()));
+            }
+            let set = self.refresh(&entry, jwks_url, Some(now)).await?;
+            return pick(&set, kid).ok_or_else(|| LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect()));
+        }
+        match self.refresh(&entry, jwks_url, None).await {
+            Ok(set) => pick(&set, kid).ok_or_else(|| LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())),
+            // A stale set still verifies the platform's current key in most outages.
+            Err(e) => match cached.as_ref().and_then(|c| pick(c, kid)) {
+                Some(found) => Ok(found),
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Fetches the set once, sharing the fetch with callers that asked at the same time: a
+    /// set fetched after `asked_at` is fresh enough for them.
+    async fn refresh(&self, entry: &Entry, url: &str, asked_at: Option<Instant>) -> Result<CachedSet, LaunchError> {
+        let asked_at = asked_at.unwrap_or_else(Instant::now);
+        let _guard = entry.fetching.lock().await;
+        if let Some(c) = entry.cached.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            if c.fetched_at >= asked_at {
+                return Ok(c);
+            }
+        }
+        let set = self.fetch(url).await?;
+        *entry.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(set.clone());
+        Ok(set)
+    }
+
+    async fn fetch(&self, url: &str) -> Result<CachedSet, LaunchError> {
+        let unavailable = |m: String| LaunchError::JwksUnavailable(m);
+        let resp = self
+            .http
+            .get(url)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| unavailable(format!("request failed: {}", short_error(&e))))?;
+        if !resp.status().is_success() {
+            return Err(unavailable(format!("HTTP {}", resp.status().as_u16())));
+        }
+        let ttl = cache_ttl(resp.headers(), self.min_refetch);
+        let body = read_limited(resp, MAX_BODY).await.map_err(unavailable)?;
+        let set: JwkSet = serde_json::from_slice(&body).map_err(|e| unavailable(format!("not a JWK set: {e}")))?;
+        let keys: Vec<_> = set
+            .keys
+            .iter()
+            .filter(|k| matches!(k.algorithm, AlgorithmParameters::RSA(_)))
+            .filter(|k| k.common.public_key_use.as_ref().is_none_or(|u| *u == PublicKeyUse::Signature))
+            .filter(|k| k.common.key_algorithm.is_none_or(|a| a == KeyAlgorithm::RS256))
+            .filter_map(|k| DecodingKey::from_jwk(k).ok().map(|d| (k.common.key_id.clone(), d)))
+            .collect();
+        if keys.is_empty() {
+            return Err(unavailable("no RS256 signing key in the set".into()));
+        }
+        let now = Instant::now();
+        Ok(CachedSet { keys, fetched_at: now, expires: now + ttl })
+    }
+}
+
+fn pick(set: &CachedSet, kid: Option<&str>) -> Option<Vec<DecodingKey>> {
+    match kid {
+        Some(kid) => set.keys.iter().find(|(k, _)| k.as_deref() == Some(kid)).map(|(_, d)| vec![d.clone()]),
+        None => Some(set.keys.iter().map(|(_, d)| d.clone()).collect()),
+    }
+}
+
+/// How long a response may be cached, from its headers, kept between `floor` and a day.
+pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Duration {
+    let ttl = if let Some(cc) = headers.get(reqwest::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()) {
+        let cc = cc.to_ascii_lowercase();
+        if cc.contains("no-store") || cc.contains("no-cache") {
+            Some(Duration::ZERO)
+        } else {
+            cc.split(',')
+                .filter_map(|d| d.trim().strip_prefix("max-age="))
+                .filter_map(|v| v.trim_matches('"').parse::<u64>().ok())
+                .map(Duration::from_secs)
+                .next()
+        }
+    } else {
+        None
+    };
+    let ttl = ttl.or_else(|| {
+        let expires = headers.get(reqwest::header::EXPIRES)?.to_str().ok()?;
+        let at = httpdate::parse_http_date(expires).ok()?;
+        Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    });
+    ttl.unwrap_or(DEFAULT_TTL).clamp(floor, MAX_TTL)
+}
+
+/// Reads a response body up to `limit` bytes.
+pub async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reading failed: {}", short_error(&e)))? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("response larger than {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn short_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        e.to_string().chars().take(200).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn h(name: &'static str, v: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(name, HeaderValue::from_str(v).unwrap());
+        m
+    }
+
+    #[test]
+    fn cache_headers_are_honoured_within_bounds() {
+        let floor = Duration::from_secs(5);
+        assert_eq!(cache_ttl(&HeaderMap::new(), floor), DEFAULT_TTL);
+        assert_eq!(cache_ttl(&h("cache-control", "public, max-age=120"), floor), Duration::from_secs(120));
+        assert_eq!(cache_ttl(&h("cache-control", "no-store"), floor), floor);
+        assert_eq!(cache_ttl(&h("cache-control", "max-age=99999999"), floor), MAX_TTL);
+        assert_eq!(cache_ttl(&h("expires", "Thu, 01 Jan 1970 00:00:00 GMT"), floor), floor);
+    }
+}

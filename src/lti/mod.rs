@@ -1,0 +1,77 @@
+//! LTI 1.3 and LTI Advantage as a protocol: claims, OIDC login, id_token validation, the tool's
+//! keys and JWKS, and the platform key cache.
+//!
+//! This module knows nothing of peer coaching, of actix or of the database: it takes and
+//! returns plain values, so the web layer and the store decide where they come from.
+
+pub mod claims;
+pub mod error;
+pub mod jwks;
+pub mod keys;
+pub mod login;
+pub mod roles;
+pub mod validate;
+
+pub use claims::{Launch, MessageType};
+pub use error::LaunchError;
+
+/// The database id of a platform registration (issuer + client id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct RegistrationId(pub i32);
+
+/// A platform registration: what an LMS administrator gave us when installing the tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub id: RegistrationId,
+    /// The platform's issuer (`iss`), e.g. a Moodle wwwroot or `https://canvas.instructure.com`.
+    pub issuer: String,
+    /// The client id the platform assigned to this tool.
+    pub client_id: String,
+    /// OIDC authorization endpoint.
+    pub auth_url: String,
+    /// OAuth2 token endpoint for service calls.
+    pub token_url: String,
+    /// The platform's public key set.
+    pub jwks_url: String,
+    /// Whether launches from unknown deployment ids are accepted (and recorded as active).
+    pub accept_new_deployments: bool,
+    /// Extra origins allowed to frame the tool, beyond those derived from the URLs above.
+    pub frame_origins: Vec<String>,
+}
+
+/// Well-known issuer of every Canvas Cloud school.
+const CANVAS_CLOUD_ISSUERS: &[&str] = &["https://canvas.instructure.com", "https://canvas.beta.instructure.com", "https://canvas.test.instructure.com"];
+
+impl Registration {
+    /// Origins allowed to frame the tool for this platform: the issuer's and the auth URL's
+    /// origins, the configured extra ones, and for Canvas Cloud every school domain.
+    pub fn frame_ancestors(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for u in [&self.issuer, &self.auth_url] {
+            if let Some(o) = origin_of(u) {
+                out.push(o);
+            }
+        }
+        if CANVAS_CLOUD_ISSUERS.contains(&self.issuer.trim_end_matches('/')) {
+            out.push("https://*.instructure.com".into());
+        }
+        out.extend(self.frame_origins.iter().cloned());
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The origin to which platform-storage messages are posted (the auth URL's origin).
+    pub fn storage_origin(&self) -> Option<String> {
+        origin_of(&self.auth_url)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, or None when it is not an absolute http(s) URL.
+pub fn origin_of(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
+}

@@ -1,0 +1,137 @@
+//! Building the application: store, keys, registry, HTTP server. `Application::build` binds
+//! (port 0 in tests) and `run_until_stopped` serves; `main` runs it beside the maintenance loop.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Settings;
+use crate::launch::keyring::{KeyRing, KeyRingError};
+use crate::launch::registry::Registry;
+use crate::launch::session::SessionKeys;
+use crate::launch::{LaunchFlow, now};
+use crate::lti::jwks::JwksCache;
+use crate::store::{Store, StoreError};
+use crate::web::pages::Pages;
+use crate::web::{AppState, routes};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The tool keys could not be loaded or generated.
+    #[error("keys: {0}")]
+    Keys(#[from] KeyRingError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(String),
+}
+
+/// A built, bound application.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: web::Data<AppState>,
+}
+
+/// The HTTP client for calls to platforms: identified (Canvas requires a User-Agent), with
+/// timeouts so a slow LMS cannot hold a launch forever.
+pub fn http_client(settings: &Settings) -> Result<reqwest::Client, StartupError> {
+    reqwest::Client::builder()
+        .user_agent(format!("Binome/{} (+{})", env!("CARGO_PKG_VERSION"), settings.base()))
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .map_err(|e| StartupError::Http(e.to_string()))
+}
+
+impl Application {
+    /// Opens the store, loads keys and registrations, and binds the server.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let store = Store::connect(&settings.database_url, settings.db_max_connections).await?;
+        Self::build_with_store(settings, store).await
+    }
+
+    /// Same as [`build`](Self::build) with an already connected store.
+    pub async fn build_with_store(settings: Settings, store: Store) -> Result<Application, StartupError> {
+        let now = now();
+        let keys = KeyRing::load(store.clone(), settings.key_grace, now).await?;
+        let secret = store.secret_or_create("session_hmac", crate::lti::login::random_token, now).await?;
+        let registry = Registry::load(store.clone()).await?;
+        let jwks = JwksCache::new(http_client(&settings)?, settings.jwks_min_refetch);
+        let pages = Pages::new(settings.base());
+        let settings = Arc::new(settings);
+        let flow = LaunchFlow { settings: settings.clone(), store, registry, jwks, keys, sessions: SessionKeys::new(secret.as_bytes()) };
+        let state = web::Data::new(AppState { flow, pages });
+
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let data = state.clone();
+        let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
+            .workers(settings.workers)
+            .backlog(2048)
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?
+            .run();
+        Ok(Application { port, server, state })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the maintenance loop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let store = self.state.flow.store.clone();
+        let maintenance = tokio::spawn(maintenance_loop(store));
+        let res = self.server.await;
+        maintenance.abort();
+        res
+    }
+}
+
+/// One maintenance step: forget logins that expired more than an hour ago (they only serve to
+/// tell a replay from an unknown state until then). Returns how many were removed.
+pub async fn maintenance_step(store: &Store, now: i64) -> Result<u64, StoreError> {
+    store.purge_logins(now - 3600).await
+}
+
+async fn maintenance_loop(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match maintenance_step(&store, now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "purged expired logins"),
+            Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+        }
+    }
+}
+
+/// What an LMS administrator needs: the URLs to paste and how to register a platform.
+pub fn admin_summary(settings: &Settings) -> String {
+    let b = settings.base();
+    format!(
+        "Binôme — LTI 1.3 peer-coaching tool\n\n\
+         URLs to give your LMS (LTI 1.3):\n\
+         \x20 Login initiation URL (OIDC):   {b}/lti/login\n\
+         \x20 Redirect / launch URL:         {b}/lti/launch\n\
+         \x20 Target link URI (tool URL):    {b}/lti/launch\n\
+         \x20 Deep linking URL:              {b}/lti/launch\n\
+         \x20 Public keyset (JWKS) URL:      {b}/.well-known/jwks.json\n\n\
+         Then register the LMS with Binôme, with the values the LMS shows for the tool:\n\
+         \x20 binome platform add --issuer <platform id / issuer> --client-id <client id> \\\n\
+         \x20   --auth-url <authentication request URL> --token-url <access token URL> \\\n\
+         \x20   --jwks-url <public keyset URL> --deployment-id <deployment id>\n\n\
+         Step-by-step guides filled in for this server: `binome lti-config moodle` and `binome lti-config canvas`.\n"
+    )
+}

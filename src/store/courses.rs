@@ -1,0 +1,130 @@
+//! Courses, activities and the people seen in launches, scoped by platform and deployment.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::entities::{activity, course, member};
+use super::{Store, StoreError};
+use crate::lti::RegistrationId;
+use crate::lti::roles::Roles;
+
+/// Database id of a course: one LMS context in one deployment of one platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct CourseId(pub i32);
+
+/// What a launch tells us about the course, the activity and the person.
+#[derive(Debug, Clone)]
+pub struct LaunchRecord<'a> {
+    pub registration: RegistrationId,
+    pub deployment_id: &'a str,
+    pub context_id: &'a str,
+    pub context_label: Option<&'a str>,
+    pub context_title: Option<&'a str>,
+    pub resource_link: Option<(&'a str, Option<&'a str>)>,
+    pub user_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub picture: Option<&'a str>,
+    pub roles: &'a [String],
+    pub now: i64,
+}
+
+/// Counts for the staff page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CourseSummary {
+    pub learners_launched: usize,
+    pub staff_launched: usize,
+    pub learners_without_name: usize,
+}
+
+impl Store {
+    /// Records a launch: upserts the course, the activity and the person. Returns the course.
+    pub async fn record_launch(&self, l: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
+        let c = course::ActiveModel {
+            platform_id: Set(l.registration.0),
+            deployment_id: Set(l.deployment_id.to_string()),
+            context_id: Set(l.context_id.to_string()),
+            label: Set(l.context_label.map(str::to_string)),
+            title: Set(l.context_title.map(str::to_string)),
+            updated_at: Set(l.now),
+            ..Default::default()
+        };
+        let course = course::Entity::insert(c)
+            .on_conflict(
+                OnConflict::columns([course::Column::PlatformId, course::Column::DeploymentId, course::Column::ContextId])
+                    .update_columns([course::Column::Label, course::Column::Title, course::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_with_returning(&self.db)
+            .await?;
+        if let Some((rl_id, title)) = l.resource_link {
+            let a = activity::ActiveModel {
+                course_id: Set(course.id),
+                resource_link_id: Set(rl_id.to_string()),
+                title: Set(title.map(str::to_string)),
+                updated_at: Set(l.now),
+                ..Default::default()
+            };
+            activity::Entity::insert(a)
+                .on_conflict(
+                    OnConflict::columns([activity::Column::CourseId, activity::Column::ResourceLinkId])
+                        .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await?;
+        }
+        if let Some(user_id) = l.user_id {
+            let m = member::ActiveModel {
+                course_id: Set(course.id),
+                user_id: Set(user_id.to_string()),
+                name: Set(l.name.map(str::to_string)),
+                given_name: Set(l.given_name.map(str::to_string)),
+                family_name: Set(l.family_name.map(str::to_string)),
+                email: Set(l.email.map(str::to_string)),
+                picture: Set(l.picture.map(str::to_string)),
+                roles: Set(serde_json::to_string(l.roles).unwrap_or_else(|_| "[]".into())),
+                last_launch_at: Set(Some(l.now)),
+                ..Default::default()
+            };
+            member::Entity::insert(m)
+                .on_conflict(
+                    OnConflict::columns([member::Column::CourseId, member::Column::UserId])
+                        .update_columns([
+                            member::Column::Name,
+                            member::Column::GivenName,
+                            member::Column::FamilyName,
+                            member::Column::Email,
+                            member::Column::Picture,
+                            member::Column::Roles,
+                            member::Column::LastLaunchAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await?;
+        }
+        Ok(CourseId(course.id))
+    }
+
+    /// Who launched the course so far, counted by role, for the staff page.
+    pub async fn course_summary(&self, course: CourseId) -> Result<CourseSummary, StoreError> {
+        let rows = member::Entity::find().filter(member::Column::CourseId.eq(course.0)).all(&self.db).await?;
+        let mut s = CourseSummary::default();
+        for m in rows {
+            let raw: Vec<String> = serde_json::from_str(&m.roles).unwrap_or_default();
+            let roles = Roles::parse(&raw);
+            if roles.is_staff() {
+                s.staff_launched += 1;
+            } else if roles.is_learner() {
+                s.learners_launched += 1;
+                if m.name.is_none() && m.given_name.is_none() && m.family_name.is_none() {
+                    s.learners_without_name += 1;
+                }
+            }
+        }
+        Ok(s)
+    }
+}

@@ -1,0 +1,21 @@
+//! Table `courses`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "courses")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub platform_id: i32,
+    pub deployment_id: String,
+    pub context_id: String,
+    pub label: Option<String>,
+    pub title: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

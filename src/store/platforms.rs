@@ -1,0 +1,177 @@
+//! Platform registrations and their deployments.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::{deployment, platform};
+use super::{Store, StoreError};
+use crate::lti::{Registration, RegistrationId};
+
+/// What an administrator gives to register a platform.
+#[derive(Debug, Clone)]
+pub struct NewPlatform {
+    pub issuer: String,
+    pub client_id: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    pub accept_new_deployments: bool,
+    pub frame_origins: Vec<String>,
+    pub deployments: Vec<String>,
+}
+
+/// Whether launches from a deployment are let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    /// Approved: launches are accepted.
+    Active,
+    /// Seen in a launch but not approved yet: launches are refused.
+    Pending,
+}
+
+impl DeploymentStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::Active => "active",
+            DeploymentStatus::Pending => "pending",
+        }
+    }
+    fn parse(s: &str) -> DeploymentStatus {
+        if s == "active" { DeploymentStatus::Active } else { DeploymentStatus::Pending }
+    }
+}
+
+/// A deployment as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeployment {
+    pub registration: RegistrationId,
+    pub deployment_id: String,
+    pub status: DeploymentStatus,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+fn to_registration(m: platform::Model) -> Registration {
+    Registration {
+        id: RegistrationId(m.id),
+        issuer: m.issuer,
+        client_id: m.client_id,
+        auth_url: m.auth_url,
+        token_url: m.token_url,
+        jwks_url: m.jwks_url,
+        accept_new_deployments: m.accept_new_deployments,
+        frame_origins: m.frame_origins.split_whitespace().map(str::to_string).collect(),
+    }
+}
+
+impl Store {
+    /// Every platform registration.
+    pub async fn registrations(&self) -> Result<Vec<Registration>, StoreError> {
+        let rows = platform::Entity::find().order_by_asc(platform::Column::Id).all(&self.db).await?;
+        Ok(rows.into_iter().map(to_registration).collect())
+    }
+
+    /// Registers a platform with its first deployments (approved).
+    pub async fn add_platform(&self, p: NewPlatform, now: i64) -> Result<Registration, StoreError> {
+        let exists = platform::Entity::find()
+            .filter(platform::Column::Issuer.eq(&p.issuer))
+            .filter(platform::Column::ClientId.eq(&p.client_id))
+            .one(&self.db)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!("platform {} with client id {}", p.issuer, p.client_id)));
+        }
+        let row = platform::ActiveModel {
+            issuer: Set(p.issuer),
+            client_id: Set(p.client_id),
+            auth_url: Set(p.auth_url),
+            token_url: Set(p.token_url),
+            jwks_url: Set(p.jwks_url),
+            accept_new_deployments: Set(p.accept_new_deployments),
+            frame_origins: Set(p.frame_origins.join(" ")),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = platform::Entity::insert(row).exec_with_returning(&self.db).await?;
+        let reg = to_registration(inserted);
+        for d in p.deployments {
+            self.set_deployment(reg.id, &d, DeploymentStatus::Active, now).await?;
+        }
+        Ok(reg)
+    }
+
+    /// Removes a registration with everything scoped to it.
+    pub async fn remove_platform(&self, id: RegistrationId) -> Result<(), StoreError> {
+        let res = platform::Entity::delete_by_id(id.0).exec(&self.db).await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound(format!("platform {}", id.0)));
+        }
+        Ok(())
+    }
+
+    /// Creates or updates a deployment with the given status.
+    pub async fn set_deployment(&self, reg: RegistrationId, deployment_id: &str, status: DeploymentStatus, now: i64) -> Result<(), StoreError> {
+        let row = deployment::ActiveModel {
+            platform_id: Set(reg.0),
+            deployment_id: Set(deployment_id.to_string()),
+            status: Set(status.as_str().to_string()),
+            created_at: Set(now),
+            last_seen_at: Set(None),
+            ..Default::default()
+        };
+        deployment::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([deployment::Column::PlatformId, deployment::Column::DeploymentId])
+                    .update_column(deployment::Column::Status)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a deployment seen in a launch as pending, unless it is known already.
+    pub async fn record_pending_deployment(&self, reg: RegistrationId, deployment_id: &str, now: i64) -> Result<(), StoreError> {
+        let row = deployment::ActiveModel {
+            platform_id: Set(reg.0),
+            deployment_id: Set(deployment_id.to_string()),
+            status: Set(DeploymentStatus::Pending.as_str().to_string()),
+            created_at: Set(now),
+            last_seen_at: Set(Some(now)),
+            ..Default::default()
+        };
+        deployment::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([deployment::Column::PlatformId, deployment::Column::DeploymentId])
+                    .update_column(deployment::Column::LastSeenAt)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Approves a pending deployment (or adds it approved).
+    pub async fn approve_deployment(&self, reg: RegistrationId, deployment_id: &str, now: i64) -> Result<(), StoreError> {
+        self.set_deployment(reg, deployment_id, DeploymentStatus::Active, now).await
+    }
+
+    /// Every deployment, in registration order.
+    pub async fn deployments(&self) -> Result<Vec<StoredDeployment>, StoreError> {
+        let rows = deployment::Entity::find()
+            .order_by_asc(deployment::Column::PlatformId)
+            .order_by_asc(deployment::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|d| StoredDeployment {
+                registration: RegistrationId(d.platform_id),
+                deployment_id: d.deployment_id,
+                status: DeploymentStatus::parse(&d.status),
+                created_at: d.created_at,
+                last_seen_at: d.last_seen_at,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,38 @@
+//! The HTTP surface: thin actix handlers that read requests, call the launch flow or the
+//! store, and render pages. No protocol or domain decision is made here.
+
+pub mod error;
+mod handlers;
+mod lti_routes;
+pub mod pages;
+
+use actix_web::web;
+
+use crate::launch::LaunchFlow;
+use pages::Pages;
+
+/// Shared state of every handler.
+pub struct AppState {
+    pub flow: LaunchFlow,
+    pub pages: Pages,
+}
+
+/// Largest form body accepted (an id_token with generous custom claims fits easily).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(handlers::home))
+        .route("/healthz", web::get().to(handlers::healthz))
+        .route("/readyz", web::get().to(handlers::readyz))
+        .route("/.well-known/jwks.json", web::get().to(lti_routes::jwks))
+        .route("/lti/login", web::get().to(lti_routes::login_get))
+        .route("/lti/login", web::post().to(lti_routes::login_post))
+        .route("/lti/launch", web::post().to(lti_routes::launch))
+        .route("/app", web::get().to(handlers::app_page))
+        .route("/app/about", web::get().to(handlers::about_page))
+        .route("/app/deep-link", web::post().to(handlers::deep_link_submit))
+        .route("/api/session", web::get().to(handlers::session_info))
+        .route("/static/{file}", web::get().to(handlers::static_file))
+        .default_service(web::to(handlers::not_found));
+}
