@@ -62,6 +62,13 @@ impl Application {
 
     /// Same as [`build`](Self::build) with an already connected store.
     pub async fn build_with_store(settings: Settings, store: Store) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?;
+        Self::build_on(settings, store, listener).await
+    }
+
+    /// Same as [`build_with_store`](Self::build_with_store) on a listener bound by the caller
+    /// (tests bind port 0 first to know the base URL).
+    pub async fn build_on(settings: Settings, store: Store, listener: TcpListener) -> Result<Application, StartupError> {
         let now = now();
         let keys = KeyRing::load(store.clone(), settings.key_grace, now).await?;
         let secret = store.secret_or_create("session_hmac", crate::lti::login::random_token, now).await?;
@@ -72,7 +79,6 @@ impl Application {
         let flow = LaunchFlow { settings: settings.clone(), store, registry, jwks, keys, sessions: SessionKeys::new(secret.as_bytes()) };
         let state = web::Data::new(AppState { flow, pages });
 
-        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let data = state.clone();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))

@@ -84,8 +84,8 @@ mod tests {
 
     #[test]
     fn a_pair_session_fits_the_method_length() {
-        // Two rounds: 3-5 + 2 × (3-5 + 5 + 10 + 10 + 10) = 79-89 minutes, inside 75-90.
-        assert_eq!(session_minutes(2), (79, 89));
+        // Two rounds: 3-5 + 2 × (3-5 + 5 + 10 + 10 + 10) = 79-85 minutes, inside 75-90.
+        assert_eq!(session_minutes(2), (79, 85));
     }
 
     #[test]

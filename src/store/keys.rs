@@ -24,7 +24,8 @@ impl std::fmt::Debug for StoredKey {
 }
 
 impl Store {
-    /// Keys still published (not retired, or retired after `published_since`), newest first.
+    /// Keys still published (not retired, or retired after `published_since`): current keys
+    /// first, then newest first.
     pub async fn published_keys(&self, published_since: i64) -> Result<Vec<StoredKey>, StoreError> {
         let rows = tool_key::Entity::find()
             .filter(tool_key::Column::RetiredAt.is_null().or(tool_key::Column::RetiredAt.gt(published_since)))
@@ -32,10 +33,13 @@ impl Store {
             .order_by_desc(tool_key::Column::Kid)
             .all(&self.db)
             .await?;
-        Ok(rows
+        let mut keys: Vec<StoredKey> = rows
             .into_iter()
             .map(|k| StoredKey { kid: k.kid, private_key_pem: k.private_key_pem, created_at: k.created_at, retired_at: k.retired_at })
-            .collect())
+            .collect();
+        // Current keys first (a rotation within one second must still put the new key first).
+        keys.sort_by_key(|k| (k.retired_at.is_some(), std::cmp::Reverse(k.created_at)));
+        Ok(keys)
     }
 
     /// Adds a new current key and retires every other current key as of `now`.

@@ -1,1 +1,12 @@
+//! Integration tests through the real HTTP surface, against a test LMS platform.
+//! One binary for all of them (faster to build and link).
 
+mod deep_linking;
+mod health;
+mod helpers;
+mod launch;
+mod login;
+mod platform;
+mod refusals;
+mod storage;
+mod tidy;

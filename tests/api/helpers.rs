@@ -1,0 +1,170 @@
+//! `spawn_app()`: the real application on port 0 with a fresh database (SQLite, or PostgreSQL
+//! when DATABASE_URL points at one) and a registered test platform.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+
+use binome::config::Settings;
+use binome::lti::Registration;
+use binome::startup::Application;
+use binome::store::{NewPlatform, Store};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+
+use crate::platform::{CLIENT_ID, DEPLOYMENT_ID, TestPlatform};
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub platform: TestPlatform,
+    pub store: Store,
+    pub reg: Registration,
+    pub settings: Settings,
+}
+
+/// What a login left for the launch: state, nonce and the state cookie.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub state: String,
+    pub nonce: String,
+    pub cookie: Option<String>,
+    pub redirect: url::Url,
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub accept_new_deployments: bool,
+    pub jwks_min_refetch_secs: Option<u64>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database next to DATABASE_URL.
+pub async fn fresh_database() -> String {
+    let n = binome::lti::login::random_token()[..10].to_ascii_lowercase().replace(['-', '_'], "x");
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let admin = Database::connect(&url).await.expect("PostgreSQL from DATABASE_URL");
+            let name = format!("binome_t_{n}");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin.close().await.ok();
+            let mut u = url::Url::parse(&url).unwrap();
+            u.set_path(&format!("/{name}"));
+            u.to_string()
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("binome-test-{n}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}?mode=rwc", dir.join("binome.db").display())
+        }
+    }
+}
+
+pub async fn spawn_with(opts: Options) -> TestApp {
+    let platform = TestPlatform::start().await;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let db_url = fresh_database().await;
+    let mut env = vec![
+        ("BINOME_BASE_URL".to_string(), base.clone()),
+        ("BINOME_BIND".to_string(), format!("127.0.0.1:{port}")),
+        ("DATABASE_URL".to_string(), db_url.clone()),
+        ("BINOME_WORKERS".to_string(), "2".to_string()),
+    ];
+    if let Some(s) = opts.jwks_min_refetch_secs {
+        env.push(("BINOME_JWKS_MIN_REFETCH_SECS".to_string(), s.to_string()));
+    }
+    let settings = Settings::from_sources(&env, Some("")).unwrap();
+    let store = Store::connect(&db_url, 5).await.unwrap();
+    let reg = store
+        .add_platform(
+            NewPlatform {
+                issuer: platform.issuer.clone(),
+                client_id: CLIENT_ID.into(),
+                auth_url: platform.auth_url(),
+                token_url: platform.token_url(),
+                jwks_url: platform.jwks_url(),
+                accept_new_deployments: opts.accept_new_deployments,
+                frame_origins: vec![],
+                deployments: vec![DEPLOYMENT_ID.into()],
+            },
+            platform::now(),
+        )
+        .await
+        .unwrap();
+    let app = Application::build_on(settings.clone(), store.clone(), listener).await.unwrap();
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base, http, platform, store, reg, settings }
+}
+
+use crate::platform;
+
+impl TestApp {
+    /// The login parameters Moodle sends.
+    pub fn login_params(&self) -> Vec<(String, String)> {
+        vec![
+            ("iss".into(), self.platform.issuer.clone()),
+            ("login_hint".into(), "4".into()),
+            ("target_link_uri".into(), format!("{}/lti/launch", self.base)),
+            ("lti_message_hint".into(), r#"{"cmid":1,"launchid":"ltilaunch1_1"}"#.into()),
+            ("client_id".into(), CLIENT_ID.into()),
+            ("lti_deployment_id".into(), DEPLOYMENT_ID.into()),
+        ]
+    }
+
+    pub async fn post_login(&self, params: &[(String, String)]) -> reqwest::Response {
+        self.http.post(format!("{}/lti/login", self.base)).form(params).send().await.unwrap()
+    }
+
+    /// A successful login (form POST, as Moodle does it).
+    pub async fn login(&self) -> Login {
+        let resp = self.post_login(&self.login_params()).await;
+        assert_eq!(resp.status().as_u16(), 302, "login should redirect");
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("binome_st_"))
+            .map(|c| c.split(';').next().unwrap().to_string());
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        let redirect = url::Url::parse(&location).unwrap();
+        let q: HashMap<_, _> = redirect.query_pairs().into_owned().collect();
+        Login { state: q["state"].clone(), nonce: q["nonce"].clone(), cookie, redirect }
+    }
+
+    /// Posts an id_token and state to the launch URL, with the login's cookie if given.
+    pub async fn post_launch(&self, id_token: &str, state: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}/lti/launch", self.base)).form(&[("id_token", id_token), ("state", state)]);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Login, then launch with claims adjusted by `edit`; returns status and body.
+    pub async fn launch_with(&self, edit: impl FnOnce(&mut Value)) -> (u16, String) {
+        let login = self.login().await;
+        let mut claims = self.platform.claims(&login.nonce);
+        edit(&mut claims);
+        let token = self.platform.sign(&claims);
+        let resp = self.post_launch(&token, &login.state, login.cookie.as_deref()).await;
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+}
+
+/// The session token a launch page carries in its links.
+pub fn session_token(body: &str) -> String {
+    let at = body.find("?t=").expect("a session token in the page");
+    body[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect()
+}
+
+/// The reason code of a refusal page.
+pub fn reason(body: &str) -> String {
+    let at = body.find("data-reason=\"").expect("a refusal page");
+    body[at + 13..].chars().take_while(|c| *c != '"').collect()
+}
