@@ -10,7 +10,11 @@ use crate::lti::RegistrationId;
 use crate::store::{DeploymentStatus, NewPlatform, Store};
 
 #[derive(Debug, Parser)]
-#[command(name = "binome", version, about = "Binôme — LTI 1.3 peer-coaching tool")]
+#[command(
+    name = "binome",
+    version,
+    about = "Binôme — LTI 1.3 peer-coaching tool"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -115,15 +119,26 @@ pub enum CliError {
 fn check_url(name: &str, raw: &str) -> Result<(), CliError> {
     match url::Url::parse(raw) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => Err(CliError::Usage(format!("--{name} {raw:?} is not an http(s) URL"))),
+        _ => Err(CliError::Usage(format!(
+            "--{name} {raw:?} is not an http(s) URL"
+        ))),
     }
 }
 
 fn check_origin(raw: &str) -> Result<String, CliError> {
     let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
         && !raw.contains([' ', ';', ',', '\'', '"'])
-        && raw.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
-    if ok { Ok(raw.trim_end_matches('/').to_string()) } else { Err(CliError::Usage(format!("--frame-origin {raw:?} must look like https://host[:port]"))) }
+        && raw
+            .split("://")
+            .nth(1)
+            .is_some_and(|h| !h.is_empty() && !h.contains('/'));
+    if ok {
+        Ok(raw.trim_end_matches('/').to_string())
+    } else {
+        Err(CliError::Usage(format!(
+            "--frame-origin {raw:?} must look like https://host[:port]"
+        )))
+    }
 }
 
 async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
@@ -131,9 +146,15 @@ async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
     let found = match (&w.id, &w.issuer, &w.client_id) {
         (Some(id), _, _) => regs.iter().find(|r| r.id.0 == *id),
         (None, Some(i), Some(c)) => regs.iter().find(|r| &r.issuer == i && &r.client_id == c),
-        _ => return Err(CliError::Usage("name the registration with --id, or with --issuer and --client-id".into())),
+        _ => {
+            return Err(CliError::Usage(
+                "name the registration with --id, or with --issuer and --client-id".into(),
+            ));
+        }
     };
-    found.map(|r| r.id).ok_or_else(|| CliError::Usage("no such registration (see `binome platform list`)".into()))
+    found
+        .map(|r| r.id)
+        .ok_or_else(|| CliError::Usage("no such registration (see `binome platform list`)".into()))
 }
 
 /// Runs an administration command and returns what to print.
@@ -145,13 +166,22 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
     let now = now();
     match cmd {
         Command::Platform(PlatformCmd::Add(a)) => {
-            for (n, u) in [("issuer", &a.issuer), ("auth-url", &a.auth_url), ("token-url", &a.token_url), ("jwks-url", &a.jwks_url)] {
+            for (n, u) in [
+                ("issuer", &a.issuer),
+                ("auth-url", &a.auth_url),
+                ("token-url", &a.token_url),
+                ("jwks-url", &a.jwks_url),
+            ] {
                 check_url(n, u)?;
             }
             if a.client_id.trim().is_empty() {
                 return Err(CliError::Usage("--client-id is empty".into()));
             }
-            let frame_origins = a.frame_origins.iter().map(|o| check_origin(o)).collect::<Result<Vec<_>, _>>()?;
+            let frame_origins = a
+                .frame_origins
+                .iter()
+                .map(|o| check_origin(o))
+                .collect::<Result<Vec<_>, _>>()?;
             let reg = store
                 .add_platform(
                     NewPlatform {
@@ -167,7 +197,10 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                     now,
                 )
                 .await?;
-            Ok(format!("registered platform {} (id {}) with client id {}\n", reg.issuer, reg.id.0, reg.client_id))
+            Ok(format!(
+                "registered platform {} (id {}) with client id {}\n",
+                reg.issuer, reg.id.0, reg.client_id
+            ))
         }
         Command::Platform(PlatformCmd::List) => {
             let regs = store.registrations().await?;
@@ -191,7 +224,9 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 for d in deps.iter().filter(|d| d.registration == r.id) {
                     let status = match d.status {
                         DeploymentStatus::Active => "approved",
-                        DeploymentStatus::Pending => "PENDING (approve with `binome platform approve-deployment`)",
+                        DeploymentStatus::Pending => {
+                            "PENDING (approve with `binome platform approve-deployment`)"
+                        }
                     };
                     out.push_str(&format!("    deployment {}: {status}\n", d.deployment_id));
                 }
@@ -203,10 +238,19 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             store.remove_platform(id).await?;
             Ok(format!("removed registration {}\n", id.0))
         }
-        Command::Platform(PlatformCmd::ApproveDeployment { which, deployment_id }) => {
+        Command::Platform(PlatformCmd::ApproveDeployment {
+            which,
+            deployment_id,
+        }) => {
             let id = resolve(&store, &which).await?;
-            store.approve_deployment(id, deployment_id.trim(), now).await?;
-            Ok(format!("deployment {} of registration {} approved\n", deployment_id.trim(), id.0))
+            store
+                .approve_deployment(id, deployment_id.trim(), now)
+                .await?;
+            Ok(format!(
+                "deployment {} of registration {} approved\n",
+                deployment_id.trim(),
+                id.0
+            ))
         }
         Command::Keys(KeysCmd::Rotate) => {
             // Make sure a first key exists so that the rotation keeps it published.
@@ -218,12 +262,17 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             ))
         }
         Command::Keys(KeysCmd::List) => {
-            let keys = store.published_keys(now - settings.key_grace.as_secs() as i64).await?;
+            let keys = store
+                .published_keys(now - settings.key_grace.as_secs() as i64)
+                .await?;
             let mut out = String::new();
             for k in keys {
                 let status = match k.retired_at {
                     None => "current".to_string(),
-                    Some(t) => format!("retired at {t}, published until {}", t + settings.key_grace.as_secs() as i64),
+                    Some(t) => format!(
+                        "retired at {t}, published until {}",
+                        t + settings.key_grace.as_secs() as i64
+                    ),
                 };
                 out.push_str(&format!("{} created {} {status}\n", k.kid, k.created_at));
             }
@@ -240,5 +289,7 @@ pub fn lti_config(settings: &Settings, lms: Lms) -> String {
         Lms::Moodle => include_str!("../lti-config/moodle.md"),
     };
     let host = settings.base_url.host_str().unwrap_or("localhost");
-    template.replace("{{BASE_URL}}", settings.base()).replace("{{HOST}}", host)
+    template
+        .replace("{{BASE_URL}}", settings.base())
+        .replace("{{HOST}}", host)
 }

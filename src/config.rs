@@ -82,7 +82,10 @@ impl Settings {
     }
 
     /// Builds settings from an explicit environment, for tests and for `load`.
-    pub fn from_sources(env: &[(String, String)], file_text: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn from_sources(
+        env: &[(String, String)],
+        file_text: Option<&str>,
+    ) -> Result<Self, ConfigError> {
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         for (name, _) in env {
             if name.starts_with("BINOME_") && !ENV_SETTINGS.contains(&name.as_str()) {
@@ -99,7 +102,12 @@ impl Settings {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
                         FileSettings::default()
                     }
-                    Err(e) => return Err(ConfigError::File { path, message: e.to_string() }),
+                    Err(e) => {
+                        return Err(ConfigError::File {
+                            path,
+                            message: e.to_string(),
+                        });
+                    }
                 }
             }
         };
@@ -108,25 +116,62 @@ impl Settings {
             .or(file.base_url)
             .unwrap_or_else(|| "http://localhost:8080".into());
         let base_url = parse_base_url(&base_raw)?;
-        let bind_raw = get("BINOME_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind_raw.parse::<SocketAddr>().map_err(|e| invalid("BINOME_BIND", format!("{bind_raw:?} is not an address:port ({e})")))?;
-        let data_dir = PathBuf::from(get("BINOME_DATA_DIR").or(file.data_dir).unwrap_or_else(|| "./data".into()));
+        let bind_raw = get("BINOME_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw.parse::<SocketAddr>().map_err(|e| {
+            invalid(
+                "BINOME_BIND",
+                format!("{bind_raw:?} is not an address:port ({e})"),
+            )
+        })?;
+        let data_dir = PathBuf::from(
+            get("BINOME_DATA_DIR")
+                .or(file.data_dir)
+                .unwrap_or_else(|| "./data".into()),
+        );
         let database_url = match get("DATABASE_URL").or(file.database_url) {
-            Some(url) if url.trim().is_empty() => return Err(invalid("DATABASE_URL", "is empty".into())),
+            Some(url) if url.trim().is_empty() => {
+                return Err(invalid("DATABASE_URL", "is empty".into()));
+            }
             Some(url) => {
-                if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                    return Err(invalid("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://".into()));
+                if !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://"))
+                {
+                    return Err(invalid(
+                        "DATABASE_URL",
+                        "must start with sqlite:, postgres:// or postgresql://".into(),
+                    ));
                 }
                 url
             }
             None => default_sqlite_url(&data_dir),
         };
-        let workers = num_setting(get("BINOME_WORKERS"), file.workers, "BINOME_WORKERS", default_workers())?;
-        let db_max_connections =
-            num_setting(get("BINOME_DB_MAX_CONNECTIONS"), file.db_max_connections, "BINOME_DB_MAX_CONNECTIONS", 10)?;
-        let session_ttl =
-            num_setting(get("BINOME_SESSION_TTL_SECS"), file.session_ttl_secs, "BINOME_SESSION_TTL_SECS", 3 * 3600)?;
-        let key_grace = num_setting(get("BINOME_KEY_GRACE_DAYS"), file.key_grace_days, "BINOME_KEY_GRACE_DAYS", 7)?;
+        let workers = num_setting(
+            get("BINOME_WORKERS"),
+            file.workers,
+            "BINOME_WORKERS",
+            default_workers(),
+        )?;
+        let db_max_connections = num_setting(
+            get("BINOME_DB_MAX_CONNECTIONS"),
+            file.db_max_connections,
+            "BINOME_DB_MAX_CONNECTIONS",
+            10,
+        )?;
+        let session_ttl = num_setting(
+            get("BINOME_SESSION_TTL_SECS"),
+            file.session_ttl_secs,
+            "BINOME_SESSION_TTL_SECS",
+            3 * 3600,
+        )?;
+        let key_grace = num_setting(
+            get("BINOME_KEY_GRACE_DAYS"),
+            file.key_grace_days,
+            "BINOME_KEY_GRACE_DAYS",
+            7,
+        )?;
         let jwks_min_refetch = num_setting(
             get("BINOME_JWKS_MIN_REFETCH_SECS"),
             file.jwks_min_refetch_secs,
@@ -137,7 +182,10 @@ impl Settings {
             return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
         }
         if db_max_connections == 0 {
-            return Err(invalid("BINOME_DB_MAX_CONNECTIONS", "must be at least 1".into()));
+            return Err(invalid(
+                "BINOME_DB_MAX_CONNECTIONS",
+                "must be at least 1".into(),
+            ));
         }
         Ok(Settings {
             base_url,
@@ -169,33 +217,56 @@ impl Settings {
 }
 
 fn invalid(name: &str, message: String) -> ConfigError {
-    ConfigError::Invalid { name: name.into(), message }
+    ConfigError::Invalid {
+        name: name.into(),
+        message,
+    }
 }
 
 fn parse_file(path: &str, text: &str) -> Result<FileSettings, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::File { path: path.into(), message: e.to_string() })
+    toml::from_str(text).map_err(|e| ConfigError::File {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
 fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw).map_err(|e| invalid("BINOME_BASE_URL", format!("{raw:?} is not a URL ({e})")))?;
+    let url = Url::parse(raw)
+        .map_err(|e| invalid("BINOME_BASE_URL", format!("{raw:?} is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid("BINOME_BASE_URL", format!("{raw:?} must be an http(s) URL with a host")));
+        return Err(invalid(
+            "BINOME_BASE_URL",
+            format!("{raw:?} must be an http(s) URL with a host"),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("BINOME_BASE_URL", "must not carry a query or fragment".into()));
+        return Err(invalid(
+            "BINOME_BASE_URL",
+            "must not carry a query or fragment".into(),
+        ));
     }
     Ok(url)
 }
 
-fn num_setting<T: std::str::FromStr>(env: Option<String>, file: Option<T>, name: &str, default: T) -> Result<T, ConfigError> {
+fn num_setting<T: std::str::FromStr>(
+    env: Option<String>,
+    file: Option<T>,
+    name: &str,
+    default: T,
+) -> Result<T, ConfigError> {
     match env {
-        Some(raw) => raw.trim().parse().map_err(|_| invalid(name, format!("{raw:?} is not a valid number"))),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| invalid(name, format!("{raw:?} is not a valid number"))),
         None => Ok(file.unwrap_or(default)),
     }
 }
 
 fn default_workers() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 fn default_sqlite_url(data_dir: &Path) -> String {
@@ -207,7 +278,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -226,7 +300,12 @@ mod tests {
 
     #[test]
     fn malformed_values_are_named() {
-        for (name, value) in [("BINOME_BIND", "nope"), ("BINOME_BASE_URL", "ftp://x"), ("BINOME_WORKERS", "two"), ("DATABASE_URL", "mysql://x")] {
+        for (name, value) in [
+            ("BINOME_BIND", "nope"),
+            ("BINOME_BASE_URL", "ftp://x"),
+            ("BINOME_WORKERS", "two"),
+            ("DATABASE_URL", "mysql://x"),
+        ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
@@ -240,7 +319,11 @@ mod tests {
 
     #[test]
     fn env_overrides_file() {
-        let s = Settings::from_sources(&env(&[("BINOME_BIND", "0.0.0.0:9000")]), Some("bind = \"127.0.0.1:1\"")).unwrap();
+        let s = Settings::from_sources(
+            &env(&[("BINOME_BIND", "0.0.0.0:9000")]),
+            Some("bind = \"127.0.0.1:1\""),
+        )
+        .unwrap();
         assert_eq!(s.bind.port(), 9000);
     }
 }

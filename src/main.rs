@@ -17,11 +17,15 @@ fn main() -> std::process::ExitCode {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("binome: cannot start the runtime: {e}");
@@ -48,7 +52,11 @@ fn main() -> std::process::ExitCode {
 async fn serve(settings: Settings) -> std::process::ExitCode {
     let bind = settings.bind;
     let summary = admin_summary(&settings);
-    let db = if settings.is_sqlite() { settings.database_url.clone() } else { "PostgreSQL (DATABASE_URL)".into() };
+    let db = if settings.is_sqlite() {
+        settings.database_url.clone()
+    } else {
+        "PostgreSQL (DATABASE_URL)".into()
+    };
     let app = match Application::build(settings).await {
         Ok(a) => a,
         Err(e) => {
@@ -56,7 +64,11 @@ async fn serve(settings: Settings) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("Binôme is listening on http://{}:{} (database: {db})\n", bind.ip(), app.port());
+    println!(
+        "Binôme is listening on http://{}:{} (database: {db})\n",
+        bind.ip(),
+        app.port()
+    );
     println!("{summary}");
     match app.run_until_stopped().await {
         Ok(()) => std::process::ExitCode::SUCCESS,

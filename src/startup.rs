@@ -28,7 +28,10 @@ pub enum StartupError {
     Keys(#[from] KeyRingError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Http(String),
@@ -45,7 +48,11 @@ pub struct Application {
 /// timeouts so a slow LMS cannot hold a launch forever.
 pub fn http_client(settings: &Settings) -> Result<reqwest::Client, StartupError> {
     reqwest::Client::builder()
-        .user_agent(format!("Binome/{} (+{})", env!("CARGO_PKG_VERSION"), settings.base()))
+        .user_agent(format!(
+            "Binome/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.base()
+        ))
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::limited(3))
@@ -61,22 +68,41 @@ impl Application {
     }
 
     /// Same as [`build`](Self::build) with an already connected store.
-    pub async fn build_with_store(settings: Settings, store: Store) -> Result<Application, StartupError> {
-        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?;
+    pub async fn build_with_store(
+        settings: Settings,
+        store: Store,
+    ) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
         Self::build_on(settings, store, listener).await
     }
 
     /// Same as [`build_with_store`](Self::build_with_store) on a listener bound by the caller
     /// (tests bind port 0 first to know the base URL).
-    pub async fn build_on(settings: Settings, store: Store, listener: TcpListener) -> Result<Application, StartupError> {
+    pub async fn build_on(
+        settings: Settings,
+        store: Store,
+        listener: TcpListener,
+    ) -> Result<Application, StartupError> {
         let now = now();
         let keys = KeyRing::load(store.clone(), settings.key_grace, now).await?;
-        let secret = store.secret_or_create("session_hmac", crate::lti::login::random_token, now).await?;
+        let secret = store
+            .secret_or_create("session_hmac", crate::lti::login::random_token, now)
+            .await?;
         let registry = Registry::load(store.clone()).await?;
         let jwks = JwksCache::new(http_client(&settings)?, settings.jwks_min_refetch);
         let pages = Pages::new(settings.base());
         let settings = Arc::new(settings);
-        let flow = LaunchFlow { settings: settings.clone(), store, registry, jwks, keys, sessions: SessionKeys::new(secret.as_bytes()) };
+        let flow = LaunchFlow {
+            settings: settings.clone(),
+            store,
+            registry,
+            jwks,
+            keys,
+            sessions: SessionKeys::new(secret.as_bytes()),
+        };
         let state = web::Data::new(AppState { flow, pages });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -85,9 +111,16 @@ impl Application {
             .workers(settings.workers)
             .backlog(2048)
             .listen(listener)
-            .map_err(|source| StartupError::Bind { addr: settings.bind.to_string(), source })?
+            .map_err(|source| StartupError::Bind {
+                addr: settings.bind.to_string(),
+                source,
+            })?
             .run();
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The bound port (useful with port 0).

@@ -106,15 +106,35 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Platforms::Table)
-                    .col(ColumnDef::new(Platforms::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Platforms::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Platforms::Issuer).string().not_null())
                     .col(ColumnDef::new(Platforms::ClientId).string().not_null())
                     .col(ColumnDef::new(Platforms::AuthUrl).string().not_null())
                     .col(ColumnDef::new(Platforms::TokenUrl).string().not_null())
                     .col(ColumnDef::new(Platforms::JwksUrl).string().not_null())
-                    .col(ColumnDef::new(Platforms::AcceptNewDeployments).boolean().not_null().default(false))
-                    .col(ColumnDef::new(Platforms::FrameOrigins).text().not_null().default(""))
-                    .col(ColumnDef::new(Platforms::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Platforms::AcceptNewDeployments)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(Platforms::FrameOrigins)
+                            .text()
+                            .not_null()
+                            .default(""),
+                    )
+                    .col(
+                        ColumnDef::new(Platforms::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -134,11 +154,25 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Deployments::Table)
-                    .col(ColumnDef::new(Deployments::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Deployments::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Deployments::PlatformId).integer().not_null())
-                    .col(ColumnDef::new(Deployments::DeploymentId).string().not_null())
+                    .col(
+                        ColumnDef::new(Deployments::DeploymentId)
+                            .string()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Deployments::Status).string().not_null())
-                    .col(ColumnDef::new(Deployments::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Deployments::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Deployments::LastSeenAt).big_integer().null())
                     .foreign_key(
                         ForeignKey::create()
@@ -165,7 +199,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ToolKeys::Table)
-                    .col(ColumnDef::new(ToolKeys::Kid).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(ToolKeys::Kid)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(ToolKeys::PrivateKeyPem).text().not_null())
                     .col(ColumnDef::new(ToolKeys::CreatedAt).big_integer().not_null())
                     .col(ColumnDef::new(ToolKeys::RetiredAt).big_integer().null())
@@ -177,7 +216,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Secrets::Table)
-                    .col(ColumnDef::new(Secrets::Name).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Secrets::Name)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Secrets::Value).text().not_null())
                     .col(ColumnDef::new(Secrets::CreatedAt).big_integer().not_null())
                     .to_owned(),
@@ -188,14 +232,31 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(LoginStates::Table)
-                    .col(ColumnDef::new(LoginStates::State).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(LoginStates::State)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(LoginStates::PlatformId).integer().not_null())
                     .col(ColumnDef::new(LoginStates::Nonce).string().not_null())
-                    .col(ColumnDef::new(LoginStates::BrowserSecret).string().not_null())
+                    .col(
+                        ColumnDef::new(LoginStates::BrowserSecret)
+                            .string()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(LoginStates::StorageTarget).string().null())
                     .col(ColumnDef::new(LoginStates::LoginParams).text().not_null())
-                    .col(ColumnDef::new(LoginStates::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(LoginStates::ExpiresAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(LoginStates::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(LoginStates::ExpiresAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(LoginStates::ConsumedAt).big_integer().null())
                     .foreign_key(
                         ForeignKey::create()
@@ -220,7 +281,13 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Courses::Table)
-                    .col(ColumnDef::new(Courses::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Courses::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Courses::PlatformId).integer().not_null())
                     .col(ColumnDef::new(Courses::DeploymentId).string().not_null())
                     .col(ColumnDef::new(Courses::ContextId).string().not_null())
@@ -253,11 +320,25 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Activities::Table)
-                    .col(ColumnDef::new(Activities::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Activities::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Activities::CourseId).integer().not_null())
-                    .col(ColumnDef::new(Activities::ResourceLinkId).string().not_null())
+                    .col(
+                        ColumnDef::new(Activities::ResourceLinkId)
+                            .string()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Activities::Title).string().null())
-                    .col(ColumnDef::new(Activities::UpdatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Activities::UpdatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Activities::Table, Activities::CourseId)
@@ -283,7 +364,13 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Members::Table)
-                    .col(ColumnDef::new(Members::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Members::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Members::CourseId).integer().not_null())
                     .col(ColumnDef::new(Members::UserId).string().not_null())
                     .col(ColumnDef::new(Members::Name).string().null())
@@ -327,7 +414,9 @@ impl MigrationTrait for Migration {
             Deployments::Table.into_iden(),
             Platforms::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -29,7 +29,14 @@ pub enum Lead {
 
 impl Step {
     /// The six steps, in order.
-    pub const ALL: [Step; 6] = [Step::Introduction, Step::Sharing, Step::Objectives, Step::Analysis, Step::Options, Step::Commitments];
+    pub const ALL: [Step; 6] = [
+        Step::Introduction,
+        Step::Sharing,
+        Step::Objectives,
+        Step::Analysis,
+        Step::Options,
+        Step::Commitments,
+    ];
 
     /// Stable key for catalogues and storage.
     pub fn key(self) -> &'static str {

@@ -40,23 +40,41 @@ impl KeyRing {
     /// Loads the keys, generating the first one when the store has none.
     pub async fn load(store: Store, grace: Duration, now: i64) -> Result<KeyRing, KeyRingError> {
         let loaded = load(&store, grace, now).await?;
-        Ok(KeyRing { store, grace, loaded: RwLock::new(loaded) })
+        Ok(KeyRing {
+            store,
+            grace,
+            loaded: RwLock::new(loaded),
+        })
     }
 
     /// The key that signs our JWTs.
     pub async fn current(&self, now: i64) -> ToolKey {
         self.refresh_if_old(now).await;
-        self.loaded.read().unwrap_or_else(|e| e.into_inner()).current.clone()
+        self.loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .current
+            .clone()
     }
 
     /// The published key set as JSON.
     pub async fn jwks_json(&self, now: i64) -> Arc<String> {
         self.refresh_if_old(now).await;
-        self.loaded.read().unwrap_or_else(|e| e.into_inner()).jwks_json.clone()
+        self.loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .jwks_json
+            .clone()
     }
 
     async fn refresh_if_old(&self, now: i64) {
-        let old = self.loaded.read().unwrap_or_else(|e| e.into_inner()).at.elapsed() > REFRESH;
+        let old = self
+            .loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .at
+            .elapsed()
+            > REFRESH;
         if old {
             match load(&self.store, self.grace, now).await {
                 Ok(l) => *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = l,
@@ -88,7 +106,10 @@ async fn load(store: &Store, grace: Duration, now: i64) -> Result<Loaded, KeyRin
     }
     let mut parsed = Vec::new();
     for k in &stored {
-        parsed.push((k.retired_at.is_none(), ToolKey::from_pem(&k.kid, &k.private_key_pem)?));
+        parsed.push((
+            k.retired_at.is_none(),
+            ToolKey::from_pem(&k.kid, &k.private_key_pem)?,
+        ));
     }
     // Newest first: the first current key signs. Two instances starting together may both
     // generate a first key; both stay published and the newest signs everywhere.
@@ -98,6 +119,11 @@ async fn load(store: &Store, grace: Duration, now: i64) -> Result<Loaded, KeyRin
         .map(|(_, k)| k.clone())
         .ok_or_else(|| KeyRingError::Store(StoreError::Corrupt("no current key".into())))?;
     let set: JwkSet = keys::jwk_set(parsed.iter().map(|(_, k)| k));
-    let jwks_json = Arc::new(serde_json::to_string(&set).unwrap_or_else(|_| "{\"keys\":[]}".into()));
-    Ok(Loaded { current, jwks_json, at: Instant::now() })
+    let jwks_json =
+        Arc::new(serde_json::to_string(&set).unwrap_or_else(|_| "{\"keys\":[]}".into()));
+    Ok(Loaded {
+        current,
+        jwks_json,
+        at: Instant::now(),
+    })
 }

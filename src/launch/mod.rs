@@ -73,10 +73,20 @@ pub struct LaunchForm {
 #[derive(Debug)]
 pub enum LaunchOutcome {
     /// The launch is valid: open the page of this session.
-    Ready { launch: Box<Launch>, session: Box<Session>, token: String },
+    Ready {
+        launch: Box<Launch>,
+        session: Box<Session>,
+        token: String,
+    },
     /// No state cookie came back and the login used platform storage: the page must read
     /// the secret from the platform's frame and post the launch again with it.
-    CheckBrowser { storage: StorageTarget, id_token: String, state: String, relaunch: Vec<(String, String)>, frame_ancestors: Vec<String> },
+    CheckBrowser {
+        storage: StorageTarget,
+        id_token: String,
+        state: String,
+        relaunch: Vec<(String, String)>,
+        frame_ancestors: Vec<String>,
+    },
 }
 
 /// Everything the flow needs, shared by all requests.
@@ -91,7 +101,10 @@ pub struct LaunchFlow {
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl LaunchFlow {
@@ -99,12 +112,18 @@ impl LaunchFlow {
     pub async fn login(&self, params: &HashMap<String, String>) -> Result<LoginOutcome, FlowError> {
         let req = LoginRequest::from_params(params)?;
         login::check_target_link_uri(&req.target_link_uri, &self.settings.base_url)?;
-        let reg = self.find_registration(&req.iss, req.client_id.as_deref()).await?;
+        let reg = self
+            .find_registration(&req.iss, req.client_id.as_deref())
+            .await?;
         let state = login::random_token();
         let nonce = login::random_token();
         let browser_secret = login::random_token();
         let storage = match (&req.storage_target, reg.storage_origin()) {
-            (Some(target), Some(origin)) => Some(StorageTarget { target: target.clone(), origin, key: login::storage_key(&state) }),
+            (Some(target), Some(origin)) => Some(StorageTarget {
+                target: target.clone(),
+                origin,
+                key: login::storage_key(&state),
+            }),
             _ => None,
         };
         let now = now();
@@ -121,7 +140,13 @@ impl LaunchFlow {
             })
             .await?;
         let redirect = login::auth_request_url(&reg, &req, &self.redirect_uri(), &state, &nonce);
-        Ok(LoginOutcome { redirect, state, browser_secret, storage, frame_ancestors: reg.frame_ancestors() })
+        Ok(LoginOutcome {
+            redirect,
+            state,
+            browser_secret,
+            storage,
+            frame_ancestors: reg.frame_ancestors(),
+        })
     }
 
     /// The one redirect URI registered with every platform.
@@ -129,7 +154,11 @@ impl LaunchFlow {
         self.settings.url("/lti/launch")
     }
 
-    async fn find_registration(&self, issuer: &str, client_id: Option<&str>) -> Result<Registration, FlowError> {
+    async fn find_registration(
+        &self,
+        issuer: &str,
+        client_id: Option<&str>,
+    ) -> Result<Registration, FlowError> {
         let snap = self.registry.snapshot().await?;
         match login::find_registration(&snap.registrations, issuer, client_id) {
             Ok(r) => Ok(r.clone()),
@@ -143,21 +172,48 @@ impl LaunchFlow {
 
     /// Handles the id_token the platform posts to the redirect URI. `cookie_secret` is the
     /// state cookie of this login, if the browser sent it back.
-    pub async fn launch(&self, form: &LaunchForm, cookie_secret: Option<&str>) -> Result<LaunchOutcome, FlowError> {
+    pub async fn launch(
+        &self,
+        form: &LaunchForm,
+        cookie_secret: Option<&str>,
+    ) -> Result<LaunchOutcome, FlowError> {
         if let Some(error) = form.error.as_deref().filter(|e| !e.is_empty()) {
             return Err(LaunchError::PlatformError {
                 error: error.chars().take(100).collect(),
-                description: form.error_description.as_ref().map(|d| d.chars().take(300).collect()),
+                description: form
+                    .error_description
+                    .as_ref()
+                    .map(|d| d.chars().take(300).collect()),
             }
             .into());
         }
-        let id_token = form.id_token.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(LaunchError::MissingParam("id_token"))?;
-        let state = form.state.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(LaunchError::MissingParam("state"))?;
-        if state.len() > 128 {
+        let id_token = form
+            .id_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(LaunchError::MissingParam("id_token"))?;
+        let state = form
+            .state
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(LaunchError::MissingParam("state"))?;
+        // Our states are base64url; anything else was never issued here (and must not reach
+        // the database: PostgreSQL refuses NUL bytes in text).
+        if state.len() > 128
+            || !state
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(LaunchError::StateUnknown.into());
         }
         let now = now();
-        let login = self.store.login(state).await?.ok_or(LaunchError::StateUnknown)?;
+        let login = self
+            .store
+            .login(state)
+            .await?
+            .ok_or(LaunchError::StateUnknown)?;
         if login.consumed_at.is_some() {
             return Err(LaunchError::Replayed.into());
         }
@@ -173,7 +229,10 @@ impl LaunchFlow {
                 .await?
                 .registration(login.registration)
                 .cloned()
-                .ok_or(LaunchError::UnknownPlatform { issuer: String::new(), client_id: None })?,
+                .ok_or(LaunchError::UnknownPlatform {
+                    issuer: String::new(),
+                    client_id: None,
+                })?,
         };
         let claims = verify_id_token(id_token, &reg, &self.jwks, now as u64).await?;
         if claims.get("nonce").and_then(Value::as_str) != Some(login.nonce.as_str()) {
@@ -185,7 +244,9 @@ impl LaunchFlow {
         // the login used it; otherwise (Moodle in a cross-site iframe) the server-side binding
         // of state and nonce, single-use and short-lived, is what protects the launch.
         match (cookie_secret, &login.storage_target) {
-            (Some(c), _) if c != login.browser_secret => return Err(LaunchError::StateMismatch.into()),
+            (Some(c), _) if c != login.browser_secret => {
+                return Err(LaunchError::StateMismatch.into());
+            }
             (Some(_), _) => {}
             (None, Some(target)) => match form.storage_secret.as_deref() {
                 Some(s) if s == login.browser_secret => {}
@@ -198,7 +259,12 @@ impl LaunchFlow {
                         key: login::storage_key(&login.state),
                     };
                     let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
-                        .map(|r| r.relaunch_params().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                        .map(|r| {
+                            r.relaunch_params()
+                                .into_iter()
+                                .map(|(k, v)| (k.to_string(), v))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     return Ok(LaunchOutcome::CheckBrowser {
                         storage,
@@ -209,41 +275,80 @@ impl LaunchFlow {
                     });
                 }
             },
-            (None, None) => tracing::debug!(reason = "state_cookie_missing", "launch checked by server-side state only"),
+            (None, None) => tracing::debug!(
+                reason = "state_cookie_missing",
+                "launch checked by server-side state only"
+            ),
         }
 
-        self.check_deployment(&reg, &launch.deployment_id, now).await?;
+        self.check_deployment(&reg, &launch.deployment_id, now)
+            .await?;
         if !self.store.consume_login(state, &login.nonce, now).await? {
             return Err(LaunchError::Replayed.into());
         }
         let (session, token) = self.open_session(&reg, &launch, now).await?;
-        Ok(LaunchOutcome::Ready { launch: Box::new(launch), session: Box::new(session), token })
+        Ok(LaunchOutcome::Ready {
+            launch: Box::new(launch),
+            session: Box::new(session),
+            token,
+        })
     }
 
-    async fn check_deployment(&self, reg: &Registration, deployment_id: &str, now: i64) -> Result<(), FlowError> {
-        let mut status = self.registry.snapshot().await?.deployment(reg.id, deployment_id);
+    async fn check_deployment(
+        &self,
+        reg: &Registration,
+        deployment_id: &str,
+        now: i64,
+    ) -> Result<(), FlowError> {
+        let mut status = self
+            .registry
+            .snapshot()
+            .await?
+            .deployment(reg.id, deployment_id);
         if status != Some(DeploymentStatus::Active) {
-            status = self.registry.snapshot_after_miss().await?.deployment(reg.id, deployment_id);
+            status = self
+                .registry
+                .snapshot_after_miss()
+                .await?
+                .deployment(reg.id, deployment_id);
         }
         match status {
             Some(DeploymentStatus::Active) => Ok(()),
-            Some(DeploymentStatus::Pending) => Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into()),
+            Some(DeploymentStatus::Pending) => {
+                Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into())
+            }
             None if reg.accept_new_deployments => {
-                self.store.set_deployment(reg.id, deployment_id, DeploymentStatus::Active, now).await?;
+                self.store
+                    .set_deployment(reg.id, deployment_id, DeploymentStatus::Active, now)
+                    .await?;
                 tracing::info!(issuer = %reg.issuer, client_id = %reg.client_id, deployment_id, "new deployment accepted");
                 Ok(())
             }
             None => {
-                self.store.record_pending_deployment(reg.id, deployment_id, now).await?;
+                self.store
+                    .record_pending_deployment(reg.id, deployment_id, now)
+                    .await?;
                 Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into())
             }
         }
     }
 
-    async fn open_session(&self, reg: &Registration, launch: &Launch, now: i64) -> Result<(Session, String), FlowError> {
+    async fn open_session(
+        &self,
+        reg: &Registration,
+        launch: &Launch,
+        now: i64,
+    ) -> Result<(Session, String), FlowError> {
         let context_id = launch.context.as_ref().map(|c| c.id.as_str());
         // A launch without a context still needs a scope; the resource link stands in for it.
-        let fallback = format!("link:{}", launch.resource_link.as_ref().map(|r| r.id.as_str()).unwrap_or("none"));
+        let fallback = format!(
+            "link:{}",
+            launch
+                .resource_link
+                .as_ref()
+                .map(|r| r.id.as_str())
+                .unwrap_or("none")
+        );
         let raw_roles = launch.roles.raw();
         let record = LaunchRecord {
             registration: reg.id,
@@ -251,7 +356,10 @@ impl LaunchFlow {
             context_id: context_id.unwrap_or(&fallback),
             context_label: launch.context.as_ref().and_then(|c| c.label.as_deref()),
             context_title: launch.context.as_ref().and_then(|c| c.title.as_deref()),
-            resource_link: launch.resource_link.as_ref().map(|r| (r.id.as_str(), r.title.as_deref())),
+            resource_link: launch
+                .resource_link
+                .as_ref()
+                .map(|r| (r.id.as_str(), r.title.as_deref())),
             user_id: launch.person.id.as_deref(),
             name: launch.person.name.as_deref(),
             given_name: launch.person.given_name.as_deref(),
@@ -281,7 +389,10 @@ impl LaunchFlow {
         );
         s.rl = launch.resource_link.as_ref().map(|r| r.id.clone());
         s.rl_title = launch.resource_link.as_ref().and_then(|r| r.title.clone());
-        s.course_title = launch.context.as_ref().and_then(|c| c.title.clone().or_else(|| c.label.clone()));
+        s.course_title = launch
+            .context
+            .as_ref()
+            .and_then(|c| c.title.clone().or_else(|| c.label.clone()));
         s.nrps = launch.memberships_url.is_some();
         s.ags = launch.ags.is_some();
         let mut frame = reg.frame_ancestors();
@@ -297,7 +408,10 @@ impl LaunchFlow {
             return_url: d.return_url.clone(),
             data: d.data.clone(),
             accept_multiple: d.accept_multiple,
-            accept_lineitem: launch.ags.as_ref().is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
+            accept_lineitem: launch
+                .ags
+                .as_ref()
+                .is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
         });
         let token = self.sessions.sign(&s);
         Ok((s, token))

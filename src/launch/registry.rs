@@ -27,7 +27,9 @@ impl Snapshot {
     }
 
     pub fn deployment(&self, id: RegistrationId, deployment_id: &str) -> Option<DeploymentStatus> {
-        self.deployments.get(&(id, deployment_id.to_string())).copied()
+        self.deployments
+            .get(&(id, deployment_id.to_string()))
+            .copied()
     }
 }
 
@@ -41,12 +43,20 @@ pub struct Registry {
 impl Registry {
     pub async fn load(store: Store) -> Result<Registry, StoreError> {
         let snap = build(&store).await?;
-        Ok(Registry { store, current: RwLock::new((Arc::new(snap), Instant::now())), reload: tokio::sync::Mutex::new(()) })
+        Ok(Registry {
+            store,
+            current: RwLock::new((Arc::new(snap), Instant::now())),
+            reload: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The current snapshot, reloaded when older than a few seconds.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
-        let (snap, at) = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (snap, at) = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if at.elapsed() < MAX_AGE {
             return Ok(snap);
         }
@@ -56,7 +66,11 @@ impl Registry {
     /// A fresh snapshot after a miss (unknown platform or deployment), at most a few times a
     /// second whatever the traffic, so unknown issuers cannot turn into a query flood.
     pub async fn snapshot_after_miss(&self) -> Result<Arc<Snapshot>, StoreError> {
-        let (snap, at) = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (snap, at) = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if at.elapsed() < MIN_RELOAD {
             return Ok(snap);
         }
@@ -85,8 +99,15 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
         .into_iter()
         .map(|d| ((d.registration, d.deployment_id), d.status))
         .collect();
-    let mut frame_ancestors: Vec<String> = registrations.iter().flat_map(Registration::frame_ancestors).collect();
+    let mut frame_ancestors: Vec<String> = registrations
+        .iter()
+        .flat_map(Registration::frame_ancestors)
+        .collect();
     frame_ancestors.sort();
     frame_ancestors.dedup();
-    Ok(Snapshot { registrations, deployments, frame_ancestors })
+    Ok(Snapshot {
+        registrations,
+        deployments,
+        frame_ancestors,
+    })
 }

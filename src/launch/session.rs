@@ -100,7 +100,10 @@ pub struct SessionKeys {
 
 impl SessionKeys {
     pub fn new(secret: &[u8]) -> SessionKeys {
-        SessionKeys { enc: EncodingKey::from_secret(secret), dec: DecodingKey::from_secret(secret) }
+        SessionKeys {
+            enc: EncodingKey::from_secret(secret),
+            dec: DecodingKey::from_secret(secret),
+        }
     }
 
     pub fn sign(&self, s: &Session) -> String {
@@ -117,7 +120,9 @@ impl SessionKeys {
         v.set_audience(&[AUDIENCE]);
         v.leeway = 5;
         v.set_required_spec_claims(&["exp", "aud"]);
-        jsonwebtoken::decode::<Session>(token, &self.dec, &v).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Session>(token, &self.dec, &v)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -129,11 +134,37 @@ mod tests {
     fn tokens_round_trip_and_refuse_tampering_and_expiry() {
         let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = jsonwebtoken::get_current_timestamp();
-        let s = Session::new(RegistrationId(1), "d".into(), CourseId(2), Some("u".into()), None, false, "fr".into(), SessionKind::Activity, now, 60);
+        let s = Session::new(
+            RegistrationId(1),
+            "d".into(),
+            CourseId(2),
+            Some("u".into()),
+            None,
+            false,
+            "fr".into(),
+            SessionKind::Activity,
+            now,
+            60,
+        );
         let t = keys.sign(&s);
         assert_eq!(keys.verify(&t), Some(s.clone()));
-        assert!(SessionKeys::new(b"another-secret-another-secret-xx").verify(&t).is_none());
-        let old = Session::new(RegistrationId(1), "d".into(), CourseId(2), None, None, true, "en".into(), SessionKind::Activity, now - 1000, 60);
+        assert!(
+            SessionKeys::new(b"another-secret-another-secret-xx")
+                .verify(&t)
+                .is_none()
+        );
+        let old = Session::new(
+            RegistrationId(1),
+            "d".into(),
+            CourseId(2),
+            None,
+            None,
+            true,
+            "en".into(),
+            SessionKind::Activity,
+            now - 1000,
+            60,
+        );
         assert!(keys.verify(&keys.sign(&old)).is_none());
         assert!(keys.verify("garbage").is_none());
     }

@@ -120,7 +120,8 @@ pub struct Launch {
 
 fn s(v: Option<&Value>) -> Option<String> {
     match v {
-        Some(Value::String(x)) if !x.is_empty() => Some(x.clone()),
+        // NUL is never meaningful in a claim and PostgreSQL text refuses it.
+        Some(Value::String(x)) if !x.is_empty() => Some(x.replace('\0', "")),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
@@ -132,7 +133,10 @@ fn lti<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
         Some(Value::String(x)) => x.split_whitespace().map(str::to_string).collect(),
         _ => Vec::new(),
     }
@@ -140,25 +144,38 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 impl Launch {
     /// Builds the typed launch from verified claims; `client_id` is the registration's.
-    pub fn from_claims(claims: &Map<String, Value>, client_id: &str) -> Result<Launch, LaunchError> {
+    pub fn from_claims(
+        claims: &Map<String, Value>,
+        client_id: &str,
+    ) -> Result<Launch, LaunchError> {
         match lti(claims, "version").and_then(Value::as_str) {
             Some("1.3.0") => {}
-            other => return Err(LaunchError::WrongVersion(other.unwrap_or("(missing)").chars().take(40).collect())),
+            other => {
+                return Err(LaunchError::WrongVersion(
+                    other.unwrap_or("(missing)").chars().take(40).collect(),
+                ));
+            }
         }
         let message_type = match lti(claims, "message_type").and_then(Value::as_str) {
             Some("LtiResourceLinkRequest") => MessageType::ResourceLink,
             Some("LtiDeepLinkingRequest") => MessageType::DeepLinking,
             other => {
-                return Err(LaunchError::UnknownMessageType(other.unwrap_or("(missing)").chars().take(60).collect()));
+                return Err(LaunchError::UnknownMessageType(
+                    other.unwrap_or("(missing)").chars().take(60).collect(),
+                ));
             }
         };
-        let deployment_id = s(lti(claims, "deployment_id")).ok_or(LaunchError::MissingClaim("deployment_id"))?;
+        let deployment_id =
+            s(lti(claims, "deployment_id")).ok_or(LaunchError::MissingClaim("deployment_id"))?;
         if deployment_id.len() > 255 {
             return Err(LaunchError::MissingClaim("deployment_id"));
         }
         let roles = match lti(claims, "roles") {
             Some(Value::Array(items)) => {
-                let raw: Vec<String> = items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+                let raw: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect();
                 Roles::parse(&raw)
             }
             _ => return Err(LaunchError::MissingClaim("roles")),
@@ -175,30 +192,45 @@ impl Launch {
             return Err(LaunchError::MissingClaim("resource_link"));
         }
         let deep_linking = match claims.get(CLAIM_DL) {
-            Some(Value::Object(dl)) => s(dl.get("deep_link_return_url")).map(|return_url| DeepLinkingSettings {
-                return_url,
-                accept_types: strings(dl.get("accept_types")),
-                accept_multiple: dl.get("accept_multiple").and_then(Value::as_bool).unwrap_or(false),
-                data: s(dl.get("data")),
-                title: s(dl.get("title")),
-                text: s(dl.get("text")),
-            }),
+            Some(Value::Object(dl)) => {
+                s(dl.get("deep_link_return_url")).map(|return_url| DeepLinkingSettings {
+                    return_url,
+                    accept_types: strings(dl.get("accept_types")),
+                    accept_multiple: dl
+                        .get("accept_multiple")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    data: s(dl.get("data")),
+                    title: s(dl.get("title")),
+                    text: s(dl.get("text")),
+                })
+            }
             _ => None,
         };
         if message_type == MessageType::DeepLinking && deep_linking.is_none() {
             return Err(LaunchError::MissingClaim("deep_linking_settings"));
         }
         let context = match lti(claims, "context") {
-            Some(Value::Object(c)) => s(c.get("id")).map(|id| Context { id, label: s(c.get("label")), title: s(c.get("title")) }),
+            Some(Value::Object(c)) => s(c.get("id")).map(|id| Context {
+                id,
+                label: s(c.get("label")),
+                title: s(c.get("title")),
+            }),
             _ => None,
         };
         let presentation = lti(claims, "launch_presentation").and_then(Value::as_object);
-        let custom = lti(claims, "custom").and_then(Value::as_object).cloned().unwrap_or_default();
-        let ags = claims.get(CLAIM_AGS).and_then(Value::as_object).map(|a| AgsEndpoint {
-            scope: strings(a.get("scope")),
-            lineitems: s(a.get("lineitems")),
-            lineitem: s(a.get("lineitem")),
-        });
+        let custom = lti(claims, "custom")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let ags = claims
+            .get(CLAIM_AGS)
+            .and_then(Value::as_object)
+            .map(|a| AgsEndpoint {
+                scope: strings(a.get("scope")),
+                lineitems: s(a.get("lineitems")),
+                lineitem: s(a.get("lineitem")),
+            });
         let memberships_url = claims
             .get(CLAIM_NRPS)
             .and_then(Value::as_object)
@@ -221,7 +253,9 @@ impl Launch {
             roles,
             context,
             resource_link,
-            locale: presentation.and_then(|p| s(p.get("locale"))).or_else(|| s(claims.get("locale"))),
+            locale: presentation
+                .and_then(|p| s(p.get("locale")))
+                .or_else(|| s(claims.get("locale"))),
             return_url: presentation.and_then(|p| s(p.get("return_url"))),
             document_target: presentation.and_then(|p| s(p.get("document_target"))),
             target_link_uri: s(lti(claims, "target_link_uri")),
@@ -241,7 +275,9 @@ mod tests {
     use super::*;
 
     fn moodle() -> Map<String, Value> {
-        let text = include_str!("../../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json");
+        let text = include_str!(
+            "../../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json"
+        );
         serde_json::from_str(text).unwrap()
     }
 
@@ -262,7 +298,9 @@ mod tests {
 
     #[test]
     fn parses_moodle_deep_linking_launch() {
-        let text = include_str!("../../tests/fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json");
+        let text = include_str!(
+            "../../tests/fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json"
+        );
         let claims: Map<String, Value> = serde_json::from_str(text).unwrap();
         let l = Launch::from_claims(&claims, "ltiharness-client").unwrap();
         assert_eq!(l.message_type, MessageType::DeepLinking);
@@ -287,6 +325,9 @@ mod tests {
         c.insert(format!("{LTI}roles"), Value::Array(vec![]));
         assert!(Launch::from_claims(&c, "x").is_ok());
         c.remove(&format!("{LTI}roles"));
-        assert!(matches!(Launch::from_claims(&c, "x"), Err(LaunchError::MissingClaim("roles"))));
+        assert!(matches!(
+            Launch::from_claims(&c, "x"),
+            Err(LaunchError::MissingClaim("roles"))
+        ));
     }
 }

@@ -9,7 +9,10 @@ pub enum LaunchError {
     MissingParam(&'static str),
     /// No registration for this issuer (and client id).
     #[error("no registration for issuer {issuer:?} and client id {client_id:?}")]
-    UnknownPlatform { issuer: String, client_id: Option<String> },
+    UnknownPlatform {
+        issuer: String,
+        client_id: Option<String>,
+    },
     /// The issuer has several registrations and the login did not say which client id.
     #[error("issuer {0:?} has several registrations; client_id is required")]
     AmbiguousClient(String),
@@ -18,7 +21,10 @@ pub enum LaunchError {
     ForeignTargetLink(String),
     /// The platform sent an OIDC error response instead of an id_token.
     #[error("the platform answered with error {error:?}")]
-    PlatformError { error: String, description: Option<String> },
+    PlatformError {
+        error: String,
+        description: Option<String>,
+    },
     /// The id_token is not a well-formed JWT.
     #[error("malformed id_token: {0}")]
     Malformed(String),

@@ -44,7 +44,11 @@ pub struct JwksCache {
 
 impl JwksCache {
     pub fn new(http: reqwest::Client, min_refetch: Duration) -> JwksCache {
-        JwksCache { http, min_refetch, entries: Mutex::new(HashMap::new()) }
+        JwksCache {
+            http,
+            min_refetch,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     fn entry(&self, url: &str) -> Arc<Entry> {
@@ -54,10 +58,18 @@ impl JwksCache {
 
     /// The candidate keys for a token: the one with this `kid`, or every key when the token
     /// names none.
-    pub async fn keys_for(&self, jwks_url: &str, kid: Option<&str>) -> Result<Vec<DecodingKey>, LaunchError> {
+    pub async fn keys_for(
+        &self,
+        jwks_url: &str,
+        kid: Option<&str>,
+    ) -> Result<Vec<DecodingKey>, LaunchError> {
         let entry = self.entry(jwks_url);
         let now = Instant::now();
-        let cached = entry.cached.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cached = entry
+            .cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let fresh = cached.as_ref().filter(|c| c.expires > now);
         if let Some(set) = fresh {
             if let Some(found) = pick(set, kid) {
@@ -73,13 +85,19 @@ impl JwksCache {
                 ok
             };
             if !allowed {
-                return Err(LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect()));
+                return Err(LaunchError::UnknownKid(
+                    kid.unwrap_or("").chars().take(100).collect(),
+                ));
             }
             let set = self.refresh(&entry, jwks_url, Some(now)).await?;
-            return pick(&set, kid).ok_or_else(|| LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect()));
+            return pick(&set, kid).ok_or_else(|| {
+                LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())
+            });
         }
         match self.refresh(&entry, jwks_url, None).await {
-            Ok(set) => pick(&set, kid).ok_or_else(|| LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())),
+            Ok(set) => pick(&set, kid).ok_or_else(|| {
+                LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())
+            }),
             // A stale set still verifies the platform's current key in most outages.
             Err(e) => match cached.as_ref().and_then(|c| pick(c, kid)) {
                 Some(found) => Ok(found),
@@ -90,13 +108,21 @@ impl JwksCache {
 
     /// Fetches the set once, sharing the fetch with callers that asked at the same time: a
     /// set fetched after `asked_at` is fresh enough for them.
-    async fn refresh(&self, entry: &Entry, url: &str, asked_at: Option<Instant>) -> Result<CachedSet, LaunchError> {
+    async fn refresh(
+        &self,
+        entry: &Entry,
+        url: &str,
+        asked_at: Option<Instant>,
+    ) -> Result<CachedSet, LaunchError> {
         let asked_at = asked_at.unwrap_or_else(Instant::now);
         let _guard = entry.fetching.lock().await;
-        if let Some(c) = entry.cached.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            if c.fetched_at >= asked_at {
-                return Ok(c);
-            }
+        let cached = entry
+            .cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(c) = cached.filter(|c| c.fetched_at >= asked_at) {
+            return Ok(c);
         }
         let set = self.fetch(url).await?;
         *entry.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(set.clone());
@@ -117,33 +143,58 @@ impl JwksCache {
         }
         let ttl = cache_ttl(resp.headers(), self.min_refetch);
         let body = read_limited(resp, MAX_BODY).await.map_err(unavailable)?;
-        let set: JwkSet = serde_json::from_slice(&body).map_err(|e| unavailable(format!("not a JWK set: {e}")))?;
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|e| unavailable(format!("not a JWK set: {e}")))?;
         let keys: Vec<_> = set
             .keys
             .iter()
             .filter(|k| matches!(k.algorithm, AlgorithmParameters::RSA(_)))
-            .filter(|k| k.common.public_key_use.as_ref().is_none_or(|u| *u == PublicKeyUse::Signature))
-            .filter(|k| k.common.key_algorithm.is_none_or(|a| a == KeyAlgorithm::RS256))
-            .filter_map(|k| DecodingKey::from_jwk(k).ok().map(|d| (k.common.key_id.clone(), d)))
+            .filter(|k| {
+                k.common
+                    .public_key_use
+                    .as_ref()
+                    .is_none_or(|u| *u == PublicKeyUse::Signature)
+            })
+            .filter(|k| {
+                k.common
+                    .key_algorithm
+                    .is_none_or(|a| a == KeyAlgorithm::RS256)
+            })
+            .filter_map(|k| {
+                DecodingKey::from_jwk(k)
+                    .ok()
+                    .map(|d| (k.common.key_id.clone(), d))
+            })
             .collect();
         if keys.is_empty() {
             return Err(unavailable("no RS256 signing key in the set".into()));
         }
         let now = Instant::now();
-        Ok(CachedSet { keys, fetched_at: now, expires: now + ttl })
+        Ok(CachedSet {
+            keys,
+            fetched_at: now,
+            expires: now + ttl,
+        })
     }
 }
 
 fn pick(set: &CachedSet, kid: Option<&str>) -> Option<Vec<DecodingKey>> {
     match kid {
-        Some(kid) => set.keys.iter().find(|(k, _)| k.as_deref() == Some(kid)).map(|(_, d)| vec![d.clone()]),
+        Some(kid) => set
+            .keys
+            .iter()
+            .find(|(k, _)| k.as_deref() == Some(kid))
+            .map(|(_, d)| vec![d.clone()]),
         None => Some(set.keys.iter().map(|(_, d)| d.clone()).collect()),
     }
 }
 
 /// How long a response may be cached, from its headers, kept between `floor` and a day.
 pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Duration {
-    let ttl = if let Some(cc) = headers.get(reqwest::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()) {
+    let ttl = if let Some(cc) = headers
+        .get(reqwest::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+    {
         let cc = cc.to_ascii_lowercase();
         if cc.contains("no-store") || cc.contains("no-cache") {
             Some(Duration::ZERO)
@@ -160,7 +211,10 @@ pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Durat
     let ttl = ttl.or_else(|| {
         let expires = headers.get(reqwest::header::EXPIRES)?.to_str().ok()?;
         let at = httpdate::parse_http_date(expires).ok()?;
-        Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+        Some(
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     });
     ttl.unwrap_or(DEFAULT_TTL).clamp(floor, MAX_TTL)
 }
@@ -168,7 +222,11 @@ pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Durat
 /// Reads a response body up to `limit` bytes.
 pub async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reading failed: {}", short_error(&e)))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading failed: {}", short_error(&e)))?
+    {
         if body.len() + chunk.len() > limit {
             return Err(format!("response larger than {limit} bytes"));
         }
@@ -202,9 +260,18 @@ mod tests {
     fn cache_headers_are_honoured_within_bounds() {
         let floor = Duration::from_secs(5);
         assert_eq!(cache_ttl(&HeaderMap::new(), floor), DEFAULT_TTL);
-        assert_eq!(cache_ttl(&h("cache-control", "public, max-age=120"), floor), Duration::from_secs(120));
+        assert_eq!(
+            cache_ttl(&h("cache-control", "public, max-age=120"), floor),
+            Duration::from_secs(120)
+        );
         assert_eq!(cache_ttl(&h("cache-control", "no-store"), floor), floor);
-        assert_eq!(cache_ttl(&h("cache-control", "max-age=99999999"), floor), MAX_TTL);
-        assert_eq!(cache_ttl(&h("expires", "Thu, 01 Jan 1970 00:00:00 GMT"), floor), floor);
+        assert_eq!(
+            cache_ttl(&h("cache-control", "max-age=99999999"), floor),
+            MAX_TTL
+        );
+        assert_eq!(
+            cache_ttl(&h("expires", "Thu, 01 Jan 1970 00:00:00 GMT"), floor),
+            floor
+        );
     }
 }

@@ -25,7 +25,8 @@ pub enum KeyError {
 /// Generates a new RSA-2048 private key, as a PKCS#8 PEM document.
 pub fn generate_private_pem() -> Result<String, KeyError> {
     use aws_lc_rs::encoding::AsDer;
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|_| KeyError::Generate)?;
     let der = pair.as_der().map_err(|_| KeyError::Generate)?;
     Ok(pem_wrap("PRIVATE KEY", der.as_ref()))
 }
@@ -43,7 +44,10 @@ fn pem_wrap(label: &str, der: &[u8]) -> String {
 
 /// A fresh key id: the creation time and a random suffix, sortable and unique.
 pub fn new_kid() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format!("binome-{secs}-{}", &crate::lti::login::random_token()[..8])
 }
 
@@ -57,20 +61,31 @@ pub struct ToolKey {
 
 impl std::fmt::Debug for ToolKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("ToolKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
 impl ToolKey {
     /// Reads a stored PKCS#8 (or PKCS#1) PEM private key.
     pub fn from_pem(kid: &str, pem: &str) -> Result<ToolKey, KeyError> {
-        let unreadable = |message: String| KeyError::Unreadable { kid: kid.into(), message };
-        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
-        let mut public = Jwk::from_encoding_key(&encoding, Algorithm::RS256).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable = |message: String| KeyError::Unreadable {
+            kid: kid.into(),
+            message,
+        };
+        let encoding =
+            EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+        let mut public = Jwk::from_encoding_key(&encoding, Algorithm::RS256)
+            .map_err(|e| unreadable(e.to_string()))?;
         public.common.key_id = Some(kid.to_string());
         public.common.public_key_use = Some(PublicKeyUse::Signature);
         public.common.key_algorithm = Some(KeyAlgorithm::RS256);
-        Ok(ToolKey { kid: kid.to_string(), encoding, public })
+        Ok(ToolKey {
+            kid: kid.to_string(),
+            encoding,
+            public,
+        })
     }
 
     /// The public half, as a JWK with `kid`, `use` and `alg`.
@@ -82,13 +97,16 @@ impl ToolKey {
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, KeyError> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError::Sign(e.to_string()))
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| KeyError::Sign(e.to_string()))
     }
 }
 
 /// Builds the published key set from the keys still in their publication window.
 pub fn jwk_set<'a>(keys: impl IntoIterator<Item = &'a ToolKey>) -> JwkSet {
-    JwkSet { keys: keys.into_iter().map(|k| k.public.clone()).collect() }
+    JwkSet {
+        keys: keys.into_iter().map(|k| k.public.clone()).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -99,7 +117,9 @@ mod tests {
     fn generated_key_signs_and_verifies_through_its_jwk() {
         let pem = generate_private_pem().unwrap();
         let key = ToolKey::from_pem("k1", &pem).unwrap();
-        let token = key.sign(&serde_json::json!({"sub": "x", "exp": 4_000_000_000u64})).unwrap();
+        let token = key
+            .sign(&serde_json::json!({"sub": "x", "exp": 4_000_000_000u64}))
+            .unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.kid.as_deref(), Some("k1"));
         let dk = jsonwebtoken::DecodingKey::from_jwk(key.public_jwk()).unwrap();
@@ -111,6 +131,9 @@ mod tests {
         assert_eq!(set["keys"][0]["kty"], "RSA");
         assert_eq!(set["keys"][0]["alg"], "RS256");
         assert_eq!(set["keys"][0]["use"], "sig");
-        assert!(set["keys"][0].get("d").is_none(), "no private part published");
+        assert!(
+            set["keys"][0].get("d").is_none(),
+            "no private part published"
+        );
     }
 }

@@ -25,26 +25,40 @@ pub struct LoginRequest {
 const MAX_PARAM: usize = 4096;
 
 fn take(params: &HashMap<String, String>, name: &str) -> Option<String> {
-    params.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(|v| v.replace('\0', "").trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 impl LoginRequest {
     /// Reads the login parameters (from the query of a GET or the form of a POST).
     pub fn from_params(params: &HashMap<String, String>) -> Result<LoginRequest, LaunchError> {
         let iss = take(params, "iss").ok_or(LaunchError::MissingParam("iss"))?;
-        let login_hint = take(params, "login_hint").ok_or(LaunchError::MissingParam("login_hint"))?;
-        let target_link_uri = take(params, "target_link_uri").ok_or(LaunchError::MissingParam("target_link_uri"))?;
+        let login_hint =
+            take(params, "login_hint").ok_or(LaunchError::MissingParam("login_hint"))?;
+        let target_link_uri =
+            take(params, "target_link_uri").ok_or(LaunchError::MissingParam("target_link_uri"))?;
         let req = LoginRequest {
             iss,
             login_hint,
             target_link_uri,
-            lti_message_hint: params.get("lti_message_hint").filter(|v| !v.is_empty()).cloned(),
+            lti_message_hint: params
+                .get("lti_message_hint")
+                .filter(|v| !v.is_empty())
+                .cloned(),
             client_id: take(params, "client_id"),
-            deployment_id: take(params, "lti_deployment_id").or_else(|| take(params, "deployment_id")),
+            deployment_id: take(params, "lti_deployment_id")
+                .or_else(|| take(params, "deployment_id")),
             storage_target: take(params, "lti_storage_target"),
         };
-        let too_long = [&req.iss, &req.login_hint, &req.target_link_uri].iter().any(|v| v.len() > MAX_PARAM)
-            || req.lti_message_hint.as_ref().is_some_and(|v| v.len() > MAX_PARAM)
+        let too_long = [&req.iss, &req.login_hint, &req.target_link_uri]
+            .iter()
+            .any(|v| v.len() > MAX_PARAM)
+            || req
+                .lti_message_hint
+                .as_ref()
+                .is_some_and(|v| v.len() > MAX_PARAM)
             || req.storage_target.as_ref().is_some_and(|v| v.len() > 200);
         if too_long {
             return Err(LaunchError::TooLarge);
@@ -95,13 +109,22 @@ pub fn find_registration<'a>(
         .collect();
     match matching.as_slice() {
         [one] => Ok(one),
-        [] => Err(LaunchError::UnknownPlatform { issuer: issuer.chars().take(200).collect(), client_id: client_id.map(str::to_string) }),
+        [] => Err(LaunchError::UnknownPlatform {
+            issuer: issuer.chars().take(200).collect(),
+            client_id: client_id.map(str::to_string),
+        }),
         _ => Err(LaunchError::AmbiguousClient(issuer.to_string())),
     }
 }
 
 /// The OIDC authentication request URL (LTI Security Framework §5.1.1.2).
-pub fn auth_request_url(reg: &Registration, req: &LoginRequest, redirect_uri: &str, state: &str, nonce: &str) -> String {
+pub fn auth_request_url(
+    reg: &Registration,
+    req: &LoginRequest,
+    redirect_uri: &str,
+    state: &str,
+    nonce: &str,
+) -> String {
     let mut url = match Url::parse(&reg.auth_url) {
         Ok(u) => u,
         // A registration is validated when it is added; this keeps a broken one harmless.
@@ -131,7 +154,9 @@ pub fn random_token() -> String {
     // aws-lc-rs's fill only fails if the OS has no entropy source at all; a zero buffer
     // would be unsafe, so that case aborts the request through a panic-free fallback below.
     if aws_lc_rs::rand::fill(&mut buf).is_err() {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         buf[..16].copy_from_slice(&t.as_nanos().to_le_bytes());
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
@@ -163,18 +188,49 @@ mod tests {
     fn target_link_uri_must_be_ours() {
         let base = Url::parse("https://tool.example").unwrap();
         assert!(check_target_link_uri("https://tool.example/lti/launch", &base).is_ok());
-        for bad in ["https://evil.example/lti/launch", "https://tool.example.evil.example/", "http://tool.example/", "javascript:alert(1)", "//evil.example", "https://tool.example:444/"] {
+        for bad in [
+            "https://evil.example/lti/launch",
+            "https://tool.example.evil.example/",
+            "http://tool.example/",
+            "javascript:alert(1)",
+            "//evil.example",
+            "https://tool.example:444/",
+        ] {
             assert!(check_target_link_uri(bad, &base).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn registration_lookup_by_issuer_and_client() {
-        let regs = [reg("https://canvas.instructure.com", "1"), reg("https://canvas.instructure.com", "2"), reg("https://moodle.example", "m")];
-        assert_eq!(find_registration(&regs, "https://canvas.instructure.com", Some("2")).unwrap().client_id, "2");
-        assert_eq!(find_registration(&regs, "https://moodle.example", None).unwrap().client_id, "m");
-        assert_eq!(find_registration(&regs, "https://canvas.instructure.com", None).unwrap_err().code(), "client_id_required");
-        assert_eq!(find_registration(&regs, "https://other.example", None).unwrap_err().code(), "unknown_platform");
+        let regs = [
+            reg("https://canvas.instructure.com", "1"),
+            reg("https://canvas.instructure.com", "2"),
+            reg("https://moodle.example", "m"),
+        ];
+        assert_eq!(
+            find_registration(&regs, "https://canvas.instructure.com", Some("2"))
+                .unwrap()
+                .client_id,
+            "2"
+        );
+        assert_eq!(
+            find_registration(&regs, "https://moodle.example", None)
+                .unwrap()
+                .client_id,
+            "m"
+        );
+        assert_eq!(
+            find_registration(&regs, "https://canvas.instructure.com", None)
+                .unwrap_err()
+                .code(),
+            "client_id_required"
+        );
+        assert_eq!(
+            find_registration(&regs, "https://other.example", None)
+                .unwrap_err()
+                .code(),
+            "unknown_platform"
+        );
     }
 
     #[test]
@@ -183,10 +239,20 @@ mod tests {
         let mut p = HashMap::new();
         p.insert("iss".into(), "https://lms.example".into());
         p.insert("login_hint".into(), "4".into());
-        p.insert("target_link_uri".into(), "https://tool.example/lti/launch".into());
+        p.insert(
+            "target_link_uri".into(),
+            "https://tool.example/lti/launch".into(),
+        );
         p.insert("lti_message_hint".into(), "{\"a\":1}".into());
         let req = LoginRequest::from_params(&p).unwrap();
-        let url = Url::parse(&auth_request_url(&r, &req, "https://tool.example/lti/launch", "S", "N")).unwrap();
+        let url = Url::parse(&auth_request_url(
+            &r,
+            &req,
+            "https://tool.example/lti/launch",
+            "S",
+            "N",
+        ))
+        .unwrap();
         let q: HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(q["x"], "1");
         assert_eq!(q["scope"], "openid");

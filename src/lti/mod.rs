@@ -16,7 +16,9 @@ pub use claims::{Launch, MessageType};
 pub use error::LaunchError;
 
 /// The database id of a platform registration (issuer + client id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct RegistrationId(pub i32);
 
 /// A platform registration: what an LMS administrator gave us when installing the tool.
@@ -40,7 +42,11 @@ pub struct Registration {
 }
 
 /// Well-known issuer of every Canvas Cloud school.
-const CANVAS_CLOUD_ISSUERS: &[&str] = &["https://canvas.instructure.com", "https://canvas.beta.instructure.com", "https://canvas.test.instructure.com"];
+const CANVAS_CLOUD_ISSUERS: &[&str] = &[
+    "https://canvas.instructure.com",
+    "https://canvas.beta.instructure.com",
+    "https://canvas.test.instructure.com",
+];
 
 impl Registration {
     /// Origins allowed to frame the tool for this platform: the issuer's and the auth URL's

@@ -70,7 +70,10 @@ impl Role {
             }
         } else if let Some(name) = raw_trim.strip_prefix(INSTITUTION) {
             (RoleScope::Institution, name.to_string())
-        } else if let Some(name) = raw_trim.strip_prefix(SYSTEM).or_else(|| raw_trim.strip_prefix(LTI_SYSTEM)) {
+        } else if let Some(name) = raw_trim
+            .strip_prefix(SYSTEM)
+            .or_else(|| raw_trim.strip_prefix(LTI_SYSTEM))
+        {
             (RoleScope::System, name.to_string())
         } else if let Some(name) = raw_trim.strip_prefix("urn:lti:role:ims/lis/") {
             match name.split_once('/') {
@@ -91,8 +94,16 @@ impl Role {
         } else {
             (RoleScope::Unknown, raw_trim.to_string())
         };
-        let role = if scope == RoleScope::Unknown { ContextRole::Other(name) } else { ContextRole::from_name(&name) };
-        Role { raw: raw.to_string(), scope, role }
+        let role = if scope == RoleScope::Unknown {
+            ContextRole::Other(name)
+        } else {
+            ContextRole::from_name(&name)
+        };
+        Role {
+            raw: raw.to_string(),
+            scope,
+            role,
+        }
     }
 
     /// Whether this role gives the staff view in the course.
@@ -180,7 +191,11 @@ mod tests {
 
     fn check(raw: &str, scope: RoleScope, role: ContextRole, staff: bool) {
         let r = Role::parse(raw);
-        assert_eq!((r.scope, r.role.clone(), r.is_staff()), (scope, role, staff), "{raw}");
+        assert_eq!(
+            (r.scope, r.role.clone(), r.is_staff()),
+            (scope, role, staff),
+            "{raw}"
+        );
         assert_eq!(r.raw, raw);
     }
 
@@ -188,27 +203,90 @@ mod tests {
     fn all_role_forms() {
         use ContextRole::*;
         use RoleScope::*;
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner", Context, Learner, false);
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor", Context, Instructor, true);
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant", Context, TeachingAssistant, true);
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#NonCreditLearner", Context, Learner, false);
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor", Context, Mentor, true);
-        check("http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper", Context, ContentDeveloper, true);
-        check("http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator", Institution, Administrator, true);
-        check("http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff", Institution, Other("Staff".into()), false);
-        check("http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator", System, Administrator, true);
-        check("http://purl.imsglobal.org/vocab/lti/system/person#TestUser", System, Other("TestUser".into()), false);
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+            Context,
+            Learner,
+            false,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+            Context,
+            Instructor,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+            Context,
+            TeachingAssistant,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#NonCreditLearner",
+            Context,
+            Learner,
+            false,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor",
+            Context,
+            Mentor,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper",
+            Context,
+            ContentDeveloper,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+            Institution,
+            Administrator,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff",
+            Institution,
+            Other("Staff".into()),
+            false,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
+            System,
+            Administrator,
+            true,
+        );
+        check(
+            "http://purl.imsglobal.org/vocab/lti/system/person#TestUser",
+            System,
+            Other("TestUser".into()),
+            false,
+        );
         check("Learner", Context, Learner, false);
         check("Instructor", Context, Instructor, true);
         check("TeachingAssistant", Context, TeachingAssistant, true);
         check("urn:lti:role:ims/lis/Instructor", Context, Instructor, true);
-        check("urn:lti:instrole:ims/lis/Student", Institution, Other("Student".into()), false);
-        check("http://example.com/roles#Wizard", Unknown, Other("http://example.com/roles#Wizard".into()), false);
+        check(
+            "urn:lti:instrole:ims/lis/Student",
+            Institution,
+            Other("Student".into()),
+            false,
+        );
+        check(
+            "http://example.com/roles#Wizard",
+            Unknown,
+            Other("http://example.com/roles#Wizard".into()),
+            false,
+        );
     }
 
     #[test]
     fn learner_and_assistant_is_staff() {
-        let roles = Roles::parse(&["Learner", "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"]);
+        let roles = Roles::parse(&[
+            "Learner",
+            "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+        ]);
         assert!(roles.is_staff());
         assert!(!roles.is_learner());
     }

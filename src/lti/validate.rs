@@ -31,16 +31,27 @@ pub fn peek_header_unverified(token: &str) -> Result<UnverifiedHeader, LaunchErr
         return Err(LaunchError::TooLarge);
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(_), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(LaunchError::Malformed("not a signed JWT (three dot-separated parts expected)".into()));
+    let (Some(h), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(LaunchError::Malformed(
+            "not a signed JWT (three dot-separated parts expected)".into(),
+        ));
     };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(h.trim_end_matches('='))
         .map_err(|_| LaunchError::Malformed("header is not base64url".into()))?;
-    let header: Map<String, Value> =
-        serde_json::from_slice(&bytes).map_err(|_| LaunchError::Malformed("header is not a JSON object".into()))?;
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("").to_string();
-    let kid = header.get("kid").and_then(Value::as_str).map(str::to_string);
+    let header: Map<String, Value> = serde_json::from_slice(&bytes)
+        .map_err(|_| LaunchError::Malformed("header is not a JSON object".into()))?;
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(UnverifiedHeader { alg, kid })
 }
 
@@ -58,10 +69,17 @@ fn validation(reg: &Registration) -> Validation {
 }
 
 /// Verifies an id_token for a registration and returns its claims.
-pub async fn verify_id_token(token: &str, reg: &Registration, jwks: &JwksCache, now: u64) -> Result<Map<String, Value>, LaunchError> {
+pub async fn verify_id_token(
+    token: &str,
+    reg: &Registration,
+    jwks: &JwksCache,
+    now: u64,
+) -> Result<Map<String, Value>, LaunchError> {
     let header = peek_header_unverified(token)?;
     if header.alg != "RS256" {
-        return Err(LaunchError::AlgNotAllowed(header.alg.chars().take(20).collect()));
+        return Err(LaunchError::AlgNotAllowed(
+            header.alg.chars().take(20).collect(),
+        ));
     }
     let keys = jwks.keys_for(&reg.jwks_url, header.kid.as_deref()).await?;
     let validation = validation(reg);
@@ -83,7 +101,10 @@ pub async fn verify_id_token(token: &str, reg: &Registration, jwks: &JwksCache, 
         }
     }
     let claims = claims.ok_or(last)?;
-    let iat = claims.get("iat").and_then(Value::as_u64).ok_or_else(|| LaunchError::InvalidClaims("iat is not a number".into()))?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| LaunchError::InvalidClaims("iat is not a number".into()))?;
     if iat > now + LEEWAY_SECS {
         return Err(LaunchError::IssuedInFuture);
     }
@@ -105,16 +126,21 @@ fn check_azp(claims: &Map<String, Value>, client_id: &str) -> Result<(), LaunchE
 
 fn map_error(kind: &ErrorKind) -> LaunchError {
     match kind {
-        ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) | ErrorKind::InvalidKeyFormat => LaunchError::BadSignature,
+        ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) | ErrorKind::InvalidKeyFormat => {
+            LaunchError::BadSignature
+        }
         ErrorKind::ExpiredSignature => LaunchError::Expired,
         ErrorKind::ImmatureSignature => LaunchError::IssuedInFuture,
         ErrorKind::InvalidIssuer => LaunchError::WrongIssuer,
         ErrorKind::InvalidAudience => LaunchError::WrongAudience,
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => LaunchError::AlgNotAllowed("RS256 expected".into()),
-        ErrorKind::MissingRequiredClaim(c) => LaunchError::InvalidClaims(format!("missing {c}")),
-        ErrorKind::Json(_) | ErrorKind::Utf8(_) | ErrorKind::Base64(_) | ErrorKind::InvalidToken => {
-            LaunchError::Malformed("claims are not valid JSON".into())
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            LaunchError::AlgNotAllowed("RS256 expected".into())
         }
+        ErrorKind::MissingRequiredClaim(c) => LaunchError::InvalidClaims(format!("missing {c}")),
+        ErrorKind::Json(_)
+        | ErrorKind::Utf8(_)
+        | ErrorKind::Base64(_)
+        | ErrorKind::InvalidToken => LaunchError::Malformed("claims are not valid JSON".into()),
         other => LaunchError::InvalidClaims(format!("{other:?}").chars().take(80).collect()),
     }
 }
@@ -125,9 +151,18 @@ mod tests {
 
     #[test]
     fn header_peek_refuses_garbage() {
-        assert_eq!(peek_header_unverified("garbage").unwrap_err().code(), "malformed_token");
-        assert_eq!(peek_header_unverified("a.b.c").unwrap_err().code(), "malformed_token");
-        let none = format!("{}.e30.", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#));
+        assert_eq!(
+            peek_header_unverified("garbage").unwrap_err().code(),
+            "malformed_token"
+        );
+        assert_eq!(
+            peek_header_unverified("a.b.c").unwrap_err().code(),
+            "malformed_token"
+        );
+        let none = format!(
+            "{}.e30.",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#)
+        );
         assert_eq!(peek_header_unverified(&none).unwrap().alg, "none");
     }
 

@@ -53,9 +53,17 @@ impl Store {
         };
         let course = course::Entity::insert(c)
             .on_conflict(
-                OnConflict::columns([course::Column::PlatformId, course::Column::DeploymentId, course::Column::ContextId])
-                    .update_columns([course::Column::Label, course::Column::Title, course::Column::UpdatedAt])
-                    .to_owned(),
+                OnConflict::columns([
+                    course::Column::PlatformId,
+                    course::Column::DeploymentId,
+                    course::Column::ContextId,
+                ])
+                .update_columns([
+                    course::Column::Label,
+                    course::Column::Title,
+                    course::Column::UpdatedAt,
+                ])
+                .to_owned(),
             )
             .exec_with_returning(&self.db)
             .await?;
@@ -69,9 +77,12 @@ impl Store {
             };
             activity::Entity::insert(a)
                 .on_conflict(
-                    OnConflict::columns([activity::Column::CourseId, activity::Column::ResourceLinkId])
-                        .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
-                        .to_owned(),
+                    OnConflict::columns([
+                        activity::Column::CourseId,
+                        activity::Column::ResourceLinkId,
+                    ])
+                    .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
+                    .to_owned(),
                 )
                 .exec_without_returning(&self.db)
                 .await?;
@@ -111,7 +122,10 @@ impl Store {
 
     /// Who launched the course so far, counted by role, for the staff page.
     pub async fn course_summary(&self, course: CourseId) -> Result<CourseSummary, StoreError> {
-        let rows = member::Entity::find().filter(member::Column::CourseId.eq(course.0)).all(&self.db).await?;
+        let rows = member::Entity::find()
+            .filter(member::Column::CourseId.eq(course.0))
+            .all(&self.db)
+            .await?;
         let mut s = CourseSummary::default();
         for m in rows {
             let raw: Vec<String> = serde_json::from_str(&m.roles).unwrap_or_default();

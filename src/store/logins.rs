@@ -49,13 +49,17 @@ impl Store {
             expires_at: Set(l.expires_at),
             consumed_at: Set(None),
         };
-        login_state::Entity::insert(row).exec_without_returning(&self.db).await?;
+        login_state::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await?;
         Ok(())
     }
 
     /// The login that issued `state`, if any.
     pub async fn login(&self, state: &str) -> Result<Option<LoginRecord>, StoreError> {
-        let row = login_state::Entity::find_by_id(state.to_string()).one(&self.db).await?;
+        let row = login_state::Entity::find_by_id(state.to_string())
+            .one(&self.db)
+            .await?;
         Ok(row.map(|r| LoginRecord {
             state: r.state,
             registration: RegistrationId(r.platform_id),
@@ -70,7 +74,12 @@ impl Store {
 
     /// Marks the login used. Returns false when it was used already (a replay, or a race
     /// between two posts of the same token): exactly one caller ever gets true.
-    pub async fn consume_login(&self, state: &str, nonce: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn consume_login(
+        &self,
+        state: &str,
+        nonce: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let res = login_state::Entity::update_many()
             .col_expr(login_state::Column::ConsumedAt, Expr::value(now))
             .filter(login_state::Column::State.eq(state))
@@ -83,7 +92,10 @@ impl Store {
 
     /// Deletes logins that expired before `before`; returns how many.
     pub async fn purge_logins(&self, before: i64) -> Result<u64, StoreError> {
-        let res = login_state::Entity::delete_many().filter(login_state::Column::ExpiresAt.lt(before)).exec(&self.db).await?;
+        let res = login_state::Entity::delete_many()
+            .filter(login_state::Column::ExpiresAt.lt(before))
+            .exec(&self.db)
+            .await?;
         Ok(res.rows_affected)
     }
 }

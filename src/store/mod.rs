@@ -48,11 +48,16 @@ pub struct Store {
 impl Store {
     /// Connects (creating the SQLite file and its folder if needed) and applies migrations.
     pub async fn connect(database_url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        if let Some(path) = sqlite_path(database_url) {
-            if let Some(parent) = std::path::Path::new(&path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| StoreError::DataDir { path: parent.display().to_string(), message: e.to_string() })?;
-            }
+        let path = sqlite_path(database_url).map(std::path::PathBuf::from);
+        if let Some(parent) = path
+            .as_deref()
+            .and_then(|p| p.parent())
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::DataDir {
+                path: parent.display().to_string(),
+                message: e.to_string(),
+            })?;
         }
         let mut opts = ConnectOptions::new(database_url.to_string());
         opts.max_connections(max_connections)
@@ -89,7 +94,9 @@ impl Store {
 
 /// The file path of a `sqlite:` URL, when it names a file.
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
     if path.is_empty() || path == ":memory:" {
         None

@@ -37,7 +37,11 @@ impl DeploymentStatus {
         }
     }
     fn parse(s: &str) -> DeploymentStatus {
-        if s == "active" { DeploymentStatus::Active } else { DeploymentStatus::Pending }
+        if s == "active" {
+            DeploymentStatus::Active
+        } else {
+            DeploymentStatus::Pending
+        }
     }
 }
 
@@ -60,14 +64,21 @@ fn to_registration(m: platform::Model) -> Registration {
         token_url: m.token_url,
         jwks_url: m.jwks_url,
         accept_new_deployments: m.accept_new_deployments,
-        frame_origins: m.frame_origins.split_whitespace().map(str::to_string).collect(),
+        frame_origins: m
+            .frame_origins
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
     }
 }
 
 impl Store {
     /// Every platform registration.
     pub async fn registrations(&self) -> Result<Vec<Registration>, StoreError> {
-        let rows = platform::Entity::find().order_by_asc(platform::Column::Id).all(&self.db).await?;
+        let rows = platform::Entity::find()
+            .order_by_asc(platform::Column::Id)
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(to_registration).collect())
     }
 
@@ -79,7 +90,10 @@ impl Store {
             .one(&self.db)
             .await?;
         if exists.is_some() {
-            return Err(StoreError::Conflict(format!("platform {} with client id {}", p.issuer, p.client_id)));
+            return Err(StoreError::Conflict(format!(
+                "platform {} with client id {}",
+                p.issuer, p.client_id
+            )));
         }
         let row = platform::ActiveModel {
             issuer: Set(p.issuer),
@@ -92,10 +106,13 @@ impl Store {
             created_at: Set(now),
             ..Default::default()
         };
-        let inserted = platform::Entity::insert(row).exec_with_returning(&self.db).await?;
+        let inserted = platform::Entity::insert(row)
+            .exec_with_returning(&self.db)
+            .await?;
         let reg = to_registration(inserted);
         for d in p.deployments {
-            self.set_deployment(reg.id, &d, DeploymentStatus::Active, now).await?;
+            self.set_deployment(reg.id, &d, DeploymentStatus::Active, now)
+                .await?;
         }
         Ok(reg)
     }
@@ -110,7 +127,13 @@ impl Store {
     }
 
     /// Creates or updates a deployment with the given status.
-    pub async fn set_deployment(&self, reg: RegistrationId, deployment_id: &str, status: DeploymentStatus, now: i64) -> Result<(), StoreError> {
+    pub async fn set_deployment(
+        &self,
+        reg: RegistrationId,
+        deployment_id: &str,
+        status: DeploymentStatus,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let row = deployment::ActiveModel {
             platform_id: Set(reg.0),
             deployment_id: Set(deployment_id.to_string()),
@@ -121,9 +144,12 @@ impl Store {
         };
         deployment::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([deployment::Column::PlatformId, deployment::Column::DeploymentId])
-                    .update_column(deployment::Column::Status)
-                    .to_owned(),
+                OnConflict::columns([
+                    deployment::Column::PlatformId,
+                    deployment::Column::DeploymentId,
+                ])
+                .update_column(deployment::Column::Status)
+                .to_owned(),
             )
             .exec_without_returning(&self.db)
             .await?;
@@ -131,7 +157,12 @@ impl Store {
     }
 
     /// Records a deployment seen in a launch as pending, unless it is known already.
-    pub async fn record_pending_deployment(&self, reg: RegistrationId, deployment_id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn record_pending_deployment(
+        &self,
+        reg: RegistrationId,
+        deployment_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let row = deployment::ActiveModel {
             platform_id: Set(reg.0),
             deployment_id: Set(deployment_id.to_string()),
@@ -142,9 +173,12 @@ impl Store {
         };
         deployment::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([deployment::Column::PlatformId, deployment::Column::DeploymentId])
-                    .update_column(deployment::Column::LastSeenAt)
-                    .to_owned(),
+                OnConflict::columns([
+                    deployment::Column::PlatformId,
+                    deployment::Column::DeploymentId,
+                ])
+                .update_column(deployment::Column::LastSeenAt)
+                .to_owned(),
             )
             .exec_without_returning(&self.db)
             .await?;
@@ -152,8 +186,14 @@ impl Store {
     }
 
     /// Approves a pending deployment (or adds it approved).
-    pub async fn approve_deployment(&self, reg: RegistrationId, deployment_id: &str, now: i64) -> Result<(), StoreError> {
-        self.set_deployment(reg, deployment_id, DeploymentStatus::Active, now).await
+    pub async fn approve_deployment(
+        &self,
+        reg: RegistrationId,
+        deployment_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.set_deployment(reg, deployment_id, DeploymentStatus::Active, now)
+            .await
     }
 
     /// Every deployment, in registration order.

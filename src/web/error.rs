@@ -61,20 +61,66 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         WebError::Refused(e) => {
             tracing::warn!(target: "binome::refusal", reason = e.code(), detail = %e, "request refused");
             let (what, check) = explain(e, l);
-            (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.code(), l.t("error_title").to_string(), what, check, None)
+            (
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                e.code(),
+                l.t("error_title").to_string(),
+                what,
+                check,
+                None,
+            )
         }
-        WebError::NoSession => (StatusCode::UNAUTHORIZED, "session_invalid", l.t("error_title").into(), l.t("session_expired").into(), String::new(), None),
-        WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", l.t("error_title").into(), l.t("dl_not_staff").into(), String::new(), None),
-        WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", l.t("error_title").into(), l.t("not_found").into(), String::new(), None),
+        WebError::NoSession => (
+            StatusCode::UNAUTHORIZED,
+            "session_invalid",
+            l.t("error_title").into(),
+            l.t("session_expired").into(),
+            String::new(),
+            None,
+        ),
+        WebError::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            l.t("error_title").into(),
+            l.t("dl_not_staff").into(),
+            String::new(),
+            None,
+        ),
+        WebError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            l.t("error_title").into(),
+            l.t("not_found").into(),
+            String::new(),
+            None,
+        ),
         WebError::BadRequest(m) => {
             tracing::warn!(target: "binome::refusal", reason = "bad_request", detail = %m, "request refused");
-            (StatusCode::BAD_REQUEST, "bad_request", l.t("error_title").into(), m.clone(), String::new(), None)
+            (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                l.t("error_title").into(),
+                m.clone(),
+                String::new(),
+                None,
+            )
         }
         WebError::Store(_) | WebError::Internal(_) => {
             let id = crate::lti::login::random_token()[..12].to_string();
             tracing::error!(error_id = %id, error = %err, "internal error");
-            let status = if matches!(err, WebError::Store(_)) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
-            (status, "internal_error", l.t("error_title").into(), l.t("internal_error").into(), String::new(), Some(id))
+            let status = if matches!(err, WebError::Store(_)) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            (
+                status,
+                "internal_error",
+                l.t("error_title").into(),
+                l.t("internal_error").into(),
+                String::new(),
+                Some(id),
+            )
         }
     };
     let html = pages.render(
@@ -173,7 +219,10 @@ mod tests {
     fn every_refusal_is_4xx() {
         let all = [
             LaunchError::MissingParam("x"),
-            LaunchError::UnknownPlatform { issuer: "i".into(), client_id: None },
+            LaunchError::UnknownPlatform {
+                issuer: "i".into(),
+                client_id: None,
+            },
             LaunchError::Expired,
             LaunchError::Replayed,
             LaunchError::TooLarge,

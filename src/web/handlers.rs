@@ -15,7 +15,11 @@ use crate::launch::session::{Session, SessionKind};
 
 /// The language of a request that has no session yet: the browser's preference.
 pub fn request_locale(req: &HttpRequest) -> Locale {
-    Locale::from_accept_language(req.headers().get("accept-language").and_then(|v| v.to_str().ok()))
+    Locale::from_accept_language(
+        req.headers()
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 fn locale_of(s: &Session) -> Locale {
@@ -38,7 +42,11 @@ fn session_of(state: &AppState, req: &HttpRequest) -> Result<(Session, String), 
             .map(|(_, v)| v)
     });
     let token = token.ok_or(WebError::NoSession)?;
-    let session = state.flow.sessions.verify(&token).ok_or(WebError::NoSession)?;
+    let session = state
+        .flow
+        .sessions
+        .verify(&token)
+        .ok_or(WebError::NoSession)?;
     Ok((session, token))
 }
 
@@ -76,7 +84,15 @@ pub async fn render_session_page(state: &AppState, s: &Session, token: &str) -> 
 }
 
 fn error_page(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
-    super::error::respond(&state.pages, &err, super::error::ErrorContext { locale: locale_of(s), frame_ancestors: &s.frame, relaunch: vec![] })
+    super::error::respond(
+        &state.pages,
+        &err,
+        super::error::ErrorContext {
+            locale: locale_of(s),
+            frame_ancestors: &s.frame,
+            relaunch: vec![],
+        },
+    )
 }
 
 pub async fn app_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -89,7 +105,9 @@ pub async fn app_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
 pub async fn about_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match session_of(&state, &req) {
         Ok((s, token)) => {
-            let html = state.pages.render("about.html", locale_of(&s), context! { token => token });
+            let html = state
+                .pages
+                .render("about.html", locale_of(&s), context! { token => token });
             state.pages.respond(StatusCode::OK, html, &s.frame)
         }
         Err(e) => refuse(&state, &req, e, vec![]).await,
@@ -107,26 +125,39 @@ struct DeepLinkForm {
 
 /// The course designer's choice, sent back to the platform as a signed deep-linking response
 /// (Deep Linking 2.0 §4.5), auto-posted to the platform's return URL.
-pub async fn deep_link_submit(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn deep_link_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let (s, _) = match session_of(&state, &req) {
         Ok(v) => v,
         Err(e) => return refuse(&state, &req, e, vec![]).await,
     };
     let Some(dl) = s.dl.clone().filter(|_| s.kind == SessionKind::DeepLinking) else {
-        return error_page(&state, &s, WebError::BadRequest("this session is not a deep-linking request".into()));
+        return error_page(
+            &state,
+            &s,
+            WebError::BadRequest("this session is not a deep-linking request".into()),
+        );
     };
     if !s.staff {
         return error_page(&state, &s, WebError::Forbidden);
     }
     let form: DeepLinkForm = match read_body(&req, payload).await.and_then(|b| {
-        serde_urlencoded::from_bytes(&b).map_err(|_| crate::lti::LaunchError::BadRequest("unreadable form".into()))
+        serde_urlencoded::from_bytes(&b)
+            .map_err(|_| crate::lti::LaunchError::BadRequest("unreadable form".into()))
     }) {
         Ok(f) => f,
         Err(e) => return error_page(&state, &s, WebError::Refused(e)),
     };
     let title: String = form.title.trim().chars().take(200).collect();
     if title.is_empty() {
-        return error_page(&state, &s, WebError::BadRequest(locale_of(&s).t("dl_field_title").to_string()));
+        return error_page(
+            &state,
+            &s,
+            WebError::BadRequest(locale_of(&s).t("dl_field_title").to_string()),
+        );
     }
     let snap = match state.flow.registry.snapshot().await {
         Ok(v) => v,
@@ -189,7 +220,9 @@ pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 
 pub async fn home(state: web::Data<AppState>) -> HttpResponse {
     let f = &state.flow;
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(crate::startup::admin_summary(&f.settings))
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(crate::startup::admin_summary(&f.settings))
 }
 
 pub async fn healthz() -> HttpResponse {
@@ -200,18 +233,29 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.flow.store.ping().await {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {
-        HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable")
     }
 }
 
 pub async fn static_file(path: web::Path<String>) -> HttpResponse {
     let (body, ct) = match path.as_str() {
         "app.css" => (include_str!("static/app.css"), "text/css; charset=utf-8"),
-        "storage.js" => (include_str!("static/storage.js"), "text/javascript; charset=utf-8"),
-        "autopost.js" => (include_str!("static/autopost.js"), "text/javascript; charset=utf-8"),
+        "storage.js" => (
+            include_str!("static/storage.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "autopost.js" => (
+            include_str!("static/autopost.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok().content_type(ct).insert_header(("Cache-Control", "public, max-age=3600")).body(body)
+    HttpResponse::Ok()
+        .content_type(ct)
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
 }
 
 pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {

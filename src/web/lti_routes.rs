@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use minijinja::context;
@@ -17,7 +18,10 @@ use crate::lti::login::LoginRequest;
 const COOKIE_PREFIX: &str = "binome_st_";
 
 /// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, LaunchError> {
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<web::Bytes, LaunchError> {
     let declared = req
         .headers()
         .get("content-length")
@@ -38,31 +42,70 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<w
 }
 
 fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, LaunchError> {
-    serde_urlencoded::from_bytes(bytes).map_err(|_| LaunchError::BadRequest("the body is not a form".into()))
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|_| LaunchError::BadRequest("the body is not a form".into()))
 }
 
 /// Renders a refusal with the frame ancestors of every registered platform.
-pub async fn refuse(state: &AppState, req: &HttpRequest, err: WebError, relaunch: Vec<(String, String)>) -> HttpResponse {
-    let frames = state.flow.registry.snapshot().await.map(|s| s.frame_ancestors.clone()).unwrap_or_default();
-    respond(&state.pages, &err, ErrorContext { locale: request_locale(req), frame_ancestors: &frames, relaunch })
+pub async fn refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    err: WebError,
+    relaunch: Vec<(String, String)>,
+) -> HttpResponse {
+    let frames = state
+        .flow
+        .registry
+        .snapshot()
+        .await
+        .map(|s| s.frame_ancestors.clone())
+        .unwrap_or_default();
+    respond(
+        &state.pages,
+        &err,
+        ErrorContext {
+            locale: request_locale(req),
+            frame_ancestors: &frames,
+            relaunch,
+        },
+    )
 }
 
 pub async fn login_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string()) {
         Ok(params) => login(&state, &req, params).await,
-        Err(_) => refuse(&state, &req, LaunchError::BadRequest("unreadable query".into()).into(), vec![]).await,
+        Err(_) => {
+            refuse(
+                &state,
+                &req,
+                LaunchError::BadRequest("unreadable query".into()).into(),
+                vec![],
+            )
+            .await
+        }
     }
 }
 
-pub async fn login_post(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let params = match read_body(&req, payload).await.and_then(|b| parse_form::<HashMap<String, String>>(&b)) {
+pub async fn login_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let params = match read_body(&req, payload)
+        .await
+        .and_then(|b| parse_form::<HashMap<String, String>>(&b))
+    {
         Ok(p) => p,
         Err(e) => return refuse(&state, &req, e.into(), vec![]).await,
     };
     login(&state, &req, params).await
 }
 
-async fn login(state: &AppState, req: &HttpRequest, params: HashMap<String, String>) -> HttpResponse {
+async fn login(
+    state: &AppState,
+    req: &HttpRequest,
+    params: HashMap<String, String>,
+) -> HttpResponse {
     let out: LoginOutcome = match state.flow.login(&params).await {
         Ok(o) => o,
         Err(e) => return refuse(state, req, e.into(), vec![]).await,
@@ -76,7 +119,9 @@ async fn login(state: &AppState, req: &HttpRequest, params: HashMap<String, Stri
             .finish(),
         Some(storage) => {
             let locale = request_locale(req);
-            let relaunch = LoginRequest::from_params(&params).map(|r| r.relaunch_params()).unwrap_or_default();
+            let relaunch = LoginRequest::from_params(&params)
+                .map(|r| r.relaunch_params())
+                .unwrap_or_default();
             let html = state.pages.render(
                 "storage.html",
                 locale,
@@ -86,9 +131,11 @@ async fn login(state: &AppState, req: &HttpRequest, params: HashMap<String, Stri
                     fields => Vec::<(String, String)>::new(), relaunch => relaunch,
                 },
             );
-            let mut resp = state.pages.respond(StatusCode::OK, html, &out.frame_ancestors);
-            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&cookie) {
-                resp.headers_mut().append(actix_web::http::header::SET_COOKIE, v);
+            let mut resp = state
+                .pages
+                .respond(StatusCode::OK, html, &out.frame_ancestors);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().append(SET_COOKIE, v);
             }
             resp
         }
@@ -98,27 +145,50 @@ async fn login(state: &AppState, req: &HttpRequest, params: HashMap<String, Stri
 /// The state cookie: third-party inside the LMS iframe, hence `SameSite=None; Secure;
 /// Partitioned` (CHIPS). Named after the state so that two launches in one page do not clash.
 fn state_cookie(state: &str, secret: &str, max_age: i64) -> String {
-    format!("{COOKIE_PREFIX}{}={secret}; Path=/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned", &state[..state.len().min(16)])
+    format!(
+        "{COOKIE_PREFIX}{}={secret}; Path=/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned",
+        &state[..state.len().min(16)]
+    )
 }
 
-pub async fn launch(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn launch(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let form: LaunchForm = match read_body(&req, payload).await.and_then(|b| parse_form(&b)) {
         Ok(f) => f,
         Err(e) => return refuse(&state, &req, e.into(), vec![]).await,
     };
-    let cookie_name = form.state.as_deref().map(|s| format!("{COOKIE_PREFIX}{}", &s[..s.floor_char_boundary(16)]));
-    let cookie = cookie_name.as_deref().and_then(|n| req.cookie(n)).map(|c| c.value().to_string());
+    let cookie_name = form
+        .state
+        .as_deref()
+        .map(|s| format!("{COOKIE_PREFIX}{}", &s[..s.floor_char_boundary(16)]));
+    let cookie = cookie_name
+        .as_deref()
+        .and_then(|n| req.cookie(n))
+        .map(|c| c.value().to_string());
     match state.flow.launch(&form, cookie.as_deref()).await {
         Ok(LaunchOutcome::Ready { session, token, .. }) => {
             let mut resp = render_session_page(&state, &session, &token).await;
-            if let Some(s) = form.state.as_deref().filter(|_| cookie.is_some()) {
-                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&state_cookie(s, "", 0)) {
-                    resp.headers_mut().append(actix_web::http::header::SET_COOKIE, v);
-                }
+            // The login is used up: its cookie can go.
+            let expired = form
+                .state
+                .as_deref()
+                .filter(|_| cookie.is_some())
+                .map(|s| state_cookie(s, "", 0));
+            if let Some(v) = expired.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                resp.headers_mut().append(SET_COOKIE, v);
             }
             resp
         }
-        Ok(LaunchOutcome::CheckBrowser { storage, id_token, state: st, relaunch, frame_ancestors }) => {
+        Ok(LaunchOutcome::CheckBrowser {
+            storage,
+            id_token,
+            state: st,
+            relaunch,
+            frame_ancestors,
+        }) => {
             let locale = request_locale(&req);
             let html = state.pages.render(
                 "storage.html",

@@ -37,7 +37,9 @@ impl Pages {
         }
         // Links are root-relative with the base URL's path, so pages work whatever host name
         // the browser used, and behind a reverse proxy that mounts the tool under a prefix.
-        let path = url::Url::parse(base).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+        let path = url::Url::parse(base)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
         Pages { env, base: path }
     }
 
@@ -48,13 +50,21 @@ impl Pages {
             Ok(html) => html,
             Err(e) => {
                 tracing::error!(template = name, error = %e, "template failed");
-                format!("<!doctype html><title>Binôme</title><p>{}</p>", locale.t("internal_error"))
+                format!(
+                    "<!doctype html><title>Binôme</title><p>{}</p>",
+                    locale.t("internal_error")
+                )
             }
         }
     }
 
     /// An HTML response with the security headers of a framed page.
-    pub fn respond(&self, status: StatusCode, html: String, frame_ancestors: &[String]) -> HttpResponse {
+    pub fn respond(
+        &self,
+        status: StatusCode,
+        html: String,
+        frame_ancestors: &[String],
+    ) -> HttpResponse {
         let mut b = HttpResponse::build(status);
         for (k, v) in security_headers(frame_ancestors) {
             b.insert_header((k, v));
@@ -78,7 +88,9 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
     vec![
         (
             "Content-Security-Policy",
-            format!("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; frame-ancestors {fa}"),
+            format!(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; frame-ancestors {fa}"
+            ),
         ),
         ("Referrer-Policy", "no-referrer".into()),
         ("X-Content-Type-Options", "nosniff".into()),
@@ -115,17 +127,33 @@ mod tests {
         for (name, _) in TEMPLATES {
             for l in [Locale::En, Locale::Fr] {
                 let html = p.render(name, l, context! { heading => "h", what => "w", code => "c", fields => Vec::<(String, String)>::new(), relaunch => Vec::<(String, String)>::new() });
-                assert!(!html.contains("template failed") && !html.is_empty(), "{name}");
+                assert!(
+                    !html.contains("template failed") && !html.is_empty(),
+                    "{name}"
+                );
             }
         }
-        let fr = p.render("learner.html", Locale::Fr, context! { name => "<b>Zoé</b>" });
-        assert!(fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"), "names are escaped: {fr}");
+        let fr = p.render(
+            "learner.html",
+            Locale::Fr,
+            context! { name => "<b>Zoé</b>" },
+        );
+        assert!(
+            fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"),
+            "names are escaped: {fr}"
+        );
     }
 
     #[test]
     fn csp_lists_platform_origins_and_drops_injections() {
-        let h = security_headers(&["https://lms.example".into(), "https://x; script-src *".into()]);
+        let h = security_headers(&[
+            "https://lms.example".into(),
+            "https://x; script-src *".into(),
+        ]);
         let csp = &h[0].1;
-        assert!(csp.ends_with("frame-ancestors 'self' https://lms.example"), "{csp}");
+        assert!(
+            csp.ends_with("frame-ancestors 'self' https://lms.example"),
+            "{csp}"
+        );
     }
 }

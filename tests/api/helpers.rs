@@ -19,7 +19,6 @@ pub struct TestApp {
     pub platform: TestPlatform,
     pub store: Store,
     pub reg: Registration,
-    pub settings: Settings,
 }
 
 /// What a login left for the launch: state, nonce and the state cookie.
@@ -28,7 +27,6 @@ pub struct Login {
     pub state: String,
     pub nonce: String,
     pub cookie: Option<String>,
-    pub redirect: url::Url,
 }
 
 #[derive(Default)]
@@ -43,12 +41,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database next to DATABASE_URL.
 pub async fn fresh_database() -> String {
-    let n = binome::lti::login::random_token()[..10].to_ascii_lowercase().replace(['-', '_'], "x");
+    let n = binome::lti::login::random_token()[..10]
+        .to_ascii_lowercase()
+        .replace(['-', '_'], "x");
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
-            let admin = Database::connect(&url).await.expect("PostgreSQL from DATABASE_URL");
+            let admin = Database::connect(&url)
+                .await
+                .expect("PostgreSQL from DATABASE_URL");
             let name = format!("binome_t_{n}");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             admin.close().await.ok();
             let mut u = url::Url::parse(&url).unwrap();
             u.set_path(&format!("/{name}"));
@@ -95,10 +100,21 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         )
         .await
         .unwrap();
-    let app = Application::build_on(settings.clone(), store.clone(), listener).await.unwrap();
+    let app = Application::build_on(settings, store.clone(), listener)
+        .await
+        .unwrap();
     tokio::spawn(app.run_until_stopped());
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base, http, platform, store, reg, settings }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        http,
+        platform,
+        store,
+        reg,
+    }
 }
 
 use crate::platform;
@@ -109,15 +125,26 @@ impl TestApp {
         vec![
             ("iss".into(), self.platform.issuer.clone()),
             ("login_hint".into(), "4".into()),
-            ("target_link_uri".into(), format!("{}/lti/launch", self.base)),
-            ("lti_message_hint".into(), r#"{"cmid":1,"launchid":"ltilaunch1_1"}"#.into()),
+            (
+                "target_link_uri".into(),
+                format!("{}/lti/launch", self.base),
+            ),
+            (
+                "lti_message_hint".into(),
+                r#"{"cmid":1,"launchid":"ltilaunch1_1"}"#.into(),
+            ),
             ("client_id".into(), CLIENT_ID.into()),
             ("lti_deployment_id".into(), DEPLOYMENT_ID.into()),
         ]
     }
 
     pub async fn post_login(&self, params: &[(String, String)]) -> reqwest::Response {
-        self.http.post(format!("{}/lti/login", self.base)).form(params).send().await.unwrap()
+        self.http
+            .post(format!("{}/lti/login", self.base))
+            .form(params)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A successful login (form POST, as Moodle does it).
@@ -134,12 +161,24 @@ impl TestApp {
         let location = resp.headers()["location"].to_str().unwrap().to_string();
         let redirect = url::Url::parse(&location).unwrap();
         let q: HashMap<_, _> = redirect.query_pairs().into_owned().collect();
-        Login { state: q["state"].clone(), nonce: q["nonce"].clone(), cookie, redirect }
+        Login {
+            state: q["state"].clone(),
+            nonce: q["nonce"].clone(),
+            cookie,
+        }
     }
 
     /// Posts an id_token and state to the launch URL, with the login's cookie if given.
-    pub async fn post_launch(&self, id_token: &str, state: &str, cookie: Option<&str>) -> reqwest::Response {
-        let mut req = self.http.post(format!("{}/lti/launch", self.base)).form(&[("id_token", id_token), ("state", state)]);
+    pub async fn post_launch(
+        &self,
+        id_token: &str,
+        state: &str,
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/lti/launch", self.base))
+            .form(&[("id_token", id_token), ("state", state)]);
         if let Some(c) = cookie {
             req = req.header("Cookie", c);
         }
@@ -152,7 +191,9 @@ impl TestApp {
         let mut claims = self.platform.claims(&login.nonce);
         edit(&mut claims);
         let token = self.platform.sign(&claims);
-        let resp = self.post_launch(&token, &login.state, login.cookie.as_deref()).await;
+        let resp = self
+            .post_launch(&token, &login.state, login.cookie.as_deref())
+            .await;
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 }
@@ -160,7 +201,10 @@ impl TestApp {
 /// The session token a launch page carries in its links.
 pub fn session_token(body: &str) -> String {
     let at = body.find("?t=").expect("a session token in the page");
-    body[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect()
+    body[at + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect()
 }
 
 /// The reason code of a refusal page.

@@ -9,27 +9,59 @@ async fn learner_launch_end_to_end() {
     let app = spawn_app().await;
     let login = app.login().await;
     let token = app.platform.sign(&app.platform.claims(&login.nonce));
-    let resp = app.post_launch(&token, &login.state, login.cookie.as_deref()).await;
+    let resp = app
+        .post_launch(&token, &login.state, login.cookie.as_deref())
+        .await;
     assert_eq!(resp.status().as_u16(), 200);
-    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains(&format!("frame-ancestors 'self' {}", app.platform.issuer)), "{csp}");
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains(&format!("frame-ancestors 'self' {}", app.platform.issuer)),
+        "{csp}"
+    );
     assert!(resp.headers().get("x-frame-options").is_none());
     let body = resp.text().await.unwrap();
     assert!(body.contains("Hello Ada Student1"), "{body}");
     assert!(body.contains("LTI Harness Course"));
-    assert!(body.contains("Sharing") && body.contains("Commitments"), "the method's steps are shown");
+    assert!(
+        body.contains("Sharing") && body.contains("Commitments"),
+        "the method's steps are shown"
+    );
 
     // The page carries a session token that works without any cookie.
     let t = session_token(&body);
-    let me: Value = app.http.get(format!("{}/api/session", app.base)).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    let me: Value = app
+        .http
+        .get(format!("{}/api/session", app.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "learner");
     assert_eq!(me["user_id"], "4");
-    let page = app.http.get(format!("{}/app/about", app.base)).query(&[("t", &t)]).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{}/app/about", app.base))
+        .query(&[("t", &t)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.unwrap().contains("CC BY 4.0"));
     // A tampered token is refused.
     let bad = format!("{}x", t);
-    let r = app.http.get(format!("{}/api/session", app.base)).bearer_auth(&bad).send().await.unwrap();
+    let r = app
+        .http
+        .get(format!("{}/api/session", app.base))
+        .bearer_auth(&bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
 
@@ -47,7 +79,10 @@ async fn staff_launch_lands_on_the_staff_page_and_counts_learners() {
         .await;
     assert_eq!(status, 200);
     assert!(body.contains("teaching team"), "{body}");
-    assert!(body.contains(r#"<dd id="learners-launched">1</dd>"#), "{body}");
+    assert!(
+        body.contains(r#"<dd id="learners-launched">1</dd>"#),
+        "{body}"
+    );
     assert!(body.contains("roster service (Names and Role Provisioning) is available"));
 }
 
@@ -64,14 +99,22 @@ async fn every_staff_role_gets_the_staff_page() {
     ] {
         let (status, body) = app.launch_with(|c| c[ROLES] = json!([role])).await;
         assert_eq!(status, 200, "{role}");
-        assert!(body.contains("staff-launched"), "{role} should see the staff page");
+        assert!(
+            body.contains("staff-launched"),
+            "{role} should see the staff page"
+        );
     }
 }
 
 #[tokio::test]
 async fn french_locale_gives_a_french_page() {
     let app = spawn_app().await;
-    let (status, body) = app.launch_with(|c| c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["locale"] = "fr-FR".into()).await;
+    let (status, body) = app
+        .launch_with(|c| {
+            c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["locale"] =
+                "fr-FR".into()
+        })
+        .await;
     assert_eq!(status, 200);
     assert!(body.contains("lang=\"fr\""));
     assert!(body.contains("Bonjour Ada Student1"), "{body}");
@@ -88,22 +131,78 @@ async fn certification_valid_launches() {
         }
     };
     let cases: Vec<(&str, Edit, &str)> = vec![
-        ("no PII", Box::new(move |c| strip(c, &["name", "given_name", "family_name", "email"])), "Welcome"),
-        ("email only", Box::new(move |c| strip(c, &["name", "given_name", "family_name"])), "Welcome"),
-        ("names only", Box::new(move |c| strip(c, &["email"])), "Hello Ada Student1"),
-        ("given and family names only", Box::new(move |c| strip(c, &["name", "email"])), "Hello Ada Student1"),
+        (
+            "no PII",
+            Box::new(move |c| strip(c, &["name", "given_name", "family_name", "email"])),
+            "Welcome",
+        ),
+        (
+            "email only",
+            Box::new(move |c| strip(c, &["name", "given_name", "family_name"])),
+            "Welcome",
+        ),
+        (
+            "names only",
+            Box::new(move |c| strip(c, &["email"])),
+            "Hello Ada Student1",
+        ),
+        (
+            "given and family names only",
+            Box::new(move |c| strip(c, &["name", "email"])),
+            "Hello Ada Student1",
+        ),
         (
             "several roles",
-            Box::new(|c| c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner", "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student", "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"])),
+            Box::new(|c| {
+                c[ROLES] = json!([
+                    "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+                    "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
+                    "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
+                ])
+            }),
             "staff-launched",
         ),
-        ("short role", Box::new(|c| c[ROLES] = json!(["Learner"])), "Hello Ada"),
-        ("unknown role", Box::new(|c| c[ROLES] = json!(["http://example.com/vocab#Wizard"])), "Hello Ada"),
-        ("empty roles", Box::new(|c| c[ROLES] = json!([])), "Hello Ada"),
-        ("anonymous (no sub)", Box::new(move |c| strip(c, &["sub", "name", "email"])), "cannot place you in a pair"),
-        ("aud array with azp", Box::new(|c| { c["aud"] = json!([crate::platform::CLIENT_ID, "other"]); c["azp"] = crate::platform::CLIENT_ID.into(); }), "Hello Ada"),
-        ("context type short form", Box::new(|c| c["https://purl.imsglobal.org/spec/lti/claim/context"]["type"] = json!("CourseSection")), "Hello Ada"),
-        ("no context", Box::new(move |c| strip(c, &["https://purl.imsglobal.org/spec/lti/claim/context"])), "Hello Ada"),
+        (
+            "short role",
+            Box::new(|c| c[ROLES] = json!(["Learner"])),
+            "Hello Ada",
+        ),
+        (
+            "unknown role",
+            Box::new(|c| c[ROLES] = json!(["http://example.com/vocab#Wizard"])),
+            "Hello Ada",
+        ),
+        (
+            "empty roles",
+            Box::new(|c| c[ROLES] = json!([])),
+            "Hello Ada",
+        ),
+        (
+            "anonymous (no sub)",
+            Box::new(move |c| strip(c, &["sub", "name", "email"])),
+            "cannot place you in a pair",
+        ),
+        (
+            "aud array with azp",
+            Box::new(|c| {
+                c["aud"] = json!([crate::platform::CLIENT_ID, "other"]);
+                c["azp"] = crate::platform::CLIENT_ID.into();
+            }),
+            "Hello Ada",
+        ),
+        (
+            "context type short form",
+            Box::new(|c| {
+                c["https://purl.imsglobal.org/spec/lti/claim/context"]["type"] =
+                    json!("CourseSection")
+            }),
+            "Hello Ada",
+        ),
+        (
+            "no context",
+            Box::new(move |c| strip(c, &["https://purl.imsglobal.org/spec/lti/claim/context"])),
+            "Hello Ada",
+        ),
     ];
     for (name, edit, expect) in cases {
         let (status, body) = app.launch_with(|c| edit(c)).await;
@@ -149,14 +248,23 @@ async fn unknown_deployment_is_recorded_pending_then_approved() {
     let (status, body) = app.launch_with(|c| c[dep] = "dep-new".into()).await;
     assert_eq!(status, 403);
     assert_eq!(reason(&body), "unknown_deployment");
-    assert!(body.contains("approve-deployment"), "the page says what to do");
+    assert!(
+        body.contains("approve-deployment"),
+        "the page says what to do"
+    );
     let deps = app.store.deployments().await.unwrap();
-    let pending = deps.iter().find(|d| d.deployment_id == "dep-new").expect("recorded");
+    let pending = deps
+        .iter()
+        .find(|d| d.deployment_id == "dep-new")
+        .expect("recorded");
     assert_eq!(pending.status, binome::store::DeploymentStatus::Pending);
     // Still refused while pending.
     let (status, _) = app.launch_with(|c| c[dep] = "dep-new".into()).await;
     assert_eq!(status, 403);
-    app.store.approve_deployment(app.reg.id, "dep-new", 0).await.unwrap();
+    app.store
+        .approve_deployment(app.reg.id, "dep-new", 0)
+        .await
+        .unwrap();
     // Running servers see the approval within a fraction of a second.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (status, body) = app.launch_with(|c| c[dep] = "dep-new".into()).await;
@@ -165,11 +273,20 @@ async fn unknown_deployment_is_recorded_pending_then_approved() {
 
 #[tokio::test]
 async fn registration_accepting_new_deployments_lets_them_in() {
-    let app = spawn_with(Options { accept_new_deployments: true, ..Default::default() }).await;
-    let (status, _) = app.launch_with(|c| c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = "canvas-install-2".into()).await;
+    let app = spawn_with(Options {
+        accept_new_deployments: true,
+        ..Default::default()
+    })
+    .await;
+    let (status, _) = app
+        .launch_with(|c| {
+            c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = "canvas-install-2".into()
+        })
+        .await;
     assert_eq!(status, 200);
     let deps = app.store.deployments().await.unwrap();
-    assert!(deps.iter().any(|d| d.deployment_id == "canvas-install-2" && d.status == binome::store::DeploymentStatus::Active));
+    assert!(deps.iter().any(|d| d.deployment_id == "canvas-install-2"
+        && d.status == binome::store::DeploymentStatus::Active));
 }
 
 #[tokio::test]
@@ -178,10 +295,23 @@ async fn the_launch_records_course_activity_and_person_scoped_to_the_deployment(
     let (status, _) = app.launch_with(|_| {}).await;
     assert_eq!(status, 200);
     use sea_orm::EntityTrait;
-    let courses = binome::store::entities::course::Entity::find().all(app.store.connection()).await.unwrap();
+    let courses = binome::store::entities::course::Entity::find()
+        .all(app.store.connection())
+        .await
+        .unwrap();
     assert_eq!(courses.len(), 1);
-    assert_eq!((courses[0].platform_id, courses[0].deployment_id.as_str(), courses[0].context_id.as_str()), (app.reg.id.0, "dep-1", "2"));
-    let members = binome::store::entities::member::Entity::find().all(app.store.connection()).await.unwrap();
+    assert_eq!(
+        (
+            courses[0].platform_id,
+            courses[0].deployment_id.as_str(),
+            courses[0].context_id.as_str()
+        ),
+        (app.reg.id.0, "dep-1", "2")
+    );
+    let members = binome::store::entities::member::Entity::find()
+        .all(app.store.connection())
+        .await
+        .unwrap();
     assert_eq!(members[0].user_id, "4");
     assert_eq!(members[0].email.as_deref(), Some("student1@example.com"));
 }

@@ -95,14 +95,18 @@ impl TestPlatform {
     /// A valid learner resource-link launch, shaped like Moodle 4.5's.
     pub fn claims(&self, nonce: &str) -> Value {
         let now = now();
-        let mut c: Value = serde_json::from_str(include_str!("../fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json")).unwrap();
+        let mut c: Value = serde_json::from_str(include_str!(
+            "../fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json"
+        ))
+        .unwrap();
         c["iss"] = self.issuer.clone().into();
         c["aud"] = CLIENT_ID.into();
         c["nonce"] = nonce.into();
         c["iat"] = now.into();
         c["exp"] = (now + 60).into();
         c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = DEPLOYMENT_ID.into();
-        c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["return_url"] = format!("{}/mod/lti/return.php?course=2", self.issuer).into();
+        c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["return_url"] =
+            format!("{}/mod/lti/return.php?course=2", self.issuer).into();
         c
     }
 
@@ -112,7 +116,10 @@ impl TestPlatform {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 async fn jwks(state: web::Data<Arc<PlatformState>>) -> HttpResponse {
@@ -127,23 +134,47 @@ async fn jwks(state: web::Data<Arc<PlatformState>>) -> HttpResponse {
 
 /// OIDC authorization endpoint: checks the request like Moodle's auth.php and answers with a
 /// form that posts the id_token to the redirect URI.
-async fn auth(state: web::Data<Arc<PlatformState>>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let mut params: std::collections::HashMap<String, String> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    if let Ok(more) = serde_urlencoded::from_bytes::<std::collections::HashMap<String, String>>(&body) {
+async fn auth(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let mut params: std::collections::HashMap<String, String> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    if let Ok(more) =
+        serde_urlencoded::from_bytes::<std::collections::HashMap<String, String>>(&body)
+    {
         params.extend(more);
     }
-    for (k, v) in [("scope", "openid"), ("response_type", "id_token"), ("response_mode", "form_post"), ("prompt", "none"), ("client_id", CLIENT_ID)] {
+    for (k, v) in [
+        ("scope", "openid"),
+        ("response_type", "id_token"),
+        ("response_mode", "form_post"),
+        ("prompt", "none"),
+        ("client_id", CLIENT_ID),
+    ] {
         if params.get(k).map(String::as_str) != Some(v) {
             return HttpResponse::BadRequest().body(format!("bad {k}"));
         }
     }
-    let (Some(redirect), Some(nonce), Some(st), Some(hint)) = (params.get("redirect_uri"), params.get("nonce"), params.get("state"), params.get("login_hint")) else {
+    let (Some(redirect), Some(nonce), Some(st), Some(hint)) = (
+        params.get("redirect_uri"),
+        params.get("nonce"),
+        params.get("state"),
+        params.get("login_hint"),
+    ) else {
         return HttpResponse::BadRequest().body("missing parameter");
     };
-    let platform = TestPlatform { issuer: state.issuer.clone(), state: state.get_ref().clone() };
+    let platform = TestPlatform {
+        issuer: state.issuer.clone(),
+        state: state.get_ref().clone(),
+    };
     let mut claims = platform.claims(nonce);
     claims["sub"] = hint.clone().into();
-    if let (Some(extra), Some(obj)) = (state.extra_claims.lock().unwrap().as_object().cloned(), claims.as_object_mut()) {
+    if let (Some(extra), Some(obj)) = (
+        state.extra_claims.lock().unwrap().as_object().cloned(),
+        claims.as_object_mut(),
+    ) {
         for (k, v) in extra {
             obj.insert(k, v);
         }
@@ -159,5 +190,7 @@ async fn auth(state: web::Data<Arc<PlatformState>>, req: HttpRequest, body: web:
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
 }

@@ -11,22 +11,46 @@ fn b64(v: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v)
 }
 
-async fn expect_refusal(app: &TestApp, name: &str, token: &str, state: &str, cookie: Option<&str>, code: &str) {
+async fn expect_refusal(
+    app: &TestApp,
+    name: &str,
+    token: &str,
+    state: &str,
+    cookie: Option<&str>,
+    code: &str,
+) {
     let resp = app.post_launch(token, state, cookie).await;
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap();
     assert!((400..500).contains(&status), "{name}: status {status}");
     assert_eq!(reason(&body), code, "{name}");
-    assert!(body.contains("For the LMS administrator") || code == "token_replayed", "{name}: the page says what to check");
+    assert!(
+        body.contains("For the LMS administrator") || code == "token_replayed",
+        "{name}: the page says what to check"
+    );
 }
 
 /// Logs in, builds claims with `edit`, signs them with `sign`, and expects the refusal.
-async fn refused(app: &TestApp, name: &str, edit: impl FnOnce(&mut Value), sign: impl FnOnce(&Value) -> String, code: &str) {
+async fn refused(
+    app: &TestApp,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+    sign: impl FnOnce(&Value) -> String,
+    code: &str,
+) {
     let login = app.login().await;
     let mut c = app.platform.claims(&login.nonce);
     edit(&mut c);
     let token = sign(&c);
-    expect_refusal(app, name, &token, &login.state, login.cookie.as_deref(), code).await;
+    expect_refusal(
+        app,
+        name,
+        &token,
+        &login.state,
+        login.cookie.as_deref(),
+        code,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -35,7 +59,20 @@ async fn forged_tokens_are_refused() {
     let p = app.platform.clone();
     let sign = |c: &Value| p.sign(c);
 
-    refused(&app, "alg none", |_| {}, |c| format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(c.to_string().as_bytes())), "algorithm_not_allowed").await;
+    refused(
+        &app,
+        "alg none",
+        |_| {},
+        |c| {
+            format!(
+                "{}.{}.",
+                b64(br#"{"alg":"none","typ":"JWT"}"#),
+                b64(c.to_string().as_bytes())
+            )
+        },
+        "algorithm_not_allowed",
+    )
+    .await;
 
     // The classic confusion attack: HS256 with the platform's public key as the secret.
     let public = serde_json::to_string(p.key().public_jwk()).unwrap();
@@ -46,37 +83,212 @@ async fn forged_tokens_are_refused() {
         |c| {
             let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
             h.kid = Some("platform-key-1".into());
-            jsonwebtoken::encode(&h, c, &jsonwebtoken::EncodingKey::from_secret(public.as_bytes())).unwrap()
+            jsonwebtoken::encode(
+                &h,
+                c,
+                &jsonwebtoken::EncodingKey::from_secret(public.as_bytes()),
+            )
+            .unwrap()
         },
         "algorithm_not_allowed",
     )
     .await;
 
-    refused(&app, "foreign key under a known kid", |_| {}, |c| ToolKey::from_pem("platform-key-1", &spare_pem(2)).unwrap().sign(c).unwrap(), "bad_signature").await;
-    refused(&app, "unknown kid", |_| {}, |c| ToolKey::from_pem("no-such-kid", &spare_pem(2)).unwrap().sign(c).unwrap(), "unknown_kid").await;
-    refused(&app, "tampered payload", |_| {}, |c| {
-        let t = p.sign(c);
-        let parts: Vec<&str> = t.split('.').collect();
-        let mut claims = c.clone();
-        claims["sub"] = "1".into();
-        format!("{}.{}.{}", parts[0], b64(claims.to_string().as_bytes()), parts[2])
-    }, "bad_signature").await;
+    refused(
+        &app,
+        "foreign key under a known kid",
+        |_| {},
+        |c| {
+            ToolKey::from_pem("platform-key-1", &spare_pem(2))
+                .unwrap()
+                .sign(c)
+                .unwrap()
+        },
+        "bad_signature",
+    )
+    .await;
+    refused(
+        &app,
+        "unknown kid",
+        |_| {},
+        |c| {
+            ToolKey::from_pem("no-such-kid", &spare_pem(2))
+                .unwrap()
+                .sign(c)
+                .unwrap()
+        },
+        "unknown_kid",
+    )
+    .await;
+    refused(
+        &app,
+        "tampered payload",
+        |_| {},
+        |c| {
+            let t = p.sign(c);
+            let parts: Vec<&str> = t.split('.').collect();
+            let mut claims = c.clone();
+            claims["sub"] = "1".into();
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(claims.to_string().as_bytes()),
+                parts[2]
+            )
+        },
+        "bad_signature",
+    )
+    .await;
 
-    refused(&app, "expired", |c| { c["iat"] = (now() - 600).into(); c["exp"] = (now() - 300).into(); }, sign, "token_expired").await;
-    refused(&app, "iat in the future", |c| { c["iat"] = (now() + 600).into(); c["exp"] = (now() + 660).into(); }, sign, "issued_in_future").await;
-    refused(&app, "missing exp", |c| { c.as_object_mut().unwrap().remove("exp"); }, sign, "invalid_claims").await;
-    refused(&app, "wrong audience", |c| c["aud"] = "another-tool".into(), sign, "wrong_audience").await;
-    refused(&app, "aud array with a wrong azp", |c| { c["aud"] = json!([CLIENT_ID, "another-tool"]); c["azp"] = "another-tool".into(); }, sign, "wrong_azp").await;
-    refused(&app, "aud array without azp", |c| c["aud"] = json!([CLIENT_ID, "another-tool"]), sign, "wrong_azp").await;
-    refused(&app, "wrong issuer", |c| c["iss"] = "https://evil.example".into(), sign, "wrong_issuer").await;
-    refused(&app, "nonce mismatch", |c| c["nonce"] = "not-the-login-nonce".into(), sign, "nonce_mismatch").await;
-    refused(&app, "wrong version", |c| c["https://purl.imsglobal.org/spec/lti/claim/version"] = "1.1.0".into(), sign, "wrong_version").await;
-    refused(&app, "unknown message type", |c| c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiSubmissionReviewRequestX".into(), sign, "unknown_message_type").await;
-    refused(&app, "missing resource link", |c| { c.as_object_mut().unwrap().remove("https://purl.imsglobal.org/spec/lti/claim/resource_link"); }, sign, "missing_claim").await;
-    refused(&app, "resource link without id", |c| c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = json!({"title": "x"}), sign, "missing_claim").await;
-    refused(&app, "missing roles claim", |c| { c.as_object_mut().unwrap().remove("https://purl.imsglobal.org/spec/lti/claim/roles"); }, sign, "missing_claim").await;
-    refused(&app, "deep linking without settings", |c| c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiDeepLinkingRequest".into(), sign, "missing_claim").await;
-    refused(&app, "missing deployment id", |c| { c.as_object_mut().unwrap().remove("https://purl.imsglobal.org/spec/lti/claim/deployment_id"); }, sign, "missing_claim").await;
+    refused(
+        &app,
+        "expired",
+        |c| {
+            c["iat"] = (now() - 600).into();
+            c["exp"] = (now() - 300).into();
+        },
+        sign,
+        "token_expired",
+    )
+    .await;
+    refused(
+        &app,
+        "iat in the future",
+        |c| {
+            c["iat"] = (now() + 600).into();
+            c["exp"] = (now() + 660).into();
+        },
+        sign,
+        "issued_in_future",
+    )
+    .await;
+    refused(
+        &app,
+        "missing exp",
+        |c| {
+            c.as_object_mut().unwrap().remove("exp");
+        },
+        sign,
+        "invalid_claims",
+    )
+    .await;
+    refused(
+        &app,
+        "wrong audience",
+        |c| c["aud"] = "another-tool".into(),
+        sign,
+        "wrong_audience",
+    )
+    .await;
+    refused(
+        &app,
+        "aud array with a wrong azp",
+        |c| {
+            c["aud"] = json!([CLIENT_ID, "another-tool"]);
+            c["azp"] = "another-tool".into();
+        },
+        sign,
+        "wrong_azp",
+    )
+    .await;
+    refused(
+        &app,
+        "aud array without azp",
+        |c| c["aud"] = json!([CLIENT_ID, "another-tool"]),
+        sign,
+        "wrong_azp",
+    )
+    .await;
+    refused(
+        &app,
+        "wrong issuer",
+        |c| c["iss"] = "https://evil.example".into(),
+        sign,
+        "wrong_issuer",
+    )
+    .await;
+    refused(
+        &app,
+        "nonce mismatch",
+        |c| c["nonce"] = "not-the-login-nonce".into(),
+        sign,
+        "nonce_mismatch",
+    )
+    .await;
+    refused(
+        &app,
+        "wrong version",
+        |c| c["https://purl.imsglobal.org/spec/lti/claim/version"] = "1.1.0".into(),
+        sign,
+        "wrong_version",
+    )
+    .await;
+    refused(
+        &app,
+        "unknown message type",
+        |c| {
+            c["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
+                "LtiSubmissionReviewRequestX".into()
+        },
+        sign,
+        "unknown_message_type",
+    )
+    .await;
+    refused(
+        &app,
+        "missing resource link",
+        |c| {
+            c.as_object_mut()
+                .unwrap()
+                .remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+        },
+        sign,
+        "missing_claim",
+    )
+    .await;
+    refused(
+        &app,
+        "resource link without id",
+        |c| c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = json!({"title": "x"}),
+        sign,
+        "missing_claim",
+    )
+    .await;
+    refused(
+        &app,
+        "missing roles claim",
+        |c| {
+            c.as_object_mut()
+                .unwrap()
+                .remove("https://purl.imsglobal.org/spec/lti/claim/roles");
+        },
+        sign,
+        "missing_claim",
+    )
+    .await;
+    refused(
+        &app,
+        "deep linking without settings",
+        |c| {
+            c["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
+                "LtiDeepLinkingRequest".into()
+        },
+        sign,
+        "missing_claim",
+    )
+    .await;
+    refused(
+        &app,
+        "missing deployment id",
+        |c| {
+            c.as_object_mut()
+                .unwrap()
+                .remove("https://purl.imsglobal.org/spec/lti/claim/deployment_id");
+        },
+        sign,
+        "missing_claim",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -84,9 +296,31 @@ async fn replayed_token_is_refused() {
     let app = spawn_app().await;
     let login = app.login().await;
     let token = app.platform.sign(&app.platform.claims(&login.nonce));
-    assert_eq!(app.post_launch(&token, &login.state, login.cookie.as_deref()).await.status().as_u16(), 200);
-    expect_refusal(&app, "replay", &token, &login.state, login.cookie.as_deref(), "token_replayed").await;
-    expect_refusal(&app, "replay without cookie", &token, &login.state, None, "token_replayed").await;
+    assert_eq!(
+        app.post_launch(&token, &login.state, login.cookie.as_deref())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    expect_refusal(
+        &app,
+        "replay",
+        &token,
+        &login.state,
+        login.cookie.as_deref(),
+        "token_replayed",
+    )
+    .await;
+    expect_refusal(
+        &app,
+        "replay without cookie",
+        &token,
+        &login.state,
+        None,
+        "token_replayed",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -95,33 +329,107 @@ async fn state_mismatches_are_refused() {
     // A state this tool never issued.
     let login = app.login().await;
     let token = app.platform.sign(&app.platform.claims(&login.nonce));
-    expect_refusal(&app, "unknown state", &token, "never-issued-state", login.cookie.as_deref(), "state_unknown").await;
+    expect_refusal(
+        &app,
+        "unknown state",
+        &token,
+        "never-issued-state",
+        login.cookie.as_deref(),
+        "state_unknown",
+    )
+    .await;
     // The state of another login: its nonce does not match the token's.
     let other = app.login().await;
-    expect_refusal(&app, "another login's state", &token, &other.state, other.cookie.as_deref(), "nonce_mismatch").await;
+    expect_refusal(
+        &app,
+        "another login's state",
+        &token,
+        &other.state,
+        other.cookie.as_deref(),
+        "nonce_mismatch",
+    )
+    .await;
     // The browser's state cookie belongs to a different login than the posted state.
-    let name = login.cookie.as_deref().unwrap().split('=').next().unwrap().to_string();
+    let name = login
+        .cookie
+        .as_deref()
+        .unwrap()
+        .split('=')
+        .next()
+        .unwrap()
+        .to_string();
     let forged_cookie = format!("{name}=some-other-browser-secret");
-    expect_refusal(&app, "cookie of another login", &token, &login.state, Some(&forged_cookie), "state_mismatch").await;
+    expect_refusal(
+        &app,
+        "cookie of another login",
+        &token,
+        &login.state,
+        Some(&forged_cookie),
+        "state_mismatch",
+    )
+    .await;
     // The real launch still works afterwards: refusals did not consume the login.
-    assert_eq!(app.post_launch(&token, &login.state, login.cookie.as_deref()).await.status().as_u16(), 200);
+    assert_eq!(
+        app.post_launch(&token, &login.state, login.cookie.as_deref())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn garbage_and_oversized_requests_get_4xx_pages() {
     let app = spawn_app().await;
     let login = app.login().await;
-    expect_refusal(&app, "garbage token", "garbage", &login.state, None, "malformed_token").await;
-    expect_refusal(&app, "three garbage parts", "a.b.c", &login.state, None, "malformed_token").await;
-    expect_refusal(&app, "empty token", "", &login.state, None, "missing_parameter").await;
+    expect_refusal(
+        &app,
+        "garbage token",
+        "garbage",
+        &login.state,
+        None,
+        "malformed_token",
+    )
+    .await;
+    expect_refusal(
+        &app,
+        "three garbage parts",
+        "a.b.c",
+        &login.state,
+        None,
+        "malformed_token",
+    )
+    .await;
+    expect_refusal(
+        &app,
+        "empty token",
+        "",
+        &login.state,
+        None,
+        "missing_parameter",
+    )
+    .await;
 
     let url = format!("{}/lti/launch", app.base);
     let big = "x".repeat(200 * 1024);
-    let r = app.http.post(&url).form(&[("id_token", big.as_str()), ("state", "s")]).send().await.unwrap();
+    let r = app
+        .http
+        .post(&url)
+        .form(&[("id_token", big.as_str()), ("state", "s")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
     assert_eq!(reason(&r.text().await.unwrap()), "request_too_large");
 
-    let r = app.http.post(format!("{}/lti/login", app.base)).body(big.clone()).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+    let r = app
+        .http
+        .post(format!("{}/lti/login", app.base))
+        .body(big.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
 
     // Whatever arrives, never a 5xx.
@@ -131,13 +439,30 @@ async fn garbage_and_oversized_requests_get_4xx_pages() {
         b"id_token=%FF%FE&state=%00".to_vec(),
         vec![0xff, 0x00, 0x13, 0x37],
         b"state=x&state=y&id_token=a.b".to_vec(),
-        format!("id_token={}.e30.e30&state={}", b64(br#"{"alg":"RS256","kid":"platform-key-1"}"#), login.state).into_bytes(),
-        format!("id_token={}.e30.e30&state={}", b64(br#"["not an object"]"#), login.state).into_bytes(),
+        format!(
+            "id_token={}.e30.e30&state={}",
+            b64(br#"{"alg":"RS256","kid":"platform-key-1"}"#),
+            login.state
+        )
+        .into_bytes(),
+        format!(
+            "id_token={}.e30.e30&state={}",
+            b64(br#"["not an object"]"#),
+            login.state
+        )
+        .into_bytes(),
         b"error=login_required&error_description=The+user+is+not+logged+in".to_vec(),
     ];
     for b in bodies {
         for path in ["/lti/launch", "/lti/login"] {
-            let r = app.http.post(format!("{}{path}", app.base)).body(b.clone()).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+            let r = app
+                .http
+                .post(format!("{}{path}", app.base))
+                .body(b.clone())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .send()
+                .await
+                .unwrap();
             let s = r.status().as_u16();
             assert!((300..500).contains(&s), "{path} {b:?}: {s}");
         }
@@ -147,7 +472,17 @@ async fn garbage_and_oversized_requests_get_4xx_pages() {
 #[tokio::test]
 async fn platform_error_responses_are_explained() {
     let app = spawn_app().await;
-    let r = app.http.post(format!("{}/lti/launch", app.base)).form(&[("error", "login_required"), ("error_description", "not signed in"), ("state", "x")]).send().await.unwrap();
+    let r = app
+        .http
+        .post(format!("{}/lti/launch", app.base))
+        .form(&[
+            ("error", "login_required"),
+            ("error_description", "not signed in"),
+            ("state", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let body = r.text().await.unwrap();
     assert_eq!(reason(&body), "platform_error");
@@ -161,7 +496,23 @@ async fn unknown_kids_cannot_make_the_tool_hammer_the_platform() {
     assert_eq!(status, 200);
     assert_eq!(app.platform.jwks_hits(), 1);
     for i in 0..5 {
-        refused(&app, "unknown kid flood", |_| {}, |c| ToolKey::from_pem(&format!("flood-{i}"), &spare_pem(2)).unwrap().sign(c).unwrap(), "unknown_kid").await;
+        refused(
+            &app,
+            "unknown kid flood",
+            |_| {},
+            |c| {
+                ToolKey::from_pem(&format!("flood-{i}"), &spare_pem(2))
+                    .unwrap()
+                    .sign(c)
+                    .unwrap()
+            },
+            "unknown_kid",
+        )
+        .await;
     }
-    assert_eq!(app.platform.jwks_hits(), 2, "one refetch for the first unknown kid, then none within the interval");
+    assert_eq!(
+        app.platform.jwks_hits(),
+        2,
+        "one refetch for the first unknown kid, then none within the interval"
+    );
 }

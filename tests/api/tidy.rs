@@ -16,7 +16,10 @@ fn sources(dir: &str) -> Vec<(String, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
             }
         }
     }
@@ -39,14 +42,37 @@ fn forbid(dir: &str, crates: &[&str]) {
 
 #[test]
 fn domain_modules_do_no_io() {
-    let io = ["tokio", "sea_orm", "sqlx", "reqwest", "actix_web", "std::fs", "std::net", "crate::store", "crate::web", "crate::lti"];
+    let io = [
+        "tokio",
+        "sea_orm",
+        "sqlx",
+        "reqwest",
+        "actix_web",
+        "std::fs",
+        "std::net",
+        "crate::store",
+        "crate::web",
+        "crate::lti",
+    ];
     forbid("src/coaching", &io);
     forbid("src/pairing", &io);
 }
 
 #[test]
 fn lti_knows_no_coaching_actix_or_database() {
-    forbid("src/lti", &["actix_web", "sea_orm", "sqlx", "crate::store", "crate::web", "crate::coaching", "crate::pairing", "crate::launch"]);
+    forbid(
+        "src/lti",
+        &[
+            "actix_web",
+            "sea_orm",
+            "sqlx",
+            "crate::store",
+            "crate::web",
+            "crate::coaching",
+            "crate::pairing",
+            "crate::launch",
+        ],
+    );
 }
 
 #[test]
@@ -57,6 +83,9 @@ fn store_knows_no_http() {
 #[test]
 fn every_source_file_says_what_it_is_for() {
     for (path, text) in sources("src") {
-        assert!(text.starts_with("//!"), "{path} must start with a //! doc line");
+        assert!(
+            text.starts_with("//!"),
+            "{path} must start with a //! doc line"
+        );
     }
 }
