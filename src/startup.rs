@@ -102,6 +102,7 @@ impl Application {
             jwks,
             keys,
             sessions: SessionKeys::new(secret.as_bytes()),
+            recent: Default::default(),
         };
         let state = web::Data::new(AppState { flow, pages });
 

@@ -16,10 +16,10 @@ use url::Url;
 
 use crate::config::Settings;
 use crate::lti::jwks::JwksCache;
-use crate::lti::login::{self, LoginRequest};
+use crate::lti::login::{self, LoginRequest, LoginState};
 use crate::lti::validate::verify_id_token;
 use crate::lti::{Launch, LaunchError, MessageType, Registration};
-use crate::store::{DeploymentStatus, LaunchRecord, NewLogin, Store, StoreError};
+use crate::store::{CourseId, DeploymentStatus, LaunchRecord, NewLogin, Store, StoreError};
 use keyring::KeyRing;
 use registry::Registry;
 use session::{DeepLinkContext, Session, SessionKeys, SessionKind};
@@ -43,7 +43,7 @@ pub enum FlowError {
 pub struct LoginOutcome {
     /// The platform's authentication URL with our parameters.
     pub redirect: String,
-    pub state: String,
+    pub state: LoginState,
     /// Goes into the state cookie and, when offered, the platform storage.
     pub browser_secret: String,
     pub storage: Option<StorageTarget>,
@@ -97,6 +97,40 @@ pub struct LaunchFlow {
     pub jwks: JwksCache,
     pub keys: KeyRing,
     pub sessions: SessionKeys,
+    pub recent: RecentLaunches,
+}
+
+/// Launches recorded in the last few minutes, so that a person who opens the activity again
+/// does not rewrite the same course, activity and member rows each time (their
+/// `last_launch_at` is then up to [`RECENT_SECS`] old).
+#[derive(Default)]
+pub struct RecentLaunches {
+    seen: std::sync::Mutex<HashMap<u64, (CourseId, i64)>>,
+}
+
+/// How long a recorded launch is not written again.
+pub const RECENT_SECS: i64 = 300;
+const RECENT_MAX: usize = 100_000;
+
+impl RecentLaunches {
+    async fn record(&self, store: &Store, r: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (r.registration, r.deployment_id, r.context_id, r.context_label, r.context_title, r.resource_link).hash(&mut h);
+        (r.user_id, r.name, r.given_name, r.family_name, r.email, r.picture, r.roles).hash(&mut h);
+        let key = h.finish();
+        let hit = self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
+        if let Some((course, _)) = hit.filter(|(_, at)| r.now - at < RECENT_SECS) {
+            return Ok(course);
+        }
+        let course = store.record_launch(r).await?;
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= RECENT_MAX {
+            seen.clear();
+        }
+        seen.insert(key, (course, r.now));
+        Ok(course)
+    }
 }
 
 /// Seconds since the Unix epoch.
@@ -115,21 +149,22 @@ impl LaunchFlow {
         let reg = self
             .find_registration(&req.iss, req.client_id.as_deref())
             .await?;
-        let state = login::random_token();
+        let storage_origin = reg.storage_origin().filter(|_| req.storage_target.is_some());
+        let state = LoginState::new(reg.id, storage_origin.is_some());
         let nonce = login::random_token();
         let browser_secret = login::random_token();
-        let storage = match (&req.storage_target, reg.storage_origin()) {
+        let storage = match (&req.storage_target, storage_origin) {
             (Some(target), Some(origin)) => Some(StorageTarget {
                 target: target.clone(),
                 origin,
-                key: login::storage_key(&state),
+                key: state.storage_key(),
             }),
             _ => None,
         };
         let now = now();
         self.store
             .insert_login(NewLogin {
-                state: state.clone(),
+                state: state.as_str().to_string(),
                 registration: reg.id,
                 nonce: nonce.clone(),
                 browser_secret: browser_secret.clone(),
@@ -139,7 +174,7 @@ impl LaunchFlow {
                 expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
-        let redirect = login::auth_request_url(&reg, &req, &self.redirect_uri(), &state, &nonce);
+        let redirect = login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
         Ok(LoginOutcome {
             redirect,
             state,
@@ -193,104 +228,115 @@ impl LaunchFlow {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(LaunchError::MissingParam("id_token"))?;
-        let state = form
+        let raw_state = form
             .state
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(LaunchError::MissingParam("state"))?;
-        // Our states are base64url; anything else was never issued here (and must not reach
-        // the database: PostgreSQL refuses NUL bytes in text).
-        if state.len() > 128
-            || !state
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(LaunchError::StateUnknown.into());
-        }
+        // A state we could not have issued never reaches the database (PostgreSQL would also
+        // refuse some bytes in it).
+        let state = LoginState::parse(raw_state).ok_or(LaunchError::StateUnknown)?;
         let now = now();
-        let login = self
-            .store
-            .login(state)
-            .await?
-            .ok_or(LaunchError::StateUnknown)?;
-        if login.consumed_at.is_some() {
-            return Err(LaunchError::Replayed.into());
-        }
-        if login.expires_at < now {
-            return Err(LaunchError::StateExpired.into());
-        }
         let snap = self.registry.snapshot().await?;
-        let reg = match snap.registration(login.registration) {
+        let reg = match snap.registration(state.registration()) {
             Some(r) => r.clone(),
             None => self
                 .registry
                 .snapshot_after_miss()
                 .await?
-                .registration(login.registration)
+                .registration(state.registration())
                 .cloned()
-                .ok_or(LaunchError::UnknownPlatform {
-                    issuer: String::new(),
-                    client_id: None,
-                })?,
+                .ok_or(LaunchError::StateUnknown)?,
         };
         let claims = verify_id_token(id_token, &reg, &self.jwks, now as u64).await?;
-        if claims.get("nonce").and_then(Value::as_str) != Some(login.nonce.as_str()) {
-            return Err(LaunchError::NonceMismatch.into());
-        }
+        let nonce = claims.get("nonce").and_then(Value::as_str).ok_or(LaunchError::NonceMismatch)?;
         let launch = Launch::from_claims(&claims, &reg.client_id)?;
+        self.check_deployment(&reg, &launch.deployment_id, now).await?;
 
         // Browser binding: the state cookie when it came back; otherwise platform storage when
         // the login used it; otherwise (Moodle in a cross-site iframe) the server-side binding
         // of state and nonce, single-use and short-lived, is what protects the launch.
-        match (cookie_secret, &login.storage_target) {
-            (Some(c), _) if c != login.browser_secret => {
-                return Err(LaunchError::StateMismatch.into());
+        let browser_secret = match (cookie_secret, form.storage_secret.as_deref()) {
+            (Some(c), _) => Some(c),
+            (None, Some("")) => return Err(LaunchError::BrowserCheckFailed.into()),
+            (None, Some(s)) => Some(s),
+            (None, None) if state.uses_storage() => {
+                return self.check_browser(&state, nonce, id_token, &reg, now).await;
             }
-            (Some(_), _) => {}
-            (None, Some(target)) => match form.storage_secret.as_deref() {
-                Some(s) if s == login.browser_secret => {}
-                Some("") => return Err(LaunchError::BrowserCheckFailed.into()),
-                Some(_) => return Err(LaunchError::StateMismatch.into()),
-                None => {
-                    let storage = StorageTarget {
-                        target: target.clone(),
-                        origin: reg.storage_origin().unwrap_or_default(),
-                        key: login::storage_key(&login.state),
-                    };
-                    let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
-                        .map(|r| {
-                            r.relaunch_params()
-                                .into_iter()
-                                .map(|(k, v)| (k.to_string(), v))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    return Ok(LaunchOutcome::CheckBrowser {
-                        storage,
-                        id_token: id_token.to_string(),
-                        state: state.to_string(),
-                        relaunch,
-                        frame_ancestors: reg.frame_ancestors(),
-                    });
-                }
-            },
-            (None, None) => tracing::debug!(
-                reason = "state_cookie_missing",
-                "launch checked by server-side state only"
-            ),
-        }
-
-        self.check_deployment(&reg, &launch.deployment_id, now)
-            .await?;
-        if !self.store.consume_login(state, &login.nonce, now).await? {
-            return Err(LaunchError::Replayed.into());
+            (None, None) => {
+                tracing::debug!(reason = "state_cookie_missing", "launch checked by server-side state only");
+                None
+            }
+        };
+        let consumed = self.store.consume_login(state.as_str(), nonce, reg.id, browser_secret, now).await?;
+        if consumed.is_none() {
+            return Err(self.why_not_consumed(&state, nonce, browser_secret, now).await?.into());
         }
         let (session, token) = self.open_session(&reg, &launch, now).await?;
         Ok(LaunchOutcome::Ready {
             launch: Box::new(launch),
             session: Box::new(session),
             token,
+        })
+    }
+
+    /// Why a login could not be consumed: asked only on the failure path.
+    async fn why_not_consumed(
+        &self,
+        state: &LoginState,
+        nonce: &str,
+        browser_secret: Option<&str>,
+        now: i64,
+    ) -> Result<LaunchError, FlowError> {
+        let Some(login) = self.store.login(state.as_str()).await? else {
+            return Ok(LaunchError::StateUnknown);
+        };
+        Ok(if login.registration != state.registration() {
+            LaunchError::StateUnknown
+        } else if login.consumed_at.is_some() {
+            LaunchError::Replayed
+        } else if login.expires_at < now {
+            LaunchError::StateExpired
+        } else if login.nonce != nonce {
+            LaunchError::NonceMismatch
+        } else if browser_secret.is_some_and(|b| b != login.browser_secret) {
+            LaunchError::StateMismatch
+        } else {
+            // Consumed by a concurrent post of the same token between the two statements.
+            LaunchError::Replayed
+        })
+    }
+
+    /// The login used platform storage and no cookie came back: the page must read the
+    /// browser secret from the platform's frame and post again. Nothing is consumed yet.
+    async fn check_browser(
+        &self,
+        state: &LoginState,
+        nonce: &str,
+        id_token: &str,
+        reg: &Registration,
+        now: i64,
+    ) -> Result<LaunchOutcome, FlowError> {
+        let login = self.store.login(state.as_str()).await?;
+        let Some(login) = login.filter(|l| {
+            l.registration == state.registration() && l.consumed_at.is_none() && l.expires_at >= now && l.nonce == nonce
+        }) else {
+            return Err(self.why_not_consumed(state, nonce, None, now).await?.into());
+        };
+        let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
+            .map(|r| r.relaunch_params().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            .unwrap_or_default();
+        Ok(LaunchOutcome::CheckBrowser {
+            storage: StorageTarget {
+                target: login.storage_target.unwrap_or_default(),
+                origin: reg.storage_origin().unwrap_or_default(),
+                key: state.storage_key(),
+            },
+            id_token: id_token.to_string(),
+            state: state.as_str().to_string(),
+            relaunch,
+            frame_ancestors: reg.frame_ancestors(),
         })
     }
 
@@ -369,7 +415,7 @@ impl LaunchFlow {
             roles: &raw_roles,
             now,
         };
-        let course = self.store.record_launch(&record).await?;
+        let course = self.recent.record(&self.store, &record).await?;
         let kind = match launch.message_type {
             MessageType::ResourceLink => SessionKind::Activity,
             MessageType::DeepLinking => SessionKind::DeepLinking,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use url::Url;
 
-use super::{LaunchError, Registration};
+use super::{LaunchError, Registration, RegistrationId};
 
 /// A parsed login initiation request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -162,9 +162,66 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// The platform-storage key under which the login keeps its browser secret.
-pub fn storage_key(state: &str) -> String {
-    format!("binome_state_{}", &state[..state.len().min(24)])
+/// The OIDC `state` of one login: `<registration id>.<c|s>.<256 random bits>`.
+///
+/// The prefix lets a launch find the registration (and so the key set) and know whether the
+/// login used platform storage before touching the database; the random part is what makes
+/// it unguessable. It is still bound server-side to its nonce and browser secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginState {
+    raw: String,
+    registration: RegistrationId,
+    storage: bool,
+}
+
+impl LoginState {
+    /// A fresh state for a login with this registration.
+    pub fn new(registration: RegistrationId, storage: bool) -> LoginState {
+        let raw = format!("{}.{}.{}", registration.0, if storage { 's' } else { 'c' }, random_token());
+        LoginState { raw, registration, storage }
+    }
+
+    /// Reads a posted state; None when it cannot be one of ours.
+    pub fn parse(raw: &str) -> Option<LoginState> {
+        if raw.len() > 96 {
+            return None;
+        }
+        let mut parts = raw.splitn(3, '.');
+        let registration = RegistrationId(parts.next()?.parse().ok()?);
+        let storage = match parts.next()? {
+            "s" => true,
+            "c" => false,
+            _ => return None,
+        };
+        let random = parts.next()?;
+        let ok = random.len() == 43 && random.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| LoginState { raw: raw.to_string(), registration, storage })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The registration that issued the login.
+    pub fn registration(&self) -> RegistrationId {
+        self.registration
+    }
+
+    /// Whether the login put its browser secret in platform storage.
+    pub fn uses_storage(&self) -> bool {
+        self.storage
+    }
+
+    /// A short, unique suffix for names (cookie, storage key) so concurrent logins in one
+    /// page never clash.
+    pub fn short_id(&self) -> &str {
+        &self.raw[self.raw.len() - 16..]
+    }
+
+    /// The platform-storage key under which the login keeps its browser secret.
+    pub fn storage_key(&self) -> String {
+        format!("binome_state_{}", self.short_id())
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +318,17 @@ mod tests {
         assert_eq!(q["prompt"], "none");
         assert_eq!(q["lti_message_hint"], "{\"a\":1}");
         assert_eq!((q["state"].as_str(), q["nonce"].as_str()), ("S", "N"));
+    }
+
+    #[test]
+    fn login_states_round_trip_and_refuse_what_we_never_issue() {
+        let s = LoginState::new(RegistrationId(12), true);
+        let back = LoginState::parse(s.as_str()).unwrap();
+        assert_eq!((back.registration(), back.uses_storage()), (RegistrationId(12), true));
+        assert_eq!(back.short_id().len(), 16);
+        for bad in ["", "x", "12.c.short", "12.x.0123456789012345678901234567890123456789012", "a.c.0123456789012345678901234567890123456789012", "12.c.01234567890123456789012345678901234567890\0\0"] {
+            assert!(LoginState::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -60,34 +60,33 @@ impl Store {
         let row = login_state::Entity::find_by_id(state.to_string())
             .one(&self.db)
             .await?;
-        Ok(row.map(|r| LoginRecord {
-            state: r.state,
-            registration: RegistrationId(r.platform_id),
-            nonce: r.nonce,
-            browser_secret: r.browser_secret,
-            storage_target: r.storage_target,
-            login_params: r.login_params,
-            expires_at: r.expires_at,
-            consumed_at: r.consumed_at,
-        }))
+        Ok(row.map(to_record))
     }
 
-    /// Marks the login used. Returns false when it was used already (a replay, or a race
-    /// between two posts of the same token): exactly one caller ever gets true.
+    /// Consumes the login in one statement: only if `state`, `nonce`, registration and (when
+    /// given) browser secret all match, it is unexpired and unused. Returns the login, or None
+    /// when nothing matched (the caller then asks [`Store::login`] why). Exactly one caller
+    /// ever gets it, whatever the number of instances.
     pub async fn consume_login(
         &self,
         state: &str,
         nonce: &str,
+        registration: RegistrationId,
+        browser_secret: Option<&str>,
         now: i64,
-    ) -> Result<bool, StoreError> {
-        let res = login_state::Entity::update_many()
+    ) -> Result<Option<LoginRecord>, StoreError> {
+        let mut q = login_state::Entity::update_many()
             .col_expr(login_state::Column::ConsumedAt, Expr::value(now))
             .filter(login_state::Column::State.eq(state))
             .filter(login_state::Column::Nonce.eq(nonce))
+            .filter(login_state::Column::PlatformId.eq(registration.0))
             .filter(login_state::Column::ConsumedAt.is_null())
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected == 1)
+            .filter(login_state::Column::ExpiresAt.gte(now));
+        if let Some(secret) = browser_secret {
+            q = q.filter(login_state::Column::BrowserSecret.eq(secret));
+        }
+        let rows = q.exec_with_returning(&self.db).await?;
+        Ok(rows.into_iter().next().map(to_record))
     }
 
     /// Deletes logins that expired before `before`; returns how many.
@@ -97,5 +96,18 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected)
+    }
+}
+
+fn to_record(r: login_state::Model) -> LoginRecord {
+    LoginRecord {
+        state: r.state,
+        registration: RegistrationId(r.platform_id),
+        nonce: r.nonce,
+        browser_secret: r.browser_secret,
+        storage_target: r.storage_target,
+        login_params: r.login_params,
+        expires_at: r.expires_at,
+        consumed_at: r.consumed_at,
     }
 }

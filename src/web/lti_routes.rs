@@ -13,7 +13,7 @@ use super::handlers::{render_session_page, request_locale};
 use super::{AppState, MAX_BODY};
 use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, now};
 use crate::lti::LaunchError;
-use crate::lti::login::LoginRequest;
+use crate::lti::login::{LoginRequest, LoginState};
 
 const COOKIE_PREFIX: &str = "binome_st_";
 
@@ -110,7 +110,7 @@ async fn login(
         Ok(o) => o,
         Err(e) => return refuse(state, req, e.into(), vec![]).await,
     };
-    let cookie = state_cookie(&out.state, &out.browser_secret, 600);
+    let cookie = state_cookie(out.state.short_id(), &out.browser_secret, 600);
     match &out.storage {
         None => HttpResponse::Found()
             .insert_header(("Location", out.redirect.as_str()))
@@ -144,10 +144,9 @@ async fn login(
 
 /// The state cookie: third-party inside the LMS iframe, hence `SameSite=None; Secure;
 /// Partitioned` (CHIPS). Named after the state so that two launches in one page do not clash.
-fn state_cookie(state: &str, secret: &str, max_age: i64) -> String {
+fn state_cookie(short_id: &str, secret: &str, max_age: i64) -> String {
     format!(
-        "{COOKIE_PREFIX}{}={secret}; Path=/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned",
-        &state[..state.len().min(16)]
+        "{COOKIE_PREFIX}{short_id}={secret}; Path=/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned"
     )
 }
 
@@ -160,23 +159,19 @@ pub async fn launch(
         Ok(f) => f,
         Err(e) => return refuse(&state, &req, e.into(), vec![]).await,
     };
-    let cookie_name = form
-        .state
-        .as_deref()
-        .map(|s| format!("{COOKIE_PREFIX}{}", &s[..s.floor_char_boundary(16)]));
-    let cookie = cookie_name
-        .as_deref()
-        .and_then(|n| req.cookie(n))
+    let login_state = form.state.as_deref().and_then(LoginState::parse);
+    let cookie = login_state
+        .as_ref()
+        .and_then(|s| req.cookie(&format!("{COOKIE_PREFIX}{}", s.short_id())))
         .map(|c| c.value().to_string());
     match state.flow.launch(&form, cookie.as_deref()).await {
         Ok(LaunchOutcome::Ready { session, token, .. }) => {
             let mut resp = render_session_page(&state, &session, &token).await;
             // The login is used up: its cookie can go.
-            let expired = form
-                .state
-                .as_deref()
+            let expired = login_state
+                .as_ref()
                 .filter(|_| cookie.is_some())
-                .map(|s| state_cookie(s, "", 0));
+                .map(|s| state_cookie(s.short_id(), "", 0));
             if let Some(v) = expired.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(SET_COOKIE, v);
             }

@@ -12,6 +12,8 @@ use crate::i18n::Locale;
 pub struct Pages {
     env: Environment<'static>,
     base: String,
+    /// Texts and method steps per locale (English, French), converted once.
+    texts: [(Value, Value); 2],
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -40,12 +42,14 @@ impl Pages {
         let path = url::Url::parse(base)
             .map(|u| u.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        Pages { env, base: path }
+        let texts = [Locale::En, Locale::Fr].map(|l| (Value::from_serialize(l.texts()), Value::from(steps(l))));
+        Pages { env, base: path, texts }
     }
 
     /// Renders a template with the locale's texts, the base URL and the given values.
     pub fn render(&self, name: &str, locale: Locale, values: Value) -> String {
-        let ctx = context! { t => locale.texts(), lang => locale.code(), base => &self.base, steps => steps(locale), ..values };
+        let (t, steps) = &self.texts[if locale == Locale::Fr { 1 } else { 0 }];
+        let ctx = context! { t => t, lang => locale.code(), base => &self.base, steps => steps, ..values };
         match self.env.get_template(name).and_then(|t| t.render(ctx)) {
             Ok(html) => html,
             Err(e) => {

@@ -1,0 +1,140 @@
+//! The `binome` binary as an administrator uses it: first start, settings errors, platform and
+//! key commands, LMS configuration.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::fresh_database;
+
+fn binome(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_binome"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("BINOME_BASE_URL", "https://binome.example.org")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test]
+async fn platform_and_deployment_administration() {
+    let db = fresh_database().await;
+    let add = [
+        "platform", "add", "--issuer", "https://moodle.example.org", "--client-id", "AbC123",
+        "--auth-url", "https://moodle.example.org/mod/lti/auth.php",
+        "--token-url", "https://moodle.example.org/mod/lti/token.php",
+        "--jwks-url", "https://moodle.example.org/mod/lti/certs.php",
+        "--deployment-id", "1", "--deployment-id", "2",
+    ];
+    let out = binome(&db, &add);
+    assert!(out.status.success(), "{}", text(&out));
+    // The same issuer and client id twice is refused; another client id of the issuer is fine.
+    let again = binome(&db, &add);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+    let mut other = add.to_vec();
+    other[5] = "Other456";
+    assert!(binome(&db, &other).status.success());
+
+    let list = text(&binome(&db, &["platform", "list"]));
+    assert!(list.contains("client_id=AbC123") && list.contains("client_id=Other456"), "{list}");
+    assert!(list.contains("deployment 1: approved") && list.contains("deployment 2: approved"), "{list}");
+
+    let out = binome(&db, &["platform", "approve-deployment", "--issuer", "https://moodle.example.org", "--client-id", "AbC123", "--deployment-id", "7"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&binome(&db, &["platform", "list"])).contains("deployment 7: approved"));
+
+    let out = binome(&db, &["platform", "remove", "--issuer", "https://moodle.example.org", "--client-id", "Other456"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&binome(&db, &["platform", "list"])).contains("Other456"));
+
+    let bad = binome(&db, &["platform", "add", "--issuer", "not a url", "--client-id", "x", "--auth-url", "a", "--token-url", "b", "--jwks-url", "c"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("--issuer"), "{}", text(&bad));
+}
+
+#[tokio::test]
+async fn key_rotation_from_the_command_line() {
+    let db = fresh_database().await;
+    let out = binome(&db, &["keys", "rotate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = text(&binome(&db, &["keys", "list"]));
+    assert_eq!(list.lines().count(), 2, "the first key and the new one: {list}");
+    assert_eq!(list.lines().filter(|l| l.contains("current")).count(), 1, "{list}");
+}
+
+#[test]
+fn lti_config_is_filled_in_for_the_base_url() {
+    let canvas = text(&binome("sqlite::memory:", &["lti-config", "canvas"]));
+    let json: serde_json::Value = serde_json::from_str(&canvas).expect("valid JSON");
+    assert_eq!(json["oidc_initiation_url"], "https://binome.example.org/lti/login");
+    assert_eq!(json["target_link_uri"], "https://binome.example.org/lti/launch");
+    assert_eq!(json["public_jwk_url"], "https://binome.example.org/.well-known/jwks.json");
+    assert_eq!(json["extensions"][0]["privacy_level"], "public");
+    assert_eq!(json["extensions"][0]["domain"], "binome.example.org");
+    let scopes = json["scopes"].as_array().unwrap();
+    assert!(scopes.iter().any(|s| s.as_str().unwrap().ends_with("contextmembership.readonly")));
+    assert!(scopes.iter().any(|s| s.as_str().unwrap().ends_with("/score")));
+    let moodle = text(&binome("sqlite::memory:", &["lti-config", "moodle"]));
+    for field in ["LTI 1.3", "Keyset URL", "https://binome.example.org/lti/login", "Redirection URI", "Deep Linking", "Names and Role Provisioning", "Always", "cURL"] {
+        assert!(moodle.contains(field), "Moodle guide lacks {field}");
+    }
+    assert!(!moodle.contains("{{"), "every placeholder is filled");
+}
+
+#[test]
+fn unknown_or_malformed_settings_stop_startup_naming_the_setting() {
+    for (k, v) in [("BINOME_BASEURL", "x"), ("BINOME_BIND", "not-an-address"), ("BINOME_BASE_URL", "ftp://x")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_binome")).env(k, v).env("DATABASE_URL", "sqlite::memory:").output().unwrap();
+        assert!(!out.status.success(), "{k}");
+        assert!(text(&out).contains(k), "{k}: {}", text(&out));
+    }
+}
+
+#[test]
+fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
+    let dir = std::env::temp_dir().join(format!("binome-first-{}", binome::lti::login::random_token()[..8].replace(['-', '_'], "x")));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_binome"))
+        .env_remove("DATABASE_URL")
+        .env("BINOME_DATA_DIR", &dir)
+        .env("BINOME_BIND", format!("127.0.0.1:{port}"))
+        .env("BINOME_BASE_URL", "https://binome.example.org")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read what the server prints until the registration help appears (or 20 s pass).
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !printed.contains("binome platform add") && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            printed.push_str(&line);
+            printed.push('\n');
+        }
+    }
+    let answers = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(answers, "the server answers");
+    for url in ["https://binome.example.org/lti/login", "https://binome.example.org/lti/launch", "https://binome.example.org/.well-known/jwks.json", "binome platform add"] {
+        assert!(printed.contains(url), "startup output lacks {url}: {printed}");
+    }
+    assert!(dir.join("binome.db").exists(), "SQLite database created under BINOME_DATA_DIR");
+    std::fs::remove_dir_all(&dir).ok();
+}
