@@ -133,6 +133,11 @@ impl RecentLaunches {
     }
 }
 
+/// Whether a value could be one of our random tokens (base64url, bounded).
+fn is_token_like(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -250,7 +255,12 @@ impl LaunchFlow {
                 .ok_or(LaunchError::StateUnknown)?,
         };
         let claims = verify_id_token(id_token, &reg, &self.jwks, now as u64).await?;
-        let nonce = claims.get("nonce").and_then(Value::as_str).ok_or(LaunchError::NonceMismatch)?;
+        // Our nonces are base64url; anything else cannot match (and is kept out of the query).
+        let nonce = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .filter(|n| is_token_like(n))
+            .ok_or(LaunchError::NonceMismatch)?;
         let launch = Launch::from_claims(&claims, &reg.client_id)?;
         self.check_deployment(&reg, &launch.deployment_id, now).await?;
 
@@ -258,8 +268,10 @@ impl LaunchFlow {
         // the login used it; otherwise (Moodle in a cross-site iframe) the server-side binding
         // of state and nonce, single-use and short-lived, is what protects the launch.
         let browser_secret = match (cookie_secret, form.storage_secret.as_deref()) {
+            (Some(c), _) if !is_token_like(c) => return Err(LaunchError::StateMismatch.into()),
             (Some(c), _) => Some(c),
             (None, Some("")) => return Err(LaunchError::BrowserCheckFailed.into()),
+            (None, Some(s)) if !is_token_like(s) => return Err(LaunchError::StateMismatch.into()),
             (None, Some(s)) => Some(s),
             (None, None) if state.uses_storage() => {
                 return self.check_browser(&state, nonce, id_token, &reg, now).await;

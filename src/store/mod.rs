@@ -3,6 +3,7 @@
 //!
 //! Every query on course data is scoped by platform registration, deployment and course.
 
+mod batch;
 mod courses;
 pub mod entities;
 mod keys;
@@ -37,12 +38,22 @@ pub enum StoreError {
     /// Stored data could not be read back.
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// A grouped write failed (every request of the group gets this).
+    #[error("grouped write failed: {0}")]
+    Batch(String),
 }
 
 /// Handle on the database; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    logins: std::sync::Arc<logins::LoginWriters>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -78,7 +89,8 @@ impl Store {
         }
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        Ok(Store { db })
+        let logins = std::sync::Arc::new(logins::LoginWriters::spawn(db.clone()));
+        Ok(Store { db, logins })
     }
 
     /// Whether the database answers (for `/readyz`).
