@@ -100,35 +100,56 @@ pub struct LaunchFlow {
     pub recent: RecentLaunches,
 }
 
-/// Launches recorded in the last few minutes, so that a person who opens the activity again
-/// does not rewrite the same course, activity and member rows each time (their
+/// Launches recorded in the last few minutes, so that people opening the activity again do
+/// not rewrite the same course, activity and member rows each time (a member's
 /// `last_launch_at` is then up to [`RECENT_SECS`] old).
 #[derive(Default)]
 pub struct RecentLaunches {
-    seen: std::sync::Mutex<HashMap<u64, (CourseId, i64)>>,
+    courses: std::sync::Mutex<HashMap<u64, (CourseId, i64)>>,
+    members: std::sync::Mutex<HashMap<u64, i64>>,
 }
 
 /// How long a recorded launch is not written again.
 pub const RECENT_SECS: i64 = 300;
 const RECENT_MAX: usize = 100_000;
 
+fn hash_of(v: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// The value remembered for `key`, when it was remembered less than [`RECENT_SECS`] ago.
+fn fresh_in<V: Copy>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, at: impl Fn(&V) -> i64, now: i64) -> Option<V> {
+    let map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.get(&key).copied().filter(|v| now - at(v) < RECENT_SECS)
+}
+
+fn remember<V>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, value: V) {
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= RECENT_MAX {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
 impl RecentLaunches {
     async fn record(&self, store: &Store, r: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (r.registration, r.deployment_id, r.context_id, r.context_label, r.context_title, r.resource_link).hash(&mut h);
-        (r.user_id, r.name, r.given_name, r.family_name, r.email, r.picture, r.roles).hash(&mut h);
-        let key = h.finish();
-        let hit = self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
-        if let Some((course, _)) = hit.filter(|(_, at)| r.now - at < RECENT_SECS) {
-            return Ok(course);
+        let course_key = hash_of((r.registration, r.deployment_id, r.context_id, r.context_label, r.context_title, r.resource_link));
+        let course = match fresh_in(&self.courses, course_key, |(_, at)| *at, r.now) {
+            Some((course, _)) => course,
+            None => {
+                let course = store.upsert_course(r).await?;
+                remember(&self.courses, course_key, (course, r.now));
+                course
+            }
+        };
+        let member_key = hash_of((course, r.user_id, r.name, r.given_name, r.family_name, r.email, r.picture, r.roles));
+        if fresh_in(&self.members, member_key, |at| *at, r.now).is_none() {
+            store.upsert_member(course, r).await?;
+            remember(&self.members, member_key, r.now);
         }
-        let course = store.record_launch(r).await?;
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() >= RECENT_MAX {
-            seen.clear();
-        }
-        seen.insert(key, (course, r.now));
         Ok(course)
     }
 }

@@ -1,7 +1,9 @@
 //! Courses, activities and the people seen in launches, scoped by platform and deployment.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::batch::Batcher;
 
 use super::entities::{activity, course, member};
 use super::{Store, StoreError};
@@ -39,68 +41,23 @@ pub struct CourseSummary {
     pub learners_without_name: usize,
 }
 
-impl Store {
-    /// Records a launch: upserts the course, the activity and the person. Returns the course.
-    pub async fn record_launch(&self, l: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
-        let c = course::ActiveModel {
-            platform_id: Set(l.registration.0),
-            deployment_id: Set(l.deployment_id.to_string()),
-            context_id: Set(l.context_id.to_string()),
-            label: Set(l.context_label.map(str::to_string)),
-            title: Set(l.context_title.map(str::to_string)),
-            updated_at: Set(l.now),
-            ..Default::default()
-        };
-        let course = course::Entity::insert(c)
-            .on_conflict(
-                OnConflict::columns([
-                    course::Column::PlatformId,
-                    course::Column::DeploymentId,
-                    course::Column::ContextId,
-                ])
-                .update_columns([
-                    course::Column::Label,
-                    course::Column::Title,
-                    course::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_with_returning(&self.db)
-            .await?;
-        if let Some((rl_id, title)) = l.resource_link {
-            let a = activity::ActiveModel {
-                course_id: Set(course.id),
-                resource_link_id: Set(rl_id.to_string()),
-                title: Set(title.map(str::to_string)),
-                updated_at: Set(l.now),
-                ..Default::default()
-            };
-            activity::Entity::insert(a)
-                .on_conflict(
-                    OnConflict::columns([
-                        activity::Column::CourseId,
-                        activity::Column::ResourceLinkId,
-                    ])
-                    .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
-                    .to_owned(),
-                )
-                .exec_without_returning(&self.db)
-                .await?;
-        }
-        if let Some(user_id) = l.user_id {
-            let m = member::ActiveModel {
-                course_id: Set(course.id),
-                user_id: Set(user_id.to_string()),
-                name: Set(l.name.map(str::to_string)),
-                given_name: Set(l.given_name.map(str::to_string)),
-                family_name: Set(l.family_name.map(str::to_string)),
-                email: Set(l.email.map(str::to_string)),
-                picture: Set(l.picture.map(str::to_string)),
-                roles: Set(serde_json::to_string(l.roles).unwrap_or_else(|_| "[]".into())),
-                last_launch_at: Set(Some(l.now)),
-                ..Default::default()
-            };
-            member::Entity::insert(m)
+/// The group-commit queue of member upserts.
+pub(super) type MemberWriter = Batcher<((i32, String), member::ActiveModel), ()>;
+
+pub(super) fn spawn_member_writer(db: DatabaseConnection) -> MemberWriter {
+    Batcher::spawn(move |rows: Vec<((i32, String), member::ActiveModel)>| {
+        let db = db.clone();
+        async move {
+            let n = rows.len();
+            // One statement may not touch a row twice (PostgreSQL refuses it): the last
+            // launch of a person in a batch wins.
+            let mut unique: Vec<((i32, String), member::ActiveModel)> = Vec::with_capacity(n);
+            for (key, row) in rows.into_iter().rev() {
+                if !unique.iter().any(|(k, _)| *k == key) {
+                    unique.push((key, row));
+                }
+            }
+            member::Entity::insert_many(unique.into_iter().map(|(_, row)| row))
                 .on_conflict(
                     OnConflict::columns([member::Column::CourseId, member::Column::UserId])
                         .update_columns([
@@ -114,10 +71,69 @@ impl Store {
                         ])
                         .to_owned(),
                 )
+                .exec_without_returning(&db)
+                .await?;
+            Ok(vec![(); n])
+        }
+    })
+}
+
+impl Store {
+    /// Records the course and the activity of a launch; returns the course.
+    pub async fn upsert_course(&self, l: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
+        let c = course::ActiveModel {
+            platform_id: Set(l.registration.0),
+            deployment_id: Set(l.deployment_id.to_string()),
+            context_id: Set(l.context_id.to_string()),
+            label: Set(l.context_label.map(str::to_string)),
+            title: Set(l.context_title.map(str::to_string)),
+            updated_at: Set(l.now),
+            ..Default::default()
+        };
+        let course = course::Entity::insert(c)
+            .on_conflict(
+                OnConflict::columns([course::Column::PlatformId, course::Column::DeploymentId, course::Column::ContextId])
+                    .update_columns([course::Column::Label, course::Column::Title, course::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_with_returning(&self.db)
+            .await?;
+        if let Some((rl_id, title)) = l.resource_link {
+            let a = activity::ActiveModel {
+                course_id: Set(course.id),
+                resource_link_id: Set(rl_id.to_string()),
+                title: Set(title.map(str::to_string)),
+                updated_at: Set(l.now),
+                ..Default::default()
+            };
+            activity::Entity::insert(a)
+                .on_conflict(
+                    OnConflict::columns([activity::Column::CourseId, activity::Column::ResourceLinkId])
+                        .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
+                        .to_owned(),
+                )
                 .exec_without_returning(&self.db)
                 .await?;
         }
         Ok(CourseId(course.id))
+    }
+
+    /// Records the person of a launch in its course (nothing for an anonymous launch).
+    pub async fn upsert_member(&self, course: CourseId, l: &LaunchRecord<'_>) -> Result<(), StoreError> {
+        let Some(user_id) = l.user_id else { return Ok(()) };
+        let m = member::ActiveModel {
+            course_id: Set(course.0),
+            user_id: Set(user_id.to_string()),
+            name: Set(l.name.map(str::to_string)),
+            given_name: Set(l.given_name.map(str::to_string)),
+            family_name: Set(l.family_name.map(str::to_string)),
+            email: Set(l.email.map(str::to_string)),
+            picture: Set(l.picture.map(str::to_string)),
+            roles: Set(serde_json::to_string(l.roles).unwrap_or_else(|_| "[]".into())),
+            last_launch_at: Set(Some(l.now)),
+            ..Default::default()
+        };
+        self.members.submit(((course.0, user_id.to_string()), m)).await
     }
 
     /// Who launched the course so far, counted by role, for the staff page.

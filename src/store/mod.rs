@@ -48,6 +48,7 @@ pub enum StoreError {
 pub struct Store {
     db: DatabaseConnection,
     logins: std::sync::Arc<logins::LoginWriters>,
+    members: std::sync::Arc<courses::MemberWriter>,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,7 +91,8 @@ impl Store {
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
         let logins = std::sync::Arc::new(logins::LoginWriters::spawn(db.clone()));
-        Ok(Store { db, logins })
+        let members = std::sync::Arc::new(courses::spawn_member_writer(db.clone()));
+        Ok(Store { db, logins, members })
     }
 
     /// Whether the database answers (for `/readyz`).
