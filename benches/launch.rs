@@ -6,6 +6,7 @@
 //!   1. times N login initiations (form POST → 302 with state and nonce),
 //!   2. signs N id_tokens (RSA, the platform's cost: not timed),
 //!   3. times N launches (id_token POST → learner page).
+//!
 //! It reports throughput, p50/p99 latency of each round trip, the tool's CPU time per full
 //! launch (utime + stime of the server process, from /proc, i.e. its rusage) and its resident
 //! memory when idle and after the load. Settings: BENCH_LAUNCHES (default 20000) and
@@ -25,11 +26,18 @@ const CLIENT_ID: &str = "bench-client";
 const DEPLOYMENT: &str = "1";
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// utime + stime of a process, in seconds (from /proc/<pid>/stat; the same counters as getrusage).
@@ -37,7 +45,8 @@ fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -68,7 +77,10 @@ impl Conn {
     async fn open(port: u16) -> Conn {
         let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         stream.set_nodelay(true).unwrap();
-        Conn { stream, buf: Vec::with_capacity(16 * 1024) }
+        Conn {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        }
     }
 
     async fn post_form(&mut self, path: &str, body: &str) -> Reply {
@@ -86,7 +98,11 @@ impl Conn {
         loop {
             if let Some(end) = find(&self.buf, b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&self.buf[..end]).to_string();
-                let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let status = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
                 let mut len = 0usize;
                 let mut location = None;
                 for line in head.lines().skip(1) {
@@ -125,12 +141,19 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// Runs `jobs` through `concurrency` connections; returns the wall time and each latency.
-async fn run_phase<F, Fut>(port: u16, jobs: Vec<String>, concurrency: usize, f: F) -> (Duration, Vec<Duration>, Vec<Reply>)
+async fn run_phase<F, Fut>(
+    port: u16,
+    jobs: Vec<String>,
+    concurrency: usize,
+    f: F,
+) -> (Duration, Vec<Duration>, Vec<Reply>)
 where
     F: Fn(Conn, String) -> Fut + Send + Sync + Copy + 'static,
     Fut: std::future::Future<Output = (Conn, Reply)> + Send,
 {
-    let jobs = Arc::new(std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>()));
+    let jobs = Arc::new(std::sync::Mutex::new(
+        jobs.into_iter().enumerate().collect::<Vec<_>>(),
+    ));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -172,8 +195,14 @@ async fn fresh_postgres(url: &str) -> String {
     use sea_orm::{ConnectionTrait, Database};
     let admin = Database::connect(url).await.unwrap();
     let name = format!("binome_bench_{}", std::process::id());
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     let mut u = url::Url::parse(url).unwrap();
     u.set_path(&format!("/{name}"));
     u.to_string()
@@ -193,17 +222,50 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
         ("RUST_LOG", "warn"),
     ];
     let add = Command::new(bin)
-        .args(["platform", "add", "--issuer", &issuer, "--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT])
-        .args(["--auth-url", &format!("{issuer}/auth"), "--token-url", &format!("{issuer}/token"), "--jwks-url", &format!("{issuer}/jwks")])
+        .args([
+            "platform",
+            "add",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--deployment-id",
+            DEPLOYMENT,
+        ])
+        .args([
+            "--auth-url",
+            &format!("{issuer}/auth"),
+            "--token-url",
+            &format!("{issuer}/token"),
+            "--jwks-url",
+            &format!("{issuer}/jwks"),
+        ])
         .envs(envs)
         .output()
         .unwrap();
-    assert!(add.status.success(), "platform add: {}", String::from_utf8_lossy(&add.stderr));
-    let server = Server(Command::new(bin).arg("serve").envs(envs).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap());
+    assert!(
+        add.status.success(),
+        "platform add: {}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let server = Server(
+        Command::new(bin)
+            .arg("serve")
+            .envs(envs)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
     let pid = server.0.id();
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -213,18 +275,35 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
 
     // Warm-up: fills the JWKS cache and the connection pools.
     let warm: Vec<String> = (0..200).map(|i| login_body(&issuer, &base, i)).collect();
-    run_phase(port, warm, 8, |mut c, b| async move { let r = c.post_form("/lti/login", &b).await; (c, r) }).await;
+    run_phase(port, warm, 8, |mut c, b| async move {
+        let r = c.post_form("/lti/login", &b).await;
+        (c, r)
+    })
+    .await;
 
     let bodies: Vec<String> = (0..n).map(|i| login_body(&issuer, &base, i)).collect();
     let cpu0 = cpu_seconds(pid);
     let (login_wall, mut login_lat, replies) =
-        run_phase(port, bodies, concurrency, |mut c, b| async move { let r = c.post_form("/lti/login", &b).await; (c, r) }).await;
+        run_phase(port, bodies, concurrency, |mut c, b| async move {
+            let r = c.post_form("/lti/login", &b).await;
+            (c, r)
+        })
+        .await;
     let cpu1 = cpu_seconds(pid);
-    assert!(replies.iter().all(|r| r.status == 302), "every login redirects");
+    assert!(
+        replies.iter().all(|r| r.status == 302),
+        "every login redirects"
+    );
 
     // The platform's side: sign every id_token before timing the launches.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let fixture: serde_json::Value = serde_json::from_str(include_str!("../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json"
+    ))
+    .unwrap();
     let launches: Vec<(usize, String, String)> = replies
         .iter()
         .enumerate()
@@ -239,7 +318,10 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
     let issuer2 = issuer.clone();
     let launch_bodies: Vec<String> = tokio::task::spawn_blocking(move || {
         use std::thread;
-        let chunks: Vec<Vec<(usize, String, String)>> = launches.chunks(launches.len().div_ceil(2).max(1)).map(|c| c.to_vec()).collect();
+        let chunks: Vec<Vec<(usize, String, String)>> = launches
+            .chunks(launches.len().div_ceil(2).max(1))
+            .map(|c| c.to_vec())
+            .collect();
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| {
@@ -257,7 +339,8 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
                             c["iat"] = now.into();
                             c["exp"] = (now + 3600).into();
                             c["sub"] = format!("{}", 1000 + i % 500).into();
-                            c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = DEPLOYMENT.into();
+                            c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] =
+                                DEPLOYMENT.into();
                             let token = platform.sign(&c).unwrap();
                             format!("id_token={}&state={}", token, enc(&state))
                         })
@@ -265,7 +348,10 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     })
     .await
     .unwrap();
@@ -273,7 +359,11 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
 
     let cpu2 = cpu_seconds(pid);
     let (launch_wall, mut launch_lat, replies) =
-        run_phase(port, launch_bodies, concurrency, |mut c, b| async move { let r = c.post_form("/lti/launch", &b).await; (c, r) }).await;
+        run_phase(port, launch_bodies, concurrency, |mut c, b| async move {
+            let r = c.post_form("/lti/launch", &b).await;
+            (c, r)
+        })
+        .await;
     let cpu3 = cpu_seconds(pid);
     let ok = replies.iter().filter(|r| r.status == 200).count();
     assert_eq!(ok, n, "every launch succeeds");
@@ -286,15 +376,36 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
     let cpu_per_launch_us = ((cpu1 - cpu0) + (cpu3 - cpu2)) / n as f64 * 1e6;
     println!("\n## {label}: {n} full launches, {concurrency} connections");
     println!("| measure | value |\n|---|---|");
-    println!("| full launches/s (login + launch, both timed) | {:.0} |", n as f64 / full_wall.as_secs_f64());
+    println!(
+        "| full launches/s (login + launch, both timed) | {:.0} |",
+        n as f64 / full_wall.as_secs_f64()
+    );
     println!("| logins/s | {:.0} |", n as f64 / login_wall.as_secs_f64());
-    println!("| launches/s | {:.0} |", n as f64 / launch_wall.as_secs_f64());
-    println!("| login p50 / p99 (ms) | {:.2} / {:.2} |", percentile(&login_lat, 0.5), percentile(&login_lat, 0.99));
-    println!("| launch p50 / p99 (ms) | {:.2} / {:.2} |", percentile(&launch_lat, 0.5), percentile(&launch_lat, 0.99));
+    println!(
+        "| launches/s | {:.0} |",
+        n as f64 / launch_wall.as_secs_f64()
+    );
+    println!(
+        "| login p50 / p99 (ms) | {:.2} / {:.2} |",
+        percentile(&login_lat, 0.5),
+        percentile(&login_lat, 0.99)
+    );
+    println!(
+        "| launch p50 / p99 (ms) | {:.2} / {:.2} |",
+        percentile(&launch_lat, 0.5),
+        percentile(&launch_lat, 0.99)
+    );
     println!("| tool CPU per full launch (µs) | {cpu_per_launch_us:.0} |");
-    println!("| tool CPU: login / launch (µs) | {:.0} / {:.0} |", (cpu1 - cpu0) / n as f64 * 1e6, (cpu3 - cpu2) / n as f64 * 1e6);
+    println!(
+        "| tool CPU: login / launch (µs) | {:.0} / {:.0} |",
+        (cpu1 - cpu0) / n as f64 * 1e6,
+        (cpu3 - cpu2) / n as f64 * 1e6
+    );
     println!("| resident memory idle / after load (MiB) | {idle_rss:.1} / {loaded_rss:.1} |");
-    println!("| (untimed) platform signing of {n} id_tokens | {:.1} s |", sign_time.as_secs_f64());
+    println!(
+        "| (untimed) platform signing of {n} id_tokens | {:.1} s |",
+        sign_time.as_secs_f64()
+    );
 }
 
 fn login_body(issuer: &str, base: &str, i: usize) -> String {
@@ -309,16 +420,24 @@ fn login_body(issuer: &str, base: &str, i: usize) -> String {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let key = ToolKey::from_pem("bench-platform-key", &generate_private_pem().unwrap()).unwrap();
+        let key =
+            ToolKey::from_pem("bench-platform-key", &generate_private_pem().unwrap()).unwrap();
         let jwks_port = free_port();
         let set = web::Data::new(serde_json::to_string(&jwk_set([&key])).unwrap());
         let srv = HttpServer::new(move || {
             App::new().app_data(set.clone()).route(
                 "/jwks",
                 web::get().to(|s: web::Data<String>| async move {
-                    HttpResponse::Ok().insert_header(("Cache-Control", "max-age=3600")).content_type("application/json").body(s.get_ref().clone())
+                    HttpResponse::Ok()
+                        .insert_header(("Cache-Control", "max-age=3600"))
+                        .content_type("application/json")
+                        .body(s.get_ref().clone())
                 }),
             )
         })
@@ -330,7 +449,13 @@ fn main() {
 
         let dir = std::env::temp_dir().join(format!("binome-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        bench("SQLite", format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()), &key, jwks_port).await;
+        bench(
+            "SQLite",
+            format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+            &key,
+            jwks_port,
+        )
+        .await;
         std::fs::remove_dir_all(&dir).ok();
         match std::env::var("DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {

@@ -121,7 +121,12 @@ fn hash_of(v: impl std::hash::Hash) -> u64 {
 }
 
 /// The value remembered for `key`, when it was remembered less than [`RECENT_SECS`] ago.
-fn fresh_in<V: Copy>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, at: impl Fn(&V) -> i64, now: i64) -> Option<V> {
+fn fresh_in<V: Copy>(
+    map: &std::sync::Mutex<HashMap<u64, V>>,
+    key: u64,
+    at: impl Fn(&V) -> i64,
+    now: i64,
+) -> Option<V> {
     let map = map.lock().unwrap_or_else(|e| e.into_inner());
     map.get(&key).copied().filter(|v| now - at(v) < RECENT_SECS)
 }
@@ -136,7 +141,14 @@ fn remember<V>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, value: V) {
 
 impl RecentLaunches {
     async fn record(&self, store: &Store, r: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
-        let course_key = hash_of((r.registration, r.deployment_id, r.context_id, r.context_label, r.context_title, r.resource_link));
+        let course_key = hash_of((
+            r.registration,
+            r.deployment_id,
+            r.context_id,
+            r.context_label,
+            r.context_title,
+            r.resource_link,
+        ));
         let course = match fresh_in(&self.courses, course_key, |(_, at)| *at, r.now) {
             Some((course, _)) => course,
             None => {
@@ -145,7 +157,16 @@ impl RecentLaunches {
                 course
             }
         };
-        let member_key = hash_of((course, r.user_id, r.name, r.given_name, r.family_name, r.email, r.picture, r.roles));
+        let member_key = hash_of((
+            course,
+            r.user_id,
+            r.name,
+            r.given_name,
+            r.family_name,
+            r.email,
+            r.picture,
+            r.roles,
+        ));
         if fresh_in(&self.members, member_key, |at| *at, r.now).is_none() {
             store.upsert_member(course, r).await?;
             remember(&self.members, member_key, r.now);
@@ -156,7 +177,10 @@ impl RecentLaunches {
 
 /// Whether a value could be one of our random tokens (base64url, bounded).
 fn is_token_like(v: &str) -> bool {
-    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Seconds since the Unix epoch.
@@ -175,7 +199,9 @@ impl LaunchFlow {
         let reg = self
             .find_registration(&req.iss, req.client_id.as_deref())
             .await?;
-        let storage_origin = reg.storage_origin().filter(|_| req.storage_target.is_some());
+        let storage_origin = reg
+            .storage_origin()
+            .filter(|_| req.storage_target.is_some());
         let state = LoginState::new(reg.id, storage_origin.is_some());
         let nonce = login::random_token();
         let browser_secret = login::random_token();
@@ -200,7 +226,8 @@ impl LaunchFlow {
                 expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
-        let redirect = login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
+        let redirect =
+            login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
         Ok(LoginOutcome {
             redirect,
             state,
@@ -283,7 +310,8 @@ impl LaunchFlow {
             .filter(|n| is_token_like(n))
             .ok_or(LaunchError::NonceMismatch)?;
         let launch = Launch::from_claims(&claims, &reg.client_id)?;
-        self.check_deployment(&reg, &launch.deployment_id, now).await?;
+        self.check_deployment(&reg, &launch.deployment_id, now)
+            .await?;
 
         // Browser binding: the state cookie when it came back; otherwise platform storage when
         // the login used it; otherwise (Moodle in a cross-site iframe) the server-side binding
@@ -298,13 +326,22 @@ impl LaunchFlow {
                 return self.check_browser(&state, nonce, id_token, &reg, now).await;
             }
             (None, None) => {
-                tracing::debug!(reason = "state_cookie_missing", "launch checked by server-side state only");
+                tracing::debug!(
+                    reason = "state_cookie_missing",
+                    "launch checked by server-side state only"
+                );
                 None
             }
         };
-        let consumed = self.store.consume_login(state.as_str(), nonce, reg.id, browser_secret, now).await?;
+        let consumed = self
+            .store
+            .consume_login(state.as_str(), nonce, reg.id, browser_secret, now)
+            .await?;
         if consumed.is_none() {
-            return Err(self.why_not_consumed(&state, nonce, browser_secret, now).await?.into());
+            return Err(self
+                .why_not_consumed(&state, nonce, browser_secret, now)
+                .await?
+                .into());
         }
         let (session, token) = self.open_session(&reg, &launch, now).await?;
         Ok(LaunchOutcome::Ready {
@@ -353,12 +390,20 @@ impl LaunchFlow {
     ) -> Result<LaunchOutcome, FlowError> {
         let login = self.store.login(state.as_str()).await?;
         let Some(login) = login.filter(|l| {
-            l.registration == state.registration() && l.consumed_at.is_none() && l.expires_at >= now && l.nonce == nonce
+            l.registration == state.registration()
+                && l.consumed_at.is_none()
+                && l.expires_at >= now
+                && l.nonce == nonce
         }) else {
             return Err(self.why_not_consumed(state, nonce, None, now).await?.into());
         };
         let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
-            .map(|r| r.relaunch_params().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            .map(|r| {
+                r.relaunch_params()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(LaunchOutcome::CheckBrowser {
             storage: StorageTarget {

@@ -177,8 +177,17 @@ pub struct LoginState {
 impl LoginState {
     /// A fresh state for a login with this registration.
     pub fn new(registration: RegistrationId, storage: bool) -> LoginState {
-        let raw = format!("{}.{}.{}", registration.0, if storage { 's' } else { 'c' }, random_token());
-        LoginState { raw, registration, storage }
+        let raw = format!(
+            "{}.{}.{}",
+            registration.0,
+            if storage { 's' } else { 'c' },
+            random_token()
+        );
+        LoginState {
+            raw,
+            registration,
+            storage,
+        }
     }
 
     /// Reads a posted state; None when it cannot be one of ours.
@@ -194,8 +203,15 @@ impl LoginState {
             _ => return None,
         };
         let random = parts.next()?;
-        let ok = random.len() == 43 && random.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| LoginState { raw: raw.to_string(), registration, storage })
+        let ok = random.len() == 43
+            && random
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| LoginState {
+            raw: raw.to_string(),
+            registration,
+            storage,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -324,9 +340,19 @@ mod tests {
     fn login_states_round_trip_and_refuse_what_we_never_issue() {
         let s = LoginState::new(RegistrationId(12), true);
         let back = LoginState::parse(s.as_str()).unwrap();
-        assert_eq!((back.registration(), back.uses_storage()), (RegistrationId(12), true));
+        assert_eq!(
+            (back.registration(), back.uses_storage()),
+            (RegistrationId(12), true)
+        );
         assert_eq!(back.short_id().len(), 16);
-        for bad in ["", "x", "12.c.short", "12.x.0123456789012345678901234567890123456789012", "a.c.0123456789012345678901234567890123456789012", "12.c.01234567890123456789012345678901234567890\0\0"] {
+        for bad in [
+            "",
+            "x",
+            "12.c.short",
+            "12.x.0123456789012345678901234567890123456789012",
+            "a.c.0123456789012345678901234567890123456789012",
+            "12.c.01234567890123456789012345678901234567890\0\0",
+        ] {
             assert!(LoginState::parse(bad).is_none(), "{bad}");
         }
     }

@@ -52,7 +52,11 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
     /// Queues one item and waits for its result.
     pub async fn submit(&self, item: T) -> Result<R, StoreError> {
         let (tx, rx) = oneshot::channel();
-        self.tx.send((item, tx)).await.map_err(|_| StoreError::Batch("writer stopped".into()))?;
-        rx.await.map_err(|_| StoreError::Batch("writer stopped".into()))?
+        self.tx
+            .send((item, tx))
+            .await
+            .map_err(|_| StoreError::Batch("writer stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Batch("writer stopped".into()))?
     }
 }

@@ -92,9 +92,17 @@ impl Store {
         };
         let course = course::Entity::insert(c)
             .on_conflict(
-                OnConflict::columns([course::Column::PlatformId, course::Column::DeploymentId, course::Column::ContextId])
-                    .update_columns([course::Column::Label, course::Column::Title, course::Column::UpdatedAt])
-                    .to_owned(),
+                OnConflict::columns([
+                    course::Column::PlatformId,
+                    course::Column::DeploymentId,
+                    course::Column::ContextId,
+                ])
+                .update_columns([
+                    course::Column::Label,
+                    course::Column::Title,
+                    course::Column::UpdatedAt,
+                ])
+                .to_owned(),
             )
             .exec_with_returning(&self.db)
             .await?;
@@ -108,9 +116,12 @@ impl Store {
             };
             activity::Entity::insert(a)
                 .on_conflict(
-                    OnConflict::columns([activity::Column::CourseId, activity::Column::ResourceLinkId])
-                        .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
-                        .to_owned(),
+                    OnConflict::columns([
+                        activity::Column::CourseId,
+                        activity::Column::ResourceLinkId,
+                    ])
+                    .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
+                    .to_owned(),
                 )
                 .exec_without_returning(&self.db)
                 .await?;
@@ -119,8 +130,14 @@ impl Store {
     }
 
     /// Records the person of a launch in its course (nothing for an anonymous launch).
-    pub async fn upsert_member(&self, course: CourseId, l: &LaunchRecord<'_>) -> Result<(), StoreError> {
-        let Some(user_id) = l.user_id else { return Ok(()) };
+    pub async fn upsert_member(
+        &self,
+        course: CourseId,
+        l: &LaunchRecord<'_>,
+    ) -> Result<(), StoreError> {
+        let Some(user_id) = l.user_id else {
+            return Ok(());
+        };
         let m = member::ActiveModel {
             course_id: Set(course.0),
             user_id: Set(user_id.to_string()),
@@ -133,7 +150,9 @@ impl Store {
             last_launch_at: Set(Some(l.now)),
             ..Default::default()
         };
-        self.members.submit(((course.0, user_id.to_string()), m)).await
+        self.members
+            .submit(((course.0, user_id.to_string()), m))
+            .await
     }
 
     /// Who launched the course so far, counted by role, for the staff page.

@@ -74,7 +74,9 @@ impl LoginWriters {
                     expires_at: Set(l.expires_at),
                     consumed_at: Set(None),
                 });
-                login_state::Entity::insert_many(rows).exec_without_returning(&db).await?;
+                login_state::Entity::insert_many(rows)
+                    .exec_without_returning(&db)
+                    .await?;
                 Ok(vec![(); n])
             }
         });
@@ -88,7 +90,10 @@ impl LoginWriters {
 
 /// Consumes every login of the batch that matches, in one statement. Each request gets its
 /// row at most once: of two posts of the same token in one batch, only the first wins.
-async fn consume_many(db: &DatabaseConnection, items: Vec<Consume>) -> Result<Vec<Option<LoginRecord>>, StoreError> {
+async fn consume_many(
+    db: &DatabaseConnection,
+    items: Vec<Consume>,
+) -> Result<Vec<Option<LoginRecord>>, StoreError> {
     let now = items.iter().map(|c| c.now).max().unwrap_or(0);
     let mut any = Condition::any();
     for c in &items {
@@ -117,7 +122,9 @@ async fn consume_many(db: &DatabaseConnection, items: Vec<Consume>) -> Result<Ve
                     r.state == c.state
                         && r.nonce == c.nonce
                         && r.platform_id == c.registration.0
-                        && c.browser_secret.as_ref().is_none_or(|b| *b == r.browser_secret)
+                        && c.browser_secret
+                            .as_ref()
+                            .is_none_or(|b| *b == r.browser_secret)
                 })
             })?;
             slot.take().map(to_record)
@@ -133,7 +140,9 @@ impl Store {
 
     /// The login that issued `state`, if any.
     pub async fn login(&self, state: &str) -> Result<Option<LoginRecord>, StoreError> {
-        let row = login_state::Entity::find_by_id(state.to_string()).one(&self.db).await?;
+        let row = login_state::Entity::find_by_id(state.to_string())
+            .one(&self.db)
+            .await?;
         Ok(row.map(to_record))
     }
 
@@ -161,7 +170,10 @@ impl Store {
 
     /// Deletes logins that expired before `before`; returns how many.
     pub async fn purge_logins(&self, before: i64) -> Result<u64, StoreError> {
-        let res = login_state::Entity::delete_many().filter(login_state::Column::ExpiresAt.lt(before)).exec(&self.db).await?;
+        let res = login_state::Entity::delete_many()
+            .filter(login_state::Column::ExpiresAt.lt(before))
+            .exec(&self.db)
+            .await?;
         Ok(res.rows_affected)
     }
 }

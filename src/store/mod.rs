@@ -92,7 +92,11 @@ impl Store {
         Migrator::up(&db, None).await?;
         let logins = std::sync::Arc::new(logins::LoginWriters::spawn(db.clone()));
         let members = std::sync::Arc::new(courses::spawn_member_writer(db.clone()));
-        Ok(Store { db, logins, members })
+        Ok(Store {
+            db,
+            logins,
+            members,
+        })
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -42,8 +42,13 @@ impl Pages {
         let path = url::Url::parse(base)
             .map(|u| u.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        let texts = [Locale::En, Locale::Fr].map(|l| (Value::from_serialize(l.texts()), Value::from(steps(l))));
-        Pages { env, base: path, texts }
+        let texts = [Locale::En, Locale::Fr]
+            .map(|l| (Value::from_serialize(l.texts()), Value::from(steps(l))));
+        Pages {
+            env,
+            base: path,
+            texts,
+        }
     }
 
     /// Renders a template with the locale's texts, the base URL and the given values.

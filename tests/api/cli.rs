@@ -17,18 +17,33 @@ fn binome(db: &str, args: &[&str]) -> std::process::Output {
 }
 
 fn text(o: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[tokio::test]
 async fn platform_and_deployment_administration() {
     let db = fresh_database().await;
     let add = [
-        "platform", "add", "--issuer", "https://moodle.example.org", "--client-id", "AbC123",
-        "--auth-url", "https://moodle.example.org/mod/lti/auth.php",
-        "--token-url", "https://moodle.example.org/mod/lti/token.php",
-        "--jwks-url", "https://moodle.example.org/mod/lti/certs.php",
-        "--deployment-id", "1", "--deployment-id", "2",
+        "platform",
+        "add",
+        "--issuer",
+        "https://moodle.example.org",
+        "--client-id",
+        "AbC123",
+        "--auth-url",
+        "https://moodle.example.org/mod/lti/auth.php",
+        "--token-url",
+        "https://moodle.example.org/mod/lti/token.php",
+        "--jwks-url",
+        "https://moodle.example.org/mod/lti/certs.php",
+        "--deployment-id",
+        "1",
+        "--deployment-id",
+        "2",
     ];
     let out = binome(&db, &add);
     assert!(out.status.success(), "{}", text(&out));
@@ -41,18 +56,62 @@ async fn platform_and_deployment_administration() {
     assert!(binome(&db, &other).status.success());
 
     let list = text(&binome(&db, &["platform", "list"]));
-    assert!(list.contains("client_id=AbC123") && list.contains("client_id=Other456"), "{list}");
-    assert!(list.contains("deployment 1: approved") && list.contains("deployment 2: approved"), "{list}");
+    assert!(
+        list.contains("client_id=AbC123") && list.contains("client_id=Other456"),
+        "{list}"
+    );
+    assert!(
+        list.contains("deployment 1: approved") && list.contains("deployment 2: approved"),
+        "{list}"
+    );
 
-    let out = binome(&db, &["platform", "approve-deployment", "--issuer", "https://moodle.example.org", "--client-id", "AbC123", "--deployment-id", "7"]);
+    let out = binome(
+        &db,
+        &[
+            "platform",
+            "approve-deployment",
+            "--issuer",
+            "https://moodle.example.org",
+            "--client-id",
+            "AbC123",
+            "--deployment-id",
+            "7",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&binome(&db, &["platform", "list"])).contains("deployment 7: approved"));
 
-    let out = binome(&db, &["platform", "remove", "--issuer", "https://moodle.example.org", "--client-id", "Other456"]);
+    let out = binome(
+        &db,
+        &[
+            "platform",
+            "remove",
+            "--issuer",
+            "https://moodle.example.org",
+            "--client-id",
+            "Other456",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&binome(&db, &["platform", "list"])).contains("Other456"));
 
-    let bad = binome(&db, &["platform", "add", "--issuer", "not a url", "--client-id", "x", "--auth-url", "a", "--token-url", "b", "--jwks-url", "c"]);
+    let bad = binome(
+        &db,
+        &[
+            "platform",
+            "add",
+            "--issuer",
+            "not a url",
+            "--client-id",
+            "x",
+            "--auth-url",
+            "a",
+            "--token-url",
+            "b",
+            "--jwks-url",
+            "c",
+        ],
+    );
     assert!(!bad.status.success());
     assert!(text(&bad).contains("--issuer"), "{}", text(&bad));
 }
@@ -63,24 +122,58 @@ async fn key_rotation_from_the_command_line() {
     let out = binome(&db, &["keys", "rotate"]);
     assert!(out.status.success(), "{}", text(&out));
     let list = text(&binome(&db, &["keys", "list"]));
-    assert_eq!(list.lines().count(), 2, "the first key and the new one: {list}");
-    assert_eq!(list.lines().filter(|l| l.contains("current")).count(), 1, "{list}");
+    assert_eq!(
+        list.lines().count(),
+        2,
+        "the first key and the new one: {list}"
+    );
+    assert_eq!(
+        list.lines().filter(|l| l.contains("current")).count(),
+        1,
+        "{list}"
+    );
 }
 
 #[test]
 fn lti_config_is_filled_in_for_the_base_url() {
     let canvas = text(&binome("sqlite::memory:", &["lti-config", "canvas"]));
     let json: serde_json::Value = serde_json::from_str(&canvas).expect("valid JSON");
-    assert_eq!(json["oidc_initiation_url"], "https://binome.example.org/lti/login");
-    assert_eq!(json["target_link_uri"], "https://binome.example.org/lti/launch");
-    assert_eq!(json["public_jwk_url"], "https://binome.example.org/.well-known/jwks.json");
+    assert_eq!(
+        json["oidc_initiation_url"],
+        "https://binome.example.org/lti/login"
+    );
+    assert_eq!(
+        json["target_link_uri"],
+        "https://binome.example.org/lti/launch"
+    );
+    assert_eq!(
+        json["public_jwk_url"],
+        "https://binome.example.org/.well-known/jwks.json"
+    );
     assert_eq!(json["extensions"][0]["privacy_level"], "public");
     assert_eq!(json["extensions"][0]["domain"], "binome.example.org");
     let scopes = json["scopes"].as_array().unwrap();
-    assert!(scopes.iter().any(|s| s.as_str().unwrap().ends_with("contextmembership.readonly")));
-    assert!(scopes.iter().any(|s| s.as_str().unwrap().ends_with("/score")));
+    assert!(
+        scopes
+            .iter()
+            .any(|s| s.as_str().unwrap().ends_with("contextmembership.readonly"))
+    );
+    assert!(
+        scopes
+            .iter()
+            .any(|s| s.as_str().unwrap().ends_with("/score"))
+    );
     let moodle = text(&binome("sqlite::memory:", &["lti-config", "moodle"]));
-    for field in ["LTI 1.3", "Keyset URL", "https://binome.example.org/lti/login", "Redirection URI", "Deep Linking", "Names and Role Provisioning", "Always", "cURL"] {
+    for field in [
+        "LTI 1.3",
+        "Keyset URL",
+        "https://binome.example.org/lti/login",
+        "Redirection URI",
+        "Deep Linking",
+        "Names and Role Provisioning",
+        "Always",
+        "cURL",
+    ] {
         assert!(moodle.contains(field), "Moodle guide lacks {field}");
     }
     assert!(!moodle.contains("{{"), "every placeholder is filled");
@@ -88,8 +181,16 @@ fn lti_config_is_filled_in_for_the_base_url() {
 
 #[test]
 fn unknown_or_malformed_settings_stop_startup_naming_the_setting() {
-    for (k, v) in [("BINOME_BASEURL", "x"), ("BINOME_BIND", "not-an-address"), ("BINOME_BASE_URL", "ftp://x")] {
-        let out = Command::new(env!("CARGO_BIN_EXE_binome")).env(k, v).env("DATABASE_URL", "sqlite::memory:").output().unwrap();
+    for (k, v) in [
+        ("BINOME_BASEURL", "x"),
+        ("BINOME_BIND", "not-an-address"),
+        ("BINOME_BASE_URL", "ftp://x"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_binome"))
+            .env(k, v)
+            .env("DATABASE_URL", "sqlite::memory:")
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{k}");
         assert!(text(&out).contains(k), "{k}: {}", text(&out));
     }
@@ -97,8 +198,15 @@ fn unknown_or_malformed_settings_stop_startup_naming_the_setting() {
 
 #[test]
 fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
-    let dir = std::env::temp_dir().join(format!("binome-first-{}", binome::lti::login::random_token()[..8].replace(['-', '_'], "x")));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!(
+        "binome-first-{}",
+        binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_binome"))
         .env_remove("DATABASE_URL")
         .env("BINOME_DATA_DIR", &dir)
@@ -132,9 +240,20 @@ fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
     child.kill().ok();
     child.wait().ok();
     assert!(answers, "the server answers");
-    for url in ["https://binome.example.org/lti/login", "https://binome.example.org/lti/launch", "https://binome.example.org/.well-known/jwks.json", "binome platform add"] {
-        assert!(printed.contains(url), "startup output lacks {url}: {printed}");
+    for url in [
+        "https://binome.example.org/lti/login",
+        "https://binome.example.org/lti/launch",
+        "https://binome.example.org/.well-known/jwks.json",
+        "binome platform add",
+    ] {
+        assert!(
+            printed.contains(url),
+            "startup output lacks {url}: {printed}"
+        );
     }
-    assert!(dir.join("binome.db").exists(), "SQLite database created under BINOME_DATA_DIR");
+    assert!(
+        dir.join("binome.db").exists(),
+        "SQLite database created under BINOME_DATA_DIR"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

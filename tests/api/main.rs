@@ -1,6 +1,8 @@
 //! Integration tests through the real HTTP surface, against a test LMS platform.
 //! One binary for all of them (faster to build and link).
 
+mod browser;
+mod cli;
 mod deep_linking;
 mod health;
 mod helpers;

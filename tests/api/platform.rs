@@ -20,6 +20,8 @@ pub struct PlatformState {
     /// Claims merged into every id_token the auth endpoint issues.
     pub extra_claims: Mutex<Value>,
     pub issuer: String,
+    /// Requests to the OIDC auth endpoint.
+    pub auth_hits: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -50,6 +52,7 @@ impl TestPlatform {
             cache_control: Mutex::new(Some("max-age=3600".into())),
             extra_claims: Mutex::new(json!({})),
             issuer: issuer.clone(),
+            auth_hits: AtomicUsize::new(0),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -58,6 +61,8 @@ impl TestPlatform {
                 .route("/jwks", web::get().to(jwks))
                 .route("/auth", web::get().to(auth))
                 .route("/auth", web::post().to(auth))
+                .route("/course", web::get().to(course))
+                .route("/mod/lti/launch.php", web::get().to(launch_form))
         })
         .workers(1)
         .listen(listener)
@@ -90,6 +95,21 @@ impl TestPlatform {
 
     pub fn jwks_hits(&self) -> usize {
         self.state.jwks_hits.load(Ordering::SeqCst)
+    }
+
+    pub fn auth_hits(&self) -> usize {
+        self.state.auth_hits.load(Ordering::SeqCst)
+    }
+
+    /// The path and query of a course page that frames the tool whose login initiation URL is
+    /// `login`, with `target_link_uri` `target`. `storage`: the `lti_storage_target` to offer
+    /// (the page then answers the LTI platform-storage postMessages), or None (Moodle).
+    pub fn course_path(login: &str, target: &str, storage: Option<&str>) -> String {
+        let mut q = vec![("login", login), ("target", target)];
+        if let Some(s) = storage {
+            q.push(("storage", s));
+        }
+        format!("/course?{}", serde_urlencoded::to_string(q).unwrap())
     }
 
     /// A valid learner resource-link launch, shaped like Moodle 4.5's.
@@ -139,6 +159,7 @@ async fn auth(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    state.auth_hits.fetch_add(1, Ordering::SeqCst);
     let mut params: std::collections::HashMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     if let Ok(more) =
@@ -193,4 +214,98 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")
+}
+
+/// Query of the course page and of the launch form it frames.
+#[derive(serde::Deserialize)]
+struct CourseQuery {
+    login: String,
+    target: String,
+    storage: Option<String>,
+}
+
+/// A course page like Moodle's `mod/lti/view.php`: the tool in an iframe whose first document
+/// is the platform's launch form. With `storage`, the page is also the platform's storage frame
+/// (1EdTech "LTI client side postMessages": `lti.capabilities`, `lti.put_data`,
+/// `lti.get_data`), keeping values per tool origin in memory and logging every subject it
+/// receives in `window.ltiLog` so that tests can read which messages came.
+async fn course(req: HttpRequest, q: web::Query<CourseQuery>) -> HttpResponse {
+    let storage_script = if q.storage.is_some() {
+        r#"<script>
+window.ltiLog = [];
+(function () {
+  var store = {};
+  window.addEventListener("message", function (event) {
+    var d = event.data;
+    if (typeof d === "string") { try { d = JSON.parse(d); } catch (e) { return; } }
+    if (!d || typeof d.subject !== "string") { return; }
+    window.ltiLog.push(d.subject);
+    var reply = { message_id: d.message_id };
+    if (d.subject === "lti.capabilities") {
+      reply.subject = "lti.capabilities.response";
+      reply.supported_messages = [{ subject: "lti.put_data" }, { subject: "lti.get_data" }];
+    } else if (d.subject === "lti.put_data") {
+      store[event.origin + " " + d.key] = d.value;
+      reply.subject = "lti.put_data.response";
+      reply.key = d.key;
+      reply.value = d.value;
+    } else if (d.subject === "lti.get_data") {
+      reply.subject = "lti.get_data.response";
+      reply.key = d.key;
+      reply.value = store[event.origin + " " + d.key];
+    } else {
+      return;
+    }
+    event.source.postMessage(reply, event.origin);
+  });
+})();
+</script>"#
+    } else {
+        ""
+    };
+    let html = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>LTI Harness Course</title>{storage_script}</head><body style="margin:0;font-family:sans-serif"><div style="background:#f98012;color:#fff;padding:8px 16px"><b>Test LMS</b> · LTI Harness Course · Harness LTI Activity</div><iframe id="contentframe" name="contentframe" title="Binôme" src="/mod/lti/launch.php?{}" style="width:100%;height:640px;border:0" allow="clipboard-write"></iframe></body></html>"#,
+        html_escape(req.query_string())
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+/// Moodle's `mod/lti/launch.php`: an auto-submitted form POST of the OIDC login initiation to
+/// the tool.
+async fn launch_form(
+    state: web::Data<Arc<PlatformState>>,
+    q: web::Query<CourseQuery>,
+) -> HttpResponse {
+    let mut fields = vec![
+        ("iss", state.issuer.as_str()),
+        ("login_hint", "4"),
+        ("target_link_uri", q.target.as_str()),
+        (
+            "lti_message_hint",
+            r#"{"cmid":1,"launchid":"ltilaunch1_1"}"#,
+        ),
+        ("client_id", CLIENT_ID),
+        ("lti_deployment_id", DEPLOYMENT_ID),
+    ];
+    if let Some(s) = &q.storage {
+        fields.push(("lti_storage_target", s.as_str()));
+    }
+    let inputs: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                r#"<input type="hidden" name="{k}" value="{}">"#,
+                html_escape(v)
+            )
+        })
+        .collect();
+    let html = format!(
+        r#"<!doctype html><html><body><form id="ltiInitiateLoginForm" method="post" action="{}">{inputs}</form><script>document.getElementById("ltiInitiateLoginForm").submit();</script></body></html>"#,
+        html_escape(&q.login)
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html)
 }
