@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::launch::keyring;
 use crate::launch::now;
 use crate::lti::RegistrationId;
+use crate::pairing;
 use crate::store::{DeploymentStatus, NewPlatform, Store};
 
 #[derive(Debug, Parser)]
@@ -32,6 +33,41 @@ pub enum Command {
     Keys(KeysCmd),
     /// Print the configuration to paste into an LMS, filled in for BINOME_BASE_URL.
     LtiConfig { lms: Lms },
+    /// Plan pairs offline from JSON files (no database needed).
+    #[command(subcommand)]
+    Pairs(PairsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PairsCmd {
+    /// Print the pairing plan for a roster as JSON.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The roster: a pairing `PlanInput` as JSON (participants, links, locked, weights, ...).
+    #[arg(long)]
+    input: std::path::PathBuf,
+    /// Previous modules' groups as JSON (`{"modules":[{"module":"M1","groups":[["a","b"]]}]}`).
+    #[arg(long)]
+    history: Option<std::path::PathBuf>,
+    /// Tie-breaking seed (overrides the input's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// History policy (overrides the input's; default keep).
+    #[arg(long)]
+    policy: Option<PolicyArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    /// Keep current pairs, re-pair the rest with minimal disruption.
+    Keep,
+    /// Avoid every previous partner.
+    New,
+    /// Ignore history.
+    Free,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -162,6 +198,9 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
     if let Command::LtiConfig { lms } = cmd {
         return Ok(lti_config(settings, lms));
     }
+    if let Command::Pairs(PairsCmd::Plan(args)) = cmd {
+        return pairs_plan(&args);
+    }
     let store = Store::connect(&settings.database_url, 2).await?;
     let now = now();
     match cmd {
@@ -278,8 +317,45 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             }
             Ok(out)
         }
-        Command::Serve | Command::LtiConfig { .. } => Ok(String::new()),
+        Command::Serve | Command::LtiConfig { .. } | Command::Pairs(_) => Ok(String::new()),
     }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(
+    flag: &str,
+    path: &std::path::Path,
+) -> Result<T, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("--{flag} {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "--{flag} {}: not valid JSON here: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// `binome pairs plan`: reads the roster (and history), runs the engine, prints the plan.
+pub fn pairs_plan(args: &PlanArgs) -> Result<String, CliError> {
+    let mut input: pairing::PlanInput = read_json("input", &args.input)?;
+    if let Some(h) = &args.history {
+        input.history = read_json("history", h)?;
+    }
+    if let Some(seed) = args.seed {
+        input.seed = seed;
+    }
+    if let Some(p) = args.policy {
+        input.policy = match p {
+            PolicyArg::Keep => pairing::Policy::KeepPairs,
+            PolicyArg::New => pairing::Policy::NewPartners,
+            PolicyArg::Free => pairing::Policy::Free,
+        };
+    }
+    let plan = pairing::plan(&input);
+    let mut out = serde_json::to_string_pretty(&plan)
+        .map_err(|e| CliError::Usage(format!("cannot print the plan: {e}")))?;
+    out.push('\n');
+    Ok(out)
 }
 
 /// The LMS configuration of `lti-config/`, filled in for this server.

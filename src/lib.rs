@@ -8,6 +8,8 @@ pub mod config;
 pub mod i18n;
 pub mod launch;
 pub mod lti;
+pub mod pairing;
+pub mod roster;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -92,7 +92,8 @@ impl Application {
             .secret_or_create("session_hmac", crate::lti::login::random_token, now)
             .await?;
         let registry = Registry::load(store.clone()).await?;
-        let jwks = JwksCache::new(http_client(&settings)?, settings.jwks_min_refetch);
+        let http = http_client(&settings)?;
+        let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
         let pages = Pages::new(settings.base());
         let settings = Arc::new(settings);
         let flow = LaunchFlow {
@@ -104,7 +105,11 @@ impl Application {
             sessions: SessionKeys::new(secret.as_bytes()),
             recent: Default::default(),
         };
-        let state = web::Data::new(AppState { flow, pages });
+        let state = web::Data::new(AppState {
+            flow,
+            pages,
+            roster: crate::roster::RosterSync::new(http),
+        });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let data = state.clone();
@@ -131,8 +136,7 @@ impl Application {
 
     /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the maintenance loop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let store = self.state.flow.store.clone();
-        let maintenance = tokio::spawn(maintenance_loop(store));
+        let maintenance = tokio::spawn(maintenance_loop(self.state.clone()));
         let res = self.server.await;
         maintenance.abort();
         res
@@ -145,14 +149,27 @@ pub async fn maintenance_step(store: &Store, now: i64) -> Result<u64, StoreError
     store.purge_logins(now - 3600).await
 }
 
-async fn maintenance_loop(store: Store) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+async fn maintenance_loop(state: web::Data<AppState>) {
+    // Every five minutes: forget old logins, and sync the rosters that are due.
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;
-        match maintenance_step(&store, now()).await {
+        let flow = &state.flow;
+        match maintenance_step(&flow.store, now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "purged expired logins"),
             Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+        }
+        let Ok(snap) = flow.registry.snapshot().await else {
+            continue;
+        };
+        let key = flow.keys.current(now()).await;
+        match crate::roster::sync_due(&state.roster, &flow.store, &snap.registrations, &key, now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(courses = n, "scheduled roster sync"),
+            Err(e) => tracing::warn!(error = %e, "scheduled roster sync failed"),
         }
     }
 }

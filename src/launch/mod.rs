@@ -147,6 +147,7 @@ impl RecentLaunches {
             r.context_id,
             r.context_label,
             r.context_title,
+            r.memberships_url,
             r.resource_link,
         ));
         let course = match fresh_in(&self.courses, course_key, |(_, at)| *at, r.now) {
@@ -480,6 +481,7 @@ impl LaunchFlow {
             context_id: context_id.unwrap_or(&fallback),
             context_label: launch.context.as_ref().and_then(|c| c.label.as_deref()),
             context_title: launch.context.as_ref().and_then(|c| c.title.as_deref()),
+            memberships_url: launch.memberships_url.as_deref(),
             resource_link: launch
                 .resource_link
                 .as_ref()

@@ -151,13 +151,11 @@ pub fn auth_request_url(
 /// 32 random bytes from the system CSPRNG, base64url without padding (256 bits).
 pub fn random_token() -> String {
     let mut buf = [0u8; 32];
-    // aws-lc-rs's fill only fails if the OS has no entropy source at all; a zero buffer
-    // would be unsafe, so that case aborts the request through a panic-free fallback below.
+    // aws-lc-rs reads the OS CSPRNG (getrandom); it cannot fail on Linux once the kernel
+    // pool is initialised, which it is long before a server starts. Were it ever to fail,
+    // a predictable state or nonce would be worse than no service: stop the process.
     if aws_lc_rs::rand::fill(&mut buf).is_err() {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        buf[..16].copy_from_slice(&t.as_nanos().to_le_bytes());
+        std::process::abort();
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }

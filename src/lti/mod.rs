@@ -9,7 +9,9 @@ pub mod error;
 pub mod jwks;
 pub mod keys;
 pub mod login;
+pub mod nrps;
 pub mod roles;
+pub mod services;
 pub mod validate;
 
 pub use claims::{Launch, MessageType};

@@ -1,6 +1,6 @@
 //! Courses, activities and the people seen in launches, scoped by platform and deployment.
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::batch::Batcher;
@@ -22,6 +22,8 @@ pub struct LaunchRecord<'a> {
     pub context_id: &'a str,
     pub context_label: Option<&'a str>,
     pub context_title: Option<&'a str>,
+    /// NRPS membership URL of the course, when the launch offers the service.
+    pub memberships_url: Option<&'a str>,
     pub resource_link: Option<(&'a str, Option<&'a str>)>,
     pub user_id: Option<&'a str>,
     pub name: Option<&'a str>,
@@ -88,6 +90,7 @@ impl Store {
             label: Set(l.context_label.map(str::to_string)),
             title: Set(l.context_title.map(str::to_string)),
             updated_at: Set(l.now),
+            memberships_url: Set(l.memberships_url.map(str::to_string)),
             ..Default::default()
         };
         let course = course::Entity::insert(c)
@@ -102,6 +105,11 @@ impl Store {
                     course::Column::Title,
                     course::Column::UpdatedAt,
                 ])
+                // A launch without the NRPS claim (some placements) keeps the known URL.
+                .value(
+                    course::Column::MembershipsUrl,
+                    Expr::cust("COALESCE(excluded.memberships_url, courses.memberships_url)"),
+                )
                 .to_owned(),
             )
             .exec_with_returning(&self.db)

@@ -8,7 +8,9 @@ mod courses;
 pub mod entities;
 mod keys;
 mod logins;
+mod pairs;
 mod platforms;
+mod roster;
 
 use std::time::Duration;
 
@@ -18,7 +20,9 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 pub use courses::{CourseId, CourseSummary, LaunchRecord};
 pub use keys::StoredKey;
 pub use logins::{LoginRecord, NewLogin};
+pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
+pub use roster::{CourseInfo, CourseSettingsRow, LinkRow, MemberStatus, RosterEntry};
 
 /// A database problem.
 #[derive(Debug, thiserror::Error)]

@@ -27,7 +27,10 @@ fn locale_of(s: &Session) -> Locale {
 }
 
 /// The session of a request: `Authorization: Bearer …` or the `t` query parameter.
-fn session_of(state: &AppState, req: &HttpRequest) -> Result<(Session, String), WebError> {
+pub(super) fn session_of(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<(Session, String), WebError> {
     let bearer = req
         .headers()
         .get("authorization")
@@ -52,10 +55,22 @@ fn session_of(state: &AppState, req: &HttpRequest) -> Result<(Session, String), 
 
 /// The page a session opens on: deep-linking form, staff view or learner view.
 pub async fn render_session_page(state: &AppState, s: &Session, token: &str) -> HttpResponse {
+    render_session_page_with(state, s, token, None, None).await
+}
+
+/// Same, with a CSV upload report or a notice to show.
+pub async fn render_session_page_with(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    upload: Option<minijinja::Value>,
+    notice: Option<&'static str>,
+) -> HttpResponse {
     let l = locale_of(s);
     let common = context! {
         token => token, name => &s.name, course => &s.course_title, activity => &s.rl_title,
         anonymous => s.sub.is_none(), nrps => s.nrps, ags => s.ags,
+        notice => notice.map(|n| l.t(n)), upload => upload,
     };
     let html = match s.kind {
         SessionKind::DeepLinking => state.pages.render(
@@ -63,27 +78,19 @@ pub async fn render_session_page(state: &AppState, s: &Session, token: &str) -> 
             l,
             context! { staff => s.staff, default_title => l.t("dl_default_title"), accept_lineitem => s.dl.as_ref().is_some_and(|d| d.accept_lineitem), ..common },
         ),
-        SessionKind::Activity if s.staff => {
-            let summary = match state.flow.store.course_summary(s.course).await {
-                Ok(v) => v,
-                Err(e) => return error_page(state, s, WebError::Store(e)),
-            };
-            state.pages.render(
-                "staff.html",
-                l,
-                context! {
-                    learners_launched => summary.learners_launched, staff_launched => summary.staff_launched,
-                    names_missing => summary.learners_launched > 0 && summary.learners_without_name == summary.learners_launched,
-                    ..common
-                },
-            )
-        }
-        SessionKind::Activity => state.pages.render("learner.html", l, common),
+        SessionKind::Activity if s.staff => match super::roster_routes::staff_context(state, s).await {
+            Ok(extra) => state.pages.render("staff.html", l, context! { ..common, ..extra }),
+            Err(e) => return error_page(state, s, e),
+        },
+        SessionKind::Activity => match super::roster_routes::learner_context(state, s).await {
+            Ok(extra) => state.pages.render("learner.html", l, context! { ..common, ..extra }),
+            Err(e) => return error_page(state, s, e),
+        },
     };
     state.pages.respond(StatusCode::OK, html, &s.frame)
 }
 
-fn error_page(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
+pub(super) fn error_page(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
     super::error::respond(
         &state.pages,
         &err,
@@ -97,7 +104,10 @@ fn error_page(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
 
 pub async fn app_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match session_of(&state, &req) {
-        Ok((s, token)) => render_session_page(&state, &s, &token).await,
+        Ok((s, token)) => {
+            let notice = super::roster_routes::notice_of(&req);
+            render_session_page_with(&state, &s, &token, None, notice).await
+        }
         Err(e) => refuse(&state, &req, e, vec![]).await,
     }
 }

@@ -166,6 +166,14 @@ pub async fn launch(
         .map(|c| c.value().to_string());
     match state.flow.launch(&form, cookie.as_deref()).await {
         Ok(LaunchOutcome::Ready { session, token, .. }) => {
+            if session.staff && session.nrps {
+                // Staff launches refresh the roster in the background when it is stale.
+                let state2 = state.clone();
+                let s2 = (*session).clone();
+                actix_web::rt::spawn(async move {
+                    super::roster_routes::sync_if_stale(&state2, &s2).await
+                });
+            }
             let mut resp = render_session_page(&state, &session, &token).await;
             // The login is used up: its cookie can go.
             let expired = login_state

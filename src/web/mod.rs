@@ -5,6 +5,7 @@ pub mod error;
 mod handlers;
 mod lti_routes;
 pub mod pages;
+mod roster_routes;
 
 use actix_web::web;
 
@@ -15,6 +16,7 @@ use pages::Pages;
 pub struct AppState {
     pub flow: LaunchFlow,
     pub pages: Pages,
+    pub roster: crate::roster::RosterSync,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).
@@ -32,6 +34,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app", web::get().to(handlers::app_page))
         .route("/app/about", web::get().to(handlers::about_page))
         .route("/app/deep-link", web::post().to(handlers::deep_link_submit))
+        .route(
+            "/app/roster/refresh",
+            web::post().to(roster_routes::refresh),
+        )
+        .route(
+            "/app/settings",
+            web::post().to(roster_routes::save_settings),
+        )
+        .route("/app/links", web::post().to(roster_routes::upload_links))
+        .route("/app/pairs/propose", web::post().to(roster_routes::propose))
+        .route("/app/pairs/edit", web::post().to(roster_routes::edit))
+        .route("/app/pairs/publish", web::post().to(roster_routes::publish))
+        .route("/app/profile", web::post().to(roster_routes::profile))
         .route("/api/session", web::get().to(handlers::session_info))
         .route("/static/{file}", web::get().to(handlers::static_file))
         .default_service(web::to(handlers::not_found));

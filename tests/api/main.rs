@@ -9,6 +9,8 @@ mod helpers;
 mod launch;
 mod login;
 mod platform;
+mod platform_selftest;
 mod refusals;
+mod roster;
 mod storage;
 mod tidy;

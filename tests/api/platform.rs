@@ -1,17 +1,61 @@
 //! A test LMS platform standing in for Moodle or Canvas: its own RSA keys, a JWKS endpoint
 //! on a random port (with a fetch counter and key rotation), an OIDC auth endpoint that
-//! answers with an auto-posted id_token, and a course page that frames the tool.
+//! answers with an auto-posted id_token, a course page that frames the tool, an OAuth2 token
+//! endpoint for LTI services (client credentials with a private_key_jwt assertion) and a Names
+//! and Role Provisioning Services 2.0 membership endpoint, with knobs to make both misbehave.
 
+use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use binome::lti::keys::{ToolKey, generate_private_pem, jwk_set};
 use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "binome-test-client";
 pub const DEPLOYMENT_ID: &str = "dep-1";
+
+/// The NRPS scope.
+pub const NRPS_SCOPE: &str =
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
+/// The four AGS scopes.
+pub const AGS_SCOPES: [&str; 4] = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+];
+/// The media type of an NRPS membership container.
+pub const NRPS_MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
+/// RFC 7523 client assertion type.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The NRPS claim of an id_token.
+pub const NRPS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
+/// Context roles given by a short name are this prefix plus the name.
+const CONTEXT_ROLE_PREFIX: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+
+/// How an NRPS page can be made to fail (`PlatformState::nrps_fail_page`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 500 for that page.
+    ServerError,
+    /// 200 with the membership container's JSON cut in half.
+    InvalidJson,
+    /// Answers normally, but only after 30 s.
+    Timeout,
+}
+
+/// An access token issued by `/token`.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
 
 pub struct PlatformState {
     pub keys: Mutex<Vec<ToolKey>>,
@@ -22,6 +66,32 @@ pub struct PlatformState {
     pub issuer: String,
     /// Requests to the OIDC auth endpoint.
     pub auth_hits: AtomicUsize,
+
+    /// The tool's JWKS URL, fetched by `/token` on every request to verify client assertions.
+    pub tool_jwks_url: Mutex<Option<String>>,
+    /// Requests to `/token`, good or bad.
+    pub token_hits: AtomicUsize,
+    /// Payload of the last client assertion received (decoded before any check).
+    pub last_assertion: Mutex<Option<Value>>,
+    /// `/token` errors come with a body that is not valid JSON (as Moodle's can).
+    pub token_error_body_invalid_json: AtomicBool,
+    /// `expires_in` of issued tokens (default 3600).
+    pub token_expires_in: AtomicU64,
+    /// `jti`s of accepted client assertions.
+    pub seen_jtis: Mutex<HashSet<String>>,
+    /// Access tokens issued by `/token`.
+    pub tokens: Mutex<HashMap<String, IssuedToken>>,
+
+    /// The course roster served by `/nrps/{context_id}`.
+    pub members: Mutex<Vec<Value>>,
+    /// Page size when the request has no `limit` (default 4).
+    pub nrps_page_size: AtomicUsize,
+    /// Makes one page (1-based) fail, on every request for it, until cleared.
+    pub nrps_fail_page: Mutex<Option<(usize, Failure)>>,
+    /// The next NRPS request gets 401 whatever its token.
+    pub nrps_force_401_once: AtomicBool,
+    /// Requests to `/nrps/{context_id}` and `/nrps/{context_id}/differences`.
+    pub nrps_hits: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -53,6 +123,18 @@ impl TestPlatform {
             extra_claims: Mutex::new(json!({})),
             issuer: issuer.clone(),
             auth_hits: AtomicUsize::new(0),
+            tool_jwks_url: Mutex::new(None),
+            token_hits: AtomicUsize::new(0),
+            last_assertion: Mutex::new(None),
+            token_error_body_invalid_json: AtomicBool::new(false),
+            token_expires_in: AtomicU64::new(3600),
+            seen_jtis: Mutex::new(HashSet::new()),
+            tokens: Mutex::new(HashMap::new()),
+            members: Mutex::new(TestPlatform::default_members()),
+            nrps_page_size: AtomicUsize::new(4),
+            nrps_fail_page: Mutex::new(None),
+            nrps_force_401_once: AtomicBool::new(false),
+            nrps_hits: AtomicUsize::new(0),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -63,6 +145,9 @@ impl TestPlatform {
                 .route("/auth", web::post().to(auth))
                 .route("/course", web::get().to(course))
                 .route("/mod/lti/launch.php", web::get().to(launch_form))
+                .route("/token", web::post().to(token))
+                .route("/nrps/{context_id}", web::get().to(memberships))
+                .route("/nrps/{context_id}/differences", web::get().to(differences))
         })
         .workers(1)
         .listen(listener)
@@ -132,6 +217,129 @@ impl TestPlatform {
 
     pub fn sign(&self, claims: &Value) -> String {
         self.key().sign(claims).unwrap()
+    }
+
+    /// The NRPS membership container URL of a context: `{issuer}/nrps/{ctx}`.
+    pub fn memberships_url(&self, ctx: &str) -> String {
+        format!("{}/nrps/{ctx}", self.issuer)
+    }
+
+    /// Points the NRPS claim (and Moodle's `custom.context_memberships_url`) of launch claims
+    /// at this platform's membership endpoint for the claims' context.
+    pub fn use_test_services(&self, claims: &mut Value) {
+        let ctx = claims["https://purl.imsglobal.org/spec/lti/claim/context"]["id"]
+            .as_str()
+            .unwrap_or("2")
+            .to_string();
+        let url = self.memberships_url(&ctx);
+        claims[NRPS_CLAIM] = json!({
+            "context_memberships_url": url,
+            "service_versions": ["2.0"],
+        });
+        claims["https://purl.imsglobal.org/spec/lti/claim/custom"]["context_memberships_url"] =
+            url.into();
+    }
+
+    /// Where `/token` fetches the tool's public keys.
+    pub fn set_tool_jwks(&self, url: &str) {
+        *self.state.tool_jwks_url.lock().unwrap() = Some(url.to_string());
+    }
+
+    pub fn token_hits(&self) -> usize {
+        self.state.token_hits.load(Ordering::SeqCst)
+    }
+
+    pub fn nrps_hits(&self) -> usize {
+        self.state.nrps_hits.load(Ordering::SeqCst)
+    }
+
+    /// Payload of the last client assertion `/token` received.
+    pub fn last_assertion(&self) -> Option<Value> {
+        self.state.last_assertion.lock().unwrap().clone()
+    }
+
+    /// Whether `/token` error bodies are deliberately invalid JSON.
+    pub fn set_token_error_body_invalid_json(&self, on: bool) {
+        self.state
+            .token_error_body_invalid_json
+            .store(on, Ordering::SeqCst);
+    }
+
+    /// `expires_in` of the tokens issued from now on.
+    pub fn set_token_expires_in(&self, secs: u64) {
+        self.state.token_expires_in.store(secs, Ordering::SeqCst);
+    }
+
+    /// Every token issued so far (access token → scopes and expiry).
+    pub fn issued_tokens(&self) -> HashMap<String, IssuedToken> {
+        self.state.tokens.lock().unwrap().clone()
+    }
+
+    /// Makes every token issued so far expired (the services then answer 401).
+    pub fn expire_tokens(&self) {
+        for t in self.state.tokens.lock().unwrap().values_mut() {
+            t.expires_at = now() - 1;
+        }
+    }
+
+    /// Issues an access token directly, without a client assertion (known scopes only).
+    pub fn issue_token(&self, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes
+            .iter()
+            .filter(|s| known_scope(s))
+            .map(|s| s.to_string())
+            .collect();
+        record_token(&self.state, scopes).0
+    }
+
+    /// The roster served by default: the real Moodle 4.5 members (seven Active learners and
+    /// the teacher, with short role names) plus user ids 101–105: an Inactive learner, a
+    /// Deleted learner, a learner with the full-URI role, a teaching assistant (full URI
+    /// sub-role) and a learner whose name and email are not shared.
+    pub fn default_members() -> Vec<Value> {
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../fixtures/moodle-4.5/services_nrps_ags_responses.json"
+        ))
+        .unwrap();
+        let mut members = fixture["nrps"]["members"].as_array().unwrap().clone();
+        members.extend([
+            json!({"user_id": "101", "name": "Hugo Inactive", "email": "inactive@example.com",
+                "roles": ["Learner"], "status": "Inactive"}),
+            json!({"user_id": "102", "name": "Iris Deleted", "email": "deleted@example.com",
+                "roles": ["Learner"], "status": "Deleted"}),
+            json!({"user_id": "103", "name": "Jonas Fulluri", "email": "fulluri@example.com",
+                "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+                "status": "Active"}),
+            json!({"user_id": "104", "name": "Kim Assistant", "email": "ta@example.com",
+                "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"],
+                "status": "Active"}),
+            json!({"user_id": "105", "roles": ["Learner"], "status": "Active"}),
+        ]);
+        members
+    }
+
+    /// Replaces the roster.
+    pub fn set_members(&self, members: Vec<Value>) {
+        *self.state.members.lock().unwrap() = members;
+    }
+
+    pub fn members(&self) -> Vec<Value> {
+        self.state.members.lock().unwrap().clone()
+    }
+
+    /// Page size when the NRPS request has no `limit`.
+    pub fn set_nrps_page_size(&self, size: usize) {
+        self.state.nrps_page_size.store(size, Ordering::SeqCst);
+    }
+
+    /// Makes NRPS page `page` (1-based) fail with `failure` until cleared with None.
+    pub fn set_nrps_fail_page(&self, fail: Option<(usize, Failure)>) {
+        *self.state.nrps_fail_page.lock().unwrap() = fail;
+    }
+
+    /// The next NRPS request answers 401 even with a valid token.
+    pub fn force_nrps_401_once(&self) {
+        self.state.nrps_force_401_once.store(true, Ordering::SeqCst);
     }
 }
 
@@ -308,4 +516,407 @@ async fn launch_form(
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html)
+}
+
+fn known_scope(s: &str) -> bool {
+    s == NRPS_SCOPE || AGS_SCOPES.contains(&s)
+}
+
+/// Records a new access token; returns it with its lifetime.
+fn record_token(state: &PlatformState, scopes: Vec<String>) -> (String, u64) {
+    let token = binome::lti::login::random_token();
+    let expires_in = state.token_expires_in.load(Ordering::SeqCst);
+    state.tokens.lock().unwrap().insert(
+        token.clone(),
+        IssuedToken {
+            scopes,
+            expires_at: now() + expires_in as i64,
+        },
+    );
+    (token, expires_in)
+}
+
+/// A refusal of the token endpoint: status, OAuth2 error code, description.
+type TokenRefusal = (StatusCode, &'static str, String);
+
+fn bad_request(code: &'static str, description: &str) -> TokenRefusal {
+    (StatusCode::BAD_REQUEST, code, description.to_string())
+}
+
+fn bad_client(description: &str) -> TokenRefusal {
+    (
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        description.to_string(),
+    )
+}
+
+/// OAuth2 token endpoint for LTI services (LTI Security Framework §4.1, RFC 7523): client
+/// credentials grant authenticated by a private_key_jwt client assertion. Stricter than
+/// Moodle's token.php: also checks `aud` exactly and refuses a replayed `jti`.
+async fn token(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    state.token_hits.fetch_add(1, Ordering::SeqCst);
+    match grant(&state, &req, &body).await {
+        Ok(granted) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(granted),
+        Err((status, code, description)) => {
+            if state.token_error_body_invalid_json.load(Ordering::SeqCst) {
+                // What Moodle prints when PHP notices leak into its JSON error.
+                HttpResponse::build(status)
+                    .content_type("application/json")
+                    .body(format!(
+                        "<br />\n<b>Notice</b>:  Undefined index: {code} in \
+                         <b>/var/www/moodle/mod/lti/token.php</b> on line <b>62</b><br />\n\
+                         {{\"error\":\"{code}\",\"error_description\":\"{description}"
+                    ))
+            } else {
+                HttpResponse::build(status)
+                    .json(json!({"error": code, "error_description": description}))
+            }
+        }
+    }
+}
+
+async fn grant(
+    state: &PlatformState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Value, TokenRefusal> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(bad_request(
+            "invalid_request",
+            "Content-Type must be application/x-www-form-urlencoded",
+        ));
+    }
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if agent.trim().is_empty() {
+        return Err(bad_request("invalid_request", "User-Agent header required"));
+    }
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| bad_request("invalid_request", "unreadable form"))?;
+    let field = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    if field("grant_type") != Some("client_credentials") {
+        return Err(bad_request(
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        ));
+    }
+    if field("client_assertion_type") != Some(JWT_BEARER) {
+        return Err(bad_request(
+            "invalid_request",
+            "client_assertion_type must be jwt-bearer",
+        ));
+    }
+    let Some(assertion) = field("client_assertion") else {
+        return Err(bad_request("invalid_request", "client_assertion required"));
+    };
+    let Some(scope) = field("scope") else {
+        return Err(bad_request("invalid_request", "scope required"));
+    };
+    if field("client_id").is_some_and(|c| c != CLIENT_ID) {
+        return Err(bad_client("unknown client_id"));
+    }
+
+    // Keep what was received, before any check, for the tests to look at.
+    let payload = assertion
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    *state.last_assertion.lock().unwrap() = payload;
+
+    let head = jsonwebtoken::decode_header(assertion)
+        .map_err(|_| bad_client("client_assertion is not a JWT"))?;
+    if head.alg != jsonwebtoken::Algorithm::RS256 {
+        return Err(bad_client("client_assertion must be signed with RS256"));
+    }
+    let Some(kid) = head.kid else {
+        return Err(bad_client("client_assertion has no kid"));
+    };
+    let key = tool_key(state, &kid).await.map_err(|e| bad_client(&e))?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation.leeway = 0;
+    let claims = jsonwebtoken::decode::<Value>(assertion, &key, &validation)
+        .map_err(|e| bad_client(&format!("client_assertion signature: {e}")))?
+        .claims;
+
+    let now = now() as f64;
+    if claims["iss"].as_str() != Some(CLIENT_ID) {
+        return Err(bad_client("iss must be the client id"));
+    }
+    if claims["sub"].as_str() != Some(CLIENT_ID) {
+        return Err(bad_client("sub must be the client id"));
+    }
+    let token_url = format!("{}/token", state.issuer);
+    let aud_ok = match &claims["aud"] {
+        Value::String(a) => *a == token_url,
+        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(token_url.as_str())),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(bad_client("aud must be the token endpoint URL"));
+    }
+    let Some(exp) = claims["exp"].as_f64() else {
+        return Err(bad_client("exp required"));
+    };
+    if exp <= now {
+        return Err(bad_client("client_assertion expired"));
+    }
+    if exp > now + 600.0 {
+        return Err(bad_client("exp more than 10 minutes ahead"));
+    }
+    let Some(iat) = claims["iat"].as_f64() else {
+        return Err(bad_client("iat required"));
+    };
+    if iat > now + 60.0 {
+        return Err(bad_client("iat in the future"));
+    }
+    if claims["nbf"].as_f64().is_some_and(|nbf| nbf > now + 60.0) {
+        return Err(bad_client("nbf in the future"));
+    }
+    let Some(jti) = claims["jti"].as_str().filter(|j| !j.is_empty()) else {
+        return Err(bad_client("jti required"));
+    };
+    if !state.seen_jtis.lock().unwrap().insert(jti.to_string()) {
+        return Err(bad_request("invalid_client", "jti already used"));
+    }
+
+    let mut granted: Vec<String> = Vec::new();
+    for s in scope.split_whitespace() {
+        if known_scope(s) && !granted.iter().any(|g| g == s) {
+            granted.push(s.to_string());
+        }
+    }
+    if granted.is_empty() {
+        return Err(bad_request("invalid_scope", "no known scope requested"));
+    }
+    let scope = granted.join(" ");
+    let (access_token, expires_in) = record_token(state, granted);
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "scope": scope,
+    }))
+}
+
+/// The tool's public key `kid`, from its JWKS (fetched on every request).
+async fn tool_key(state: &PlatformState, kid: &str) -> Result<jsonwebtoken::DecodingKey, String> {
+    let url = state
+        .tool_jwks_url
+        .lock()
+        .unwrap()
+        .clone()
+        .ok_or("no tool JWKS URL registered")?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let set: jsonwebtoken::jwk::JwkSet = http
+        .get(&url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("tool JWKS: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("tool JWKS: {e}"))?;
+    let jwk = set.find(kid).ok_or_else(|| format!("unknown kid {kid}"))?;
+    jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| format!("tool JWK: {e}"))
+}
+
+/// Checks the Bearer token of a service request (and the forced-401 knob); Some(401) if
+/// refused.
+fn nrps_refusal(state: &PlatformState, req: &HttpRequest) -> Option<HttpResponse> {
+    let forced = state.nrps_force_401_once.swap(false, Ordering::SeqCst);
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_string());
+    let valid = token.is_some_and(|t| {
+        state
+            .tokens
+            .lock()
+            .unwrap()
+            .get(&t)
+            .is_some_and(|i| i.expires_at > now() && i.scopes.iter().any(|s| s == NRPS_SCOPE))
+    });
+    if valid && !forced {
+        return None;
+    }
+    Some(
+        HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#))
+            .json(json!({"status": 401, "reason": "Unauthorized", "request": "invalid_token"})),
+    )
+}
+
+/// A context role in its full URI form (short names are context roles).
+fn full_role(role: &str) -> String {
+    if role.contains(':') {
+        role.to_string()
+    } else {
+        format!("{CONTEXT_ROLE_PREFIX}{role}")
+    }
+}
+
+fn has_role(member: &Value, wanted: &str) -> bool {
+    let wanted = full_role(wanted);
+    member["roles"].as_array().is_some_and(|roles| {
+        roles
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|r| full_role(r) == wanted)
+    })
+}
+
+fn container(ctx: &str, id: String, members: Vec<Value>) -> Value {
+    json!({
+        "id": id,
+        "context": {"id": ctx, "label": "LTIH101", "title": "LTI Harness Course"},
+        "members": members,
+    })
+}
+
+/// NRPS 2.0 membership container, paged (`limit`, 1-based `page`, `Link` rel="next") and
+/// filtered by `role` (short name or full URI).
+async fn memberships(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    state.nrps_hits.fetch_add(1, Ordering::SeqCst);
+    if let Some(refusal) = nrps_refusal(&state, &req) {
+        return refusal;
+    }
+    let ctx = path.into_inner();
+    let query: HashMap<String, String> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let positive = |k: &str| {
+        query
+            .get(k)
+            .map(|v| v.parse::<usize>().ok().filter(|n| *n > 0))
+    };
+    let limit = match positive("limit") {
+        Some(Some(n)) => n,
+        Some(None) => return HttpResponse::BadRequest().body("bad limit"),
+        None => state.nrps_page_size.load(Ordering::SeqCst).max(1),
+    };
+    let page = match positive("page") {
+        Some(Some(n)) => n,
+        Some(None) => return HttpResponse::BadRequest().body("bad page"),
+        None => 1,
+    };
+    let role = query.get("role").cloned();
+    let failure = match *state.nrps_fail_page.lock().unwrap() {
+        Some((p, f)) if p == page => Some(f),
+        _ => None,
+    };
+    match failure {
+        Some(Failure::ServerError) => {
+            return HttpResponse::InternalServerError()
+                .content_type("text/html")
+                .body("<h1>Internal Server Error</h1>");
+        }
+        Some(Failure::Timeout) => tokio::time::sleep(Duration::from_secs(30)).await,
+        _ => {}
+    }
+
+    let all: Vec<Value> = state
+        .members
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| role.as_deref().is_none_or(|r| has_role(m, r)))
+        .cloned()
+        .collect();
+    let start = (page - 1).saturating_mul(limit);
+    let more = start.saturating_add(limit) < all.len();
+    let members: Vec<Value> = all.into_iter().skip(start).take(limit).collect();
+
+    let base = format!("{}/nrps/{ctx}", state.issuer);
+    let mut links = Vec::new();
+    if more {
+        let mut q = vec![
+            ("page", (page + 1).to_string()),
+            ("limit", limit.to_string()),
+        ];
+        if let Some(r) = &role {
+            q.push(("role", r.clone()));
+        }
+        links.push(format!(
+            r#"<{base}?{}>; rel="next""#,
+            serde_urlencoded::to_string(q).unwrap()
+        ));
+    }
+    links.push(format!(
+        r#"<{base}/differences?since={}>; rel="differences""#,
+        now()
+    ));
+    let id = if req.query_string().is_empty() {
+        base.clone()
+    } else {
+        format!("{base}?{}", req.query_string())
+    };
+    let mut body = serde_json::to_string(&container(&ctx, id, members)).unwrap();
+    if failure == Some(Failure::InvalidJson) {
+        let mut cut = body.len() / 2;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+    }
+    HttpResponse::Ok()
+        .content_type(NRPS_MEDIA_TYPE)
+        .insert_header((header::LINK, links.join(", ")))
+        .body(body)
+}
+
+/// NRPS differences: simply the whole current roster, with the same authorisation.
+async fn differences(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    state.nrps_hits.fetch_add(1, Ordering::SeqCst);
+    if let Some(refusal) = nrps_refusal(&state, &req) {
+        return refusal;
+    }
+    let ctx = path.into_inner();
+    let id = format!(
+        "{}/nrps/{ctx}/differences?{}",
+        state.issuer,
+        req.query_string()
+    );
+    let members = state.members.lock().unwrap().clone();
+    HttpResponse::Ok()
+        .content_type(NRPS_MEDIA_TYPE)
+        .body(container(&ctx, id, members).to_string())
 }

@@ -13,6 +13,11 @@ pub struct Model {
     pub label: Option<String>,
     pub title: Option<String>,
     pub updated_at: i64,
+    pub memberships_url: Option<String>,
+    pub differences_url: Option<String>,
+    pub last_sync_at: Option<i64>,
+    pub last_sync_error: Option<String>,
+    pub last_sync_count: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,9 +2,15 @@
 
 pub mod activity;
 pub mod course;
+pub mod course_setting;
 pub mod deployment;
+pub mod learner_profile;
+pub mod link;
 pub mod login_state;
 pub mod member;
+pub mod pair_set;
+pub mod pairing_event;
 pub mod platform;
+pub mod roster_member;
 pub mod secret;
 pub mod tool_key;

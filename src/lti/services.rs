@@ -1,0 +1,288 @@
+//! LTI Advantage service access (LTI Security Framework §4.1; LTI Advantage "Services"):
+//! OAuth2 client credentials with a `private_key_jwt` client assertion signed by the tool key.
+//!
+//! Tokens are cached per registration and scope set until shortly before they expire;
+//! concurrent callers share one token request; a 401 from a service gets one retry with a
+//! fresh token. Every request carries the client's `User-Agent` (Canvas requires one).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::jwks::read_limited;
+use super::keys::ToolKey;
+use super::login::random_token;
+use super::{Registration, RegistrationId};
+
+/// A service call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    /// The platform's token endpoint refused or failed.
+    #[error("token request failed: {0}")]
+    Token(String),
+    /// The service answered with an HTTP error.
+    #[error("{service} answered HTTP {status}")]
+    Status { service: &'static str, status: u16 },
+    /// The service could not be reached or timed out.
+    #[error("{service} unreachable: {detail}")]
+    Unreachable {
+        service: &'static str,
+        detail: String,
+    },
+    /// The service answered something that is not what the spec says.
+    #[error("{service} sent an unreadable answer: {detail}")]
+    Invalid {
+        service: &'static str,
+        detail: String,
+    },
+}
+
+/// Seconds before expiry at which a cached token is no longer used.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// How far `iat` of our assertions is backdated, for platform clock skew.
+const IAT_BACKDATE: u64 = 5;
+
+#[derive(Clone)]
+struct Cached {
+    token: String,
+    expires: Instant,
+}
+
+type Key = (RegistrationId, String);
+
+/// Access tokens per registration and scope set.
+#[derive(Default)]
+pub struct ServiceTokens {
+    cache: Mutex<HashMap<Key, Cached>>,
+    locks: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+fn scope_key(scopes: &[&str]) -> String {
+    let mut s: Vec<&str> = scopes.to_vec();
+    s.sort_unstable();
+    s.dedup();
+    s.join(" ")
+}
+
+impl ServiceTokens {
+    /// A valid access token for these scopes, from the cache or from the platform.
+    pub async fn token(
+        &self,
+        http: &reqwest::Client,
+        reg: &Registration,
+        key: &ToolKey,
+        scopes: &[&str],
+    ) -> Result<String, ServiceError> {
+        let k = (reg.id, scope_key(scopes));
+        if let Some(t) = self.cached(&k) {
+            return Ok(t);
+        }
+        let lock = self
+            .locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(k.clone())
+            .or_default()
+            .clone();
+        let _one_at_a_time = lock.lock().await;
+        if let Some(t) = self.cached(&k) {
+            return Ok(t);
+        }
+        let (token, ttl) = request_token(http, reg, key, &k.1).await?;
+        let expires = Instant::now() + ttl.saturating_sub(EXPIRY_MARGIN);
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            k,
+            Cached {
+                token: token.clone(),
+                expires,
+            },
+        );
+        Ok(token)
+    }
+
+    /// Forgets a token the service refused.
+    pub fn invalidate(&self, reg: RegistrationId, scopes: &[&str]) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(reg, scope_key(scopes)));
+    }
+
+    fn cached(&self, k: &Key) -> Option<String> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(k)
+            .filter(|c| c.expires > Instant::now())
+            .map(|c| c.token.clone())
+    }
+}
+
+/// The client assertion (RFC 7523): `iss` = `sub` = client id, `aud` = the token URL, a unique
+/// `jti`, five minutes of life, `iat` a few seconds in the past.
+pub fn client_assertion(
+    reg: &Registration,
+    key: &ToolKey,
+    now: u64,
+) -> Result<String, ServiceError> {
+    let claims = serde_json::json!({
+        "iss": reg.client_id,
+        "sub": reg.client_id,
+        "aud": reg.token_url,
+        "iat": now.saturating_sub(IAT_BACKDATE),
+        "exp": now + 300,
+        "jti": random_token(),
+    });
+    key.sign(&claims)
+        .map_err(|e| ServiceError::Token(e.to_string()))
+}
+
+async fn request_token(
+    http: &reqwest::Client,
+    reg: &Registration,
+    key: &ToolKey,
+    scope: &str,
+) -> Result<(String, Duration), ServiceError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let assertion = client_assertion(reg, key, now)?;
+    let form = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion.as_str()),
+        ("scope", scope),
+    ];
+    let resp = http
+        .post(&reg.token_url)
+        .header("Accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| {
+            ServiceError::Token(format!(
+                "could not reach the token endpoint ({})",
+                short(&e)
+            ))
+        })?;
+    let status = resp.status().as_u16();
+    let body = read_limited(resp, 64 * 1024)
+        .await
+        .map_err(ServiceError::Token)?;
+    if !(200..300).contains(&status) {
+        // Error bodies are not always JSON (Moodle's may not parse): quote a little of it.
+        let text: String = String::from_utf8_lossy(&body)
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(160)
+            .collect();
+        return Err(ServiceError::Token(format!("HTTP {status}: {text}")));
+    }
+    let parsed: TokenResponse = serde_json::from_slice(&body)
+        .map_err(|e| ServiceError::Token(format!("unreadable token response: {e}")))?;
+    if parsed.access_token.is_empty() {
+        return Err(ServiceError::Token("empty access token".into()));
+    }
+    Ok((
+        parsed.access_token,
+        Duration::from_secs(parsed.expires_in.unwrap_or(3600).clamp(60, 24 * 3600)),
+    ))
+}
+
+fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        e.to_string().chars().take(120).collect()
+    }
+}
+
+/// The targets of an HTTP `Link` header, by relation (RFC 8288), e.g. `next`, `differences`.
+pub fn parse_links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for value in headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for part in split_links(value) {
+            let mut pieces = part.split(';');
+            let Some(target) = pieces
+                .next()
+                .map(str::trim)
+                .and_then(|t| t.strip_prefix('<'))
+                .and_then(|t| t.strip_suffix('>'))
+            else {
+                continue;
+            };
+            for param in pieces {
+                let Some((k, v)) = param.split_once('=') else {
+                    continue;
+                };
+                if k.trim().eq_ignore_ascii_case("rel") {
+                    for rel in v.trim().trim_matches('"').split_whitespace() {
+                        out.entry(rel.to_ascii_lowercase())
+                            .or_insert_with(|| target.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Splits a Link header on the commas between links (not those inside `<…>`).
+fn split_links(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in value.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn link_headers_with_several_relations() {
+        let mut h = HeaderMap::new();
+        h.append("link", HeaderValue::from_static(r#"<https://lms.example/m?page=2&a=1,2>; rel="next", <https://lms.example/m/differences?since=5>; rel="differences""#));
+        let links = parse_links(&h);
+        assert_eq!(links["next"], "https://lms.example/m?page=2&a=1,2");
+        assert_eq!(
+            links["differences"],
+            "https://lms.example/m/differences?since=5"
+        );
+    }
+
+    #[test]
+    fn scope_sets_are_order_independent() {
+        assert_eq!(scope_key(&["b", "a", "b"]), "a b");
+    }
+}

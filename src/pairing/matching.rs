@@ -1,0 +1,332 @@
+//! Minimum-cost maximum matching over a pool of learners, exact (Edmonds' blossom through the
+//! `integer-blossom` crate) after a profile-class reduction that is proven not to lose
+//! optimality, and a scalable chunked method for pools too large to solve densely.
+//!
+//! # Why the reduction is exact
+//! The cost of two learners is `-shared_tag·|T∩| + differing_tag·|TΔ| - shared_group·|G∩|
+//! - orphans_together·[both orphans]`, plus per-edge adjustments (a repeat penalty, a bonus for
+//! keeping a partner) and hard exclusions. Since `|A∩B| = (|A|+|B|-|AΔB|)/2`, the profile part
+//! is `π(u) + π(v) + d(u, v)` with `d` a pseudo-metric (weighted symmetric differences). Call
+//! *normal* a learner with no exclusion and no adjustment inside the pool; normals with the same
+//! profile form a class and are interchangeable. Take an optimal matching in which two members
+//! `a`, `c` of a class are matched outside it, to `x` and `y`. Swapping to `(a, c), (x, y)`
+//! costs `2π(P) + w(x, y)` against `2π(P) + π(x) + π(y) + d(P, x) + d(P, y)`, so it never costs
+//! more (triangle inequality) unless `x`–`y` is excluded or penalised (a *bad* edge). The dummy
+//! vertex that picks the trio's third member costs `π(x) + K`, which keeps the argument intact.
+//! Each swap adds a within-class pair, so swapping ends, and then the members of a class matched
+//! outside it go to learners that pairwise share bad edges: a clique of the bad-edge graph, or
+//! one normal (or the dummy). A clique is at most the graph's degeneracy + 1. Hence keeping
+//! `base = max(degeneracy + 1, 1)` members of each class (fewer when parity forbids) and pairing
+//! the others inside their class loses nothing; the property tests check this against the plain
+//! dense solver.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// What the matching knows about one learner.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub tags: Vec<u32>,
+    pub groups: Vec<u32>,
+    pub orphan: bool,
+    /// Same profile (tags, groups, orphan flag) ⇔ same id; ids follow the profiles' sort order
+    /// so that close profiles get close ids.
+    pub profile: u32,
+}
+
+/// The weights the matching uses, clamped to be non-negative.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CostModel {
+    pub shared_tag: i64,
+    pub differing_tag: i64,
+    pub shared_group: i64,
+    pub orphans_together: i64,
+}
+
+/// How to solve a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SolveOptions {
+    /// Pools up to this many vertices (after the reduction) are solved exactly.
+    pub exact_limit: usize,
+    /// Chunk size of the scalable method.
+    pub chunk: usize,
+    /// Apply the profile-class reduction (exact; off only to measure it).
+    pub reduce: bool,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        Self {
+            exact_limit: 2_500,
+            chunk: 400,
+            reduce: true,
+        }
+    }
+}
+
+/// A pool's matching problem: nodes are indices into `nodes`.
+pub(crate) struct Problem<'a> {
+    pub nodes: &'a [Node],
+    pub model: CostModel,
+    /// Excluded pairs, as `(min, max)`.
+    pub forbidden: &'a HashSet<(u32, u32)>,
+    /// Per-edge adjustments in cost units, as `(min, max)`: positive is a penalty (a bad edge),
+    /// negative a bonus.
+    pub extra: &'a HashMap<(u32, u32), i64>,
+}
+
+/// The result of matching a pool.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Matched {
+    pub pairs: Vec<(u32, u32)>,
+    /// The learner matched to the dummy vertex: the trio's third member.
+    pub single: Option<u32>,
+    pub unmatched: Vec<u32>,
+    pub exact: bool,
+}
+
+pub(crate) fn key(u: u32, v: u32) -> (u32, u32) {
+    if u < v { (u, v) } else { (v, u) }
+}
+
+fn count_common(a: &[u32], b: &[u32]) -> i64 {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+impl Problem<'_> {
+    /// The profile part of the cost of pairing `u` and `v` (no adjustments).
+    pub fn profile_cost(&self, u: u32, v: u32) -> i64 {
+        let (a, b) = (&self.nodes[u as usize], &self.nodes[v as usize]);
+        let m = &self.model;
+        let st = count_common(&a.tags, &b.tags);
+        let diff = (a.tags.len() + b.tags.len()) as i64 - 2 * st;
+        let sg = count_common(&a.groups, &b.groups);
+        let orphans = i64::from(a.orphan && b.orphan);
+        -m.shared_tag * st + m.differing_tag * diff
+            - m.shared_group * sg
+            - m.orphans_together * orphans
+    }
+
+    /// The cost the matching minimises, or `None` when the pair is excluded.
+    pub fn cost(&self, u: u32, v: u32) -> Option<i64> {
+        let k = key(u, v);
+        if self.forbidden.contains(&k) {
+            return None;
+        }
+        Some(self.profile_cost(u, v) + self.extra.get(&k).copied().unwrap_or(0))
+    }
+
+    /// Twice the cost of leaving `u` to the dummy vertex: `2π(u)` (see the module doc).
+    pub(crate) fn dummy_cost2(&self, u: u32) -> i64 {
+        let a = &self.nodes[u as usize];
+        let m = &self.model;
+        -m.shared_tag * a.tags.len() as i64
+            - m.shared_group * a.groups.len() as i64
+            - m.orphans_together * i64::from(a.orphan)
+    }
+}
+
+/// Matches `pool` (in the seeded order the caller chose). With `dummy`, one learner may be
+/// matched to a dummy vertex and returned as `single`.
+pub(crate) fn solve_pool(p: &Problem, pool: &[u32], dummy: bool, opts: &SolveOptions) -> Matched {
+    let in_pool: HashSet<u32> = pool.iter().copied().collect();
+    // Adjacency of the pool's special edges (exclusions and adjustments), sorted so that the
+    // result never depends on hash order.
+    let mut special: BTreeMap<u32, Vec<(u32, bool)>> = BTreeMap::new();
+    let mut add = |u: u32, v: u32, bad: bool| {
+        if in_pool.contains(&u) && in_pool.contains(&v) {
+            special.entry(u).or_default().push((v, bad));
+            special.entry(v).or_default().push((u, bad));
+        }
+    };
+    for &(u, v) in p.forbidden {
+        add(u, v, true);
+    }
+    for (&(u, v), &x) in p.extra {
+        add(u, v, x > 0);
+    }
+    for adj in special.values_mut() {
+        adj.sort_unstable();
+        adj.dedup();
+    }
+
+    let mut prepaired = Vec::new();
+    let mut residual: Vec<u32> = pool.to_vec();
+    if opts.reduce {
+        let base = clique_bound(&special).max(1);
+        let mut classes: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        residual.clear();
+        for &u in pool {
+            if special.contains_key(&u) {
+                residual.push(u);
+            } else {
+                classes
+                    .entry(p.nodes[u as usize].profile)
+                    .or_default()
+                    .push(u);
+            }
+        }
+        for members in classes.values() {
+            let n = members.len();
+            let mut keep = base.min(n);
+            if (n - keep) % 2 == 1 {
+                keep -= 1;
+            }
+            residual.extend_from_slice(&members[..keep]);
+            prepaired.extend(members[keep..].chunks(2).map(|c| (c[0], c[1])));
+        }
+    }
+
+    let mut out = if residual.len() + usize::from(dummy) <= opts.exact_limit {
+        let mut m = dense(p, &residual, dummy);
+        m.exact = true;
+        m
+    } else {
+        chunked(p, residual, dummy, opts)
+    };
+    out.pairs.extend(prepaired);
+    out
+}
+
+/// An upper bound on the largest clique of the bad-edge graph: its degeneracy + 1 (0 when it
+/// has no edge).
+fn clique_bound(special: &BTreeMap<u32, Vec<(u32, bool)>>) -> usize {
+    let mut adj: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (&u, list) in special {
+        let bad: Vec<u32> = list.iter().filter(|e| e.1).map(|e| e.0).collect();
+        if !bad.is_empty() {
+            adj.insert(u, bad);
+        }
+    }
+    if adj.is_empty() {
+        return 0;
+    }
+    let mut deg: HashMap<u32, usize> = adj.iter().map(|(&u, l)| (u, l.len())).collect();
+    let mut queue: BTreeSet<(usize, u32)> = deg.iter().map(|(&u, &d)| (d, u)).collect();
+    let mut removed = HashSet::new();
+    let mut degeneracy = 0;
+    while let Some((d, u)) = queue.pop_first() {
+        degeneracy = degeneracy.max(d);
+        removed.insert(u);
+        for &v in &adj[&u] {
+            if removed.contains(&v) {
+                continue;
+            }
+            let dv = deg.get_mut(&v).expect("every bad neighbour has a degree");
+            queue.remove(&(*dv, v));
+            *dv -= 1;
+            queue.insert((*dv, v));
+        }
+    }
+    degeneracy + 1
+}
+
+/// The exact dense solve: maximum cardinality first, then minimum cost.
+pub(crate) fn dense(p: &Problem, nodes: &[u32], dummy: bool) -> Matched {
+    let n = nodes.len();
+    let m = n + usize::from(dummy);
+    if m < 2 {
+        return Matched {
+            unmatched: nodes.to_vec(),
+            exact: true,
+            ..Matched::default()
+        };
+    }
+    const NONE: i64 = i64::MAX;
+    let mut cost = vec![NONE; m * m];
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for i in 0..n {
+        for j in i + 1..n {
+            if let Some(c) = p.cost(nodes[i], nodes[j]) {
+                let c = c.saturating_mul(2);
+                cost[i * m + j] = c;
+                lo = lo.min(c);
+                hi = hi.max(c);
+            }
+        }
+        if dummy {
+            let c = p.dummy_cost2(nodes[i]);
+            cost[i * m + n] = c;
+            lo = lo.min(c);
+            hi = hi.max(c);
+        }
+    }
+    if lo > hi {
+        return Matched {
+            unmatched: nodes.to_vec(),
+            exact: true,
+            ..Matched::default()
+        };
+    }
+    // A weight `big - cost` with `big > hi + (m/2)·(hi - lo)` makes one more pair always worth
+    // more than any cost difference, so the maximum-weight matching has maximum cardinality.
+    let big = i128::from(hi) + (m as i128 / 2 + 1) * (i128::from(hi) - i128::from(lo)) + 1;
+    let mate = if big < i128::from(i64::MAX / 16) {
+        let big = big as i64;
+        let w: Vec<i64> = cost
+            .iter()
+            .map(|&c| if c == NONE { 0 } else { big - c })
+            .collect();
+        integer_blossom::max_weight_matching(&w, m)
+    } else {
+        let w: Vec<i128> = cost
+            .iter()
+            .map(|&c| if c == NONE { 0 } else { big - i128::from(c) })
+            .collect();
+        integer_blossom::max_weight_matching(&w, m)
+    };
+    let mut out = Matched::default();
+    for (i, mate_i) in mate.iter().enumerate().take(n) {
+        match *mate_i {
+            Some(j) if j == n && dummy => out.single = Some(nodes[i]),
+            Some(j) if j > i => out.pairs.push((nodes[i], nodes[j])),
+            Some(_) => {}
+            None => out.unmatched.push(nodes[i]),
+        }
+    }
+    out
+}
+
+/// The scalable method: sort the pool by profile so that close profiles are neighbours, solve
+/// consecutive chunks exactly, and carry every chunk's unmatched learners to the next round;
+/// the last round (small enough) is solved exactly with the dummy vertex.
+fn chunked(p: &Problem, mut nodes: Vec<u32>, dummy: bool, opts: &SolveOptions) -> Matched {
+    let chunk = opts.chunk.max(2);
+    nodes.sort_by_key(|&u| p.nodes[u as usize].profile);
+    let mut out = Matched::default();
+    let limit = opts.exact_limit.max(chunk);
+    while nodes.len() + usize::from(dummy) > limit {
+        let mut next = Vec::new();
+        let before = out.pairs.len();
+        for c in nodes.chunks(chunk) {
+            let m = dense(p, c, false);
+            out.pairs.extend(m.pairs);
+            next.extend(m.unmatched);
+        }
+        let progress = out.pairs.len() > before;
+        nodes = next;
+        if !progress {
+            // Chunks that pair nobody will not start to: give the exact round what fits.
+            let rest = nodes.split_off(limit.saturating_sub(1).min(nodes.len()));
+            out.unmatched.extend(rest);
+            break;
+        }
+    }
+    let last = dense(p, &nodes, dummy);
+    out.pairs.extend(last.pairs);
+    out.single = last.single;
+    out.unmatched.extend(last.unmatched);
+    out.exact = false;
+    out
+}

@@ -1,0 +1,701 @@
+//! Tests of the pairing engine: table-driven cases for each rule, and property tests for the
+//! invariants (everyone placed once or explained, no exclusion broken, one trio only when odd,
+//! determinism, optimality against brute force and against the plain dense solver).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use proptest::prelude::*;
+
+use super::matching::{self, CostModel, Node, Problem, SolveOptions};
+use super::*;
+
+fn id(s: &str) -> LearnerId {
+    LearnerId::new(s)
+}
+
+fn person(name: &str, tags: &[&str]) -> Participant {
+    Participant {
+        id: id(name),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        groups: vec![],
+        available: true,
+    }
+}
+
+fn away(name: &str) -> Participant {
+    Participant {
+        available: false,
+        ..person(name, &[])
+    }
+}
+
+fn link(a: &str, b: &str, kind: LinkKind) -> Link {
+    Link {
+        a: id(a),
+        b: id(b),
+        kind,
+    }
+}
+
+fn module(name: &str, groups: &[&[&str]]) -> ModulePairs {
+    ModulePairs {
+        module: name.into(),
+        groups: groups
+            .iter()
+            .map(|g| g.iter().map(|s| id(s)).collect())
+            .collect(),
+    }
+}
+
+fn input(participants: Vec<Participant>) -> PlanInput {
+    PlanInput {
+        participants,
+        ..PlanInput::default()
+    }
+}
+
+/// The pairs a plan must never contain, computed independently of the engine.
+fn forbidden(input: &PlanInput) -> HashSet<(String, String)> {
+    let mut out = HashSet::new();
+    let mut put = |a: &str, b: &str| {
+        out.insert((a.to_string(), b.to_string()));
+        out.insert((b.to_string(), a.to_string()));
+    };
+    let mut reports: HashMap<&str, Vec<&str>> = HashMap::new();
+    for l in &input.links {
+        match l.kind {
+            LinkKind::Manages => reports.entry(l.a.as_str()).or_default().push(l.b.as_str()),
+            _ => put(l.a.as_str(), l.b.as_str()),
+        }
+    }
+    for &boss in reports.keys() {
+        let mut seen = HashSet::new();
+        let mut stack = vec![boss];
+        while let Some(x) = stack.pop() {
+            for &y in reports.get(x).into_iter().flatten() {
+                if seen.insert(y) {
+                    stack.push(y);
+                }
+            }
+        }
+        for y in seen {
+            put(boss, y);
+        }
+    }
+    out
+}
+
+/// The invariants every plan must keep.
+fn check_invariants(input: &PlanInput, plan: &Plan) -> Result<(), String> {
+    let mut seen_ids = HashSet::new();
+    let roster: Vec<&Participant> = input
+        .participants
+        .iter()
+        .filter(|p| seen_ids.insert(p.id.clone()))
+        .collect();
+    let forb = forbidden(input);
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut trios = 0;
+    for g in &plan.groups {
+        if !(2..=3).contains(&g.members.len()) {
+            return Err(format!("group of {}", g.members.len()));
+        }
+        trios += usize::from(g.members.len() == 3);
+        for (i, a) in g.members.iter().enumerate() {
+            *count.entry(a.as_str()).or_default() += 1;
+            for b in &g.members[i + 1..] {
+                if forb.contains(&(a.as_str().to_string(), b.as_str().to_string())) {
+                    return Err(format!("{a} and {b} are excluded but grouped"));
+                }
+            }
+        }
+    }
+    for u in &plan.unplaced {
+        *count.entry(u.id.as_str()).or_default() += 1;
+    }
+    for p in &roster {
+        let c = count.get(p.id.as_str()).copied().unwrap_or(0);
+        if c != 1 {
+            return Err(format!("{} appears {c} times", p.id));
+        }
+        let unavailable = plan
+            .unplaced
+            .iter()
+            .any(|u| u.id == p.id && u.reason == UnplacedReason::Unavailable);
+        if unavailable == p.available {
+            return Err(format!("{}: availability not respected", p.id));
+        }
+    }
+    if count.len() != roster.len() {
+        return Err("a learner outside the roster was placed".into());
+    }
+    let placed: usize = plan.groups.iter().map(|g| g.members.len()).sum();
+    if trios > 1 || (trios == 1 && placed % 2 == 0) {
+        return Err(format!("{trios} trio(s) with {placed} placed"));
+    }
+    Ok(())
+}
+
+fn groups_of(plan: &Plan) -> Vec<Vec<&str>> {
+    plan.groups
+        .iter()
+        .map(|g| g.members.iter().map(LearnerId::as_str).collect())
+        .collect()
+}
+
+fn group_with<'a>(plan: &'a Plan, who: &str) -> &'a Group {
+    plan.groups
+        .iter()
+        .find(|g| g.members.iter().any(|m| m.as_str() == who))
+        .unwrap_or_else(|| panic!("{who} is in no group"))
+}
+
+#[test]
+fn table() {
+    struct Case {
+        name: &'static str,
+        input: PlanInput,
+        expect: fn(&Plan),
+    }
+    let cases = vec![
+        Case {
+            name: "even count: pairs only, similar tags together",
+            input: input(vec![
+                person("a", &["health"]),
+                person("b", &["retail"]),
+                person("c", &["health"]),
+                person("d", &["retail"]),
+            ]),
+            expect: |p| {
+                assert_eq!(groups_of(p), vec![vec!["a", "c"], vec!["b", "d"]]);
+                assert!(p.exact);
+            },
+        },
+        Case {
+            name: "odd count: exactly one trio",
+            input: input(vec![
+                person("a", &["x"]),
+                person("b", &["x"]),
+                person("c", &["y"]),
+                person("d", &["y"]),
+                person("e", &["y"]),
+            ]),
+            expect: |p| {
+                let sizes: Vec<usize> = p.groups.iter().map(|g| g.members.len()).collect();
+                assert_eq!(sizes.iter().filter(|&&s| s == 3).count(), 1);
+                assert_eq!(sizes.iter().sum::<usize>(), 5);
+                assert!(p.unplaced.is_empty());
+            },
+        },
+        Case {
+            name: "skip-level manager is excluded like a direct one",
+            input: PlanInput {
+                links: vec![
+                    link("boss", "mid", LinkKind::Manages),
+                    link("mid", "staff", LinkKind::Manages),
+                ],
+                ..input(vec![
+                    person("boss", &["ops", "lead"]),
+                    person("mid", &["ops"]),
+                    person("staff", &["ops", "lead"]),
+                    person("x", &["sales"]),
+                    person("y", &["sales"]),
+                    person("z", &["sales"]),
+                ])
+            },
+            expect: |p| {
+                for g in groups_of(p) {
+                    let hier = ["boss", "mid", "staff"];
+                    assert!(g.iter().filter(|m| hier.contains(m)).count() <= 1, "{g:?}");
+                }
+                assert!(p.unplaced.is_empty());
+                assert!(
+                    group_with(p, "boss")
+                        .explanation
+                        .notes
+                        .contains(&"no_hierarchy".to_string())
+                );
+            },
+        },
+        Case {
+            name: "a locked pair is kept even against the tags",
+            input: PlanInput {
+                locked: vec![vec![id("a"), id("b")]],
+                ..input(vec![
+                    person("a", &["x"]),
+                    person("b", &["y"]),
+                    person("c", &["x"]),
+                    person("d", &["y"]),
+                ])
+            },
+            expect: |p| {
+                let g = group_with(p, "a");
+                assert_eq!(g.members, vec![id("a"), id("b")]);
+                assert!(g.explanation.locked);
+            },
+        },
+        Case {
+            name: "a lock across an exclusion is dropped, with a note",
+            input: PlanInput {
+                locked: vec![vec![id("a"), id("b")]],
+                links: vec![link("a", "b", LinkKind::DoNotPair)],
+                ..input(vec![
+                    person("a", &[]),
+                    person("b", &[]),
+                    person("c", &[]),
+                    person("d", &[]),
+                ])
+            },
+            expect: |p| {
+                let g = group_with(p, "a");
+                assert!(!g.members.contains(&id("b")));
+                assert!(!g.explanation.locked);
+                assert!(
+                    g.explanation
+                        .notes
+                        .contains(&"lock_dropped:constraint".to_string())
+                );
+            },
+        },
+        Case {
+            name: "late joiner joins a kept pair as the trio; every pair is kept",
+            input: PlanInput {
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b"], &["c", "d"]])],
+                },
+                ..input(vec![
+                    person("a", &["x"]),
+                    person("b", &["y"]),
+                    person("c", &["x"]),
+                    person("d", &["y"]),
+                    person("late", &["x"]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(p.groups.len(), 2);
+                let g = group_with(p, "late");
+                assert_eq!(g.members.len(), 3);
+                assert!(g.explanation.notes.contains(&"late_joiner".to_string()));
+                assert!(g.explanation.notes.contains(&"joined_trio".to_string()));
+                for g in &p.groups {
+                    assert_eq!(g.explanation.kept_from.as_deref(), Some("M1"));
+                }
+            },
+        },
+        Case {
+            name: "late joiner with an existing trio: the trio splits, its pair stays",
+            input: PlanInput {
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b", "c"], &["d", "e"]])],
+                },
+                ..input(vec![
+                    person("a", &[]),
+                    person("b", &[]),
+                    person("c", &[]),
+                    person("d", &[]),
+                    person("e", &[]),
+                    person("late", &[]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(p.groups.len(), 3);
+                assert!(p.groups.iter().all(|g| g.members.len() == 2));
+                assert_eq!(group_with(p, "d").members, vec![id("d"), id("e")]);
+                let partner = group_with(p, "late");
+                assert!(
+                    partner
+                        .members
+                        .iter()
+                        .any(|m| ["a", "b", "c"].contains(&m.as_str()))
+                );
+                let rest: Vec<_> = p
+                    .groups
+                    .iter()
+                    .filter(|g| {
+                        g.members
+                            .iter()
+                            .all(|m| ["a", "b", "c"].contains(&m.as_str()))
+                    })
+                    .collect();
+                assert_eq!(rest.len(), 1, "two of the trio stay together");
+            },
+        },
+        Case {
+            name: "drop-out: orphans are re-paired with each other first",
+            input: PlanInput {
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b"], &["c", "d"], &["e", "f"]])],
+                },
+                ..input(vec![
+                    person("a", &["health"]),
+                    away("b"),
+                    person("c", &["retail"]),
+                    away("d"),
+                    person("e", &["health"]),
+                    person("f", &["health"]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(group_with(p, "a").members, vec![id("a"), id("c")]);
+                assert_eq!(group_with(p, "e").members, vec![id("e"), id("f")]);
+                assert!(
+                    group_with(p, "a")
+                        .explanation
+                        .notes
+                        .contains(&"orphan_repaired".to_string())
+                );
+                let away: BTreeSet<&str> = p
+                    .unplaced
+                    .iter()
+                    .filter(|u| u.reason == UnplacedReason::Unavailable)
+                    .map(|u| u.id.as_str())
+                    .collect();
+                assert_eq!(away, BTreeSet::from(["b", "d"]));
+            },
+        },
+        Case {
+            name: "excluded from everyone: named with whom",
+            input: PlanInput {
+                links: vec![
+                    link("a", "b", LinkKind::Manages),
+                    link("c", "a", LinkKind::Hierarchical),
+                ],
+                ..input(vec![person("a", &[]), person("b", &[]), person("c", &[])])
+            },
+            expect: |p| {
+                assert_eq!(groups_of(p), vec![vec!["b", "c"]]);
+                assert_eq!(
+                    p.unplaced,
+                    vec![Unplaced {
+                        id: id("a"),
+                        reason: UnplacedReason::NoCompatiblePartner {
+                            excluded_with: vec![id("b"), id("c")]
+                        }
+                    }]
+                );
+            },
+        },
+        Case {
+            name: "left over after a maximum matching: both named with their exclusions",
+            input: PlanInput {
+                links: vec![
+                    link("a", "b", LinkKind::DoNotPair),
+                    link("a", "c", LinkKind::DoNotPair),
+                    link("b", "c", LinkKind::DoNotPair),
+                ],
+                ..input(vec![
+                    person("a", &[]),
+                    person("b", &[]),
+                    person("c", &[]),
+                    person("d", &[]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(p.groups.len(), 1);
+                assert_eq!(p.unplaced.len(), 2);
+                for u in &p.unplaced {
+                    let UnplacedReason::LeftOver { detail } = &u.reason else {
+                        panic!("{u:?}");
+                    };
+                    assert!(detail.contains("excluded with"), "{detail}");
+                }
+            },
+        },
+        Case {
+            name: "history naming departed learners is fine",
+            input: PlanInput {
+                history: History {
+                    modules: vec![
+                        module("M1", &[&["a", "ghost"], &["b", "c"]]),
+                        module(
+                            "M2",
+                            &[&["a", "ghost2"], &["b", "c"], &["ghost3", "ghost4"]],
+                        ),
+                    ],
+                },
+                ..input(vec![
+                    person("a", &[]),
+                    person("b", &[]),
+                    person("c", &[]),
+                    person("d", &[]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(groups_of(p), vec![vec!["a", "d"], vec!["b", "c"]]);
+                assert!(p.unplaced.is_empty());
+            },
+        },
+        Case {
+            name: "new partners: nobody meets a previous partner again",
+            input: PlanInput {
+                policy: Policy::NewPartners,
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b"], &["c", "d"]])],
+                },
+                ..input(vec![
+                    person("a", &["x"]),
+                    person("b", &["x"]),
+                    person("c", &["y"]),
+                    person("d", &["y"]),
+                ])
+            },
+            expect: |p| {
+                for g in &p.groups {
+                    assert!(g.explanation.notes.contains(&"new_partner".to_string()));
+                    assert_ne!(g.members, vec![id("a"), id("b")]);
+                    assert_ne!(g.members, vec![id("c"), id("d")]);
+                }
+            },
+        },
+    ];
+    for case in cases {
+        let plan = plan(&case.input);
+        check_invariants(&case.input, &plan).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        (case.expect)(&plan);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Plan>(&json).unwrap(),
+            plan,
+            "{}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn minimal_json_input() {
+    let raw = r#"{"participants":[{"id":"a"},{"id":"b","tags":["x"]}],
+                  "links":[{"a":"a","b":"b","kind":"do_not_pair"}]}"#;
+    let input: PlanInput = serde_json::from_str(raw).unwrap();
+    assert_eq!(input.policy, Policy::KeepPairs);
+    let p = plan(&input);
+    assert!(p.groups.is_empty());
+    assert_eq!(p.unplaced.len(), 2);
+}
+
+const TAGS: [&str; 5] = ["health", "retail", "lead", "ops", "sales"];
+const KINDS: [LinkKind; 3] = [
+    LinkKind::Manages,
+    LinkKind::Hierarchical,
+    LinkKind::DoNotPair,
+];
+
+fn arb_input(max: usize) -> impl Strategy<Value = PlanInput> {
+    (
+        prop::collection::vec(
+            (
+                prop::collection::vec(0..5usize, 0..3),
+                any::<bool>(),
+                0..4u8,
+            ),
+            0..max,
+        ),
+        prop::collection::vec((0..max + 2, 0..max + 2, 0..3usize), 0..max),
+        prop::collection::vec(prop::collection::vec(0..max + 3, 2..4), 0..max / 2 + 1),
+        prop::collection::vec(prop::collection::vec(0..max + 1, 2..4), 0..3),
+        0..3u8,
+        any::<u64>(),
+    )
+        .prop_map(move |(people, links, hist, locks, pol, seed)| {
+            let name = |i: usize| format!("p{i}");
+            PlanInput {
+                participants: people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (tags, avail, group))| Participant {
+                        id: id(&name(i)),
+                        tags: tags.iter().map(|&t| TAGS[t].to_string()).collect(),
+                        groups: if *group == 0 {
+                            vec!["g".into()]
+                        } else {
+                            vec![]
+                        },
+                        available: *avail || i % 3 != 0,
+                    })
+                    .collect(),
+                links: links
+                    .iter()
+                    .map(|&(a, b, k)| link(&name(a), &name(b), KINDS[k]))
+                    .collect(),
+                history: History {
+                    modules: vec![ModulePairs {
+                        module: "M1".into(),
+                        groups: hist
+                            .iter()
+                            .map(|g| g.iter().map(|&i| id(&name(i))).collect())
+                            .collect(),
+                    }],
+                },
+                policy: [Policy::KeepPairs, Policy::NewPartners, Policy::Free][pol as usize],
+                weights: Weights::default(),
+                locked: locks
+                    .iter()
+                    .map(|g| g.iter().map(|&i| id(&name(i))).collect())
+                    .collect(),
+                seed,
+            }
+        })
+}
+
+/// Default-weight cost of a pair, written independently of the engine.
+fn pair_cost(a: &Participant, b: &Participant) -> i64 {
+    let ta: BTreeSet<&String> = a.tags.iter().collect();
+    let tb: BTreeSet<&String> = b.tags.iter().collect();
+    let shared = ta.intersection(&tb).count() as i64;
+    let diff = ta.symmetric_difference(&tb).count() as i64;
+    let ga: BTreeSet<&String> = a.groups.iter().collect();
+    let gb: BTreeSet<&String> = b.groups.iter().collect();
+    -10 * shared + 4 * diff - 3 * ga.intersection(&gb).count() as i64
+}
+
+/// The cheapest perfect matching avoiding `forb`, by enumeration.
+fn brute(ps: &[&Participant], forb: &HashSet<(String, String)>) -> Option<i64> {
+    if ps.is_empty() {
+        return Some(0);
+    }
+    let a = ps[0];
+    let mut best: Option<i64> = None;
+    for j in 1..ps.len() {
+        let b = ps[j];
+        if forb.contains(&(a.id.as_str().to_string(), b.id.as_str().to_string())) {
+            continue;
+        }
+        let rest: Vec<&Participant> = ps[1..]
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k + 1 != j)
+            .map(|(_, p)| *p)
+            .collect();
+        if let Some(c) = brute(&rest, forb) {
+            let c = c + pair_cost(a, b);
+            best = Some(best.map_or(c, |x| x.min(c)));
+        }
+    }
+    best
+}
+
+fn matched_objective(p: &Problem, m: &matching::Matched) -> (usize, i64) {
+    let mut cost: i64 = m
+        .pairs
+        .iter()
+        .map(|&(u, v)| 2 * p.cost(u, v).unwrap())
+        .sum();
+    if let Some(s) = m.single {
+        cost += p.dummy_cost2(s);
+    }
+    (m.pairs.len() * 2 + usize::from(m.single.is_some()), cost)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn invariants_hold_and_plans_are_deterministic(input in arb_input(14)) {
+        let first = plan(&input);
+        if let Err(e) = check_invariants(&input, &first) {
+            return Err(TestCaseError::fail(format!("{e}\n{first:#?}")));
+        }
+        for u in &first.unplaced {
+            if let UnplacedReason::LeftOver { detail } = &u.reason {
+                prop_assert!(!detail.is_empty());
+            }
+        }
+        prop_assert_eq!(plan(&input), first);
+    }
+
+    #[test]
+    fn exact_solver_matches_brute_force(
+        people in prop::collection::vec(prop::collection::vec(0..5usize, 0..3), 0..=10usize),
+        links in prop::collection::vec((0..10usize, 0..10usize), 0..5),
+        seed in any::<u64>(),
+    ) {
+        let mut all = people;
+        if all.len() % 2 == 1 {
+            all.pop();
+        }
+        let input = PlanInput {
+            participants: all
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Participant {
+                    id: id(&format!("p{i}")),
+                    tags: t.iter().map(|&k| TAGS[k].to_string()).collect(),
+                    groups: if i % 4 == 0 { vec!["g".into()] } else { vec![] },
+                    available: true,
+                })
+                .collect(),
+            links: links
+                .iter()
+                .map(|&(a, b)| link(&format!("p{a}"), &format!("p{b}"), LinkKind::Hierarchical))
+                .collect(),
+            policy: Policy::Free,
+            seed,
+            ..PlanInput::default()
+        };
+        let forb = forbidden(&input);
+        let ps: Vec<&Participant> = input.participants.iter().collect();
+        let got = plan(&input);
+        match brute(&ps, &forb) {
+            Some(best) => {
+                prop_assert!(got.unplaced.is_empty(), "{:?}", got);
+                prop_assert_eq!(got.cost, best);
+                prop_assert!(got.exact);
+            }
+            None => prop_assert!(!got.unplaced.is_empty()),
+        }
+    }
+
+    #[test]
+    fn reduction_is_exact(
+        profiles in prop::collection::vec(prop::collection::vec(0..4u32, 0..3), 1..5),
+        who in prop::collection::vec((0..5usize, any::<bool>()), 1..40),
+        bad in prop::collection::vec((0..40u32, 0..40u32, prop_oneof![Just(0i64), 1..50i64, -50..0i64]), 0..12),
+        dummy in any::<bool>(),
+    ) {
+        let nodes: Vec<Node> = who
+            .iter()
+            .map(|&(p, orphan)| {
+                let mut tags = profiles[p % profiles.len()].clone();
+                tags.sort_unstable();
+                tags.dedup();
+                Node { tags, groups: vec![], orphan, profile: 0 }
+            })
+            .collect();
+        let mut keys: Vec<(Vec<u32>, bool)> = nodes.iter().map(|n| (n.tags.clone(), n.orphan)).collect();
+        keys.sort();
+        keys.dedup();
+        let nodes: Vec<Node> = nodes
+            .into_iter()
+            .map(|mut n| {
+                n.profile = keys.binary_search(&(n.tags.clone(), n.orphan)).unwrap() as u32;
+                n
+            })
+            .collect();
+        let n = nodes.len() as u32;
+        let mut forbidden = HashSet::new();
+        let mut extra = HashMap::new();
+        for &(u, v, x) in &bad {
+            let (u, v) = (u % n, v % n);
+            if u == v {
+                continue;
+            }
+            if x == 0 {
+                forbidden.insert(matching::key(u, v));
+            } else {
+                extra.insert(matching::key(u, v), x);
+            }
+        }
+        let p = Problem {
+            nodes: &nodes,
+            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3, orphans_together: 7 },
+            forbidden: &forbidden,
+            extra: &extra,
+        };
+        let pool: Vec<u32> = (0..n).collect();
+        let plain = SolveOptions { reduce: false, ..SolveOptions::default() };
+        let a = matching::solve_pool(&p, &pool, dummy, &plain);
+        let b = matching::solve_pool(&p, &pool, dummy, &SolveOptions::default());
+        prop_assert!(a.exact && b.exact);
+        prop_assert_eq!(matched_objective(&p, &a), matched_objective(&p, &b));
+    }
+}

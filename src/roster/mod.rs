@@ -1,0 +1,211 @@
+//! Roster sync: brings a course's membership in from the LMS (NRPS) and keeps it fresh — on
+//! each staff launch, on demand, and on a schedule while the course is active.
+//!
+//! Architecture Invariant: a sync replaces the stored roster only with a complete read; any
+//! failure (timeout, HTTP error, bad JSON on any page) leaves the stored roster untouched and
+//! records the error for the instructor.
+
+pub mod pairs;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::lti::Registration;
+use crate::lti::keys::ToolKey;
+use crate::lti::nrps::{self, NrpsMember};
+use crate::lti::services::{ServiceError, ServiceTokens};
+use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, StoreError};
+
+/// How often an active course is synced in the background.
+pub const SCHEDULE_EVERY: Duration = Duration::from_secs(3600);
+/// A staff launch syncs only if the roster is older than this.
+pub const STAFF_LAUNCH_MIN_AGE: i64 = 120;
+/// A course counts as active while someone launched it within this many seconds.
+pub const ACTIVE_FOR: i64 = 30 * 86_400;
+
+/// Why a sync did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The course has no NRPS URL (the platform offers no roster service).
+    #[error("this course offers no roster service")]
+    NoService,
+    /// The LMS refused or failed; the stored roster is unchanged.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a successful sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub members: usize,
+    pub pages: usize,
+    /// Whether only changes were read (the `differences` link).
+    pub differences: bool,
+}
+
+/// Roster sync with its own service-token cache.
+pub struct RosterSync {
+    http: reqwest::Client,
+    tokens: ServiceTokens,
+    running: Mutex<HashMap<CourseId, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+fn entry(m: NrpsMember) -> RosterEntry {
+    RosterEntry {
+        user_id: m.user_id,
+        name: m.name,
+        given_name: m.given_name,
+        family_name: m.family_name,
+        email: m.email,
+        picture: m.picture,
+        roles: m.roles,
+        status: MemberStatus::parse(&m.status),
+    }
+}
+
+impl RosterSync {
+    pub fn new(http: reqwest::Client) -> RosterSync {
+        RosterSync {
+            http,
+            tokens: ServiceTokens::default(),
+            running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Syncs one course now. A full read replaces the roster. Unless `full` is asked (the
+    /// instructor's "Refresh roster"), when the platform gave a `differences` link and the
+    /// last full read is less than a day old, only the changes are read and merged.
+    pub async fn sync(
+        &self,
+        store: &Store,
+        reg: &Registration,
+        key: &ToolKey,
+        course: &CourseInfo,
+        full: bool,
+        now: i64,
+    ) -> Result<SyncReport, SyncError> {
+        let url = course
+            .memberships_url
+            .as_deref()
+            .ok_or(SyncError::NoService)?;
+        // One sync per course at a time in this process: a caller who finds one running waits
+        // for it and takes its result instead of reading the roster a second time.
+        let lock = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(course.id)
+            .or_default()
+            .clone();
+        let _guard = match lock.try_lock() {
+            Ok(g) => g,
+            Err(_) => {
+                let _waited = lock.lock().await;
+                let fresh = store.roster(course.id).await?;
+                return Ok(SyncReport {
+                    members: fresh.len(),
+                    pages: 0,
+                    differences: false,
+                });
+            }
+        };
+        let result = self
+            .sync_inner(store, reg, key, course, url, full, now)
+            .await;
+        if let Err(SyncError::Service(e)) = &result {
+            tracing::warn!(course = course.id.0, error = %e, "roster sync failed; the stored roster is kept");
+            store
+                .record_sync_error(course.id, &e.to_string(), now)
+                .await?;
+        }
+        result
+    }
+
+    #[expect(clippy::too_many_arguments)]
+    async fn sync_inner(
+        &self,
+        store: &Store,
+        reg: &Registration,
+        key: &ToolKey,
+        course: &CourseInfo,
+        url: &str,
+        full: bool,
+        now: i64,
+    ) -> Result<SyncReport, SyncError> {
+        let recent_full = !full
+            && course.last_sync_at.is_some_and(|t| now - t < 86_400)
+            && course.last_sync_error.is_none();
+        if let (Some(diff), true) = (course.differences_url.as_deref(), recent_full) {
+            let read = nrps::read_membership(&self.http, &self.tokens, reg, key, diff).await?;
+            let changes: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
+            let mut roster = store.roster(course.id).await?;
+            for c in &changes {
+                match roster.iter_mut().find(|r| r.user_id == c.user_id) {
+                    Some(r) => *r = c.clone(),
+                    None => roster.push(c.clone()),
+                }
+            }
+            store
+                .replace_roster(
+                    course.id,
+                    &roster,
+                    read.differences_url.as_deref().or(Some(diff)),
+                    now,
+                )
+                .await?;
+            return Ok(SyncReport {
+                members: roster.len(),
+                pages: read.pages,
+                differences: true,
+            });
+        }
+        let read = nrps::read_membership(&self.http, &self.tokens, reg, key, url).await?;
+        let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
+        store
+            .replace_roster(course.id, &members, read.differences_url.as_deref(), now)
+            .await?;
+        tracing::info!(
+            course = course.id.0,
+            members = members.len(),
+            pages = read.pages,
+            "roster synced"
+        );
+        Ok(SyncReport {
+            members: members.len(),
+            pages: read.pages,
+            differences: false,
+        })
+    }
+}
+
+/// One scheduled step: syncs every active course whose roster is older than the schedule.
+/// Returns how many courses were synced successfully.
+pub async fn sync_due(
+    sync: &RosterSync,
+    store: &Store,
+    registrations: &[Registration],
+    key: &ToolKey,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let due = store
+        .courses_due_for_sync(now - SCHEDULE_EVERY.as_secs() as i64, now - ACTIVE_FOR)
+        .await?;
+    let mut ok = 0;
+    for course in due {
+        let Some(reg) = registrations.iter().find(|r| r.id == course.registration) else {
+            continue;
+        };
+        if sync
+            .sync(store, reg, key, &course, false, now)
+            .await
+            .is_ok()
+        {
+            ok += 1;
+        }
+    }
+    Ok(ok)
+}

@@ -1,0 +1,224 @@
+//! Pair sets (a draft and a published set per course module) and the audit trail of every
+//! change staff make to them.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use super::entities::{pair_set, pairing_event};
+use super::{CourseId, Store, StoreError};
+
+/// Whether a pair set is being prepared or visible to learners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairSetStatus {
+    Draft,
+    Published,
+}
+
+impl PairSetStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            PairSetStatus::Draft => "draft",
+            PairSetStatus::Published => "published",
+        }
+    }
+}
+
+/// A stored pair set; `groups` is the JSON the roster layer wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairSet {
+    pub module: String,
+    pub groups: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+}
+
+/// One recorded change: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairEvent {
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    pub at: i64,
+}
+
+fn to_set(r: pair_set::Model) -> PairSet {
+    PairSet {
+        module: r.module,
+        groups: r.groups,
+        updated_by: r.updated_by,
+        updated_at: r.updated_at,
+        published_at: r.published_at,
+    }
+}
+
+impl Store {
+    /// The draft or published pair set of a module.
+    pub async fn pair_set(
+        &self,
+        course: CourseId,
+        module: &str,
+        status: PairSetStatus,
+    ) -> Result<Option<PairSet>, StoreError> {
+        let row = pair_set::Entity::find()
+            .filter(pair_set::Column::CourseId.eq(course.0))
+            .filter(pair_set::Column::Module.eq(module))
+            .filter(pair_set::Column::Status.eq(status.as_str()))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(to_set))
+    }
+
+    /// Saves the draft of a module.
+    pub async fn save_draft(
+        &self,
+        course: CourseId,
+        module: &str,
+        groups: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        upsert_set(
+            &self.db,
+            course,
+            module,
+            PairSetStatus::Draft,
+            groups,
+            by,
+            now,
+            None,
+        )
+        .await
+    }
+
+    /// Publishes the draft of a module: learners see it from now on. Returns false when
+    /// there is no draft.
+    pub async fn publish_draft(
+        &self,
+        course: CourseId,
+        module: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let draft = pair_set::Entity::find()
+            .filter(pair_set::Column::CourseId.eq(course.0))
+            .filter(pair_set::Column::Module.eq(module))
+            .filter(pair_set::Column::Status.eq(PairSetStatus::Draft.as_str()))
+            .one(&txn)
+            .await?;
+        let Some(draft) = draft else { return Ok(false) };
+        upsert_set(
+            &txn,
+            course,
+            module,
+            PairSetStatus::Published,
+            &draft.groups,
+            by,
+            now,
+            Some(now),
+        )
+        .await?;
+        pair_set::Entity::delete_by_id(draft.id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Every published pair set of the course, oldest first: the pairing history.
+    pub async fn published_sets(&self, course: CourseId) -> Result<Vec<PairSet>, StoreError> {
+        let rows = pair_set::Entity::find()
+            .filter(pair_set::Column::CourseId.eq(course.0))
+            .filter(pair_set::Column::Status.eq(PairSetStatus::Published.as_str()))
+            .order_by_asc(pair_set::Column::PublishedAt)
+            .order_by_asc(pair_set::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(to_set).collect())
+    }
+
+    /// Records who changed what.
+    pub async fn log_event(
+        &self,
+        course: CourseId,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let row = pairing_event::ActiveModel {
+            course_id: Set(course.0),
+            actor: Set(actor.to_string()),
+            action: Set(action.to_string()),
+            detail: Set(detail.to_string()),
+            at: Set(now),
+            ..Default::default()
+        };
+        pairing_event::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The latest recorded changes of a course, newest first.
+    pub async fn events(&self, course: CourseId, limit: u64) -> Result<Vec<PairEvent>, StoreError> {
+        let rows = pairing_event::Entity::find()
+            .filter(pairing_event::Column::CourseId.eq(course.0))
+            .order_by_desc(pairing_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| PairEvent {
+                actor: e.actor,
+                action: e.action,
+                detail: e.detail,
+                at: e.at,
+            })
+            .collect())
+    }
+}
+
+#[expect(clippy::too_many_arguments)]
+async fn upsert_set<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    course: CourseId,
+    module: &str,
+    status: PairSetStatus,
+    groups: &str,
+    by: &str,
+    now: i64,
+    published_at: Option<i64>,
+) -> Result<(), StoreError> {
+    let row = pair_set::ActiveModel {
+        course_id: Set(course.0),
+        module: Set(module.to_string()),
+        status: Set(status.as_str().to_string()),
+        groups: Set(groups.to_string()),
+        updated_by: Set(by.to_string()),
+        updated_at: Set(now),
+        published_at: Set(published_at),
+        ..Default::default()
+    };
+    pair_set::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                pair_set::Column::CourseId,
+                pair_set::Column::Module,
+                pair_set::Column::Status,
+            ])
+            .update_columns([
+                pair_set::Column::Groups,
+                pair_set::Column::UpdatedBy,
+                pair_set::Column::UpdatedAt,
+                pair_set::Column::PublishedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,500 @@
+//! Roster sync over NRPS with service tokens, and the instructor's pairing workflow, through
+//! the real HTTP surface against the test platform's token and NRPS endpoints.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, session_token, spawn_app};
+use crate::platform::Failure;
+
+const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
+
+/// A staff launch with the test platform's NRPS endpoint; returns the session token.
+async fn staff(app: &TestApp) -> String {
+    app.platform
+        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
+    let p = app.platform.clone();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = "3".into();
+            c["name"] = "Tina Teacher".into();
+            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
+            p.use_test_services(c);
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    session_token(&body)
+}
+
+/// A learner launch (user `sub`) with the NRPS claim; returns the page.
+async fn learner(app: &TestApp, sub: &str) -> (String, String) {
+    let p = app.platform.clone();
+    let sub = sub.to_string();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = sub.into();
+            p.use_test_services(c);
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let t = session_token(&body);
+    (t, body)
+}
+
+async fn page(app: &TestApp, t: &str) -> String {
+    let r = app
+        .http
+        .get(format!("{}/app", app.base))
+        .query(&[("t", t)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().await.unwrap()
+}
+
+async fn post(app: &TestApp, path: &str, t: &str, form: &[(&str, &str)]) -> u16 {
+    let r = app
+        .http
+        .post(format!("{}{path}", app.base))
+        .query(&[("t", t)])
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
+}
+
+fn rows(html: &str) -> Vec<(String, String, String)> {
+    html.split("<tr data-user=\"")
+        .skip(1)
+        .map(|s| {
+            let id: String = s.chars().take_while(|c| *c != '"').collect();
+            let attr = |name: &str| {
+                let k = format!("{name}=\"");
+                let at = s.find(&k).unwrap() + k.len();
+                s[at..]
+                    .chars()
+                    .take_while(|c| *c != '"')
+                    .collect::<String>()
+            };
+            (id, attr("data-role"), attr("data-status"))
+        })
+        .collect()
+}
+
+fn draft_groups(html: &str) -> Vec<Vec<String>> {
+    html.split("<li class=\"group\" data-members=\"")
+        .skip(1)
+        .map(|s| {
+            s.chars()
+                .take_while(|c| *c != '"')
+                .collect::<String>()
+                .split(',')
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_token() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    // The staff launch starts a sync in the background.
+    let mut html = String::new();
+    for _ in 0..50 {
+        html = page(&app, &t).await;
+        if rows(&html).len() >= 13 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = rows(&html);
+    assert_eq!(r.len(), 13, "every member, across pages of 4: {r:?}");
+    assert!(app.platform.nrps_hits() >= 4, "followed Link: rel=next");
+    let role = |id: &str| {
+        r.iter()
+            .find(|x| x.0 == id)
+            .map(|x| (x.1.clone(), x.2.clone()))
+            .unwrap()
+    };
+    assert_eq!(role("3").0, "staff");
+    assert_eq!(
+        role("104").0,
+        "staff",
+        "teaching assistant (full URI sub-role)"
+    );
+    assert_eq!(role("4").0, "learner", "short role name");
+    assert_eq!(role("103").0, "learner", "full URI role");
+    assert_eq!(role("101").1, "Inactive");
+    assert_eq!(role("102").1, "Deleted");
+    assert!(
+        html.contains("#105"),
+        "a member without a shared name shows their LMS id"
+    );
+
+    // The assertion was made as the spec says.
+    let a = app.platform.last_assertion().unwrap();
+    assert_eq!(a["iss"], crate::platform::CLIENT_ID);
+    assert_eq!(a["sub"], crate::platform::CLIENT_ID);
+    assert_eq!(a["aud"], app.platform.token_url());
+    assert!(
+        a["iat"].as_i64().unwrap() < crate::platform::now(),
+        "iat backdated for clock skew"
+    );
+
+    // More syncs reuse the cached token.
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    assert_eq!(
+        app.platform.token_hits(),
+        1,
+        "one token request for many NRPS calls"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let before = rows(&page(&app, &t).await);
+    assert_eq!(before.len(), 13);
+    // The roster shrinks on the platform, but page 2 fails: nothing may change.
+    let mut fewer = app.platform.members();
+    fewer.truncate(6);
+    app.platform.set_members(fewer);
+    for failure in [Failure::ServerError, Failure::InvalidJson] {
+        app.platform.set_nrps_fail_page(Some((2, failure)));
+        let r = app
+            .http
+            .post(format!("{}/app/roster/refresh", app.base))
+            .query(&[("t", &t)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("notice_sync_failed")
+        );
+        let html = page(&app, &t).await;
+        assert_eq!(
+            rows(&html),
+            before,
+            "{failure:?}: the previous roster is kept whole"
+        );
+        assert!(
+            html.contains("id=\"sync-error\""),
+            "{failure:?}: the error is shown to the instructor"
+        );
+    }
+    app.platform.set_nrps_fail_page(None);
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let html = page(&app, &t).await;
+    assert_eq!(rows(&html).len(), 6, "a complete read replaces the roster");
+    assert!(!html.contains("id=\"sync-error\""));
+}
+
+#[tokio::test]
+async fn a_refused_token_is_renewed_once() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let hits = app.platform.token_hits();
+    app.platform.force_nrps_401_once();
+    let r = app
+        .http
+        .post(format!("{}/app/roster/refresh", app.base))
+        .query(&[("t", &t)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("notice_synced")
+    );
+    assert_eq!(
+        app.platform.token_hits(),
+        hits + 1,
+        "one fresh token after the 401"
+    );
+}
+
+#[tokio::test]
+async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+    let html = page(&app, &t).await;
+    let groups = draft_groups(&html);
+    let placed: Vec<&String> = groups.iter().flatten().collect();
+    // Nine active learners: 4..10, 103 and 105; staff (3, 104) and inactive (101, 102) never.
+    let mut sorted: Vec<&str> = placed.iter().map(|s| s.as_str()).collect();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec!["10", "103", "105", "4", "5", "6", "7", "8", "9"]
+    );
+    assert_eq!(
+        groups.iter().filter(|g| g.len() == 3).count(),
+        1,
+        "one trio for an odd count"
+    );
+    assert!(groups.iter().all(|g| g.len() == 2 || g.len() == 3));
+
+    // Lock a pair, propose again: it survives.
+    let locked = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    assert_eq!(
+        post(
+            &app,
+            "/app/pairs/edit",
+            &t,
+            &[("action", "lock"), ("a", &locked[0])]
+        )
+        .await,
+        303
+    );
+    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+    let groups = draft_groups(&page(&app, &t).await);
+    assert!(
+        groups.iter().any(|g| {
+            let mut a = g.clone();
+            a.sort();
+            let mut b = locked.clone();
+            b.sort();
+            a == b
+        }),
+        "the locked pair is kept"
+    );
+
+    // Swap two learners of two different pairs.
+    let pairs: Vec<&Vec<String>> = groups.iter().filter(|g| g.len() == 2).collect();
+    let (x, y) = (pairs[0][0].clone(), pairs[1][0].clone());
+    assert_eq!(
+        post(
+            &app,
+            "/app/pairs/edit",
+            &t,
+            &[("action", "swap"), ("a", &x), ("b", &y)]
+        )
+        .await,
+        303
+    );
+    let after = draft_groups(&page(&app, &t).await);
+    assert!(
+        after
+            .iter()
+            .any(|g| g.contains(&x) && g.contains(&pairs[1][1]))
+    );
+
+    assert_eq!(post(&app, "/app/pairs/publish", &t, &[]).await, 303);
+    let published = after.clone();
+    let html = page(&app, &t).await;
+    assert!(html.contains("Published pairs"));
+    assert!(
+        html.contains("publish"),
+        "the change log records the publication"
+    );
+
+    // Learner 4 sees their partner(s), and nobody else's pair.
+    let (_, page4) = learner(&app, "4").await;
+    let mine = published
+        .iter()
+        .find(|g| g.contains(&"4".to_string()))
+        .unwrap();
+    assert!(page4.contains("Your partner"), "{page4}");
+    // The partner section names the learner's own group only (the declaration form lists the
+    // course's people, as the LMS participants page does, but never who is paired with whom).
+    let start = page4.find("id=\"partner\"").unwrap();
+    let body = &page4[start..start + page4[start..].find("</section>").unwrap()];
+    assert!(
+        !page4.contains("data-members"),
+        "no pair set is in a learner's page"
+    );
+    let names = |id: &str| match id {
+        "4" => "Ada Student1",
+        "5" => "Brian Student2",
+        "6" => "Chloe Student3",
+        "7" => "Dmitri Student4",
+        "8" => "Esther Student5",
+        "9" => "Farid Student6",
+        "10" => "Grace Student7",
+        "103" => "Jonas Fulluri",
+        _ => "#105",
+    };
+    for g in &published {
+        for m in g {
+            let shown = body.matches(names(m)).count() > 0;
+            if m == "4" {
+                continue;
+            } else if mine.contains(m) {
+                assert!(shown, "own group member {m} is shown");
+            } else if m != "105" {
+                assert!(!shown, "{m} of another pair must not be shown to learner 4");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_stay_private() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    // 4 manages 5 who manages 6 (so 4–6 is excluded too); line 3 and 4 are bad.
+    let csv =
+        "student1@example.com,student2@example.com\n5,6\nnobody@example.com,4\njust-one-value\n";
+    let r = app
+        .http
+        .post(format!("{}/app/links", app.base))
+        .query(&[("t", &t)])
+        .form(&[("csv", csv)])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"upload-added\">2<"), "{html}");
+    assert!(html.contains("data-line=\"3\"") && html.contains("data-line=\"4\""));
+    assert!(html.contains("nobody@example.com"));
+
+    // Learner 7 privately declares a hierarchical link with 8.
+    let (lt, _) = learner(&app, "7").await;
+    assert_eq!(
+        post(
+            &app,
+            "/app/profile",
+            &lt,
+            &[("action", "declare"), ("other", "8"), ("kind", "manager")]
+        )
+        .await,
+        303
+    );
+    let mine = page(&app, &lt).await;
+    assert!(mine.contains("id=\"declared\""));
+    // Learner 8 and the staff page never see it.
+    let (_, other) = learner(&app, "8").await;
+    assert!(!other.contains("id=\"declared\""));
+    let staff_page = page(&app, &t).await;
+    assert!(
+        staff_page.contains("<span id=\"staff-links\">2</span>"),
+        "the declaration is not counted or listed for staff"
+    );
+
+    for seed_round in 0..3 {
+        assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+        let groups = draft_groups(&page(&app, &t).await);
+        for g in &groups {
+            for (a, b) in [("4", "5"), ("5", "6"), ("4", "6"), ("7", "8")] {
+                assert!(
+                    !(g.contains(&a.to_string()) && g.contains(&b.to_string())),
+                    "round {seed_round}: {a} and {b} together in {g:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn learners_pick_their_field_context_from_the_staff_list() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(
+        post(
+            &app,
+            "/app/settings",
+            &t,
+            &[
+                ("tags", "sector: health\nsector: education\njob: trainer"),
+                ("policy", "keep")
+            ]
+        )
+        .await,
+        303
+    );
+    let (lt, body) = learner(&app, "4").await;
+    assert!(body.contains("sector: education"));
+    assert_eq!(
+        post(
+            &app,
+            "/app/profile",
+            &lt,
+            &[
+                ("action", "tags"),
+                ("tag", "sector: health"),
+                ("tag", "job: trainer"),
+                ("tag", "made-up")
+            ]
+        )
+        .await,
+        303
+    );
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let html = page(&app, &t).await;
+    assert!(
+        html.contains("sector: health, job: trainer"),
+        "staff see the learner's tags; unknown tags are dropped"
+    );
+    assert!(!html.contains("made-up"));
+}
+
+#[tokio::test]
+async fn without_a_roster_service_learners_who_launched_are_the_roster() {
+    let app = spawn_app().await;
+    for sub in ["4", "5", "6"] {
+        let sub = sub.to_string();
+        let (status, _) = app
+            .launch_with(move |c| {
+                c["sub"] = sub.into();
+                c.as_object_mut()
+                    .unwrap()
+                    .remove("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice");
+                c["https://purl.imsglobal.org/spec/lti/claim/custom"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("context_memberships_url");
+            })
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (_, body) = app
+        .launch_with(|c| {
+            c["sub"] = "3".into();
+            c[ROLES] = json!(["Instructor"]);
+            c.as_object_mut()
+                .unwrap()
+                .remove("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice");
+            c["https://purl.imsglobal.org/spec/lti/claim/custom"]
+                .as_object_mut()
+                .unwrap()
+                .remove("context_memberships_url");
+        })
+        .await;
+    assert!(body.contains("no roster service"), "{body}");
+    let t = session_token(&body);
+    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+    let groups = draft_groups(&page(&app, &t).await);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].len(), 3, "three learners launched: one trio");
+}
+
+#[tokio::test]
+async fn learners_cannot_use_staff_actions() {
+    let app = spawn_app().await;
+    let (lt, _) = learner(&app, "4").await;
+    for path in [
+        "/app/roster/refresh",
+        "/app/pairs/propose",
+        "/app/pairs/publish",
+        "/app/settings",
+        "/app/links",
+    ] {
+        assert_eq!(post(&app, path, &lt, &[]).await, 403, "{path}");
+    }
+}
