@@ -534,4 +534,38 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Next: prepare your situation (context, people involved, what you want to change), then meet for the session.",
         "Ensuite : préparez votre situation (contexte, personnes concernées, ce que vous voulez changer), puis retrouvez-vous pour la séance.",
     ),
+    ("colon", ":", " :"),
+    ("pairs_trio", "trio", "trio"),
+    (
+        "note_no_hierarchy",
+        "no hierarchical link",
+        "aucun lien hiérarchique",
+    ),
+    (
+        "note_joined_trio",
+        "completed as a trio",
+        "complété en trio",
+    ),
+    ("note_late_joiner", "late joiner", "arrivée tardive"),
+    (
+        "note_orphan_repaired",
+        "partner left: re-paired",
+        "partenaire parti : nouveau binôme",
+    ),
+    ("note_new_partner", "new partner", "nouveau partenaire"),
+    (
+        "note_repeat_partner",
+        "already paired before",
+        "déjà en binôme auparavant",
+    ),
+    (
+        "note_changed_by_instructor",
+        "changed by the teaching team",
+        "modifié par l'équipe",
+    ),
+    (
+        "note_lock_dropped",
+        "a lock could not be kept",
+        "un verrouillage n'a pas pu être gardé",
+    ),
 ];

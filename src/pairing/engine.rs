@@ -406,7 +406,7 @@ fn attempt(
     let mut placed_count: usize = groups.iter().map(|g| g.0.len()).sum();
     for s in candidates {
         if !trio_formed
-            && placed_count % 2 == 0
+            && placed_count.is_multiple_of(2)
             && let Some(g) = best_trio(&problem, &groups, s)
         {
             groups[g].0.push(s);

@@ -3,8 +3,9 @@
 //! optimality, and a scalable chunked method for pools too large to solve densely.
 //!
 //! # Why the reduction is exact
-//! The cost of two learners is `-shared_tag·|T∩| + differing_tag·|TΔ| - shared_group·|G∩|
-//! - orphans_together·[both orphans]`, plus per-edge adjustments (a repeat penalty, a bonus for
+//! The cost of two learners is
+//! `-shared_tag·|T∩| + differing_tag·|TΔ| - shared_group·|G∩| - orphans_together·[both orphans]`,
+//! plus per-edge adjustments (a repeat penalty, a bonus for
 //! keeping a partner) and hard exclusions. Since `|A∩B| = (|A|+|B|-|AΔB|)/2`, the profile part
 //! is `π(u) + π(v) + d(u, v)` with `d` a pseudo-metric (weighted symmetric differences). Call
 //! *normal* a learner with no exclusion and no adjustment inside the pool; normals with the same
@@ -15,10 +16,10 @@
 //! vertex that picks the trio's third member costs `π(x) + K`, which keeps the argument intact.
 //! Each swap adds a within-class pair, so swapping ends, and then the members of a class matched
 //! outside it go to learners that pairwise share bad edges: a clique of the bad-edge graph, or
-//! one normal (or the dummy). A clique is at most the graph's degeneracy + 1. Hence keeping
-//! `base = max(degeneracy + 1, 1)` members of each class (fewer when parity forbids) and pairing
-//! the others inside their class loses nothing; the property tests check this against the plain
-//! dense solver.
+//! one normal (or the dummy). A clique is at most the graph's degeneracy plus one. Hence
+//! keeping `base = max(degeneracy + 1, 1)` members of each class (fewer when parity forbids)
+//! and pairing the others inside their class loses nothing; the property tests check this
+//! against the plain dense solver.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -1,14 +1,13 @@
 //! Courses, activities and the people seen in launches, scoped by platform and deployment.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use super::batch::Batcher;
 
 use super::entities::{activity, course, member};
 use super::{Store, StoreError};
 use crate::lti::RegistrationId;
-use crate::lti::roles::Roles;
 
 /// Database id of a course: one LMS context in one deployment of one platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -33,14 +32,6 @@ pub struct LaunchRecord<'a> {
     pub picture: Option<&'a str>,
     pub roles: &'a [String],
     pub now: i64,
-}
-
-/// Counts for the staff page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CourseSummary {
-    pub learners_launched: usize,
-    pub staff_launched: usize,
-    pub learners_without_name: usize,
 }
 
 /// The group-commit queue of member upserts.
@@ -161,27 +152,5 @@ impl Store {
         self.members
             .submit(((course.0, user_id.to_string()), m))
             .await
-    }
-
-    /// Who launched the course so far, counted by role, for the staff page.
-    pub async fn course_summary(&self, course: CourseId) -> Result<CourseSummary, StoreError> {
-        let rows = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course.0))
-            .all(&self.db)
-            .await?;
-        let mut s = CourseSummary::default();
-        for m in rows {
-            let raw: Vec<String> = serde_json::from_str(&m.roles).unwrap_or_default();
-            let roles = Roles::parse(&raw);
-            if roles.is_staff() {
-                s.staff_launched += 1;
-            } else if roles.is_learner() {
-                s.learners_launched += 1;
-                if m.name.is_none() && m.given_name.is_none() && m.family_name.is_none() {
-                    s.learners_without_name += 1;
-                }
-            }
-        }
-        Ok(s)
     }
 }

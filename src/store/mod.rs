@@ -17,7 +17,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
-pub use courses::{CourseId, CourseSummary, LaunchRecord};
+pub use courses::{CourseId, LaunchRecord};
 pub use keys::StoredKey;
 pub use logins::{LoginRecord, NewLogin};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};

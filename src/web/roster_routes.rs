@@ -67,7 +67,7 @@ fn groups_view(plan: &StoredPlan, people: &[Person], l: crate::i18n::Locale) -> 
                 trio => g.members.len() == 3,
                 shared => g.explanation.shared_tags.join(", "),
                 kept_from => &g.explanation.kept_from,
-                notes => g.explanation.notes.join(", "),
+                notes => g.explanation.notes.iter().map(|n| note(n, l)).collect::<Vec<_>>().join(", "),
             }
         })
         .collect();
@@ -95,6 +95,27 @@ fn groups_view(plan: &StoredPlan, people: &[Person], l: crate::i18n::Locale) -> 
         })
         .collect();
     context! { groups => groups, unplaced => unplaced, exact => plan.exact }
+}
+
+/// The wording of an explanation note (`lock_dropped:<why>` keeps its detail).
+fn note(key: &str, l: crate::i18n::Locale) -> String {
+    let (head, rest) = key.split_once(':').unwrap_or((key, ""));
+    let text = match head {
+        "no_hierarchy" => l.t("note_no_hierarchy"),
+        "joined_trio" => l.t("note_joined_trio"),
+        "late_joiner" => l.t("note_late_joiner"),
+        "orphan_repaired" => l.t("note_orphan_repaired"),
+        "new_partner" => l.t("note_new_partner"),
+        "repeat_partner" => l.t("note_repeat_partner"),
+        "changed_by_instructor" => l.t("note_changed_by_instructor"),
+        "lock_dropped" => l.t("note_lock_dropped"),
+        _ => return key.to_string(),
+    };
+    if rest.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text} ({rest})")
+    }
 }
 
 /// Everything the staff page shows beyond the basics.
@@ -162,7 +183,10 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         draft => draft.as_ref().map(|d| groups_view(d, &people, l)),
         published => published.as_ref().map(|d| groups_view(d, &people, l)),
         learners => people.iter().filter(|p| p.pairable()).map(|p| context! { id => &p.user_id, name => p.label() }).collect::<Vec<_>>(),
-        events => events.iter().map(|e| context! { actor => &e.actor, action => &e.action, detail => &e.detail, at => format_time(e.at) }).collect::<Vec<_>>(),
+        events => events.iter().map(|e| {
+            let who = people.iter().find(|p| p.user_id == e.actor).map(Person::label).unwrap_or_else(|| e.actor.clone());
+            context! { actor => who, action => &e.action, detail => &e.detail, at => format_time(e.at) }
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -212,7 +236,7 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
         .unwrap_or_default();
     let others: Vec<Value> = people
         .iter()
-        .filter(|p| p.user_id != me && (p.learner || p.staff))
+        .filter(|p| p.user_id != me && p.learner)
         .map(|p| context! { id => &p.user_id, name => p.label() })
         .collect();
     Ok(context! {
@@ -453,22 +477,12 @@ pub async fn upload_links(
 
 /// POST /app/pairs/propose.
 pub async fn propose(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let (s, t) = match staff_session(&state, &req).await {
-        Ok(v) => v,
-        Err(e) => return refuse(&state, &req, e, vec![]).await,
-    };
-    let (m, who) = (module(&s), actor(&s));
-    let scope = DraftScope {
-        store: &state.flow.store,
-        course: s.course,
-        module: &m,
-        actor: &who,
-        now: now(),
-    };
-    match scope.propose().await {
-        Ok(_) => back(&t, "notice_proposed", "pairs"),
-        Err(e) => error_page(&state, &s, e.into()),
-    }
+    pair_action(&state, &req, "propose", "", "").await
+}
+
+/// POST /app/pairs/publish.
+pub async fn publish(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    pair_action(&state, &req, "publish", "", "").await
 }
 
 #[derive(Deserialize)]
@@ -486,45 +500,23 @@ pub async fn edit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (s, t) = match staff_session(&state, &req).await {
-        Ok(v) => v,
-        Err(e) => return refuse(&state, &req, e, vec![]).await,
-    };
-    let f: EditForm = match form(&req, payload).await {
-        Ok(f) => f,
-        Err(e) => return error_page(&state, &s, e),
-    };
-    let (m, who) = (module(&s), actor(&s));
-    let scope = DraftScope {
-        store: &state.flow.store,
-        course: s.course,
-        module: &m,
-        actor: &who,
-        now: now(),
-    };
-    let result = match f.action.as_str() {
-        "swap" => scope.swap(&f.a, &f.b).await,
-        "lock" => scope.set_lock(&f.a, true).await,
-        "unlock" => scope.set_lock(&f.a, false).await,
-        "split" => scope.split(&f.a).await,
-        "exclude" => scope.exclude(&f.a, &f.b).await,
-        _ => return error_page(&state, &s, WebError::BadRequest("unknown action".into())),
-    };
-    match result {
-        Ok(()) => back(&t, "notice_saved", "pairs"),
-        Err(pairs::EditError::Store(e)) => error_page(&state, &s, e.into()),
-        Err(e) => {
-            tracing::info!(course = s.course.0, action = %f.action, reason = %e, "pair edit refused");
-            back(&t, "notice_refused", "pairs")
-        }
+    match form::<EditForm>(&req, payload).await {
+        Ok(f) => pair_action(&state, &req, &f.action, &f.a, &f.b).await,
+        Err(e) => refuse(&state, &req, e, vec![]).await,
     }
 }
 
-/// POST /app/pairs/publish.
-pub async fn publish(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let (s, t) = match staff_session(&state, &req).await {
+/// One staff action on the module's pair set, answered with a redirect to the pairs.
+async fn pair_action(
+    state: &AppState,
+    req: &HttpRequest,
+    action: &str,
+    a: &str,
+    b: &str,
+) -> HttpResponse {
+    let (s, t) = match staff_session(state, req).await {
         Ok(v) => v,
-        Err(e) => return refuse(&state, &req, e, vec![]).await,
+        Err(e) => return refuse(state, req, e, vec![]).await,
     };
     let (m, who) = (module(&s), actor(&s));
     let scope = DraftScope {
@@ -534,10 +526,30 @@ pub async fn publish(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         actor: &who,
         now: now(),
     };
-    match scope.publish().await {
-        Ok(()) => back(&t, "notice_published", "pairs"),
-        Err(pairs::EditError::Store(e)) => error_page(&state, &s, e.into()),
-        Err(_) => back(&t, "notice_refused", "pairs"),
+    let (result, done) = match action {
+        "propose" => (
+            scope
+                .propose()
+                .await
+                .map(|_| ())
+                .map_err(pairs::EditError::from),
+            "notice_proposed",
+        ),
+        "publish" => (scope.publish().await, "notice_published"),
+        "swap" => (scope.swap(a, b).await, "notice_saved"),
+        "lock" => (scope.set_lock(a, true).await, "notice_saved"),
+        "unlock" => (scope.set_lock(a, false).await, "notice_saved"),
+        "split" => (scope.split(a).await, "notice_saved"),
+        "exclude" => (scope.exclude(a, b).await, "notice_saved"),
+        _ => return error_page(state, &s, WebError::BadRequest("unknown action".into())),
+    };
+    match result {
+        Ok(()) => back(&t, done, "pairs"),
+        Err(pairs::EditError::Store(e)) => error_page(state, &s, e.into()),
+        Err(e) => {
+            tracing::info!(course = s.course.0, action, reason = %e, "pair change refused");
+            back(&t, "notice_refused", "pairs")
+        }
     }
 }
 

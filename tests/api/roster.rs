@@ -498,3 +498,60 @@ async fn learners_cannot_use_staff_actions() {
         assert_eq!(post(&app, path, &lt, &[]).await, 403, "{path}");
     }
 }
+
+/// A staff launch of another activity (module) of the same course.
+async fn staff_in(app: &TestApp, resource_link: &str) -> String {
+    let p = app.platform.clone();
+    let rl = resource_link.to_string();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = "3".into();
+            c[ROLES] = json!(["Instructor"]);
+            c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] =
+                json!({"id": rl, "title": format!("Module {rl}")});
+            p.use_test_services(c);
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    session_token(&body)
+}
+
+#[tokio::test]
+async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
+    let app = spawn_app().await;
+    let t1 = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t1, &[]).await, 303);
+    assert_eq!(post(&app, "/app/pairs/propose", &t1, &[]).await, 303);
+    let module1 = draft_groups(&page(&app, &t1).await);
+    assert_eq!(post(&app, "/app/pairs/publish", &t1, &[]).await, 303);
+
+    // Between the modules learner 5 leaves and learner 106 joins.
+    let mut members = app.platform.members();
+    for m in members.iter_mut() {
+        if m["user_id"] == "5" {
+            m["status"] = "Inactive".into();
+        }
+    }
+    members.push(json!({"user_id": "106", "name": "Lea Latejoiner", "email": "late@example.com", "roles": ["Learner"], "status": "Active"}));
+    app.platform.set_members(members);
+
+    let t2 = staff_in(&app, "module-2").await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t2, &[]).await, 303);
+    assert_eq!(post(&app, "/app/pairs/propose", &t2, &[]).await, 303);
+    let module2 = draft_groups(&page(&app, &t2).await);
+    let placed: Vec<&String> = module2.iter().flatten().collect();
+    assert!(
+        !placed.contains(&&"5".to_string()),
+        "the drop-out is not placed"
+    );
+    assert!(
+        placed.contains(&&"106".to_string()),
+        "the late joiner is placed"
+    );
+    // Every pair of module 1 without the drop-out is still together in module 2.
+    for g in module1.iter().filter(|g| !g.contains(&"5".to_string())) {
+        let kept = module2.iter().any(|h| g.iter().all(|m| h.contains(m)));
+        assert!(kept, "intact group {g:?} kept in {module2:?}");
+    }
+    assert!(module2.iter().filter(|g| g.len() == 3).count() <= 1);
+}
