@@ -257,3 +257,80 @@ fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn pairs_plan_prints_a_plan_without_a_database() {
+    let dir = std::env::temp_dir().join(format!(
+        "binome-plan-{}",
+        binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let roster = dir.join("roster.json");
+    let history = dir.join("history.json");
+    std::fs::write(
+        &roster,
+        r#"{"participants": [
+            {"id": "ana", "tags": ["sector:health"]}, {"id": "bob", "tags": ["sector:health"]},
+            {"id": "cy", "tags": ["sector:retail"]}, {"id": "dee", "tags": ["sector:retail"]},
+            {"id": "eve", "tags": ["sector:health"]}, {"id": "fay", "available": false}],
+          "links": [{"a": "ana", "b": "bob", "kind": "manages"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &history,
+        r#"{"modules": [{"module": "M1", "groups": [["cy", "dee"], ["ana", "gone"]]}]}"#,
+    )
+    .unwrap();
+    let out = binome(
+        "sqlite:///nonexistent/dir/never.db",
+        &[
+            "pairs",
+            "plan",
+            "--input",
+            roster.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let groups = plan["groups"].as_array().unwrap();
+    let members: Vec<Vec<&str>> = groups
+        .iter()
+        .map(|g| {
+            g["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert!(
+        members
+            .iter()
+            .any(|g| g.contains(&"cy") && g.contains(&"dee")),
+        "the current pair is kept: {members:?}"
+    );
+    assert!(
+        !members
+            .iter()
+            .any(|g| g.contains(&"ana") && g.contains(&"bob")),
+        "the hierarchical link is honoured"
+    );
+    assert_eq!(
+        members.iter().filter(|g| g.len() == 3).count(),
+        1,
+        "five available learners: one trio"
+    );
+    assert_eq!(plan["unplaced"][0]["id"], "fay");
+    // A broken input file gets a message that names it, not a crash.
+    std::fs::write(&roster, "{ not json").unwrap();
+    let bad = binome(
+        "sqlite::memory:",
+        &["pairs", "plan", "--input", roster.to_str().unwrap()],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("roster.json"), "{}", text(&bad));
+    std::fs::remove_dir_all(&dir).ok();
+}
