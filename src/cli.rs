@@ -84,6 +84,18 @@ pub enum PlatformCmd {
     List,
     /// Remove a registration and everything scoped to it.
     Remove(Which),
+    /// Change the framing origins or the new-deployment rule of a registration, keeping its
+    /// courses (Canvas schools on their own domain need their origin here).
+    Update {
+        #[command(flatten)]
+        which: Which,
+        /// Origins allowed to frame the tool, replacing the current list (repeatable).
+        #[arg(long = "frame-origin")]
+        frame_origins: Option<Vec<String>>,
+        /// Accept (true) or refuse (false) launches from unknown deployment ids.
+        #[arg(long)]
+        accept_new_deployments: Option<bool>,
+    },
     /// Approve a deployment (pending after a refused launch, or new).
     ApproveDeployment {
         #[command(flatten)]
@@ -276,6 +288,25 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             let id = resolve(&store, &w).await?;
             store.remove_platform(id).await?;
             Ok(format!("removed registration {}\n", id.0))
+        }
+        Command::Platform(PlatformCmd::Update {
+            which,
+            frame_origins,
+            accept_new_deployments,
+        }) => {
+            let id = resolve(&store, &which).await?;
+            let origins = match frame_origins {
+                Some(list) => Some(
+                    list.iter()
+                        .map(|o| check_origin(o))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                None => None,
+            };
+            store
+                .update_platform(id, origins, accept_new_deployments)
+                .await?;
+            Ok(format!("registration {} updated\n", id.0))
         }
         Command::Platform(PlatformCmd::ApproveDeployment {
             which,

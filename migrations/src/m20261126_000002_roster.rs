@@ -14,6 +14,8 @@ enum Courses {
     MembershipsUrl,
     DifferencesUrl,
     LastSyncAt,
+    LastFullSyncAt,
+    LastAttemptAt,
     LastSyncError,
     LastSyncCount,
 }
@@ -112,6 +114,14 @@ impl MigrationTrait for Migration {
                 .null()
                 .to_owned(),
             ColumnDef::new(Courses::LastSyncAt)
+                .big_integer()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Courses::LastFullSyncAt)
+                .big_integer()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Courses::LastAttemptAt)
                 .big_integer()
                 .null()
                 .to_owned(),
@@ -277,6 +287,7 @@ impl MigrationTrait for Migration {
                     .col(Links::BUser)
                     .col(Links::Kind)
                     .col(Links::Source)
+                    .col(Links::CreatedBy)
                     .unique()
                     .to_owned(),
             )
@@ -360,6 +371,8 @@ impl MigrationTrait for Migration {
             Courses::MembershipsUrl,
             Courses::DifferencesUrl,
             Courses::LastSyncAt,
+            Courses::LastFullSyncAt,
+            Courses::LastAttemptAt,
             Courses::LastSyncError,
             Courses::LastSyncCount,
         ] {

@@ -513,6 +513,7 @@ impl LaunchFlow {
             now as u64,
             self.settings.session_ttl.as_secs(),
         );
+        s.manage = launch.roles.can_manage();
         s.rl = launch.resource_link.as_ref().map(|r| r.id.clone());
         s.rl_title = launch.resource_link.as_ref().and_then(|r| r.title.clone());
         s.course_title = launch

@@ -39,6 +39,9 @@ pub struct Session {
     pub sub: Option<String>,
     pub name: Option<String>,
     pub staff: bool,
+    /// May change the course's set-up (staff other than Mentor).
+    #[serde(default)]
+    pub manage: bool,
     pub loc: String,
     pub kind: SessionKind,
     pub rl: Option<String>,
@@ -75,6 +78,7 @@ impl Session {
             sub,
             name,
             staff,
+            manage: false,
             loc,
             kind,
             rl: None,

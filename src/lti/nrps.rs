@@ -16,7 +16,9 @@ use super::services::{ServiceError, ServiceTokens, parse_links};
 pub const SCOPE: &str = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 const MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 /// Pages followed at most (a runaway `next` chain must end).
-const MAX_PAGES: usize = 2_000;
+const MAX_PAGES: usize = 10_000;
+/// Members asked per page: fewer round trips on large courses (a platform may cap it lower).
+const PAGE_SIZE: &str = "1000";
 /// Largest page read.
 const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -89,7 +91,7 @@ pub async fn read_membership(
     url: &str,
 ) -> Result<Membership, ServiceError> {
     let mut members = Vec::new();
-    let mut next = Some(url.to_string());
+    let mut next = Some(with_limit(url));
     let mut differences_url = None;
     let mut pages = 0;
     while let Some(page_url) = next.take() {
@@ -107,6 +109,12 @@ pub async fn read_membership(
                 detail: format!("page {pages} is not a membership container ({e})"),
             })?;
         members.extend(container.members.iter().filter_map(member));
+        if members.len() > 1_000_000 {
+            return Err(ServiceError::Invalid {
+                service: "NRPS",
+                detail: "more than a million members".into(),
+            });
+        }
         if differences_url.is_none() {
             differences_url = links.get("differences").cloned();
         }
@@ -117,6 +125,17 @@ pub async fn read_membership(
         differences_url,
         pages,
     })
+}
+
+/// The membership URL with a `limit`, unless it has one (its other parameters are kept).
+fn with_limit(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if !u.query_pairs().any(|(k, _)| k == "limit") => {
+            u.query_pairs_mut().append_pair("limit", PAGE_SIZE);
+            u.into()
+        }
+        _ => url.to_string(),
+    }
 }
 
 async fn get_page(

@@ -154,6 +154,7 @@ impl RosterSync {
                     course.id,
                     &roster,
                     read.differences_url.as_deref().or(Some(diff)),
+                    false,
                     now,
                 )
                 .await?;
@@ -166,7 +167,13 @@ impl RosterSync {
         let read = nrps::read_membership(&self.http, &self.tokens, reg, key, url).await?;
         let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
         store
-            .replace_roster(course.id, &members, read.differences_url.as_deref(), now)
+            .replace_roster(
+                course.id,
+                &members,
+                read.differences_url.as_deref(),
+                true,
+                now,
+            )
             .await?;
         tracing::info!(
             course = course.id.0,

@@ -82,6 +82,14 @@ impl Person {
             .unwrap_or_else(|| format!("#{}", self.user_id))
     }
 
+    /// What learners may see of another learner: the name, else the LMS id — never the
+    /// email (the platform may share emails with the tool, not with classmates).
+    pub fn public_label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("#{}", self.user_id))
+    }
+
     /// Learners who are active: the only people the engine may pair.
     pub fn pairable(&self) -> bool {
         self.learner && self.status == "Active"
@@ -123,8 +131,8 @@ pub async fn people(
                 email: e.email.clone(),
                 picture: e.picture.clone(),
                 status: e.status.as_str().to_string(),
-                learner: roles.is_learner(),
-                staff: roles.is_staff(),
+                learner: roles.is_pairable_learner(),
+                staff: roles.is_context_staff(),
                 launched_at: launched.get(&e.user_id).and_then(|(_, t)| *t),
                 tags: profiles.get(&e.user_id).cloned().unwrap_or_default(),
                 user_id: e.user_id,
@@ -160,8 +168,18 @@ pub async fn plan_input(
     let (people, _) = people(store, course).await?;
     let links = store.links(course).await?;
     let settings = store.course_settings(course).await?;
+    let policy = policy(&settings.policy);
+    // Earlier modules in order of first publication. The module being planned is not its own
+    // history, except that under "keep pairs" its published set is the current pairs.
+    let mut sets = store.published_sets(course).await?;
+    if let Some(own) = sets.iter().position(|s| s.module == module) {
+        let own = sets.remove(own);
+        if policy == Policy::KeepPairs {
+            sets.push(own);
+        }
+    }
     let mut history = History::default();
-    for set in store.published_sets(course).await? {
+    for set in sets {
         let plan = StoredPlan::parse(&set.groups);
         history.modules.push(ModulePairs {
             module: set.module.clone(),
@@ -204,7 +222,7 @@ pub async fn plan_input(
             })
             .collect(),
         history,
-        policy: policy(&settings.policy),
+        policy,
         weights: Default::default(),
         locked,
         seed,
@@ -221,6 +239,12 @@ pub enum EditError {
     /// The learner is in no group of the draft.
     #[error("this learner is in no pair of the proposal")]
     NotPlaced,
+    /// The learner named is not a learner of the course.
+    #[error("this person is not a learner of the course")]
+    UnknownLearner,
+    /// Someone else changed the proposal meanwhile.
+    #[error("the proposal changed meanwhile; reload the page")]
+    Conflict,
     /// The edit would put two linked learners together.
     #[error("this change would put two people with a hierarchical or do-not-pair link together")]
     BreaksConstraint,
@@ -284,25 +308,37 @@ impl DraftScope<'_> {
         Ok(stored)
     }
 
-    async fn draft(&self) -> Result<StoredPlan, EditError> {
+    /// The draft, with the stored text it was read from (for the compare-and-swap).
+    async fn draft(&self) -> Result<(StoredPlan, String), EditError> {
         let d = self
             .store
             .pair_set(self.course, self.module, PairSetStatus::Draft)
             .await?
             .ok_or(EditError::NoDraft)?;
-        Ok(StoredPlan::parse(&d.groups))
+        Ok((StoredPlan::parse(&d.groups), d.groups))
     }
 
-    async fn save(&self, plan: &StoredPlan, action: &str, detail: &str) -> Result<(), EditError> {
-        self.store
-            .save_draft(
+    async fn save(
+        &self,
+        read: &str,
+        plan: &StoredPlan,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), EditError> {
+        if !self
+            .store
+            .replace_draft(
                 self.course,
                 self.module,
+                read,
                 &plan.to_json(),
                 self.actor,
                 self.now,
             )
-            .await?;
+            .await?
+        {
+            return Err(EditError::Conflict);
+        }
         self.store
             .log_event(self.course, self.actor, action, detail, self.now)
             .await?;
@@ -311,7 +347,7 @@ impl DraftScope<'_> {
 
     /// Swaps two learners between their groups of the draft.
     pub async fn swap(&self, a: &str, b: &str) -> Result<(), EditError> {
-        let mut plan = self.draft().await?;
+        let (mut plan, read) = self.draft().await?;
         let ga = plan
             .groups
             .iter()
@@ -347,12 +383,13 @@ impl DraftScope<'_> {
             };
             plan.groups[g].locked = false;
         }
-        self.save(&plan, "swap", &format!("{a} <-> {b}")).await
+        self.save(&read, &plan, "swap", &format!("{a} <-> {b}"))
+            .await
     }
 
     /// Locks or unlocks the group of a learner: a locked group survives a new proposal.
     pub async fn set_lock(&self, member: &str, locked: bool) -> Result<(), EditError> {
-        let mut plan = self.draft().await?;
+        let (mut plan, read) = self.draft().await?;
         let g = plan
             .groups
             .iter_mut()
@@ -361,13 +398,18 @@ impl DraftScope<'_> {
         g.locked = locked;
         g.explanation.locked = locked;
         let detail = g.members.join(" + ");
-        self.save(&plan, if locked { "lock" } else { "unlock" }, &detail)
-            .await
+        self.save(
+            &read,
+            &plan,
+            if locked { "lock" } else { "unlock" },
+            &detail,
+        )
+        .await
     }
 
     /// Dissolves the group of a learner; its members wait for the next proposal.
     pub async fn split(&self, member: &str) -> Result<(), EditError> {
-        let mut plan = self.draft().await?;
+        let (mut plan, read) = self.draft().await?;
         let i = plan
             .groups
             .iter()
@@ -382,13 +424,21 @@ impl DraftScope<'_> {
                 },
             });
         }
-        self.save(&plan, "split", &g.members.join(" + ")).await
+        self.save(&read, &plan, "split", &g.members.join(" + "))
+            .await
     }
 
     /// Adds a do-not-pair exclusion; if the two share a group of the draft, it is dissolved.
     pub async fn exclude(&self, a: &str, b: &str) -> Result<(), EditError> {
         if a == b {
             return Ok(());
+        }
+        let (people, _) = people(self.store, self.course).await?;
+        if ![a, b]
+            .iter()
+            .all(|id| people.iter().any(|p| p.user_id == *id && p.learner))
+        {
+            return Err(EditError::UnknownLearner);
         }
         self.store
             .add_link(
@@ -410,7 +460,7 @@ impl DraftScope<'_> {
                 self.now,
             )
             .await?;
-        let together = self.draft().await.is_ok_and(|plan| {
+        let together = self.draft().await.is_ok_and(|(plan, _)| {
             plan.groups
                 .iter()
                 .any(|g| g.members.iter().any(|m| m == a) && g.members.iter().any(|m| m == b))

@@ -94,6 +94,40 @@ impl Store {
         .await
     }
 
+    /// Replaces the draft of a module only if it is still `expected` (compare-and-swap):
+    /// two people editing at once cannot silently undo each other, and an edit racing a
+    /// publication cannot bring the draft back. Returns false when the draft changed.
+    pub async fn replace_draft(
+        &self,
+        course: CourseId,
+        module: &str,
+        expected: &str,
+        groups: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let res = pair_set::Entity::update_many()
+            .col_expr(
+                pair_set::Column::Groups,
+                sea_orm::sea_query::Expr::value(groups),
+            )
+            .col_expr(
+                pair_set::Column::UpdatedBy,
+                sea_orm::sea_query::Expr::value(by),
+            )
+            .col_expr(
+                pair_set::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(pair_set::Column::CourseId.eq(course.0))
+            .filter(pair_set::Column::Module.eq(module))
+            .filter(pair_set::Column::Status.eq(PairSetStatus::Draft.as_str()))
+            .filter(pair_set::Column::Groups.eq(expected))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
     /// Publishes the draft of a module: learners see it from now on. Returns false when
     /// there is no draft.
     pub async fn publish_draft(
@@ -127,7 +161,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Every published pair set of the course, oldest first: the pairing history.
+    /// Every published pair set of the course, in the order the modules were first
+    /// published (a later fix to a module keeps its place): the pairing history.
     pub async fn published_sets(&self, course: CourseId) -> Result<Vec<PairSet>, StoreError> {
         let rows = pair_set::Entity::find()
             .filter(pair_set::Column::CourseId.eq(course.0))
@@ -214,7 +249,6 @@ async fn upsert_set<C: sea_orm::ConnectionTrait>(
                 pair_set::Column::Groups,
                 pair_set::Column::UpdatedBy,
                 pair_set::Column::UpdatedAt,
-                pair_set::Column::PublishedAt,
             ])
             .to_owned(),
         )

@@ -126,6 +126,27 @@ impl Store {
         Ok(())
     }
 
+    /// Changes the framing origins and/or the new-deployment rule of a registration.
+    pub async fn update_platform(
+        &self,
+        id: RegistrationId,
+        frame_origins: Option<Vec<String>>,
+        accept_new_deployments: Option<bool>,
+    ) -> Result<(), StoreError> {
+        let Some(row) = platform::Entity::find_by_id(id.0).one(&self.db).await? else {
+            return Err(StoreError::NotFound(format!("platform {}", id.0)));
+        };
+        let mut am: platform::ActiveModel = row.into();
+        if let Some(origins) = frame_origins {
+            am.frame_origins = Set(origins.join(" "));
+        }
+        if let Some(accept) = accept_new_deployments {
+            am.accept_new_deployments = Set(accept);
+        }
+        platform::Entity::update(am).exec(&self.db).await?;
+        Ok(())
+    }
+
     /// Creates or updates a deployment with the given status.
     pub async fn set_deployment(
         &self,

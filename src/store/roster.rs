@@ -62,6 +62,8 @@ pub struct CourseInfo {
     pub memberships_url: Option<String>,
     pub differences_url: Option<String>,
     pub last_sync_at: Option<i64>,
+    /// The last complete read (as opposed to a read of the differences only).
+    pub last_full_sync_at: Option<i64>,
     pub last_sync_error: Option<String>,
     pub last_sync_count: Option<i32>,
 }
@@ -96,6 +98,7 @@ fn to_info(c: course::Model) -> CourseInfo {
         memberships_url: c.memberships_url,
         differences_url: c.differences_url,
         last_sync_at: c.last_sync_at,
+        last_full_sync_at: c.last_full_sync_at,
         last_sync_error: c.last_sync_error,
         last_sync_count: c.last_sync_count,
     }
@@ -139,14 +142,29 @@ impl Store {
     }
 
     /// Replaces the roster of a course with a complete new one, atomically: readers see the
-    /// old roster or the new one, never a mix, and a failed write leaves the old one.
+    /// old roster or the new one, never a mix, and a failed write leaves the old one. `full`
+    /// says whether it came from a complete read (rather than the previous roster merged with
+    /// the differences). A person listed twice is stored once (the last entry wins).
     pub async fn replace_roster(
         &self,
         course_id: CourseId,
         members: &[RosterEntry],
         differences_url: Option<&str>,
+        full: bool,
         now: i64,
     ) -> Result<(), StoreError> {
+        let mut unique: Vec<&RosterEntry> = Vec::with_capacity(members.len());
+        let mut seen = std::collections::HashMap::new();
+        for m in members {
+            match seen.get(&m.user_id) {
+                Some(&i) => unique[i] = m,
+                None => {
+                    seen.insert(m.user_id.clone(), unique.len());
+                    unique.push(m);
+                }
+            }
+        }
+        let members = unique;
         let txn = self.db.begin().await?;
         roster_member::Entity::delete_many()
             .filter(roster_member::Column::CourseId.eq(course_id.0))
@@ -170,23 +188,27 @@ impl Store {
                 .exec_without_returning(&txn)
                 .await?;
         }
-        course::Entity::update_many()
+        let mut done = course::Entity::update_many()
             .col_expr(course::Column::LastSyncAt, Expr::value(now))
-            .col_expr(
-                course::Column::LastSyncError,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                course::Column::LastSyncCount,
-                Expr::value(members.len() as i32),
-            )
-            .col_expr(
-                course::Column::DifferencesUrl,
-                Expr::value(differences_url.map(str::to_string)),
-            )
-            .filter(course::Column::Id.eq(course_id.0))
-            .exec(&txn)
-            .await?;
+            .col_expr(course::Column::LastAttemptAt, Expr::value(now));
+        if full {
+            done = done.col_expr(course::Column::LastFullSyncAt, Expr::value(now));
+        }
+        done.col_expr(
+            course::Column::LastSyncError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            course::Column::LastSyncCount,
+            Expr::value(members.len() as i32),
+        )
+        .col_expr(
+            course::Column::DifferencesUrl,
+            Expr::value(differences_url.map(str::to_string)),
+        )
+        .filter(course::Column::Id.eq(course_id.0))
+        .exec(&txn)
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -203,6 +225,7 @@ impl Store {
                 course::Column::LastSyncError,
                 Expr::value(format!("{now}|{error}")),
             )
+            .col_expr(course::Column::LastAttemptAt, Expr::value(now))
             .filter(course::Column::Id.eq(course_id.0))
             .exec(&self.db)
             .await?;
@@ -382,7 +405,10 @@ impl Store {
                     link::Column::BUser,
                     link::Column::Kind,
                     link::Column::Source,
+                    link::Column::CreatedBy,
                 ])
+                // Each person's declaration stands on its own: two learners declaring the
+                // same link keep two rows, so one withdrawing does not undo the other.
                 .do_nothing()
                 .to_owned(),
             )

@@ -110,7 +110,12 @@ async fn login(
         Ok(o) => o,
         Err(e) => return refuse(state, req, e.into(), vec![]).await,
     };
-    let cookie = state_cookie(out.state.short_id(), &out.browser_secret, 600);
+    let cookie = state_cookie(
+        state.pages.base_path(),
+        out.state.short_id(),
+        &out.browser_secret,
+        600,
+    );
     match &out.storage {
         None => HttpResponse::Found()
             .insert_header(("Location", out.redirect.as_str()))
@@ -144,9 +149,9 @@ async fn login(
 
 /// The state cookie: third-party inside the LMS iframe, hence `SameSite=None; Secure;
 /// Partitioned` (CHIPS). Named after the state so that two launches in one page do not clash.
-fn state_cookie(short_id: &str, secret: &str, max_age: i64) -> String {
+fn state_cookie(base_path: &str, short_id: &str, secret: &str, max_age: i64) -> String {
     format!(
-        "{COOKIE_PREFIX}{short_id}={secret}; Path=/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned"
+        "{COOKIE_PREFIX}{short_id}={secret}; Path={base_path}/lti/launch; Max-Age={max_age}; HttpOnly; Secure; SameSite=None; Partitioned"
     )
 }
 
@@ -179,7 +184,7 @@ pub async fn launch(
             let expired = login_state
                 .as_ref()
                 .filter(|_| cookie.is_some())
-                .map(|s| state_cookie(s.short_id(), "", 0));
+                .map(|s| state_cookie(state.pages.base_path(), s.short_id(), "", 0));
             if let Some(v) = expired.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(SET_COOKIE, v);
             }

@@ -51,6 +51,11 @@ impl Pages {
         }
     }
 
+    /// The path of the base URL ("" at the root), for links and redirects.
+    pub fn base_path(&self) -> &str {
+        &self.base
+    }
+
     /// Renders a template with the locale's texts, the base URL and the given values.
     pub fn render(&self, name: &str, locale: Locale, values: Value) -> String {
         let (t, steps) = &self.texts[if locale == Locale::Fr { 1 } else { 0 }];

@@ -33,10 +33,14 @@ pub fn notice_of(req: &HttpRequest) -> Option<&'static str> {
     NOTICES.iter().find(|k| **k == n).copied()
 }
 
-fn back(token: &str, notice: &str, anchor: &str) -> HttpResponse {
+fn back(state: &AppState, token: &str, notice: &str, anchor: &str) -> HttpResponse {
     let t: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let base = state.pages.base_path();
     HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/app?t={t}&notice={notice}#{anchor}")))
+        .insert_header((
+            "Location",
+            format!("{base}/app?t={t}&notice={notice}#{anchor}"),
+        ))
         .insert_header(("Cache-Control", "no-store"))
         .finish()
 }
@@ -165,10 +169,11 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         .iter()
         .map(|p| {
             let role = if p.staff { l.t("role_staff_short") } else if p.learner { l.t("role_learner_short") } else { l.t("role_other_short") };
-            context! { id => &p.user_id, name => p.label(), email => &p.email, role => role, status => &p.status, tags => p.tags.join(", "), launched => p.launched_at.is_some(), pairable => p.pairable() }
+            context! { id => &p.user_id, name => p.label(), email => if s.manage { p.email.clone() } else { None }, role => role, status => &p.status, tags => p.tags.join(", "), launched => p.launched_at.is_some(), pairable => p.pairable() }
         })
         .collect();
     Ok(context! {
+        manage => s.manage,
         roster => roster,
         roster_nrps => source == RosterSource::Nrps,
         last_sync => course.last_sync_at.map(format_time),
@@ -229,15 +234,15 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
                 .filter(|m| m.as_str() != me)
                 .map(|m| {
                     let p = people.iter().find(|p| &p.user_id == m);
-                    context! { name => p.map(Person::label).unwrap_or_else(|| format!("#{m}")), picture => p.and_then(|p| p.picture.clone()).filter(|u| u.starts_with("https://")) }
+                    context! { name => p.map(Person::public_label).unwrap_or_else(|| format!("#{m}")), picture => p.and_then(|p| p.picture.clone()).filter(|u| u.starts_with("https://")) }
                 })
                 .collect()
         })
         .unwrap_or_default();
     let others: Vec<Value> = people
         .iter()
-        .filter(|p| p.user_id != me && p.learner)
-        .map(|p| context! { id => &p.user_id, name => p.label() })
+        .filter(|p| p.user_id != me && p.pairable())
+        .map(|p| context! { id => &p.user_id, name => p.public_label() })
         .collect();
     Ok(context! {
         tag_options => settings.tag_options.iter().map(|t| context! { tag => t, checked => mine.contains(t) }).collect::<Vec<_>>(),
@@ -276,7 +281,7 @@ fn civil(z: i64) -> (i64, i64, i64) {
 
 async fn staff_session(state: &AppState, req: &HttpRequest) -> Result<(Session, String), WebError> {
     let (s, t) = session_of(state, req)?;
-    if !s.staff || s.kind != SessionKind::Activity {
+    if !s.manage || s.kind != SessionKind::Activity {
         return Err(WebError::Forbidden);
     }
     Ok((s, t))
@@ -287,11 +292,26 @@ async fn form<T: serde::de::DeserializeOwned>(
     payload: web::Payload,
 ) -> Result<T, WebError> {
     let body = read_body(req, payload).await?;
+    refuse_nul(&body)?;
     serde_urlencoded::from_bytes(&body).map_err(|_| WebError::BadRequest("unreadable form".into()))
 }
 
 fn actor(s: &Session) -> String {
     s.sub.clone().unwrap_or_else(|| "staff".into())
+}
+
+/// Form values end up in the database, where PostgreSQL refuses NUL in text.
+fn refuse_nul(body: &[u8]) -> Result<(), WebError> {
+    let decoded: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    if decoded
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(WebError::BadRequest(
+            "the form holds a NUL character".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// POST /app/roster/refresh: sync the roster now.
@@ -302,6 +322,7 @@ pub async fn refresh(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     };
     let ok = sync_now(&state, &s, true).await;
     back(
+        &state,
         &t,
         if ok {
             "notice_synced"
@@ -419,7 +440,7 @@ pub async fn save_settings(
     }
     .await;
     match result {
-        Ok(()) => back(&t, "notice_saved", "settings"),
+        Ok(()) => back(&state, &t, "notice_saved", "settings"),
         Err(e) => error_page(&state, &s, e.into()),
     }
 }
@@ -544,11 +565,11 @@ async fn pair_action(
         _ => return error_page(state, &s, WebError::BadRequest("unknown action".into())),
     };
     match result {
-        Ok(()) => back(&t, done, "pairs"),
+        Ok(()) => back(state, &t, done, "pairs"),
         Err(pairs::EditError::Store(e)) => error_page(state, &s, e.into()),
         Err(e) => {
             tracing::info!(course = s.course.0, action, reason = %e, "pair change refused");
-            back(&t, "notice_refused", "pairs")
+            back(state, &t, "notice_refused", "pairs")
         }
     }
 }
@@ -581,9 +602,13 @@ pub async fn profile(
         return error_page(&state, &s, WebError::Forbidden);
     };
     // Repeated `tag` fields: read them by hand, serde_urlencoded does not gather lists.
-    let body = match read_body(&req, payload).await {
+    let body = match read_body(&req, payload)
+        .await
+        .map_err(WebError::from)
+        .and_then(|b| refuse_nul(&b).map(|()| b))
+    {
         Ok(b) => b,
-        Err(e) => return error_page(&state, &s, e.into()),
+        Err(e) => return error_page(&state, &s, e),
     };
     let pairs_: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let get = |k: &str| {
@@ -633,7 +658,7 @@ pub async fn profile(
     }
     .await;
     match result {
-        Ok(()) => back(&t, "notice_saved", "profile"),
+        Ok(()) => back(&state, &t, "notice_saved", "profile"),
         Err(e) => error_page(&state, &s, e.into()),
     }
 }

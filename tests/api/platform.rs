@@ -825,7 +825,8 @@ async fn memberships(
             .map(|v| v.parse::<usize>().ok().filter(|n| *n > 0))
     };
     let limit = match positive("limit") {
-        Some(Some(n)) => n,
+        // Like Canvas, the platform serves at most its own page size whatever `limit` asks.
+        Some(Some(n)) => n.min(state.nrps_page_size.load(Ordering::SeqCst).max(1)),
         Some(None) => return HttpResponse::BadRequest().body("bad limit"),
         None => state.nrps_page_size.load(Ordering::SeqCst).max(1),
     };

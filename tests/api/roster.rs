@@ -555,3 +555,127 @@ async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
     }
     assert!(module2.iter().filter(|g| g.len() == 3).count() <= 1);
 }
+
+#[tokio::test]
+async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let (t7, _) = learner(&app, "7").await;
+    let (t8, _) = learner(&app, "8").await;
+    // 7 says 8 is their manager; 8 says 7 reports to them: the same link, twice.
+    assert_eq!(
+        post(
+            &app,
+            "/app/profile",
+            &t7,
+            &[("action", "declare"), ("other", "8"), ("kind", "manager")]
+        )
+        .await,
+        303
+    );
+    assert_eq!(
+        post(
+            &app,
+            "/app/profile",
+            &t8,
+            &[("action", "declare"), ("other", "7"), ("kind", "report")]
+        )
+        .await,
+        303
+    );
+    let page8 = page(&app, &t8).await;
+    assert!(
+        page8.contains("id=\"declared\""),
+        "8 sees their own declaration, not a hint of 7's"
+    );
+    // 7 withdraws theirs; 8's still keeps them apart.
+    let page7 = page(&app, &t7).await;
+    let at = page7.find("name=\"id\" value=\"").unwrap() + 17;
+    let id: String = page7[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    assert_eq!(
+        post(
+            &app,
+            "/app/profile",
+            &t7,
+            &[("action", "remove"), ("id", &id)]
+        )
+        .await,
+        303
+    );
+    assert!(!page(&app, &t7).await.contains("id=\"declared\""));
+    for _ in 0..3 {
+        assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+        let groups = draft_groups(&page(&app, &t).await);
+        assert!(
+            !groups
+                .iter()
+                .any(|g| g.contains(&"7".to_string()) && g.contains(&"8".to_string()))
+        );
+    }
+}
+
+#[tokio::test]
+async fn mentors_and_observers_see_but_cannot_change_and_see_no_emails() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let p = app.platform.clone();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = "200".into();
+            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]);
+            p.use_test_services(c);
+        })
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("id=\"roster\""),
+        "a mentor gets the staff view"
+    );
+    assert!(!body.contains("student1@example.com"), "but no emails");
+    assert!(!body.contains("id=\"propose\""), "and no actions");
+    let mt = session_token(&body);
+    for path in [
+        "/app/roster/refresh",
+        "/app/pairs/propose",
+        "/app/settings",
+        "/app/links",
+    ] {
+        assert_eq!(post(&app, path, &mt, &[]).await, 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_cleanly() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+    let r = app
+        .http
+        .post(format!("{}/app/pairs/edit", app.base))
+        .query(&[("t", &t)])
+        .form(&[("action", "exclude"), ("a", "4"), ("b", "nobody")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("notice_refused")
+    );
+    let r = app
+        .http
+        .post(format!("{}/app/pairs/edit", app.base))
+        .query(&[("t", &t)])
+        .form(&[("action", "exclude"), ("a", "4"), ("b", "\0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}

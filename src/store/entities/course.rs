@@ -16,6 +16,8 @@ pub struct Model {
     pub memberships_url: Option<String>,
     pub differences_url: Option<String>,
     pub last_sync_at: Option<i64>,
+    pub last_full_sync_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
     pub last_sync_error: Option<String>,
     pub last_sync_count: Option<i32>,
 }
