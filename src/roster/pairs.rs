@@ -11,7 +11,9 @@ use crate::pairing::{
     self, Explanation, History, LearnerId, Link, LinkKind, ModulePairs, Participant, PlanInput,
     Policy, Unplaced, UnplacedReason,
 };
-use crate::store::{CourseId, LinkRow, PairSetStatus, RosterEntry, Store, StoreError};
+use crate::store::{
+    CourseId, LinkRow, PairSetStatus, RosterEntry, Store, StoreError, display_name,
+};
 
 /// One group of a stored pair set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,17 +96,6 @@ impl Person {
     pub fn pairable(&self) -> bool {
         self.learner && self.status == "Active"
     }
-}
-
-fn display_name(e: &RosterEntry) -> Option<String> {
-    e.name
-        .clone()
-        .or_else(|| match (&e.given_name, &e.family_name) {
-            (Some(g), Some(f)) => Some(format!("{g} {f}")),
-            (Some(g), None) => Some(g.clone()),
-            (None, Some(f)) => Some(f.clone()),
-            _ => None,
-        })
 }
 
 /// The people of a course: the NRPS roster when one was synced, else those who launched.

@@ -22,7 +22,7 @@ pub use keys::StoredKey;
 pub use logins::{LoginRecord, NewLogin};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
-pub use roster::{CourseInfo, CourseSettingsRow, LinkRow, MemberStatus, RosterEntry};
+pub use roster::{CourseInfo, CourseSettingsRow, LinkRow, MemberStatus, RosterEntry, display_name};
 
 /// A database problem.
 #[derive(Debug, thiserror::Error)]

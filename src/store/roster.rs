@@ -343,6 +343,105 @@ impl Store {
             .collect())
     }
 
+    /// One learner's chosen tags (empty when none).
+    pub async fn profile(
+        &self,
+        course_id: CourseId,
+        user_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let row = learner_profile::Entity::find()
+            .filter(learner_profile::Column::CourseId.eq(course_id.0))
+            .filter(learner_profile::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?;
+        Ok(row
+            .map(|r| serde_json::from_str(&r.tags).unwrap_or_default())
+            .unwrap_or_default())
+    }
+
+    /// The links a learner declared themselves (and only those).
+    pub async fn declared_by(
+        &self,
+        course_id: CourseId,
+        user_id: &str,
+    ) -> Result<Vec<LinkRow>, StoreError> {
+        let rows = link::Entity::find()
+            .filter(link::Column::CourseId.eq(course_id.0))
+            .filter(link::Column::Source.eq("declared"))
+            .filter(link::Column::CreatedBy.eq(user_id))
+            .order_by_asc(link::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|l| LinkRow {
+                id: l.id,
+                a_user: l.a_user,
+                b_user: l.b_user,
+                kind: l.kind,
+                source: l.source,
+                created_by: l.created_by,
+            })
+            .collect())
+    }
+
+    /// Names and pictures of a few people of a course, from the roster or else from their
+    /// launches: user id → (name, picture).
+    pub async fn names(
+        &self,
+        course_id: CourseId,
+        ids: &[String],
+    ) -> Result<HashMap<String, (Option<String>, Option<String>)>, StoreError> {
+        let mut out = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let launched = member::Entity::find()
+            .filter(member::Column::CourseId.eq(course_id.0))
+            .filter(member::Column::UserId.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        for m in launched {
+            let e = RosterEntry {
+                user_id: m.user_id.clone(),
+                name: m.name,
+                given_name: m.given_name,
+                family_name: m.family_name,
+                email: None,
+                picture: m.picture,
+                roles: vec![],
+                status: MemberStatus::Active,
+            };
+            out.insert(m.user_id, (display_name(&e), e.picture));
+        }
+        let roster = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        for r in roster {
+            let e = RosterEntry {
+                user_id: r.user_id.clone(),
+                name: r.name,
+                given_name: r.given_name,
+                family_name: r.family_name,
+                email: None,
+                picture: r.picture,
+                roles: vec![],
+                status: MemberStatus::Active,
+            };
+            let name = display_name(&e);
+            let entry = out.entry(r.user_id).or_insert((None, None));
+            if name.is_some() {
+                entry.0 = name;
+            }
+            if e.picture.is_some() {
+                entry.1 = e.picture;
+            }
+        }
+        Ok(out)
+    }
+
     /// Saves one learner's tags.
     pub async fn set_profile(
         &self,
@@ -453,4 +552,16 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// The best name of a roster entry: the full name, else given and family names.
+pub fn display_name(e: &RosterEntry) -> Option<String> {
+    e.name
+        .clone()
+        .or_else(|| match (&e.given_name, &e.family_name) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (Some(g), None) => Some(g.clone()),
+            (None, Some(f)) => Some(f.clone()),
+            _ => None,
+        })
 }

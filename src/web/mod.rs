@@ -47,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/pairs/edit", web::post().to(roster_routes::edit))
         .route("/app/pairs/publish", web::post().to(roster_routes::publish))
         .route("/app/profile", web::post().to(roster_routes::profile))
+        .route("/app/declare", web::get().to(roster_routes::declare_page))
         .route("/api/session", web::get().to(handlers::session_info))
         .route("/static/{file}", web::get().to(handlers::static_file))
         .default_service(web::to(handlers::not_found));

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("deep_link.html", include_str!("templates/deep_link.html")),
     ("autopost.html", include_str!("templates/autopost.html")),
     ("storage.html", include_str!("templates/storage.html")),
+    ("declare.html", include_str!("templates/declare.html")),
 ];
 
 impl Pages {

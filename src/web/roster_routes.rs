@@ -196,62 +196,98 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
 }
 
 /// What the learner page shows beyond the basics: profile, own declarations, partner.
+/// Point queries only: a learner's page costs the same in a course of 20 or 2,000.
 pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let Some(me) = s.sub.as_deref() else {
         return Ok(context! {});
     };
     let settings = store.course_settings(s.course).await?;
-    let profiles = store.profiles(s.course).await?;
-    let mine = profiles.get(me).cloned().unwrap_or_default();
-    let (people, _) = pairs::people(store, s.course).await?;
+    let mine = if settings.tag_options.is_empty() {
+        Vec::new()
+    } else {
+        store.profile(s.course, me).await?
+    };
     // Only the learner's own declarations: never anyone else's.
-    let declared: Vec<Value> = store
-        .links(s.course)
-        .await?
-        .into_iter()
-        .filter(|k| k.source == "declared" && k.created_by == me)
-        .map(|k| {
-            let other = if k.a_user == me { &k.b_user } else { &k.a_user };
-            let name = people
-                .iter()
-                .find(|p| &p.user_id == other)
-                .map(Person::label)
-                .unwrap_or_else(|| format!("#{other}"));
-            context! { id => k.id, name => name }
-        })
-        .collect();
+    let declared = store.declared_by(s.course, me).await?;
     let published = store
         .pair_set(s.course, &module(s), PairSetStatus::Published)
         .await?
         .map(|d| StoredPlan::parse(&d.groups));
-    let partners: Vec<Value> = published
+    let partner_ids: Vec<String> = published
         .as_ref()
         .and_then(|p| p.group_of(me))
         .map(|g| {
             g.members
                 .iter()
                 .filter(|m| m.as_str() != me)
-                .map(|m| {
-                    let p = people.iter().find(|p| &p.user_id == m);
-                    context! { name => p.map(Person::public_label).unwrap_or_else(|| format!("#{m}")), picture => p.and_then(|p| p.picture.clone()).filter(|u| u.starts_with("https://")) }
-                })
+                .cloned()
                 .collect()
         })
         .unwrap_or_default();
+    let others: Vec<String> = declared
+        .iter()
+        .map(|k| {
+            if k.a_user == me {
+                k.b_user.clone()
+            } else {
+                k.a_user.clone()
+            }
+        })
+        .collect();
+    let wanted: Vec<String> = partner_ids.iter().chain(others.iter()).cloned().collect();
+    let names = store.names(s.course, &wanted).await?;
+    let name = |id: &str| {
+        names
+            .get(id)
+            .and_then(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let partners: Vec<Value> = partner_ids
+        .iter()
+        .map(|m| {
+            let picture = names
+                .get(m)
+                .and_then(|(_, p)| p.clone())
+                .filter(|u| u.starts_with("https://"));
+            context! { name => name(m), picture => picture }
+        })
+        .collect();
+    Ok(context! {
+        tag_options => settings.tag_options.iter().map(|t| context! { tag => t, checked => mine.contains(t) }).collect::<Vec<_>>(),
+        declared => declared.iter().zip(&others).map(|(k, o)| context! { id => k.id, name => name(o) }).collect::<Vec<_>>(),
+        partners => partners,
+        trio => partner_ids.len() == 2,
+        published => published.is_some(),
+    })
+}
+
+/// GET /app/declare: the learner picks the person of a private hierarchical declaration.
+pub async fn declare_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let (s, t) = match session_of(&state, &req) {
+        Ok(v) => v,
+        Err(e) => return refuse(&state, &req, e, vec![]).await,
+    };
+    let Some(me) = s.sub.clone() else {
+        return error_page(&state, &s, WebError::Forbidden);
+    };
+    let people = match pairs::people(&state.flow.store, s.course).await {
+        Ok((p, _)) => p,
+        Err(e) => return error_page(&state, &s, e.into()),
+    };
+    // Learners of the course who could be paired: names only (no emails), nobody else.
     let others: Vec<Value> = people
         .iter()
         .filter(|p| p.user_id != me && p.pairable())
         .map(|p| context! { id => &p.user_id, name => p.public_label() })
         .collect();
-    Ok(context! {
-        tag_options => settings.tag_options.iter().map(|t| context! { tag => t, checked => mine.contains(t) }).collect::<Vec<_>>(),
-        declared => declared,
-        others => others,
-        partners => partners,
-        trio => partners.len() == 2,
-        published => published.is_some(),
-    })
+    let l = crate::i18n::Locale::from_tag(Some(&s.loc));
+    let html = state
+        .pages
+        .render("declare.html", l, context! { token => t, others => others });
+    state
+        .pages
+        .respond(actix_web::http::StatusCode::OK, html, &s.frame)
 }
 
 fn format_time(t: i64) -> String {

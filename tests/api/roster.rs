@@ -679,3 +679,28 @@ async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_c
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn the_declaration_page_lists_learners_by_name_only() {
+    let app = spawn_app().await;
+    let t = staff(&app).await;
+    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let (lt, _) = learner(&app, "4").await;
+    let r = app
+        .http
+        .get(format!("{}/app/declare", app.base))
+        .query(&[("t", &lt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Brian Student2") && html.contains("#105"));
+    assert!(!html.contains("Ada Student1"), "not oneself");
+    assert!(
+        !html.contains("Tina Teacher") && !html.contains("Kim Assistant"),
+        "no staff"
+    );
+    assert!(!html.contains("Hugo Inactive"), "no inactive members");
+    assert!(!html.contains("@example.com"), "no emails");
+}
