@@ -5,21 +5,42 @@
 //! # Why the reduction is exact
 //! The cost of two learners is
 //! `-shared_tag·|T∩| + differing_tag·|TΔ| - shared_group·|G∩| - orphans_together·[both orphans]`,
-//! plus per-edge adjustments (a repeat penalty, a bonus for
-//! keeping a partner) and hard exclusions. Since `|A∩B| = (|A|+|B|-|AΔB|)/2`, the profile part
-//! is `π(u) + π(v) + d(u, v)` with `d` a pseudo-metric (weighted symmetric differences). Call
-//! *normal* a learner with no exclusion and no adjustment inside the pool; normals with the same
-//! profile form a class and are interchangeable. Take an optimal matching in which two members
-//! `a`, `c` of a class are matched outside it, to `x` and `y`. Swapping to `(a, c), (x, y)`
-//! costs `2π(P) + w(x, y)` against `2π(P) + π(x) + π(y) + d(P, x) + d(P, y)`, so it never costs
-//! more (triangle inequality) unless `x`–`y` is excluded or penalised (a *bad* edge). The dummy
-//! vertex that picks the trio's third member costs `π(x) + K`, which keeps the argument intact.
-//! Each swap adds a within-class pair, so swapping ends, and then the members of a class matched
-//! outside it go to learners that pairwise share bad edges: a clique of the bad-edge graph, or
-//! one normal (or the dummy). A clique is at most the graph's degeneracy plus one. Hence
-//! keeping `base = max(degeneracy + 1, 1)` members of each class (fewer when parity forbids)
-//! and pairing the others inside their class loses nothing; the property tests check this
-//! against the plain dense solver.
+//! plus per-edge adjustments (a repeat penalty, a bonus for keeping a partner) and hard
+//! exclusions. Since `|A∩B| = (|A|+|B|-|AΔB|)/2`, the profile part is `π(u) + π(v) + d(u, v)`
+//! with `d` a pseudo-metric (weighted symmetric differences); the dummy vertex that picks the
+//! trio's third member costs `π(x) + K`. A *bad* edge is an exclusion or a penalty. Call
+//! *interchangeable* a learner with no other adjustment than penalties and no bad edge to a
+//! learner of its own profile (under `new_partners` that is almost everyone: a previous partner
+//! of another profile is fine). The interchangeable learners of profile `P` form a class `C`;
+//! any two of them pair at cost `2π(P)`. Take an optimal matching `M` (maximum cardinality, then
+//! minimum cost).
+//!
+//! 1. *Normalise.* If `a`, `c` of `C` are matched outside `C` to `x`, `y` (or the dummy) and
+//!    `x`–`y` is not bad, swap to `(a, c), (x, y)`: `2π(P) + w(x, y)` is at most
+//!    `2π(P) + π(x) + π(y) + d(P, x) + d(P, y)` (triangle inequality), which is at most
+//!    `w(a, x) + w(c, y)` since `a` and `c` carry no bonus. Each swap adds a pair inside a class
+//!    and breaks none, so swapping ends. Then the partners outside `C` pairwise share bad edges:
+//!    a clique of the bad-edge graph, at most its degeneracy + 1 (`ω`), or a single partner
+//!    without bad edge (or the dummy). Likewise, if `a` is matched outside `C` (to `x` or the
+//!    dummy) while `c` is unmatched, `(a, c)` with `x` unmatched costs no more: `π` is 1-Lipschitz
+//!    for `d` (`π(P) ≤ π(x) + d(P, x)`) and `π ≤ 0`. Two unmatched members would form an
+//!    augmenting pair. So at most `s ≤ max(ω, 1)` members of `C` are not paired inside `C`, and
+//!    `s ≡ |C| (mod 2)`.
+//! 2. *Rearrange.* The reduction keeps `r` spares of `C` for the solver with `r ≥ s + β` and
+//!    `r ≡ |C|`, `β` being the most spares any one learner has a bad edge with (spares without
+//!    bad edges are taken first, so `β` is usually 0 or 1), and pairs the other members of `C`
+//!    among themselves (`Q`). Permute the members of `C` over their places in `M`: spares not
+//!    paired inside `C` stay; each member of `Q` not paired inside `C` hands its place (partner
+//!    `x`, the dummy, or unmatched) to a spare paired inside `C` that is not bad with `x` (at
+//!    least `r - s + 1 - β ≥ 1` are left each time); the pairs of `Q` and the remaining spares
+//!    (`r - s`, an even number) fill the pairs inside `C`. Every new edge is not bad and has the
+//!    same profile part as the edge it replaces, so the cost does not rise, and `Q ⊆ M`.
+//!
+//! Class after class (the swaps and the permutation of a class never touch a pair inside
+//! another class), this gives an optimal matching containing every pre-formed pair, so solving
+//! the residual pool loses nothing. A class without bad edges keeps `max(ω, 1)` spares up to
+//! parity, as the reduction always did. The property tests check the reduction against the
+//! plain dense solver, with and without histories.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -162,32 +183,11 @@ pub(crate) fn solve_pool(p: &Problem, pool: &[u32], dummy: bool, opts: &SolveOpt
         adj.dedup();
     }
 
-    let mut prepaired = Vec::new();
-    let mut residual: Vec<u32> = pool.to_vec();
-    if opts.reduce {
-        let base = clique_bound(&special).max(1);
-        let mut classes: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        residual.clear();
-        for &u in pool {
-            if special.contains_key(&u) {
-                residual.push(u);
-            } else {
-                classes
-                    .entry(p.nodes[u as usize].profile)
-                    .or_default()
-                    .push(u);
-            }
-        }
-        for members in classes.values() {
-            let n = members.len();
-            let mut keep = base.min(n);
-            if (n - keep) % 2 == 1 {
-                keep -= 1;
-            }
-            residual.extend_from_slice(&members[..keep]);
-            prepaired.extend(members[keep..].chunks(2).map(|c| (c[0], c[1])));
-        }
-    }
+    let (residual, prepaired) = if opts.reduce {
+        reduce(p, pool, &special)
+    } else {
+        (pool.to_vec(), Vec::new())
+    };
 
     let mut out = if residual.len() + usize::from(dummy) <= opts.exact_limit {
         let mut m = dense(p, &residual, dummy);
@@ -198,6 +198,74 @@ pub(crate) fn solve_pool(p: &Problem, pool: &[u32], dummy: bool, opts: &SolveOpt
     };
     out.pairs.extend(prepaired);
     out
+}
+
+/// The profile-class reduction (see the module doc): the residual pool for the solver, and the
+/// pairs formed inside classes beforehand.
+fn reduce(
+    p: &Problem,
+    pool: &[u32],
+    special: &BTreeMap<u32, Vec<(u32, bool)>>,
+) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let profile = |u: u32| p.nodes[u as usize].profile;
+    // Interchangeable within its class: no bonus (or zero) adjustment, and bad edges only to
+    // learners of other profiles.
+    let interchangeable = |u: u32| {
+        special
+            .get(&u)
+            .is_none_or(|adj| adj.iter().all(|&(v, bad)| bad && profile(v) != profile(u)))
+    };
+    let mut residual = Vec::new();
+    let mut classes: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &u in pool {
+        if interchangeable(u) {
+            classes.entry(profile(u)).or_default().push(u);
+        } else {
+            residual.push(u);
+        }
+    }
+    // At most `outside` members of a class are not paired inside it in a normalised optimum.
+    let outside = clique_bound(special).max(1);
+    let mut prepaired = Vec::new();
+    for members in classes.values_mut() {
+        // Spares without any bad edge first (stable: the seeded pool order otherwise).
+        members.sort_by_key(|u| special.contains_key(u));
+        let n = members.len();
+        // `s` has the parity of `n`.
+        let s_max = if outside % 2 == n % 2 {
+            outside
+        } else {
+            outside - 1
+        };
+        let mut beta = 0;
+        let keep = loop {
+            let mut keep = (s_max + beta).min(n);
+            if (n - keep) % 2 == 1 {
+                keep += 1;
+            }
+            let b = spare_conflicts(&members[..keep], special);
+            if b <= beta {
+                break keep;
+            }
+            beta = b;
+        };
+        residual.extend_from_slice(&members[..keep]);
+        prepaired.extend(members[keep..].chunks(2).map(|c| (c[0], c[1])));
+    }
+    (residual, prepaired)
+}
+
+/// The largest number of `spares` that one learner has a bad edge with.
+fn spare_conflicts(spares: &[u32], special: &BTreeMap<u32, Vec<(u32, bool)>>) -> usize {
+    let mut count: HashMap<u32, usize> = HashMap::new();
+    for u in spares {
+        for &(v, bad) in special.get(u).into_iter().flatten() {
+            if bad {
+                *count.entry(v).or_default() += 1;
+            }
+        }
+    }
+    count.into_values().max().unwrap_or(0)
 }
 
 /// An upper bound on the largest clique of the bad-edge graph: its degeneracy + 1 (0 when it

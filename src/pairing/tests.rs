@@ -587,6 +587,69 @@ fn matched_objective(p: &Problem, m: &matching::Matched) -> (usize, i64) {
     (m.pairs.len() + usize::from(m.single.is_some()), cost)
 }
 
+const FEW_PROFILES: [&[&str]; 4] = [&[], &["health"], &["health", "lead"], &["retail"]];
+
+/// A roster of `n` learners with few profiles (so that classes are large enough to reduce), a few
+/// of them unavailable, one or two previous modules of shuffled pairs (a trio when odd, some
+/// learners left out) and a few exclusions, under `new_partners`.
+fn arb_history_input() -> impl Strategy<Value = PlanInput> {
+    (6..64usize)
+        .prop_flat_map(|n| {
+            let order = Just((0..n).collect::<Vec<_>>()).prop_shuffle();
+            (
+                prop::collection::vec((0..4usize, 0..6u8, 0..12u8), n),
+                prop::collection::vec((order, 0..n / 4 + 1), 1..3),
+                prop::collection::vec((0..n, 0..n, 0..3usize), 0..n / 6 + 1),
+                any::<u64>(),
+            )
+        })
+        .prop_map(|(people, modules, links, seed)| {
+            let name = |i: usize| format!("p{i}");
+            PlanInput {
+                participants: people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(profile, group, away))| Participant {
+                        id: id(&name(i)),
+                        tags: FEW_PROFILES[profile]
+                            .iter()
+                            .map(|t| t.to_string())
+                            .collect(),
+                        groups: if group == 0 { vec!["g".into()] } else { vec![] },
+                        available: away != 0,
+                    })
+                    .collect(),
+                links: links
+                    .iter()
+                    .map(|&(a, b, k)| link(&name(a), &name(b), KINDS[k]))
+                    .collect(),
+                history: History {
+                    modules: modules
+                        .iter()
+                        .enumerate()
+                        .map(|(m, (order, skip))| {
+                            let mut groups: Vec<Vec<LearnerId>> = order[*skip..]
+                                .chunks(2)
+                                .map(|c| c.iter().map(|&i| id(&name(i))).collect())
+                                .collect();
+                            if groups.len() >= 2 && groups.last().is_some_and(|g| g.len() == 1) {
+                                let single = groups.pop().unwrap();
+                                groups.last_mut().unwrap().extend(single);
+                            }
+                            ModulePairs {
+                                module: format!("M{m}"),
+                                groups,
+                            }
+                        })
+                        .collect(),
+                },
+                policy: Policy::NewPartners,
+                seed,
+                ..PlanInput::default()
+            }
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -693,6 +756,98 @@ proptest! {
             extra: &extra,
         };
         let pool: Vec<u32> = (0..n).collect();
+        let plain = SolveOptions { reduce: false, ..SolveOptions::default() };
+        let a = matching::solve_pool(&p, &pool, dummy, &plain);
+        let b = matching::solve_pool(&p, &pool, dummy, &SolveOptions::default());
+        prop_assert!(a.exact && b.exact);
+        prop_assert_eq!(matched_objective(&p, &a), matched_objective(&p, &b));
+    }
+
+    #[test]
+    fn reduction_is_exact_under_new_partners(input in arb_history_input()) {
+        // Against the plain dense solver (no reduction): same number placed, and the same cost
+        // when no trio is formed (the trio's pair is chosen after the matching, among equally
+        // good matchings).
+        let plain = SolveOptions { reduce: false, ..SolveOptions::default() };
+        let a = plan_with(&input, &plain);
+        let b = plan(&input);
+        if let Err(e) = check_invariants(&input, &b) {
+            return Err(TestCaseError::fail(format!("{e}\n{b:#?}")));
+        }
+        prop_assert!(a.exact && b.exact);
+        let trio = |p: &Plan| p.groups.iter().any(|g| g.members.len() == 3);
+        let placed = |p: &Plan| p.groups.iter().map(|g| g.members.len()).sum::<usize>();
+        if !trio(&a) && !trio(&b) {
+            prop_assert_eq!(a.cost, b.cost);
+            prop_assert_eq!(placed(&a), placed(&b));
+        }
+        prop_assert_eq!(plan(&input), b);
+    }
+
+    #[test]
+    fn reduction_is_exact_with_history_edges(
+        (n, orders) in (2..72usize).prop_flat_map(|n| (
+            Just(n),
+            prop::collection::vec(Just((0..n as u32).collect::<Vec<_>>()).prop_shuffle(), 1..3),
+        )),
+        profiles in prop::collection::vec(prop::collection::vec(0..4u32, 0..3), 1..4),
+        who in prop::collection::vec(0..4usize, 72),
+        skip in 0..8usize,
+        forbid in prop::collection::vec((0..72u32, 0..72u32), 0..10),
+        bonus in prop::collection::vec((0..72u32, 0..72u32), 0..3),
+        dummy in any::<bool>(),
+    ) {
+        // Every learner has a previous partner in each of one or two modules (a penalty), a few
+        // have none; some exclusions and, now and then, a bonus (a reopened pair).
+        let nodes: Vec<Node> = who[..n]
+            .iter()
+            .map(|&p| {
+                let mut tags = profiles[p % profiles.len()].clone();
+                tags.sort_unstable();
+                tags.dedup();
+                Node { tags, groups: vec![], orphan: false, profile: 0 }
+            })
+            .collect();
+        let mut keys: Vec<Vec<u32>> = nodes.iter().map(|n| n.tags.clone()).collect();
+        keys.sort();
+        keys.dedup();
+        let nodes: Vec<Node> = nodes
+            .into_iter()
+            .map(|mut n| {
+                n.profile = keys.binary_search(&n.tags).unwrap() as u32;
+                n
+            })
+            .collect();
+        let n32 = n as u32;
+        let mut extra = HashMap::new();
+        for order in &orders {
+            for pair in order[skip.min(n)..].chunks(2) {
+                if let [u, v] = *pair {
+                    *extra.entry(matching::key(u, v)).or_insert(0) += 10_000;
+                }
+            }
+        }
+        let mut forbidden = HashSet::new();
+        for &(u, v) in &forbid {
+            let (u, v) = (u % n32, v % n32);
+            if u != v {
+                extra.remove(&matching::key(u, v));
+                forbidden.insert(matching::key(u, v));
+            }
+        }
+        for &(u, v) in &bonus {
+            let (u, v) = (u % n32, v % n32);
+            if u != v && !forbidden.contains(&matching::key(u, v)) {
+                extra.insert(matching::key(u, v), -500);
+            }
+        }
+        let p = Problem {
+            nodes: &nodes,
+            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3, orphans_together: 7 },
+            forbidden: &forbidden,
+            extra: &extra,
+        };
+        let pool: Vec<u32> = (0..n32).collect();
         let plain = SolveOptions { reduce: false, ..SolveOptions::default() };
         let a = matching::solve_pool(&p, &pool, dummy, &plain);
         let b = matching::solve_pool(&p, &pool, dummy, &SolveOptions::default());
