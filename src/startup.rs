@@ -109,6 +109,7 @@ impl Application {
             flow,
             pages,
             roster: crate::roster::RosterSync::new(http),
+            courses: Default::default(),
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);

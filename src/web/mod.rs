@@ -17,6 +17,7 @@ pub struct AppState {
     pub flow: LaunchFlow,
     pub pages: Pages,
     pub roster: crate::roster::RosterSync,
+    pub courses: crate::roster::cache::CourseCache,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).

@@ -34,12 +34,17 @@ pub fn notice_of(req: &HttpRequest) -> Option<&'static str> {
 }
 
 fn back(state: &AppState, token: &str, notice: &str, anchor: &str) -> HttpResponse {
+    back_to(state, "/app", token, notice, anchor)
+}
+
+/// A redirect to a page of the session, with a notice to show.
+fn back_to(state: &AppState, page: &str, token: &str, notice: &str, anchor: &str) -> HttpResponse {
     let t: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
     let base = state.pages.base_path();
     HttpResponse::SeeOther()
         .insert_header((
             "Location",
-            format!("{base}/app?t={t}&notice={notice}#{anchor}"),
+            format!("{base}{page}?t={t}&notice={notice}#{anchor}"),
         ))
         .insert_header(("Cache-Control", "no-store"))
         .finish()
@@ -195,25 +200,21 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
     })
 }
 
-/// What the learner page shows beyond the basics: profile, own declarations, partner.
-/// Point queries only: a learner's page costs the same in a course of 20 or 2,000.
+/// What the learner page shows beyond the basics: profile and partner. In steady state it
+/// reads nothing but the learner's own tags: settings and published pairs come from the
+/// course cache, names only for the partner.
 pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let Some(me) = s.sub.as_deref() else {
         return Ok(context! {});
     };
-    let settings = store.course_settings(s.course).await?;
+    let settings = state.courses.settings(store, s.course).await?;
     let mine = if settings.tag_options.is_empty() {
         Vec::new()
     } else {
         store.profile(s.course, me).await?
     };
-    // Only the learner's own declarations: never anyone else's.
-    let declared = store.declared_by(s.course, me).await?;
-    let published = store
-        .pair_set(s.course, &module(s), PairSetStatus::Published)
-        .await?
-        .map(|d| StoredPlan::parse(&d.groups));
+    let published = state.courses.published(store, s.course, &module(s)).await?;
     let partner_ids: Vec<String> = published
         .as_ref()
         .and_then(|p| p.group_of(me))
@@ -225,37 +226,17 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
                 .collect()
         })
         .unwrap_or_default();
-    let others: Vec<String> = declared
-        .iter()
-        .map(|k| {
-            if k.a_user == me {
-                k.b_user.clone()
-            } else {
-                k.a_user.clone()
-            }
-        })
-        .collect();
-    let wanted: Vec<String> = partner_ids.iter().chain(others.iter()).cloned().collect();
-    let names = store.names(s.course, &wanted).await?;
-    let name = |id: &str| {
-        names
-            .get(id)
-            .and_then(|(n, _)| n.clone())
-            .unwrap_or_else(|| format!("#{id}"))
-    };
+    let names = store.names(s.course, &partner_ids).await?;
     let partners: Vec<Value> = partner_ids
         .iter()
         .map(|m| {
-            let picture = names
-                .get(m)
-                .and_then(|(_, p)| p.clone())
-                .filter(|u| u.starts_with("https://"));
-            context! { name => name(m), picture => picture }
+            let (name, picture) = names.get(m).cloned().unwrap_or_default();
+            let picture = picture.filter(|u| u.starts_with("https://"));
+            context! { name => name.unwrap_or_else(|| format!("#{m}")), picture => picture }
         })
         .collect();
     Ok(context! {
         tag_options => settings.tag_options.iter().map(|t| context! { tag => t, checked => mine.contains(t) }).collect::<Vec<_>>(),
-        declared => declared.iter().zip(&others).map(|(k, o)| context! { id => k.id, name => name(o) }).collect::<Vec<_>>(),
         partners => partners,
         trio => partner_ids.len() == 2,
         published => published.is_some(),
@@ -281,10 +262,29 @@ pub async fn declare_page(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         .filter(|p| p.user_id != me && p.pairable())
         .map(|p| context! { id => &p.user_id, name => p.public_label() })
         .collect();
+    // Only the learner's own declarations: never anyone else's.
+    let declared = match state.flow.store.declared_by(s.course, &me).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&state, &s, e.into()),
+    };
+    let declared: Vec<Value> = declared
+        .iter()
+        .map(|k| {
+            let other = if k.a_user == me { &k.b_user } else { &k.a_user };
+            let name = people
+                .iter()
+                .find(|p| &p.user_id == other)
+                .map(Person::public_label)
+                .unwrap_or_else(|| format!("#{other}"));
+            context! { id => k.id, name => name }
+        })
+        .collect();
     let l = crate::i18n::Locale::from_tag(Some(&s.loc));
-    let html = state
-        .pages
-        .render("declare.html", l, context! { token => t, others => others });
+    let html = state.pages.render(
+        "declare.html",
+        l,
+        context! { token => t, others => others, declared => declared },
+    );
     state
         .pages
         .respond(actix_web::http::StatusCode::OK, html, &s.frame)
@@ -475,6 +475,7 @@ pub async fn save_settings(
             .await
     }
     .await;
+    state.courses.invalidate(s.course);
     match result {
         Ok(()) => back(&state, &t, "notice_saved", "settings"),
         Err(e) => error_page(&state, &s, e.into()),
@@ -600,6 +601,7 @@ async fn pair_action(
         "exclude" => (scope.exclude(a, b).await, "notice_saved"),
         _ => return error_page(state, &s, WebError::BadRequest("unknown action".into())),
     };
+    state.courses.invalidate(s.course);
     match result {
         Ok(()) => back(state, &t, done, "pairs"),
         Err(pairs::EditError::Store(e)) => error_page(state, &s, e.into()),
@@ -694,7 +696,8 @@ pub async fn profile(
     }
     .await;
     match result {
-        Ok(()) => back(&state, &t, "notice_saved", "profile"),
+        Ok(()) if f.action == "tags" => back(&state, &t, "notice_saved", "profile"),
+        Ok(()) => back_to(&state, "/app/declare", &t, "notice_saved", "declare"),
         Err(e) => error_page(&state, &s, e.into()),
     }
 }

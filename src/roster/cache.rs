@@ -1,0 +1,89 @@
+//! A short-lived cache of what every learner page of a course reads: the course settings and
+//! the published pair set of a module. A launch then costs no query for them; a change made
+//! here is seen at once (the writer invalidates), one made by another instance within
+//! [`TTL`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::pairs::StoredPlan;
+use crate::store::{CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
+
+/// How long a cached value is used.
+pub const TTL: Duration = Duration::from_secs(2);
+const MAX_ENTRIES: usize = 50_000;
+
+type Published = Option<Arc<StoredPlan>>;
+
+/// Per-process cache; cheap to share.
+#[derive(Default)]
+pub struct CourseCache {
+    settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
+    published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
+}
+
+fn get<K: std::hash::Hash + Eq, V: Clone>(
+    map: &Mutex<HashMap<K, (Instant, V)>>,
+    k: &K,
+) -> Option<V> {
+    let map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.get(k)
+        .filter(|(at, _)| at.elapsed() < TTL)
+        .map(|(_, v)| v.clone())
+}
+
+fn put<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, (Instant, V)>>, k: K, v: V) {
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= MAX_ENTRIES {
+        map.retain(|_, (at, _)| at.elapsed() < TTL);
+    }
+    map.insert(k, (Instant::now(), v));
+}
+
+impl CourseCache {
+    /// The course's pairing settings.
+    pub async fn settings(
+        &self,
+        store: &Store,
+        course: CourseId,
+    ) -> Result<CourseSettingsRow, StoreError> {
+        if let Some(s) = get(&self.settings, &course) {
+            return Ok(s);
+        }
+        let s = store.course_settings(course).await?;
+        put(&self.settings, course, s.clone());
+        Ok(s)
+    }
+
+    /// The published pair set of a module, if any.
+    pub async fn published(
+        &self,
+        store: &Store,
+        course: CourseId,
+        module: &str,
+    ) -> Result<Published, StoreError> {
+        let key = (course, module.to_string());
+        if let Some(p) = get(&self.published, &key) {
+            return Ok(p);
+        }
+        let p = store
+            .pair_set(course, module, PairSetStatus::Published)
+            .await?
+            .map(|d| Arc::new(StoredPlan::parse(&d.groups)));
+        put(&self.published, key, p.clone());
+        Ok(p)
+    }
+
+    /// Forgets what this instance knows of a course, after it changed something.
+    pub fn invalidate(&self, course: CourseId) {
+        self.settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&course);
+        self.published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(c, _), _| *c != course);
+    }
+}
