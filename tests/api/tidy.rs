@@ -76,6 +76,12 @@ fn lti_knows_no_coaching_actix_or_database() {
 }
 
 #[test]
+fn glue_layers_know_no_actix() {
+    forbid("src/launch", &["actix_web", "crate::web"]);
+    forbid("src/roster", &["actix_web", "crate::web"]);
+}
+
+#[test]
 fn store_knows_no_http() {
     forbid("src/store", &["actix_web", "crate::web", "reqwest"]);
 }
