@@ -239,19 +239,7 @@ impl Store {
             .order_by_asc(roster_member::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RosterEntry {
-                user_id: r.user_id,
-                name: r.name,
-                given_name: r.given_name,
-                family_name: r.family_name,
-                email: r.email,
-                picture: r.picture,
-                roles: serde_json::from_str(&r.roles).unwrap_or_default(),
-                status: MemberStatus::parse(&r.status),
-            })
-            .collect())
+        Ok(rows.into_iter().map(roster_entry).collect())
     }
 
     /// People who launched the course: user id → (entry, last launch time).
@@ -372,17 +360,7 @@ impl Store {
             .order_by_asc(link::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|l| LinkRow {
-                id: l.id,
-                a_user: l.a_user,
-                b_user: l.b_user,
-                kind: l.kind,
-                source: l.source,
-                created_by: l.created_by,
-            })
-            .collect())
+        Ok(rows.into_iter().map(to_link).collect())
     }
 
     /// Names and pictures of a few people of a course, from the roster or else from their
@@ -420,18 +398,9 @@ impl Store {
             .all(&self.db)
             .await?;
         for r in roster {
-            let e = RosterEntry {
-                user_id: r.user_id.clone(),
-                name: r.name,
-                given_name: r.given_name,
-                family_name: r.family_name,
-                email: None,
-                picture: r.picture,
-                roles: vec![],
-                status: MemberStatus::Active,
-            };
+            let e = roster_entry(r);
             let name = display_name(&e);
-            let entry = out.entry(r.user_id).or_insert((None, None));
+            let entry = out.entry(e.user_id.clone()).or_insert((None, None));
             if name.is_some() {
                 entry.0 = name;
             }
@@ -523,17 +492,7 @@ impl Store {
             .order_by_asc(link::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|l| LinkRow {
-                id: l.id,
-                a_user: l.a_user,
-                b_user: l.b_user,
-                kind: l.kind,
-                source: l.source,
-                created_by: l.created_by,
-            })
-            .collect())
+        Ok(rows.into_iter().map(to_link).collect())
     }
 
     /// Removes a link a learner declared themselves.
@@ -564,4 +523,28 @@ pub fn display_name(e: &RosterEntry) -> Option<String> {
             (None, Some(f)) => Some(f.clone()),
             _ => None,
         })
+}
+
+fn to_link(l: link::Model) -> LinkRow {
+    LinkRow {
+        id: l.id,
+        a_user: l.a_user,
+        b_user: l.b_user,
+        kind: l.kind,
+        source: l.source,
+        created_by: l.created_by,
+    }
+}
+
+fn roster_entry(r: roster_member::Model) -> RosterEntry {
+    RosterEntry {
+        user_id: r.user_id,
+        name: r.name,
+        given_name: r.given_name,
+        family_name: r.family_name,
+        email: r.email,
+        picture: r.picture,
+        roles: serde_json::from_str(&r.roles).unwrap_or_default(),
+        status: MemberStatus::parse(&r.status),
+    }
 }
