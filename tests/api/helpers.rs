@@ -33,6 +33,8 @@ pub struct Login {
 pub struct Options {
     pub accept_new_deployments: bool,
     pub jwks_min_refetch_secs: Option<u64>,
+    /// A path under which a reverse proxy publishes the tool (it strips it before the tool).
+    pub public_path: Option<&'static str>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -74,7 +76,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let base = format!("http://127.0.0.1:{port}");
     let db_url = fresh_database().await;
     let mut env = vec![
-        ("BINOME_BASE_URL".to_string(), base.clone()),
+        (
+            "BINOME_BASE_URL".to_string(),
+            format!("{base}{}", opts.public_path.unwrap_or("")),
+        ),
         ("BINOME_BIND".to_string(), format!("127.0.0.1:{port}")),
         ("DATABASE_URL".to_string(), db_url.clone()),
         ("BINOME_WORKERS".to_string(), "2".to_string()),

@@ -315,3 +315,39 @@ async fn the_launch_records_course_activity_and_person_scoped_to_the_deployment(
     assert_eq!(members[0].user_id, "4");
     assert_eq!(members[0].email.as_deref(), Some("student1@example.com"));
 }
+
+#[tokio::test]
+async fn behind_a_proxy_path_every_link_redirect_and_cookie_keeps_the_prefix() {
+    let app = spawn_with(Options {
+        public_path: Some("/binome"),
+        ..Default::default()
+    })
+    .await;
+    let resp = app.post_login(&app.login_params()).await;
+    let location = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let q: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(q["redirect_uri"], format!("{}/binome/lti/launch", app.base));
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("Path=/binome/lti/launch"), "{cookie}");
+    let (status, body) = app.launch_with(|c| c[ROLES] = json!(["Instructor"])).await;
+    assert_eq!(status, 200);
+    let html = body.replace("&#x2f;", "/");
+    assert!(html.contains("href=\"/binome/static/app.css\""), "{html}");
+    assert!(html.contains("href=\"/binome/app/about?t="));
+    let t = session_token(&body);
+    let r = app
+        .http
+        .post(format!("{}/app/settings", app.base))
+        .query(&[("t", &t)])
+        .form(&[("tags", "a"), ("policy", "keep")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/binome/app?t=")
+    );
+}
