@@ -235,7 +235,8 @@ pub async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<V
     Ok(body)
 }
 
-fn short_error(e: &reqwest::Error) -> String {
+/// A short, log- and page-safe account of a failed request to a platform.
+pub fn short_error(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Registration;
-use super::jwks::read_limited;
+use super::jwks::{read_limited, short_error};
 use super::keys::ToolKey;
 use super::services::{ServiceError, ServiceTokens, parse_links};
 
@@ -155,11 +155,7 @@ async fn get_page(
             .await
             .map_err(|e| ServiceError::Unreachable {
                 service: "NRPS",
-                detail: if e.is_timeout() {
-                    "timed out".into()
-                } else {
-                    e.to_string().chars().take(120).collect()
-                },
+                detail: short_error(&e),
             })?;
         let status = resp.status().as_u16();
         if status == 401 && attempt == 0 {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::jwks::read_limited;
+use super::jwks::{read_limited, short_error};
 use super::keys::ToolKey;
 use super::login::random_token;
 use super::{Registration, RegistrationId};
@@ -174,7 +174,7 @@ async fn request_token(
         .map_err(|e| {
             ServiceError::Token(format!(
                 "could not reach the token endpoint ({})",
-                short(&e)
+                short_error(&e)
             ))
         })?;
     let status = resp.status().as_u16();
@@ -199,16 +199,6 @@ async fn request_token(
         parsed.access_token,
         Duration::from_secs(parsed.expires_in.unwrap_or(3600).clamp(60, 24 * 3600)),
     ))
-}
-
-fn short(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "connection failed".into()
-    } else {
-        e.to_string().chars().take(120).collect()
-    }
 }
 
 /// The targets of an HTTP `Link` header, by relation (RFC 8288), e.g. `next`, `differences`.

@@ -254,17 +254,8 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|m| {
-                let e = RosterEntry {
-                    user_id: m.user_id.clone(),
-                    name: m.name,
-                    given_name: m.given_name,
-                    family_name: m.family_name,
-                    email: m.email,
-                    picture: m.picture,
-                    roles: serde_json::from_str(&m.roles).unwrap_or_default(),
-                    status: MemberStatus::Active,
-                };
-                (m.user_id, (e, m.last_launch_at))
+                let at = m.last_launch_at;
+                (m.user_id.clone(), (member_entry(m), at))
             })
             .collect())
     }
@@ -380,17 +371,8 @@ impl Store {
             .all(&self.db)
             .await?;
         for m in launched {
-            let e = RosterEntry {
-                user_id: m.user_id.clone(),
-                name: m.name,
-                given_name: m.given_name,
-                family_name: m.family_name,
-                email: None,
-                picture: m.picture,
-                roles: vec![],
-                status: MemberStatus::Active,
-            };
-            out.insert(m.user_id, (display_name(&e), e.picture));
+            let e = member_entry(m);
+            out.insert(e.user_id.clone(), (display_name(&e), e.picture.clone()));
         }
         let roster = roster_member::Entity::find()
             .filter(roster_member::Column::CourseId.eq(course_id.0))
@@ -533,6 +515,20 @@ fn to_link(l: link::Model) -> LinkRow {
         kind: l.kind,
         source: l.source,
         created_by: l.created_by,
+    }
+}
+
+/// A person who launched, as a roster entry (launching makes them Active).
+fn member_entry(m: member::Model) -> RosterEntry {
+    RosterEntry {
+        user_id: m.user_id,
+        name: m.name,
+        given_name: m.given_name,
+        family_name: m.family_name,
+        email: m.email,
+        picture: m.picture,
+        roles: serde_json::from_str(&m.roles).unwrap_or_default(),
+        status: MemberStatus::Active,
     }
 }
 
