@@ -164,7 +164,7 @@ impl Settings {
             get("BINOME_SESSION_TTL_SECS"),
             file.session_ttl_secs,
             "BINOME_SESSION_TTL_SECS",
-            3 * 3600,
+            30 * 60,
         )?;
         let key_grace = num_setting(
             get("BINOME_KEY_GRACE_DAYS"),

@@ -59,6 +59,19 @@ impl Locale {
         }
     }
 
+    /// A moment for people, in UTC to the minute: enough to tell how fresh a roster is.
+    pub fn format_time(self, unix: i64) -> String {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+            return String::new();
+        };
+        let (y, m, d) = (t.year(), u8::from(t.month()), t.day());
+        let (h, min) = (t.hour(), t.minute());
+        match self {
+            Locale::En => format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC"),
+            Locale::Fr => format!("{d:02}/{m:02}/{y:04} {h:02}:{min:02} UTC"),
+        }
+    }
+
     /// One text; the key itself when missing, so a gap shows rather than breaks a page.
     pub fn t(self, key: &'static str) -> &'static str {
         self.texts().get(key).copied().unwrap_or(key)
@@ -534,6 +547,47 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Next: prepare your situation (context, people involved, what you want to change), then meet for the session.",
         "Ensuite : préparez votre situation (contexte, personnes concernées, ce que vous voulez changer), puis retrouvez-vous pour la séance.",
     ),
+    // Added with the web-layer rework (session token out of URLs, outcomes where they happen).
+    ("forbidden_not_staff", "Only the teaching team of this course can do this.", "Seule l'équipe pédagogique de la formation peut faire cela."),
+    ("forbidden_not_manager", "Your role in this course lets you view this page, not change it (or the LMS no longer lists you with a role that may).", "Votre rôle dans la formation permet de consulter cette page, pas de la modifier (ou la plateforme ne vous inscrit plus avec un rôle qui le permet)."),
+    ("forbidden_learner_only", "Only learners of this activity can do this.", "Seuls les apprenants de cette activité peuvent faire cela."),
+    ("forbidden_deep_link_only", "This page belongs to adding a Binôme activity to a course.", "Cette page sert à ajouter une activité Binôme à une formation."),
+    ("forbidden_activity_only", "This page belongs to a Binôme activity; open the activity from your course.", "Cette page appartient à une activité Binôme : ouvrez l'activité depuis votre formation."),
+    ("form_unreadable", "Binôme could not read what this form sent. Reload the page and try again.", "Binôme n'a pas pu lire ce que ce formulaire a envoyé. Rechargez la page et réessayez."),
+    ("form_nul", "The form holds a character Binôme cannot store (NUL). Remove it and try again.", "Le formulaire contient un caractère que Binôme ne peut pas enregistrer (NUL). Retirez-le et réessayez."),
+    ("form_unknown_action", "This page does not offer that action.", "Cette page ne propose pas cette action."),
+    ("form_missing", "Please fill in this field", "Merci de remplir ce champ"),
+    ("name_not_shared", "name not shared by the LMS", "nom non communiqué par la plateforme"),
+    ("someone_left", "(someone no longer in the course)", "(une personne qui n'est plus dans la formation)"),
+    ("module_untitled", "an untitled module", "un module sans titre"),
+    ("reason_split", "their group was dissolved by the teaching team", "leur groupe a été défait par l'équipe pédagogique"),
+    ("note_trio_reopened", "a kept pair was opened to form the trio", "un binôme conservé a été ouvert pour former le trio"),
+    ("notice_refused_conflict", "Not saved: someone else changed the proposal meanwhile. Here it is as it stands now.", "Non enregistré : quelqu'un d'autre a modifié la proposition entre-temps. La voici telle qu'elle est maintenant."),
+    ("notice_refused_constraint", "Not saved: this change would put together two people who must not be paired.", "Non enregistré : ce changement réunirait deux personnes qui ne doivent pas être en binôme."),
+    ("notice_refused_not_placed", "Not saved: this learner is in no group of the proposal.", "Non enregistré : cet apprenant n'est dans aucun groupe de la proposition."),
+    ("notice_refused_unknown_learner", "Not saved: this person is not a learner of the course.", "Non enregistré : cette personne n'est pas un apprenant de la formation."),
+    ("notice_refused_no_draft", "Nothing to change yet: propose pairs first.", "Rien à modifier pour l'instant : proposez d'abord des binômes."),
+    ("notice_swap_same_person", "Nothing changed: the same learner was chosen twice.", "Rien n'a changé : le même apprenant a été choisi deux fois."),
+    ("notice_swap_same_group", "Nothing changed: these two learners are already in the same group.", "Rien n'a changé : ces deux apprenants sont déjà dans le même groupe."),
+    ("notice_declare_unknown", "Not saved: this person is not a learner of the course.", "Non enregistré : cette personne n'est pas un apprenant de la formation."),
+    ("notice_declare_limit", "Not saved: you have reached the number of links you can declare. Withdraw one first.", "Non enregistré : vous avez atteint le nombre de liens que vous pouvez déclarer. Retirez-en un d'abord."),
+    ("notice_declare_exists", "You had already declared a link with this person.", "Vous aviez déjà déclaré un lien avec cette personne."),
+    ("notice_declare_self", "Not saved: you chose yourself.", "Non enregistré : vous vous êtes choisi vous-même."),
+    ("notice_removed", "Withdrawn.", "Retiré."),
+    ("event_other", "an earlier change", "une modification antérieure"),
+    ("event_settings", "tags and policy saved", "thèmes et règle enregistrés"),
+    ("event_upload_links", "hierarchical links uploaded (added, lines not used)", "liens hiérarchiques importés (ajoutés, lignes non utilisées)"),
+    ("event_propose", "pairs proposed (groups / unplaced)", "binômes proposés (groupes / non placés)"),
+    ("event_swap", "swapped", "échange"),
+    ("event_lock", "locked", "verrouillé"),
+    ("event_unlock", "unlocked", "déverrouillé"),
+    ("event_split", "group dissolved", "groupe défait"),
+    ("event_exclude", "never to be paired", "à ne jamais réunir"),
+    ("event_publish", "pairs published for", "binômes publiés pour"),
+    ("page", "Page", "Page"),
+    ("page_previous", "Previous", "Précédent"),
+    ("page_next", "Next", "Suivant"),
+    ("session_reopening", "Reopening the page…", "Réouverture de la page…"),
     ("colon", ":", " :"),
     ("pairs_trio", "trio", "trio"),
     (

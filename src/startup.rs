@@ -114,7 +114,13 @@ impl Application {
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let data = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
+        let hsts = settings.base_url.scheme() == "https";
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(default_headers(hsts))
+                .app_data(data.clone())
+                .configure(routes)
+        })
             .workers(settings.workers)
             .backlog(2048)
             .listen(listener)
@@ -144,10 +150,22 @@ impl Application {
     }
 }
 
+/// Headers every response carries, pages, static files, the JWKS and redirects alike: no
+/// content sniffing, and HSTS when the tool is served over https.
+fn default_headers(hsts: bool) -> actix_web::middleware::DefaultHeaders {
+    let h = actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff"));
+    if hsts {
+        h.add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        h
+    }
+}
+
 /// One maintenance step: forget logins that expired more than an hour ago (they only serve to
 /// tell a replay from an unknown state until then). Returns how many were removed.
 pub async fn maintenance_step(store: &Store, now: i64) -> Result<u64, StoreError> {
-    store.purge_logins(now - 3600).await
+    let handoffs = store.purge_handoffs(now).await?;
+    Ok(store.purge_logins(now - 3600).await? + handoffs)
 }
 
 async fn maintenance_loop(state: web::Data<AppState>) {

@@ -22,7 +22,10 @@ use crate::lti::{Launch, LaunchError, MessageType, Registration};
 use crate::store::{CourseId, DeploymentStatus, LaunchRecord, NewLogin, Store, StoreError};
 use keyring::KeyRing;
 use registry::Registry;
-use session::{DeepLinkContext, Session, SessionKeys, SessionKind};
+use session::{DeepLinkContext, Session, SessionKeys, SessionPage};
+
+/// Largest deep-linking return URL plus `data` a session carries.
+pub const MAX_DEEP_LINK_CONTEXT: usize = 2048;
 
 /// How long a login waits for its launch.
 pub const LOGIN_TTL_SECS: i64 = 600;
@@ -496,50 +499,51 @@ impl LaunchFlow {
             now,
         };
         let course = self.recent.record(&self.store, &record).await?;
-        let kind = match launch.message_type {
-            MessageType::ResourceLink => SessionKind::Activity,
-            MessageType::DeepLinking => SessionKind::DeepLinking,
-        };
-        let locale = crate::i18n::Locale::from_tag(launch.locale.as_deref());
-        let mut s = Session::new(
-            reg.id,
-            launch.deployment_id.clone(),
-            course,
-            launch.person.id.clone(),
-            launch.person.display_name(),
-            launch.roles.is_staff(),
-            locale.code().into(),
-            kind,
-            now as u64,
-            self.settings.session_ttl.as_secs(),
-        );
-        s.manage = launch.roles.can_manage();
-        s.rl = launch.resource_link.as_ref().map(|r| r.id.clone());
-        s.rl_title = launch.resource_link.as_ref().and_then(|r| r.title.clone());
-        s.course_title = launch
-            .context
-            .as_ref()
-            .and_then(|c| c.title.clone().or_else(|| c.label.clone()));
-        s.nrps = launch.memberships_url.is_some();
-        s.ags = launch.ags.is_some();
-        let mut frame = reg.frame_ancestors();
-        // The LMS page's own origin, from the signed return URL (Canvas schools have their
-        // own domain under one issuer).
-        if let Some(o) = launch.return_url.as_deref().and_then(crate::lti::origin_of) {
-            frame.push(o);
+        // The deep-linking context travels in the session token: keep it bounded.
+        if let Some(d) = &launch.deep_linking
+            && d.return_url.len() + d.data.as_deref().map_or(0, str::len) > MAX_DEEP_LINK_CONTEXT
+        {
+            return Err(LaunchError::InvalidClaims(format!(
+                "the deep-linking return URL and data are longer than {MAX_DEEP_LINK_CONTEXT} bytes"
+            ))
+            .into());
         }
-        frame.sort();
-        frame.dedup();
-        s.frame = frame;
-        s.dl = launch.deep_linking.as_ref().map(|d| DeepLinkContext {
-            return_url: d.return_url.clone(),
-            data: d.data.clone(),
-            accept_multiple: d.accept_multiple,
-            accept_lineitem: launch
-                .ags
-                .as_ref()
-                .is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
-        });
+        let page = match (&launch.message_type, &launch.deep_linking) {
+            (MessageType::DeepLinking, Some(d)) => SessionPage::DeepLinking(DeepLinkContext {
+                return_url: d.return_url.clone(),
+                data: d.data.clone(),
+                accept_multiple: d.accept_multiple,
+                accept_lineitem: launch
+                    .ags
+                    .as_ref()
+                    .is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
+            }),
+            _ => SessionPage::Activity {
+                resource_link: launch.resource_link.as_ref().map(|r| r.id.clone()),
+            },
+        };
+        let now_secs = now as u64;
+        let s = Session {
+            registration: reg.id,
+            deployment_id: launch.deployment_id.clone(),
+            course,
+            subject: launch.person.id.clone(),
+            staff: launch.roles.is_staff(),
+            may_manage: crate::roster::rules::may_manage(&launch.roles),
+            locale: crate::i18n::Locale::from_tag(launch.locale.as_deref()),
+            page,
+            // The LMS page's own origin, from the signed return URL (Canvas schools have their
+            // own domain under one issuer).
+            lms_origin: launch
+                .return_url
+                .as_deref()
+                .or(launch.deep_linking.as_ref().map(|d| d.return_url.as_str()))
+                .and_then(crate::lti::origin_of),
+            roster_service: launch.memberships_url.is_some(),
+            grade_service: launch.ags.is_some(),
+            launched_at: now_secs,
+            expires_at: now_secs + self.settings.session_ttl.as_secs(),
+        };
         let token = self.sessions.sign(&s);
         Ok((s, token))
     }

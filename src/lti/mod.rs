@@ -5,6 +5,7 @@
 //! returns plain values, so the web layer and the store decide where they come from.
 
 pub mod claims;
+pub mod deep_linking;
 pub mod error;
 pub mod jwks;
 pub mod keys;

@@ -186,20 +186,6 @@ impl Roles {
             .any(|r| r.scope == RoleScope::Context && r.is_staff())
     }
 
-    /// May be put in a pair: the Learner role in the course and no staff role in it.
-    /// Institution roles do not decide: an administrator enrolled as a learner is a learner.
-    pub fn is_pairable_learner(&self) -> bool {
-        !self.is_context_staff() && self.0.iter().any(Role::is_learner)
-    }
-
-    /// May change the course's set-up (roster, links, pairs): any staff role but Mentor,
-    /// which Canvas also gives to observers (parents).
-    pub fn can_manage(&self) -> bool {
-        self.0
-            .iter()
-            .any(|r| r.is_staff() && r.role != ContextRole::Mentor)
-    }
-
     /// The raw strings, as sent.
     pub fn raw(&self) -> Vec<String> {
         self.0.iter().map(|r| r.raw.clone()).collect()
@@ -313,16 +299,15 @@ mod tests {
     }
 
     #[test]
-    fn institution_administrator_enrolled_as_learner_is_paired_and_mentors_do_not_manage() {
+    fn institution_administrator_enrolled_as_learner_and_mentors() {
         let admin = Roles::parse(&[
             "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
             "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
         ]);
-        assert!(admin.is_pairable_learner());
+        assert!(!admin.is_context_staff(), "an institution role is not a course role");
         assert!(admin.is_staff(), "still gets the staff page");
         let mentor = Roles::parse(&["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]);
-        assert!(mentor.is_staff() && !mentor.can_manage());
-        assert!(Roles::parse(&["Instructor"]).can_manage());
+        assert!(mentor.is_staff() && mentor.is_context_staff());
     }
 
     #[test]

@@ -6,7 +6,14 @@
 //! records the error for the instructor.
 
 pub mod cache;
+pub mod declarations;
+pub mod history;
 pub mod pairs;
+pub mod rules;
+pub mod schedule;
+pub mod setup;
+
+pub use rules::may_still_manage;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

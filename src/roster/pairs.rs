@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::lti::roles::Roles;
+use crate::roster::history::PairingChange;
 use crate::pairing::{
     self, Explanation, History, LearnerId, Link, LinkKind, ModulePairs, Participant, PlanInput,
     Policy, Unplaced, UnplacedReason,
@@ -122,7 +123,7 @@ pub async fn people(
                 email: e.email.clone(),
                 picture: e.picture.clone(),
                 status: e.status.as_str().to_string(),
-                learner: roles.is_pairable_learner(),
+                learner: crate::roster::rules::is_pairable_learner(&roles),
                 staff: roles.is_context_staff(),
                 launched_at: launched.get(&e.user_id).and_then(|(_, t)| *t),
                 tags: profiles.get(&e.user_id).cloned().unwrap_or_default(),
@@ -233,6 +234,12 @@ pub enum EditError {
     /// The learner named is not a learner of the course.
     #[error("this person is not a learner of the course")]
     UnknownLearner,
+    /// The same learner was named twice.
+    #[error("the same learner was chosen twice")]
+    SamePerson,
+    /// The two learners are already in the same group.
+    #[error("these learners are already in the same group")]
+    SameGroup,
     /// Someone else changed the proposal meanwhile.
     #[error("the proposal changed meanwhile; reload the page")]
     Conflict,
@@ -288,14 +295,11 @@ impl DraftScope<'_> {
                 self.now,
             )
             .await?;
-        let detail = format!(
-            "{} groups, {} unplaced",
-            stored.groups.len(),
-            stored.unplaced.len()
-        );
-        self.store
-            .log_event(self.course, self.actor, "propose", &detail, self.now)
-            .await?;
+        self.log(&PairingChange::Propose {
+            groups: stored.groups.len(),
+            unplaced: stored.unplaced.len(),
+        })
+        .await?;
         Ok(stored)
     }
 
@@ -309,12 +313,24 @@ impl DraftScope<'_> {
         Ok((StoredPlan::parse(&d.groups), d.groups))
     }
 
+    async fn log(&self, change: &PairingChange) -> Result<(), StoreError> {
+        self.store
+            .log_event(
+                self.course,
+                Some(self.module),
+                self.actor,
+                change.action(),
+                &change.detail(),
+                self.now,
+            )
+            .await
+    }
+
     async fn save(
         &self,
         read: &str,
         plan: &StoredPlan,
-        action: &str,
-        detail: &str,
+        change: PairingChange,
     ) -> Result<(), EditError> {
         if !self
             .store
@@ -330,14 +346,15 @@ impl DraftScope<'_> {
         {
             return Err(EditError::Conflict);
         }
-        self.store
-            .log_event(self.course, self.actor, action, detail, self.now)
-            .await?;
+        self.log(&change).await?;
         Ok(())
     }
 
     /// Swaps two learners between their groups of the draft.
     pub async fn swap(&self, a: &str, b: &str) -> Result<(), EditError> {
+        if a == b {
+            return Err(EditError::SamePerson);
+        }
         let (mut plan, read) = self.draft().await?;
         let ga = plan
             .groups
@@ -350,7 +367,7 @@ impl DraftScope<'_> {
             .position(|g| g.members.iter().any(|m| m == b))
             .ok_or(EditError::NotPlaced)?;
         if ga == gb {
-            return Ok(());
+            return Err(EditError::SameGroup);
         }
         for (g, from, to) in [(ga, a, b), (gb, b, a)] {
             for m in plan.groups[g]
@@ -374,8 +391,15 @@ impl DraftScope<'_> {
             };
             plan.groups[g].locked = false;
         }
-        self.save(&read, &plan, "swap", &format!("{a} <-> {b}"))
-            .await
+        self.save(
+            &read,
+            &plan,
+            PairingChange::Swap {
+                a: a.to_string(),
+                b: b.to_string(),
+            },
+        )
+        .await
     }
 
     /// Locks or unlocks the group of a learner: a locked group survives a new proposal.
@@ -388,14 +412,13 @@ impl DraftScope<'_> {
             .ok_or(EditError::NotPlaced)?;
         g.locked = locked;
         g.explanation.locked = locked;
-        let detail = g.members.join(" + ");
-        self.save(
-            &read,
-            &plan,
-            if locked { "lock" } else { "unlock" },
-            &detail,
-        )
-        .await
+        let members = g.members.clone();
+        let change = if locked {
+            PairingChange::Lock { members }
+        } else {
+            PairingChange::Unlock { members }
+        };
+        self.save(&read, &plan, change).await
     }
 
     /// Dissolves the group of a learner; its members wait for the next proposal.
@@ -415,14 +438,14 @@ impl DraftScope<'_> {
                 },
             });
         }
-        self.save(&read, &plan, "split", &g.members.join(" + "))
+        self.save(&read, &plan, PairingChange::Split { members: g.members })
             .await
     }
 
     /// Adds a do-not-pair exclusion; if the two share a group of the draft, it is dissolved.
     pub async fn exclude(&self, a: &str, b: &str) -> Result<(), EditError> {
         if a == b {
-            return Ok(());
+            return Err(EditError::SamePerson);
         }
         let (people, _) = people(self.store, self.course).await?;
         if ![a, b]
@@ -442,15 +465,11 @@ impl DraftScope<'_> {
                 self.now,
             )
             .await?;
-        self.store
-            .log_event(
-                self.course,
-                self.actor,
-                "exclude",
-                &format!("{a} x {b}"),
-                self.now,
-            )
-            .await?;
+        self.log(&PairingChange::Exclude {
+            a: a.to_string(),
+            b: b.to_string(),
+        })
+        .await?;
         let together = self.draft().await.is_ok_and(|(plan, _)| {
             plan.groups
                 .iter()
@@ -471,9 +490,7 @@ impl DraftScope<'_> {
         {
             return Err(EditError::NoDraft);
         }
-        self.store
-            .log_event(self.course, self.actor, "publish", self.module, self.now)
-            .await?;
+        self.log(&PairingChange::Publish).await?;
         Ok(())
     }
 }

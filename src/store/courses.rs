@@ -154,3 +154,23 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// The titles of a course's activities (modules), by resource link id: a course has a
+    /// handful, and staff pages name modules by title, never by id.
+    pub async fn activity_titles(
+        &self,
+        course: CourseId,
+    ) -> Result<std::collections::HashMap<String, Option<String>>, StoreError> {
+        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        let rows = activity::Entity::find()
+            .filter(activity::Column::CourseId.eq(course.0))
+            .limit(1000)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|a| (a.resource_link_id, a.title))
+            .collect())
+    }
+}

@@ -5,12 +5,14 @@
 
 mod batch;
 mod courses;
+mod handoffs;
 pub mod entities;
 mod keys;
 mod logins;
 mod pairs;
 mod platforms;
 mod roster;
+mod standing;
 
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ pub use keys::StoredKey;
 pub use logins::{LoginRecord, NewLogin};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
+pub use standing::{Contact, Standing};
 pub use roster::{CourseInfo, CourseSettingsRow, LinkRow, MemberStatus, RosterEntry, display_name};
 
 /// A database problem.

@@ -40,6 +40,7 @@ pub struct PairSet {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairEvent {
     pub actor: String,
+    pub module: Option<String>,
     pub action: String,
     pub detail: String,
     pub at: i64,
@@ -174,10 +175,11 @@ impl Store {
         Ok(rows.into_iter().map(to_set).collect())
     }
 
-    /// Records who changed what.
+    /// Records who changed what, in which module (none for a course-wide change).
     pub async fn log_event(
         &self,
         course: CourseId,
+        module: Option<&str>,
         actor: &str,
         action: &str,
         detail: &str,
@@ -185,6 +187,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let row = pairing_event::ActiveModel {
             course_id: Set(course.0),
+            module: Set(module.map(str::to_string)),
             actor: Set(actor.to_string()),
             action: Set(action.to_string()),
             detail: Set(detail.to_string()),
@@ -197,10 +200,23 @@ impl Store {
         Ok(())
     }
 
-    /// The latest recorded changes of a course, newest first.
-    pub async fn events(&self, course: CourseId, limit: u64) -> Result<Vec<PairEvent>, StoreError> {
-        let rows = pairing_event::Entity::find()
-            .filter(pairing_event::Column::CourseId.eq(course.0))
+    /// The latest recorded changes of a course, newest first: of one module and the
+    /// course-wide ones when `module` is given.
+    pub async fn events(
+        &self,
+        course: CourseId,
+        module: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<PairEvent>, StoreError> {
+        let mut q = pairing_event::Entity::find().filter(pairing_event::Column::CourseId.eq(course.0));
+        if let Some(m) = module {
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(pairing_event::Column::Module.eq(m))
+                    .add(pairing_event::Column::Module.is_null()),
+            );
+        }
+        let rows = q
             .order_by_desc(pairing_event::Column::Id)
             .limit(limit)
             .all(&self.db)
@@ -209,6 +225,7 @@ impl Store {
             .into_iter()
             .map(|e| PairEvent {
                 actor: e.actor,
+                module: e.module,
                 action: e.action,
                 detail: e.detail,
                 at: e.at,

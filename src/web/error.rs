@@ -12,6 +12,57 @@ use crate::launch::FlowError;
 use crate::lti::LaunchError;
 use crate::store::StoreError;
 
+/// Why a session may not do what it asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// Only the teaching team may do this.
+    NotStaff,
+    /// Staff who may only look (Mentors) asked to change something, or the LMS no longer lists
+    /// the person with a role that may manage the course.
+    NotManager,
+    /// Only learners of the activity may do this.
+    LearnerOnly,
+    /// The page belongs to adding an activity (deep linking), not to an activity.
+    DeepLinkOnly,
+    /// The page belongs to an activity, not to adding one.
+    ActivityOnly,
+}
+
+impl Forbidden {
+    fn message_key(self) -> &'static str {
+        match self {
+            Forbidden::NotStaff => "forbidden_not_staff",
+            Forbidden::NotManager => "forbidden_not_manager",
+            Forbidden::LearnerOnly => "forbidden_learner_only",
+            Forbidden::DeepLinkOnly => "forbidden_deep_link_only",
+            Forbidden::ActivityOnly => "forbidden_activity_only",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Forbidden::NotStaff => "forbidden_not_staff",
+            Forbidden::NotManager => "forbidden_not_manager",
+            Forbidden::LearnerOnly => "forbidden_learner_only",
+            Forbidden::DeepLinkOnly => "forbidden_deep_link_only",
+            Forbidden::ActivityOnly => "forbidden_activity_only",
+        }
+    }
+}
+
+/// A form a person filled in on one of our pages could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadForm {
+    /// The body is not a form we can read.
+    Unreadable,
+    /// A value holds a NUL character (PostgreSQL text refuses it).
+    Nul,
+    /// A required field is empty; the value is the message key of the field's label.
+    Missing(&'static str),
+    /// The action named is not one this page offers.
+    UnknownAction,
+}
+
 /// An error of the web layer.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -25,17 +76,17 @@ pub enum WebError {
     #[error("no valid session")]
     NoSession,
     /// The session does not allow this action.
-    #[error("forbidden")]
-    Forbidden,
+    #[error("forbidden: {0:?}")]
+    Forbidden(Forbidden),
     /// No such page.
     #[error("not found")]
     NotFound,
-    /// The request is malformed.
-    #[error("bad request: {0}")]
-    BadRequest(String),
+    /// A form on one of our pages could not be used (not an LMS problem).
+    #[error("bad form: {0:?}")]
+    BadForm(BadForm),
     /// A bug or an unavailable dependency on our side.
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<FlowError> for WebError {
@@ -52,19 +103,34 @@ pub struct ErrorContext<'a> {
     pub locale: Locale,
     pub frame_ancestors: &'a [String],
     pub relaunch: Vec<(String, String)>,
+    /// A page of a session was asked without one: the page's script may reopen it from the
+    /// token it keeps for this tab (a reload inside the LMS frame).
+    pub reopen: bool,
 }
 
-/// Renders an error as a page and logs it.
+/// The error's cause chain, for the log.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
+}
+
+/// Renders an error as a page and logs it: every refusal as one `binome::refusal` line with
+/// its reason code, every internal error with its cause chain and an opaque id.
 pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
     let l = cx.locale;
-    let (status, code, heading, what, check, error_id) = match err {
+    let title = l.t("error_title").to_string();
+    let (status, code, what, check, error_id) = match err {
         WebError::Refused(e) => {
-            tracing::warn!(target: "binome::refusal", reason = e.code(), detail = %e, "request refused");
             let (what, check) = explain(e, l);
             (
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                 e.code(),
-                l.t("error_title").to_string(),
                 what,
                 check,
                 None,
@@ -73,63 +139,59 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         WebError::NoSession => (
             StatusCode::UNAUTHORIZED,
             "session_invalid",
-            l.t("error_title").into(),
             l.t("session_expired").into(),
             String::new(),
             None,
         ),
-        WebError::Forbidden => (
+        WebError::Forbidden(f) => (
             StatusCode::FORBIDDEN,
-            "forbidden",
-            l.t("error_title").into(),
-            l.t("dl_not_staff").into(),
+            f.code(),
+            l.t(f.message_key()).into(),
             String::new(),
             None,
         ),
         WebError::NotFound => (
             StatusCode::NOT_FOUND,
             "not_found",
-            l.t("error_title").into(),
             l.t("not_found").into(),
             String::new(),
             None,
         ),
-        WebError::BadRequest(m) => {
-            tracing::warn!(target: "binome::refusal", reason = "bad_request", detail = %m, "request refused");
-            (
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                l.t("error_title").into(),
-                m.clone(),
-                String::new(),
-                None,
-            )
-        }
+        WebError::BadForm(f) => (
+            StatusCode::BAD_REQUEST,
+            "bad_form",
+            match f {
+                BadForm::Unreadable => l.t("form_unreadable").into(),
+                BadForm::Nul => l.t("form_nul").into(),
+                BadForm::UnknownAction => l.t("form_unknown_action").into(),
+                BadForm::Missing(field) => format!("{}{} {}", l.t("form_missing"), l.t("colon"), l.t(field)),
+            },
+            String::new(),
+            None,
+        ),
         WebError::Store(_) | WebError::Internal(_) => {
             let id = crate::lti::login::random_token()[..12].to_string();
-            tracing::error!(error_id = %id, error = %err, "internal error");
             let status = if matches!(err, WebError::Store(_)) {
                 StatusCode::SERVICE_UNAVAILABLE
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             };
-            (
-                status,
-                "internal_error",
-                l.t("error_title").into(),
-                l.t("internal_error").into(),
-                String::new(),
-                Some(id),
-            )
+            (status, "internal_error", l.t("internal_error").into(), String::new(), Some(id))
         }
     };
+    match &error_id {
+        Some(id) => tracing::error!(error_id = %id, error = %chain(err), "internal error"),
+        None => {
+            tracing::warn!(target: "binome::refusal", status = status.as_u16(), reason = code, detail = %err, "request refused")
+        }
+    }
     let html = pages.render(
         "error.html",
         l,
         context! {
-            heading => heading, what => what, check => check, code => code, error_id => error_id,
-            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND,
-            relaunch => cx.relaunch,
+            heading => title, what => what, check => check, code => code, error_id => error_id,
+            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_)),
+            relaunch => cx.relaunch, reopen => cx.reopen,
         },
     );
     pages.respond(status, html, cx.frame_ancestors)

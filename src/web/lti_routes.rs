@@ -5,70 +5,20 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use minijinja::context;
 
-use super::error::{ErrorContext, WebError, respond};
-use super::handlers::{render_session_page, request_locale};
-use super::{AppState, MAX_BODY};
+use super::AppState;
+use super::body::{read_body, refuse, request_locale};
+use super::error::WebError;
 use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, now};
 use crate::lti::LaunchError;
 use crate::lti::login::{LoginRequest, LoginState};
 
 const COOKIE_PREFIX: &str = "binome_st_";
 
-/// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
-pub async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-) -> Result<web::Bytes, LaunchError> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(LaunchError::TooLarge);
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| LaunchError::BadRequest(e.to_string()))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(LaunchError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
 fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, LaunchError> {
     serde_urlencoded::from_bytes(bytes)
         .map_err(|_| LaunchError::BadRequest("the body is not a form".into()))
-}
-
-/// Renders a refusal with the frame ancestors of every registered platform.
-pub async fn refuse(
-    state: &AppState,
-    req: &HttpRequest,
-    err: WebError,
-    relaunch: Vec<(String, String)>,
-) -> HttpResponse {
-    let frames = state
-        .flow
-        .registry
-        .snapshot()
-        .await
-        .map(|s| s.frame_ancestors.clone())
-        .unwrap_or_default();
-    respond(
-        &state.pages,
-        &err,
-        ErrorContext {
-            locale: request_locale(req),
-            frame_ancestors: &frames,
-            relaunch,
-        },
-    )
 }
 
 pub async fn login_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -170,16 +120,22 @@ pub async fn launch(
         .and_then(|s| req.cookie(&format!("{COOKIE_PREFIX}{}", s.short_id())))
         .map(|c| c.value().to_string());
     match state.flow.launch(&form, cookie.as_deref()).await {
-        Ok(LaunchOutcome::Ready { session, token, .. }) => {
-            if session.staff && session.nrps {
+        Ok(LaunchOutcome::Ready { session, .. }) => {
+            if session.staff && session.roster_service && session.is_activity() {
                 // Staff launches refresh the roster in the background when it is stale.
                 let state2 = state.clone();
                 let s2 = (*session).clone();
                 actix_web::rt::spawn(async move {
-                    super::roster_routes::sync_if_stale(&state2, &s2).await
+                    super::services::sync_now(
+                        &state2,
+                        &s2,
+                        crate::roster::schedule::Trigger::StaffLaunch,
+                    )
+                    .await;
                 });
             }
-            let mut resp = render_session_page(&state, &session, &token).await;
+            // Post/redirect/get: the used id_token is not posted again when the frame reloads.
+            let mut resp = super::extract::redirect(&state, &session, "/app", &[], "").await;
             // The login is used up: its cookie can go.
             let expired = login_state
                 .as_ref()

@@ -1,11 +1,24 @@
 //! The HTTP surface: thin actix handlers that read requests, call the launch flow or the
-//! store, and render pages. No protocol or domain decision is made here.
+//! roster layer, and render pages. No protocol or domain decision is made here.
+//!
+//! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
+//! `learner_routes`, `deep_link_routes`, `system`) use the views (`staff_view`,
+//! `learner_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! handler module.
 
+mod app_pages;
+mod body;
+mod deep_link_routes;
 pub mod error;
-mod handlers;
+mod extract;
+mod learner_routes;
+mod learner_view;
 mod lti_routes;
 pub mod pages;
-mod roster_routes;
+mod staff_routes;
+mod staff_view;
+mod services;
+mod system;
 
 use actix_web::web;
 
@@ -25,31 +38,27 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(handlers::home))
-        .route("/healthz", web::get().to(handlers::healthz))
-        .route("/readyz", web::get().to(handlers::readyz))
+    cfg.route("/", web::get().to(system::home))
+        .route("/healthz", web::get().to(system::healthz))
+        .route("/readyz", web::get().to(system::readyz))
         .route("/.well-known/jwks.json", web::get().to(lti_routes::jwks))
         .route("/lti/login", web::get().to(lti_routes::login_get))
         .route("/lti/login", web::post().to(lti_routes::login_post))
         .route("/lti/launch", web::post().to(lti_routes::launch))
-        .route("/app", web::get().to(handlers::app_page))
-        .route("/app/about", web::get().to(handlers::about_page))
-        .route("/app/deep-link", web::post().to(handlers::deep_link_submit))
-        .route(
-            "/app/roster/refresh",
-            web::post().to(roster_routes::refresh),
-        )
-        .route(
-            "/app/settings",
-            web::post().to(roster_routes::save_settings),
-        )
-        .route("/app/links", web::post().to(roster_routes::upload_links))
-        .route("/app/pairs/propose", web::post().to(roster_routes::propose))
-        .route("/app/pairs/edit", web::post().to(roster_routes::edit))
-        .route("/app/pairs/publish", web::post().to(roster_routes::publish))
-        .route("/app/profile", web::post().to(roster_routes::profile))
-        .route("/app/declare", web::get().to(roster_routes::declare_page))
-        .route("/api/session", web::get().to(handlers::session_info))
-        .route("/static/{file}", web::get().to(handlers::static_file))
-        .default_service(web::to(handlers::not_found));
+        .route("/app", web::get().to(app_pages::app_page))
+        .route("/app/about", web::get().to(app_pages::about_page))
+        .route("/app/declare", web::get().to(app_pages::declare_page))
+        .route("/app/go", web::post().to(app_pages::go))
+        .route("/app/deep-link", web::post().to(deep_link_routes::submit))
+        .route("/app/roster/refresh", web::post().to(staff_routes::refresh))
+        .route("/app/settings", web::post().to(staff_routes::save_settings))
+        .route("/app/links", web::post().to(staff_routes::upload_links))
+        .route("/app/pairs/propose", web::post().to(staff_routes::propose))
+        .route("/app/pairs/edit", web::post().to(staff_routes::edit))
+        .route("/app/pairs/publish", web::post().to(staff_routes::publish))
+        .route("/app/profile", web::post().to(learner_routes::profile))
+        .route("/api/session", web::get().to(system::session_info))
+        .route("/api/session/renew", web::post().to(system::renew))
+        .route("/static/{file}", web::get().to(system::static_file))
+        .default_service(web::to(system::not_found));
 }

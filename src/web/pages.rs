@@ -88,8 +88,8 @@ impl Pages {
     }
 }
 
-/// The headers of every page: CSP (framing only by the platforms), no referrer (session tokens
-/// travel in URLs), no sniffing, no caching.
+/// The headers of every page: CSP (framing by the platforms only, forms posted only to us and
+/// to them), no referrer, no caching. (`nosniff` and HSTS are on every response: startup.)
 pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String)> {
     let mut fa = String::from("'self'");
     for o in frame_ancestors {
@@ -104,11 +104,10 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
         (
             "Content-Security-Policy",
             format!(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; frame-ancestors {fa}"
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action {fa}; frame-ancestors {fa}"
             ),
         ),
         ("Referrer-Policy", "no-referrer".into()),
-        ("X-Content-Type-Options", "nosniff".into()),
         ("Cache-Control", "no-store".into()),
     ]
 }
@@ -167,7 +166,7 @@ mod tests {
         ]);
         let csp = &h[0].1;
         assert!(
-            csp.ends_with("frame-ancestors 'self' https://lms.example"),
+            csp.ends_with("form-action 'self' https://lms.example; frame-ancestors 'self' https://lms.example"),
             "{csp}"
         );
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{session_token, spawn_app};
+use crate::helpers::{reason, session_token, spawn_app};
 use crate::platform::CLIENT_ID;
 
 fn deep_linking_claims(c: &mut Value) {
@@ -40,7 +40,7 @@ async fn designer_adds_an_activity_and_the_response_is_signed_for_the_platform()
     let resp = app
         .http
         .post(format!("{}/app/deep-link", app.base))
-        .query(&[("t", &t)])
+        .bearer_auth(&t)
         .form(&[
             ("title", "Module 1 — peer coaching"),
             ("text", "Bring a real situation"),
@@ -117,7 +117,7 @@ async fn learners_cannot_answer_a_deep_linking_request() {
     let r = app
         .http
         .post(format!("{}/app/deep-link", app.base))
-        .query(&[("t", &t)])
+        .bearer_auth(&t)
         .form(&[("title", "x")])
         .send()
         .await
@@ -137,10 +137,11 @@ async fn an_activity_session_cannot_post_a_deep_linking_response() {
     let r = app
         .http
         .post(format!("{}/app/deep-link", app.base))
-        .query(&[("t", &t)])
+        .bearer_auth(&t)
         .form(&[("title", "x")])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(reason(&r.text().await.unwrap()), "forbidden_deep_link_only");
 }

@@ -15,6 +15,8 @@ use crate::platform::{CLIENT_ID, DEPLOYMENT_ID, TestPlatform};
 
 pub struct TestApp {
     pub base: String,
+    /// The path a reverse proxy publishes the tool under (and strips before the tool).
+    pub public_path: String,
     pub http: reqwest::Client,
     pub platform: TestPlatform,
     pub store: Store,
@@ -115,6 +117,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .unwrap();
     TestApp {
         base,
+        public_path: opts.public_path.unwrap_or("").to_string(),
         http,
         platform,
         store,
@@ -199,14 +202,35 @@ impl TestApp {
         let resp = self
             .post_launch(&token, &login.state, login.cookie.as_deref())
             .await;
+        let resp = self.follow(resp).await;
         (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Follows a redirect to a page of the tool (the launch's post/redirect/get).
+    pub async fn follow(&self, resp: reqwest::Response) -> reqwest::Response {
+        if resp.status().as_u16() != 303 {
+            return resp;
+        }
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with(&format!("{}/", self.public_path)),
+            "redirects stay on the tool: {location}"
+        );
+        // The proxy strips its path before the tool sees the request.
+        let path = &location[self.public_path.len()..];
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 }
 
-/// The session token a launch page carries in its links.
+/// The session token a page carries (for its script and its forms, never in a URL).
 pub fn session_token(body: &str) -> String {
-    let at = body.find("?t=").expect("a session token in the page");
-    body[at + 3..]
+    let mark = "name=\"binome-session\" content=\"";
+    let at = body.find(mark).expect("a session token in the page");
+    body[at + mark.len()..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
         .collect()

@@ -12,6 +12,11 @@ async fn learner_launch_end_to_end() {
     let resp = app
         .post_launch(&token, &login.state, login.cookie.as_deref())
         .await;
+    // Post/redirect/get, with a single-use code in the address and no session token.
+    assert_eq!(resp.status().as_u16(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/app?open="), "{location}");
+    let resp = app.follow(resp).await;
     assert_eq!(resp.status().as_u16(), 200);
     let csp = resp.headers()["content-security-policy"]
         .to_str()
@@ -47,7 +52,7 @@ async fn learner_launch_end_to_end() {
     let page = app
         .http
         .get(format!("{}/app/about", app.base))
-        .query(&[("t", &t)])
+        .bearer_auth(&t)
         .send()
         .await
         .unwrap();
@@ -218,7 +223,7 @@ async fn launch_without_the_state_cookie_is_checked_server_side() {
     let login = app.login().await;
     let token = app.platform.sign(&app.platform.claims(&login.nonce));
     let resp = app.post_launch(&token, &login.state, None).await;
-    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.status().as_u16(), 303);
     // ... and it is still single-use.
     let again = app.post_launch(&token, &login.state, None).await;
     assert_eq!(again.status().as_u16(), 409);
@@ -333,12 +338,13 @@ async fn behind_a_proxy_path_every_link_redirect_and_cookie_keeps_the_prefix() {
     assert_eq!(status, 200);
     let html = body.replace("&#x2f;", "/");
     assert!(html.contains("href=\"/binome/static/app.css\""), "{html}");
-    assert!(html.contains("href=\"/binome/app/about?t="));
+    assert!(html.contains("action=\"/binome/app/go\""), "{html}");
+    assert!(!html.contains("?t="), "no token in any link");
     let t = session_token(&body);
     let r = app
         .http
         .post(format!("{}/app/settings", app.base))
-        .query(&[("t", &t)])
+        .bearer_auth(&t)
         .form(&[("tags", "a"), ("policy", "keep")])
         .send()
         .await
@@ -348,6 +354,6 @@ async fn behind_a_proxy_path_every_link_redirect_and_cookie_keeps_the_prefix() {
         r.headers()["location"]
             .to_str()
             .unwrap()
-            .starts_with("/binome/app?t=")
+            .starts_with("/binome/app?open=")
     );
 }

@@ -301,7 +301,7 @@ async fn replayed_token_is_refused() {
             .await
             .status()
             .as_u16(),
-        200
+        303
     );
     expect_refusal(
         &app,
@@ -374,7 +374,7 @@ async fn state_mismatches_are_refused() {
             .await
             .status()
             .as_u16(),
-        200
+        303
     );
 }
 

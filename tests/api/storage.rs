@@ -94,7 +94,8 @@ async fn platform_storage_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.status().as_u16(), 303);
+    let ok = app.follow(ok).await;
     assert!(ok.text().await.unwrap().contains("Hello Ada"));
 }
 

@@ -8,6 +8,7 @@ pub mod learner_profile;
 pub mod link;
 pub mod login_state;
 pub mod member;
+pub mod page_handoff;
 pub mod pair_set;
 pub mod pairing_event;
 pub mod platform;

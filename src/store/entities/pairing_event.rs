@@ -12,6 +12,8 @@ pub struct Model {
     pub action: String,
     pub detail: String,
     pub at: i64,
+    /// The module (resource link) the change belongs to; none for course-wide changes.
+    pub module: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,111 @@
+//! A person's standing in a course's stored LMS roster, asked on every staff write: the
+//! session token says what the LMS said at launch, the roster what it says now.
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use std::collections::HashMap;
+
+use super::entities::{member, roster_member};
+use super::{CourseId, Store, StoreError};
+
+/// How a learner's partner is shown to them, and how to reach them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub picture: Option<String>,
+}
+
+fn best_name(
+    name: Option<String>,
+    given: Option<String>,
+    family: Option<String>,
+) -> Option<String> {
+    name.or_else(|| match (given, family) {
+        (Some(g), Some(f)) => Some(format!("{g} {f}")),
+        (g, f) => g.or(f),
+    })
+}
+
+/// What the stored roster says of one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// The course has no stored roster (no roster service, or never synced).
+    NoRoster,
+    /// The roster does not list the person.
+    Absent,
+    /// The roster lists the person with these roles and this status.
+    Listed { roles: Vec<String>, status: String },
+}
+
+impl Store {
+    /// The standing of `user` in the stored roster of `course`.
+    pub async fn standing(&self, course: CourseId, user: &str) -> Result<Standing, StoreError> {
+        let row = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course.0))
+            .filter(roster_member::Column::UserId.eq(user))
+            .one(&self.db)
+            .await?;
+        if let Some(r) = row {
+            let roles = serde_json::from_str(&r.roles).map_err(|e| {
+                StoreError::Corrupt(format!("roster_members row {}: roles: {e}", r.id))
+            })?;
+            return Ok(Standing::Listed {
+                roles,
+                status: r.status,
+            });
+        }
+        let any = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course.0))
+            .count(&self.db)
+            .await?;
+        Ok(if any == 0 {
+            Standing::NoRoster
+        } else {
+            Standing::Absent
+        })
+    }
+
+    /// Names, emails and pictures of a few people of a course. The name a person's own launch
+    /// gave wins over the roster's (the LMS's roster service may mangle it); the roster fills
+    /// in what launches did not say.
+    pub async fn contacts(
+        &self,
+        course: CourseId,
+        ids: &[String],
+    ) -> Result<HashMap<String, Contact>, StoreError> {
+        let mut out: HashMap<String, Contact> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let roster = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course.0))
+            .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        for r in roster {
+            out.insert(
+                r.user_id,
+                Contact {
+                    name: best_name(r.name, r.given_name, r.family_name),
+                    email: r.email,
+                    picture: r.picture,
+                },
+            );
+        }
+        let launched = member::Entity::find()
+            .filter(member::Column::CourseId.eq(course.0))
+            .filter(member::Column::UserId.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        for m in launched {
+            let c = out.entry(m.user_id).or_default();
+            if let Some(n) = best_name(m.name, m.given_name, m.family_name) {
+                c.name = Some(n);
+            }
+            c.email = m.email.or(c.email.take());
+            c.picture = m.picture.or(c.picture.take());
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,235 @@
+//! The pages of a session (GET): the activity page (learner or staff view, or the deep-linking
+//! form), about, and the learner's declaration page; and `POST /app/go`, which moves between
+//! them without ever putting the session token in a URL.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::WebError;
+use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
+use super::learner_view::{declare_context, learner_context};
+use super::staff_view::staff_context;
+use crate::launch::session::{Session, SessionPage};
+
+/// The outcome notices a redirect may ask a page to show, and the sections they belong to
+/// (anything else is ignored).
+const NOTICES: &[&str] = &[
+    "notice_synced",
+    "notice_sync_failed",
+    "notice_saved",
+    "notice_proposed",
+    "notice_published",
+    "notice_refused",
+    "notice_refused_conflict",
+    "notice_refused_constraint",
+    "notice_refused_not_placed",
+    "notice_refused_unknown_learner",
+    "notice_refused_no_draft",
+    "notice_swap_same_person",
+    "notice_swap_same_group",
+    "notice_declare_unknown",
+    "notice_declare_limit",
+    "notice_declare_exists",
+    "notice_declare_self",
+    "notice_removed",
+];
+const SECTIONS: &[&str] = &["roster", "settings", "links", "pairs", "profile", "declare"];
+
+/// What the query of a page may carry besides the hand-off code.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    notice: Option<String>,
+    at: Option<String>,
+    page: Option<usize>,
+}
+
+/// A notice to show in a section of the page, where the person is looking.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice {
+    pub key: &'static str,
+    pub at: &'static str,
+}
+
+impl Notice {
+    /// Whether the notice says something did not happen.
+    pub fn is_warning(self) -> bool {
+        ["notice_refused", "notice_swap_", "notice_declare_", "notice_sync_failed"]
+            .iter()
+            .any(|p| self.key.starts_with(p))
+    }
+}
+
+impl PageQuery {
+    fn notice(&self) -> Option<Notice> {
+        let key = NOTICES.iter().find(|k| Some(**k) == self.notice.as_deref())?;
+        let at = SECTIONS
+            .iter()
+            .find(|k| Some(**k) == self.at.as_deref())
+            .unwrap_or(&"top");
+        Some(Notice { key, at })
+    }
+}
+
+/// The values every page of a session shows: who, which course, which activity.
+async fn common(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    notice: Option<Notice>,
+) -> Result<Value, WebError> {
+    let store = &state.flow.store;
+    let l = s.locale;
+    let course = store
+        .course_in_scope(s.course, s.registration, &s.deployment_id)
+        .await?
+        .ok_or(WebError::NoSession)?;
+    let activity = match s.resource_link() {
+        Some(rl) => store.activity_titles(s.course).await?.remove(rl).flatten(),
+        None => None,
+    };
+    let name = match s.subject.as_deref() {
+        Some(me) => store
+            .contacts(s.course, &[me.to_string()])
+            .await?
+            .remove(me)
+            .and_then(|c| c.name),
+        None => None,
+    };
+    Ok(context! {
+        token => token, name => name, course => course.title, activity => activity,
+        anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
+        notice => notice.map(|n| l.t(n.key)), notice_at => notice.map(|n| n.at),
+        notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
+        max_declarations => crate::roster::rules::MAX_DECLARATIONS,
+    })
+}
+
+/// Renders the page a session opens on, or its error page.
+pub async fn session_page(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    notice: Option<Notice>,
+    roster_page: usize,
+    upload: Option<Value>,
+) -> HttpResponse {
+    match session_html(state, s, token, notice, roster_page, upload).await {
+        Ok(html) => respond(state, s, html).await,
+        Err(e) => session_refusal(state, s, e).await,
+    }
+}
+
+async fn session_html(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    notice: Option<Notice>,
+    roster_page: usize,
+    upload: Option<Value>,
+) -> Result<String, WebError> {
+    let l = s.locale;
+    let common = common(state, s, token, notice).await?;
+    Ok(match &s.page {
+        SessionPage::DeepLinking(dl) => state.pages.render(
+            "deep_link.html",
+            l,
+            context! {
+                staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
+                accept_lineitem => dl.accept_lineitem, ..common
+            },
+        ),
+        SessionPage::Activity { .. } if s.staff => {
+            let extra = staff_context(state, s, roster_page).await?;
+            let extra = context! { upload => upload, ..extra };
+            state
+                .pages
+                .render("staff.html", l, context! { ..common, ..extra })
+        }
+        SessionPage::Activity { .. } => {
+            let extra = learner_context(state, s).await?;
+            state
+                .pages
+                .render("learner.html", l, context! { ..common, ..extra })
+        }
+    })
+}
+
+async fn respond(state: &AppState, s: &Session, html: String) -> HttpResponse {
+    let frames = frames_of(state, s).await;
+    state.pages.respond(StatusCode::OK, html, &frames)
+}
+
+/// GET /app: the activity page (or the deep-linking form).
+pub async fn app_page(
+    state: web::Data<AppState>,
+    a: Authed,
+    q: web::Query<PageQuery>,
+) -> HttpResponse {
+    session_page(
+        &state,
+        &a.session,
+        &a.token,
+        q.notice(),
+        q.page.unwrap_or(0),
+        None,
+    )
+    .await
+}
+
+/// GET /app/about: the method and its credits.
+pub async fn about_page(state: web::Data<AppState>, a: Authed) -> HttpResponse {
+    let html = state.pages.render(
+        "about.html",
+        a.session.locale,
+        context! { token => &a.token },
+    );
+    respond(&state, &a.session, html).await
+}
+
+/// GET /app/declare: the learner picks the person of a private hierarchical declaration.
+pub async fn declare_page(
+    state: web::Data<AppState>,
+    a: Authed<Learner>,
+    q: web::Query<PageQuery>,
+) -> HttpResponse {
+    let s = &a.session;
+    let me = s.subject.clone().unwrap_or_default();
+    let result = async {
+        let extra = declare_context(&state, s, &me, q.page.unwrap_or(0)).await?;
+        let common = common(&state, s, &a.token, q.notice()).await?;
+        Ok::<_, WebError>(
+            state
+                .pages
+                .render("declare.html", s.locale, context! { ..common, ..extra }),
+        )
+    }
+    .await;
+    match result {
+        Ok(html) => respond(&state, s, html).await,
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// Where `POST /app/go` may lead.
+#[derive(Debug, Deserialize)]
+pub struct GoForm {
+    to: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// POST /app/go: moves to another page of the session (links are forms, so that the token
+/// travels in the body; the redirect carries a single-use code).
+pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpResponse {
+    let path = match f.form.to.as_str() {
+        "about" => "/app/about",
+        "declare" => "/app/declare",
+        _ => "/app",
+    };
+    let page = f.form.page.map(|p| p.to_string());
+    let query: Vec<(&str, &str)> = page.iter().map(|p| ("page", p.as_str())).collect();
+    redirect(&state, &f.session, path, &query, "").await
+}

@@ -1,0 +1,85 @@
+//! Request bodies and the language of a request: bounded reads, form decoding, and the
+//! refusal page of a request that has no session (yet).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::error::{BadForm, ErrorContext, WebError, respond};
+use super::{AppState, MAX_BODY};
+use crate::i18n::Locale;
+use crate::lti::LaunchError;
+
+/// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
+pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, LaunchError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(LaunchError::TooLarge);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| LaunchError::BadRequest(e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(LaunchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The fields of a form body, in order (repeated names kept). A NUL anywhere is refused:
+/// form values end up in the database, where PostgreSQL refuses NUL in text.
+pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| WebError::BadForm(BadForm::Unreadable))?;
+    if pairs
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(WebError::BadForm(BadForm::Nul));
+    }
+    Ok(pairs)
+}
+
+/// The language of a request that has no session yet: the browser's preference.
+pub fn request_locale(req: &HttpRequest) -> Locale {
+    Locale::from_accept_language(
+        req.headers()
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// Renders a refusal of a request without a session, framed by any registered platform.
+pub async fn refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    err: WebError,
+    relaunch: Vec<(String, String)>,
+) -> HttpResponse {
+    let frames = state
+        .flow
+        .registry
+        .snapshot()
+        .await
+        .map(|s| s.frame_ancestors.clone())
+        .unwrap_or_default();
+    // A page of the tool asked without a session: offer the tab's script to reopen it.
+    let reopen = matches!(err, WebError::NoSession) && req.method() == actix_web::http::Method::GET;
+    respond(
+        &state.pages,
+        &err,
+        ErrorContext {
+            locale: request_locale(req),
+            frame_ancestors: &frames,
+            relaunch,
+            reopen,
+        },
+    )
+}

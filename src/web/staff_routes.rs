@@ -1,0 +1,220 @@
+//! The staff's actions on the activity page: refresh the roster, save the tag list and the
+//! policy, upload hierarchical links, and propose, edit and publish the module's pairs. Each
+//! needs a staff session that may manage (checked again against the LMS roster) and answers
+//! with a redirect back to the page, showing its outcome where the action was made.
+
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::AppState;
+use super::app_pages::{Notice, session_page};
+use super::error::{BadForm, WebError};
+use super::extract::{AuthedForm, Manager, redirect, session_refusal};
+use super::services::sync_now;
+use super::staff_view::module;
+use crate::launch::now;
+use crate::launch::session::Session;
+use crate::roster::pairs::{DraftScope, EditError};
+use crate::roster::schedule::Trigger;
+use crate::roster::setup::SetupScope;
+
+/// An empty form: the action is the route.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+fn actor(s: &Session) -> String {
+    s.subject.clone().unwrap_or_else(|| "staff".into())
+}
+
+/// Back to the activity page, showing `notice` in section `at`.
+async fn back(state: &AppState, s: &Session, notice: &str, at: &str) -> HttpResponse {
+    redirect(state, s, "/app", &[("notice", notice), ("at", at)], "notice").await
+}
+
+/// POST /app/roster/refresh: a complete read of the roster now.
+pub async fn refresh(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> HttpResponse {
+    let ok = sync_now(&state, &f.session, Trigger::Refresh).await;
+    let notice = if ok {
+        "notice_synced"
+    } else {
+        "notice_sync_failed"
+    };
+    back(&state, &f.session, notice, "roster").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    policy: String,
+}
+
+/// POST /app/settings: the course's tag list and pairing policy.
+pub async fn save_settings(
+    state: web::Data<AppState>,
+    f: AuthedForm<SettingsForm, Manager>,
+) -> HttpResponse {
+    let s = &f.session;
+    let who = actor(s);
+    let scope = SetupScope {
+        store: &state.flow.store,
+        cache: &state.courses,
+        course: s.course,
+        actor: &who,
+        now: now(),
+    };
+    match scope.save_settings(&f.form.tags, &f.form.policy).await {
+        Ok(()) => back(&state, s, "notice_saved", "settings").await,
+        Err(e) => session_refusal(&state, s, e.into()).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinksForm {
+    #[serde(default)]
+    csv: String,
+}
+
+/// POST /app/links: hierarchical links as CSV; the page shows which lines were not used.
+pub async fn upload_links(
+    state: web::Data<AppState>,
+    f: AuthedForm<LinksForm, Manager>,
+) -> HttpResponse {
+    let s = &f.session;
+    let who = actor(s);
+    let scope = SetupScope {
+        store: &state.flow.store,
+        cache: &state.courses,
+        course: s.course,
+        actor: &who,
+        now: now(),
+    };
+    match scope.upload_links(&f.form.csv).await {
+        Ok(links) => {
+            let report = context! {
+                added => links.good.len(),
+                bad => links.bad.into_iter().map(|(n, why)| context! { line => n, why => why }).collect::<Vec<_>>(),
+            };
+            session_page(
+                &state,
+                s,
+                &f.token,
+                Some(Notice {
+                    key: "notice_saved",
+                    at: "links",
+                }),
+                0,
+                Some(report),
+            )
+            .await
+        }
+        Err(e) => session_refusal(&state, s, e.into()).await,
+    }
+}
+
+/// POST /app/pairs/propose.
+pub async fn propose(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> HttpResponse {
+    pair_action(&state, &f.session, PairAction::Propose).await
+}
+
+/// POST /app/pairs/publish.
+pub async fn publish(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> HttpResponse {
+    pair_action(&state, &f.session, PairAction::Publish).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    action: String,
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    b: String,
+}
+
+/// POST /app/pairs/edit: swap, lock, unlock, split, exclude.
+pub async fn edit(state: web::Data<AppState>, f: AuthedForm<EditForm, Manager>) -> HttpResponse {
+    let EditForm { action, a, b } = f.form;
+    let action = match action.as_str() {
+        "swap" => PairAction::Swap(a, b),
+        "lock" => PairAction::Lock(a, true),
+        "unlock" => PairAction::Lock(a, false),
+        "split" => PairAction::Split(a),
+        "exclude" => PairAction::Exclude(a, b),
+        _ => {
+            return session_refusal(
+                &state,
+                &f.session,
+                WebError::BadForm(BadForm::UnknownAction),
+            )
+            .await;
+        }
+    };
+    pair_action(&state, &f.session, action).await
+}
+
+/// What staff do to a module's pairs.
+enum PairAction {
+    Propose,
+    Publish,
+    Swap(String, String),
+    Lock(String, bool),
+    Split(String),
+    Exclude(String, String),
+}
+
+/// The notice that says why an edit was refused.
+fn refusal_notice(e: &EditError) -> &'static str {
+    match e {
+        EditError::NoDraft => "notice_refused_no_draft",
+        EditError::NotPlaced => "notice_refused_not_placed",
+        EditError::UnknownLearner => "notice_refused_unknown_learner",
+        EditError::Conflict => "notice_refused_conflict",
+        EditError::BreaksConstraint => "notice_refused_constraint",
+        EditError::SamePerson => "notice_swap_same_person",
+        EditError::SameGroup => "notice_swap_same_group",
+        EditError::Store(_) => "notice_refused",
+    }
+}
+
+/// One staff action on the module's pair set, answered with a redirect to the pairs.
+async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpResponse {
+    let (m, who) = (module(s), actor(s));
+    let scope = DraftScope {
+        store: &state.flow.store,
+        course: s.course,
+        module: &m,
+        actor: &who,
+        now: now(),
+    };
+    let (result, done) = match &action {
+        PairAction::Propose => (
+            scope.propose().await.map(|_| ()).map_err(EditError::from),
+            "notice_proposed",
+        ),
+        PairAction::Publish => (scope.publish().await, "notice_published"),
+        PairAction::Swap(a, b) => (scope.swap(a, b).await, "notice_saved"),
+        PairAction::Lock(a, on) => (scope.set_lock(a, *on).await, "notice_saved"),
+        PairAction::Split(a) => (scope.split(a).await, "notice_saved"),
+        PairAction::Exclude(a, b) => (scope.exclude(a, b).await, "notice_saved"),
+    };
+    state.courses.invalidate(s.course);
+    match result {
+        Ok(()) => back(state, s, done, "pairs").await,
+        Err(EditError::Store(e)) => session_refusal(state, s, e.into()).await,
+        Err(e) => {
+            tracing::info!(course = s.course.0, reason = %e, "pair change refused");
+            back(state, s, refusal_notice(&e), "pairs").await
+        }
+    }
+}

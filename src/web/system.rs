@@ -1,0 +1,108 @@
+//! Health checks, static files, the home page for administrators, and the session API the
+//! page's script uses (who am I, renew my token).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+use super::body::refuse;
+use super::error::WebError;
+use crate::launch::now;
+
+pub async fn home(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(crate::startup::admin_summary(&state.flow.settings))
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.flow.store.ping().await {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable")
+    }
+}
+
+pub async fn static_file(path: web::Path<String>) -> HttpResponse {
+    let (body, ct) = match path.as_str() {
+        "app.css" => (include_str!("static/app.css"), "text/css; charset=utf-8"),
+        "app.js" => (
+            include_str!("static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "storage.js" => (
+            include_str!("static/storage.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "autopost.js" => (
+            include_str!("static/autopost.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type(ct)
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
+}
+
+pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    refuse(&state, &req, WebError::NotFound, vec![]).await
+}
+
+/// The session of an API call: `Authorization: Bearer` only; JSON answers, no pages.
+fn api_session(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<crate::launch::session::Session, HttpResponse> {
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| state.flow.sessions.verify(t.trim(), now() as u64))
+        .ok_or_else(|| {
+            HttpResponse::Unauthorized()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(serde_json::json!({"error": "session_invalid"}))
+        })
+}
+
+/// Who the session is, as JSON, for the page's scripts: ids and rights, no personal data.
+pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    match api_session(&state, &req) {
+        Ok(s) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({
+                "user_id": s.subject,
+                "role": if s.staff { "staff" } else { "learner" },
+                "may_manage": s.may_manage,
+                "locale": s.locale.code(),
+                "expires_at": s.expires_at,
+            })),
+        Err(resp) => resp,
+    }
+}
+
+/// A fresh token for a page still in use, until the session's maximum life.
+pub async fn renew(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let s = match api_session(&state, &req) {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    match s.renewed(now() as u64, state.flow.settings.session_ttl.as_secs()) {
+        Some(r) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({
+                "token": state.flow.sessions.sign(&r),
+                "expires_at": r.expires_at,
+            })),
+        None => HttpResponse::Unauthorized()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({"error": "session_ended"})),
+    }
+}
