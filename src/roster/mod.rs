@@ -6,7 +6,11 @@
 //! records the error for the instructor.
 
 pub mod cache;
-pub mod pairs;
+pub mod draft;
+pub mod links_csv;
+pub mod people;
+pub mod plan_input;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -12,8 +12,10 @@ use super::handlers::{error_page, session_of};
 use super::lti_routes::{read_body, refuse};
 use crate::launch::now;
 use crate::launch::session::{Session, SessionKind};
-use crate::roster::pairs::{self, DraftScope, Person, RosterSource, StoredPlan};
-use crate::store::{CourseSettingsRow, PairSetStatus};
+use crate::roster::draft::{DraftScope, EditError, StoredPlan};
+use crate::roster::links_csv::{self, CsvProblem};
+use crate::roster::people::{self, Person, RosterSource};
+use crate::store::{DeclarationKind, DeclareOutcome, LinkSource, PairSetStatus};
 
 /// Notices a redirect may ask the page to show (anything else is ignored).
 const NOTICES: &[&str] = &[
@@ -135,19 +137,24 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         .course_in_scope(s.course, s.reg, &s.dep)
         .await?
         .ok_or(WebError::NoSession)?;
-    let (people, source) = pairs::people(store, s.course).await?;
+    let (people, source) = people::people(store, s.course).await?;
     let settings = store.course_settings(s.course).await?;
     let links = store.links(s.course).await?;
-    let staff_links = links.iter().filter(|k| k.source != "declared").count();
+    let staff_links = links
+        .iter()
+        .filter(|k| k.source != LinkSource::Declared)
+        .count();
     let m = module(s);
     let draft = store
         .pair_set(s.course, &m, PairSetStatus::Draft)
         .await?
-        .map(|d| StoredPlan::parse(&d.groups));
+        .map(|d| StoredPlan::from_set(&d))
+        .transpose()?;
     let published = store
         .pair_set(s.course, &m, PairSetStatus::Published)
         .await?
-        .map(|d| StoredPlan::parse(&d.groups));
+        .map(|d| StoredPlan::from_set(&d))
+        .transpose()?;
     let events = store.events(s.course, 20).await?;
     let learners_launched = people
         .iter()
@@ -188,7 +195,7 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         learners_launched => learners_launched,
         staff_launched => staff_launched,
         tag_options => settings.tag_options.join("\n"),
-        policy => settings.policy,
+        policy => crate::store::policy_key(settings.policy),
         staff_links => staff_links,
         draft => draft.as_ref().map(|d| groups_view(d, &people, l)),
         published => published.as_ref().map(|d| groups_view(d, &people, l)),
@@ -243,6 +250,9 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
     })
 }
 
+/// How many learners the declaration page lists at a time.
+const DECLARE_PAGE: u64 = 200;
+
 /// GET /app/declare: the learner picks the person of a private hierarchical declaration.
 pub async fn declare_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let (s, t) = match session_of(&state, &req) {
@@ -252,38 +262,61 @@ pub async fn declare_page(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     let Some(me) = s.sub.clone() else {
         return error_page(&state, &s, WebError::Forbidden);
     };
-    let people = match pairs::people(&state.flow.store, s.course).await {
-        Ok((p, _)) => p,
+    // One page of learners (names only, no emails, nobody else), optionally searched:
+    // never the whole roster, which a large course cannot afford on every request.
+    let q: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let arg = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let store = &state.flow.store;
+    let page = match store
+        .learners_page(s.course, arg("after"), DECLARE_PAGE, arg("q"))
+        .await
+    {
+        Ok(p) => p,
         Err(e) => return error_page(&state, &s, e.into()),
     };
-    // Learners of the course who could be paired: names only (no emails), nobody else.
-    let others: Vec<Value> = people
+    let label = |id: &str, name: Option<String>| name.unwrap_or_else(|| format!("#{id}"));
+    let others: Vec<Value> = page
+        .learners
         .iter()
-        .filter(|p| p.user_id != me && p.pairable())
-        .map(|p| context! { id => &p.user_id, name => p.public_label() })
+        .filter(|p| p.user_id != me)
+        .map(|p| context! { id => &p.user_id, name => label(&p.user_id, p.name.clone()) })
         .collect();
     // Only the learner's own declarations: never anyone else's.
-    let declared = match state.flow.store.declared_by(s.course, &me).await {
+    let declared = match store.declared_by(s.course, &me).await {
         Ok(d) => d,
+        Err(e) => return error_page(&state, &s, e.into()),
+    };
+    let other_of = |k: &crate::store::LinkRow| {
+        if k.a_user == me {
+            k.b_user.clone()
+        } else {
+            k.a_user.clone()
+        }
+    };
+    let ids: Vec<String> = declared.iter().map(other_of).collect();
+    let names = match store.names(s.course, &ids).await {
+        Ok(n) => n,
         Err(e) => return error_page(&state, &s, e.into()),
     };
     let declared: Vec<Value> = declared
         .iter()
         .map(|k| {
-            let other = if k.a_user == me { &k.b_user } else { &k.a_user };
-            let name = people
-                .iter()
-                .find(|p| &p.user_id == other)
-                .map(Person::public_label)
-                .unwrap_or_else(|| format!("#{other}"));
-            context! { id => k.id, name => name }
+            let other = other_of(k);
+            let name = names.get(&other).and_then(|(n, _)| n.clone());
+            context! { id => k.id, name => label(&other, name) }
         })
         .collect();
     let l = crate::i18n::Locale::from_tag(Some(&s.loc));
     let html = state.pages.render(
         "declare.html",
         l,
-        context! { token => t, others => others, declared => declared },
+        context! { token => t, others => others, declared => declared, next => page.next, search => arg("q") },
     );
     state
         .pages
@@ -431,49 +464,14 @@ pub async fn save_settings(
         Ok(f) => f,
         Err(e) => return error_page(&state, &s, e),
     };
-    let mut tags: Vec<String> = Vec::new();
-    for line in f
-        .tags
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(200)
-    {
-        let tag: String = line.chars().take(80).collect();
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    let policy = match f.policy.as_str() {
-        "new" | "free" => f.policy.clone(),
-        _ => "keep".into(),
-    };
-    let now = now();
-    let result = async {
-        state
-            .flow
-            .store
-            .set_course_settings(
-                s.course,
-                &CourseSettingsRow {
-                    tag_options: tags,
-                    policy: policy.clone(),
-                },
-                now,
-            )
-            .await?;
-        state
-            .flow
-            .store
-            .log_event(
-                s.course,
-                &actor(&s),
-                "settings",
-                &format!("policy {policy}"),
-                now,
-            )
-            .await
-    }
+    let settings = crate::roster::settings::settings_from_form(&f.tags, &f.policy);
+    let result = crate::roster::settings::save_settings(
+        &state.flow.store,
+        s.course,
+        &actor(&s),
+        &settings,
+        now(),
+    )
     .await;
     state.courses.invalidate(s.course);
     match result {
@@ -502,34 +500,25 @@ pub async fn upload_links(
         Ok(f) => f,
         Err(e) => return error_page(&state, &s, e),
     };
-    let store = &state.flow.store;
-    let now = now();
-    let result = async {
-        let (people, _) = pairs::people(store, s.course).await?;
-        let pairs::CsvLinks { good, bad } = pairs::parse_links_csv(&f.csv, &people);
-        for (a, b) in &good {
-            store
-                .add_link(s.course, a, b, "manages", "uploaded", &actor(&s), now)
-                .await?;
-        }
-        store
-            .log_event(
-                s.course,
-                &actor(&s),
-                "upload_links",
-                &format!("{} added, {} lines not used", good.len(), bad.len()),
-                now,
-            )
-            .await?;
-        Ok::<_, crate::store::StoreError>((good.len(), bad))
-    }
-    .await;
+    let result = links_csv::upload_links(&state.flow.store, s.course, &actor(&s), &f.csv, now())
+        .await
+        .map(|l| (l.good.len(), l.bad));
     match result {
         Ok((added, bad)) => {
-            let report = context! { added => added, bad => bad.into_iter().map(|(n, why)| context! { line => n, why => why }).collect::<Vec<_>>() };
+            let report = context! { added => added, bad => bad.into_iter().map(|(n, why)| context! { line => n, why => csv_problem(&why) }).collect::<Vec<_>>() };
             super::handlers::render_session_page_with(&state, &s, &t, Some(report), None).await
         }
         Err(e) => error_page(&state, &s, e.into()),
+    }
+}
+
+/// The wording of a CSV problem, until it moves to Fluent (`csv_not_two_values`,
+/// `csv_same_person`, `csv_not_in_roster`).
+fn csv_problem(p: &CsvProblem) -> String {
+    match p {
+        CsvProblem::NotTwoValues => "expected two values separated by a comma".into(),
+        CsvProblem::SamePerson => "the two values name the same person".into(),
+        CsvProblem::NotInRoster(v) => format!("{v} is not in the course roster"),
     }
 }
 
@@ -585,14 +574,7 @@ async fn pair_action(
         now: now(),
     };
     let (result, done) = match action {
-        "propose" => (
-            scope
-                .propose()
-                .await
-                .map(|_| ())
-                .map_err(pairs::EditError::from),
-            "notice_proposed",
-        ),
+        "propose" => (scope.propose().await.map(|_| ()), "notice_proposed"),
         "publish" => (scope.publish().await, "notice_published"),
         "swap" => (scope.swap(a, b).await, "notice_saved"),
         "lock" => (scope.set_lock(a, true).await, "notice_saved"),
@@ -604,7 +586,8 @@ async fn pair_action(
     state.courses.invalidate(s.course);
     match result {
         Ok(()) => back(state, &t, done, "pairs"),
-        Err(pairs::EditError::Store(e)) => error_page(state, &s, e.into()),
+        Err(EditError::Store(e)) => error_page(state, &s, e.into()),
+        Err(EditError::Engine(e)) => error_page(state, &s, WebError::Internal(e.to_string())),
         Err(e) => {
             tracing::info!(course = s.course.0, action, reason = %e, "pair change refused");
             back(state, &t, "notice_refused", "pairs")
@@ -677,27 +660,35 @@ pub async fn profile(
                 store.set_profile(s.course, &me, &tags, now).await?;
             }
             "declare" => {
-                let (people, _) = pairs::people(store, s.course).await?;
-                if f.other != me && people.iter().any(|p| p.user_id == f.other) {
-                    let (a, b, kind) = match f.kind.as_str() {
-                        "manager" => (f.other.as_str(), me.as_str(), "manages"),
-                        "report" => (me.as_str(), f.other.as_str(), "manages"),
-                        _ => (me.as_str(), f.other.as_str(), "hierarchical"),
-                    };
-                    store
-                        .add_link(s.course, a, b, kind, "declared", &me, now)
-                        .await?;
+                // Declarations come from learners only, in an activity.
+                if s.staff || s.kind != SessionKind::Activity {
+                    return Ok(Some(DeclareOutcome::UnknownPerson));
                 }
+                let kind = match f.kind.as_str() {
+                    "manager" => DeclarationKind::TheyManageMe,
+                    "report" => DeclarationKind::IManageThem,
+                    _ => DeclarationKind::Hierarchical,
+                };
+                return Ok(Some(
+                    store
+                        .add_declaration(s.course, &me, &f.other, kind, now)
+                        .await?,
+                ));
             }
             "remove" => store.remove_declared_link(s.course, &me, f.id).await?,
             _ => {}
         }
-        Ok::<_, crate::store::StoreError>(())
+        Ok::<_, crate::store::StoreError>(None)
     }
     .await;
     match result {
-        Ok(()) if f.action == "tags" => back(&state, &t, "notice_saved", "profile"),
-        Ok(()) => back_to(&state, "/app/declare", &t, "notice_saved", "declare"),
+        Ok(_) if f.action == "tags" => back(&state, &t, "notice_saved", "profile"),
+        // Nothing stored: say so rather than "Saved." (the wording per outcome is the
+        // web layer's to add).
+        Ok(Some(DeclareOutcome::LimitReached | DeclareOutcome::UnknownPerson)) => {
+            back_to(&state, "/app/declare", &t, "notice_refused", "declare")
+        }
+        Ok(_) => back_to(&state, "/app/declare", &t, "notice_saved", "declare"),
         Err(e) => error_page(&state, &s, e.into()),
     }
 }
