@@ -67,7 +67,7 @@ impl Store {
     /// Runs `f` in one transaction on one course's data: committed when it returns `Ok`,
     /// rolled back when it returns `Err` (or when committing fails).
     ///
-    /// ```ignore
+    /// ```text
     /// store.transaction(course, |tx| Box::pin(async move {
     ///     tx.add_link(a, b, LinkKind::DoNotPair, LinkSource::Staff, actor, now).await?;
     ///     tx.log_event(actor, "exclude", &detail, now).await
