@@ -28,8 +28,8 @@ pub use logins::{LoginRecord, NewLogin};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
 pub use roster::{
-    CourseInfo, LearnerName, LearnerPage, MemberStatus, RosterEntry, RosterPage, RosterPageEntry,
-    display_name,
+    CourseInfo, LearnerName, LearnerPage, MAX_PAGE, MemberStatus, RosterEntry, RosterPage,
+    RosterPageEntry, display_name,
 };
 pub use settings::{CourseSettingsRow, parse_policy, policy_key};
 pub use tx::{Tx, TxFuture};

@@ -646,3 +646,38 @@ fn roster_entry(r: roster_member::Model) -> Result<RosterEntry, StoreError> {
 fn roles(json: &str, table: &'static str, id: i32) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::corrupt(table, id, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_display_name_is_the_full_name_else_given_and_family_names() {
+        let check =
+            |name: Option<&str>, given: Option<&str>, family: Option<&str>, want: Option<&str>| {
+                let o = |s: Option<&str>| s.map(str::to_string);
+                assert_eq!(names_of(&o(name), &o(given), &o(family)).as_deref(), want);
+            };
+        check(
+            Some("Ada Lovelace"),
+            Some("A"),
+            Some("L"),
+            Some("Ada Lovelace"),
+        );
+        check(
+            Some("  "),
+            Some("Ada"),
+            Some("Lovelace"),
+            Some("Ada Lovelace"),
+        );
+        check(None, Some("Ada"), None, Some("Ada"));
+        check(None, Some(""), Some("Lovelace"), Some("Lovelace"));
+        check(None, None, None, None);
+    }
+
+    #[test]
+    fn search_wildcards_are_taken_literally() {
+        assert_eq!(contains_pattern(" Ada "), "%ada%");
+        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}
