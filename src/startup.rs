@@ -121,14 +121,14 @@ impl Application {
                 .app_data(data.clone())
                 .configure(routes)
         })
-            .workers(settings.workers)
-            .backlog(2048)
-            .listen(listener)
-            .map_err(|source| StartupError::Bind {
-                addr: settings.bind.to_string(),
-                source,
-            })?
-            .run();
+        .workers(settings.workers)
+        .backlog(2048)
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?
+        .run();
         Ok(Application {
             port,
             server,

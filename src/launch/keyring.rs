@@ -117,7 +117,9 @@ async fn load(store: &Store, grace: Duration, now: i64) -> Result<Loaded, KeyRin
         .iter()
         .find(|(cur, _)| *cur)
         .map(|(_, k)| k.clone())
-        .ok_or_else(|| KeyRingError::Store(StoreError::Corrupt("no current key".into())))?;
+        .ok_or_else(|| {
+            KeyRingError::Store(StoreError::corrupt("tool_keys", "-", "no current key"))
+        })?;
     let set: JwkSet = keys::jwk_set(parsed.iter().map(|(_, k)| k));
     let jwks_json =
         Arc::new(serde_json::to_string(&set).unwrap_or_else(|_| "{\"keys\":[]}".into()));

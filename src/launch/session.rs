@@ -214,7 +214,10 @@ mod tests {
         let mut bytes = t.into_bytes();
         let last = bytes.len() - 2;
         bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
-        assert!(keys.verify(&String::from_utf8(bytes).unwrap(), now).is_none());
+        assert!(
+            keys.verify(&String::from_utf8(bytes).unwrap(), now)
+                .is_none()
+        );
         assert!(keys.verify("garbage", now).is_none());
     }
 
@@ -235,7 +238,10 @@ mod tests {
         let s = session(now, 600);
         let r = s.renewed(now + 500, 600).unwrap();
         assert_eq!(r.expires_at, now + 1100);
-        assert!(s.renewed(now + 601, 600).is_none(), "an expired session is not renewed");
+        assert!(
+            s.renewed(now + 601, 600).is_none(),
+            "an expired session is not renewed"
+        );
         let late = Session {
             expires_at: now + MAX_LIFE - 10,
             ..s.clone()

@@ -304,7 +304,10 @@ mod tests {
             "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
             "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
         ]);
-        assert!(!admin.is_context_staff(), "an institution role is not a course role");
+        assert!(
+            !admin.is_context_staff(),
+            "an institution role is not a course role"
+        );
         assert!(admin.is_staff(), "still gets the staff page");
         let mentor = Roles::parse(&["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]);
         assert!(mentor.is_staff() && mentor.is_context_staff());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::pairs::StoredPlan;
+use super::draft::StoredPlan;
 use crate::store::{CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
 
 /// How long a cached value is used.
@@ -70,7 +70,8 @@ impl CourseCache {
         let p = store
             .pair_set(course, module, PairSetStatus::Published)
             .await?
-            .map(|d| Arc::new(StoredPlan::parse(&d.groups)));
+            .map(|d| StoredPlan::from_set(&d).map(Arc::new))
+            .transpose()?;
         put(&self.published, key, p.clone());
         Ok(p)
     }

@@ -76,7 +76,11 @@ pub fn describe(
             format!("{}{} {p}", l.t("event_settings"), l.t("colon"))
         }
         PairingChange::UploadLinks { added, unused } => {
-            format!("{}{} +{added}, {unused} ✗", l.t("event_upload_links"), l.t("colon"))
+            format!(
+                "{}{} +{added}, {unused} ✗",
+                l.t("event_upload_links"),
+                l.t("colon")
+            )
         }
         PairingChange::Propose { groups, unplaced } => format!(
             "{}{} {groups} / {unplaced}",
@@ -84,19 +88,36 @@ pub fn describe(
             l.t("colon")
         ),
         PairingChange::Swap { a, b } => {
-            format!("{}{} {} ↔ {}", l.t("event_swap"), l.t("colon"), name(a), name(b))
+            format!(
+                "{}{} {} ↔ {}",
+                l.t("event_swap"),
+                l.t("colon"),
+                name(a),
+                name(b)
+            )
         }
         PairingChange::Lock { members } => {
             format!("{}{} {}", l.t("event_lock"), l.t("colon"), people(members))
         }
         PairingChange::Unlock { members } => {
-            format!("{}{} {}", l.t("event_unlock"), l.t("colon"), people(members))
+            format!(
+                "{}{} {}",
+                l.t("event_unlock"),
+                l.t("colon"),
+                people(members)
+            )
         }
         PairingChange::Split { members } => {
             format!("{}{} {}", l.t("event_split"), l.t("colon"), people(members))
         }
         PairingChange::Exclude { a, b } => {
-            format!("{}{} {} ✗ {}", l.t("event_exclude"), l.t("colon"), name(a), name(b))
+            format!(
+                "{}{} {} ✗ {}",
+                l.t("event_exclude"),
+                l.t("colon"),
+                name(a),
+                name(b)
+            )
         }
         PairingChange::Publish => format!(
             "{}{} {}",

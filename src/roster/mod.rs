@@ -6,12 +6,14 @@
 //! records the error for the instructor.
 
 pub mod cache;
-pub mod declarations;
+pub mod draft;
 pub mod history;
-pub mod pairs;
+pub mod links_csv;
+pub mod people;
+pub mod plan_input;
 pub mod rules;
 pub mod schedule;
-pub mod setup;
+pub mod settings;
 
 pub use rules::may_still_manage;
 

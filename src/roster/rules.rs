@@ -5,14 +5,15 @@
 use crate::lti::roles::{ContextRole, Role, Roles};
 use crate::store::{CourseId, Standing, Store, StoreError};
 
-/// How many hierarchical links a learner may declare: enough for a manager, a report or
-/// two and a colleague, and a bound on what one learner can make the pairing consider.
-pub const MAX_DECLARATIONS: usize = 5;
-
 /// May be put in a pair: the Learner role in the course and no staff role in it. Institution
 /// roles do not decide: an administrator enrolled as a learner is a learner.
 pub fn is_pairable_learner(roles: &Roles) -> bool {
     !roles.is_context_staff() && roles.0.iter().any(Role::is_learner)
+}
+
+/// [`is_pairable_learner`] on raw role strings, as the store's queries take it.
+pub fn is_pairable_roles(raw: &[String]) -> bool {
+    is_pairable_learner(&Roles::parse(raw))
 }
 
 /// May change the course's set-up (roster, links, pairs): any staff role but Mentor.

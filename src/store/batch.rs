@@ -38,9 +38,11 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
                         }
                     }
                     Err(e) => {
-                        let message = e.to_string();
+                        // Every waiter gets the same cause, shared rather than flattened to
+                        // text, so the log keeps the database's own error.
+                        let cause = std::sync::Arc::new(e);
                         for w in waiters {
-                            let _ = w.send(Err(StoreError::Batch(message.clone())));
+                            let _ = w.send(Err(StoreError::Batch(cause.clone())));
                         }
                     }
                 }
@@ -55,8 +57,7 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
         self.tx
             .send((item, tx))
             .await
-            .map_err(|_| StoreError::Batch("writer stopped".into()))?;
-        rx.await
-            .map_err(|_| StoreError::Batch("writer stopped".into()))?
+            .map_err(|_| StoreError::WriterStopped)?;
+        rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 }

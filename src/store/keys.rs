@@ -107,6 +107,6 @@ impl Store {
             .await?;
         stored
             .map(|s| s.value)
-            .ok_or_else(|| StoreError::Corrupt(format!("secret {name} vanished")))
+            .ok_or_else(|| StoreError::corrupt("secrets", name, "vanished after insert"))
     }
 }

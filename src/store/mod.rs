@@ -5,15 +5,19 @@
 
 mod batch;
 mod courses;
-mod handoffs;
 pub mod entities;
+mod handoffs;
 mod keys;
+mod links;
 mod logins;
 mod pairs;
 mod platforms;
 mod roster;
+mod settings;
 mod standing;
+mod tx;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -21,33 +25,62 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 
 pub use courses::{CourseId, LaunchRecord};
 pub use keys::StoredKey;
+pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};
 pub use logins::{LoginRecord, NewLogin};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
+pub use roster::{
+    CourseInfo, LearnerName, LearnerPage, MAX_PAGE, MemberStatus, Pairable, RosterEntry,
+    RosterPage, RosterPageEntry, display_name,
+};
+pub use settings::{CourseSettingsRow, parse_policy, policy_key};
 pub use standing::{Contact, Standing};
-pub use roster::{CourseInfo, CourseSettingsRow, LinkRow, MemberStatus, RosterEntry, display_name};
+pub use tx::{Tx, TxFuture};
 
 /// A database problem.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database refused or failed a query.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Db(#[from] DbErr),
     /// The data folder for the default SQLite database could not be created.
-    #[error("cannot create data folder {path}: {message}")]
-    DataDir { path: String, message: String },
+    #[error("cannot create data folder {path}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
     /// The thing to create exists already.
     #[error("already exists: {0}")]
     Conflict(String),
-    /// Stored data could not be read back.
-    #[error("corrupt data: {0}")]
-    Corrupt(String),
-    /// A grouped write failed (every request of the group gets this).
-    #[error("grouped write failed: {0}")]
-    Batch(String),
+    /// A stored value does not parse: the table, the row (its key, never its content) and
+    /// what was wrong. Never replaced by a default, which would silently change behaviour
+    /// (a learner whose roles were unreadable would drop out of pairing).
+    #[error("corrupt data in {table}, row {row}: {detail}")]
+    Corrupt {
+        table: &'static str,
+        row: String,
+        detail: String,
+    },
+    /// A grouped write failed; every request of the group gets the same cause.
+    #[error("grouped write failed")]
+    Batch(#[source] Arc<StoreError>),
+    /// The task that runs grouped writes is gone (the process is shutting down).
+    #[error("the grouped writer stopped")]
+    WriterStopped,
+}
+
+impl StoreError {
+    /// A corrupt stored value, logged where it is found (the error may be mapped to a page
+    /// far from here, and the table and row are what an operator needs to repair it).
+    pub fn corrupt(table: &'static str, row: impl ToString, detail: impl ToString) -> StoreError {
+        let (row, detail) = (row.to_string(), detail.to_string());
+        tracing::error!(table, row = %row, detail = %detail, "corrupt stored data");
+        StoreError::Corrupt { table, row, detail }
+    }
 }
 
 /// Handle on the database; cheap to clone.
@@ -73,9 +106,9 @@ impl Store {
             .and_then(|p| p.parent())
             .filter(|p| !p.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::DataDir {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
                 path: parent.display().to_string(),
-                message: e.to_string(),
+                source,
             })?;
         }
         let mut opts = ConnectOptions::new(database_url.to_string());

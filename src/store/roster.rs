@@ -1,15 +1,16 @@
-//! The course roster from NRPS and its sync status, course settings, learner profiles and
-//! links (hierarchical, do-not-pair). All scoped by course.
+//! The people of a course: the roster from NRPS and its sync status, the people seen in
+//! launches, their display names, and pages of them. All scoped by course.
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use super::entities::{course, course_setting, learner_profile, link, member, roster_member};
+use super::entities::{course, member, roster_member};
 use super::{CourseId, Store, StoreError};
 use crate::lti::RegistrationId;
 
@@ -29,6 +30,18 @@ impl MemberStatus {
             MemberStatus::Deleted => "Deleted",
         }
     }
+    /// A stored status, exactly as [`as_str`](Self::as_str) wrote it.
+    fn from_stored(s: &str) -> Option<MemberStatus> {
+        [
+            MemberStatus::Active,
+            MemberStatus::Inactive,
+            MemberStatus::Deleted,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+
+    /// A status as NRPS sends it; anything unknown counts as active, as the spec's default.
     pub fn parse(s: &str) -> MemberStatus {
         match s {
             "Inactive" => MemberStatus::Inactive,
@@ -68,25 +81,41 @@ pub struct CourseInfo {
     pub last_sync_count: Option<i32>,
 }
 
-/// What the pairing of a course is configured with.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CourseSettingsRow {
-    pub tag_options: Vec<String>,
-    pub policy: String,
+/// A learner as a picker shows them: the id and the one display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearnerName {
+    pub user_id: String,
+    pub name: Option<String>,
 }
 
-/// A stored link between two people of a course.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkRow {
-    pub id: i32,
-    pub a_user: String,
-    pub b_user: String,
-    /// `manages`, `hierarchical` or `do_not_pair`.
-    pub kind: String,
-    /// `declared` (by a learner, private), `uploaded` or `staff`.
-    pub source: String,
-    pub created_by: String,
+/// One page of the pairable learners of a course, in user id order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LearnerPage {
+    pub learners: Vec<LearnerName>,
+    /// The `after` of the next page; none on the last page.
+    pub next: Option<String>,
 }
+
+/// A person of a roster page: the entry (with the one display name in `name`) and their
+/// last launch, if they launched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterPageEntry {
+    pub entry: RosterEntry,
+    pub launched_at: Option<i64>,
+}
+
+/// One page of the people of a course, in user id order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RosterPage {
+    pub entries: Vec<RosterPageEntry>,
+    /// The `after` of the next page; none on the last page.
+    pub next: Option<String>,
+    /// Whether the people come from an NRPS roster (else from launches).
+    pub from_roster: bool,
+}
+
+/// The largest page a caller may ask for.
+pub const MAX_PAGE: u64 = 500;
 
 fn to_info(c: course::Model) -> CourseInfo {
     CourseInfo {
@@ -239,7 +268,7 @@ impl Store {
             .order_by_asc(roster_member::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(roster_entry).collect())
+        rows.into_iter().map(roster_entry).collect()
     }
 
     /// People who launched the course: user id → (entry, last launch time).
@@ -251,111 +280,17 @@ impl Store {
             .filter(member::Column::CourseId.eq(course_id.0))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|m| {
                 let at = m.last_launch_at;
-                (m.user_id.clone(), (member_entry(m), at))
+                Ok((m.user_id.clone(), (member_entry(m)?, at)))
             })
-            .collect())
+            .collect()
     }
 
-    /// The pairing settings of a course (defaults when never set).
-    pub async fn course_settings(
-        &self,
-        course_id: CourseId,
-    ) -> Result<CourseSettingsRow, StoreError> {
-        let row = course_setting::Entity::find_by_id(course_id.0)
-            .one(&self.db)
-            .await?;
-        Ok(row
-            .map(|r| CourseSettingsRow {
-                tag_options: serde_json::from_str(&r.tag_options).unwrap_or_default(),
-                policy: r.policy,
-            })
-            .unwrap_or_else(|| CourseSettingsRow {
-                tag_options: Vec::new(),
-                policy: "keep".into(),
-            }))
-    }
-
-    /// Saves the pairing settings of a course.
-    pub async fn set_course_settings(
-        &self,
-        course_id: CourseId,
-        s: &CourseSettingsRow,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let row = course_setting::ActiveModel {
-            course_id: Set(course_id.0),
-            tag_options: Set(serde_json::to_string(&s.tag_options).unwrap_or_else(|_| "[]".into())),
-            policy: Set(s.policy.clone()),
-            updated_at: Set(now),
-        };
-        course_setting::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(course_setting::Column::CourseId)
-                    .update_columns([
-                        course_setting::Column::TagOptions,
-                        course_setting::Column::Policy,
-                        course_setting::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
-    }
-
-    /// Every learner's chosen tags in a course.
-    pub async fn profiles(
-        &self,
-        course_id: CourseId,
-    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
-        let rows = learner_profile::Entity::find()
-            .filter(learner_profile::Column::CourseId.eq(course_id.0))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.user_id, serde_json::from_str(&r.tags).unwrap_or_default()))
-            .collect())
-    }
-
-    /// One learner's chosen tags (empty when none).
-    pub async fn profile(
-        &self,
-        course_id: CourseId,
-        user_id: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        let row = learner_profile::Entity::find()
-            .filter(learner_profile::Column::CourseId.eq(course_id.0))
-            .filter(learner_profile::Column::UserId.eq(user_id))
-            .one(&self.db)
-            .await?;
-        Ok(row
-            .map(|r| serde_json::from_str(&r.tags).unwrap_or_default())
-            .unwrap_or_default())
-    }
-
-    /// The links a learner declared themselves (and only those).
-    pub async fn declared_by(
-        &self,
-        course_id: CourseId,
-        user_id: &str,
-    ) -> Result<Vec<LinkRow>, StoreError> {
-        let rows = link::Entity::find()
-            .filter(link::Column::CourseId.eq(course_id.0))
-            .filter(link::Column::Source.eq("declared"))
-            .filter(link::Column::CreatedBy.eq(user_id))
-            .order_by_asc(link::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(to_link).collect())
-    }
-
-    /// Names and pictures of a few people of a course, from the roster or else from their
-    /// launches: user id → (name, picture).
+    /// Names and pictures of a few people of a course: user id → (name, picture). A person
+    /// who launched is named as their launch names them (what they chose to show of
+    /// themselves, and the freshest), else as the roster does.
     pub async fn names(
         &self,
         course_id: CourseId,
@@ -365,182 +300,386 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let launched = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course_id.0))
-            .filter(member::Column::UserId.is_in(ids.iter().cloned()))
-            .all(&self.db)
-            .await?;
-        for m in launched {
-            let e = member_entry(m);
-            out.insert(e.user_id.clone(), (display_name(&e), e.picture.clone()));
-        }
         let roster = roster_member::Entity::find()
             .filter(roster_member::Column::CourseId.eq(course_id.0))
             .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await?;
         for r in roster {
-            let e = roster_entry(r);
-            let name = display_name(&e);
-            let entry = out.entry(e.user_id.clone()).or_insert((None, None));
+            out.insert(r.user_id.clone(), (roster_name(&r), r.picture));
+        }
+        for (user, (name, picture, _)) in launch_names(&self.db, course_id, ids).await? {
+            let entry = out.entry(user).or_insert((None, None));
             if name.is_some() {
                 entry.0 = name;
             }
-            if e.picture.is_some() {
-                entry.1 = e.picture;
+            if picture.is_some() {
+                entry.1 = picture;
             }
         }
         Ok(out)
     }
 
-    /// Saves one learner's tags.
-    pub async fn set_profile(
+    /// A page of the learners of a course who can be paired, with their display names:
+    /// those whose user id sorts after `after`, at most `limit` (capped at [`MAX_PAGE`]),
+    /// optionally only those whose name contains `search` (case-insensitive). Reads about
+    /// one page of rows, not the roster.
+    pub async fn learners_page(
         &self,
         course_id: CourseId,
-        user_id: &str,
-        tags: &[String],
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let row = learner_profile::ActiveModel {
-            course_id: Set(course_id.0),
-            user_id: Set(user_id.to_string()),
-            tags: Set(serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        learner_profile::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    learner_profile::Column::CourseId,
-                    learner_profile::Column::UserId,
-                ])
-                .update_columns([
-                    learner_profile::Column::Tags,
-                    learner_profile::Column::UpdatedAt,
-                ])
-                .to_owned(),
+        after: Option<&str>,
+        limit: u64,
+        search: Option<&str>,
+        pairable: Pairable,
+    ) -> Result<LearnerPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let from_roster = has_roster(&self.db, course_id).await?;
+        let mut after = after.map(str::to_string);
+        let mut found: Vec<RosterEntry> = Vec::new();
+        // Staff and inactive people are left out after reading, so a batch may yield fewer
+        // than it read: read on until the page and one more are found, or the end.
+        loop {
+            let want = limit + 1 - found.len() as u64;
+            let batch = (want * 2).clamp(16, MAX_PAGE);
+            let rows = page_rows(
+                &self.db,
+                course_id,
+                from_roster,
+                after.as_deref(),
+                batch,
+                search,
             )
-            .exec_without_returning(&self.db)
             .await?;
-        Ok(())
-    }
-
-    /// Adds a link (idempotent).
-    #[expect(clippy::too_many_arguments)]
-    pub async fn add_link(
-        &self,
-        course_id: CourseId,
-        a: &str,
-        b: &str,
-        kind: &str,
-        source: &str,
-        by: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let row = link::ActiveModel {
-            course_id: Set(course_id.0),
-            a_user: Set(a.to_string()),
-            b_user: Set(b.to_string()),
-            kind: Set(kind.to_string()),
-            source: Set(source.to_string()),
-            created_by: Set(by.to_string()),
-            created_at: Set(now),
-            ..Default::default()
+            let read = rows.len() as u64;
+            for e in rows {
+                after = Some(e.user_id.clone());
+                if e.status == MemberStatus::Active && pairable(&e.roles) {
+                    found.push(e);
+                }
+            }
+            if found.len() as u64 > limit || read < batch {
+                break;
+            }
+        }
+        let next = if found.len() as u64 > limit {
+            found.truncate(limit as usize);
+            found.last().map(|e| e.user_id.clone())
+        } else {
+            None
         };
-        link::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    link::Column::CourseId,
-                    link::Column::AUser,
-                    link::Column::BUser,
-                    link::Column::Kind,
-                    link::Column::Source,
-                    link::Column::CreatedBy,
-                ])
-                // Each person's declaration stands on its own: two learners declaring the
-                // same link keep two rows, so one withdrawing does not undo the other.
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
+        let ids: Vec<String> = found.iter().map(|e| e.user_id.clone()).collect();
+        let launch = launch_names(&self.db, course_id, &ids).await?;
+        let learners = found
+            .into_iter()
+            .map(|e| LearnerName {
+                name: launch
+                    .get(&e.user_id)
+                    .and_then(|(n, _, _)| n.clone())
+                    .or_else(|| display_name(&e)),
+                user_id: e.user_id,
+            })
+            .collect();
+        Ok(LearnerPage { learners, next })
     }
 
-    /// Every link of a course.
-    pub async fn links(&self, course_id: CourseId) -> Result<Vec<LinkRow>, StoreError> {
-        let rows = link::Entity::find()
-            .filter(link::Column::CourseId.eq(course_id.0))
-            .order_by_asc(link::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(to_link).collect())
-    }
-
-    /// Removes a link a learner declared themselves.
-    pub async fn remove_declared_link(
+    /// A page of the people of a course (the NRPS roster, else those who launched): those
+    /// whose user id sorts after `after`, at most `limit` (capped at [`MAX_PAGE`]), each
+    /// with the one display name and their last launch.
+    pub async fn roster_page(
         &self,
         course_id: CourseId,
-        by: &str,
-        id: i32,
-    ) -> Result<(), StoreError> {
-        link::Entity::delete_many()
-            .filter(link::Column::CourseId.eq(course_id.0))
-            .filter(link::Column::Id.eq(id))
-            .filter(link::Column::CreatedBy.eq(by))
-            .filter(link::Column::Source.eq("declared"))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<RosterPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let from_roster = has_roster(&self.db, course_id).await?;
+        let mut rows = page_rows(&self.db, course_id, from_roster, after, limit + 1, None).await?;
+        let next = if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|e| e.user_id.clone())
+        } else {
+            None
+        };
+        let ids: Vec<String> = rows.iter().map(|e| e.user_id.clone()).collect();
+        let launch = launch_names(&self.db, course_id, &ids).await?;
+        let entries = rows
+            .into_iter()
+            .map(|mut entry| {
+                let l = launch.get(&entry.user_id);
+                entry.name = l
+                    .and_then(|(n, _, _)| n.clone())
+                    .or_else(|| display_name(&entry));
+                entry.given_name = None;
+                entry.family_name = None;
+                if let Some(p) = l.and_then(|(_, p, _)| p.clone()) {
+                    entry.picture = Some(p);
+                }
+                RosterPageEntry {
+                    launched_at: l.and_then(|(_, _, at)| *at),
+                    entry,
+                }
+            })
+            .collect();
+        Ok(RosterPage {
+            entries,
+            next,
+            from_roster,
+        })
     }
+}
+
+/// Whether a course has a synced NRPS roster (else its people are those who launched).
+async fn has_roster<C: ConnectionTrait>(db: &C, course_id: CourseId) -> Result<bool, StoreError> {
+    let one: Option<i32> = roster_member::Entity::find()
+        .select_only()
+        .column(roster_member::Column::Id)
+        .filter(roster_member::Column::CourseId.eq(course_id.0))
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(one.is_some())
+}
+
+/// Whether someone is a learner of the course who can be paired (active, Learner role, no
+/// staff role in the course), by the roster when there is one, else by their launches.
+pub(super) async fn pairable_in<C: ConnectionTrait>(
+    db: &C,
+    course_id: CourseId,
+    user_id: &str,
+    pairable: Pairable,
+) -> Result<bool, StoreError> {
+    let entry = if has_roster(db, course_id).await? {
+        roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::UserId.eq(user_id))
+            .one(db)
+            .await?
+            .map(roster_entry)
+            .transpose()?
+    } else {
+        member::Entity::find()
+            .filter(member::Column::CourseId.eq(course_id.0))
+            .filter(member::Column::UserId.eq(user_id))
+            .one(db)
+            .await?
+            .map(member_entry)
+            .transpose()?
+    };
+    Ok(entry.is_some_and(|e| e.status == MemberStatus::Active && pairable(&e.roles)))
+}
+
+/// The product's rule of who may be paired, given a person's LTI roles: the roster layer
+/// owns it and hands it to the queries that filter by it.
+pub type Pairable = fn(&[String]) -> bool;
+
+/// A `LIKE` pattern that finds `search` anywhere, its wildcards taken literally.
+fn contains_pattern(search: &str) -> String {
+    let mut p = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Any of the name columns contains the pattern (case-insensitive).
+fn name_like<C: sea_orm::sea_query::IntoColumnRef + Copy>(
+    cols: [C; 3],
+    pattern: &str,
+) -> Condition {
+    cols.into_iter().fold(Condition::any(), |c, col| {
+        c.add(Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern).escape('\\')))
+    })
+}
+
+/// Rows of the people of a course after a user id, in user id order.
+async fn page_rows<C: ConnectionTrait>(
+    db: &C,
+    course_id: CourseId,
+    from_roster: bool,
+    after: Option<&str>,
+    limit: u64,
+    search: Option<&str>,
+) -> Result<Vec<RosterEntry>, StoreError> {
+    let pattern = search
+        .filter(|s| !s.trim().is_empty())
+        .map(contains_pattern);
+    // The name a person launched with counts as much as the roster's: it is the one shown.
+    let launched_as = |pattern: &str| {
+        Query::select()
+            .column(member::Column::UserId)
+            .from(member::Entity)
+            .and_where(member::Column::CourseId.eq(course_id.0))
+            .cond_where(name_like(
+                [
+                    member::Column::Name,
+                    member::Column::GivenName,
+                    member::Column::FamilyName,
+                ],
+                pattern,
+            ))
+            .to_owned()
+    };
+    if from_roster {
+        let mut q = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .order_by_asc(roster_member::Column::UserId)
+            .limit(limit);
+        if let Some(after) = after {
+            q = q.filter(roster_member::Column::UserId.gt(after));
+        }
+        if let Some(p) = &pattern {
+            q = q.filter(
+                name_like(
+                    [
+                        roster_member::Column::Name,
+                        roster_member::Column::GivenName,
+                        roster_member::Column::FamilyName,
+                    ],
+                    p,
+                )
+                .add(roster_member::Column::UserId.in_subquery(launched_as(p))),
+            );
+        }
+        q.all(db).await?.into_iter().map(roster_entry).collect()
+    } else {
+        let mut q = member::Entity::find()
+            .filter(member::Column::CourseId.eq(course_id.0))
+            .order_by_asc(member::Column::UserId)
+            .limit(limit);
+        if let Some(after) = after {
+            q = q.filter(member::Column::UserId.gt(after));
+        }
+        if let Some(p) = &pattern {
+            q = q.filter(name_like(
+                [
+                    member::Column::Name,
+                    member::Column::GivenName,
+                    member::Column::FamilyName,
+                ],
+                p,
+            ));
+        }
+        q.all(db).await?.into_iter().map(member_entry).collect()
+    }
+}
+
+/// The launch names of a few people of a course: user id → (name, picture, last launch).
+async fn launch_names<C: ConnectionTrait>(
+    db: &C,
+    course_id: CourseId,
+    ids: &[String],
+) -> Result<HashMap<String, (Option<String>, Option<String>, Option<i64>)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = member::Entity::find()
+        .filter(member::Column::CourseId.eq(course_id.0))
+        .filter(member::Column::UserId.is_in(ids.iter().cloned()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let name = names_of(&m.name, &m.given_name, &m.family_name);
+            (m.user_id, (name, m.picture, m.last_launch_at))
+        })
+        .collect())
+}
+
+fn roster_name(r: &roster_member::Model) -> Option<String> {
+    names_of(&r.name, &r.given_name, &r.family_name)
 }
 
 /// The best name of a roster entry: the full name, else given and family names.
 pub fn display_name(e: &RosterEntry) -> Option<String> {
-    e.name
-        .clone()
-        .or_else(|| match (&e.given_name, &e.family_name) {
+    names_of(&e.name, &e.given_name, &e.family_name)
+}
+
+fn names_of(
+    name: &Option<String>,
+    given: &Option<String>,
+    family: &Option<String>,
+) -> Option<String> {
+    let blank = |s: &&String| !s.trim().is_empty();
+    name.as_ref().filter(blank).cloned().or_else(|| {
+        match (given.as_ref().filter(blank), family.as_ref().filter(blank)) {
             (Some(g), Some(f)) => Some(format!("{g} {f}")),
             (Some(g), None) => Some(g.clone()),
             (None, Some(f)) => Some(f.clone()),
             _ => None,
-        })
-}
-
-fn to_link(l: link::Model) -> LinkRow {
-    LinkRow {
-        id: l.id,
-        a_user: l.a_user,
-        b_user: l.b_user,
-        kind: l.kind,
-        source: l.source,
-        created_by: l.created_by,
-    }
+        }
+    })
 }
 
 /// A person who launched, as a roster entry (launching makes them Active).
-fn member_entry(m: member::Model) -> RosterEntry {
-    RosterEntry {
+fn member_entry(m: member::Model) -> Result<RosterEntry, StoreError> {
+    Ok(RosterEntry {
+        roles: roles(&m.roles, "members", m.id)?,
         user_id: m.user_id,
         name: m.name,
         given_name: m.given_name,
         family_name: m.family_name,
         email: m.email,
         picture: m.picture,
-        roles: serde_json::from_str(&m.roles).unwrap_or_default(),
         status: MemberStatus::Active,
-    }
+    })
 }
 
-fn roster_entry(r: roster_member::Model) -> RosterEntry {
-    RosterEntry {
+fn roster_entry(r: roster_member::Model) -> Result<RosterEntry, StoreError> {
+    Ok(RosterEntry {
+        roles: roles(&r.roles, "roster_members", r.id)?,
+        status: MemberStatus::from_stored(&r.status)
+            .ok_or_else(|| StoreError::corrupt("roster_members", r.id, "unknown status"))?,
         user_id: r.user_id,
         name: r.name,
         given_name: r.given_name,
         family_name: r.family_name,
         email: r.email,
         picture: r.picture,
-        roles: serde_json::from_str(&r.roles).unwrap_or_default(),
-        status: MemberStatus::parse(&r.status),
+    })
+}
+
+/// A stored JSON list of roles: a list that does not parse would make a learner nobody.
+fn roles(json: &str, table: &'static str, id: i32) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::corrupt(table, id, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_display_name_is_the_full_name_else_given_and_family_names() {
+        let check =
+            |name: Option<&str>, given: Option<&str>, family: Option<&str>, want: Option<&str>| {
+                let o = |s: Option<&str>| s.map(str::to_string);
+                assert_eq!(names_of(&o(name), &o(given), &o(family)).as_deref(), want);
+            };
+        check(
+            Some("Ada Lovelace"),
+            Some("A"),
+            Some("L"),
+            Some("Ada Lovelace"),
+        );
+        check(
+            Some("  "),
+            Some("Ada"),
+            Some("Lovelace"),
+            Some("Ada Lovelace"),
+        );
+        check(None, Some("Ada"), None, Some("Ada"));
+        check(None, Some(""), Some("Lovelace"), Some("Lovelace"));
+        check(None, None, None, None);
+    }
+
+    #[test]
+    fn search_wildcards_are_taken_literally() {
+        assert_eq!(contains_pattern(" Ada "), "%ada%");
+        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
     }
 }

@@ -47,9 +47,8 @@ impl Store {
             .one(&self.db)
             .await?;
         if let Some(r) = row {
-            let roles = serde_json::from_str(&r.roles).map_err(|e| {
-                StoreError::Corrupt(format!("roster_members row {}: roles: {e}", r.id))
-            })?;
+            let roles = serde_json::from_str(&r.roles)
+                .map_err(|e| StoreError::corrupt("roster_members", r.id, format!("roles: {e}")))?;
             return Ok(Standing::Listed {
                 roles,
                 status: r.status,

@@ -33,7 +33,6 @@ const NOTICES: &[&str] = &[
     "notice_declare_unknown",
     "notice_declare_limit",
     "notice_declare_exists",
-    "notice_declare_self",
     "notice_removed",
 ];
 const SECTIONS: &[&str] = &["roster", "settings", "links", "pairs", "profile", "declare"];
@@ -44,6 +43,9 @@ pub struct PageQuery {
     notice: Option<String>,
     at: Option<String>,
     page: Option<usize>,
+    /// Keyset paging and search of the declaration page.
+    after: Option<String>,
+    q: Option<String>,
 }
 
 /// A notice to show in a section of the page, where the person is looking.
@@ -56,15 +58,22 @@ pub struct Notice {
 impl Notice {
     /// Whether the notice says something did not happen.
     pub fn is_warning(self) -> bool {
-        ["notice_refused", "notice_swap_", "notice_declare_", "notice_sync_failed"]
-            .iter()
-            .any(|p| self.key.starts_with(p))
+        [
+            "notice_refused",
+            "notice_swap_",
+            "notice_declare_",
+            "notice_sync_failed",
+        ]
+        .iter()
+        .any(|p| self.key.starts_with(p))
     }
 }
 
 impl PageQuery {
     fn notice(&self) -> Option<Notice> {
-        let key = NOTICES.iter().find(|k| Some(**k) == self.notice.as_deref())?;
+        let key = NOTICES
+            .iter()
+            .find(|k| Some(**k) == self.notice.as_deref())?;
         let at = SECTIONS
             .iter()
             .find(|k| Some(**k) == self.at.as_deref())
@@ -103,7 +112,7 @@ async fn common(
         anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
         notice => notice.map(|n| l.t(n.key)), notice_at => notice.map(|n| n.at),
         notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
-        max_declarations => crate::roster::rules::MAX_DECLARATIONS,
+        max_declarations => crate::store::DECLARATION_CAP,
     })
 }
 
@@ -198,13 +207,15 @@ pub async fn declare_page(
     let s = &a.session;
     let me = s.subject.clone().unwrap_or_default();
     let result = async {
-        let extra = declare_context(&state, s, &me, q.page.unwrap_or(0)).await?;
+        let search = q.q.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        let after = q.after.as_deref().filter(|v| !v.is_empty());
+        let extra = declare_context(&state, s, &me, after, search).await?;
         let common = common(&state, s, &a.token, q.notice()).await?;
-        Ok::<_, WebError>(
-            state
-                .pages
-                .render("declare.html", s.locale, context! { ..common, ..extra }),
-        )
+        Ok::<_, WebError>(state.pages.render(
+            "declare.html",
+            s.locale,
+            context! { ..common, ..extra },
+        ))
     }
     .await;
     match result {
@@ -219,6 +230,10 @@ pub struct GoForm {
     to: String,
     #[serde(default)]
     page: Option<usize>,
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
 }
 
 /// POST /app/go: moves to another page of the session (links are forms, so that the token
@@ -230,6 +245,12 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
         _ => "/app",
     };
     let page = f.form.page.map(|p| p.to_string());
-    let query: Vec<(&str, &str)> = page.iter().map(|p| ("page", p.as_str())).collect();
+    let mut query: Vec<(&str, &str)> = page.iter().map(|p| ("page", p.as_str())).collect();
+    // Bounded: these only travel to the next page's query.
+    for (k, v) in [("after", &f.form.after), ("q", &f.form.q)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty() && v.len() <= 200) {
+            query.push((k, v));
+        }
+    }
     redirect(&state, &f.session, path, &query, "").await
 }

@@ -36,8 +36,8 @@ where
 /// The fields of a form body, in order (repeated names kept). A NUL anywhere is refused:
 /// form values end up in the database, where PostgreSQL refuses NUL in text.
 pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| WebError::BadForm(BadForm::Unreadable))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| WebError::BadForm(BadForm::Unreadable))?;
     if pairs
         .iter()
         .any(|(k, v)| k.contains('\0') || v.contains('\0'))

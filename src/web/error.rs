@@ -164,7 +164,9 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
                 BadForm::Unreadable => l.t("form_unreadable").into(),
                 BadForm::Nul => l.t("form_nul").into(),
                 BadForm::UnknownAction => l.t("form_unknown_action").into(),
-                BadForm::Missing(field) => format!("{}{} {}", l.t("form_missing"), l.t("colon"), l.t(field)),
+                BadForm::Missing(field) => {
+                    format!("{}{} {}", l.t("form_missing"), l.t("colon"), l.t(field))
+                }
             },
             String::new(),
             None,
@@ -176,7 +178,13 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             };
-            (status, "internal_error", l.t("internal_error").into(), String::new(), Some(id))
+            (
+                status,
+                "internal_error",
+                l.t("internal_error").into(),
+                String::new(),
+                Some(id),
+            )
         }
     };
     match &error_id {

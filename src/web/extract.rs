@@ -267,12 +267,8 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
                     return Err(rendered(WebError::NoSession, page));
                 }
             };
-            let token = bearer(&req).or_else(|| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| k == "t")
-                    .map(|(_, v)| v.clone())
-            });
+            let token = bearer(&req)
+                .or_else(|| pairs.iter().find(|(k, _)| k == "t").map(|(_, v)| v.clone()));
             let (session, token) = qualify::<R>(&state, &req, token).await?;
             // Serde reads the form from its fields again; unknown ones (such as `t`) are ignored.
             let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
@@ -298,8 +294,7 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
 /// Whether a value could be one of our hand-off codes (kept out of the query otherwise).
 fn is_code(v: &str) -> bool {
     v.len() == 43
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 

@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::{BadForm, WebError};
 use super::extract::{AuthedForm, Learner, redirect, session_refusal};
 use crate::launch::now;
-use crate::roster::declarations::{self, DeclareOutcome, Declared};
+use crate::store::{DeclarationKind, DeclareOutcome};
 
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
@@ -53,23 +53,28 @@ pub async fn profile(
             (result, "/app", "profile")
         }
         "declare" => {
-            let outcome = declarations::declare(
-                store,
-                s.course,
-                &me,
-                &f.form.other,
-                Declared::parse(&f.form.kind),
-                now,
-            )
-            .await
-            .map_err(WebError::from)
-            .map(|o| match o {
-                DeclareOutcome::Added => "notice_saved",
-                DeclareOutcome::AlreadyDeclared => "notice_declare_exists",
-                DeclareOutcome::LimitReached => "notice_declare_limit",
-                DeclareOutcome::UnknownPerson => "notice_declare_unknown",
-                DeclareOutcome::Themselves => "notice_declare_self",
-            });
+            let kind = match f.form.kind.as_str() {
+                "manager" => DeclarationKind::TheyManageMe,
+                "report" => DeclarationKind::IManageThem,
+                _ => DeclarationKind::Hierarchical,
+            };
+            let outcome = store
+                .add_declaration(
+                    s.course,
+                    &me,
+                    &f.form.other,
+                    kind,
+                    crate::roster::rules::is_pairable_roles,
+                    now,
+                )
+                .await
+                .map_err(WebError::from)
+                .map(|o| match o {
+                    DeclareOutcome::Added => "notice_saved",
+                    DeclareOutcome::AlreadyDeclared => "notice_declare_exists",
+                    DeclareOutcome::LimitReached => "notice_declare_limit",
+                    DeclareOutcome::UnknownPerson => "notice_declare_unknown",
+                });
             (outcome, "/app/declare", "declare")
         }
         "remove" => {

@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::WebError;
 use super::staff_view::module;
 use crate::launch::session::Session;
-use crate::roster::pairs::{self, Person};
+use crate::roster::rules::is_pairable_roles;
 
 /// Learners listed per page of the declaration page.
 pub const DECLARE_PAGE: usize = 50;
@@ -44,7 +44,12 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
         .iter()
         .map(|m| {
             let (name, c) = match contacts.get(m).cloned() {
-                Some(c) => (c.name.clone().unwrap_or_else(|| l.t("name_not_shared").to_string()), c),
+                Some(c) => (
+                    c.name
+                        .clone()
+                        .unwrap_or_else(|| l.t("name_not_shared").to_string()),
+                    c,
+                ),
                 None => (l.t("someone_left").to_string(), Default::default()),
             };
             let picture = c.picture.filter(|u| u.starts_with("https://"));
@@ -63,46 +68,54 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
     })
 }
 
-/// The declaration page: a page of the course's learners (names only, never emails) and the
-/// learner's own declarations (never anyone else's).
+/// The declaration page: one page of the course's learners (names only, never emails),
+/// optionally searched, read without loading the roster; and the learner's own declarations
+/// (never anyone else's).
 pub async fn declare_context(
     state: &AppState,
     s: &Session,
     me: &str,
-    page: usize,
+    after: Option<&str>,
+    search: Option<&str>,
 ) -> Result<Value, WebError> {
     let store = &state.flow.store;
-    let (people, _) = pairs::people(store, s.course).await?;
-    let others: Vec<&Person> = people
-        .iter()
-        .filter(|p| p.user_id != me && p.pairable())
-        .collect();
-    let pages = others.len().div_ceil(DECLARE_PAGE).max(1);
-    let page = page.min(pages - 1);
-    let shown: Vec<Value> = others
-        .iter()
-        .skip(page * DECLARE_PAGE)
-        .take(DECLARE_PAGE)
-        .map(|p| context! { id => &p.user_id, name => p.public_label() })
-        .collect();
     let l = s.locale;
-    let declared: Vec<Value> = store
-        .declared_by(s.course, me)
-        .await?
+    let label = |name: Option<String>| name.unwrap_or_else(|| l.t("name_not_shared").to_string());
+    let page = store
+        .learners_page(
+            s.course,
+            after,
+            DECLARE_PAGE as u64,
+            search,
+            is_pairable_roles,
+        )
+        .await?;
+    let shown: Vec<Value> = page
+        .learners
+        .into_iter()
+        .filter(|p| p.user_id != me)
+        .map(|p| context! { id => p.user_id, name => label(p.name) })
+        .collect();
+    let declared = store.declared_by(s.course, me).await?;
+    let other_of = |k: &crate::store::LinkRow| {
+        if k.a_user == me {
+            k.b_user.clone()
+        } else {
+            k.a_user.clone()
+        }
+    };
+    let ids: Vec<String> = declared.iter().map(other_of).collect();
+    let contacts = store.contacts(s.course, &ids).await?;
+    let declared: Vec<Value> = declared
         .iter()
         .map(|k| {
-            let other = if k.a_user == me { &k.b_user } else { &k.a_user };
-            let name = people
-                .iter()
-                .find(|p| &p.user_id == other)
-                .map(Person::public_label)
-                .unwrap_or_else(|| l.t("someone_left").to_string());
-            context! { id => k.id, name => name }
+            let name = contacts.get(&other_of(k)).and_then(|c| c.name.clone());
+            context! { id => k.id, name => label(name) }
         })
         .collect();
     Ok(context! {
-        others => shown, declared => declared, page => page, pages => pages,
-        max_declarations => crate::roster::rules::MAX_DECLARATIONS,
-        at_limit => declared.len() >= crate::roster::rules::MAX_DECLARATIONS,
+        at_limit => declared.len() as u64 >= crate::store::DECLARATION_CAP,
+        others => shown, declared => declared, next => page.next, search => search,
+        first_page => after.is_none(),
     })
 }

@@ -15,9 +15,9 @@ mod learner_routes;
 mod learner_view;
 mod lti_routes;
 pub mod pages;
+mod services;
 mod staff_routes;
 mod staff_view;
-mod services;
 mod system;
 
 use actix_web::web;

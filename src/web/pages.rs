@@ -166,7 +166,9 @@ mod tests {
         ]);
         let csp = &h[0].1;
         assert!(
-            csp.ends_with("form-action 'self' https://lms.example; frame-ancestors 'self' https://lms.example"),
+            csp.ends_with(
+                "form-action 'self' https://lms.example; frame-ancestors 'self' https://lms.example"
+            ),
             "{csp}"
         );
     }

@@ -15,9 +15,9 @@ use super::services::sync_now;
 use super::staff_view::module;
 use crate::launch::now;
 use crate::launch::session::Session;
-use crate::roster::pairs::{DraftScope, EditError};
+use crate::roster::draft::{DraftScope, EditError};
 use crate::roster::schedule::Trigger;
-use crate::roster::setup::SetupScope;
+use crate::roster::{links_csv, settings};
 
 /// An empty form: the action is the route.
 #[derive(Debug, Deserialize)]
@@ -29,14 +29,18 @@ fn actor(s: &Session) -> String {
 
 /// Back to the activity page, showing `notice` in section `at`.
 async fn back(state: &AppState, s: &Session, notice: &str, at: &str) -> HttpResponse {
-    redirect(state, s, "/app", &[("notice", notice), ("at", at)], "notice").await
+    redirect(
+        state,
+        s,
+        "/app",
+        &[("notice", notice), ("at", at)],
+        "notice",
+    )
+    .await
 }
 
 /// POST /app/roster/refresh: a complete read of the roster now.
-pub async fn refresh(
-    state: web::Data<AppState>,
-    f: AuthedForm<NoFields, Manager>,
-) -> HttpResponse {
+pub async fn refresh(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
     let ok = sync_now(&state, &f.session, Trigger::Refresh).await;
     let notice = if ok {
         "notice_synced"
@@ -60,15 +64,17 @@ pub async fn save_settings(
     f: AuthedForm<SettingsForm, Manager>,
 ) -> HttpResponse {
     let s = &f.session;
-    let who = actor(s);
-    let scope = SetupScope {
-        store: &state.flow.store,
-        cache: &state.courses,
-        course: s.course,
-        actor: &who,
-        now: now(),
-    };
-    match scope.save_settings(&f.form.tags, &f.form.policy).await {
+    let row = settings::settings_from_form(&f.form.tags, &f.form.policy);
+    let saved = settings::save_settings(
+        &state.flow.store,
+        &state.courses,
+        s.course,
+        &actor(s),
+        &row,
+        now(),
+    )
+    .await;
+    match saved {
         Ok(()) => back(&state, s, "notice_saved", "settings").await,
         Err(e) => session_refusal(&state, s, e.into()).await,
     }
@@ -86,19 +92,13 @@ pub async fn upload_links(
     f: AuthedForm<LinksForm, Manager>,
 ) -> HttpResponse {
     let s = &f.session;
-    let who = actor(s);
-    let scope = SetupScope {
-        store: &state.flow.store,
-        cache: &state.courses,
-        course: s.course,
-        actor: &who,
-        now: now(),
-    };
-    match scope.upload_links(&f.form.csv).await {
+    let l = s.locale;
+    match links_csv::upload_links(&state.flow.store, s.course, &actor(s), &f.form.csv, now()).await
+    {
         Ok(links) => {
             let report = context! {
                 added => links.good.len(),
-                bad => links.bad.into_iter().map(|(n, why)| context! { line => n, why => why }).collect::<Vec<_>>(),
+                bad => links.bad.iter().map(|(n, why)| context! { line => n, why => csv_problem(why, l) }).collect::<Vec<_>>(),
             };
             session_page(
                 &state,
@@ -118,18 +118,12 @@ pub async fn upload_links(
 }
 
 /// POST /app/pairs/propose.
-pub async fn propose(
-    state: web::Data<AppState>,
-    f: AuthedForm<NoFields, Manager>,
-) -> HttpResponse {
+pub async fn propose(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
     pair_action(&state, &f.session, PairAction::Propose).await
 }
 
 /// POST /app/pairs/publish.
-pub async fn publish(
-    state: web::Data<AppState>,
-    f: AuthedForm<NoFields, Manager>,
-) -> HttpResponse {
+pub async fn publish(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
     pair_action(&state, &f.session, PairAction::Publish).await
 }
 
@@ -173,6 +167,17 @@ enum PairAction {
     Exclude(String, String),
 }
 
+/// The wording of a CSV line that was not used.
+fn csv_problem(p: &links_csv::CsvProblem, l: crate::i18n::Locale) -> String {
+    match p {
+        links_csv::CsvProblem::NotTwoValues => l.t("csv_not_two_values").to_string(),
+        links_csv::CsvProblem::SamePerson => l.t("csv_same_person").to_string(),
+        links_csv::CsvProblem::NotInRoster(v) => {
+            format!("{}{} {v}", l.t("csv_not_in_roster"), l.t("colon"))
+        }
+    }
+}
+
 /// The notice that says why an edit was refused.
 fn refusal_notice(e: &EditError) -> &'static str {
     match e {
@@ -183,7 +188,7 @@ fn refusal_notice(e: &EditError) -> &'static str {
         EditError::BreaksConstraint => "notice_refused_constraint",
         EditError::SamePerson => "notice_swap_same_person",
         EditError::SameGroup => "notice_swap_same_group",
-        EditError::Store(_) => "notice_refused",
+        EditError::Store(_) | EditError::Engine(_) => "notice_refused",
     }
 }
 
@@ -192,26 +197,26 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
     let (m, who) = (module(s), actor(s));
     let scope = DraftScope {
         store: &state.flow.store,
+        cache: &state.courses,
         course: s.course,
         module: &m,
         actor: &who,
         now: now(),
     };
     let (result, done) = match &action {
-        PairAction::Propose => (
-            scope.propose().await.map(|_| ()).map_err(EditError::from),
-            "notice_proposed",
-        ),
+        PairAction::Propose => (scope.propose().await.map(|_| ()), "notice_proposed"),
         PairAction::Publish => (scope.publish().await, "notice_published"),
         PairAction::Swap(a, b) => (scope.swap(a, b).await, "notice_saved"),
         PairAction::Lock(a, on) => (scope.set_lock(a, *on).await, "notice_saved"),
         PairAction::Split(a) => (scope.split(a).await, "notice_saved"),
         PairAction::Exclude(a, b) => (scope.exclude(a, b).await, "notice_saved"),
     };
-    state.courses.invalidate(s.course);
     match result {
         Ok(()) => back(state, s, done, "pairs").await,
         Err(EditError::Store(e)) => session_refusal(state, s, e.into()).await,
+        Err(EditError::Engine(e)) => {
+            session_refusal(state, s, WebError::Internal(Box::new(e))).await
+        }
         Err(e) => {
             tracing::info!(course = s.course.0, reason = %e, "pair change refused");
             back(state, s, refusal_notice(&e), "pairs").await

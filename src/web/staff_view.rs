@@ -12,7 +12,8 @@ use super::error::WebError;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::pairing::UnplacedReason;
-use crate::roster::pairs::{self, Person, RosterSource, StoredPlan};
+use crate::roster::draft::StoredPlan;
+use crate::roster::people::{self, Person, RosterSource};
 use crate::store::PairSetStatus;
 
 /// People shown per page of the staff roster.
@@ -127,9 +128,19 @@ fn note(key: &str, l: Locale) -> String {
 }
 
 /// One entry of the module's history, worded with names.
-fn event_view(e: &crate::store::PairEvent, names: &Names, modules: &HashMap<String, Option<String>>, l: Locale) -> Value {
+fn event_view(
+    e: &crate::store::PairEvent,
+    names: &Names,
+    modules: &HashMap<String, Option<String>>,
+    l: Locale,
+) -> Value {
     let who = names.get(&e.actor, l);
-    let what = crate::roster::history::describe(e, |id| names.get(id, l), |m| module_name(modules, m, l), l);
+    let what = crate::roster::history::describe(
+        e,
+        |id| names.get(id, l),
+        |m| module_name(modules, m, l),
+        l,
+    );
     context! { actor => who, what => what, at => l.format_time(e.at) }
 }
 
@@ -141,22 +152,27 @@ pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result
         .course_in_scope(s.course, s.registration, &s.deployment_id)
         .await?
         .ok_or(WebError::NoSession)?;
-    let (people, source) = pairs::people(store, s.course).await?;
+    let (people, source) = people::people(store, s.course).await?;
     let names = Names::of(&people);
     let modules = store.activity_titles(s.course).await?;
     let settings = store.course_settings(s.course).await?;
     let links = store.links(s.course).await?;
     // Learners' own declarations stay private: staff see only the links staff made.
-    let staff_links = links.iter().filter(|k| k.source != "declared").count();
+    let staff_links = links
+        .iter()
+        .filter(|k| k.source != crate::store::LinkSource::Declared)
+        .count();
     let m = module(s);
     let draft = store
         .pair_set(s.course, &m, PairSetStatus::Draft)
         .await?
-        .map(|d| StoredPlan::parse(&d.groups));
+        .map(|d| StoredPlan::from_set(&d))
+        .transpose()?;
     let published = store
         .pair_set(s.course, &m, PairSetStatus::Published)
         .await?
-        .map(|d| StoredPlan::parse(&d.groups));
+        .map(|d| StoredPlan::from_set(&d))
+        .transpose()?;
     let events = store.events(s.course, Some(&m), 20).await?;
     let learners_launched = people
         .iter()

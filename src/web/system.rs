@@ -59,16 +59,18 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 fn api_session(
     state: &AppState,
     req: &HttpRequest,
-) -> Result<crate::launch::session::Session, HttpResponse> {
+) -> Result<crate::launch::session::Session, Box<HttpResponse>> {
     req.headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| state.flow.sessions.verify(t.trim(), now() as u64))
         .ok_or_else(|| {
-            HttpResponse::Unauthorized()
-                .insert_header(("Cache-Control", "no-store"))
-                .json(serde_json::json!({"error": "session_invalid"}))
+            Box::new(
+                HttpResponse::Unauthorized()
+                    .insert_header(("Cache-Control", "no-store"))
+                    .json(serde_json::json!({"error": "session_invalid"})),
+            )
         })
 }
 
@@ -84,7 +86,7 @@ pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpR
                 "locale": s.locale.code(),
                 "expires_at": s.expires_at,
             })),
-        Err(resp) => resp,
+        Err(resp) => *resp,
     }
 }
 
@@ -92,7 +94,7 @@ pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 pub async fn renew(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let s = match api_session(&state, &req) {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match s.renewed(now() as u64, state.flow.settings.session_ttl.as_secs()) {
         Some(r) => HttpResponse::Ok()

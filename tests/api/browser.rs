@@ -389,7 +389,11 @@ async fn moodle_style_launch_inside_an_iframe() {
 
     let (text, url) = browser.wait_in_iframe("Hello Ada Student1").await;
     // Post/redirect/get: the frame shows the page, at an address without any code or token.
-    assert_eq!(url, format!("{}/app", app.base), "the learner page follows the launch");
+    assert_eq!(
+        url,
+        format!("{}/app", app.base),
+        "the learner page follows the launch"
+    );
     assert!(text.contains("LTI Harness Course"), "{text}");
     assert_eq!(app.platform.auth_hits(), 1, "one OIDC authentication");
     browser.to_top().await.unwrap();

@@ -13,4 +13,5 @@ mod platform_selftest;
 mod refusals;
 mod roster;
 mod storage;
+mod store;
 mod tidy;

@@ -707,7 +707,7 @@ async fn the_declaration_page_lists_learners_by_name_only() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Brian Student2") && html.contains("#105"));
+    assert!(html.contains("Brian Student2") && html.contains("name not shared by the LMS"));
     assert!(!html.contains("Ada Student1"), "not oneself");
     assert!(
         !html.contains("Tina Teacher") && !html.contains("Kim Assistant"),
