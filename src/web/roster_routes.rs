@@ -106,24 +106,27 @@ fn groups_view(plan: &StoredPlan, people: &[Person], l: crate::i18n::Locale) -> 
     context! { groups => groups, unplaced => unplaced, exact => plan.exact }
 }
 
-/// The wording of an explanation note (`lock_dropped:<why>` keeps its detail).
+/// The wording of an explanation note (`lock_dropped:<why>` names the reason).
 fn note(key: &str, l: crate::i18n::Locale) -> String {
     let (head, rest) = key.split_once(':').unwrap_or((key, ""));
-    let text = match head {
-        "no_hierarchy" => l.t("note_no_hierarchy"),
-        "joined_trio" => l.t("note_joined_trio"),
-        "late_joiner" => l.t("note_late_joiner"),
-        "orphan_repaired" => l.t("note_orphan_repaired"),
-        "new_partner" => l.t("note_new_partner"),
-        "repeat_partner" => l.t("note_repeat_partner"),
-        "changed_by_instructor" => l.t("note_changed_by_instructor"),
-        "lock_dropped" => l.t("note_lock_dropped"),
-        _ => return key.to_string(),
-    };
-    if rest.is_empty() {
-        text.to_string()
-    } else {
-        format!("{text} ({rest})")
+    match head {
+        "no_hierarchy"
+        | "joined_trio"
+        | "late_joiner"
+        | "orphan_repaired"
+        | "new_partner"
+        | "repeat_partner"
+        | "changed_by_instructor"
+        | "trio_reopened" => l.t(&format!("note_{head}")),
+        "lock_dropped" => {
+            let reason = match rest {
+                "size" | "unknown_learner" | "unavailable" | "duplicate" | "constraint"
+                | "second_trio" | "trio_not_needed" => l.t(&format!("lock_reason_{rest}")),
+                _ => rest.to_string(),
+            };
+            l.tr("note_lock_dropped", &[("reason", reason.into())])
+        }
+        _ => key.to_string(),
     }
 }
 
@@ -181,9 +184,9 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         manage => s.manage,
         roster => roster,
         roster_nrps => source == RosterSource::Nrps,
-        last_sync => course.last_sync_at.map(format_time),
+        last_sync => course.last_sync_at.map(|t| l.format_time(t)),
         sync_error => sync_error,
-        sync_error_at => sync_error_at.map(format_time),
+        sync_error_at => sync_error_at.map(|t| l.format_time(t)),
         names_missing => names_missing,
         learners_launched => learners_launched,
         staff_launched => staff_launched,
@@ -195,7 +198,7 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
         learners => people.iter().filter(|p| p.pairable()).map(|p| context! { id => &p.user_id, name => p.label() }).collect::<Vec<_>>(),
         events => events.iter().map(|e| {
             let who = people.iter().find(|p| p.user_id == e.actor).map(Person::label).unwrap_or_else(|| e.actor.clone());
-            context! { actor => who, action => &e.action, detail => &e.detail, at => format_time(e.at) }
+            context! { actor => who, action => &e.action, detail => &e.detail, at => l.format_time(e.at) }
         }).collect::<Vec<_>>(),
     })
 }
@@ -206,7 +209,10 @@ pub async fn staff_context(state: &AppState, s: &Session) -> Result<Value, WebEr
 pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let Some(me) = s.sub.as_deref() else {
-        return Ok(context! {});
+        // Anonymous: nothing to show, but every value the page reads is defined.
+        return Ok(context! {
+            tag_options => Vec::<Value>::new(), partners => Vec::<Value>::new(), trio => false, published => false,
+        });
     };
     let settings = state.courses.settings(store, s.course).await?;
     let mine = if settings.tag_options.is_empty() {
@@ -288,31 +294,6 @@ pub async fn declare_page(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     state
         .pages
         .respond(actix_web::http::StatusCode::OK, html, &s.frame)
-}
-
-fn format_time(t: i64) -> String {
-    // UTC, minute precision: enough to tell how fresh a roster is.
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
-}
-
-/// Days since 1970-01-01 to a (year, month, day) date (Howard Hinnant's algorithm).
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 async fn staff_session(state: &AppState, req: &HttpRequest) -> Result<(Session, String), WebError> {
