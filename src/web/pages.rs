@@ -8,7 +8,7 @@
 //! a template that does not compile, or names a message missing in one language, stops
 //! [`Pages::new`] and so the start-up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use actix_web::HttpResponse;
@@ -91,7 +91,7 @@ impl Pages {
         let path = url::Url::parse(base)
             .map(|u| u.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        let texts = Locale::ALL.map(|l| (Value::from_object(Texts(l)), Value::from(steps(l))));
+        let texts = Locale::ALL.map(|l| (Value::from_object(Texts::new(l)), Value::from(steps(l))));
         Ok(Pages {
             env,
             base: path,
@@ -185,9 +185,24 @@ fn steps(locale: Locale) -> Vec<Value> {
 }
 
 /// The texts of one language for templates: `t.some_id` is the message `some_id`; an id
-/// that does not exist (or needs variables) is undefined, which strict mode refuses.
+/// that does not exist (or needs variables) is undefined, which strict mode refuses. The
+/// messages without variables are formatted once.
 #[derive(Debug)]
-struct Texts(Locale);
+struct Texts {
+    locale: Locale,
+    plain: HashMap<&'static str, Value>,
+}
+
+impl Texts {
+    fn new(locale: Locale) -> Texts {
+        let plain = locale
+            .ids()
+            .into_iter()
+            .filter_map(|id| Some((id, Value::from(locale.lookup(id, &[]).ok()?))))
+            .collect();
+        Texts { locale, plain }
+    }
+}
 
 impl Object for Texts {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -195,13 +210,14 @@ impl Object for Texts {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match self.0.lookup(key.as_str()?, &[]) {
-            Ok(text) => Some(Value::from(text)),
-            Err(e) => {
-                tracing::error!(error = %e, "template names a missing text");
-                None
-            }
+        let id = key.as_str()?;
+        if let Some(text) = self.plain.get(id) {
+            return Some(text.clone());
         }
+        if let Err(e) = self.locale.lookup(id, &[]) {
+            tracing::error!(error = %e, "template names a missing text");
+        }
+        None
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
