@@ -7,6 +7,12 @@
 //! templates (`{{ t.pairs_title }}`, `{{ tr("event_swap", a=x, b=y) }}`) and in the
 //! catalogues (`pairs_title = Pairs`); variables are snake_case too (`$client_id`).
 //! Placeables are not wrapped in Unicode isolation marks, so texts stay plain.
+//!
+//! Adding a message: write it in the file of the same name under `en/` and `fr/` (a new
+//! file goes in [`FILES`]); numbers given as [`Arg::Number`] choose plural forms
+//! (`{ $n -> [one] … *[other] … }`). The tests fail when a language lacks a message, when
+//! the two languages disagree on a message's variables, or when a template or a literal
+//! `t("…")` / `tr("…")` in `src/` names a message that does not exist.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;

@@ -247,7 +247,10 @@ fn tr(state: &State, id: &str, kwargs: Kwargs) -> Result<String, Error> {
                     format!("tr({id:?}): {name} has no value"),
                 ));
             }
-            ValueKind::Number if v.as_i64().is_some() => Arg::Number(v.as_i64().unwrap_or(0)),
+            // Integers stay numbers, so that they choose plural forms.
+            ValueKind::Number => v
+                .as_i64()
+                .map_or_else(|| Arg::from(v.to_string()), Arg::Number),
             _ => Arg::from(v.to_string()),
         };
         args.push((name, arg));
@@ -475,6 +478,10 @@ mod tests {
                 ("if.html", "{% if missing %}x{% endif %}"),
                 ("tr.html", "{{ tr(\"pairs_kept_from\", module=m) }}"),
                 ("t.html", "{{ t.colon }}|{{ t.pairs_title }}"),
+                (
+                    "n.html",
+                    "{{ tr(\"event_upload_links\", added=n, unused=0) }}",
+                ),
             ],
         )
         .unwrap();
