@@ -35,6 +35,9 @@ pub enum StartupError {
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Http(String),
+    /// A template or a text catalogue is broken.
+    #[error("pages: {0}")]
+    Pages(#[from] crate::web::pages::PagesError),
 }
 
 /// A built, bound application.
@@ -94,7 +97,7 @@ impl Application {
         let registry = Registry::load(store.clone()).await?;
         let http = http_client(&settings)?;
         let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
-        let pages = Pages::new(settings.base());
+        let pages = Pages::new(settings.base())?;
         let settings = Arc::new(settings);
         let flow = LaunchFlow {
             settings: settings.clone(),

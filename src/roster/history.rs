@@ -63,7 +63,7 @@ pub fn describe(
 ) -> String {
     let Ok(change) = serde_json::from_str::<PairingChange>(&e.detail) else {
         // Written before changes were typed: the action alone, never the raw detail (ids).
-        return l.t("event_other").to_string();
+        return l.t("event_other");
     };
     let people = |ids: &[String]| ids.iter().map(|i| name(i)).collect::<Vec<_>>().join(" · ");
     match &change {
@@ -73,57 +73,37 @@ pub fn describe(
                 "free" => l.t("policy_free"),
                 _ => l.t("policy_keep"),
             };
-            format!("{}{} {p}", l.t("event_settings"), l.t("colon"))
+            l.tr("event_settings", &[("policy", p.into())])
         }
-        PairingChange::UploadLinks { added, unused } => {
-            format!(
-                "{}{} +{added}, {unused} ✗",
-                l.t("event_upload_links"),
-                l.t("colon")
-            )
-        }
-        PairingChange::Propose { groups, unplaced } => format!(
-            "{}{} {groups} / {unplaced}",
-            l.t("event_propose"),
-            l.t("colon")
+        PairingChange::UploadLinks { added, unused } => l.tr(
+            "event_upload_links",
+            &[("added", (*added).into()), ("unused", (*unused).into())],
+        ),
+        PairingChange::Propose { groups, unplaced } => l.tr(
+            "event_propose",
+            &[("groups", (*groups).into()), ("unplaced", (*unplaced).into())],
         ),
         PairingChange::Swap { a, b } => {
-            format!(
-                "{}{} {} ↔ {}",
-                l.t("event_swap"),
-                l.t("colon"),
-                name(a),
-                name(b)
-            )
+            l.tr("event_swap", &[("a", name(a).into()), ("b", name(b).into())])
         }
         PairingChange::Lock { members } => {
-            format!("{}{} {}", l.t("event_lock"), l.t("colon"), people(members))
+            l.tr("event_lock", &[("members", people(members).into())])
         }
         PairingChange::Unlock { members } => {
-            format!(
-                "{}{} {}",
-                l.t("event_unlock"),
-                l.t("colon"),
-                people(members)
-            )
+            l.tr("event_unlock", &[("members", people(members).into())])
         }
         PairingChange::Split { members } => {
-            format!("{}{} {}", l.t("event_split"), l.t("colon"), people(members))
+            l.tr("event_split", &[("members", people(members).into())])
         }
         PairingChange::Exclude { a, b } => {
-            format!(
-                "{}{} {} ✗ {}",
-                l.t("event_exclude"),
-                l.t("colon"),
-                name(a),
-                name(b)
-            )
+            l.tr("event_exclude", &[("a", name(a).into()), ("b", name(b).into())])
         }
-        PairingChange::Publish => format!(
-            "{}{} {}",
-            l.t("event_publish"),
-            l.t("colon"),
-            e.module.as_deref().map(module).unwrap_or_default()
+        PairingChange::Publish => l.tr(
+            "event_publish",
+            &[(
+                "module",
+                e.module.as_deref().map(module).unwrap_or_default().into(),
+            )],
         ),
     }
 }

@@ -110,7 +110,7 @@ async fn common(
     Ok(context! {
         token => token, name => name, course => course.title, activity => activity,
         anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
-        notice => notice.map(|n| l.t(n.key)), notice_at => notice.map(|n| n.at),
+        notice => notice.map(|n| l.tr(n.key, &[("max", crate::store::DECLARATION_CAP.into())])), notice_at => notice.map(|n| n.at),
         notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
         max_declarations => crate::store::DECLARATION_CAP,
     })

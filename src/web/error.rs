@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use minijinja::context;
 
 use super::pages::Pages;
-use crate::i18n::Locale;
+use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
 use crate::lti::LaunchError;
 use crate::store::StoreError;
@@ -164,9 +164,7 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
                 BadForm::Unreadable => l.t("form_unreadable").into(),
                 BadForm::Nul => l.t("form_nul").into(),
                 BadForm::UnknownAction => l.t("form_unknown_action").into(),
-                BadForm::Missing(field) => {
-                    format!("{}{} {}", l.t("form_missing"), l.t("colon"), l.t(field))
-                }
+                BadForm::Missing(field) => l.tr("form_missing", &[("field", l.t(field).into())]),
             },
             String::new(),
             None,
@@ -205,80 +203,66 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
     pages.respond(status, html, cx.frame_ancestors)
 }
 
-/// (what happened, what the LMS administrator should check), in the page's language.
+/// (what happened, what the LMS administrator should check), in the page's language: the
+/// messages `refused_<case>` and `refused_<case>_check` of `refusals.ftl`.
 fn explain(e: &LaunchError, l: Locale) -> (String, String) {
-    let fr = l == Locale::Fr;
-    let pick = |en: String, fr_s: String| if fr { fr_s } else { en };
-    match e {
-        LaunchError::MissingParam(p) => (
-            pick(format!("The request from the LMS lacks the parameter \"{p}\"."), format!("La requête de la plateforme ne contient pas le paramètre « {p} ».")),
-            pick("Check that the tool is configured as an LTI 1.3 tool with the login URL and redirection URI given by `binome lti-config`.".into(), "Vérifiez que l'outil est configuré en LTI 1.3 avec l'URL de connexion et l'URI de redirection données par `binome lti-config`.".into()),
-        ),
-        LaunchError::UnknownPlatform { issuer, client_id } => (
-            pick(format!("This LMS ({issuer}) is not registered with Binôme for client id {}.", client_id.as_deref().unwrap_or("(none)")), format!("Cette plateforme ({issuer}) n'est pas enregistrée dans Binôme pour l'identifiant client {}.", client_id.as_deref().unwrap_or("(aucun)"))),
-            pick("Check the issuer and client id: register them on the Binôme server with `binome platform add`.".into(), "Vérifiez l'émetteur (issuer) et l'identifiant client : enregistrez-les sur le serveur Binôme avec `binome platform add`.".into()),
-        ),
-        LaunchError::AmbiguousClient(iss) => (
-            pick(format!("Several registrations exist for {iss} and the LMS did not say which one."), format!("Plusieurs enregistrements existent pour {iss} et la plateforme n'a pas précisé lequel.")),
-            pick("Check that the LMS sends client_id in the login request.".into(), "Vérifiez que la plateforme envoie client_id dans la requête de connexion.".into()),
-        ),
-        LaunchError::ForeignTargetLink(u) => (
-            pick(format!("The link target {u} is not part of this Binôme server."), format!("La cible du lien {u} n'appartient pas à ce serveur Binôme.")),
-            pick("Check the tool URL configured in the LMS and BINOME_BASE_URL on the server: they must share the same origin.".into(), "Vérifiez l'URL de l'outil dans la plateforme et BINOME_BASE_URL sur le serveur : elles doivent avoir la même origine.".into()),
-        ),
-        LaunchError::PlatformError { error, description } => (
-            pick(format!("The LMS refused to sign you in to Binôme ({error}{}).", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()), format!("La plateforme a refusé de vous connecter à Binôme ({error}{}).", description.as_deref().map(|d| format!(" : {d}")).unwrap_or_default())),
-            pick("Check that you are still signed in to the LMS, and that the tool's redirection URI is registered exactly.".into(), "Vérifiez que vous êtes toujours connecté à la plateforme et que l'URI de redirection de l'outil est enregistrée à l'identique.".into()),
-        ),
-        LaunchError::Malformed(_) | LaunchError::BadRequest(_) => (
-            pick("The LMS sent something Binôme cannot read as an LTI launch.".into(), "La plateforme a envoyé quelque chose que Binôme ne peut pas lire comme un lancement LTI.".into()),
-            pick("Check that the tool is set up for LTI 1.3 (not 1.1) and that the redirection URI points to /lti/launch.".into(), "Vérifiez que l'outil est configuré en LTI 1.3 (et non 1.1) et que l'URI de redirection pointe vers /lti/launch.".into()),
-        ),
-        LaunchError::AlgNotAllowed(a) => (
-            pick(format!("The launch was signed with the algorithm \"{a}\"; Binôme accepts RS256 only."), format!("Le lancement est signé avec l'algorithme « {a} » ; Binôme n'accepte que RS256.")),
-            pick("Check the platform's LTI 1.3 signing settings.".into(), "Vérifiez les paramètres de signature LTI 1.3 de la plateforme.".into()),
-        ),
-        LaunchError::UnknownKid(_) | LaunchError::BadSignature => (
-            pick("The launch's signature does not match the LMS's public keys.".into(), "La signature du lancement ne correspond pas aux clés publiques de la plateforme.".into()),
-            pick("Check the platform's public keyset URL registered in Binôme (`binome platform list`).".into(), "Vérifiez l'URL du jeu de clés publiques de la plateforme enregistrée dans Binôme (`binome platform list`).".into()),
-        ),
-        LaunchError::JwksUnavailable(m) => (
-            pick(format!("Binôme could not read the LMS's public keys ({m})."), format!("Binôme n'a pas pu lire les clés publiques de la plateforme ({m}).")),
-            pick("Check that the keyset URL is right and reachable from the Binôme server.".into(), "Vérifiez que l'URL du jeu de clés est juste et joignable depuis le serveur Binôme.".into()),
-        ),
-        LaunchError::Expired | LaunchError::IssuedInFuture => (
-            pick("The launch is outside its validity window: it has expired or comes from the future.".into(), "Le lancement est hors de sa période de validité : il a expiré ou vient du futur.".into()),
-            pick("Check that the clocks of the LMS server and the Binôme server are synchronised (NTP).".into(), "Vérifiez que les horloges du serveur de la plateforme et du serveur Binôme sont synchronisées (NTP).".into()),
-        ),
-        LaunchError::WrongIssuer | LaunchError::WrongAudience | LaunchError::WrongAzp => (
-            pick("The launch was issued for another tool or by another platform than the one that started the sign-in.".into(), "Le lancement a été émis pour un autre outil, ou par une autre plateforme que celle qui a commencé la connexion.".into()),
-            pick("Check the issuer and client id registered in Binôme against the LMS's tool configuration.".into(), "Comparez l'émetteur et l'identifiant client enregistrés dans Binôme avec la configuration de l'outil dans la plateforme.".into()),
-        ),
-        LaunchError::InvalidClaims(_) | LaunchError::MissingClaim(_) | LaunchError::WrongVersion(_) | LaunchError::UnknownMessageType(_) => (
-            pick(format!("The launch is not a valid LTI 1.3 launch Binôme can open ({e})."), format!("Le lancement n'est pas un lancement LTI 1.3 valide que Binôme peut ouvrir ({e}).")),
-            pick("Check that the LMS uses LTI 1.3 and that the link is a Binôme activity or a deep-linking selection.".into(), "Vérifiez que la plateforme utilise LTI 1.3 et que le lien est une activité Binôme ou une sélection de contenu.".into()),
-        ),
-        LaunchError::NonceMismatch | LaunchError::StateUnknown | LaunchError::StateMismatch | LaunchError::BrowserCheckFailed => (
-            pick("Binôme could not match this launch to the sign-in your browser started.".into(), "Binôme n'a pas pu rattacher ce lancement à la connexion commencée par votre navigateur.".into()),
-            pick("Usually harmless: open the activity again. If it persists, check that the LMS posts back the state it received.".into(), "Souvent sans gravité : rouvrez l'activité. Si cela persiste, vérifiez que la plateforme renvoie l'état (state) reçu.".into()),
-        ),
-        LaunchError::StateExpired => (
-            pick("The sign-in took too long and has expired.".into(), "La connexion a pris trop de temps et a expiré.".into()),
-            pick("Open the activity again.".into(), "Rouvrez l'activité.".into()),
-        ),
-        LaunchError::Replayed => (
-            pick("This launch has already been used. Each launch can be opened once.".into(), "Ce lancement a déjà été utilisé. Chaque lancement ne s'ouvre qu'une fois.".into()),
-            pick("Open the activity again from the course rather than reloading or going back.".into(), "Rouvrez l'activité depuis le cours plutôt que de recharger la page ou revenir en arrière.".into()),
-        ),
-        LaunchError::UnknownDeployment(d) => (
-            pick(format!("This installation of Binôme in the LMS (deployment {d}) has not been approved yet."), format!("Cette installation de Binôme dans la plateforme (déploiement {d}) n'est pas encore approuvée.")),
-            pick(format!("The deployment is recorded as pending. Approve it on the Binôme server with `binome platform approve-deployment --deployment-id {d} ...`, or register it with --deployment-id."), format!("Le déploiement est enregistré comme en attente. Approuvez-le sur le serveur Binôme avec `binome platform approve-deployment --deployment-id {d} ...`, ou enregistrez-le avec --deployment-id.")),
-        ),
-        LaunchError::TooLarge => (
-            pick("The request is larger than Binôme accepts.".into(), "La requête dépasse la taille acceptée par Binôme.".into()),
-            pick("Check custom parameters and claims configured for the tool in the LMS.".into(), "Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.".into()),
-        ),
-    }
+    let detail = e.to_string();
+    let client_id;
+    let (case, args): (&str, Vec<(&str, Arg<'_>)>) = match e {
+        LaunchError::MissingParam(p) => ("refused_missing_param", vec![("param", (*p).into())]),
+        LaunchError::UnknownPlatform {
+            issuer,
+            client_id: c,
+        } => {
+            client_id = c.clone().unwrap_or_else(|| l.t("refused_no_client_id"));
+            (
+                "refused_unknown_platform",
+                vec![
+                    ("issuer", issuer.into()),
+                    ("client_id", (&client_id).into()),
+                ],
+            )
+        }
+        LaunchError::AmbiguousClient(iss) => {
+            ("refused_ambiguous_client", vec![("issuer", iss.into())])
+        }
+        LaunchError::ForeignTargetLink(u) => ("refused_foreign_target", vec![("target", u.into())]),
+        LaunchError::PlatformError { error, description } => {
+            let what = match description {
+                Some(d) => l.tr(
+                    "refused_platform_error_described",
+                    &[("error", error.into()), ("description", d.into())],
+                ),
+                None => l.tr("refused_platform_error", &[("error", error.into())]),
+            };
+            return (what, l.t("refused_platform_error_check"));
+        }
+        LaunchError::Malformed(_) | LaunchError::BadRequest(_) => ("refused_malformed", vec![]),
+        LaunchError::AlgNotAllowed(a) => ("refused_alg", vec![("alg", a.into())]),
+        LaunchError::UnknownKid(_) | LaunchError::BadSignature => ("refused_signature", vec![]),
+        LaunchError::JwksUnavailable(m) => ("refused_jwks", vec![("detail", m.into())]),
+        LaunchError::Expired | LaunchError::IssuedInFuture => ("refused_time", vec![]),
+        LaunchError::WrongIssuer | LaunchError::WrongAudience | LaunchError::WrongAzp => {
+            ("refused_wrong_party", vec![])
+        }
+        LaunchError::InvalidClaims(_)
+        | LaunchError::MissingClaim(_)
+        | LaunchError::WrongVersion(_)
+        | LaunchError::UnknownMessageType(_) => {
+            ("refused_invalid", vec![("detail", (&detail).into())])
+        }
+        LaunchError::NonceMismatch
+        | LaunchError::StateUnknown
+        | LaunchError::StateMismatch
+        | LaunchError::BrowserCheckFailed => ("refused_state", vec![]),
+        LaunchError::StateExpired => ("refused_state_expired", vec![]),
+        LaunchError::Replayed => ("refused_replayed", vec![]),
+        LaunchError::UnknownDeployment(d) => {
+            ("refused_unknown_deployment", vec![("deployment", d.into())])
+        }
+        LaunchError::TooLarge => ("refused_too_large", vec![]),
+    };
+    (l.tr(case, &args), l.tr(&format!("{case}_check"), &args))
 }
 
 #[cfg(test)]
@@ -286,24 +270,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_refusal_is_4xx() {
+    fn every_refusal_is_4xx_and_explained_in_both_languages() {
         let all = [
             LaunchError::MissingParam("x"),
             LaunchError::UnknownPlatform {
                 issuer: "i".into(),
                 client_id: None,
             },
+            LaunchError::UnknownPlatform {
+                issuer: "i".into(),
+                client_id: Some("c-42".into()),
+            },
+            LaunchError::AmbiguousClient("i".into()),
+            LaunchError::ForeignTargetLink("https://elsewhere.example".into()),
+            LaunchError::PlatformError {
+                error: "access_denied".into(),
+                description: Some("no".into()),
+            },
+            LaunchError::PlatformError {
+                error: "access_denied".into(),
+                description: None,
+            },
+            LaunchError::AlgNotAllowed("HS256".into()),
+            LaunchError::BadSignature,
             LaunchError::Expired,
+            LaunchError::WrongAudience,
+            LaunchError::StateUnknown,
+            LaunchError::StateExpired,
             LaunchError::Replayed,
             LaunchError::TooLarge,
             LaunchError::JwksUnavailable("x".into()),
-            LaunchError::UnknownDeployment("d".into()),
+            LaunchError::UnknownDeployment("dep-7".into()),
             LaunchError::BrowserCheckFailed,
         ];
         for e in all {
             assert!((400..500).contains(&e.status()), "{e:?}");
-            let (what, check) = explain(&e, Locale::Fr);
-            assert!(!what.is_empty() && !check.is_empty());
+            for l in Locale::ALL {
+                let (what, check) = explain(&e, l);
+                for text in [&what, &check] {
+                    assert!(
+                        !text.is_empty() && !text.starts_with("refused_") && !text.contains('{'),
+                        "{e:?}: {text}"
+                    );
+                }
+            }
         }
+        let (what, check) = explain(&LaunchError::UnknownDeployment("dep-7".into()), Locale::Fr);
+        assert!(what.contains("(déploiement dep-7)") && check.contains("--deployment-id dep-7 "));
+        let (what, _) = explain(
+            &LaunchError::UnknownPlatform {
+                issuer: "https://lms.example".into(),
+                client_id: None,
+            },
+            Locale::Fr,
+        );
+        assert_eq!(
+            what,
+            "Cette plateforme (https://lms.example) n'est pas enregistrée dans Binôme pour l'identifiant client (aucun)."
+        );
     }
 }

@@ -18,7 +18,11 @@ pub const DECLARE_PAGE: usize = 50;
 pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let Some(me) = s.subject.as_deref() else {
-        return Ok(context! {});
+        // Anonymous: nobody to pair, nothing to show but the method.
+        return Ok(context! {
+            tag_options => Vec::<Value>::new(), partners => Vec::<Value>::new(),
+            trio => false, published => false,
+        });
     };
     let settings = state.courses.settings(store, s.course).await?;
     let mine = if settings.tag_options.is_empty() {

@@ -1,22 +1,51 @@
 //! Page rendering: the minijinja templates compiled into the binary, and the headers every
 //! page carries (CSP `frame-ancestors` limited to the registered platforms, no caching).
+//!
+//! Templates read the wording of their language from the Fluent catalogues
+//! ([`crate::i18n`]): `{{ t.some_id }}` for a message without variables, and
+//! `{{ tr("some_id", name=value) }}` for one with variables (values are escaped like any
+//! other). Undefined values are errors (strict mode), so is a message that does not exist;
+//! a template that does not compile, or names a message missing in one language, stops
+//! [`Pages::new`] and so the start-up.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use minijinja::{Environment, Value, context};
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior, Value, context};
 
 use crate::coaching::method::Step;
-use crate::i18n::Locale;
+use crate::i18n::{Arg, CatalogueError, Locale};
 
 /// The compiled templates.
 pub struct Pages {
     env: Environment<'static>,
     base: String,
-    /// Texts and method steps per locale (English, French), converted once.
+    /// The texts object and the method steps per locale (English, French), built once.
     texts: [(Value, Value); 2],
 }
 
-const TEMPLATES: &[(&str, &str)] = &[
+/// Why the pages could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PagesError {
+    /// A template does not compile.
+    #[error("template {name} does not compile: {source:#}")]
+    Compile {
+        name: &'static str,
+        source: minijinja::Error,
+    },
+    /// A template names a message that a language lacks (or, with `t.`, one that needs
+    /// variables), or calls `tr` with an id that is not a literal.
+    #[error("template {name}: {detail}")]
+    Message { name: &'static str, detail: String },
+    /// The catalogues do not load.
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+}
+
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("error.html", include_str!("templates/error.html")),
     ("method.html", include_str!("templates/method.html")),
@@ -30,26 +59,44 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 impl Pages {
-    pub fn new(base: &str) -> Pages {
+    /// Compiles the templates and checks that every message they name exists in every
+    /// language.
+    pub fn new(base: &str) -> Result<Pages, PagesError> {
+        Pages::with_templates(base, TEMPLATES)
+    }
+
+    /// Same with other templates (tests).
+    pub(crate) fn with_templates(
+        base: &str,
+        templates: &[(&'static str, &'static str)],
+    ) -> Result<Pages, PagesError> {
+        crate::i18n::check()?;
         let mut env = Environment::new();
-        for (name, src) in TEMPLATES {
-            // The templates are part of the binary and checked by the test suite.
-            if let Err(e) = env.add_template(name, src) {
-                tracing::error!(template = name, error = %e, "template does not compile");
-            }
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_function("tr", tr);
+        for (name, src) in templates {
+            env.add_template(name, src)
+                .map_err(|source| PagesError::Compile { name, source })?;
+        }
+        for (name, src) in templates {
+            let tmpl = env
+                .get_template(name)
+                .map_err(|source| PagesError::Compile { name, source })?;
+            let used = messages_used(src, &tmpl.undeclared_variables(true))
+                .map_err(|detail| PagesError::Message { name, detail })?;
+            check_messages(&used).map_err(|detail| PagesError::Message { name, detail })?;
         }
         // Links are root-relative with the base URL's path, so pages work whatever host name
         // the browser used, and behind a reverse proxy that mounts the tool under a prefix.
         let path = url::Url::parse(base)
             .map(|u| u.path().trim_end_matches('/').to_string())
             .unwrap_or_default();
-        let texts = [Locale::En, Locale::Fr]
-            .map(|l| (Value::from_serialize(l.texts()), Value::from(steps(l))));
-        Pages {
+        let texts = Locale::ALL.map(|l| (Value::from_object(Texts::new(l)), Value::from(steps(l))));
+        Ok(Pages {
             env,
             base: path,
             texts,
-        }
+        })
     }
 
     /// The path of the base URL ("" at the root), for links and redirects.
@@ -58,13 +105,18 @@ impl Pages {
     }
 
     /// Renders a template with the locale's texts, the base URL and the given values.
-    pub fn render(&self, name: &str, locale: Locale, values: Value) -> String {
+    pub fn try_render(&self, name: &str, locale: Locale, values: Value) -> Result<String, Error> {
         let (t, steps) = &self.texts[if locale == Locale::Fr { 1 } else { 0 }];
         let ctx = context! { t => t, lang => locale.code(), base => &self.base, steps => steps, ..values };
-        match self.env.get_template(name).and_then(|t| t.render(ctx)) {
+        self.env.get_template(name).and_then(|t| t.render(ctx))
+    }
+
+    /// Same; a failure is logged and shown as a short apology.
+    pub fn render(&self, name: &str, locale: Locale, values: Value) -> String {
+        match self.try_render(name, locale, values) {
             Ok(html) => html,
             Err(e) => {
-                tracing::error!(template = name, error = %e, "template failed");
+                tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
                 format!(
                     "<!doctype html><title>Binôme</title><p>{}</p>",
                     locale.t("internal_error")
@@ -131,30 +183,336 @@ fn steps(locale: Locale) -> Vec<Value> {
         .collect()
 }
 
+/// The texts of one language for templates: `t.some_id` is the message `some_id`; an id
+/// that does not exist (or needs variables) is undefined, which strict mode refuses. The
+/// messages without variables are formatted once.
+#[derive(Debug)]
+struct Texts {
+    locale: Locale,
+    plain: HashMap<&'static str, Value>,
+}
+
+impl Texts {
+    fn new(locale: Locale) -> Texts {
+        let plain = locale
+            .ids()
+            .into_iter()
+            .filter_map(|id| Some((id, Value::from(locale.lookup(id, &[]).ok()?))))
+            .collect();
+        Texts { locale, plain }
+    }
+}
+
+impl Object for Texts {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let id = key.as_str()?;
+        if let Some(text) = self.plain.get(id) {
+            return Some(text.clone());
+        }
+        if let Err(e) = self.locale.lookup(id, &[]) {
+            tracing::error!(error = %e, "template names a missing text");
+        }
+        None
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::NonEnumerable
+    }
+}
+
+/// `tr("id", name=value, …)`: a message with variables, in the page's language.
+fn tr(state: &State, id: &str, kwargs: Kwargs) -> Result<String, Error> {
+    let locale = match state.lookup("lang").as_ref().and_then(Value::as_str) {
+        Some("en") => Locale::En,
+        Some("fr") => Locale::Fr,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                "tr() needs the page's `lang`",
+            ));
+        }
+    };
+    let mut args: Vec<(&str, Arg<'_>)> = Vec::new();
+    for name in kwargs.args() {
+        let v: Value = kwargs.get(name)?;
+        let arg = match v.kind() {
+            ValueKind::Undefined | ValueKind::None => {
+                return Err(Error::new(
+                    ErrorKind::UndefinedError,
+                    format!("tr({id:?}): {name} has no value"),
+                ));
+            }
+            // Integers stay numbers, so that they choose plural forms.
+            ValueKind::Number => v
+                .as_i64()
+                .map_or_else(|| Arg::from(v.to_string()), Arg::Number),
+            _ => Arg::from(v.to_string()),
+        };
+        args.push((name, arg));
+    }
+    kwargs.assert_all_used()?;
+    locale
+        .lookup(id, &args)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// The messages a template names: (`t.` ids, `tr(` ids). The id of `tr` must be a literal.
+fn messages_used(
+    src: &str,
+    undeclared: &std::collections::HashSet<String>,
+) -> Result<(BTreeSet<String>, BTreeSet<String>), String> {
+    let plain = undeclared
+        .iter()
+        .filter_map(|v| v.strip_prefix("t."))
+        .map(|id| id.split('.').next().unwrap_or(id).to_string())
+        .collect();
+    let mut with_args = BTreeSet::new();
+    let mut rest = src;
+    while let Some(at) = rest.find("tr(") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + 3..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let arg = rest.trim_start();
+        let quote = arg.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let id = quote.and_then(|q| arg[1..].split_once(q)).map(|(id, _)| id);
+        match id {
+            Some(id) if !id.is_empty() => {
+                with_args.insert(id.to_string());
+            }
+            _ => return Err("tr() takes the message id as a literal string".into()),
+        }
+    }
+    Ok((plain, with_args))
+}
+
+/// Every message exists in every language; those read as `t.id` need no variables.
+fn check_messages((plain, with_args): &(BTreeSet<String>, BTreeSet<String>)) -> Result<(), String> {
+    for l in Locale::ALL {
+        for id in plain {
+            l.lookup(id, &[]).map_err(|e| format!("t.{id}: {e}"))?;
+        }
+        for id in with_args {
+            if !l.has(id) {
+                return Err(format!("tr({id:?}): no such message in {}", l.code()));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What a template reads, as the handlers give it: `full` fills every branch, the other
+    /// leaves optional values out (anonymous learner, nothing proposed, no report).
+    fn sample(name: &str, full: bool) -> Value {
+        let people = vec![
+            context! { id => "u1", name => "Ada <Lovelace>" },
+            context! { id => "u2", name => "Zoé" },
+        ];
+        let group = context! {
+            members => people.clone(), first => "u1", locked => full, trio => full,
+            shared => if full { "sector: health" } else { "" },
+            kept_from => if full { Some("Module 1") } else { None },
+            notes => "new partner",
+        };
+        let plan = context! {
+            groups => vec![group],
+            unplaced => if full { vec![context! { name => "Léa", reason => "no compatible partner left", detail => "Ada" }] } else { vec![] },
+            exact => true,
+        };
+        let session = context! {
+            token => "tok", name => full.then_some("Ada"), course => full.then_some("Course"),
+            activity => full.then_some("Activity"), anonymous => !full, nrps => full, ags => full,
+            notice => full.then_some("Saved."), notice_at => full.then_some("pairs"), notice_class => "notice-ok",
+            max_declarations => 5,
+            upload => full.then(|| context! { added => 2, bad => vec![context! { line => 3, why => "unknown" }] }),
+        };
+        match name {
+            "staff.html" => context! {
+                manage => full,
+                roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],
+                roster_total => 1, roster_page => 0, roster_pages => if full { 3 } else { 1 },
+                module_title => "Module 1",
+                roster_nrps => full, last_sync => full.then_some("1 Dec 2026, 08:05 UTC"),
+                sync_error => full.then_some("timeout"), sync_error_at => full.then_some("1 Dec 2026, 08:00 UTC"),
+                names_missing => full, learners_launched => 1, staff_launched => 1,
+                tag_options => "sector: health", policy => "keep", staff_links => 0,
+                draft => full.then(|| plan.clone()), published => full.then(|| plan.clone()),
+                learners => people.clone(),
+                events => if full { vec![context! { actor => "Ada", what => "swapped Ada and Zoé", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
+                ..session
+            },
+            "learner.html" => context! {
+                tag_options => if full { vec![context! { tag => "sector: health", checked => true }] } else { vec![] },
+                partners => if full { vec![context! { name => "Zoé", picture => Some("https://example.org/z.png"), email => Some("zoe@example.org") }] } else { vec![] },
+                trio => full, published => full,
+                ..session
+            },
+            "deep_link.html" => context! {
+                staff => full, default_title => "Peer coaching", accept_lineitem => full, ..session
+            },
+            "error.html" => context! {
+                heading => "h", what => "w", check => if full { "c" } else { "" }, code => "c",
+                error_id => full.then_some("abc"), show_help => full,
+                relaunch => if full { vec![("iss".to_string(), "x".to_string())] } else { vec![] },
+                reopen => !full,
+            },
+            "autopost.html" => context! {
+                message => "m", action => "https://lms.example/return", fields => vec![("JWT".to_string(), "j".to_string())],
+            },
+            "storage.html" => context! {
+                message => "m", mode => "put", target => "_parent", origin => "https://lms.example",
+                key => "k", value => "v", next => "/n", fields => Vec::<(String, String)>::new(),
+                relaunch => vec![("iss".to_string(), "x".to_string())],
+            },
+            "declare.html" => context! {
+                others => if full { people.clone() } else { vec![] },
+                declared => if full { vec![context! { id => 1, name => "Zoé" }] } else { vec![] },
+                next => full.then_some("u2"), search => full.then_some("Zo"), first_page => !full,
+                at_limit => full,
+                ..session
+            },
+            _ => session,
+        }
+    }
+
     #[test]
     fn every_template_renders_in_both_languages() {
-        let p = Pages::new("http://tool.example");
+        let p = Pages::new("http://tool.example").unwrap();
         for (name, _) in TEMPLATES {
-            for l in [Locale::En, Locale::Fr] {
-                let html = p.render(name, l, context! { heading => "h", what => "w", code => "c", fields => Vec::<(String, String)>::new(), relaunch => Vec::<(String, String)>::new() });
-                assert!(
-                    !html.contains("template failed") && !html.is_empty(),
-                    "{name}"
-                );
+            for l in Locale::ALL {
+                for full in [true, false] {
+                    let html = p
+                        .try_render(name, l, sample(name, full))
+                        .unwrap_or_else(|e| panic!("{name} ({}, full: {full}): {e:#}", l.code()));
+                    assert!(
+                        !html.contains(['\u{2068}', '\u{2069}']),
+                        "{name}: no isolation marks"
+                    );
+                }
             }
         }
         let fr = p.render(
             "learner.html",
             Locale::Fr,
-            context! { name => "<b>Zoé</b>" },
+            context! { name => "<b>Zoé</b>", ..sample("learner.html", true) },
         );
         assert!(
             fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"),
             "names are escaped: {fr}"
+        );
+        let staff = p.render("staff.html", Locale::Fr, sample("staff.html", true));
+        assert!(staff.contains("gardé depuis Module 1"), "{staff}");
+        assert!(staff.contains("Lignes non retenues :"), "{staff}");
+    }
+
+    /// Every `t.id` and `tr("id"` of every file in `src/web/templates` is a message of both
+    /// languages, and every file there is compiled into the binary.
+    #[test]
+    fn templates_name_only_messages_of_both_languages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/templates");
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let src = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                TEMPLATES.iter().any(|(n, s)| *n == name && *s == src),
+                "{name} is not in TEMPLATES"
+            );
+            files.push((name, src));
+        }
+        assert_eq!(files.len(), TEMPLATES.len());
+        let mut seen = 0;
+        let mut env = Environment::new();
+        for (name, src) in &files {
+            env.add_template(name, src).unwrap();
+            let tmpl = env.get_template(name).unwrap();
+            let used = messages_used(src, &tmpl.undeclared_variables(true)).unwrap();
+            seen += used.0.len() + used.1.len();
+            for l in Locale::ALL {
+                for id in &used.0 {
+                    assert!(l.lookup(id, &[]).is_ok(), "{name}: t.{id} in {}", l.code());
+                }
+                for id in &used.1 {
+                    assert!(l.has(id), "{name}: tr(\"{id}\") in {}", l.code());
+                }
+            }
+        }
+        assert!(seen > 100, "the scan finds the messages ({seen})");
+    }
+
+    #[test]
+    fn broken_templates_and_missing_messages_stop_the_pages() {
+        let base = "http://tool.example";
+        let compile = Pages::with_templates(base, &[("x.html", "{% if %}")]);
+        assert!(
+            matches!(compile, Err(PagesError::Compile { .. })),
+            "{:?}",
+            compile.err()
+        );
+        for src in [
+            "{{ t.no_such_message }}",
+            "{{ tr(\"no_such_message\", a=1) }}",
+            "{{ t.pairs_kept_from }}",
+            "{{ tr(id) }}",
+        ] {
+            let r = Pages::with_templates(base, &[("x.html", src)]);
+            assert!(
+                matches!(r, Err(PagesError::Message { .. })),
+                "{src}: {:?}",
+                r.err()
+            );
+        }
+    }
+
+    #[test]
+    fn rendering_is_strict() {
+        let p = Pages::with_templates(
+            "http://tool.example",
+            &[
+                ("v.html", "{{ missing }}"),
+                ("if.html", "{% if missing %}x{% endif %}"),
+                ("tr.html", "{{ tr(\"pairs_kept_from\", module=m) }}"),
+                ("t.html", "{{ t.colon }}|{{ t.pairs_title }}"),
+                (
+                    "n.html",
+                    "{{ tr(\"event_upload_links\", added=n, unused=0) }}",
+                ),
+            ],
+        )
+        .unwrap();
+        assert!(p.try_render("v.html", Locale::En, context! {}).is_err());
+        assert!(p.try_render("if.html", Locale::En, context! {}).is_err());
+        assert!(
+            p.try_render("tr.html", Locale::En, context! {}).is_err(),
+            "undefined variable"
+        );
+        assert!(
+            p.try_render("tr.html", Locale::En, context! { m => () })
+                .is_err(),
+            "none"
+        );
+        assert_eq!(
+            p.try_render("tr.html", Locale::Fr, context! { m => "M<1>" })
+                .unwrap(),
+            "gardé depuis M&lt;1&gt;"
+        );
+        assert_eq!(
+            p.try_render("t.html", Locale::Fr, context! {}).unwrap(),
+            " :|Binômes"
+        );
+        assert_eq!(
+            p.try_render("t.html", Locale::En, context! {}).unwrap(),
+            ":|Pairs"
         );
     }
 

@@ -105,25 +105,23 @@ fn module_name(modules: &HashMap<String, Option<String>>, id: &str, l: Locale) -
         .unwrap_or_else(|| l.t("module_untitled").to_string())
 }
 
-/// The wording of an explanation note (`lock_dropped:<why>` keeps its detail).
+/// The wording of an explanation note (`lock_dropped:<why>` says why).
 fn note(key: &str, l: Locale) -> String {
     let (head, rest) = key.split_once(':').unwrap_or((key, ""));
-    let text = match head {
-        "no_hierarchy" => l.t("note_no_hierarchy"),
-        "joined_trio" => l.t("note_joined_trio"),
-        "late_joiner" => l.t("note_late_joiner"),
-        "orphan_repaired" => l.t("note_orphan_repaired"),
-        "new_partner" => l.t("note_new_partner"),
-        "repeat_partner" => l.t("note_repeat_partner"),
-        "changed_by_instructor" => l.t("note_changed_by_instructor"),
-        "trio_reopened" => l.t("note_trio_reopened"),
-        "lock_dropped" => l.t("note_lock_dropped"),
-        _ => return key.to_string(),
-    };
-    if rest.is_empty() {
-        text.to_string()
-    } else {
-        format!("{text} ({rest})")
+    match head {
+        "lock_dropped" => {
+            let reason = format!("lock_reason_{rest}");
+            let reason = if l.has(&reason) {
+                l.t(&reason)
+            } else {
+                rest.to_string()
+            };
+            l.tr("note_lock_dropped", &[("reason", reason.into())])
+        }
+        other => {
+            let id = format!("note_{other}");
+            if l.has(&id) { l.t(&id) } else { other.to_string() }
+        }
     }
 }
 

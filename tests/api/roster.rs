@@ -75,7 +75,11 @@ async fn post(app: &TestApp, path: &str, t: &str, form: &[(&str, &str)]) -> u16 
         .send()
         .await
         .unwrap();
-    r.status().as_u16()
+    let status = r.status().as_u16();
+    if status == 403 {
+        eprintln!("DEBUG403 {path}: {}", r.text().await.unwrap_or_default());
+    }
+    status
 }
 
 fn rows(html: &str) -> Vec<(String, String, String)> {

@@ -1,0 +1,41 @@
+# Les textes du produit sont les nôtres.
+## Connexions et lancements LTI refusés : pour chacun, ce qui s'est passé (refused_*) et ce que
+## l'administrateur de la plateforme doit vérifier (refused_*_check). Les variables sont
+## décrites dans le fichier anglais (en/refusals.ftl).
+
+refused_missing_param = La requête de la plateforme ne contient pas le paramètre « { $param } ».
+refused_missing_param_check = Vérifiez que l'outil est configuré en LTI 1.3 avec l'URL de connexion et l'URI de redirection données par `binome lti-config`.
+refused_unknown_platform = Cette plateforme ({ $issuer }) n'est pas enregistrée dans Binôme pour l'identifiant client { $client_id }.
+refused_no_client_id = (aucun)
+refused_unknown_platform_check = Vérifiez l'émetteur (issuer) et l'identifiant client : enregistrez-les sur le serveur Binôme avec `binome platform add`.
+refused_ambiguous_client = Plusieurs enregistrements existent pour { $issuer } et la plateforme n'a pas précisé lequel.
+refused_ambiguous_client_check = Vérifiez que la plateforme envoie client_id dans la requête de connexion.
+refused_foreign_target = La cible du lien { $target } n'appartient pas à ce serveur Binôme.
+refused_foreign_target_check = Vérifiez l'URL de l'outil dans la plateforme et BINOME_BASE_URL sur le serveur : elles doivent avoir la même origine.
+refused_platform_error = La plateforme a refusé de vous connecter à Binôme ({ $error }).
+refused_platform_error_described = La plateforme a refusé de vous connecter à Binôme ({ $error } : { $description }).
+refused_platform_error_check = Vérifiez que vous êtes toujours connecté à la plateforme et que l'URI de redirection de l'outil est enregistrée à l'identique.
+refused_malformed = La plateforme a envoyé quelque chose que Binôme ne peut pas lire comme un lancement LTI.
+refused_malformed_check = Vérifiez que l'outil est configuré en LTI 1.3 (et non 1.1) et que l'URI de redirection pointe vers /lti/launch.
+refused_alg = Le lancement est signé avec l'algorithme « { $alg } » ; Binôme n'accepte que RS256.
+refused_alg_check = Vérifiez les paramètres de signature LTI 1.3 de la plateforme.
+refused_signature = La signature du lancement ne correspond pas aux clés publiques de la plateforme.
+refused_signature_check = Vérifiez l'URL du jeu de clés publiques de la plateforme enregistrée dans Binôme (`binome platform list`).
+refused_jwks = Binôme n'a pas pu lire les clés publiques de la plateforme ({ $detail }).
+refused_jwks_check = Vérifiez que l'URL du jeu de clés est juste et joignable depuis le serveur Binôme.
+refused_time = Le lancement est hors de sa période de validité : il a expiré ou vient du futur.
+refused_time_check = Vérifiez que les horloges du serveur de la plateforme et du serveur Binôme sont synchronisées (NTP).
+refused_wrong_party = Le lancement a été émis pour un autre outil, ou par une autre plateforme que celle qui a commencé la connexion.
+refused_wrong_party_check = Comparez l'émetteur et l'identifiant client enregistrés dans Binôme avec la configuration de l'outil dans la plateforme.
+refused_invalid = Le lancement n'est pas un lancement LTI 1.3 valide que Binôme peut ouvrir ({ $detail }).
+refused_invalid_check = Vérifiez que la plateforme utilise LTI 1.3 et que le lien est une activité Binôme ou une sélection de contenu.
+refused_state = Binôme n'a pas pu rattacher ce lancement à la connexion commencée par votre navigateur.
+refused_state_check = Souvent sans gravité : rouvrez l'activité. Si cela persiste, vérifiez que la plateforme renvoie l'état (state) reçu.
+refused_state_expired = La connexion a pris trop de temps et a expiré.
+refused_state_expired_check = Rouvrez l'activité.
+refused_replayed = Ce lancement a déjà été utilisé. Chaque lancement ne s'ouvre qu'une fois.
+refused_replayed_check = Rouvrez l'activité depuis le cours plutôt que de recharger la page ou revenir en arrière.
+refused_unknown_deployment = Cette installation de Binôme dans la plateforme (déploiement { $deployment }) n'est pas encore approuvée.
+refused_unknown_deployment_check = Le déploiement est enregistré comme en attente. Approuvez-le sur le serveur Binôme avec `binome platform approve-deployment --deployment-id { $deployment } ...`, ou enregistrez-le avec --deployment-id.
+refused_too_large = La requête dépasse la taille acceptée par Binôme.
+refused_too_large_check = Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.
