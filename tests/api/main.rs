@@ -12,6 +12,7 @@ mod platform;
 mod platform_selftest;
 mod refusals;
 mod roster;
+mod session;
 mod storage;
 mod store;
 mod tidy;
