@@ -273,6 +273,27 @@ fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("binome.db").display())
 }
 
+impl Settings {
+    /// What an LMS administrator needs: the URLs to paste and how to register a platform.
+    pub fn admin_summary(&self) -> String {
+        let b = self.base();
+        format!(
+            "Binôme — LTI 1.3 peer-coaching tool\n\n\
+             URLs to give your LMS (LTI 1.3):\n\
+             \x20 Login initiation URL (OIDC):   {b}/lti/login\n\
+             \x20 Redirect / launch URL:         {b}/lti/launch\n\
+             \x20 Target link URI (tool URL):    {b}/lti/launch\n\
+             \x20 Deep linking URL:              {b}/lti/launch\n\
+             \x20 Public keyset (JWKS) URL:      {b}/.well-known/jwks.json\n\n\
+             Then register the LMS with Binôme, with the values the LMS shows for the tool:\n\
+             \x20 binome platform add --issuer <platform id / issuer> --client-id <client id> \\\n\
+             \x20   --auth-url <authentication request URL> --token-url <access token URL> \\\n\
+             \x20   --jwks-url <public keyset URL> --deployment-id <deployment id>\n\n\
+             Step-by-step guides filled in for this server: `binome lti-config moodle` and `binome lti-config canvas`.\n"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

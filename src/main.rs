@@ -4,7 +4,7 @@ use clap::Parser;
 
 use binome::cli::{Cli, Command, run_admin};
 use binome::config::Settings;
-use binome::startup::{Application, admin_summary};
+use binome::startup::Application;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -51,7 +51,7 @@ fn main() -> std::process::ExitCode {
 
 async fn serve(settings: Settings) -> std::process::ExitCode {
     let bind = settings.bind;
-    let summary = admin_summary(&settings);
+    let summary = settings.admin_summary();
     let db = if settings.is_sqlite() {
         settings.database_url.clone()
     } else {

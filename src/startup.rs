@@ -195,22 +195,3 @@ async fn maintenance_loop(state: web::Data<AppState>) {
         }
     }
 }
-
-/// What an LMS administrator needs: the URLs to paste and how to register a platform.
-pub fn admin_summary(settings: &Settings) -> String {
-    let b = settings.base();
-    format!(
-        "Binôme — LTI 1.3 peer-coaching tool\n\n\
-         URLs to give your LMS (LTI 1.3):\n\
-         \x20 Login initiation URL (OIDC):   {b}/lti/login\n\
-         \x20 Redirect / launch URL:         {b}/lti/launch\n\
-         \x20 Target link URI (tool URL):    {b}/lti/launch\n\
-         \x20 Deep linking URL:              {b}/lti/launch\n\
-         \x20 Public keyset (JWKS) URL:      {b}/.well-known/jwks.json\n\n\
-         Then register the LMS with Binôme, with the values the LMS shows for the tool:\n\
-         \x20 binome platform add --issuer <platform id / issuer> --client-id <client id> \\\n\
-         \x20   --auth-url <authentication request URL> --token-url <access token URL> \\\n\
-         \x20   --jwks-url <public keyset URL> --deployment-id <deployment id>\n\n\
-         Step-by-step guides filled in for this server: `binome lti-config moodle` and `binome lti-config canvas`.\n"
-    )
-}

@@ -11,7 +11,7 @@ use crate::launch::now;
 pub async fn home(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(crate::startup::admin_summary(&state.flow.settings))
+        .body(state.flow.settings.admin_summary())
 }
 
 pub async fn healthz() -> HttpResponse {
