@@ -92,6 +92,12 @@ impl Conn {
         self.read_reply().await
     }
 
+    async fn get(&mut self, path: &str) -> Reply {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        self.stream.write_all(req.as_bytes()).await.unwrap();
+        self.read_reply().await
+    }
+
     async fn read_reply(&mut self) -> Reply {
         self.buf.clear();
         let mut chunk = [0u8; 16 * 1024];
@@ -360,7 +366,12 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
     let cpu2 = cpu_seconds(pid);
     let (launch_wall, mut launch_lat, replies) =
         run_phase(port, launch_bodies, concurrency, |mut c, b| async move {
+            // The launch answers 303 to the page (post/redirect/get); the page is part of it.
             let r = c.post_form("/lti/launch", &b).await;
+            let r = match (r.status, r.location.clone()) {
+                (303, Some(to)) => c.get(&to).await,
+                _ => r,
+            };
             (c, r)
         })
         .await;
