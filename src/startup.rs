@@ -95,6 +95,7 @@ impl Application {
         let http = http_client(&settings)?;
         let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
         let pages = Pages::new(settings.base());
+        let limits = crate::launch::limits::LoginLimits::new(&settings);
         let settings = Arc::new(settings);
         let flow = LaunchFlow {
             settings: settings.clone(),
@@ -104,6 +105,7 @@ impl Application {
             keys,
             sessions: SessionKeys::new(secret.as_bytes()),
             recent: Default::default(),
+            limits,
         };
         let state = web::Data::new(AppState {
             flow,
@@ -144,15 +146,22 @@ impl Application {
     }
 }
 
-/// One maintenance step: forget logins that expired more than an hour ago (they only serve to
-/// tell a replay from an unknown state until then). Returns how many were removed.
+/// One maintenance step: forget logins as soon as they expired. Anyone can make us store a
+/// login, so none is kept longer than it can serve; a replay after expiry is refused anyway
+/// (the id_token has expired long before the login). Returns how many were removed.
 pub async fn maintenance_step(store: &Store, now: i64) -> Result<u64, StoreError> {
-    store.purge_logins(now - 3600).await
+    store.purge_logins(now).await
 }
 
+/// How often expired logins are purged.
+const LOGIN_PURGE_EVERY: Duration = Duration::from_secs(60);
+/// How often the rosters due for a sync are looked for.
+const ROSTER_TICK_EVERY: Duration = Duration::from_secs(300);
+
 async fn maintenance_loop(state: web::Data<AppState>) {
-    // Every five minutes: forget old logins, and sync the rosters that are due.
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    // Every minute forget expired logins; every five minutes sync the rosters that are due.
+    let mut tick = tokio::time::interval(LOGIN_PURGE_EVERY);
+    let mut last_roster: Option<std::time::Instant> = None;
     loop {
         tick.tick().await;
         let flow = &state.flow;
@@ -161,6 +170,10 @@ async fn maintenance_loop(state: web::Data<AppState>) {
             Ok(n) => tracing::info!(removed = n, "purged expired logins"),
             Err(e) => tracing::warn!(error = %e, "maintenance failed"),
         }
+        if last_roster.is_some_and(|t| t.elapsed() < ROSTER_TICK_EVERY) {
+            continue;
+        }
+        last_roster = Some(std::time::Instant::now());
         let Ok(snap) = flow.registry.snapshot().await else {
             continue;
         };

@@ -5,6 +5,7 @@
 //! these functions.
 
 pub mod keyring;
+pub mod limits;
 pub mod registry;
 pub mod session;
 
@@ -26,6 +27,10 @@ use session::{DeepLinkContext, Session, SessionKeys, SessionKind};
 
 /// How long a login waits for its launch.
 pub const LOGIN_TTL_SECS: i64 = 600;
+/// Largest login parameters (as JSON) kept with a login, to restart it in a new window. A
+/// login whose parameters are longer still works; it just cannot offer that restart. This
+/// keeps every stored login row near 1 KiB whatever an anonymous request sends.
+pub const MAX_STORED_LOGIN_PARAMS: usize = 1024;
 
 /// A login or launch failed: refused (the request's fault) or broken (ours).
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +103,7 @@ pub struct LaunchFlow {
     pub keys: KeyRing,
     pub sessions: SessionKeys,
     pub recent: RecentLaunches,
+    pub limits: limits::LoginLimits,
 }
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do
@@ -193,13 +199,46 @@ pub fn now() -> i64 {
 }
 
 impl LaunchFlow {
-    /// Handles an OIDC login initiation.
-    pub async fn login(&self, params: &HashMap<String, String>) -> Result<LoginOutcome, FlowError> {
+    /// Handles an OIDC login initiation from `client` (the request's client address).
+    ///
+    /// A login is anonymous and makes us store a row, so it is limited before anything is
+    /// looked up: per client address, then per registration, then by the registration's
+    /// pending logins.
+    pub async fn login(
+        &self,
+        params: &HashMap<String, String>,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<LoginOutcome, FlowError> {
+        let at = std::time::Instant::now();
+        if let Some(ip) = client {
+            self.limits
+                .per_client
+                .check(limits::client_key(ip), at)
+                .map_err(|retry_after| LaunchError::LoginRateLimited { retry_after })?;
+        }
         let req = LoginRequest::from_params(params)?;
         login::check_target_link_uri(&req.target_link_uri, &self.settings.base_url)?;
         let reg = self
             .find_registration(&req.iss, req.client_id.as_deref())
             .await?;
+        self.limits
+            .per_registration
+            .check(reg.id.0, at)
+            .map_err(|retry_after| LaunchError::PlatformRateLimited { retry_after })?;
+        let now = now();
+        if self.limits.max_pending > 0 {
+            let pending = match self.limits.pending.cached(reg.id.0, at) {
+                Some(n) => n,
+                None => {
+                    let n = self.store.pending_logins(reg.id, now).await?;
+                    self.limits.pending.set(reg.id.0, n, at);
+                    n
+                }
+            };
+            if pending >= self.limits.max_pending {
+                return Err(LaunchError::TooManyPendingLogins.into());
+            }
+        }
         let storage_origin = reg
             .storage_origin()
             .filter(|_| req.storage_target.is_some());
@@ -214,7 +253,10 @@ impl LaunchFlow {
             }),
             _ => None,
         };
-        let now = now();
+        let login_params = serde_json::to_string(&req)
+            .ok()
+            .filter(|p| p.len() <= MAX_STORED_LOGIN_PARAMS)
+            .unwrap_or_default();
         self.store
             .insert_login(NewLogin {
                 state: state.as_str().to_string(),
@@ -222,11 +264,12 @@ impl LaunchFlow {
                 nonce: nonce.clone(),
                 browser_secret: browser_secret.clone(),
                 storage_target: storage.as_ref().map(|s| s.target.clone()),
-                login_params: serde_json::to_string(&req).unwrap_or_default(),
+                login_params,
                 created_at: now,
                 expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
+        self.limits.pending.add_one(reg.id.0);
         let redirect =
             login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
         Ok(LoginOutcome {

@@ -204,6 +204,18 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             pick(format!("This installation of Binôme in the LMS (deployment {d}) has not been approved yet."), format!("Cette installation de Binôme dans la plateforme (déploiement {d}) n'est pas encore approuvée.")),
             pick(format!("The deployment is recorded as pending. Approve it on the Binôme server with `binome platform approve-deployment --deployment-id {d} ...`, or register it with --deployment-id."), format!("Le déploiement est enregistré comme en attente. Approuvez-le sur le serveur Binôme avec `binome platform approve-deployment --deployment-id {d} ...`, ou enregistrez-le avec --deployment-id.")),
         ),
+        LaunchError::LoginRateLimited { retry_after } => (
+            pick(format!("Too many sign-ins to Binôme came from your network in a short time; this one was refused. Try again in {retry_after} seconds."), format!("Trop de connexions à Binôme sont venues de votre réseau en peu de temps ; celle-ci a été refusée. Réessayez dans {retry_after} secondes.")),
+            pick("If many people share one address (a school network), the Binôme administrator can raise BINOME_LOGIN_RATE_PER_CLIENT; behind a reverse proxy, check BINOME_TRUST_PROXY.".into(), "Si beaucoup de personnes partagent une adresse (réseau d'établissement), l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_CLIENT ; derrière un proxy inverse, vérifiez BINOME_TRUST_PROXY.".into()),
+        ),
+        LaunchError::PlatformRateLimited { retry_after } => (
+            pick(format!("Binôme is receiving more sign-ins from this LMS than it accepts right now. Try again in {retry_after} seconds."), format!("Binôme reçoit en ce moment plus de connexions de cette plateforme qu'il n'en accepte. Réessayez dans {retry_after} secondes.")),
+            pick("If this happens at busy times, the Binôme administrator can raise BINOME_LOGIN_RATE_PER_PLATFORM.".into(), "Si cela arrive aux heures chargées, l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_PLATFORM.".into()),
+        ),
+        LaunchError::TooManyPendingLogins => (
+            pick("Too many sign-ins to Binôme from this LMS are waiting to complete; this one was refused. Try again in a minute.".into(), "Trop de connexions à Binôme depuis cette plateforme attendent de se terminer ; celle-ci a été refusée. Réessayez dans une minute.".into()),
+            pick("Unfinished sign-ins expire after ten minutes. If this persists, the Binôme administrator can raise BINOME_MAX_PENDING_LOGINS, or look for a flood of login requests in the logs.".into(), "Les connexions inachevées expirent après dix minutes. Si cela persiste, l'administrateur de Binôme peut relever BINOME_MAX_PENDING_LOGINS, ou chercher un afflux de requêtes de connexion dans les journaux.".into()),
+        ),
         LaunchError::TooLarge => (
             pick("The request is larger than Binôme accepts.".into(), "La requête dépasse la taille acceptée par Binôme.".into()),
             pick("Check custom parameters and claims configured for the tool in the LMS.".into(), "Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.".into()),
@@ -229,6 +241,9 @@ mod tests {
             LaunchError::JwksUnavailable("x".into()),
             LaunchError::UnknownDeployment("d".into()),
             LaunchError::BrowserCheckFailed,
+            LaunchError::LoginRateLimited { retry_after: 3 },
+            LaunchError::PlatformRateLimited { retry_after: 3 },
+            LaunchError::TooManyPendingLogins,
         ];
         for e in all {
             assert!((400..500).contains(&e.status()), "{e:?}");

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use minijinja::context;
@@ -106,9 +106,26 @@ async fn login(
     req: &HttpRequest,
     params: HashMap<String, String>,
 ) -> HttpResponse {
-    let out: LoginOutcome = match state.flow.login(&params).await {
+    let client = crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    );
+    let out: LoginOutcome = match state.flow.login(&params, client).await {
         Ok(o) => o,
-        Err(e) => return refuse(state, req, e.into(), vec![]).await,
+        Err(e) => {
+            let retry = match &e {
+                crate::launch::FlowError::Refused(r) => r.retry_after(),
+                _ => None,
+            };
+            let mut resp = refuse(state, req, e.into(), vec![]).await;
+            if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                resp.headers_mut().insert(RETRY_AFTER, v);
+            }
+            return resp;
+        }
     };
     let cookie = state_cookie(
         state.pages.base_path(),

@@ -35,6 +35,8 @@ pub struct Options {
     pub jwks_min_refetch_secs: Option<u64>,
     /// A path under which a reverse proxy publishes the tool (it strips it before the tool).
     pub public_path: Option<&'static str>,
+    /// More settings, as environment variables (`BINOME_*`).
+    pub env: Vec<(&'static str, String)>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -86,6 +88,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     ];
     if let Some(s) = opts.jwks_min_refetch_secs {
         env.push(("BINOME_JWKS_MIN_REFETCH_SECS".to_string(), s.to_string()));
+    }
+    for (k, v) in &opts.env {
+        env.push((k.to_string(), v.clone()));
     }
     let settings = Settings::from_sources(&env, Some("")).unwrap();
     let store = Store::connect(&db_url, 5).await.unwrap();

@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod launch;
 mod login;
+mod login_limits;
 mod platform;
 mod platform_selftest;
 mod refusals;
