@@ -110,7 +110,7 @@ impl Application {
         let state = web::Data::new(AppState {
             flow,
             pages,
-            roster: crate::roster::RosterSync::new(http),
+            roster: crate::roster::RosterSync::new(http, settings.roster_sync_deadline),
             courses: Default::default(),
         });
 

@@ -3,6 +3,10 @@
 //!
 //! The whole roster is read before anything is returned: a page that fails makes the whole
 //! read fail, so a half-fetched roster can never replace a complete one.
+//!
+//! Links are followed only on the memberships URL's origin: every request carries the
+//! platform's Bearer token, which must never be handed to another host. A page seen twice
+//! (a `next` cycle) ends the read as a failure instead of running to the page cap.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -82,19 +86,46 @@ fn member(v: &Value) -> Option<NrpsMember> {
     })
 }
 
-/// Reads the whole membership at `url` (the launch's `context_memberships_url`).
+/// Whether `link` is on the same origin (scheme, host, port) as `home`.
+pub fn same_origin(link: &str, home: &str) -> bool {
+    match (url::Url::parse(link), url::Url::parse(home)) {
+        (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// Reads the whole membership at `url` (the launch's `context_memberships_url`, or a
+/// `differences` link got from it); only links on the origin of `home` (the memberships URL)
+/// are followed or kept.
 pub async fn read_membership(
     http: &reqwest::Client,
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
     url: &str,
+    home: &str,
 ) -> Result<Membership, ServiceError> {
+    let invalid = |detail: String| ServiceError::Invalid {
+        service: "NRPS",
+        detail,
+    };
+    if !same_origin(url, home) {
+        return Err(invalid(
+            "a roster link leads off the platform's origin".into(),
+        ));
+    }
     let mut members = Vec::new();
     let mut next = Some(with_limit(url));
     let mut differences_url = None;
     let mut pages = 0;
+    let mut visited = std::collections::HashSet::new();
     while let Some(page_url) = next.take() {
+        if !visited.insert(page_url.clone()) {
+            return Err(invalid(format!(
+                "the pages loop back to page {}",
+                page_url.chars().take(200).collect::<String>()
+            )));
+        }
         pages += 1;
         if pages > MAX_PAGES {
             return Err(ServiceError::Invalid {
@@ -115,10 +146,24 @@ pub async fn read_membership(
                 detail: "more than a million members".into(),
             });
         }
-        if differences_url.is_none() {
-            differences_url = links.get("differences").cloned();
+        if differences_url.is_none()
+            && let Some(d) = links.get("differences")
+        {
+            if same_origin(d, home) {
+                differences_url = Some(d.clone());
+            } else {
+                tracing::warn!(
+                    registration = reg.id.0,
+                    "NRPS differences link on another origin ignored"
+                );
+            }
         }
         next = links.get("next").cloned().filter(|n| *n != page_url);
+        if next.as_deref().is_some_and(|n| !same_origin(n, home)) {
+            return Err(invalid(format!(
+                "page {pages} links its next page to another origin; not followed"
+            )));
+        }
     }
     Ok(Membership {
         members,

@@ -13,5 +13,6 @@ mod platform;
 mod platform_selftest;
 mod refusals;
 mod roster;
+mod roster_links;
 mod storage;
 mod tidy;
