@@ -22,6 +22,9 @@ use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, Store
 pub const SCHEDULE_EVERY: Duration = Duration::from_secs(3600);
 /// A staff launch syncs only if the roster is older than this.
 pub const STAFF_LAUNCH_MIN_AGE: i64 = 120;
+/// A complete read happens at least this often (seconds); in between, the `differences`
+/// link is enough.
+pub const FULL_READ_EVERY: i64 = 86_400;
 /// A course counts as active while someone launched it within this many seconds.
 pub const ACTIVE_FOR: i64 = 30 * 86_400;
 
@@ -79,7 +82,14 @@ fn entry(m: NrpsMember) -> RosterEntry {
         email: m.email,
         picture: m.picture,
         roles: m.roles,
-        status: MemberStatus::parse(&m.status),
+        status: match m.status {
+            nrps::MemberStatus::Active => MemberStatus::Active,
+            nrps::MemberStatus::Inactive => MemberStatus::Inactive,
+            nrps::MemberStatus::Deleted => MemberStatus::Deleted,
+            // A status the spec does not name (a platform's own, such as a suspension) must
+            // not make someone pairable: treated as inactive until the store can keep it.
+            nrps::MemberStatus::Other(_) => MemberStatus::Inactive,
+        },
     }
 }
 
@@ -183,8 +193,12 @@ impl RosterSync {
         full: bool,
         now: i64,
     ) -> Result<SyncReport, SyncError> {
+        // The age of the last *complete* read decides: differences merged onto differences
+        // would otherwise go on forever and never correct a change the platform missed.
         let recent_full = !full
-            && course.last_sync_at.is_some_and(|t| now - t < 86_400)
+            && course
+                .last_full_sync_at
+                .is_some_and(|t| now - t < FULL_READ_EVERY)
             && course.last_sync_error.is_none();
         // A differences link stored before links were checked may lead elsewhere: then the
         // complete read, on the memberships URL's own origin, is the safe choice.
