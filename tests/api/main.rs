@@ -6,6 +6,7 @@ mod cli;
 mod deep_linking;
 mod health;
 mod helpers;
+mod jwks_rotation;
 mod launch;
 mod login;
 mod login_limits;
