@@ -74,6 +74,27 @@ pub struct LaunchForm {
     pub storage_secret: Option<String>,
 }
 
+/// Where the launch POST says it comes from: its `Origin` and `Referer` headers, as sent.
+#[derive(Debug, Default, Clone)]
+pub struct PostedFrom {
+    pub origin: Option<String>,
+    pub referer: Option<String>,
+}
+
+impl PostedFrom {
+    /// The origin of the page that posted: `Origin`, else the origin of `Referer`. `Origin:
+    /// null` (an opaque origin) proves nothing — any site can produce it with a sandboxed
+    /// frame — so it counts as absent, and only a `Referer` can then vouch.
+    pub fn origin(&self) -> Option<String> {
+        self.origin
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.eq_ignore_ascii_case("null"))
+            .and_then(crate::lti::origin_of)
+            .or_else(|| self.referer.as_deref().and_then(crate::lti::origin_of))
+    }
+}
+
 /// What the web layer does after a launch.
 #[derive(Debug)]
 pub enum LaunchOutcome {
@@ -303,11 +324,12 @@ impl LaunchFlow {
     }
 
     /// Handles the id_token the platform posts to the redirect URI. `cookie_secret` is the
-    /// state cookie of this login, if the browser sent it back.
+    /// state cookie of this login, if the browser sent it back; `from` says which page posted.
     pub async fn launch(
         &self,
         form: &LaunchForm,
         cookie_secret: Option<&str>,
+        from: &PostedFrom,
     ) -> Result<LaunchOutcome, FlowError> {
         if let Some(error) = form.error.as_deref().filter(|e| !e.is_empty()) {
             return Err(LaunchError::PlatformError {
@@ -370,9 +392,25 @@ impl LaunchFlow {
                 return self.check_browser(&state, nonce, id_token, &reg, now).await;
             }
             (None, None) => {
+                // Nothing ties this browser to the login: the server-side state alone would
+                // accept a launch an attacker started and then made the victim's browser post
+                // (login CSRF). The platform posts the id_token from its own authentication
+                // page (Moodle's auth.php, an auto-submitted form), so the POST must come
+                // from that origin.
+                let posted = from.origin();
+                if posted.is_none() || posted != reg.storage_origin() {
+                    return Err(LaunchError::ForeignLaunchOrigin(
+                        posted
+                            .unwrap_or_else(|| "(no Origin or Referer)".into())
+                            .chars()
+                            .take(200)
+                            .collect(),
+                    )
+                    .into());
+                }
                 tracing::debug!(
                     reason = "state_cookie_missing",
-                    "launch checked by server-side state only"
+                    "launch checked by server-side state and the platform's origin"
                 );
                 None
             }

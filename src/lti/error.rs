@@ -100,6 +100,10 @@ pub enum LaunchError {
     /// All clients together started more logins for this registration than allowed.
     #[error("too many logins for this platform; retry in {retry_after} s")]
     PlatformRateLimited { retry_after: u64 },
+    /// Nothing bound the launch to the browser (no state cookie, no platform storage) and the
+    /// launch POST did not come from the platform's authentication origin.
+    #[error("launch posted from {0:?}, not from the platform")]
+    ForeignLaunchOrigin(String),
     /// The registration already has as many pending (unexpired, unused) logins as allowed.
     #[error("too many pending logins for this platform")]
     TooManyPendingLogins,
@@ -140,6 +144,7 @@ impl LaunchError {
             LaunchError::LoginRateLimited { .. } => "login_rate_limited",
             LaunchError::PlatformRateLimited { .. } => "platform_login_rate_limited",
             LaunchError::TooManyPendingLogins => "too_many_pending_logins",
+            LaunchError::ForeignLaunchOrigin(_) => "launch_origin_mismatch",
         }
     }
 
@@ -150,7 +155,9 @@ impl LaunchError {
             LaunchError::LoginRateLimited { .. }
             | LaunchError::PlatformRateLimited { .. }
             | LaunchError::TooManyPendingLogins => 429,
-            LaunchError::UnknownPlatform { .. } | LaunchError::UnknownDeployment(_) => 403,
+            LaunchError::UnknownPlatform { .. }
+            | LaunchError::UnknownDeployment(_)
+            | LaunchError::ForeignLaunchOrigin(_) => 403,
             LaunchError::Replayed => 409,
             LaunchError::MissingParam(_)
             | LaunchError::AmbiguousClient(_)

@@ -216,6 +216,10 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             pick("Too many sign-ins to Binôme from this LMS are waiting to complete; this one was refused. Try again in a minute.".into(), "Trop de connexions à Binôme depuis cette plateforme attendent de se terminer ; celle-ci a été refusée. Réessayez dans une minute.".into()),
             pick("Unfinished sign-ins expire after ten minutes. If this persists, the Binôme administrator can raise BINOME_MAX_PENDING_LOGINS, or look for a flood of login requests in the logs.".into(), "Les connexions inachevées expirent après dix minutes. Si cela persiste, l'administrateur de Binôme peut relever BINOME_MAX_PENDING_LOGINS, ou chercher un afflux de requêtes de connexion dans les journaux.".into()),
         ),
+        LaunchError::ForeignLaunchOrigin(from) => (
+            pick(format!("Your browser kept no trace of the sign-in (its cookies are blocked), and this launch was not sent by the LMS page (it came from {from}). Binôme refused it, to protect you from being signed in by another site."), format!("Votre navigateur n'a gardé aucune trace de la connexion (ses cookies sont bloqués), et ce lancement n'a pas été envoyé par la page de la plateforme (il vient de {from}). Binôme l'a refusé, pour éviter qu'un autre site vous connecte à votre insu.")),
+            pick("Open the activity again from the course. If it persists, allow cookies for the Binôme site, or check that the LMS does not send a Referrer-Policy of no-referrer on its sign-in page.".into(), "Rouvrez l'activité depuis le cours. Si cela persiste, autorisez les cookies du site de Binôme, ou vérifiez que la plateforme n'envoie pas de Referrer-Policy no-referrer sur sa page de connexion.".into()),
+        ),
         LaunchError::TooLarge => (
             pick("The request is larger than Binôme accepts.".into(), "La requête dépasse la taille acceptée par Binôme.".into()),
             pick("Check custom parameters and claims configured for the tool in the LMS.".into(), "Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.".into()),
@@ -244,6 +248,7 @@ mod tests {
             LaunchError::LoginRateLimited { retry_after: 3 },
             LaunchError::PlatformRateLimited { retry_after: 3 },
             LaunchError::TooManyPendingLogins,
+            LaunchError::ForeignLaunchOrigin("(none)".into()),
         ];
         for e in all {
             assert!((400..500).contains(&e.status()), "{e:?}");

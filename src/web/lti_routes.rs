@@ -11,7 +11,7 @@ use minijinja::context;
 use super::error::{ErrorContext, WebError, respond};
 use super::handlers::{render_session_page, request_locale};
 use super::{AppState, MAX_BODY};
-use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, now};
+use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, PostedFrom, now};
 use crate::lti::LaunchError;
 use crate::lti::login::{LoginRequest, LoginState};
 
@@ -186,7 +186,17 @@ pub async fn launch(
         .as_ref()
         .and_then(|s| req.cookie(&format!("{COOKIE_PREFIX}{}", s.short_id())))
         .map(|c| c.value().to_string());
-    match state.flow.launch(&form, cookie.as_deref()).await {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(2048).collect::<String>())
+    };
+    let from = PostedFrom {
+        origin: header("origin"),
+        referer: header("referer"),
+    };
+    match state.flow.launch(&form, cookie.as_deref(), &from).await {
         Ok(LaunchOutcome::Ready { session, token, .. }) => {
             if session.staff && session.nrps {
                 // Staff launches refresh the roster in the background when it is stale.

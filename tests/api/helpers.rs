@@ -178,12 +178,27 @@ impl TestApp {
         }
     }
 
-    /// Posts an id_token and state to the launch URL, with the login's cookie if given.
+    /// Posts an id_token and state to the launch URL, with the login's cookie if given, as the
+    /// platform's auto-submitted form does: with the platform's `Origin`.
     pub async fn post_launch(
         &self,
         id_token: &str,
         state: &str,
         cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let origin = self.platform.issuer.clone();
+        self.post_launch_from(id_token, state, cookie, &[("Origin", &origin)])
+            .await
+    }
+
+    /// Same as [`post_launch`](Self::post_launch) with exactly these extra headers (say
+    /// `Origin`, `Referer` or neither).
+    pub async fn post_launch_from(
+        &self,
+        id_token: &str,
+        state: &str,
+        cookie: Option<&str>,
+        headers: &[(&str, &str)],
     ) -> reqwest::Response {
         let mut req = self
             .http
@@ -191,6 +206,9 @@ impl TestApp {
             .form(&[("id_token", id_token), ("state", state)]);
         if let Some(c) = cookie {
             req = req.header("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         req.send().await.unwrap()
     }

@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod jwks_rotation;
 mod launch;
+mod launch_origin;
 mod login;
 mod login_limits;
 mod nrps_names;
