@@ -9,6 +9,7 @@ mod helpers;
 mod jwks_rotation;
 mod launch;
 mod launch_origin;
+mod logging;
 mod login;
 mod login_limits;
 mod nrps_names;
