@@ -35,6 +35,11 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_SESSION_TTL_SECS",
     "BINOME_KEY_GRACE_DAYS",
     "BINOME_JWKS_MIN_REFETCH_SECS",
+    "BINOME_TRUST_PROXY",
+    "BINOME_LOGIN_RATE_PER_CLIENT",
+    "BINOME_LOGIN_RATE_PER_PLATFORM",
+    "BINOME_MAX_PENDING_LOGINS",
+    "BINOME_ROSTER_SYNC_DEADLINE_SECS",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -58,6 +63,18 @@ pub struct Settings {
     pub key_grace: Duration,
     /// Smallest interval between two JWKS refetches of one platform triggered by unknown kids.
     pub jwks_min_refetch: Duration,
+    /// Whether a trusted reverse proxy is in front: then the client address of a request is
+    /// the last `X-Forwarded-For` entry (the one the proxy appended), else the TCP peer.
+    pub trust_proxy: bool,
+    /// Logins allowed per client address and minute (as a burst, then 1/60 of it per
+    /// second); 0 turns the limit off.
+    pub login_rate_per_client: u32,
+    /// Logins allowed per platform registration and minute, all clients together; 0 = off.
+    pub login_rate_per_platform: u32,
+    /// Unexpired, unused logins kept per platform registration at most; 0 = no cap.
+    pub max_pending_logins: u64,
+    /// Longest time one roster sync (every page of it) may take.
+    pub roster_sync_deadline: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +89,11 @@ struct FileSettings {
     session_ttl_secs: Option<u64>,
     key_grace_days: Option<u64>,
     jwks_min_refetch_secs: Option<u64>,
+    trust_proxy: Option<bool>,
+    login_rate_per_client: Option<u32>,
+    login_rate_per_platform: Option<u32>,
+    max_pending_logins: Option<u64>,
+    roster_sync_deadline_secs: Option<u64>,
 }
 
 impl Settings {
@@ -178,6 +200,49 @@ impl Settings {
             "BINOME_JWKS_MIN_REFETCH_SECS",
             5,
         )?;
+        let trust_proxy = match get("BINOME_TRUST_PROXY") {
+            Some(raw) => parse_bool(&raw).ok_or_else(|| {
+                invalid(
+                    "BINOME_TRUST_PROXY",
+                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
+                )
+            })?,
+            None => file.trust_proxy.unwrap_or(false),
+        };
+        // 120 a minute lets a class behind one school NAT open an activity at once and still
+        // stops a flood (4,800 requests/s were seen from one client before any limit).
+        let login_rate_per_client = num_setting(
+            get("BINOME_LOGIN_RATE_PER_CLIENT"),
+            file.login_rate_per_client,
+            "BINOME_LOGIN_RATE_PER_CLIENT",
+            120,
+        )?;
+        // 50 a second sustained per LMS is well above a large Moodle's busiest minute.
+        let login_rate_per_platform = num_setting(
+            get("BINOME_LOGIN_RATE_PER_PLATFORM"),
+            file.login_rate_per_platform,
+            "BINOME_LOGIN_RATE_PER_PLATFORM",
+            3000,
+        )?;
+        // At about 1 KiB a row, 20,000 pending logins are at most ~25 MB per registration.
+        let max_pending_logins = num_setting(
+            get("BINOME_MAX_PENDING_LOGINS"),
+            file.max_pending_logins,
+            "BINOME_MAX_PENDING_LOGINS",
+            20_000,
+        )?;
+        let roster_sync_deadline = num_setting(
+            get("BINOME_ROSTER_SYNC_DEADLINE_SECS"),
+            file.roster_sync_deadline_secs,
+            "BINOME_ROSTER_SYNC_DEADLINE_SECS",
+            120,
+        )?;
+        if roster_sync_deadline == 0 {
+            return Err(invalid(
+                "BINOME_ROSTER_SYNC_DEADLINE_SECS",
+                "must be at least 1".into(),
+            ));
+        }
         if workers == 0 {
             return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
         }
@@ -197,6 +262,11 @@ impl Settings {
             session_ttl: Duration::from_secs(session_ttl),
             key_grace: Duration::from_secs(key_grace * 86_400),
             jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
+            trust_proxy,
+            login_rate_per_client,
+            login_rate_per_platform,
+            max_pending_logins,
+            roster_sync_deadline: Duration::from_secs(roster_sync_deadline),
         })
     }
 
@@ -220,6 +290,14 @@ fn invalid(name: &str, message: String) -> ConfigError {
     ConfigError::Invalid {
         name: name.into(),
         message,
+    }
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
     }
 }
 
@@ -311,6 +389,13 @@ mod tests {
         assert_eq!(s.base(), "http://localhost:8080");
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.database_url.starts_with("sqlite://./data/binome.db"));
+        assert!(!s.trust_proxy, "X-Forwarded-For is ignored unless asked");
+        assert_eq!(
+            (s.login_rate_per_client, s.login_rate_per_platform),
+            (120, 3000)
+        );
+        assert_eq!(s.max_pending_logins, 20_000);
+        assert_eq!(s.roster_sync_deadline, Duration::from_secs(120));
     }
 
     #[test]
@@ -326,6 +411,9 @@ mod tests {
             ("BINOME_BASE_URL", "ftp://x"),
             ("BINOME_WORKERS", "two"),
             ("DATABASE_URL", "mysql://x"),
+            ("BINOME_TRUST_PROXY", "maybe"),
+            ("BINOME_LOGIN_RATE_PER_CLIENT", "-1"),
+            ("BINOME_ROSTER_SYNC_DEADLINE_SECS", "0"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");

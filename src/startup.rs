@@ -98,6 +98,7 @@ impl Application {
         let http = http_client(&settings)?;
         let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
         let pages = Pages::new(settings.base())?;
+        let limits = crate::launch::limits::LoginLimits::new(&settings);
         let settings = Arc::new(settings);
         let flow = LaunchFlow {
             settings: settings.clone(),
@@ -107,11 +108,12 @@ impl Application {
             keys,
             sessions: SessionKeys::new(secret.as_bytes()),
             recent: Default::default(),
+            limits,
         };
         let state = web::Data::new(AppState {
             flow,
             pages,
-            roster: crate::roster::RosterSync::new(http),
+            roster: crate::roster::RosterSync::new(http, settings.roster_sync_deadline),
             courses: Default::default(),
         });
 
@@ -121,6 +123,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(default_headers(hsts))
+                .wrap(tracing_actix_web::TracingLogger::<QuietRootSpan>::new())
                 .app_data(data.clone())
                 .configure(routes)
         })
@@ -164,16 +167,23 @@ fn default_headers(hsts: bool) -> actix_web::middleware::DefaultHeaders {
     }
 }
 
-/// One maintenance step: forget logins that expired more than an hour ago (they only serve to
-/// tell a replay from an unknown state until then). Returns how many were removed.
+/// One maintenance step: forget logins and page hand-offs as soon as they expired. Anyone can
+/// make us store a login, so none is kept longer than it can serve; a replay after expiry is
+/// refused anyway (the id_token has expired long before the login). Returns how many went.
 pub async fn maintenance_step(store: &Store, now: i64) -> Result<u64, StoreError> {
     let handoffs = store.purge_handoffs(now).await?;
-    Ok(store.purge_logins(now - 3600).await? + handoffs)
+    Ok(store.purge_logins(now).await? + handoffs)
 }
 
+/// How often expired logins are purged.
+const LOGIN_PURGE_EVERY: Duration = Duration::from_secs(60);
+/// How often the rosters due for a sync are looked for.
+const ROSTER_TICK_EVERY: Duration = Duration::from_secs(300);
+
 async fn maintenance_loop(state: web::Data<AppState>) {
-    // Every five minutes: forget old logins, and sync the rosters that are due.
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    // Every minute forget expired logins; every five minutes sync the rosters that are due.
+    let mut tick = tokio::time::interval(LOGIN_PURGE_EVERY);
+    let mut last_roster: Option<std::time::Instant> = None;
     loop {
         tick.tick().await;
         let flow = &state.flow;
@@ -182,6 +192,10 @@ async fn maintenance_loop(state: web::Data<AppState>) {
             Ok(n) => tracing::info!(removed = n, "purged expired logins"),
             Err(e) => tracing::warn!(error = %e, "maintenance failed"),
         }
+        if last_roster.is_some_and(|t| t.elapsed() < ROSTER_TICK_EVERY) {
+            continue;
+        }
+        last_roster = Some(std::time::Instant::now());
         let Ok(snap) = flow.registry.snapshot().await else {
             continue;
         };
@@ -193,5 +207,45 @@ async fn maintenance_loop(state: web::Data<AppState>) {
             Ok(n) => tracing::info!(courses = n, "scheduled roster sync"),
             Err(e) => tracing::warn!(error = %e, "scheduled roster sync failed"),
         }
+    }
+}
+
+/// The span of each request, and its one log line at the end: a request id, the method, the
+/// route *pattern* (`/app/pairs/{id}`, never the path with its values, never the query: a
+/// query can hold a session token, a path an LMS user id), the status and the time taken.
+/// Neither addresses nor user agents: they are personal data, and the default span of
+/// tracing-actix-web records both along with the full target.
+pub struct QuietRootSpan;
+
+impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(no route)".into());
+        tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %request.method(),
+            route = %route,
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(resp) => resp.status().as_u16(),
+            Err(e) => e.as_response_error().status_code().as_u16(),
+        };
+        span.record("status", status);
+        tracing::info!(parent: &span, status, "request done");
     }
 }

@@ -5,6 +5,7 @@
 //! these functions.
 
 pub mod keyring;
+pub mod limits;
 pub mod registry;
 pub mod session;
 
@@ -29,6 +30,10 @@ pub const MAX_DEEP_LINK_CONTEXT: usize = 2048;
 
 /// How long a login waits for its launch.
 pub const LOGIN_TTL_SECS: i64 = 600;
+/// Largest login parameters (as JSON) kept with a login, to restart it in a new window. A
+/// login whose parameters are longer still works; it just cannot offer that restart. This
+/// keeps every stored login row near 1 KiB whatever an anonymous request sends.
+pub const MAX_STORED_LOGIN_PARAMS: usize = 1024;
 
 /// A login or launch failed: refused (the request's fault) or broken (ours).
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +77,27 @@ pub struct LaunchForm {
     pub storage_secret: Option<String>,
 }
 
+/// Where the launch POST says it comes from: its `Origin` and `Referer` headers, as sent.
+#[derive(Debug, Default, Clone)]
+pub struct PostedFrom {
+    pub origin: Option<String>,
+    pub referer: Option<String>,
+}
+
+impl PostedFrom {
+    /// The origin of the page that posted: `Origin`, else the origin of `Referer`. `Origin:
+    /// null` (an opaque origin) proves nothing — any site can produce it with a sandboxed
+    /// frame — so it counts as absent, and only a `Referer` can then vouch.
+    pub fn origin(&self) -> Option<String> {
+        self.origin
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.eq_ignore_ascii_case("null"))
+            .and_then(crate::lti::origin_of)
+            .or_else(|| self.referer.as_deref().and_then(crate::lti::origin_of))
+    }
+}
+
 /// What the web layer does after a launch.
 #[derive(Debug)]
 pub enum LaunchOutcome {
@@ -101,6 +127,7 @@ pub struct LaunchFlow {
     pub keys: KeyRing,
     pub sessions: SessionKeys,
     pub recent: RecentLaunches,
+    pub limits: limits::LoginLimits,
 }
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do
@@ -196,13 +223,46 @@ pub fn now() -> i64 {
 }
 
 impl LaunchFlow {
-    /// Handles an OIDC login initiation.
-    pub async fn login(&self, params: &HashMap<String, String>) -> Result<LoginOutcome, FlowError> {
+    /// Handles an OIDC login initiation from `client` (the request's client address).
+    ///
+    /// A login is anonymous and makes us store a row, so it is limited before anything is
+    /// looked up: per client address, then per registration, then by the registration's
+    /// pending logins.
+    pub async fn login(
+        &self,
+        params: &HashMap<String, String>,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<LoginOutcome, FlowError> {
+        let at = std::time::Instant::now();
+        if let Some(ip) = client {
+            self.limits
+                .per_client
+                .check(limits::client_key(ip), at)
+                .map_err(|retry_after| LaunchError::LoginRateLimited { retry_after })?;
+        }
         let req = LoginRequest::from_params(params)?;
         login::check_target_link_uri(&req.target_link_uri, &self.settings.base_url)?;
         let reg = self
             .find_registration(&req.iss, req.client_id.as_deref())
             .await?;
+        self.limits
+            .per_registration
+            .check(reg.id.0, at)
+            .map_err(|retry_after| LaunchError::PlatformRateLimited { retry_after })?;
+        let now = now();
+        if self.limits.max_pending > 0 {
+            let pending = match self.limits.pending.cached(reg.id.0, at) {
+                Some(n) => n,
+                None => {
+                    let n = self.store.pending_logins(reg.id, now).await?;
+                    self.limits.pending.set(reg.id.0, n, at);
+                    n
+                }
+            };
+            if pending >= self.limits.max_pending {
+                return Err(LaunchError::TooManyPendingLogins.into());
+            }
+        }
         let storage_origin = reg
             .storage_origin()
             .filter(|_| req.storage_target.is_some());
@@ -217,7 +277,10 @@ impl LaunchFlow {
             }),
             _ => None,
         };
-        let now = now();
+        let login_params = serde_json::to_string(&req)
+            .ok()
+            .filter(|p| p.len() <= MAX_STORED_LOGIN_PARAMS)
+            .unwrap_or_default();
         self.store
             .insert_login(NewLogin {
                 state: state.as_str().to_string(),
@@ -225,11 +288,12 @@ impl LaunchFlow {
                 nonce: nonce.clone(),
                 browser_secret: browser_secret.clone(),
                 storage_target: storage.as_ref().map(|s| s.target.clone()),
-                login_params: serde_json::to_string(&req).unwrap_or_default(),
+                login_params,
                 created_at: now,
                 expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
+        self.limits.pending.add_one(reg.id.0);
         let redirect =
             login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
         Ok(LoginOutcome {
@@ -263,11 +327,12 @@ impl LaunchFlow {
     }
 
     /// Handles the id_token the platform posts to the redirect URI. `cookie_secret` is the
-    /// state cookie of this login, if the browser sent it back.
+    /// state cookie of this login, if the browser sent it back; `from` says which page posted.
     pub async fn launch(
         &self,
         form: &LaunchForm,
         cookie_secret: Option<&str>,
+        from: &PostedFrom,
     ) -> Result<LaunchOutcome, FlowError> {
         if let Some(error) = form.error.as_deref().filter(|e| !e.is_empty()) {
             return Err(LaunchError::PlatformError {
@@ -330,9 +395,25 @@ impl LaunchFlow {
                 return self.check_browser(&state, nonce, id_token, &reg, now).await;
             }
             (None, None) => {
+                // Nothing ties this browser to the login: the server-side state alone would
+                // accept a launch an attacker started and then made the victim's browser post
+                // (login CSRF). The platform posts the id_token from its own authentication
+                // page (Moodle's auth.php, an auto-submitted form), so the POST must come
+                // from that origin.
+                let posted = from.origin();
+                if posted.is_none() || posted != reg.storage_origin() {
+                    return Err(LaunchError::ForeignLaunchOrigin(
+                        posted
+                            .unwrap_or_else(|| "(no Origin or Referer)".into())
+                            .chars()
+                            .take(200)
+                            .collect(),
+                    )
+                    .into());
+                }
                 tracing::debug!(
                     reason = "state_cookie_missing",
-                    "launch checked by server-side state only"
+                    "launch checked by server-side state and the platform's origin"
                 );
                 None
             }

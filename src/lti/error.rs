@@ -94,6 +94,19 @@ pub enum LaunchError {
     /// The browser could not prove it started this login (platform storage had no match).
     #[error("the browser could not be matched to the login")]
     BrowserCheckFailed,
+    /// This client address started more logins than its allowance (per minute).
+    #[error("too many logins from this address; retry in {retry_after} s")]
+    LoginRateLimited { retry_after: u64 },
+    /// All clients together started more logins for this registration than allowed.
+    #[error("too many logins for this platform; retry in {retry_after} s")]
+    PlatformRateLimited { retry_after: u64 },
+    /// Nothing bound the launch to the browser (no state cookie, no platform storage) and the
+    /// launch POST did not come from the platform's authentication origin.
+    #[error("launch posted from {0:?}, not from the platform")]
+    ForeignLaunchOrigin(String),
+    /// The registration already has as many pending (unexpired, unused) logins as allowed.
+    #[error("too many pending logins for this platform")]
+    TooManyPendingLogins,
 }
 
 impl LaunchError {
@@ -128,6 +141,10 @@ impl LaunchError {
             LaunchError::TooLarge => "request_too_large",
             LaunchError::BadRequest(_) => "bad_request",
             LaunchError::BrowserCheckFailed => "browser_check_failed",
+            LaunchError::LoginRateLimited { .. } => "login_rate_limited",
+            LaunchError::PlatformRateLimited { .. } => "platform_login_rate_limited",
+            LaunchError::TooManyPendingLogins => "too_many_pending_logins",
+            LaunchError::ForeignLaunchOrigin(_) => "launch_origin_mismatch",
         }
     }
 
@@ -135,7 +152,12 @@ impl LaunchError {
     pub fn status(&self) -> u16 {
         match self {
             LaunchError::TooLarge => 413,
-            LaunchError::UnknownPlatform { .. } | LaunchError::UnknownDeployment(_) => 403,
+            LaunchError::LoginRateLimited { .. }
+            | LaunchError::PlatformRateLimited { .. }
+            | LaunchError::TooManyPendingLogins => 429,
+            LaunchError::UnknownPlatform { .. }
+            | LaunchError::UnknownDeployment(_)
+            | LaunchError::ForeignLaunchOrigin(_) => 403,
             LaunchError::Replayed => 409,
             LaunchError::MissingParam(_)
             | LaunchError::AmbiguousClient(_)
@@ -147,6 +169,18 @@ impl LaunchError {
             | LaunchError::MissingClaim(_)
             | LaunchError::InvalidClaims(_) => 400,
             _ => 401,
+        }
+    }
+
+    /// Seconds after which a refused request may be tried again (`Retry-After`), for the
+    /// refusals that are only about too many requests.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            LaunchError::LoginRateLimited { retry_after }
+            | LaunchError::PlatformRateLimited { retry_after } => Some(*retry_after),
+            // Pending logins expire within minutes; a minute is a fair first wait.
+            LaunchError::TooManyPendingLogins => Some(60),
+            _ => None,
         }
     }
 }

@@ -4,6 +4,14 @@
 //! a token names an unknown `kid` (the platform rotated its key), and never refetches one
 //! platform's set more than once per `min_refetch` for unknown kids, so that forged tokens
 //! cannot make us hammer an LMS. Concurrent misses share one fetch.
+//!
+//! A forger must not be able to block a real rotation by spending the refetch allowance just
+//! before it: a miss inside the interval waits for the next allowed refetch (one fetch shared
+//! by every waiter) instead of failing. The wait is bounded by [`MAX_KID_WAIT`]: Moodle's
+//! id_token lives 60 s, and a browser should not hang; with a `min_refetch` longer than that
+//! the launch is refused at once and the next one succeeds. A `kid` that a refetch made after
+//! it was asked did not contain is refused without any fetch for [`MISSING_KID_TTL`] (at least
+//! `min_refetch`), so forged tokens fail fast instead of queueing.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +28,12 @@ const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 const DEFAULT_TTL: Duration = Duration::from_secs(600);
 /// Largest key set document we read.
 const MAX_BODY: usize = 256 * 1024;
+/// Longest a launch with an unknown `kid` waits for the next allowed refetch.
+pub const MAX_KID_WAIT: Duration = Duration::from_secs(10);
+/// How long a `kid` that a fresh refetch did not contain is refused without a new fetch.
+pub const MISSING_KID_TTL: Duration = Duration::from_secs(60);
+/// Largest number of missing kids remembered per key set (forgers choose them freely).
+const MAX_MISSING_KIDS: usize = 1024;
 
 #[derive(Clone)]
 struct CachedSet {
@@ -31,8 +45,27 @@ struct CachedSet {
 #[derive(Default)]
 struct Entry {
     cached: Mutex<Option<CachedSet>>,
+    /// When the last refetch for an unknown kid happened, or is scheduled (in the future).
     last_forced: Mutex<Option<Instant>>,
     fetching: tokio::sync::Mutex<()>,
+    /// Kids a refetch made after they were asked did not contain, with when that was.
+    missing: Mutex<HashMap<String, Instant>>,
+}
+
+impl Entry {
+    fn is_missing(&self, kid: &str, now: Instant, ttl: Duration) -> bool {
+        let map = self.missing.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(kid)
+            .is_some_and(|at| now.saturating_duration_since(*at) < ttl)
+    }
+
+    fn note_missing(&self, kid: &str, now: Instant) {
+        let mut map = self.missing.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_MISSING_KIDS {
+            map.clear();
+        }
+        map.insert(kid.chars().take(100).collect(), now);
+    }
 }
 
 /// Per-process cache of platform key sets, keyed by JWKS URL.
@@ -76,22 +109,33 @@ impl JwksCache {
                 return Ok(found);
             }
             // Fresh set without this kid: the platform may have rotated its key.
-            let allowed = {
-                let mut last = entry.last_forced.lock().unwrap_or_else(|e| e.into_inner());
-                let ok = last.is_none_or(|t| now.duration_since(t) >= self.min_refetch);
-                if ok {
-                    *last = Some(now);
-                }
-                ok
-            };
-            if !allowed {
-                return Err(LaunchError::UnknownKid(
-                    kid.unwrap_or("").chars().take(100).collect(),
-                ));
+            let unknown = || LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect());
+            let missing_ttl = MISSING_KID_TTL.max(self.min_refetch);
+            if kid.is_some_and(|k| entry.is_missing(k, now, missing_ttl)) {
+                return Err(unknown());
             }
-            let set = self.refresh(&entry, jwks_url, Some(now)).await?;
+            // The refetch this miss may use: one scheduled already (shared), or the first
+            // allowed after the last one.
+            let slot = {
+                let mut last = entry.last_forced.lock().unwrap_or_else(|e| e.into_inner());
+                let slot = match *last {
+                    None => now,
+                    Some(t) if t >= now => t,
+                    Some(t) => (t + self.min_refetch).max(now),
+                };
+                if slot.saturating_duration_since(now) > MAX_KID_WAIT {
+                    return Err(unknown());
+                }
+                *last = Some(slot);
+                slot
+            };
+            tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
+            let set = self.refresh(&entry, jwks_url, Some(slot)).await?;
             return pick(&set, kid).ok_or_else(|| {
-                LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())
+                if let Some(k) = kid {
+                    entry.note_missing(k, Instant::now());
+                }
+                unknown()
             });
         }
         match self.refresh(&entry, jwks_url, None).await {

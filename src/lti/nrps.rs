@@ -3,6 +3,10 @@
 //!
 //! The whole roster is read before anything is returned: a page that fails makes the whole
 //! read fail, so a half-fetched roster can never replace a complete one.
+//!
+//! Links are followed only on the memberships URL's origin: every request carries the
+//! platform's Bearer token, which must never be handed to another host. A page seen twice
+//! (a `next` cycle) ends the read as a failure instead of running to the page cap.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,13 +26,39 @@ const PAGE_SIZE: &str = "1000";
 /// Largest page read.
 const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
-/// One member as NRPS sends it; roles are kept raw (short, full and institution forms).
+/// A member's `status` (NRPS §2.3): an open set, so a value this tool does not know is kept
+/// as it came rather than read as one it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// Also what an absent status means (the spec's default).
+    Active,
+    Inactive,
+    Deleted,
+    Other(String),
+}
+
+impl MemberStatus {
+    /// Reads a status; the three the spec names are matched without regard to case.
+    pub fn parse(raw: Option<&str>) -> MemberStatus {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return MemberStatus::Active;
+        };
+        match raw.to_ascii_lowercase().as_str() {
+            "active" => MemberStatus::Active,
+            "inactive" => MemberStatus::Inactive,
+            "deleted" => MemberStatus::Deleted,
+            _ => MemberStatus::Other(raw.chars().take(100).collect()),
+        }
+    }
+}
+
+/// One member as NRPS sends it; roles are kept raw (short, full and institution forms), names
+/// with their HTML entities decoded (Moodle escapes them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NrpsMember {
     pub user_id: String,
     pub roles: Vec<String>,
-    /// `Active` (default), `Inactive` or `Deleted`.
-    pub status: String,
+    pub status: MemberStatus,
     pub name: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
@@ -59,6 +89,72 @@ fn text(v: &Value, k: &str) -> Option<String> {
     }
 }
 
+/// A name field, entity-decoded: Moodle's NRPS sends `Zoé &amp; "Ünïcode"` for what the
+/// id_token carries as `Zoé & "Ünïcode"`. Decoded once here, escaped once on output.
+fn name(v: &Value, k: &str) -> Option<String> {
+    text(v, k)
+        .map(|s| decode_entities(&s))
+        .filter(|s| !s.is_empty())
+}
+
+/// Decodes the HTML character references Moodle's output functions produce: `&amp; &lt;
+/// &gt; &quot; &apos; &nbsp;` and numeric ones (`&#39;`, `&#039;`, `&#x27;`). Anything else,
+/// including an invalid or unterminated reference, is kept as it is. One pass: `&amp;lt;`
+/// becomes `&lt;`, as the platform meant.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // References are short; looking a few characters ahead keeps this linear.
+        let end = rest
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(i, _)| i);
+        let decoded = end.and_then(|end| {
+            let body = &rest[1..end];
+            let ch = if let Some(num) = body.strip_prefix('#') {
+                let code = match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse::<u32>().ok(),
+                };
+                code.and_then(char::from_u32)
+            } else {
+                match body {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "nbsp" => Some('\u{a0}'),
+                    _ => None,
+                }
+            };
+            ch.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                // A NUL is dropped, as everywhere else in what platforms send.
+                if c != '\0' {
+                    out.push(c);
+                }
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn member(v: &Value) -> Option<NrpsMember> {
     let user_id = text(v, "user_id")?;
     let roles = v
@@ -73,28 +169,55 @@ fn member(v: &Value) -> Option<NrpsMember> {
     Some(NrpsMember {
         user_id,
         roles,
-        status: text(v, "status").unwrap_or_else(|| "Active".into()),
-        name: text(v, "name"),
-        given_name: text(v, "given_name"),
-        family_name: text(v, "family_name"),
+        status: MemberStatus::parse(text(v, "status").as_deref()),
+        name: name(v, "name"),
+        given_name: name(v, "given_name"),
+        family_name: name(v, "family_name"),
         email: text(v, "email"),
         picture: text(v, "picture"),
     })
 }
 
-/// Reads the whole membership at `url` (the launch's `context_memberships_url`).
+/// Whether `link` is on the same origin (scheme, host, port) as `home`.
+pub fn same_origin(link: &str, home: &str) -> bool {
+    match (url::Url::parse(link), url::Url::parse(home)) {
+        (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// Reads the whole membership at `url` (the launch's `context_memberships_url`, or a
+/// `differences` link got from it); only links on the origin of `home` (the memberships URL)
+/// are followed or kept.
 pub async fn read_membership(
     http: &reqwest::Client,
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
     url: &str,
+    home: &str,
 ) -> Result<Membership, ServiceError> {
+    let invalid = |detail: String| ServiceError::Invalid {
+        service: "NRPS",
+        detail,
+    };
+    if !same_origin(url, home) {
+        return Err(invalid(
+            "a roster link leads off the platform's origin".into(),
+        ));
+    }
     let mut members = Vec::new();
     let mut next = Some(with_limit(url));
     let mut differences_url = None;
     let mut pages = 0;
+    let mut visited = std::collections::HashSet::new();
     while let Some(page_url) = next.take() {
+        if !visited.insert(page_url.clone()) {
+            return Err(invalid(format!(
+                "the pages loop back to page {}",
+                page_url.chars().take(200).collect::<String>()
+            )));
+        }
         pages += 1;
         if pages > MAX_PAGES {
             return Err(ServiceError::Invalid {
@@ -115,10 +238,24 @@ pub async fn read_membership(
                 detail: "more than a million members".into(),
             });
         }
-        if differences_url.is_none() {
-            differences_url = links.get("differences").cloned();
+        if differences_url.is_none()
+            && let Some(d) = links.get("differences")
+        {
+            if same_origin(d, home) {
+                differences_url = Some(d.clone());
+            } else {
+                tracing::warn!(
+                    registration = reg.id.0,
+                    "NRPS differences link on another origin ignored"
+                );
+            }
         }
         next = links.get("next").cloned().filter(|n| *n != page_url);
+        if next.as_deref().is_some_and(|n| !same_origin(n, home)) {
+            return Err(invalid(format!(
+                "page {pages} links its next page to another origin; not followed"
+            )));
+        }
     }
     Ok(Membership {
         members,
@@ -182,4 +319,66 @@ async fn get_page(
         service: "NRPS",
         status: 401,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moodle_names_are_decoded_once() {
+        assert_eq!(
+            decode_entities("Zoé &amp; &quot;Ünïcode&quot;"),
+            "Zoé & \"Ünïcode\""
+        );
+        assert_eq!(decode_entities("&lt;b&gt;Zoé&lt;/b&gt;"), "<b>Zoé</b>");
+        assert_eq!(decode_entities("O&#039;Brien O&#39;Neil"), "O'Brien O'Neil");
+        assert_eq!(decode_entities("&#233;&#xE9;&#XE9;"), "ééé");
+        assert_eq!(decode_entities("a&nbsp;b"), "a\u{a0}b");
+        assert_eq!(decode_entities("&amp;lt;"), "&lt;", "one pass only");
+        for kept in [
+            "AT&T",
+            "a & b",
+            "&unknown;",
+            "&#xZZ;",
+            "&#1114112;",
+            "&#55296;",
+            "&",
+            "&amp",
+        ] {
+            assert_eq!(decode_entities(kept), kept);
+        }
+        assert_eq!(decode_entities("x&#0;y"), "xy");
+    }
+
+    #[test]
+    fn member_status_is_an_open_set_defaulting_to_active() {
+        assert_eq!(MemberStatus::parse(None), MemberStatus::Active);
+        assert_eq!(MemberStatus::parse(Some("")), MemberStatus::Active);
+        assert_eq!(
+            MemberStatus::parse(Some("Inactive")),
+            MemberStatus::Inactive
+        );
+        assert_eq!(MemberStatus::parse(Some("deleted")), MemberStatus::Deleted);
+        assert_eq!(
+            MemberStatus::parse(Some("Suspended")),
+            MemberStatus::Other("Suspended".into())
+        );
+    }
+
+    #[test]
+    fn members_read_from_a_moodle_page() {
+        let v: Value = serde_json::json!({
+            "user_id": "7", "roles": ["Learner"],
+            "name": "Zoé &amp; &quot;Ünïcode&quot;",
+            "given_name": "Zoé", "family_name": "&amp;",
+            "status": "Suspended"
+        });
+        let m = member(&v).unwrap();
+        assert_eq!(m.name.as_deref(), Some("Zoé & \"Ünïcode\""));
+        assert_eq!(m.family_name.as_deref(), Some("&"));
+        assert_eq!(m.status, MemberStatus::Other("Suspended".into()));
+        let absent = member(&serde_json::json!({"user_id": "8"})).unwrap();
+        assert_eq!(absent.status, MemberStatus::Active);
+    }
 }

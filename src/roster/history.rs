@@ -81,11 +81,15 @@ pub fn describe(
         ),
         PairingChange::Propose { groups, unplaced } => l.tr(
             "event_propose",
-            &[("groups", (*groups).into()), ("unplaced", (*unplaced).into())],
+            &[
+                ("groups", (*groups).into()),
+                ("unplaced", (*unplaced).into()),
+            ],
         ),
-        PairingChange::Swap { a, b } => {
-            l.tr("event_swap", &[("a", name(a).into()), ("b", name(b).into())])
-        }
+        PairingChange::Swap { a, b } => l.tr(
+            "event_swap",
+            &[("a", name(a).into()), ("b", name(b).into())],
+        ),
         PairingChange::Lock { members } => {
             l.tr("event_lock", &[("members", people(members).into())])
         }
@@ -95,9 +99,10 @@ pub fn describe(
         PairingChange::Split { members } => {
             l.tr("event_split", &[("members", people(members).into())])
         }
-        PairingChange::Exclude { a, b } => {
-            l.tr("event_exclude", &[("a", name(a).into()), ("b", name(b).into())])
-        }
+        PairingChange::Exclude { a, b } => l.tr(
+            "event_exclude",
+            &[("a", name(a).into()), ("b", name(b).into())],
+        ),
         PairingChange::Publish => l.tr(
             "event_publish",
             &[(

@@ -31,6 +31,9 @@ use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, Store
 pub const SCHEDULE_EVERY: Duration = Duration::from_secs(3600);
 /// A staff launch syncs only if the roster is older than this.
 pub const STAFF_LAUNCH_MIN_AGE: i64 = 120;
+/// A complete read happens at least this often (seconds); in between, the `differences`
+/// link is enough.
+pub const FULL_READ_EVERY: i64 = 86_400;
 /// A course counts as active while someone launched it within this many seconds.
 pub const ACTIVE_FOR: i64 = 30 * 86_400;
 
@@ -57,11 +60,26 @@ pub struct SyncReport {
     pub differences: bool,
 }
 
+/// How the last sync of a course ended, kept for those who waited on it.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Done(SyncReport),
+    Failed(ServiceError),
+    /// No roster service, or the store failed (its error as text: store errors do not clone).
+    Broken(String),
+    NoService,
+}
+
+type Slot = std::sync::Arc<tokio::sync::Mutex<Option<Outcome>>>;
+
 /// Roster sync with its own service-token cache.
 pub struct RosterSync {
     http: reqwest::Client,
     tokens: ServiceTokens,
-    running: Mutex<HashMap<CourseId, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// Longest time one sync may take, every page included.
+    deadline: Duration,
+    /// Per course: held while a sync runs, and holding how the last one ended.
+    running: Mutex<HashMap<CourseId, Slot>>,
 }
 
 fn entry(m: NrpsMember) -> RosterEntry {
@@ -73,15 +91,23 @@ fn entry(m: NrpsMember) -> RosterEntry {
         email: m.email,
         picture: m.picture,
         roles: m.roles,
-        status: MemberStatus::parse(&m.status),
+        status: match m.status {
+            nrps::MemberStatus::Active => MemberStatus::Active,
+            nrps::MemberStatus::Inactive => MemberStatus::Inactive,
+            nrps::MemberStatus::Deleted => MemberStatus::Deleted,
+            // A status the spec does not name (a platform's own, such as a suspension) must
+            // not make someone pairable: treated as inactive until the store can keep it.
+            nrps::MemberStatus::Other(_) => MemberStatus::Inactive,
+        },
     }
 }
 
 impl RosterSync {
-    pub fn new(http: reqwest::Client) -> RosterSync {
+    pub fn new(http: reqwest::Client, deadline: Duration) -> RosterSync {
         RosterSync {
             http,
             tokens: ServiceTokens::default(),
+            deadline,
             running: Mutex::new(HashMap::new()),
         }
     }
@@ -103,7 +129,8 @@ impl RosterSync {
             .as_deref()
             .ok_or(SyncError::NoService)?;
         // One sync per course at a time in this process: a caller who finds one running waits
-        // for it and takes its result instead of reading the roster a second time.
+        // for it and takes its outcome — success or failure — instead of reading the roster a
+        // second time.
         let lock = self
             .running
             .lock()
@@ -111,27 +138,56 @@ impl RosterSync {
             .entry(course.id)
             .or_default()
             .clone();
-        let _guard = match lock.try_lock() {
+        let mut slot = match lock.try_lock() {
             Ok(g) => g,
             Err(_) => {
-                let _waited = lock.lock().await;
-                let fresh = store.roster(course.id).await?;
-                return Ok(SyncReport {
-                    members: fresh.len(),
-                    pages: 0,
-                    differences: false,
-                });
+                let waited = lock.lock().await;
+                return match waited.clone() {
+                    Some(Outcome::Done(r)) => Ok(r),
+                    Some(Outcome::Failed(e)) => Err(SyncError::Service(e)),
+                    Some(Outcome::NoService) => Err(SyncError::NoService),
+                    Some(Outcome::Broken(m)) => {
+                        Err(SyncError::Store(StoreError::Db(sea_orm::DbErr::Custom(m))))
+                    }
+                    // The sync it waited on was cancelled (its caller went away).
+                    None => Err(SyncError::Store(StoreError::Db(sea_orm::DbErr::Custom(
+                        "the concurrent sync was cancelled".into(),
+                    )))),
+                };
             }
         };
-        let result = self
-            .sync_inner(store, reg, key, course, url, full, now)
-            .await;
+        *slot = None;
+        let result = match tokio::time::timeout(
+            self.deadline,
+            self.sync_inner(store, reg, key, course, url, full, now),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(SyncError::Service(ServiceError::Unreachable {
+                service: "NRPS",
+                detail: format!(
+                    "the roster took longer than {} s to read",
+                    self.deadline.as_secs()
+                ),
+            })),
+        };
         if let Err(SyncError::Service(e)) = &result {
             tracing::warn!(course = course.id.0, error = %e, "roster sync failed; the stored roster is kept");
-            store
+            if let Err(store_err) = store
                 .record_sync_error(course.id, &e.to_string(), now)
-                .await?;
+                .await
+            {
+                *slot = Some(Outcome::Broken(store_err.to_string()));
+                return Err(store_err.into());
+            }
         }
+        *slot = Some(match &result {
+            Ok(r) => Outcome::Done(r.clone()),
+            Err(SyncError::Service(e)) => Outcome::Failed(e.clone()),
+            Err(SyncError::NoService) => Outcome::NoService,
+            Err(SyncError::Store(e)) => Outcome::Broken(e.to_string()),
+        });
         result
     }
 
@@ -146,11 +202,21 @@ impl RosterSync {
         full: bool,
         now: i64,
     ) -> Result<SyncReport, SyncError> {
+        // The age of the last *complete* read decides: differences merged onto differences
+        // would otherwise go on forever and never correct a change the platform missed.
         let recent_full = !full
-            && course.last_sync_at.is_some_and(|t| now - t < 86_400)
+            && course
+                .last_full_sync_at
+                .is_some_and(|t| now - t < FULL_READ_EVERY)
             && course.last_sync_error.is_none();
-        if let (Some(diff), true) = (course.differences_url.as_deref(), recent_full) {
-            let read = nrps::read_membership(&self.http, &self.tokens, reg, key, diff).await?;
+        // A differences link stored before links were checked may lead elsewhere: then the
+        // complete read, on the memberships URL's own origin, is the safe choice.
+        let diff = course
+            .differences_url
+            .as_deref()
+            .filter(|d| nrps::same_origin(d, url));
+        if let (Some(diff), true) = (diff, recent_full) {
+            let read = nrps::read_membership(&self.http, &self.tokens, reg, key, diff, url).await?;
             let changes: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
             let mut roster = store.roster(course.id).await?;
             for c in &changes {
@@ -174,7 +240,7 @@ impl RosterSync {
                 differences: true,
             });
         }
-        let read = nrps::read_membership(&self.http, &self.tokens, reg, key, url).await?;
+        let read = nrps::read_membership(&self.http, &self.tokens, reg, key, url, url).await?;
         let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
         store
             .replace_roster(

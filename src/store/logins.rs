@@ -168,6 +168,21 @@ impl Store {
         self.logins.consume.submit(c).await
     }
 
+    /// How many logins of `registration` are still pending: unexpired and unused.
+    pub async fn pending_logins(
+        &self,
+        registration: RegistrationId,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(login_state::Entity::find()
+            .filter(login_state::Column::PlatformId.eq(registration.0))
+            .filter(login_state::Column::ExpiresAt.gte(now))
+            .filter(login_state::Column::ConsumedAt.is_null())
+            .count(&self.db)
+            .await?)
+    }
+
     /// Deletes logins that expired before `before`; returns how many.
     pub async fn purge_logins(&self, before: i64) -> Result<u64, StoreError> {
         let res = login_state::Entity::delete_many()

@@ -139,21 +139,21 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         WebError::NoSession => (
             StatusCode::UNAUTHORIZED,
             "session_invalid",
-            l.t("session_expired").into(),
+            l.t("session_expired"),
             String::new(),
             None,
         ),
         WebError::Forbidden(f) => (
             StatusCode::FORBIDDEN,
             f.code(),
-            l.t(f.message_key()).into(),
+            l.t(f.message_key()),
             String::new(),
             None,
         ),
         WebError::NotFound => (
             StatusCode::NOT_FOUND,
             "not_found",
-            l.t("not_found").into(),
+            l.t("not_found"),
             String::new(),
             None,
         ),
@@ -161,9 +161,9 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             StatusCode::BAD_REQUEST,
             "bad_form",
             match f {
-                BadForm::Unreadable => l.t("form_unreadable").into(),
-                BadForm::Nul => l.t("form_nul").into(),
-                BadForm::UnknownAction => l.t("form_unknown_action").into(),
+                BadForm::Unreadable => l.t("form_unreadable"),
+                BadForm::Nul => l.t("form_nul"),
+                BadForm::UnknownAction => l.t("form_unknown_action"),
                 BadForm::Missing(field) => l.tr("form_missing", &[("field", l.t(field).into())]),
             },
             String::new(),
@@ -179,7 +179,7 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             (
                 status,
                 "internal_error",
-                l.t("internal_error").into(),
+                l.t("internal_error"),
                 String::new(),
                 Some(id),
             )
@@ -261,6 +261,19 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             ("refused_unknown_deployment", vec![("deployment", d.into())])
         }
         LaunchError::TooLarge => ("refused_too_large", vec![]),
+        LaunchError::LoginRateLimited { retry_after } => (
+            "refused_login_rate_limited",
+            vec![("retry_after", (*retry_after).into())],
+        ),
+        LaunchError::PlatformRateLimited { retry_after } => (
+            "refused_platform_login_rate_limited",
+            vec![("retry_after", (*retry_after).into())],
+        ),
+        LaunchError::TooManyPendingLogins => ("refused_too_many_pending_logins", vec![]),
+        LaunchError::ForeignLaunchOrigin(from) => (
+            "refused_launch_origin_mismatch",
+            vec![("from", from.into())],
+        ),
     };
     (l.tr(case, &args), l.tr(&format!("{case}_check"), &args))
 }
@@ -302,6 +315,10 @@ mod tests {
             LaunchError::JwksUnavailable("x".into()),
             LaunchError::UnknownDeployment("dep-7".into()),
             LaunchError::BrowserCheckFailed,
+            LaunchError::LoginRateLimited { retry_after: 3 },
+            LaunchError::PlatformRateLimited { retry_after: 3 },
+            LaunchError::TooManyPendingLogins,
+            LaunchError::ForeignLaunchOrigin("(none)".into()),
         ];
         for e in all {
             assert!((400..500).contains(&e.status()), "{e:?}");

@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 
 use super::AppState;
 use super::body::{read_body, refuse, request_locale};
 use super::error::WebError;
-use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, now};
+use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, PostedFrom, now};
 use crate::lti::LaunchError;
 use crate::lti::login::{LoginRequest, LoginState};
 
@@ -56,9 +56,26 @@ async fn login(
     req: &HttpRequest,
     params: HashMap<String, String>,
 ) -> HttpResponse {
-    let out: LoginOutcome = match state.flow.login(&params).await {
+    let client = crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    );
+    let out: LoginOutcome = match state.flow.login(&params, client).await {
         Ok(o) => o,
-        Err(e) => return refuse(state, req, e.into(), vec![]).await,
+        Err(e) => {
+            let retry = match &e {
+                crate::launch::FlowError::Refused(r) => r.retry_after(),
+                _ => None,
+            };
+            let mut resp = refuse(state, req, e.into(), vec![]).await;
+            if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                resp.headers_mut().insert(RETRY_AFTER, v);
+            }
+            return resp;
+        }
     };
     let cookie = state_cookie(
         state.pages.base_path(),
@@ -119,7 +136,17 @@ pub async fn launch(
         .as_ref()
         .and_then(|s| req.cookie(&format!("{COOKIE_PREFIX}{}", s.short_id())))
         .map(|c| c.value().to_string());
-    match state.flow.launch(&form, cookie.as_deref()).await {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(2048).collect::<String>())
+    };
+    let from = PostedFrom {
+        origin: header("origin"),
+        referer: header("referer"),
+    };
+    match state.flow.launch(&form, cookie.as_deref(), &from).await {
         Ok(LaunchOutcome::Ready { session, .. }) => {
             if session.staff && session.roster_service && session.is_activity() {
                 // Staff launches refresh the roster in the background when it is stale.

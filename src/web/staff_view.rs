@@ -120,7 +120,11 @@ fn note(key: &str, l: Locale) -> String {
         }
         other => {
             let id = format!("note_{other}");
-            if l.has(&id) { l.t(&id) } else { other.to_string() }
+            if l.has(&id) {
+                l.t(&id)
+            } else {
+                other.to_string()
+            }
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct Options {
     pub jwks_min_refetch_secs: Option<u64>,
     /// A path under which a reverse proxy publishes the tool (it strips it before the tool).
     pub public_path: Option<&'static str>,
+    /// More settings, as environment variables (`BINOME_*`).
+    pub env: Vec<(&'static str, String)>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -88,6 +90,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     ];
     if let Some(s) = opts.jwks_min_refetch_secs {
         env.push(("BINOME_JWKS_MIN_REFETCH_SECS".to_string(), s.to_string()));
+    }
+    for (k, v) in &opts.env {
+        env.push((k.to_string(), v.clone()));
     }
     let settings = Settings::from_sources(&env, Some("")).unwrap();
     let store = Store::connect(&db_url, 5).await.unwrap();
@@ -176,12 +181,27 @@ impl TestApp {
         }
     }
 
-    /// Posts an id_token and state to the launch URL, with the login's cookie if given.
+    /// Posts an id_token and state to the launch URL, with the login's cookie if given, as the
+    /// platform's auto-submitted form does: with the platform's `Origin`.
     pub async fn post_launch(
         &self,
         id_token: &str,
         state: &str,
         cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let origin = self.platform.issuer.clone();
+        self.post_launch_from(id_token, state, cookie, &[("Origin", &origin)])
+            .await
+    }
+
+    /// Same as [`post_launch`](Self::post_launch) with exactly these extra headers (say
+    /// `Origin`, `Referer` or neither).
+    pub async fn post_launch_from(
+        &self,
+        id_token: &str,
+        state: &str,
+        cookie: Option<&str>,
+        headers: &[(&str, &str)],
     ) -> reqwest::Response {
         let mut req = self
             .http
@@ -189,6 +209,9 @@ impl TestApp {
             .form(&[("id_token", id_token), ("state", state)]);
         if let Some(c) = cookie {
             req = req.header("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         req.send().await.unwrap()
     }

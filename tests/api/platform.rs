@@ -92,6 +92,10 @@ pub struct PlatformState {
     pub nrps_force_401_once: AtomicBool,
     /// Requests to `/nrps/{context_id}` and `/nrps/{context_id}/differences`.
     pub nrps_hits: AtomicUsize,
+    /// Replaces the `Link` header of a page (1-based), to make links misbehave.
+    pub nrps_links: Mutex<HashMap<usize, String>>,
+    /// Every NRPS page answers after this many milliseconds.
+    pub nrps_delay_ms: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -135,6 +139,8 @@ impl TestPlatform {
             nrps_fail_page: Mutex::new(None),
             nrps_force_401_once: AtomicBool::new(false),
             nrps_hits: AtomicUsize::new(0),
+            nrps_links: Mutex::new(HashMap::new()),
+            nrps_delay_ms: AtomicU64::new(0),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -338,6 +344,20 @@ impl TestPlatform {
     }
 
     /// The next NRPS request answers 401 even with a valid token.
+    /// Serves `link` as the whole `Link` header of NRPS page `page` (1-based).
+    pub fn set_nrps_link(&self, page: usize, link: &str) {
+        self.state
+            .nrps_links
+            .lock()
+            .unwrap()
+            .insert(page, link.to_string());
+    }
+
+    /// Makes every NRPS page answer after `ms` milliseconds.
+    pub fn set_nrps_delay_ms(&self, ms: u64) {
+        self.state.nrps_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
     pub fn force_nrps_401_once(&self) {
         self.state.nrps_force_401_once.store(true, Ordering::SeqCst);
     }
@@ -816,6 +836,10 @@ async fn memberships(
     if let Some(refusal) = nrps_refusal(&state, &req) {
         return refusal;
     }
+    let delay = state.nrps_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let ctx = path.into_inner();
     let query: HashMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
@@ -894,9 +918,13 @@ async fn memberships(
         }
         body.truncate(cut);
     }
+    let link = match state.nrps_links.lock().unwrap().get(&page) {
+        Some(l) => l.clone(),
+        None => links.join(", "),
+    };
     HttpResponse::Ok()
         .content_type(NRPS_MEDIA_TYPE)
-        .insert_header((header::LINK, links.join(", ")))
+        .insert_header((header::LINK, link))
         .body(body)
 }
 

@@ -59,8 +59,14 @@ async fn no_session_token_ever_travels_in_a_url() {
     let body = page.text().await.unwrap();
     let token = session_token(&body);
     assert!(!first.contains(&token), "{first}");
-    assert!(!body.contains("?t="), "no link or form action carries the token");
-    assert!(body.contains("name=\"t\" value=\""), "forms carry it in a hidden field");
+    assert!(
+        !body.contains("?t="),
+        "no link or form action carries the token"
+    );
+    assert!(
+        body.contains("name=\"t\" value=\""),
+        "forms carry it in a hidden field"
+    );
 
     // The hand-off code is single-use: the same address a second time opens nothing.
     let again = app
@@ -72,7 +78,10 @@ async fn no_session_token_ever_travels_in_a_url() {
     assert_eq!(again.status().as_u16(), 401);
     let again = again.text().await.unwrap();
     assert_eq!(reason(&again), "session_invalid");
-    assert!(again.contains("data-reopen"), "the page's script may reopen it");
+    assert!(
+        again.contains("data-reopen"),
+        "the page's script may reopen it"
+    );
 
     // A token in the query string is not a session any more.
     let r = app
@@ -153,7 +162,10 @@ async fn a_page_in_use_renews_its_token() {
         .await
         .unwrap();
     assert_eq!(me["role"], "learner");
-    assert!(me.get("name").is_none(), "no personal data in the session API");
+    assert!(
+        me.get("name").is_none(),
+        "no personal data in the session API"
+    );
     let r = app
         .http
         .post(format!("{}/api/session/renew", app.base))
@@ -168,7 +180,10 @@ async fn a_page_in_use_renews_its_token() {
 async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
     let app = spawn_app().await;
     let t = staff(&app, "m1").await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await.status(), 303);
+    assert_eq!(
+        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        303
+    );
     // The LMS removes the teacher from the course; the next sync says so.
     let members: Vec<_> = app
         .platform
@@ -177,7 +192,10 @@ async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
         .filter(|m| m["user_id"] != "3")
         .collect();
     app.platform.set_members(members);
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await.status(), 303);
+    assert_eq!(
+        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        303
+    );
     let r = post(&app, "/app/pairs/propose", &t, &[]).await;
     assert_eq!(r.status().as_u16(), 403);
     let body = r.text().await.unwrap();
@@ -188,8 +206,14 @@ async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
 async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per_module() {
     let app = spawn_app().await;
     let t = staff(&app, "m1").await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await.status(), 303);
-    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await.status(), 303);
+    assert_eq!(
+        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        303
+    );
+    assert_eq!(
+        post(&app, "/app/pairs/propose", &t, &[]).await.status(),
+        303
+    );
 
     // The same learner twice: the page says nothing changed, in the pairs section.
     let r = post(
@@ -223,7 +247,10 @@ async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per
         "the history names people"
     );
     assert!(!page.contains("4 x 5") && !page.contains("4 &lt;-&gt; 5"));
-    assert_eq!(post(&app, "/app/pairs/publish", &t, &[]).await.status(), 303);
+    assert_eq!(
+        post(&app, "/app/pairs/publish", &t, &[]).await.status(),
+        303
+    );
     let t1 = staff(&app, "m1").await;
     let page = app
         .http
@@ -249,7 +276,10 @@ async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per
         .text()
         .await
         .unwrap();
-    assert!(!page2.contains("published the pairs of"), "module 1's history stays there");
+    assert!(
+        !page2.contains("published the pairs of"),
+        "module 1's history stays there"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +303,10 @@ async fn refusals_speak_the_session_language_and_say_what_was_refused() {
     assert_eq!(r.status().as_u16(), 403);
     let body = r.text().await.unwrap();
     assert_eq!(reason(&body), "forbidden_not_staff");
-    assert!(body.contains("lang=\"fr\""), "the session's language, not the browser's");
+    assert!(
+        body.contains("lang=\"fr\""),
+        "the session's language, not the browser's"
+    );
     assert!(!body.contains("teaching team can add"), "{body}");
 }
 
@@ -312,5 +345,8 @@ async fn every_response_says_nosniff_and_pages_limit_form_targets() {
     let page = app.follow(r).await;
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("form-action 'self'"), "{csp}");
-    assert!(page.headers().get("strict-transport-security").is_none(), "http base");
+    assert!(
+        page.headers().get("strict-transport-security").is_none(),
+        "http base"
+    );
 }

@@ -47,3 +47,12 @@ refused_unknown_deployment = This installation of Binôme in the LMS (deployment
 refused_unknown_deployment_check = The deployment is recorded as pending. Approve it on the Binôme server with `binome platform approve-deployment --deployment-id { $deployment } ...`, or register it with --deployment-id.
 refused_too_large = The request is larger than Binôme accepts.
 refused_too_large_check = Check custom parameters and claims configured for the tool in the LMS.
+
+refused_login_rate_limited = Too many sign-ins to Binôme came from your network in a short time; this one was refused. Try again in { $retry_after } seconds.
+refused_login_rate_limited_check = If many people share one address (a school network), the Binôme administrator can raise BINOME_LOGIN_RATE_PER_CLIENT; behind a reverse proxy, check BINOME_TRUST_PROXY.
+refused_platform_login_rate_limited = Binôme is receiving more sign-ins from this LMS than it accepts right now. Try again in { $retry_after } seconds.
+refused_platform_login_rate_limited_check = If this happens at busy times, the Binôme administrator can raise BINOME_LOGIN_RATE_PER_PLATFORM.
+refused_too_many_pending_logins = Too many sign-ins to Binôme from this LMS are waiting to complete; this one was refused. Try again in a minute.
+refused_too_many_pending_logins_check = Unfinished sign-ins expire after ten minutes. If this persists, the Binôme administrator can raise BINOME_MAX_PENDING_LOGINS, or look for a flood of login requests in the logs.
+refused_launch_origin_mismatch = Your browser kept no trace of the sign-in (its cookies are blocked), and this launch was not sent by the LMS page (it came from { $from }). Binôme refused it, to protect you from being signed in by another site.
+refused_launch_origin_mismatch_check = Open the activity again from the course. If it persists, allow cookies for the Binôme site, or check that the LMS does not send a Referrer-Policy of no-referrer on its sign-in page.

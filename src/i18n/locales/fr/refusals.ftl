@@ -39,3 +39,12 @@ refused_unknown_deployment = Cette installation de Binôme dans la plateforme (d
 refused_unknown_deployment_check = Le déploiement est enregistré comme en attente. Approuvez-le sur le serveur Binôme avec `binome platform approve-deployment --deployment-id { $deployment } ...`, ou enregistrez-le avec --deployment-id.
 refused_too_large = La requête dépasse la taille acceptée par Binôme.
 refused_too_large_check = Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.
+
+refused_login_rate_limited = Trop de connexions à Binôme sont venues de votre réseau en peu de temps ; celle-ci a été refusée. Réessayez dans { $retry_after } secondes.
+refused_login_rate_limited_check = Si beaucoup de personnes partagent une adresse (réseau d'établissement), l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_CLIENT ; derrière un proxy inverse, vérifiez BINOME_TRUST_PROXY.
+refused_platform_login_rate_limited = Binôme reçoit en ce moment plus de connexions de cette plateforme qu'il n'en accepte. Réessayez dans { $retry_after } secondes.
+refused_platform_login_rate_limited_check = Si cela arrive aux heures chargées, l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_PLATFORM.
+refused_too_many_pending_logins = Trop de connexions à Binôme depuis cette plateforme attendent de se terminer ; celle-ci a été refusée. Réessayez dans une minute.
+refused_too_many_pending_logins_check = Les connexions inachevées expirent après dix minutes. Si cela persiste, l'administrateur de Binôme peut relever BINOME_MAX_PENDING_LOGINS, ou chercher un afflux de requêtes de connexion dans les journaux.
+refused_launch_origin_mismatch = Votre navigateur n'a gardé aucune trace de la connexion (ses cookies sont bloqués), et ce lancement n'a pas été envoyé par la page de la plateforme (il vient de { $from }). Binôme l'a refusé, pour éviter qu'un autre site vous connecte à votre insu.
+refused_launch_origin_mismatch_check = Rouvrez l'activité depuis le cours. Si cela persiste, autorisez les cookies du site de Binôme, ou vérifiez que la plateforme n'envoie pas de Referrer-Policy no-referrer sur sa page de connexion.
