@@ -568,4 +568,9 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "a lock could not be kept",
         "un verrouillage n'a pas pu être gardé",
     ),
+    (
+        "note_trio_reopened",
+        "the trio was split up: the count became even",
+        "le trio a été séparé : le nombre est devenu pair",
+    ),
 ];

@@ -2,8 +2,6 @@
 //! its plan to the draft pair set the instructor edits and publishes. Every change is recorded
 //! with who made it and when.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::lti::roles::Roles;
@@ -369,7 +367,7 @@ impl DraftScope<'_> {
         }
         for g in [ga, gb] {
             plan.groups[g].explanation = Explanation {
-                notes: vec!["changed_by_instructor".into()],
+                notes: vec![pairing::Note::ChangedByInstructor],
                 ..Default::default()
             };
             plan.groups[g].locked = false;
@@ -478,48 +476,24 @@ impl DraftScope<'_> {
     }
 }
 
-/// The learners that may never share a group (hard constraints), as ordered pairs.
-async fn forbidden(
-    store: &Store,
-    course: CourseId,
-) -> Result<HashSet<(String, String)>, StoreError> {
-    let links = store.links(course).await?;
-    let mut out = HashSet::new();
-    // Direct links in both directions, and the transitive closure of "manages".
-    let mut manages: HashMap<String, Vec<String>> = HashMap::new();
-    for l in &links {
-        out.insert((l.a_user.clone(), l.b_user.clone()));
-        out.insert((l.b_user.clone(), l.a_user.clone()));
-        if l.kind == "manages" {
-            manages
-                .entry(l.a_user.clone())
-                .or_default()
-                .push(l.b_user.clone());
-        }
-    }
-    for top in manages.keys() {
-        let mut stack: Vec<String> = manages[top].clone();
-        let mut seen = HashSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
-                continue;
-            }
-            out.insert((top.clone(), n.clone()));
-            out.insert((n.clone(), top.clone()));
-            if let Some(more) = manages.get(&n) {
-                stack.extend(more.iter().cloned());
-            }
-        }
-    }
-    Ok(out)
+/// The learners that may never share a group (hard constraints): the same closure the engine
+/// uses, from the course's links.
+async fn forbidden(store: &Store, course: CourseId) -> Result<pairing::Exclusions, StoreError> {
+    let links: Vec<Link> = store
+        .links(course)
+        .await?
+        .into_iter()
+        .map(|l| Link {
+            kind: link_kind(&l.kind),
+            a: LearnerId::new(l.a_user),
+            b: LearnerId::new(l.b_user),
+        })
+        .collect();
+    Ok(pairing::Exclusions::from_links(&links))
 }
 
-fn group_ok(members: &[String], forbidden: &HashSet<(String, String)>) -> bool {
-    members.iter().all(|a| {
-        members
-            .iter()
-            .all(|b| a == b || !forbidden.contains(&(a.clone(), b.clone())))
-    })
+fn group_ok(members: &[String], forbidden: &pairing::Exclusions) -> bool {
+    forbidden.group_ok(members)
 }
 
 /// Hierarchical links uploaded as CSV: `a,b` per line (emails or LMS user ids; the first is

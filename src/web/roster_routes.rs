@@ -106,25 +106,23 @@ fn groups_view(plan: &StoredPlan, people: &[Person], l: crate::i18n::Locale) -> 
     context! { groups => groups, unplaced => unplaced, exact => plan.exact }
 }
 
-/// The wording of an explanation note (`lock_dropped:<why>` keeps its detail).
-fn note(key: &str, l: crate::i18n::Locale) -> String {
-    let (head, rest) = key.split_once(':').unwrap_or((key, ""));
-    let text = match head {
-        "no_hierarchy" => l.t("note_no_hierarchy"),
-        "joined_trio" => l.t("note_joined_trio"),
-        "late_joiner" => l.t("note_late_joiner"),
-        "orphan_repaired" => l.t("note_orphan_repaired"),
-        "new_partner" => l.t("note_new_partner"),
-        "repeat_partner" => l.t("note_repeat_partner"),
-        "changed_by_instructor" => l.t("note_changed_by_instructor"),
-        "lock_dropped" => l.t("note_lock_dropped"),
-        _ => return key.to_string(),
+/// The wording of an explanation note (a dropped lock keeps its reason).
+fn note(note: &crate::pairing::Note, l: crate::i18n::Locale) -> String {
+    use crate::pairing::Note;
+    let key = match note {
+        Note::NoHierarchy => "note_no_hierarchy",
+        Note::JoinedTrio => "note_joined_trio",
+        Note::LateJoiner => "note_late_joiner",
+        Note::OrphanRepaired => "note_orphan_repaired",
+        Note::NewPartner => "note_new_partner",
+        Note::RepeatPartner => "note_repeat_partner",
+        Note::ChangedByInstructor => "note_changed_by_instructor",
+        Note::TrioReopened => "note_trio_reopened",
+        Note::LockDropped(why) => {
+            return format!("{} ({})", l.t("note_lock_dropped"), why.as_str());
+        }
     };
-    if rest.is_empty() {
-        text.to_string()
-    } else {
-        format!("{text} ({rest})")
-    }
+    l.t(key).to_string()
 }
 
 /// Everything the staff page shows beyond the basics.
