@@ -234,21 +234,30 @@ pub(crate) fn group_pool(p: &Problem, pool: &[u32], trio: bool, opts: &SolveOpti
         (pool.to_vec(), Vec::new())
     };
     if residual.len() + usize::from(trio) <= opts.exact_limit {
-        let mut out = if trio {
+        let mut out = if trio && residual.len() % 2 == 1 {
             exact_trio(p, &residual)
         } else {
+            // An even pool that pairs everyone needs no trio (a trio would place one fewer);
+            // one that does not may still place one more learner with a trio.
             let m = dense(p, &residual, Dummy::None);
-            Grouped {
-                pairs: m.pairs,
-                trio: None,
-                unmatched: m.unmatched,
-                exact: true,
+            if trio && !m.unmatched.is_empty() {
+                exact_trio(p, &residual)
+            } else {
+                Grouped {
+                    pairs: m.pairs,
+                    trio: None,
+                    unmatched: m.unmatched,
+                    exact: true,
+                }
             }
         };
         out.pairs.extend(prepaired);
         return out;
     }
-    let m = chunked(p, residual, trio, opts);
+    // The π dummy counts as an edge: offered to an even pool, it could trade a pair for a trio
+    // and a learner left over, so only an odd pool gets it.
+    let odd = residual.len() % 2 == 1;
+    let m = chunked(p, residual, trio && odd, opts);
     let mut out = Grouped {
         pairs: m.pairs,
         trio: None,
