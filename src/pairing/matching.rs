@@ -227,6 +227,14 @@ pub(crate) struct Grouped {
 /// three pairings. Exact up to `exact_limit` learners after the reduction (see the module doc);
 /// above that, the chunked method with the trio's third member attached to the cheapest pair.
 pub(crate) fn group_pool(p: &Problem, pool: &[u32], trio: bool, opts: &SolveOptions) -> Grouped {
+    if trio && pool.len().is_multiple_of(2) {
+        // An even pool that pairs everyone needs no trio (a trio would place one fewer), and
+        // the reduction without a trio keeps fewer spares: try that first.
+        let pairs = group_pool(p, pool, false, opts);
+        if pairs.unmatched.is_empty() {
+            return pairs;
+        }
+    }
     let special = special_edges(p, pool);
     let (residual, prepaired) = if opts.reduce {
         reduce(p, pool, &special, trio)
