@@ -196,7 +196,7 @@ fn main() {
 
     println!("\n## Optimality gap against the plain exact solver (dense blossom, no reduction)\n");
     println!(
-        "| learners | policy | exact (plain) | time | reduced (default) | time | chunked (scalable) | time | gap of chunked |"
+        "| learners | policy | plain (no reduction) | time | reduced (default) | time | chunked (scalable) | time | gap of chunked |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let plain = SolveOptions {
@@ -215,18 +215,25 @@ fn main() {
             let (a, ta) = timed(&input, &plain, 1);
             let (b, tb) = timed(&input, &default, 1);
             let (c, tc) = timed(&input, &scalable, 1);
-            assert!(a.exact && placed(&a) >= placed(&c));
+            // The plain solver proves its trio optimal only when the bound is reached (its pool
+            // is too large for the search); the reduced one must agree with it whenever it does.
+            assert!(b.exact && placed(&a) >= placed(&c));
+            assert_eq!(placed(&a), placed(&b));
             let gap = (c.cost - a.cost) as f64 / a.cost.unsigned_abs().max(1) as f64 * 100.0;
+            let mark = |p: &Plan| if p.exact { "" } else { " (not proven)" };
             println!(
-                "| {n} | {policy:?} | {} | {:.1} ms | {} | {:.1} ms | {} | {:.1} ms | {gap:.2}% |",
+                "| {n} | {policy:?} | {}{} | {:.1} ms | {} | {:.1} ms | {} | {:.1} ms | {gap:.2}% |",
                 a.cost,
+                mark(&a),
                 ta.as_secs_f64() * 1e3,
                 b.cost,
                 tb.as_secs_f64() * 1e3,
                 c.cost,
                 tc.as_secs_f64() * 1e3,
             );
-            assert_eq!(a.cost, b.cost, "the reduction must be exact");
+            if a.exact {
+                assert_eq!(a.cost, b.cost, "the reduction must be exact");
+            }
         }
     }
 }

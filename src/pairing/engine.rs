@@ -1,11 +1,13 @@
-//! From a roster to a plan: availability, hard exclusions (with the `Manages` closure), locks,
-//! the history policy, the matching of the pool, the single trio, and the explanations.
+//! From a roster to a plan: availability, hard exclusions (from [`Exclusions`]), locks, the
+//! history policy, the exact grouping of the pool into pairs and one trio, and the explanations.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::matching::{self, CostModel, Matched, Node, Problem, SolveOptions, key};
+use super::constraints::Exclusions;
+use super::matching::{self, CostModel, Grouped, Node, Problem, SolveOptions, key};
 use super::model::{
-    Explanation, Group, LearnerId, LinkKind, Plan, PlanInput, Policy, Unplaced, UnplacedReason,
+    Explanation, Group, LearnerId, LockDropReason, Note, Plan, PlanInput, Policy, Unplaced,
+    UnplacedReason,
 };
 
 /// A seeded 64-bit mix (splitmix64 over FNV-1a of the id): the only source of tie-breaking.
@@ -36,12 +38,16 @@ struct Roster<'a> {
     nodes: Vec<Node>,
     tags: Vec<Vec<&'a str>>,
     forbidden: HashSet<(u32, u32)>,
-    excluded: BTreeMap<u32, BTreeSet<u32>>,
+    /// Each learner's exclusions, each marked private when only a learner's declaration makes
+    /// it (never named to staff).
+    excluded: BTreeMap<u32, BTreeMap<u32, bool>>,
     /// Previous partners: how many modules each pair of learners shared.
     met: HashMap<(u32, u32), i64>,
     in_history: HashSet<u32>,
     rank: Vec<u64>,
-    notes: Vec<Vec<String>>,
+    /// Learners whose group of the last module broke up (a partner left).
+    orphan: Vec<bool>,
+    notes: Vec<Vec<Note>>,
 }
 
 /// Plans with the default solve options.
@@ -56,7 +62,6 @@ pub fn plan_with(input: &PlanInput, opts: &SolveOptions) -> Plan {
         shared_tag: input.weights.shared_tag.max(0),
         differing_tag: input.weights.differing_tag.max(0),
         shared_group: input.weights.shared_group.max(0),
-        orphans_together: input.weights.orphans_together.max(0),
     };
     let locks = accept_locks(input, &mut r);
     let mut best = attempt(input, &mut r.clone(), &locks, model, opts, false);
@@ -122,49 +127,39 @@ fn roster(input: &PlanInput) -> Roster<'_> {
         nodes.push(Node {
             tags: set(&p.tags),
             groups: set(&p.groups),
-            orphan: false,
             profile: 0,
         });
     }
+    // Profile ids in the sort order of the profiles, so that close profiles get close ids.
+    let mut profiles: BTreeMap<(&[u32], &[u32]), u32> = BTreeMap::new();
+    for node in &nodes {
+        profiles.insert((&node.tags, &node.groups), 0);
+    }
+    for (i, v) in profiles.values_mut().enumerate() {
+        *v = i as u32;
+    }
+    let profile_ids: Vec<u32> = nodes
+        .iter()
+        .map(|node| profiles[&(&node.tags[..], &node.groups[..])])
+        .collect();
+    for (node, id) in nodes.iter_mut().zip(profile_ids) {
+        node.profile = id;
+    }
 
-    // Hard exclusions between available learners, with the transitive closure of `Manages`
-    // computed over everyone named (a manager's manager stays excluded even when the middle
-    // manager has left).
+    // Hard exclusions between available learners; the closure of `Manages` is computed over
+    // everyone named (a manager's manager stays excluded even when the middle manager has left).
+    let by_name: HashMap<&str, u32> = index.iter().map(|(id, &u)| (id.as_str(), u)).collect();
     let mut forbidden = HashSet::new();
-    let mut reports: BTreeMap<&LearnerId, Vec<&LearnerId>> = BTreeMap::new();
-    let forbid = |a: &LearnerId, b: &LearnerId, forbidden: &mut HashSet<(u32, u32)>| {
-        if let (Some(&u), Some(&v)) = (index.get(a), index.get(b))
-            && u != v
+    let mut excluded: BTreeMap<u32, BTreeMap<u32, bool>> = BTreeMap::new();
+    for (a, b, private) in Exclusions::from_links(&input.links).pairs() {
+        if let (Some(&u), Some(&v)) = (by_name.get(a), by_name.get(b))
             && available[u as usize]
             && available[v as usize]
         {
             forbidden.insert(key(u, v));
+            excluded.entry(u).or_default().insert(v, private);
+            excluded.entry(v).or_default().insert(u, private);
         }
-    };
-    for l in &input.links {
-        match l.kind {
-            LinkKind::Manages => reports.entry(&l.a).or_default().push(&l.b),
-            LinkKind::Hierarchical | LinkKind::DoNotPair => forbid(&l.a, &l.b, &mut forbidden),
-        }
-    }
-    for &boss in reports.keys() {
-        let mut seen: BTreeSet<&LearnerId> = BTreeSet::new();
-        let mut stack = vec![boss];
-        while let Some(x) = stack.pop() {
-            for &y in reports.get(x).into_iter().flatten() {
-                if seen.insert(y) {
-                    stack.push(y);
-                }
-            }
-        }
-        for y in seen {
-            forbid(boss, y, &mut forbidden);
-        }
-    }
-    let mut excluded: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    for &(u, v) in &forbidden {
-        excluded.entry(u).or_default().insert(v);
-        excluded.entry(v).or_default().insert(u);
     }
 
     let mut met = HashMap::new();
@@ -196,6 +191,7 @@ fn roster(input: &PlanInput) -> Roster<'_> {
         met,
         in_history,
         rank,
+        orphan: vec![false; n],
         notes: vec![Vec::new(); n],
     }
 }
@@ -212,24 +208,24 @@ fn accept_locks(input: &PlanInput, r: &mut Roster) -> Vec<Fixed> {
             .filter_map(|id| r.index.get(id).copied())
             .collect();
         let reason = if !(2..=3).contains(&lock.len()) {
-            Some("size")
+            Some(LockDropReason::Size)
         } else if known.len() != lock.len() {
-            Some("unknown_learner")
+            Some(LockDropReason::UnknownLearner)
         } else if known.iter().any(|&u| !r.available[u as usize]) {
-            Some("unavailable")
+            Some(LockDropReason::Unavailable)
         } else if known.iter().any(|u| used.contains(u)) || !distinct(&known) {
-            Some("duplicate")
+            Some(LockDropReason::Duplicate)
         } else if !r.allowed(&known) {
-            Some("constraint")
+            Some(LockDropReason::Constraint)
         } else if known.len() == 3 && trio {
-            Some("second_trio")
+            Some(LockDropReason::SecondTrio)
         } else {
             None
         };
         match reason {
             Some(why) => {
                 for &u in &known {
-                    r.notes[u as usize].push(format!("lock_dropped:{why}"));
+                    r.notes[u as usize].push(Note::LockDropped(why));
                 }
             }
             None => {
@@ -254,6 +250,24 @@ struct Attempt {
     unplaced_available: usize,
 }
 
+/// What the history and the locks settle before the pool is grouped.
+struct Settled<'a> {
+    fixed: Vec<Fixed>,
+    placed: HashSet<u32>,
+    /// Per-edge adjustments: repeat penalties, bonuses for staying together.
+    extra: HashMap<(u32, u32), i64>,
+    kept_from: Option<&'a str>,
+    late: HashSet<u32>,
+}
+
+/// A group of the plan before its explanation: members, locked, kept as settled.
+struct Formed {
+    members: Vec<u32>,
+    locked: bool,
+    kept: bool,
+    joined: bool,
+}
+
 fn attempt(
     input: &PlanInput,
     r: &mut Roster,
@@ -262,230 +276,274 @@ fn attempt(
     opts: &SolveOptions,
     reopen_kept: bool,
 ) -> Attempt {
-    let n = r.ids.len();
-    let mut fixed: Vec<Fixed> = locks.to_vec();
-    let mut placed: HashSet<u32> = locks.iter().flat_map(|f| f.members.clone()).collect();
-    let mut extra: HashMap<(u32, u32), i64> = HashMap::new();
-    let mut kept_from: Option<&str> = None;
-    let mut late: HashSet<u32> = HashSet::new();
-    let mut kept_idx: Vec<usize> = Vec::new();
+    let mut settled = settle(input, r, locks, reopen_kept);
+    let pool = pool_of(input, r, &mut settled);
+    let has_trio = settled.fixed.iter().any(|f| f.members.len() == 3);
+    let problem = Problem {
+        nodes: &r.nodes,
+        model,
+        forbidden: &r.forbidden,
+        extra: &settled.extra,
+    };
+    let grouped = matching::group_pool(&problem, &pool, !has_trio, opts);
+    let exact = grouped.exact;
+    let (formed, leftovers) = assemble(&problem, r, &settled.fixed, grouped, has_trio);
+    let trio_formed = formed.iter().any(|g| g.members.len() == 3);
+    let (groups, cost) = explain(input, r, &problem, &settled, &formed);
+    let (unplaced, unplaced_available) = unplaced(r, &leftovers, trio_formed);
+    Attempt {
+        plan: Plan {
+            groups,
+            unplaced,
+            cost,
+            exact,
+        },
+        unplaced_available,
+    }
+}
 
+/// Applies the history policy: the kept groups (`keep_pairs`), the repeat penalties
+/// (`new_partners`), and who is a late joiner. With `reopen_kept`, every kept group goes back to
+/// the pool with a bonus for staying together.
+fn settle<'a>(
+    input: &'a PlanInput,
+    r: &mut Roster,
+    locks: &[Fixed],
+    reopen_kept: bool,
+) -> Settled<'a> {
+    let n = r.ids.len();
+    let mut s = Settled {
+        fixed: locks.to_vec(),
+        placed: locks.iter().flat_map(|f| f.members.clone()).collect(),
+        extra: HashMap::new(),
+        kept_from: None,
+        late: HashSet::new(),
+    };
     match input.policy {
         Policy::KeepPairs => {
-            if let Some(last) = input.history.modules.last() {
-                kept_from = Some(last.module.as_str());
-                for g in &last.groups {
-                    let present: Vec<u32> = dedup(
-                        g.iter()
-                            .filter_map(|id| r.index.get(id).copied())
-                            .filter(|&u| r.available[u as usize] && !placed.contains(&u)),
-                    );
-                    let all_here = present.len() == dedup_ids(g);
-                    let intact = (2..=3).contains(&present.len())
-                        && r.allowed(&present)
-                        && (all_here || present.len() == 2);
-                    if intact {
-                        placed.extend(present.iter().copied());
-                        kept_idx.push(fixed.len());
-                        fixed.push(Fixed {
-                            members: present,
-                            locked: false,
-                        });
-                    } else {
-                        for u in present {
-                            r.nodes[u as usize].orphan = true;
-                        }
+            let Some(last) = input.history.modules.last() else {
+                return s;
+            };
+            s.kept_from = Some(last.module.as_str());
+            let mut kept_idx: Vec<usize> = Vec::new();
+            for g in &last.groups {
+                let present: Vec<u32> = dedup(
+                    g.iter()
+                        .filter_map(|id| r.index.get(id).copied())
+                        .filter(|&u| r.available[u as usize] && !s.placed.contains(&u)),
+                );
+                let all_here = present.len() == dedup_ids(g);
+                let intact = (2..=3).contains(&present.len())
+                    && r.allowed(&present)
+                    && (all_here || present.len() == 2);
+                if intact {
+                    s.placed.extend(present.iter().copied());
+                    kept_idx.push(s.fixed.len());
+                    s.fixed.push(Fixed {
+                        members: present,
+                        locked: false,
+                    });
+                } else {
+                    for u in present {
+                        r.orphan[u as usize] = true;
                     }
                 }
-                // At most one trio: later kept trios are reopened like a broken group.
-                let mut seen_trio = fixed.iter().any(|f| f.locked && f.members.len() == 3);
-                for &i in &kept_idx.clone() {
-                    if fixed[i].members.len() == 3 {
-                        if seen_trio {
-                            reopen(&mut fixed[i], &mut extra, &mut placed, input);
-                        }
-                        seen_trio = true;
+            }
+            // At most one trio: later kept trios are reopened like a broken group.
+            let mut seen_trio = s.fixed.iter().any(|f| f.locked && f.members.len() == 3);
+            for &i in &kept_idx {
+                if s.fixed[i].members.len() == 3 {
+                    if seen_trio {
+                        reopen(&mut s.fixed[i], &mut s.extra, &mut s.placed, input);
                     }
+                    seen_trio = true;
                 }
-                for u in 0..n as u32 {
-                    if r.available[u as usize] && !placed.contains(&u) && !r.in_history.contains(&u)
-                    {
-                        late.insert(u);
-                    }
+            }
+            for u in 0..n as u32 {
+                if r.available[u as usize] && !s.placed.contains(&u) && !r.in_history.contains(&u) {
+                    s.late.insert(u);
                 }
-                if reopen_kept {
-                    for &i in &kept_idx {
-                        reopen(&mut fixed[i], &mut extra, &mut placed, input);
-                    }
+            }
+            if reopen_kept {
+                for &i in &kept_idx {
+                    reopen(&mut s.fixed[i], &mut s.extra, &mut s.placed, input);
                 }
             }
         }
         Policy::NewPartners => {
             for (&(u, v), &times) in &r.met {
                 if r.available[u as usize] && r.available[v as usize] {
-                    extra.insert((u, v), input.weights.repeat_partner.max(0) * times);
+                    s.extra
+                        .insert((u, v), input.weights.repeat_partner.max(0) * times);
                 }
             }
             for u in 0..n as u32 {
                 if r.available[u as usize] && !r.in_history.contains(&u) {
-                    late.insert(u);
+                    s.late.insert(u);
                 }
             }
         }
         Policy::Free => {}
     }
-    fixed.retain(|f| !f.members.is_empty());
+    s.fixed.retain(|f| !f.members.is_empty());
+    s
+}
 
-    let mut pool: Vec<u32> = (0..n as u32)
-        .filter(|&u| r.available[u as usize] && !placed.contains(&u))
+/// The learners free to be grouped, in the seeded order. A trio that already stands is reopened
+/// when the pool is odd (a kept trio absorbs the late joiner; a locked one is unlocked with a
+/// note), so that the one trio goes where it costs least.
+fn pool_of(input: &PlanInput, r: &mut Roster, s: &mut Settled) -> Vec<u32> {
+    let n = r.ids.len() as u32;
+    let mut pool: Vec<u32> = (0..n)
+        .filter(|&u| r.available[u as usize] && !s.placed.contains(&u))
         .collect();
-    // A trio already exists: an odd pool must reopen it (a kept trio absorbs the late joiner;
-    // a locked one is unlocked with a note).
     if pool.len() % 2 == 1
-        && let Some(t) = fixed.iter().position(|f| f.members.len() == 3)
+        && let Some(t) = s.fixed.iter().position(|f| f.members.len() == 3)
     {
-        if fixed[t].locked {
-            for &u in &fixed[t].members {
-                r.notes[u as usize].push("lock_dropped:trio_not_needed".into());
+        if s.fixed[t].locked {
+            for &u in &s.fixed[t].members {
+                r.notes[u as usize].push(Note::LockDropped(LockDropReason::TrioNotNeeded));
             }
         }
-        let mut f = fixed.remove(t);
+        let mut f = s.fixed.remove(t);
         let members = f.members.clone();
-        reopen(&mut f, &mut extra, &mut placed, input);
+        reopen(&mut f, &mut s.extra, &mut s.placed, input);
         pool.extend(members.iter().copied());
         for &u in &members {
-            r.notes[u as usize].push("trio_reopened".into());
+            r.notes[u as usize].push(Note::TrioReopened);
         }
     }
     pool.sort_by_key(|&u| (r.rank[u as usize], u));
+    pool
+}
 
-    // Profile ids in the sort order of the profiles, so that close profiles get close ids.
-    let mut profiles: BTreeMap<(&[u32], &[u32], bool), u32> = BTreeMap::new();
-    for node in &r.nodes {
-        profiles.insert((&node.tags, &node.groups, node.orphan), 0);
-    }
-    for (i, v) in profiles.values_mut().enumerate() {
-        *v = i as u32;
-    }
-    let ids: Vec<u32> = r
-        .nodes
+/// The plan's groups: the settled ones (locks, then kept), the pool's pairs and trio. Only when
+/// the pool makes no trio may a leftover join a kept pair (never a locked one). Returns the
+/// groups and who is left over.
+fn assemble(
+    p: &Problem,
+    r: &Roster,
+    fixed: &[Fixed],
+    grouped: Grouped,
+    has_trio: bool,
+) -> (Vec<Formed>, Vec<u32>) {
+    let mut groups: Vec<Formed> = fixed
         .iter()
-        .map(|node| profiles[&(&node.tags[..], &node.groups[..], node.orphan)])
+        .map(|f| Formed {
+            members: f.members.clone(),
+            locked: f.locked,
+            kept: !f.locked,
+            joined: false,
+        })
         .collect();
-    for (node, id) in r.nodes.iter_mut().zip(ids) {
-        node.profile = id;
-    }
-
-    let has_trio = fixed.iter().any(|f| f.members.len() == 3);
-    let problem = Problem {
-        nodes: &r.nodes,
-        model,
-        forbidden: &r.forbidden,
-        extra: &extra,
+    let new = |members: Vec<u32>| Formed {
+        members,
+        locked: false,
+        kept: false,
+        joined: false,
     };
-    let dummy = pool.len() % 2 == 1 && !has_trio;
-    let Matched {
-        pairs,
-        single,
-        mut unmatched,
-        exact,
-    } = matching::solve_pool(&problem, &pool, dummy, opts);
-
-    // Groups: fixed ones first (locks, then kept), then the new pairs.
-    let mut groups: Vec<(Vec<u32>, bool, bool)> = fixed
-        .iter()
-        .map(|f| (f.members.clone(), f.locked, !f.locked))
-        .collect();
-    groups.extend(pairs.iter().map(|&(u, v)| (vec![u, v], false, false)));
+    groups.extend(grouped.pairs.iter().map(|&(u, v)| new(vec![u, v])));
     let mut trio_formed = has_trio;
-    let mut joined: Option<usize> = None;
-    let mut leftovers: Vec<u32> = Vec::new();
-    let mut candidates: Vec<u32> = single.into_iter().collect();
-    unmatched.sort_by_key(|&u| (r.rank[u as usize], u));
-    candidates.extend(unmatched);
-    let mut placed_count: usize = groups.iter().map(|g| g.0.len()).sum();
+    if let Some(t) = grouped.trio {
+        groups.push(new(t.to_vec()));
+        trio_formed = true;
+    }
+    let mut candidates = grouped.unmatched;
+    candidates.sort_by_key(|&u| (r.rank[u as usize], u));
+    let mut placed_count: usize = groups.iter().map(|g| g.members.len()).sum();
+    let mut leftovers = Vec::new();
     for s in candidates {
         if !trio_formed
             && placed_count.is_multiple_of(2)
-            && let Some(g) = best_trio(&problem, &groups, s)
+            && let Some(g) = best_trio(p, &groups, s)
         {
-            groups[g].0.push(s);
+            groups[g].members.push(s);
+            groups[g].joined = true;
             trio_formed = true;
-            joined = Some(g);
             placed_count += 1;
             continue;
         }
         leftovers.push(s);
     }
+    (groups, leftovers)
+}
 
-    // Explanations and cost.
+/// The groups with their explanations, sorted, and the plan's cost.
+fn explain(
+    input: &PlanInput,
+    r: &Roster,
+    problem: &Problem,
+    s: &Settled,
+    formed: &[Formed],
+) -> (Vec<Group>, i64) {
     let history_known = !input.history.modules.is_empty() && input.policy != Policy::Free;
     let last = last_groups(input, r);
-    let mut plan_groups = Vec::new();
+    let mut out = Vec::new();
     let mut cost = 0i64;
-    for (gi, (members, locked, kept)) in groups.iter().enumerate() {
-        let mut g_cost = 0;
-        let mut notes = vec!["no_hierarchy".to_string()];
+    for g in formed {
+        let members = &g.members;
+        let mut notes = vec![Note::NoHierarchy];
         let mut ever_met = false;
         for (i, &u) in members.iter().enumerate() {
             for &v in &members[i + 1..] {
-                g_cost += problem.profile_cost(u, v);
+                cost += problem.profile_cost(u, v);
                 if let Some(&t) = r.met.get(&key(u, v)) {
                     ever_met = true;
                     if input.policy == Policy::NewPartners {
-                        g_cost += input.weights.repeat_partner.max(0) * t;
+                        cost += input.weights.repeat_partner.max(0) * t;
                     }
                 }
             }
         }
-        cost += g_cost;
         if history_known {
             match (input.policy, ever_met) {
-                (Policy::NewPartners, true) => notes.push("repeat_partner".into()),
-                (_, false) => notes.push("new_partner".into()),
+                (Policy::NewPartners, true) => notes.push(Note::RepeatPartner),
+                (_, false) => notes.push(Note::NewPartner),
                 _ => {}
             }
         }
-        if joined == Some(gi) {
-            notes.push("joined_trio".into());
+        if g.joined {
+            notes.push(Note::JoinedTrio);
         }
         let mut member_notes = BTreeSet::new();
         for &u in members {
-            if late.contains(&u) {
-                member_notes.insert("late_joiner".to_string());
+            if s.late.contains(&u) {
+                member_notes.insert(Note::LateJoiner);
             }
-            if r.nodes[u as usize].orphan {
-                member_notes.insert("orphan_repaired".to_string());
+            if r.orphan[u as usize] {
+                member_notes.insert(Note::OrphanRepaired);
             }
-            member_notes.extend(r.notes[u as usize].iter().cloned());
+            member_notes.extend(r.notes[u as usize].iter().copied());
         }
         notes.extend(member_notes);
         let kept_here =
-            input.policy == Policy::KeepPairs && (*kept || together_last(&last, members));
+            input.policy == Policy::KeepPairs && (g.kept || together_last(&last, members));
         let mut shared: Vec<&str> = r.tags[members[0] as usize].clone();
         for &u in &members[1..] {
             shared.retain(|t| r.tags[u as usize].contains(t));
         }
         let mut ids: Vec<LearnerId> = members.iter().map(|&u| r.ids[u as usize].clone()).collect();
         ids.sort();
-        plan_groups.push(Group {
+        out.push(Group {
             members: ids,
             explanation: Explanation {
                 shared_tags: shared.into_iter().map(String::from).collect(),
-                kept_from: if kept_here {
-                    kept_from.map(String::from)
-                } else {
-                    None
-                },
-                locked: *locked,
+                kept_from: s.kept_from.filter(|_| kept_here).map(String::from),
+                locked: g.locked,
                 notes,
             },
         });
     }
-    plan_groups.sort_by(|a, b| a.members.cmp(&b.members));
+    out.sort_by(|a, b| a.members.cmp(&b.members));
+    (out, cost)
+}
 
+/// The unplaced learners with their reasons, and how many available ones a reopening of the
+/// kept pairs could help.
+fn unplaced(r: &Roster, leftovers: &[u32], trio_formed: bool) -> (Vec<Unplaced>, usize) {
+    let n = r.ids.len();
     let available_count = r.available.iter().filter(|&&a| a).count();
-    let mut unplaced: Vec<Unplaced> = (0..n)
+    let mut out: Vec<Unplaced> = (0..n)
         .filter(|&u| !r.available[u])
         .map(|u| Unplaced {
             id: r.ids[u].clone(),
@@ -493,25 +551,17 @@ fn attempt(
         })
         .collect();
     let mut unplaced_available = 0;
-    for &u in &leftovers {
+    for &u in leftovers {
         let reason = reason_for(r, u, available_count, trio_formed);
         // Only a learner left over by the matching could be helped by reopening kept pairs.
         unplaced_available += usize::from(matches!(reason, UnplacedReason::LeftOver { .. }));
-        unplaced.push(Unplaced {
+        out.push(Unplaced {
             id: r.ids[u as usize].clone(),
             reason,
         });
     }
-    unplaced.sort_by(|a, b| a.id.cmp(&b.id));
-    Attempt {
-        plan: Plan {
-            groups: plan_groups,
-            unplaced,
-            cost,
-            exact,
-        },
-        unplaced_available,
-    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    (out, unplaced_available)
 }
 
 /// Puts a settled group back into the pool, with a bonus for its members staying together.
@@ -560,14 +610,14 @@ fn together_last(last: &HashMap<u32, Vec<usize>>, members: &[u32]) -> bool {
 
 /// The cheapest pair `s` can join as the third member: never a locked group, never across an
 /// exclusion. Ties go to the earlier group (the seed already ordered the pool).
-fn best_trio(p: &Problem, groups: &[(Vec<u32>, bool, bool)], s: u32) -> Option<usize> {
+fn best_trio(p: &Problem, groups: &[Formed], s: u32) -> Option<usize> {
     groups
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.0.len() == 2 && !g.1)
+        .filter(|(_, g)| g.members.len() == 2 && !g.locked)
         .filter_map(|(i, g)| {
-            let a = p.cost(s, g.0[0])?;
-            let b = p.cost(s, g.0[1])?;
+            let a = p.cost(s, g.members[0])?;
+            let b = p.cost(s, g.members[1])?;
             Some((a + b, i))
         })
         .min()
@@ -575,14 +625,17 @@ fn best_trio(p: &Problem, groups: &[(Vec<u32>, bool, bool)], s: u32) -> Option<u
 }
 
 fn reason_for(r: &Roster, u: u32, available_count: usize, trio_formed: bool) -> UnplacedReason {
-    let ex: Vec<u32> = r
-        .excluded
-        .get(&u)
-        .map(|s| s.iter().copied().collect())
-        .unwrap_or_default();
-    let mut names: Vec<LearnerId> = ex.iter().map(|&v| r.ids[v as usize].clone()).collect();
+    let ex = r.excluded.get(&u);
+    let excluded_count = ex.map_or(0, BTreeMap::len);
+    // Only exclusions staff know about are named: a learner's private declaration never is.
+    let mut names: Vec<LearnerId> = ex
+        .into_iter()
+        .flatten()
+        .filter(|&(_, &private)| !private)
+        .map(|(&v, _)| r.ids[v as usize].clone())
+        .collect();
     names.sort();
-    if available_count > 1 && ex.len() + 1 >= available_count {
+    if available_count > 1 && excluded_count + 1 >= available_count {
         return UnplacedReason::NoCompatiblePartner {
             excluded_with: names,
         };
@@ -595,8 +648,11 @@ fn reason_for(r: &Roster, u: u32, available_count: usize, trio_formed: bool) -> 
     };
     let detail = if available_count <= 1 {
         "alone: no other available learner".to_string()
-    } else if names.is_empty() {
+    } else if excluded_count == 0 {
         "left over after a maximum matching: odd count and the single trio is taken".to_string()
+    } else if names.is_empty() {
+        "left over after a maximum matching: every compatible learner is needed in another group"
+            .to_string()
     } else if trio_formed {
         format!(
             "left over after a maximum matching: excluded with {} (hierarchy or do-not-pair), every compatible learner is already placed and the single trio is taken",

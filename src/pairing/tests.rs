@@ -1,6 +1,7 @@
 //! Tests of the pairing engine: table-driven cases for each rule, and property tests for the
 //! invariants (everyone placed once or explained, no exclusion broken, one trio only when odd,
-//! determinism, optimality against brute force and against the plain dense solver).
+//! determinism, the whole grouping with its trio optimal against brute force, kept pairs kept
+//! while free learners can make the trio, and the reduction against the plain dense solver).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -213,7 +214,7 @@ fn table() {
                     group_with(p, "boss")
                         .explanation
                         .notes
-                        .contains(&"no_hierarchy".to_string())
+                        .contains(&Note::NoHierarchy)
                 );
             },
         },
@@ -253,7 +254,7 @@ fn table() {
                 assert!(
                     g.explanation
                         .notes
-                        .contains(&"lock_dropped:constraint".to_string())
+                        .contains(&Note::LockDropped(LockDropReason::Constraint))
                 );
             },
         },
@@ -275,8 +276,8 @@ fn table() {
                 assert_eq!(p.groups.len(), 2);
                 let g = group_with(p, "late");
                 assert_eq!(g.members.len(), 3);
-                assert!(g.explanation.notes.contains(&"late_joiner".to_string()));
-                assert!(g.explanation.notes.contains(&"joined_trio".to_string()));
+                assert!(g.explanation.notes.contains(&Note::LateJoiner));
+                assert!(g.explanation.notes.contains(&Note::JoinedTrio));
                 for g in &p.groups {
                     assert_eq!(g.explanation.kept_from.as_deref(), Some("M1"));
                 }
@@ -321,7 +322,54 @@ fn table() {
             },
         },
         Case {
-            name: "drop-out: orphans are re-paired with each other first",
+            // Orphans used to be paired with each other first (a bonus above every shared tag);
+            // now field context decides among everyone free to re-pair.
+            name: "drop-out: orphans re-pair by field context, not with each other first",
+            input: PlanInput {
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b"], &["c", "d"]])],
+                },
+                ..input(vec![
+                    person("a", &["health"]),
+                    away("b"),
+                    person("c", &["retail"]),
+                    away("d"),
+                    person("x", &["health"]),
+                    person("y", &["retail"]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(groups_of(p), vec![vec!["a", "x"], vec!["c", "y"]]);
+                let g = group_with(p, "a");
+                assert!(g.explanation.notes.contains(&Note::OrphanRepaired));
+                assert!(g.explanation.notes.contains(&Note::LateJoiner));
+            },
+        },
+        Case {
+            name: "a kept pair stays a pair while free learners can make the trio",
+            input: PlanInput {
+                history: History {
+                    modules: vec![module("M1", &[&["a", "b"], &["c", "d"]])],
+                },
+                ..input(vec![
+                    person("a", &["health"]),
+                    person("b", &["health"]),
+                    away("d"),
+                    person("c", &["retail"]),
+                    person("x", &["health"]),
+                    person("y", &["retail"]),
+                ])
+            },
+            expect: |p| {
+                assert_eq!(groups_of(p), vec![vec!["a", "b"], vec!["c", "x", "y"]]);
+                assert_eq!(
+                    group_with(p, "a").explanation.kept_from.as_deref(),
+                    Some("M1")
+                );
+            },
+        },
+        Case {
+            name: "drop-out: orphans are re-paired, intact pairs kept",
             input: PlanInput {
                 history: History {
                     modules: vec![module("M1", &[&["a", "b"], &["c", "d"], &["e", "f"]])],
@@ -342,7 +390,7 @@ fn table() {
                     group_with(p, "a")
                         .explanation
                         .notes
-                        .contains(&"orphan_repaired".to_string())
+                        .contains(&Note::OrphanRepaired)
                 );
                 let away: BTreeSet<&str> = p
                     .unplaced
@@ -441,7 +489,7 @@ fn table() {
             },
             expect: |p| {
                 for g in &p.groups {
-                    assert!(g.explanation.notes.contains(&"new_partner".to_string()));
+                    assert!(g.explanation.notes.contains(&Note::NewPartner));
                     assert_ne!(g.members, vec![id("a"), id("b")]);
                     assert_ne!(g.members, vec![id("c"), id("d")]);
                 }
@@ -474,10 +522,11 @@ fn minimal_json_input() {
 }
 
 const TAGS: [&str; 5] = ["health", "retail", "lead", "ops", "sales"];
-const KINDS: [LinkKind; 3] = [
+const KINDS: [LinkKind; 4] = [
     LinkKind::Manages,
     LinkKind::Hierarchical,
     LinkKind::DoNotPair,
+    LinkKind::Declared,
 ];
 
 fn arb_input(max: usize) -> impl Strategy<Value = PlanInput> {
@@ -490,7 +539,7 @@ fn arb_input(max: usize) -> impl Strategy<Value = PlanInput> {
             ),
             0..max,
         ),
-        prop::collection::vec((0..max + 2, 0..max + 2, 0..3usize), 0..max),
+        prop::collection::vec((0..max + 2, 0..max + 2, 0..KINDS.len()), 0..max),
         prop::collection::vec(prop::collection::vec(0..max + 3, 2..4), 0..max / 2 + 1),
         prop::collection::vec(prop::collection::vec(0..max + 1, 2..4), 0..3),
         0..3u8,
@@ -599,7 +648,7 @@ fn arb_history_input() -> impl Strategy<Value = PlanInput> {
             (
                 prop::collection::vec((0..4usize, 0..6u8, 0..12u8), n),
                 prop::collection::vec((order, 0..n / 4 + 1), 1..3),
-                prop::collection::vec((0..n, 0..n, 0..3usize), 0..n / 6 + 1),
+                prop::collection::vec((0..n, 0..n, 0..KINDS.len()), 0..n / 6 + 1),
                 any::<u64>(),
             )
         })
@@ -712,26 +761,26 @@ proptest! {
     #[test]
     fn reduction_is_exact(
         profiles in prop::collection::vec(prop::collection::vec(0..4u32, 0..3), 1..5),
-        who in prop::collection::vec((0..5usize, any::<bool>()), 1..40),
+        who in prop::collection::vec(0..5usize, 1..40),
         bad in prop::collection::vec((0..40u32, 0..40u32, prop_oneof![Just(0i64), 1..50i64, -50..0i64]), 0..12),
         dummy in any::<bool>(),
     ) {
         let nodes: Vec<Node> = who
             .iter()
-            .map(|&(p, orphan)| {
+            .map(|&p| {
                 let mut tags = profiles[p % profiles.len()].clone();
                 tags.sort_unstable();
                 tags.dedup();
-                Node { tags, groups: vec![], orphan, profile: 0 }
+                Node { tags, groups: vec![], profile: 0 }
             })
             .collect();
-        let mut keys: Vec<(Vec<u32>, bool)> = nodes.iter().map(|n| (n.tags.clone(), n.orphan)).collect();
+        let mut keys: Vec<Vec<u32>> = nodes.iter().map(|n| n.tags.clone()).collect();
         keys.sort();
         keys.dedup();
         let nodes: Vec<Node> = nodes
             .into_iter()
             .map(|mut n| {
-                n.profile = keys.binary_search(&(n.tags.clone(), n.orphan)).unwrap() as u32;
+                n.profile = keys.binary_search(&n.tags).unwrap() as u32;
                 n
             })
             .collect();
@@ -751,7 +800,7 @@ proptest! {
         }
         let p = Problem {
             nodes: &nodes,
-            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3, orphans_together: 7 },
+            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3 },
             forbidden: &forbidden,
             extra: &extra,
         };
@@ -765,21 +814,19 @@ proptest! {
 
     #[test]
     fn reduction_is_exact_under_new_partners(input in arb_history_input()) {
-        // Against the plain dense solver (no reduction): same number placed, and the same cost
-        // when no trio is formed (the trio's pair is chosen after the matching, among equally
-        // good matchings).
+        // Against the plain dense solver (no reduction): the same number placed and the same
+        // cost, trio included (the reduction keeps three more spares per class when a trio may
+        // take them). When either search ran out of budget, only the placement must agree.
         let plain = SolveOptions { reduce: false, ..SolveOptions::default() };
         let a = plan_with(&input, &plain);
         let b = plan(&input);
         if let Err(e) = check_invariants(&input, &b) {
             return Err(TestCaseError::fail(format!("{e}\n{b:#?}")));
         }
-        prop_assert!(a.exact && b.exact);
-        let trio = |p: &Plan| p.groups.iter().any(|g| g.members.len() == 3);
         let placed = |p: &Plan| p.groups.iter().map(|g| g.members.len()).sum::<usize>();
-        if !trio(&a) && !trio(&b) {
+        prop_assert_eq!(placed(&a), placed(&b));
+        if a.exact && b.exact {
             prop_assert_eq!(a.cost, b.cost);
-            prop_assert_eq!(placed(&a), placed(&b));
         }
         prop_assert_eq!(plan(&input), b);
     }
@@ -805,7 +852,7 @@ proptest! {
                 let mut tags = profiles[p % profiles.len()].clone();
                 tags.sort_unstable();
                 tags.dedup();
-                Node { tags, groups: vec![], orphan: false, profile: 0 }
+                Node { tags, groups: vec![], profile: 0 }
             })
             .collect();
         let mut keys: Vec<Vec<u32>> = nodes.iter().map(|n| n.tags.clone()).collect();
@@ -843,7 +890,7 @@ proptest! {
         }
         let p = Problem {
             nodes: &nodes,
-            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3, orphans_together: 7 },
+            model: CostModel { shared_tag: 10, differing_tag: 4, shared_group: 3 },
             forbidden: &forbidden,
             extra: &extra,
         };
@@ -854,4 +901,266 @@ proptest! {
         prop_assert!(a.exact && b.exact);
         prop_assert_eq!(matched_objective(&p, &a), matched_objective(&p, &b));
     }
+}
+
+/// The best grouping of `ps` into pairs and at most one trio, by enumeration: the most learners
+/// placed, then the least cost (a trio costs its three pairings). Returns (placed, cost).
+fn brute_grouping(ps: &[&Participant], forb: &HashSet<(String, String)>) -> (usize, i64) {
+    fn ok(forb: &HashSet<(String, String)>, a: &Participant, b: &Participant) -> bool {
+        !forb.contains(&(a.id.as_str().to_string(), b.id.as_str().to_string()))
+    }
+    fn go(ps: &[&Participant], forb: &HashSet<(String, String)>, trio_left: bool) -> (usize, i64) {
+        let Some((&a, rest)) = ps.split_first() else {
+            return (0, 0);
+        };
+        let better = |x: (usize, i64), y: (usize, i64)| {
+            if (x.0, -x.1) >= (y.0, -y.1) { x } else { y }
+        };
+        // `a` left out.
+        let mut best = go(rest, forb, trio_left);
+        for j in 0..rest.len() {
+            let b = rest[j];
+            if !ok(forb, a, b) {
+                continue;
+            }
+            let others: Vec<&Participant> = rest
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != j)
+                .map(|(_, p)| *p)
+                .collect();
+            let (n, c) = go(&others, forb, trio_left);
+            best = better((n + 2, c + pair_cost(a, b)), best);
+            if trio_left {
+                for k in j + 1..rest.len() {
+                    let c3 = rest[k];
+                    if !ok(forb, a, c3) || !ok(forb, b, c3) {
+                        continue;
+                    }
+                    let others: Vec<&Participant> = rest
+                        .iter()
+                        .enumerate()
+                        .filter(|&(m, _)| m != j && m != k)
+                        .map(|(_, p)| *p)
+                        .collect();
+                    let (n, c) = go(&others, forb, false);
+                    let t = pair_cost(a, b) + pair_cost(a, c3) + pair_cost(b, c3);
+                    best = better((n + 3, c + t), best);
+                }
+            }
+        }
+        best
+    }
+    go(ps, forb, true)
+}
+
+fn placed_and_cost(p: &Plan) -> (usize, i64) {
+    (p.groups.iter().map(|g| g.members.len()).sum(), p.cost)
+}
+
+/// Small rosters: (tags, in the LMS group, available) per learner; links; a seed.
+type Small = (
+    Vec<(Vec<usize>, bool, bool)>,
+    Vec<(usize, usize, usize)>,
+    u64,
+);
+
+fn arb_small(max: usize) -> impl Strategy<Value = Small> {
+    (
+        prop::collection::vec(
+            (
+                prop::collection::vec(0..5usize, 0..3),
+                any::<bool>(),
+                0..5u8,
+            ),
+            0..=max,
+        )
+        .prop_map(|v| {
+            v.into_iter()
+                .map(|(t, g, a)| (t, g, a != 0))
+                .collect::<Vec<_>>()
+        }),
+        prop::collection::vec((0..max, 0..max, 0..KINDS.len()), 0..max),
+        any::<u64>(),
+    )
+}
+
+fn small_people(people: &[(Vec<usize>, bool, bool)]) -> Vec<Participant> {
+    people
+        .iter()
+        .enumerate()
+        .map(|(i, (t, g, avail))| Participant {
+            id: id(&format!("p{i}")),
+            tags: t.iter().map(|&k| TAGS[k].to_string()).collect(),
+            groups: if *g { vec!["g".into()] } else { vec![] },
+            available: *avail,
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn grouping_with_its_trio_matches_brute_force((people, links, seed) in arb_small(9)) {
+        let input = PlanInput {
+            participants: small_people(&people),
+            links: links
+                .iter()
+                .map(|&(a, b, k)| link(&format!("p{a}"), &format!("p{b}"), KINDS[k]))
+                .collect(),
+            policy: Policy::Free,
+            seed,
+            ..PlanInput::default()
+        };
+        let got = plan(&input);
+        if let Err(e) = check_invariants(&input, &got) {
+            return Err(TestCaseError::fail(format!("{e}\n{got:#?}")));
+        }
+        let ps: Vec<&Participant> = input.participants.iter().filter(|p| p.available).collect();
+        prop_assert!(got.exact);
+        prop_assert_eq!(placed_and_cost(&got), brute_grouping(&ps, &forbidden(&input)), "{:#?}", got);
+    }
+
+    #[test]
+    fn kept_pairs_stay_pairs_while_free_learners_make_the_trio(
+        (people, _, seed) in arb_small(9),
+        order in Just((0..9usize).collect::<Vec<_>>()).prop_shuffle(),
+        kept in 0..5usize,
+    ) {
+        // The last module paired `order` two by two; the first `kept` pairs are intact (both
+        // available), the others may have lost someone. Everyone is compatible.
+        let mut participants = small_people(&people);
+        let n = participants.len();
+        let order: Vec<usize> = order.into_iter().filter(|&i| i < n).collect();
+        let pairs: Vec<&[usize]> = order.chunks(2).filter(|c| c.len() == 2).collect();
+        let kept = kept.min(pairs.len());
+        for pair in &pairs[..kept] {
+            for &i in *pair {
+                participants[i].available = true;
+            }
+        }
+        let input = PlanInput {
+            participants,
+            history: History {
+                modules: vec![ModulePairs {
+                    module: "M1".into(),
+                    groups: pairs
+                        .iter()
+                        .map(|c| c.iter().map(|&i| id(&format!("p{i}"))).collect())
+                        .collect(),
+                }],
+            },
+            seed,
+            ..PlanInput::default()
+        };
+        let got = plan(&input);
+        if let Err(e) = check_invariants(&input, &got) {
+            return Err(TestCaseError::fail(format!("{e}\n{got:#?}")));
+        }
+        let avail = |i: usize| input.participants[i].available;
+        let intact: Vec<&[usize]> = pairs.iter().copied().filter(|c| c.iter().all(|&i| avail(i))).collect();
+        let in_intact: HashSet<usize> = intact.iter().flat_map(|c| c.iter().copied()).collect();
+        let free: Vec<&Participant> = (0..n)
+            .filter(|&i| avail(i) && !in_intact.contains(&i))
+            .map(|i| &input.participants[i])
+            .collect();
+        if free.len() >= 3 || free.len().is_multiple_of(2) {
+            // The free learners make their own groups (a trio when odd): every intact pair stays.
+            for c in &intact {
+                let g = group_with(&got, &format!("p{}", c[0]));
+                let want: BTreeSet<String> = c.iter().map(|i| format!("p{i}")).collect();
+                let have: BTreeSet<String> = g.members.iter().map(|m| m.as_str().to_string()).collect();
+                prop_assert_eq!(have, want);
+            }
+            let kept_cost: i64 = intact
+                .iter()
+                .map(|c| pair_cost(&input.participants[c[0]], &input.participants[c[1]]))
+                .sum();
+            let (placed, cost) = brute_grouping(&free, &HashSet::new());
+            prop_assert_eq!(placed_and_cost(&got), (placed + 2 * intact.len(), cost + kept_cost));
+            prop_assert!(got.exact);
+        } else if free.len() == 1 && !intact.is_empty() {
+            // No trio of free learners: the newcomer joins a kept pair.
+            prop_assert!(got.groups.iter().any(|g| g.members.len() == 3));
+        }
+    }
+}
+
+#[test]
+fn notes_keep_their_json_keys() {
+    let notes = vec![
+        Note::NoHierarchy,
+        Note::NewPartner,
+        Note::RepeatPartner,
+        Note::LateJoiner,
+        Note::OrphanRepaired,
+        Note::JoinedTrio,
+        Note::TrioReopened,
+        Note::ChangedByInstructor,
+        Note::LockDropped(LockDropReason::Size),
+        Note::LockDropped(LockDropReason::UnknownLearner),
+        Note::LockDropped(LockDropReason::Unavailable),
+        Note::LockDropped(LockDropReason::Duplicate),
+        Note::LockDropped(LockDropReason::Constraint),
+        Note::LockDropped(LockDropReason::SecondTrio),
+        Note::LockDropped(LockDropReason::TrioNotNeeded),
+    ];
+    let json = serde_json::to_string(&notes).unwrap();
+    assert_eq!(
+        json,
+        r#"["no_hierarchy","new_partner","repeat_partner","late_joiner","orphan_repaired","joined_trio","trio_reopened","changed_by_instructor","lock_dropped:size","lock_dropped:unknown_learner","lock_dropped:unavailable","lock_dropped:duplicate","lock_dropped:constraint","lock_dropped:second_trio","lock_dropped:trio_not_needed"]"#
+    );
+    assert_eq!(serde_json::from_str::<Vec<Note>>(&json).unwrap(), notes);
+    for bad in [
+        r#""nope""#,
+        r#""lock_dropped:""#,
+        r#""lock_dropped:what""#,
+        "3",
+    ] {
+        assert!(serde_json::from_str::<Note>(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn exclusions_follow_manages_only_and_keep_declarations_private() {
+    let ex = Exclusions::from_links(&[
+        link("boss", "mid", LinkKind::Manages),
+        link("mid", "staff", LinkKind::Manages),
+        link("staff", "peer", LinkKind::Declared),
+        link("peer", "other", LinkKind::Hierarchical),
+        link("other", "x", LinkKind::DoNotPair),
+        link("x", "other", LinkKind::Declared),
+    ]);
+    assert!(ex.excludes("boss", "staff") && ex.excludes("staff", "boss"));
+    assert!(ex.excludes("staff", "peer"));
+    // Direct kinds are never followed across levels.
+    assert!(!ex.excludes("mid", "peer") && !ex.excludes("staff", "other"));
+    assert!(!ex.excludes("boss", "boss"));
+    assert!(ex.group_ok(&["boss", "peer"]) && !ex.group_ok(&["peer", "x", "staff"]));
+    let private: BTreeSet<(&str, &str)> =
+        ex.pairs().filter(|p| p.2).map(|(a, b, _)| (a, b)).collect();
+    // A pair staff also excluded is not private.
+    assert_eq!(private, BTreeSet::from([("peer", "staff")]));
+    assert_eq!(ex.len(), 6);
+}
+
+#[test]
+fn unplaced_reasons_never_name_a_private_declaration() {
+    let p = plan(&PlanInput {
+        links: vec![
+            link("a", "b", LinkKind::Declared),
+            link("c", "a", LinkKind::DoNotPair),
+        ],
+        ..input(vec![person("a", &[]), person("b", &[]), person("c", &[])])
+    });
+    assert_eq!(
+        p.unplaced,
+        vec![Unplaced {
+            id: id("a"),
+            reason: UnplacedReason::NoCompatiblePartner {
+                excluded_with: vec![id("c")]
+            }
+        }]
+    );
 }

@@ -3,8 +3,6 @@
 //! in one transaction, and each edit replaces exactly the draft it read (compare-and-swap),
 //! so a concurrent edit is refused rather than lost.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::pairing::{self, Explanation, LearnerId, Unplaced, UnplacedReason};
@@ -242,14 +240,14 @@ impl DraftScope<'_> {
             }
         }
         let forbidden = forbidden(self.store, self.course).await?;
-        if !group_ok(&plan.groups[ga].members, &forbidden)
-            || !group_ok(&plan.groups[gb].members, &forbidden)
+        if !forbidden.group_ok(&plan.groups[ga].members)
+            || !forbidden.group_ok(&plan.groups[gb].members)
         {
             return Err(EditError::BreaksConstraint);
         }
         for g in [ga, gb] {
             plan.groups[g].explanation = Explanation {
-                notes: vec!["changed_by_instructor".into()],
+                notes: vec![pairing::Note::ChangedByInstructor],
                 ..Default::default()
             };
             plan.groups[g].locked = false;
@@ -375,46 +373,18 @@ async fn log(
         .await
 }
 
-/// The learners that may never share a group (hard constraints), as ordered pairs.
-async fn forbidden(
-    store: &Store,
-    course: CourseId,
-) -> Result<HashSet<(String, String)>, StoreError> {
-    let links = store.links(course).await?;
-    let mut out = HashSet::new();
-    // Direct links in both directions, and the transitive closure of "manages".
-    let mut manages: HashMap<String, Vec<String>> = HashMap::new();
-    for l in &links {
-        out.insert((l.a_user.clone(), l.b_user.clone()));
-        out.insert((l.b_user.clone(), l.a_user.clone()));
-        if engine_kind(l) == pairing::LinkKind::Manages {
-            manages
-                .entry(l.a_user.clone())
-                .or_default()
-                .push(l.b_user.clone());
-        }
-    }
-    for top in manages.keys() {
-        let mut stack: Vec<String> = manages[top].clone();
-        let mut seen = HashSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
-                continue;
-            }
-            out.insert((top.clone(), n.clone()));
-            out.insert((n.clone(), top.clone()));
-            if let Some(more) = manages.get(&n) {
-                stack.extend(more.iter().cloned());
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn group_ok(members: &[String], forbidden: &HashSet<(String, String)>) -> bool {
-    members.iter().all(|a| {
-        members
-            .iter()
-            .all(|b| a == b || !forbidden.contains(&(a.clone(), b.clone())))
-    })
+/// The learners that may never share a group (hard constraints): the engine's own rule
+/// (`pairing::Exclusions`), from the course's links.
+async fn forbidden(store: &Store, course: CourseId) -> Result<pairing::Exclusions, StoreError> {
+    let links: Vec<pairing::Link> = store
+        .links(course)
+        .await?
+        .iter()
+        .map(|l| pairing::Link {
+            kind: engine_kind(l),
+            a: LearnerId::new(&l.a_user),
+            b: LearnerId::new(&l.b_user),
+        })
+        .collect();
+    Ok(pairing::Exclusions::from_links(&links))
 }

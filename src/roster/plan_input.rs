@@ -13,7 +13,9 @@ use super::people::{Person, people};
 /// followed across levels.
 pub fn engine_kind(l: &LinkRow) -> pairing::LinkKind {
     match (l.source, l.kind) {
-        (LinkSource::Declared, _) => pairing::LinkKind::Hierarchical,
+        // A learner's own declaration: a direct exclusion of the declarer, never followed
+        // across levels, and never named to staff.
+        (LinkSource::Declared, _) => pairing::LinkKind::Declared,
         (_, store::LinkKind::Manages) => pairing::LinkKind::Manages,
         (_, store::LinkKind::Hierarchical) => pairing::LinkKind::Hierarchical,
         (_, store::LinkKind::DoNotPair) => pairing::LinkKind::DoNotPair,
@@ -120,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn only_staff_links_reach_across_levels() {
+    fn only_staff_links_reach_across_levels_and_declarations_stay_private() {
         use LinkKind::*;
         use LinkSource::*;
         let check = |kind, source, expected| {
@@ -130,8 +132,8 @@ mod tests {
                 "{kind:?} {source:?}"
             )
         };
-        check(Manages, Declared, pairing::LinkKind::Hierarchical);
-        check(Hierarchical, Declared, pairing::LinkKind::Hierarchical);
+        check(Manages, Declared, pairing::LinkKind::Declared);
+        check(Hierarchical, Declared, pairing::LinkKind::Declared);
         check(Manages, Uploaded, pairing::LinkKind::Manages);
         check(Manages, Staff, pairing::LinkKind::Manages);
         check(Hierarchical, Uploaded, pairing::LinkKind::Hierarchical);

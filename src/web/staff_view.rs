@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::WebError;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
-use crate::pairing::UnplacedReason;
+use crate::pairing::{Note, UnplacedReason};
 use crate::roster::draft::StoredPlan;
 use crate::roster::people::{self, Person, RosterSource};
 use crate::store::PairSetStatus;
@@ -105,27 +105,14 @@ fn module_name(modules: &HashMap<String, Option<String>>, id: &str, l: Locale) -
         .unwrap_or_else(|| l.t("module_untitled").to_string())
 }
 
-/// The wording of an explanation note (`lock_dropped:<why>` says why).
-fn note(key: &str, l: Locale) -> String {
-    let (head, rest) = key.split_once(':').unwrap_or((key, ""));
-    match head {
-        "lock_dropped" => {
-            let reason = format!("lock_reason_{rest}");
-            let reason = if l.has(&reason) {
-                l.t(&reason)
-            } else {
-                rest.to_string()
-            };
+/// The wording of an explanation note.
+fn note(n: &Note, l: Locale) -> String {
+    match n {
+        Note::LockDropped(why) => {
+            let reason = l.t(&format!("lock_reason_{}", why.as_str()));
             l.tr("note_lock_dropped", &[("reason", reason.into())])
         }
-        other => {
-            let id = format!("note_{other}");
-            if l.has(&id) {
-                l.t(&id)
-            } else {
-                other.to_string()
-            }
-        }
+        other => l.t(&format!("note_{}", other.key())),
     }
 }
 

@@ -529,14 +529,14 @@ async fn declarations_are_checked_and_capped_per_learner() {
         DECLARATION_CAP
     );
 
-    // A declared "manages" reaches the engine as a direct exclusion only.
+    // A declared "manages" reaches the engine as a private, direct exclusion only.
     let (input, _) = plan_input(&store, course, MODULE, 1).await.unwrap();
     assert!(!input.links.is_empty());
     assert!(
         input
             .links
             .iter()
-            .all(|l| l.kind == binome::pairing::LinkKind::Hierarchical)
+            .all(|l| l.kind == binome::pairing::LinkKind::Declared)
     );
 }
 
