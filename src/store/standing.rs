@@ -41,27 +41,29 @@ pub enum Standing {
 impl Store {
     /// The standing of `user` in the stored roster of `course`.
     pub async fn standing(&self, course: CourseId, user: &str) -> Result<Standing, StoreError> {
+        // Whether there is a roster first, then the person: a roster replaced between the two
+        // reads is replaced by another complete one, so an empty roster filled meanwhile can
+        // never make a listed person look absent.
+        let any = roster_member::Entity::find()
+            .filter(roster_member::Column::CourseId.eq(course.0))
+            .count(&self.db)
+            .await?;
+        if any == 0 {
+            return Ok(Standing::NoRoster);
+        }
         let row = roster_member::Entity::find()
             .filter(roster_member::Column::CourseId.eq(course.0))
             .filter(roster_member::Column::UserId.eq(user))
             .one(&self.db)
             .await?;
-        if let Some(r) = row {
-            let roles = serde_json::from_str(&r.roles)
-                .map_err(|e| StoreError::corrupt("roster_members", r.id, format!("roles: {e}")))?;
-            return Ok(Standing::Listed {
-                roles,
-                status: r.status,
-            });
-        }
-        let any = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course.0))
-            .count(&self.db)
-            .await?;
-        Ok(if any == 0 {
-            Standing::NoRoster
-        } else {
-            Standing::Absent
+        let Some(r) = row else {
+            return Ok(Standing::Absent);
+        };
+        let roles = serde_json::from_str(&r.roles)
+            .map_err(|e| StoreError::corrupt("roster_members", r.id, format!("roles: {e}")))?;
+        Ok(Standing::Listed {
+            roles,
+            status: r.status,
         })
     }
 
