@@ -282,9 +282,95 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
 mod tests {
     use super::*;
 
+    const VARIANTS: usize = 32;
+
+    /// The variant of a refusal, as a number: exhaustive on purpose.
+    fn variant(e: &LaunchError) -> usize {
+        match e {
+            LaunchError::MissingParam(_) => 0,
+            LaunchError::UnknownPlatform { .. } => 1,
+            LaunchError::AmbiguousClient(_) => 2,
+            LaunchError::ForeignTargetLink(_) => 3,
+            LaunchError::PlatformError { .. } => 4,
+            LaunchError::Malformed(_) => 5,
+            LaunchError::AlgNotAllowed(_) => 6,
+            LaunchError::UnknownKid(_) => 7,
+            LaunchError::BadSignature => 8,
+            LaunchError::JwksUnavailable(_) => 9,
+            LaunchError::Expired => 10,
+            LaunchError::IssuedInFuture => 11,
+            LaunchError::WrongIssuer => 12,
+            LaunchError::WrongAudience => 13,
+            LaunchError::WrongAzp => 14,
+            LaunchError::InvalidClaims(_) => 15,
+            LaunchError::NonceMismatch => 16,
+            LaunchError::StateUnknown => 17,
+            LaunchError::StateExpired => 18,
+            LaunchError::StateMismatch => 19,
+            LaunchError::Replayed => 20,
+            LaunchError::UnknownDeployment(_) => 21,
+            LaunchError::WrongVersion(_) => 22,
+            LaunchError::UnknownMessageType(_) => 23,
+            LaunchError::MissingClaim(_) => 24,
+            LaunchError::TooLarge => 25,
+            LaunchError::BadRequest(_) => 26,
+            LaunchError::BrowserCheckFailed => 27,
+            LaunchError::LoginRateLimited { .. } => 28,
+            LaunchError::PlatformRateLimited { .. } => 29,
+            LaunchError::ForeignLaunchOrigin(_) => 30,
+            LaunchError::TooManyPendingLogins => 31,
+        }
+    }
+
+    #[test]
+    fn every_web_refusal_is_a_4xx_page_with_its_own_reason() {
+        let pages = Pages::new("http://tool.example").unwrap();
+        let all = [
+            WebError::NoSession,
+            WebError::NotFound,
+            WebError::Forbidden(Forbidden::NotStaff),
+            WebError::Forbidden(Forbidden::NotManager),
+            WebError::Forbidden(Forbidden::LearnerOnly),
+            WebError::Forbidden(Forbidden::DeepLinkOnly),
+            WebError::Forbidden(Forbidden::ActivityOnly),
+            WebError::BadForm(BadForm::Unreadable),
+            WebError::BadForm(BadForm::Nul),
+            WebError::BadForm(BadForm::UnknownAction),
+            WebError::BadForm(BadForm::Missing("dl_field_title")),
+            WebError::Refused(LaunchError::Replayed),
+        ];
+        for e in &all {
+            for l in Locale::ALL {
+                let r = respond(
+                    &pages,
+                    e,
+                    ErrorContext {
+                        locale: l,
+                        frame_ancestors: &[],
+                        relaunch: vec![],
+                        reopen: false,
+                    },
+                );
+                assert!(r.status().is_client_error(), "{e:?}");
+            }
+        }
+        // Each "not allowed" says what was refused, in words of its own.
+        let texts: std::collections::BTreeSet<String> = [
+            Forbidden::NotStaff,
+            Forbidden::NotManager,
+            Forbidden::LearnerOnly,
+            Forbidden::DeepLinkOnly,
+            Forbidden::ActivityOnly,
+        ]
+        .iter()
+        .map(|f| Locale::En.t(f.message_key()))
+        .collect();
+        assert_eq!(texts.len(), 5);
+    }
+
     #[test]
     fn every_refusal_is_4xx_and_explained_in_both_languages() {
-        let all = [
+        let all = vec![
             LaunchError::MissingParam("x"),
             LaunchError::UnknownPlatform {
                 issuer: "i".into(),
@@ -319,7 +405,23 @@ mod tests {
             LaunchError::PlatformRateLimited { retry_after: 3 },
             LaunchError::TooManyPendingLogins,
             LaunchError::ForeignLaunchOrigin("(none)".into()),
+            LaunchError::Malformed("x".into()),
+            LaunchError::UnknownKid("k".into()),
+            LaunchError::IssuedInFuture,
+            LaunchError::WrongIssuer,
+            LaunchError::WrongAzp,
+            LaunchError::InvalidClaims("x".into()),
+            LaunchError::NonceMismatch,
+            LaunchError::StateMismatch,
+            LaunchError::WrongVersion("1.1".into()),
+            LaunchError::UnknownMessageType("x".into()),
+            LaunchError::MissingClaim("sub"),
+            LaunchError::BadRequest("x".into()),
         ];
+        // Every variant is sampled: `variant` has no catch-all arm, so a new variant does not
+        // compile until it is listed there, and the count below fails until it is sampled.
+        let seen: std::collections::BTreeSet<usize> = all.iter().map(variant).collect();
+        assert_eq!(seen.len(), VARIANTS, "every LaunchError variant is sampled");
         for e in all {
             assert!((400..500).contains(&e.status()), "{e:?}");
             for l in Locale::ALL {
