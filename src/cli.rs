@@ -192,7 +192,7 @@ fn check_origin(raw: &str) -> Result<String, CliError> {
 async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
     let regs = store.registrations().await?;
     let found = match (&w.id, &w.issuer, &w.client_id) {
-        (Some(id), _, _) => regs.iter().find(|r| r.id.0 == *id),
+        (Some(id), _, _) => regs.iter().find(|r| r.id.get() == *id),
         (None, Some(i), Some(c)) => regs.iter().find(|r| &r.issuer == i && &r.client_id == c),
         _ => {
             return Err(CliError::Usage(
@@ -250,7 +250,9 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 .await?;
             Ok(format!(
                 "registered platform {} (id {}) with client id {}\n",
-                reg.issuer, reg.id.0, reg.client_id
+                reg.issuer,
+                reg.id.get(),
+                reg.client_id
             ))
         }
         Command::Platform(PlatformCmd::List) => {
@@ -263,7 +265,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             for r in regs {
                 out.push_str(&format!(
                     "[{}] issuer={} client_id={}\n    auth_url={}\n    token_url={}\n    jwks_url={}\n    accept_new_deployments={}{}\n",
-                    r.id.0,
+                    r.id.get(),
                     r.issuer,
                     r.client_id,
                     r.auth_url,
@@ -287,7 +289,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
         Command::Platform(PlatformCmd::Remove(w)) => {
             let id = resolve(&store, &w).await?;
             store.remove_platform(id).await?;
-            Ok(format!("removed registration {}\n", id.0))
+            Ok(format!("removed registration {}\n", id.get()))
         }
         Command::Platform(PlatformCmd::Update {
             which,
@@ -306,7 +308,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             store
                 .update_platform(id, origins, accept_new_deployments)
                 .await?;
-            Ok(format!("registration {} updated\n", id.0))
+            Ok(format!("registration {} updated\n", id.get()))
         }
         Command::Platform(PlatformCmd::ApproveDeployment {
             which,
@@ -319,7 +321,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             Ok(format!(
                 "deployment {} of registration {} approved\n",
                 deployment_id.trim(),
-                id.0
+                id.get()
             ))
         }
         Command::Keys(KeysCmd::Rotate) => {

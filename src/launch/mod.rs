@@ -247,15 +247,15 @@ impl LaunchFlow {
             .await?;
         self.limits
             .per_registration
-            .check(reg.id.0, at)
+            .check(reg.id.get(), at)
             .map_err(|retry_after| LaunchError::PlatformRateLimited { retry_after })?;
         let now = now();
         if self.limits.max_pending > 0 {
-            let pending = match self.limits.pending.cached(reg.id.0, at) {
+            let pending = match self.limits.pending.cached(reg.id.get(), at) {
                 Some(n) => n,
                 None => {
                     let n = self.store.pending_logins(reg.id, now).await?;
-                    self.limits.pending.set(reg.id.0, n, at);
+                    self.limits.pending.set(reg.id.get(), n, at);
                     n
                 }
             };
@@ -293,7 +293,7 @@ impl LaunchFlow {
                 expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
-        self.limits.pending.add_one(reg.id.0);
+        self.limits.pending.add_one(reg.id.get());
         let redirect =
             login::auth_request_url(&reg, &req, &self.redirect_uri(), state.as_str(), &nonce);
         Ok(LoginOutcome {

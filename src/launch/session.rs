@@ -180,9 +180,9 @@ mod tests {
 
     fn session(now: u64, ttl: u64) -> Session {
         Session {
-            registration: RegistrationId(1),
+            registration: RegistrationId::new(1),
             deployment_id: "d".into(),
-            course: CourseId(2),
+            course: CourseId::new(2),
             subject: Some("u-secret-lms-id".into()),
             staff: false,
             may_manage: false,

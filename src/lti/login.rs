@@ -194,7 +194,7 @@ impl LoginState {
             return None;
         }
         let mut parts = raw.splitn(3, '.');
-        let registration = RegistrationId(parts.next()?.parse().ok()?);
+        let registration = RegistrationId::new(parts.next()?.parse().ok()?);
         let storage = match parts.next()? {
             "s" => true,
             "c" => false,
@@ -244,7 +244,7 @@ mod tests {
 
     fn reg(issuer: &str, client: &str) -> Registration {
         Registration {
-            id: super::super::RegistrationId(1),
+            id: super::super::RegistrationId::new(1),
             issuer: issuer.into(),
             client_id: client.into(),
             auth_url: "https://lms.example/auth?x=1".into(),
@@ -336,11 +336,11 @@ mod tests {
 
     #[test]
     fn login_states_round_trip_and_refuse_what_we_never_issue() {
-        let s = LoginState::new(RegistrationId(12), true);
+        let s = LoginState::new(RegistrationId::new(12), true);
         let back = LoginState::parse(s.as_str()).unwrap();
         assert_eq!(
             (back.registration(), back.uses_storage()),
-            (RegistrationId(12), true)
+            (RegistrationId::new(12), true)
         );
         assert_eq!(back.short_id().len(), 16);
         for bad in [

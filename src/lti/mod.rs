@@ -22,7 +22,19 @@ pub use error::LaunchError;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
-pub struct RegistrationId(pub i32);
+pub struct RegistrationId(i32);
+
+impl RegistrationId {
+    /// The registration of a database id.
+    pub const fn new(id: i32) -> RegistrationId {
+        RegistrationId(id)
+    }
+
+    /// The database id.
+    pub const fn get(self) -> i32 {
+        self.0
+    }
+}
 
 /// A platform registration: what an LMS administrator gave us when installing the tool.
 #[derive(Debug, Clone, PartialEq, Eq)]

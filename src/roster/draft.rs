@@ -128,9 +128,13 @@ impl DraftScope<'_> {
     /// plan replaces the draft it was computed from: if someone changed the draft while the
     /// engine ran (a lock, another proposal), it is refused as a conflict.
     pub async fn propose(&self) -> Result<StoredPlan, EditError> {
-        let (input, _, read) =
-            plan_input_with_draft(self.store, self.course, self.module, self.course.0 as u64)
-                .await?;
+        let (input, _, read) = plan_input_with_draft(
+            self.store,
+            self.course,
+            self.module,
+            self.course.get() as u64,
+        )
+        .await?;
         // Large courses take a moment: keep the HTTP worker free.
         let plan = tokio::task::spawn_blocking(move || pairing::plan(&input))
             .await

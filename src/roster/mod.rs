@@ -173,7 +173,7 @@ impl RosterSync {
             })),
         };
         if let Err(SyncError::Service(e)) = &result {
-            tracing::warn!(course = course.id.0, error = %e, "roster sync failed; the stored roster is kept");
+            tracing::warn!(course = course.id.get(), error = %e, "roster sync failed; the stored roster is kept");
             if let Err(store_err) = store
                 .record_sync_error(course.id, &e.to_string(), now)
                 .await
@@ -252,7 +252,7 @@ impl RosterSync {
             )
             .await?;
         tracing::info!(
-            course = course.id.0,
+            course = course.id.get(),
             members = members.len(),
             pages = read.pages,
             "roster synced"

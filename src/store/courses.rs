@@ -11,7 +11,20 @@ use crate::lti::RegistrationId;
 
 /// Database id of a course: one LMS context in one deployment of one platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct CourseId(pub i32);
+pub struct CourseId(i32);
+
+impl CourseId {
+    /// The course of a database id (the store and tests make them; nothing parses them from
+    /// a request).
+    pub const fn new(id: i32) -> CourseId {
+        CourseId(id)
+    }
+
+    /// The database id.
+    pub const fn get(self) -> i32 {
+        self.0
+    }
+}
 
 /// What a launch tells us about the course, the activity and the person.
 #[derive(Debug, Clone)]
@@ -75,7 +88,7 @@ impl Store {
     /// Records the course and the activity of a launch; returns the course.
     pub async fn upsert_course(&self, l: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
         let c = course::ActiveModel {
-            platform_id: Set(l.registration.0),
+            platform_id: Set(l.registration.get()),
             deployment_id: Set(l.deployment_id.to_string()),
             context_id: Set(l.context_id.to_string()),
             label: Set(l.context_label.map(str::to_string)),
@@ -125,7 +138,7 @@ impl Store {
                 .exec_without_returning(&self.db)
                 .await?;
         }
-        Ok(CourseId(course.id))
+        Ok(CourseId::new(course.id))
     }
 
     /// Records the person of a launch in its course (nothing for an anonymous launch).

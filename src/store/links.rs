@@ -140,7 +140,7 @@ async fn insert_link<C: ConnectionTrait>(
     now: i64,
 ) -> Result<bool, StoreError> {
     let row = link::ActiveModel {
-        course_id: Set(course_id.0),
+        course_id: Set(course_id.get()),
         a_user: Set(a.to_string()),
         b_user: Set(b.to_string()),
         kind: Set(kind.as_str().to_string()),
@@ -171,7 +171,7 @@ async fn insert_link<C: ConnectionTrait>(
 
 fn declared_by_filter(course_id: CourseId, user_id: &str) -> Condition {
     Condition::all()
-        .add(link::Column::CourseId.eq(course_id.0))
+        .add(link::Column::CourseId.eq(course_id.get()))
         .add(link::Column::Source.eq(LinkSource::Declared.as_str()))
         .add(link::Column::CreatedBy.eq(user_id))
 }
@@ -180,7 +180,7 @@ impl Store {
     /// Every link of a course.
     pub async fn links(&self, course_id: CourseId) -> Result<Vec<LinkRow>, StoreError> {
         let rows = link::Entity::find()
-            .filter(link::Column::CourseId.eq(course_id.0))
+            .filter(link::Column::CourseId.eq(course_id.get()))
             .order_by_asc(link::Column::Id)
             .all(&self.db)
             .await?;

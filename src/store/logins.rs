@@ -65,7 +65,7 @@ impl LoginWriters {
                 let n = items.len();
                 let rows = items.into_iter().map(|l| login_state::ActiveModel {
                     state: Set(l.state),
-                    platform_id: Set(l.registration.0),
+                    platform_id: Set(l.registration.get()),
                     nonce: Set(l.nonce),
                     browser_secret: Set(l.browser_secret),
                     storage_target: Set(l.storage_target),
@@ -100,7 +100,7 @@ async fn consume_many(
         let mut one = Condition::all()
             .add(login_state::Column::State.eq(c.state.as_str()))
             .add(login_state::Column::Nonce.eq(c.nonce.as_str()))
-            .add(login_state::Column::PlatformId.eq(c.registration.0));
+            .add(login_state::Column::PlatformId.eq(c.registration.get()));
         if let Some(secret) = &c.browser_secret {
             one = one.add(login_state::Column::BrowserSecret.eq(secret.as_str()));
         }
@@ -121,7 +121,7 @@ async fn consume_many(
                 r.as_ref().is_some_and(|r| {
                     r.state == c.state
                         && r.nonce == c.nonce
-                        && r.platform_id == c.registration.0
+                        && r.platform_id == c.registration.get()
                         && c.browser_secret
                             .as_ref()
                             .is_none_or(|b| *b == r.browser_secret)
@@ -176,7 +176,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
         Ok(login_state::Entity::find()
-            .filter(login_state::Column::PlatformId.eq(registration.0))
+            .filter(login_state::Column::PlatformId.eq(registration.get()))
             .filter(login_state::Column::ExpiresAt.gte(now))
             .filter(login_state::Column::ConsumedAt.is_null())
             .count(&self.db)
@@ -196,7 +196,7 @@ impl Store {
 fn to_record(r: login_state::Model) -> LoginRecord {
     LoginRecord {
         state: r.state,
-        registration: RegistrationId(r.platform_id),
+        registration: RegistrationId::new(r.platform_id),
         nonce: r.nonce,
         browser_secret: r.browser_secret,
         storage_target: r.storage_target,

@@ -66,7 +66,7 @@ async fn find_set<C: ConnectionTrait>(
     status: PairSetStatus,
 ) -> Result<Option<PairSet>, StoreError> {
     let row = pair_set::Entity::find()
-        .filter(pair_set::Column::CourseId.eq(course.0))
+        .filter(pair_set::Column::CourseId.eq(course.get()))
         .filter(pair_set::Column::Module.eq(module))
         .filter(pair_set::Column::Status.eq(status.as_str()))
         .one(db)
@@ -89,7 +89,7 @@ impl Store {
     /// published (a later fix to a module keeps its place): the pairing history.
     pub async fn published_sets(&self, course: CourseId) -> Result<Vec<PairSet>, StoreError> {
         let rows = pair_set::Entity::find()
-            .filter(pair_set::Column::CourseId.eq(course.0))
+            .filter(pair_set::Column::CourseId.eq(course.get()))
             .filter(pair_set::Column::Status.eq(PairSetStatus::Published.as_str()))
             .order_by_asc(pair_set::Column::PublishedAt)
             .order_by_asc(pair_set::Column::Id)
@@ -107,7 +107,7 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<PairEvent>, StoreError> {
         let mut q =
-            pairing_event::Entity::find().filter(pairing_event::Column::CourseId.eq(course.0));
+            pairing_event::Entity::find().filter(pairing_event::Column::CourseId.eq(course.get()));
         if let Some(m) = module {
             q = q.filter(
                 sea_orm::Condition::any()
@@ -149,7 +149,7 @@ impl Tx<'_> {
         now: i64,
     ) -> Result<bool, StoreError> {
         let row = pair_set::ActiveModel {
-            course_id: Set(self.course.0),
+            course_id: Set(self.course.get()),
             module: Set(module.to_string()),
             status: Set(PairSetStatus::Draft.as_str().to_string()),
             groups: Set(groups.to_string()),
@@ -188,7 +188,7 @@ impl Tx<'_> {
             .col_expr(pair_set::Column::Groups, Expr::value(groups))
             .col_expr(pair_set::Column::UpdatedBy, Expr::value(by))
             .col_expr(pair_set::Column::UpdatedAt, Expr::value(now))
-            .filter(pair_set::Column::CourseId.eq(self.course.0))
+            .filter(pair_set::Column::CourseId.eq(self.course.get()))
             .filter(pair_set::Column::Module.eq(module))
             .filter(pair_set::Column::Status.eq(PairSetStatus::Draft.as_str()))
             .filter(pair_set::Column::Groups.eq(expected))
@@ -235,7 +235,7 @@ impl Tx<'_> {
         now: i64,
     ) -> Result<(), StoreError> {
         let row = pairing_event::ActiveModel {
-            course_id: Set(self.course.0),
+            course_id: Set(self.course.get()),
             module: Set(module.map(str::to_string)),
             actor: Set(actor.to_string()),
             action: Set(action.to_string()),
@@ -262,7 +262,7 @@ async fn upsert_set<C: ConnectionTrait>(
     published_at: Option<i64>,
 ) -> Result<(), StoreError> {
     let row = pair_set::ActiveModel {
-        course_id: Set(course.0),
+        course_id: Set(course.get()),
         module: Set(module.to_string()),
         status: Set(status.as_str().to_string()),
         groups: Set(groups.to_string()),

@@ -57,7 +57,7 @@ pub struct StoredDeployment {
 
 fn to_registration(m: platform::Model) -> Registration {
     Registration {
-        id: RegistrationId(m.id),
+        id: RegistrationId::new(m.id),
         issuer: m.issuer,
         client_id: m.client_id,
         auth_url: m.auth_url,
@@ -119,9 +119,11 @@ impl Store {
 
     /// Removes a registration with everything scoped to it.
     pub async fn remove_platform(&self, id: RegistrationId) -> Result<(), StoreError> {
-        let res = platform::Entity::delete_by_id(id.0).exec(&self.db).await?;
+        let res = platform::Entity::delete_by_id(id.get())
+            .exec(&self.db)
+            .await?;
         if res.rows_affected == 0 {
-            return Err(StoreError::NotFound(format!("platform {}", id.0)));
+            return Err(StoreError::NotFound(format!("platform {}", id.get())));
         }
         Ok(())
     }
@@ -133,8 +135,8 @@ impl Store {
         frame_origins: Option<Vec<String>>,
         accept_new_deployments: Option<bool>,
     ) -> Result<(), StoreError> {
-        let Some(row) = platform::Entity::find_by_id(id.0).one(&self.db).await? else {
-            return Err(StoreError::NotFound(format!("platform {}", id.0)));
+        let Some(row) = platform::Entity::find_by_id(id.get()).one(&self.db).await? else {
+            return Err(StoreError::NotFound(format!("platform {}", id.get())));
         };
         let mut am: platform::ActiveModel = row.into();
         if let Some(origins) = frame_origins {
@@ -156,7 +158,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let row = deployment::ActiveModel {
-            platform_id: Set(reg.0),
+            platform_id: Set(reg.get()),
             deployment_id: Set(deployment_id.to_string()),
             status: Set(status.as_str().to_string()),
             created_at: Set(now),
@@ -185,7 +187,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let row = deployment::ActiveModel {
-            platform_id: Set(reg.0),
+            platform_id: Set(reg.get()),
             deployment_id: Set(deployment_id.to_string()),
             status: Set(DeploymentStatus::Pending.as_str().to_string()),
             created_at: Set(now),
@@ -227,7 +229,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|d| StoredDeployment {
-                registration: RegistrationId(d.platform_id),
+                registration: RegistrationId::new(d.platform_id),
                 deployment_id: d.deployment_id,
                 status: DeploymentStatus::parse(&d.status),
                 created_at: d.created_at,

@@ -119,8 +119,8 @@ pub const MAX_PAGE: u64 = 500;
 
 fn to_info(c: course::Model) -> CourseInfo {
     CourseInfo {
-        id: CourseId(c.id),
-        registration: RegistrationId(c.platform_id),
+        id: CourseId::new(c.id),
+        registration: RegistrationId::new(c.platform_id),
         deployment_id: c.deployment_id,
         context_id: c.context_id,
         title: c.title.or(c.label),
@@ -141,8 +141,8 @@ impl Store {
         reg: RegistrationId,
         deployment_id: &str,
     ) -> Result<Option<CourseInfo>, StoreError> {
-        let row = course::Entity::find_by_id(id.0)
-            .filter(course::Column::PlatformId.eq(reg.0))
+        let row = course::Entity::find_by_id(id.get())
+            .filter(course::Column::PlatformId.eq(reg.get()))
             .filter(course::Column::DeploymentId.eq(deployment_id))
             .one(&self.db)
             .await?;
@@ -196,12 +196,12 @@ impl Store {
         let members = unique;
         let txn = self.db.begin().await?;
         roster_member::Entity::delete_many()
-            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::CourseId.eq(course_id.get()))
             .exec(&txn)
             .await?;
         for chunk in members.chunks(500) {
             let rows = chunk.iter().map(|m| roster_member::ActiveModel {
-                course_id: Set(course_id.0),
+                course_id: Set(course_id.get()),
                 user_id: Set(m.user_id.clone()),
                 name: Set(m.name.clone()),
                 given_name: Set(m.given_name.clone()),
@@ -235,7 +235,7 @@ impl Store {
             course::Column::DifferencesUrl,
             Expr::value(differences_url.map(str::to_string)),
         )
-        .filter(course::Column::Id.eq(course_id.0))
+        .filter(course::Column::Id.eq(course_id.get()))
         .exec(&txn)
         .await?;
         txn.commit().await?;
@@ -255,7 +255,7 @@ impl Store {
                 Expr::value(format!("{now}|{error}")),
             )
             .col_expr(course::Column::LastAttemptAt, Expr::value(now))
-            .filter(course::Column::Id.eq(course_id.0))
+            .filter(course::Column::Id.eq(course_id.get()))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -264,7 +264,7 @@ impl Store {
     /// The stored NRPS roster of a course (empty when never synced).
     pub async fn roster(&self, course_id: CourseId) -> Result<Vec<RosterEntry>, StoreError> {
         let rows = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::CourseId.eq(course_id.get()))
             .order_by_asc(roster_member::Column::Id)
             .all(&self.db)
             .await?;
@@ -277,7 +277,7 @@ impl Store {
         course_id: CourseId,
     ) -> Result<HashMap<String, (RosterEntry, Option<i64>)>, StoreError> {
         let rows = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course_id.0))
+            .filter(member::Column::CourseId.eq(course_id.get()))
             .all(&self.db)
             .await?;
         rows.into_iter()
@@ -301,7 +301,7 @@ impl Store {
             return Ok(out);
         }
         let roster = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::CourseId.eq(course_id.get()))
             .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await?;
@@ -433,7 +433,7 @@ async fn has_roster<C: ConnectionTrait>(db: &C, course_id: CourseId) -> Result<b
     let one: Option<i32> = roster_member::Entity::find()
         .select_only()
         .column(roster_member::Column::Id)
-        .filter(roster_member::Column::CourseId.eq(course_id.0))
+        .filter(roster_member::Column::CourseId.eq(course_id.get()))
         .limit(1)
         .into_tuple()
         .one(db)
@@ -451,7 +451,7 @@ pub(super) async fn pairable_in<C: ConnectionTrait>(
 ) -> Result<bool, StoreError> {
     let entry = if has_roster(db, course_id).await? {
         roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::CourseId.eq(course_id.get()))
             .filter(roster_member::Column::UserId.eq(user_id))
             .one(db)
             .await?
@@ -459,7 +459,7 @@ pub(super) async fn pairable_in<C: ConnectionTrait>(
             .transpose()?
     } else {
         member::Entity::find()
-            .filter(member::Column::CourseId.eq(course_id.0))
+            .filter(member::Column::CourseId.eq(course_id.get()))
             .filter(member::Column::UserId.eq(user_id))
             .one(db)
             .await?
@@ -513,7 +513,7 @@ async fn page_rows<C: ConnectionTrait>(
         Query::select()
             .column(member::Column::UserId)
             .from(member::Entity)
-            .and_where(member::Column::CourseId.eq(course_id.0))
+            .and_where(member::Column::CourseId.eq(course_id.get()))
             .cond_where(name_like(
                 [
                     member::Column::Name,
@@ -526,7 +526,7 @@ async fn page_rows<C: ConnectionTrait>(
     };
     if from_roster {
         let mut q = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course_id.0))
+            .filter(roster_member::Column::CourseId.eq(course_id.get()))
             .order_by_asc(roster_member::Column::UserId)
             .limit(limit);
         if let Some(after) = after {
@@ -548,7 +548,7 @@ async fn page_rows<C: ConnectionTrait>(
         q.all(db).await?.into_iter().map(roster_entry).collect()
     } else {
         let mut q = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course_id.0))
+            .filter(member::Column::CourseId.eq(course_id.get()))
             .order_by_asc(member::Column::UserId)
             .limit(limit);
         if let Some(after) = after {
@@ -578,7 +578,7 @@ async fn launch_names<C: ConnectionTrait>(
         return Ok(HashMap::new());
     }
     let rows = member::Entity::find()
-        .filter(member::Column::CourseId.eq(course_id.0))
+        .filter(member::Column::CourseId.eq(course_id.get()))
         .filter(member::Column::UserId.is_in(ids.iter().cloned()))
         .all(db)
         .await?;

@@ -50,7 +50,7 @@ async fn read_settings<C: ConnectionTrait>(
     db: &C,
     course_id: CourseId,
 ) -> Result<CourseSettingsRow, StoreError> {
-    let Some(r) = course_setting::Entity::find_by_id(course_id.0)
+    let Some(r) = course_setting::Entity::find_by_id(course_id.get())
         .one(db)
         .await?
     else {
@@ -78,7 +78,7 @@ impl Store {
         course_id: CourseId,
     ) -> Result<HashMap<String, Vec<String>>, StoreError> {
         let rows = learner_profile::Entity::find()
-            .filter(learner_profile::Column::CourseId.eq(course_id.0))
+            .filter(learner_profile::Column::CourseId.eq(course_id.get()))
             .all(&self.db)
             .await?;
         rows.into_iter()
@@ -96,7 +96,7 @@ impl Store {
             return Ok(HashMap::new());
         }
         let rows = learner_profile::Entity::find()
-            .filter(learner_profile::Column::CourseId.eq(course_id.0))
+            .filter(learner_profile::Column::CourseId.eq(course_id.get()))
             .filter(learner_profile::Column::UserId.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await?;
@@ -112,7 +112,7 @@ impl Store {
         user_id: &str,
     ) -> Result<Vec<String>, StoreError> {
         let row = learner_profile::Entity::find()
-            .filter(learner_profile::Column::CourseId.eq(course_id.0))
+            .filter(learner_profile::Column::CourseId.eq(course_id.get()))
             .filter(learner_profile::Column::UserId.eq(user_id))
             .one(&self.db)
             .await?;
@@ -131,7 +131,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let row = learner_profile::ActiveModel {
-            course_id: Set(course_id.0),
+            course_id: Set(course_id.get()),
             user_id: Set(user_id.to_string()),
             tags: Set(tags_json(tags)),
             updated_at: Set(now),
@@ -168,7 +168,7 @@ impl Tx<'_> {
         now: i64,
     ) -> Result<(), StoreError> {
         let row = course_setting::ActiveModel {
-            course_id: Set(self.course.0),
+            course_id: Set(self.course.get()),
             tag_options: Set(tags_json(&s.tag_options)),
             policy: Set(policy_key(s.policy).to_string()),
             updated_at: Set(now),

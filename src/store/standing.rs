@@ -45,14 +45,14 @@ impl Store {
         // reads is replaced by another complete one, so an empty roster filled meanwhile can
         // never make a listed person look absent.
         let any = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course.0))
+            .filter(roster_member::Column::CourseId.eq(course.get()))
             .count(&self.db)
             .await?;
         if any == 0 {
             return Ok(Standing::NoRoster);
         }
         let row = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course.0))
+            .filter(roster_member::Column::CourseId.eq(course.get()))
             .filter(roster_member::Column::UserId.eq(user))
             .one(&self.db)
             .await?;
@@ -80,7 +80,7 @@ impl Store {
             return Ok(out);
         }
         let roster = roster_member::Entity::find()
-            .filter(roster_member::Column::CourseId.eq(course.0))
+            .filter(roster_member::Column::CourseId.eq(course.get()))
             .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await?;
@@ -95,7 +95,7 @@ impl Store {
             );
         }
         let launched = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course.0))
+            .filter(member::Column::CourseId.eq(course.get()))
             .filter(member::Column::UserId.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await?;

@@ -124,7 +124,7 @@ impl Tx<'_> {
                 course::Column::UpdatedAt,
                 Expr::col(course::Column::UpdatedAt),
             )
-            .filter(course::Column::Id.eq(self.course.0))
+            .filter(course::Column::Id.eq(self.course.get()))
             .exec(&self.txn)
             .await?;
         Ok(())

@@ -218,7 +218,7 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
             session_refusal(state, s, WebError::Internal(Box::new(e))).await
         }
         Err(e) => {
-            tracing::info!(course = s.course.0, reason = %e, "pair change refused");
+            tracing::info!(course = s.course.get(), reason = %e, "pair change refused");
             back(state, s, refusal_notice(&e), "pairs").await
         }
     }

@@ -311,7 +311,7 @@ async fn the_launch_records_course_activity_and_person_scoped_to_the_deployment(
             courses[0].deployment_id.as_str(),
             courses[0].context_id.as_str()
         ),
-        (app.reg.id.0, "dep-1", "2")
+        (app.reg.id.get(), "dep-1", "2")
     );
     let members = binome::store::entities::member::Entity::find()
         .all(app.store.connection())
