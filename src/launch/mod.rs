@@ -606,9 +606,9 @@ impl LaunchFlow {
         let now_secs = now as u64;
         let s = Session {
             registration: reg.id,
-            deployment_id: launch.deployment_id.clone(),
+            deployment_id: crate::lti::DeploymentId::new(launch.deployment_id.clone()),
             course,
-            subject: launch.person.id.clone(),
+            subject: launch.person.id.clone().map(crate::lti::Subject::new),
             staff: launch.roles.is_staff(),
             may_manage: crate::roster::rules::may_manage(&launch.roles),
             locale: crate::i18n::Locale::from_tag(launch.locale.as_deref()),

@@ -13,7 +13,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Locale;
-use crate::lti::RegistrationId;
+use crate::lti::{DeploymentId, RegistrationId, Subject};
 use crate::store::CourseId;
 
 /// A session is renewed at most this long after its launch; then the LMS must launch again.
@@ -48,10 +48,10 @@ pub enum SessionPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub registration: RegistrationId,
-    pub deployment_id: String,
+    pub deployment_id: DeploymentId,
     pub course: CourseId,
     /// The LMS user id (`sub`); none for an anonymous launch.
-    pub subject: Option<String>,
+    pub subject: Option<Subject>,
     /// Holds a staff role in the course (teaching team, mentor, administrator).
     pub staff: bool,
     /// May change the course's set-up (staff other than Mentor).
@@ -84,6 +84,11 @@ impl Session {
             SessionPage::DeepLinking(d) => Some(d),
             SessionPage::Activity { .. } => None,
         }
+    }
+
+    /// The LMS user id, when the launch said who.
+    pub fn user(&self) -> Option<&str> {
+        self.subject.as_ref().map(Subject::as_str)
     }
 
     /// Whether this is an activity session (rather than deep linking).
@@ -181,9 +186,9 @@ mod tests {
     fn session(now: u64, ttl: u64) -> Session {
         Session {
             registration: RegistrationId::new(1),
-            deployment_id: "d".into(),
+            deployment_id: DeploymentId::new("d"),
             course: CourseId::new(2),
-            subject: Some("u-secret-lms-id".into()),
+            subject: Some(Subject::new("u-secret-lms-id")),
             staff: false,
             may_manage: false,
             locale: Locale::Fr,

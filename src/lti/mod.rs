@@ -36,6 +36,37 @@ impl RegistrationId {
     }
 }
 
+/// A person's user id as the platform sends it (`sub`): opaque, stable, and meaningful only
+/// within its platform.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Subject(String);
+
+impl Subject {
+    pub fn new(id: impl Into<String>) -> Subject {
+        Subject(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The id of one installation of the tool in a platform (`deployment_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct DeploymentId(String);
+
+impl DeploymentId {
+    pub fn new(id: impl Into<String>) -> DeploymentId {
+        DeploymentId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A platform registration: what an LMS administrator gave us when installing the tool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {

@@ -92,14 +92,14 @@ async fn common(
     let store = &state.flow.store;
     let l = s.locale;
     let course = store
-        .course_in_scope(s.course, s.registration, &s.deployment_id)
+        .course_in_scope(s.course, s.registration, s.deployment_id.as_str())
         .await?
         .ok_or(WebError::NoSession)?;
     let activity = match s.resource_link() {
         Some(rl) => store.activity_titles(s.course).await?.remove(rl).flatten(),
         None => None,
     };
-    let name = match s.subject.as_deref() {
+    let name = match s.user() {
         Some(me) => store
             .contacts(s.course, &[me.to_string()])
             .await?
@@ -205,7 +205,7 @@ pub async fn declare_page(
     q: web::Query<PageQuery>,
 ) -> HttpResponse {
     let s = &a.session;
-    let me = s.subject.clone().unwrap_or_default();
+    let me = s.user().unwrap_or_default().to_string();
     let result = async {
         let search = q.q.as_deref().map(str::trim).filter(|v| !v.is_empty());
         let after = q.after.as_deref().filter(|v| !v.is_empty());

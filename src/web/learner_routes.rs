@@ -28,7 +28,7 @@ pub async fn profile(
     f: AuthedForm<ProfileForm, Learner>,
 ) -> HttpResponse {
     let s = &f.session;
-    let me = s.subject.clone().unwrap_or_default();
+    let me = s.user().unwrap_or_default().to_string();
     let store = &state.flow.store;
     let now = now();
     let (result, page, at) = match f.form.action.as_str() {

@@ -17,7 +17,7 @@ pub const DECLARE_PAGE: usize = 50;
 /// the partner's name: settings and published pairs come from the course cache.
 pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
     let store = &state.flow.store;
-    let Some(me) = s.subject.as_deref() else {
+    let Some(me) = s.user() else {
         // Anonymous: nobody to pair, nothing to show but the method.
         return Ok(context! {
             tag_options => Vec::<Value>::new(), partners => Vec::<Value>::new(),

@@ -22,7 +22,7 @@ pub async fn sync_now(state: &AppState, s: &Session, trigger: Trigger) -> bool {
         &state.flow.store,
         reg,
         &key,
-        (s.course, &s.deployment_id),
+        (s.course, s.deployment_id.as_str()),
         trigger,
         now,
     )

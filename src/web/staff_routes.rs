@@ -24,7 +24,7 @@ use crate::roster::{links_csv, settings};
 pub struct NoFields {}
 
 fn actor(s: &Session) -> String {
-    s.subject.clone().unwrap_or_else(|| "staff".into())
+    s.user().unwrap_or("staff").to_string()
 }
 
 /// Back to the activity page, showing `notice` in section `at`.

@@ -138,7 +138,7 @@ pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result
     let store = &state.flow.store;
     let l = s.locale;
     let course = store
-        .course_in_scope(s.course, s.registration, &s.deployment_id)
+        .course_in_scope(s.course, s.registration, s.deployment_id.as_str())
         .await?
         .ok_or(WebError::NoSession)?;
     let (people, source) = people::people(store, s.course).await?;
