@@ -91,10 +91,7 @@ async fn common(
 ) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let l = s.locale;
-    let course = store
-        .course_in_scope(s.course, s.registration, s.deployment_id.as_str())
-        .await?
-        .ok_or(WebError::NoSession)?;
+    let course = super::extract::course_of(state, s).await?;
     let activity = match s.resource_link() {
         Some(rl) => store.activity_titles(s.course).await?.remove(rl).flatten(),
         None => None,
@@ -125,45 +122,38 @@ pub async fn session_page(
     roster_page: usize,
     upload: Option<Value>,
 ) -> HttpResponse {
-    match session_html(state, s, token, notice, roster_page, upload).await {
+    let html = async {
+        let l = s.locale;
+        let common = common(state, s, token, notice).await?;
+        Ok::<_, WebError>(match &s.page {
+            SessionPage::DeepLinking(dl) => state.pages.render(
+                "deep_link.html",
+                l,
+                context! {
+                    staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
+                    accept_lineitem => dl.accept_lineitem, ..common
+                },
+            ),
+            SessionPage::Activity { .. } if s.staff => {
+                let extra = staff_context(state, s, roster_page).await?;
+                let extra = context! { upload => upload, ..extra };
+                state
+                    .pages
+                    .render("staff.html", l, context! { ..common, ..extra })
+            }
+            SessionPage::Activity { .. } => {
+                let extra = learner_context(state, s).await?;
+                state
+                    .pages
+                    .render("learner.html", l, context! { ..common, ..extra })
+            }
+        })
+    }
+    .await;
+    match html {
         Ok(html) => respond(state, s, html).await,
         Err(e) => session_refusal(state, s, e).await,
     }
-}
-
-async fn session_html(
-    state: &AppState,
-    s: &Session,
-    token: &str,
-    notice: Option<Notice>,
-    roster_page: usize,
-    upload: Option<Value>,
-) -> Result<String, WebError> {
-    let l = s.locale;
-    let common = common(state, s, token, notice).await?;
-    Ok(match &s.page {
-        SessionPage::DeepLinking(dl) => state.pages.render(
-            "deep_link.html",
-            l,
-            context! {
-                staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
-                accept_lineitem => dl.accept_lineitem, ..common
-            },
-        ),
-        SessionPage::Activity { .. } if s.staff => {
-            let extra = staff_context(state, s, roster_page).await?;
-            let extra = context! { upload => upload, ..extra };
-            state
-                .pages
-                .render("staff.html", l, context! { ..common, ..extra })
-        }
-        SessionPage::Activity { .. } => {
-            let extra = learner_context(state, s).await?;
-            state
-                .pages
-                .render("learner.html", l, context! { ..common, ..extra })
-        }
-    })
 }
 
 async fn respond(state: &AppState, s: &Session, html: String) -> HttpResponse {

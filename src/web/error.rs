@@ -29,16 +29,7 @@ pub enum Forbidden {
 }
 
 impl Forbidden {
-    fn message_key(self) -> &'static str {
-        match self {
-            Forbidden::NotStaff => "forbidden_not_staff",
-            Forbidden::NotManager => "forbidden_not_manager",
-            Forbidden::LearnerOnly => "forbidden_learner_only",
-            Forbidden::DeepLinkOnly => "forbidden_deep_link_only",
-            Forbidden::ActivityOnly => "forbidden_activity_only",
-        }
-    }
-
+    /// The reason code of the refusal page, which is also the id of its message.
     fn code(self) -> &'static str {
         match self {
             Forbidden::NotStaff => "forbidden_not_staff",
@@ -146,7 +137,7 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         WebError::Forbidden(f) => (
             StatusCode::FORBIDDEN,
             f.code(),
-            l.t(f.message_key()),
+            l.t(f.code()),
             String::new(),
             None,
         ),
@@ -363,7 +354,7 @@ mod tests {
             Forbidden::ActivityOnly,
         ]
         .iter()
-        .map(|f| Locale::En.t(f.message_key()))
+        .map(|f| Locale::En.t(f.code()))
         .collect();
         assert_eq!(texts.len(), 5);
     }

@@ -163,6 +163,19 @@ pub async fn frames_of(state: &AppState, s: &Session) -> Vec<String> {
     frames
 }
 
+/// The course of a session, found only within its registration and deployment.
+pub async fn course_of(
+    state: &AppState,
+    s: &Session,
+) -> Result<crate::store::CourseInfo, WebError> {
+    state
+        .flow
+        .store
+        .course_in_scope(s.course, s.registration, s.deployment_id.as_str())
+        .await?
+        .ok_or(WebError::NoSession)
+}
+
 /// The refusal page of a session that may not do what it asked.
 pub async fn session_refusal(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
     let frames = frames_of(state, s).await;

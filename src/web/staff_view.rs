@@ -137,10 +137,7 @@ fn event_view(
 pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result<Value, WebError> {
     let store = &state.flow.store;
     let l = s.locale;
-    let course = store
-        .course_in_scope(s.course, s.registration, s.deployment_id.as_str())
-        .await?
-        .ok_or(WebError::NoSession)?;
+    let course = super::extract::course_of(state, s).await?;
     let (people, source) = people::people(store, s.course).await?;
     let names = Names::of(&people);
     let modules = store.activity_titles(s.course).await?;
