@@ -84,8 +84,19 @@ impl Conn {
     }
 
     async fn post_form(&mut self, path: &str, body: &str) -> Reply {
+        self.post_form_from(path, body, "").await
+    }
+
+    /// A form post sent by a page of `origin` (a browser says so in `Origin`), as the
+    /// platform's auto-submitted launch form is.
+    async fn post_form_from(&mut self, path: &str, body: &str, origin: &str) -> Reply {
+        let origin = if origin.is_empty() {
+            String::new()
+        } else {
+            format!("Origin: {origin}\r\n")
+        };
         let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{origin}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         self.stream.write_all(req.as_bytes()).await.unwrap();
@@ -368,16 +379,21 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
     .unwrap();
     let sign_time = sign_started.elapsed();
 
+    // The platform's origin, as the browser sends it with the auto-submitted launch form.
+    let platform_origin: &'static str = Box::leak(issuer.clone().into_boxed_str());
     let cpu2 = cpu_seconds(pid);
     let (launch_wall, mut launch_lat, replies) =
-        run_phase(port, launch_bodies, concurrency, |mut c, b| async move {
-            // The launch answers 303 to the page (post/redirect/get); the page is part of it.
-            let r = c.post_form("/lti/launch", &b).await;
-            let r = match (r.status, r.location.clone()) {
-                (303, Some(to)) => c.get(&to).await,
-                _ => r,
-            };
-            (c, r)
+        run_phase(port, launch_bodies, concurrency, move |mut c, b| {
+            let origin = platform_origin;
+            async move {
+                // The launch answers 303 to the page (post/redirect/get); the page is part of it.
+                let r = c.post_form_from("/lti/launch", &b, origin).await;
+                let r = match (r.status, r.location.clone()) {
+                    (303, Some(to)) => c.get(&to).await,
+                    _ => r,
+                };
+                (c, r)
+            }
         })
         .await;
     let cpu3 = cpu_seconds(pid);
