@@ -127,7 +127,7 @@ async fn scenario(label: &str, tag: &str, distinct_clients: bool, limits_off: bo
     store
         .add_platform(
             NewPlatform {
-                issuer: issuer.clone(),
+                issuer: issuer.as_str().into(),
                 client_id: "flood".into(),
                 auth_url: format!("{issuer}/mod/lti/auth.php"),
                 token_url: format!("{issuer}/mod/lti/token.php"),

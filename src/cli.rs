@@ -193,7 +193,9 @@ async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
     let regs = store.registrations().await?;
     let found = match (&w.id, &w.issuer, &w.client_id) {
         (Some(id), _, _) => regs.iter().find(|r| r.id.get() == *id),
-        (None, Some(i), Some(c)) => regs.iter().find(|r| &r.issuer == i && &r.client_id == c),
+        (None, Some(i), Some(c)) => regs
+            .iter()
+            .find(|r| r.issuer == i.as_str() && r.client_id == c.as_str()),
         _ => {
             return Err(CliError::Usage(
                 "name the registration with --id, or with --issuer and --client-id".into(),
@@ -236,8 +238,8 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             let reg = store
                 .add_platform(
                     NewPlatform {
-                        issuer: a.issuer.trim().to_string(),
-                        client_id: a.client_id.trim().to_string(),
+                        issuer: a.issuer.trim().into(),
+                        client_id: a.client_id.trim().into(),
                         auth_url: a.auth_url,
                         token_url: a.token_url,
                         jwks_url: a.jwks_url,

@@ -146,7 +146,7 @@ impl Launch {
     /// Builds the typed launch from verified claims; `client_id` is the registration's.
     pub fn from_claims(
         claims: &Map<String, Value>,
-        client_id: &str,
+        client_id: &super::ClientId,
     ) -> Result<Launch, LaunchError> {
         match lti(claims, "version").and_then(Value::as_str) {
             Some("1.3.0") => {}
@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn parses_moodle_resource_link_launch() {
-        let l = Launch::from_claims(&moodle(), "ltiharness-client").unwrap();
+        let l = Launch::from_claims(&moodle(), &"ltiharness-client".into()).unwrap();
         assert_eq!(l.message_type, MessageType::ResourceLink);
         assert_eq!(l.deployment_id, "1");
         assert_eq!(l.person.id.as_deref(), Some("4"));
@@ -302,7 +302,7 @@ mod tests {
             "../../tests/fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json"
         );
         let claims: Map<String, Value> = serde_json::from_str(text).unwrap();
-        let l = Launch::from_claims(&claims, "ltiharness-client").unwrap();
+        let l = Launch::from_claims(&claims, &"ltiharness-client".into()).unwrap();
         assert_eq!(l.message_type, MessageType::DeepLinking);
         let dl = l.deep_linking.unwrap();
         assert_eq!(dl.accept_types, vec!["ltiResourceLink"]);
@@ -315,7 +315,7 @@ mod tests {
         let mut c = moodle();
         c.insert("picture".into(), Value::from(42));
         c.insert("email".into(), Value::Bool(true));
-        let l = Launch::from_claims(&c, "x").unwrap();
+        let l = Launch::from_claims(&c, &"x".into()).unwrap();
         assert_eq!(l.person.email, None);
     }
 
@@ -323,10 +323,10 @@ mod tests {
     fn empty_roles_list_is_valid_but_missing_roles_is_not() {
         let mut c = moodle();
         c.insert(format!("{LTI}roles"), Value::Array(vec![]));
-        assert!(Launch::from_claims(&c, "x").is_ok());
+        assert!(Launch::from_claims(&c, &"x".into()).is_ok());
         c.remove(&format!("{LTI}roles"));
         assert!(matches!(
-            Launch::from_claims(&c, "x"),
+            Launch::from_claims(&c, &"x".into()),
             Err(LaunchError::MissingClaim("roles"))
         ));
     }

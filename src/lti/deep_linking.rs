@@ -40,9 +40,9 @@ pub struct ResourceLink {
 /// Who answers whom: the registration and deployment of the deep-linking request.
 #[derive(Debug, Clone, Copy)]
 pub struct Responder<'a> {
-    pub client_id: &'a str,
-    pub issuer: &'a str,
-    pub deployment_id: &'a str,
+    pub client_id: &'a super::ClientId,
+    pub issuer: &'a super::Issuer,
+    pub deployment_id: &'a super::DeploymentId,
 }
 
 /// The claims of an `LtiDeepLinkingResponse` carrying `items`, echoing the request's `data`.
@@ -95,9 +95,9 @@ mod tests {
     #[test]
     fn claims_carry_items_data_and_addressing() {
         let who = Responder {
-            client_id: "cid",
-            issuer: "https://lms.example",
-            deployment_id: "1",
+            client_id: &"cid".into(),
+            issuer: &"https://lms.example".into(),
+            deployment_id: &"1".into(),
         };
         let item = ResourceLink {
             title: "Module 1".into(),

@@ -136,7 +136,7 @@ pub fn auth_request_url(
             .append_pair("response_type", "id_token")
             .append_pair("response_mode", "form_post")
             .append_pair("prompt", "none")
-            .append_pair("client_id", &reg.client_id)
+            .append_pair("client_id", reg.client_id.as_str())
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("login_hint", &req.login_hint)
             .append_pair("state", state)

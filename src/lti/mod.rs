@@ -36,45 +36,83 @@ impl RegistrationId {
     }
 }
 
-/// A person's user id as the platform sends it (`sub`): opaque, stable, and meaningful only
-/// within its platform.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Subject(String);
+/// An opaque identifier the platform chose, kept as the platform sent it: a newtype so that
+/// one kind of id cannot be passed where another is meant.
+macro_rules! platform_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
 
-impl Subject {
-    pub fn new(id: impl Into<String>) -> Subject {
-        Subject(id.into())
-    }
+        impl $name {
+            pub fn new(id: impl Into<String>) -> $name {
+                $name(id.into())
+            }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> $name {
+                $name(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> $name {
+                $name(id.to_string())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
 }
 
-/// The id of one installation of the tool in a platform (`deployment_id`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct DeploymentId(String);
-
-impl DeploymentId {
-    pub fn new(id: impl Into<String>) -> DeploymentId {
-        DeploymentId(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+platform_id!(
+    /// A person's user id as the platform sends it (`sub`): opaque, stable, and meaningful
+    /// only within its platform.
+    Subject
+);
+platform_id!(
+    /// The id of one installation of the tool in a platform (`deployment_id`).
+    DeploymentId
+);
+platform_id!(
+    /// A platform's issuer (`iss`), e.g. a Moodle wwwroot or `https://canvas.instructure.com`.
+    Issuer
+);
+platform_id!(
+    /// The client id a platform assigned to the tool (`aud`/`azp` of its id_tokens).
+    ClientId
+);
 
 /// A platform registration: what an LMS administrator gave us when installing the tool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub id: RegistrationId,
-    /// The platform's issuer (`iss`), e.g. a Moodle wwwroot or `https://canvas.instructure.com`.
-    pub issuer: String,
+    /// The platform's issuer (`iss`).
+    pub issuer: Issuer,
     /// The client id the platform assigned to this tool.
-    pub client_id: String,
+    pub client_id: ClientId,
     /// OIDC authorization endpoint.
     pub auth_url: String,
     /// OAuth2 token endpoint for service calls.
@@ -99,12 +137,12 @@ impl Registration {
     /// origins, the configured extra ones, and for Canvas Cloud every school domain.
     pub fn frame_ancestors(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for u in [&self.issuer, &self.auth_url] {
+        for u in [self.issuer.as_str(), self.auth_url.as_str()] {
             if let Some(o) = origin_of(u) {
                 out.push(o);
             }
         }
-        if CANVAS_CLOUD_ISSUERS.contains(&self.issuer.trim_end_matches('/')) {
+        if CANVAS_CLOUD_ISSUERS.contains(&self.issuer.as_str().trim_end_matches('/')) {
             out.push("https://*.instructure.com".into());
         }
         out.extend(self.frame_origins.iter().cloned());

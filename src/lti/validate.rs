@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value};
 
 use super::jwks::JwksCache;
-use super::{LaunchError, Registration};
+use super::{ClientId, LaunchError, Registration};
 
 /// Clock skew tolerated between the platform and us, in seconds.
 pub const LEEWAY_SECS: u64 = 60;
@@ -114,11 +114,11 @@ pub async fn verify_id_token(
 
 /// `azp` must be present and equal the client id when `aud` has several values, and must
 /// equal it whenever present (OIDC Core §3.1.3.7, LTI Security Framework §5.1.3 step 5).
-fn check_azp(claims: &Map<String, Value>, client_id: &str) -> Result<(), LaunchError> {
+fn check_azp(claims: &Map<String, Value>, client_id: &ClientId) -> Result<(), LaunchError> {
     let azp = claims.get("azp").and_then(Value::as_str);
     let multi = matches!(claims.get("aud"), Some(Value::Array(a)) if a.len() > 1);
     match azp {
-        Some(a) if a != client_id => Err(LaunchError::WrongAzp),
+        Some(a) if client_id != a => Err(LaunchError::WrongAzp),
         None if multi => Err(LaunchError::WrongAzp),
         _ => Ok(()),
     }
@@ -169,10 +169,22 @@ mod tests {
     #[test]
     fn azp_rules() {
         let c = |v: Value| v.as_object().unwrap().clone();
-        assert!(check_azp(&c(serde_json::json!({"aud": "x"})), "x").is_ok());
-        assert!(check_azp(&c(serde_json::json!({"aud": ["x"]})), "x").is_ok());
-        assert!(check_azp(&c(serde_json::json!({"aud": ["x", "y"]})), "x").is_err());
-        assert!(check_azp(&c(serde_json::json!({"aud": ["x", "y"], "azp": "y"})), "x").is_err());
-        assert!(check_azp(&c(serde_json::json!({"aud": ["x", "y"], "azp": "x"})), "x").is_ok());
+        assert!(check_azp(&c(serde_json::json!({"aud": "x"})), &"x".into()).is_ok());
+        assert!(check_azp(&c(serde_json::json!({"aud": ["x"]})), &"x".into()).is_ok());
+        assert!(check_azp(&c(serde_json::json!({"aud": ["x", "y"]})), &"x".into()).is_err());
+        assert!(
+            check_azp(
+                &c(serde_json::json!({"aud": ["x", "y"], "azp": "y"})),
+                &"x".into()
+            )
+            .is_err()
+        );
+        assert!(
+            check_azp(
+                &c(serde_json::json!({"aud": ["x", "y"], "azp": "x"})),
+                &"x".into()
+            )
+            .is_ok()
+        );
     }
 }

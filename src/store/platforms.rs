@@ -5,13 +5,13 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::entities::{deployment, platform};
 use super::{Store, StoreError};
-use crate::lti::{Registration, RegistrationId};
+use crate::lti::{ClientId, Issuer, Registration, RegistrationId};
 
 /// What an administrator gives to register a platform.
 #[derive(Debug, Clone)]
 pub struct NewPlatform {
-    pub issuer: String,
-    pub client_id: String,
+    pub issuer: Issuer,
+    pub client_id: ClientId,
     pub auth_url: String,
     pub token_url: String,
     pub jwks_url: String,
@@ -58,8 +58,8 @@ pub struct StoredDeployment {
 fn to_registration(m: platform::Model) -> Registration {
     Registration {
         id: RegistrationId::new(m.id),
-        issuer: m.issuer,
-        client_id: m.client_id,
+        issuer: Issuer::new(m.issuer),
+        client_id: ClientId::new(m.client_id),
         auth_url: m.auth_url,
         token_url: m.token_url,
         jwks_url: m.jwks_url,
@@ -85,8 +85,8 @@ impl Store {
     /// Registers a platform with its first deployments (approved).
     pub async fn add_platform(&self, p: NewPlatform, now: i64) -> Result<Registration, StoreError> {
         let exists = platform::Entity::find()
-            .filter(platform::Column::Issuer.eq(&p.issuer))
-            .filter(platform::Column::ClientId.eq(&p.client_id))
+            .filter(platform::Column::Issuer.eq(p.issuer.as_str()))
+            .filter(platform::Column::ClientId.eq(p.client_id.as_str()))
             .one(&self.db)
             .await?;
         if exists.is_some() {
@@ -96,8 +96,8 @@ impl Store {
             )));
         }
         let row = platform::ActiveModel {
-            issuer: Set(p.issuer),
-            client_id: Set(p.client_id),
+            issuer: Set(p.issuer.to_string()),
+            client_id: Set(p.client_id.to_string()),
             auth_url: Set(p.auth_url),
             token_url: Set(p.token_url),
             jwks_url: Set(p.jwks_url),

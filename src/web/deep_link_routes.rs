@@ -75,7 +75,7 @@ async fn response_page(
         Responder {
             client_id: &reg.client_id,
             issuer: &reg.issuer,
-            deployment_id: s.deployment_id.as_str(),
+            deployment_id: &s.deployment_id,
         },
         &[item],
         dl.data.as_deref(),

@@ -337,7 +337,7 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
     let reg = store
         .add_platform(
             NewPlatform {
-                issuer: platform.issuer.clone(),
+                issuer: platform.issuer.as_str().into(),
                 client_id: CLIENT_ID.into(),
                 auth_url,
                 token_url: platform.token_url(),

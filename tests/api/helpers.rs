@@ -13,6 +13,11 @@ use serde_json::Value;
 
 use crate::platform::{CLIENT_ID, DEPLOYMENT_ID, TestPlatform};
 
+/// The LTI roles claim.
+pub const ROLES_CLAIM: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
+/// The LIS Instructor role.
+pub const INSTRUCTOR: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
+
 pub struct TestApp {
     pub base: String,
     /// The path a reverse proxy publishes the tool under (and strips before the tool).
@@ -99,7 +104,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let reg = store
         .add_platform(
             NewPlatform {
-                issuer: platform.issuer.clone(),
+                issuer: platform.issuer.as_str().into(),
                 client_id: CLIENT_ID.into(),
                 auth_url: platform.auth_url(),
                 token_url: platform.token_url(),
@@ -227,6 +232,79 @@ impl TestApp {
             .await;
         let resp = self.follow(resp).await;
         (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// A launch by the instructor `3` ("Tina Teacher") with the test platform's services, in
+    /// the default activity or in `resource_link` (titled "Module <id>"); returns the session
+    /// token and the page.
+    pub async fn staff_launch(&self, resource_link: Option<&str>) -> (String, String) {
+        self.platform
+            .set_tool_jwks(&format!("{}/.well-known/jwks.json", self.base));
+        let p = self.platform.clone();
+        let rl = resource_link.map(str::to_string);
+        let (status, body) = self
+            .launch_with(move |c| {
+                c["sub"] = "3".into();
+                c["name"] = "Tina Teacher".into();
+                c[ROLES_CLAIM] = serde_json::json!([INSTRUCTOR]);
+                if let Some(rl) = rl {
+                    c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] =
+                        serde_json::json!({"id": rl, "title": format!("Module {rl}")});
+                }
+                p.use_test_services(c);
+            })
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (session_token(&body), body)
+    }
+
+    /// A launch by the learner `sub` with the test platform's services; returns the session
+    /// token and the page.
+    pub async fn learner_launch(&self, sub: &str) -> (String, String) {
+        let p = self.platform.clone();
+        let sub = sub.to_string();
+        let (status, body) = self
+            .launch_with(move |c| {
+                c["sub"] = sub.into();
+                p.use_test_services(c);
+            })
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (session_token(&body), body)
+    }
+
+    /// GET a page of the tool with the session token as a script sends it.
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a page that must answer 200; returns its HTML.
+    pub async fn page(&self, path: &str, token: &str) -> String {
+        let r = self.get_with(path, token).await;
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        r.text().await.unwrap()
+    }
+
+    /// POST a form with the session token in its `t` field, as the page's forms do.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut fields: Vec<(&str, &str)> = vec![("t", token)];
+        fields.extend_from_slice(form);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Follows a redirect to a page of the tool (the launch's post/redirect/get).

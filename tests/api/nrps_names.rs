@@ -5,34 +5,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, session_token, spawn_app};
-
-const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
+use crate::helpers::{TestApp, spawn_app};
 
 async fn staff_page_once_synced(app: &TestApp) -> String {
-    app.platform
-        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
-    let p = app.platform.clone();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let t = session_token(&body);
+    let (t, _) = app.staff_launch(None).await;
     for _ in 0..100 {
-        let html = app
-            .http
-            .get(format!("{}/app", app.base))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page("/app", &t).await;
         if html.contains("data-user=\"201\"") {
             return html;
         }

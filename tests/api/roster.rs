@@ -5,78 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, session_token, spawn_app};
+use crate::helpers::{session_token, spawn_app};
 use crate::platform::Failure;
 
 const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
-
-/// A staff launch with the test platform's NRPS endpoint; returns the session token.
-async fn staff(app: &TestApp) -> String {
-    app.platform
-        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
-    let p = app.platform.clone();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c["name"] = "Tina Teacher".into();
-            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    session_token(&body)
-}
-
-/// A learner launch (user `sub`) with the NRPS claim; returns the page.
-async fn learner(app: &TestApp, sub: &str) -> (String, String) {
-    let p = app.platform.clone();
-    let sub = sub.to_string();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = sub.into();
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let t = session_token(&body);
-    (t, body)
-}
-
-async fn page(app: &TestApp, t: &str) -> String {
-    let r = app
-        .http
-        .get(format!("{}/app", app.base))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    r.text().await.unwrap()
-}
-
-async fn declare_page(app: &TestApp, t: &str) -> String {
-    let r = app
-        .http
-        .get(format!("{}/app/declare", app.base))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    r.text().await.unwrap()
-}
-
-async fn post(app: &TestApp, path: &str, t: &str, form: &[(&str, &str)]) -> u16 {
-    let r = app
-        .http
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(t)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    r.status().as_u16()
-}
 
 fn rows(html: &str) -> Vec<(String, String, String)> {
     html.split("<tr data-user=\"")
@@ -113,11 +45,11 @@ fn draft_groups(html: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_token() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
+    let t = app.staff_launch(None).await.0;
     // The staff launch starts a sync in the background.
     let mut html = String::new();
     for _ in 0..50 {
-        html = page(&app, &t).await;
+        html = app.page("/app", &t).await;
         if rows(&html).len() >= 13 {
             break;
         }
@@ -158,8 +90,20 @@ async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_tok
     );
 
     // More syncs reuse the cached token.
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     assert_eq!(
         app.platform.token_hits(),
         1,
@@ -170,9 +114,15 @@ async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_tok
 #[tokio::test]
 async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    let before = rows(&page(&app, &t).await);
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let before = rows(&app.page("/app", &t).await);
     assert_eq!(before.len(), 13);
     // The roster shrinks on the platform, but page 2 fails: nothing may change.
     let mut fewer = app.platform.members();
@@ -193,7 +143,7 @@ async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
                 .unwrap()
                 .contains("notice_sync_failed")
         );
-        let html = page(&app, &t).await;
+        let html = app.page("/app", &t).await;
         assert_eq!(
             rows(&html),
             before,
@@ -205,8 +155,14 @@ async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
         );
     }
     app.platform.set_nrps_fail_page(None);
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    let html = page(&app, &t).await;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let html = app.page("/app", &t).await;
     assert_eq!(rows(&html).len(), 6, "a complete read replaces the roster");
     assert!(!html.contains("id=\"sync-error\""));
 }
@@ -214,8 +170,14 @@ async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
 #[tokio::test]
 async fn a_refused_token_is_renewed_once() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     let hits = app.platform.token_hits();
     app.platform.force_nrps_401_once();
     let r = app
@@ -241,10 +203,22 @@ async fn a_refused_token_is_renewed_once() {
 #[tokio::test]
 async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
-    let html = page(&app, &t).await;
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let html = app.page("/app", &t).await;
     let groups = draft_groups(&html);
     let placed: Vec<&String> = groups.iter().flatten().collect();
     // Nine active learners: 4..10, 103 and 105; staff (3, 104) and inactive (101, 102) never.
@@ -264,17 +238,24 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
     // Lock a pair, propose again: it survives.
     let locked = groups.iter().find(|g| g.len() == 2).unwrap().clone();
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/pairs/edit",
             &t,
             &[("action", "lock"), ("a", &locked[0])]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
-    let groups = draft_groups(&page(&app, &t).await);
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let groups = draft_groups(&app.page("/app", &t).await);
     assert!(
         groups.iter().any(|g| {
             let mut a = g.clone();
@@ -290,25 +271,32 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
     let pairs: Vec<&Vec<String>> = groups.iter().filter(|g| g.len() == 2).collect();
     let (x, y) = (pairs[0][0].clone(), pairs[1][0].clone());
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/pairs/edit",
             &t,
             &[("action", "swap"), ("a", &x), ("b", &y)]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    let after = draft_groups(&page(&app, &t).await);
+    let after = draft_groups(&app.page("/app", &t).await);
     assert!(
         after
             .iter()
             .any(|g| g.contains(&x) && g.contains(&pairs[1][1]))
     );
 
-    assert_eq!(post(&app, "/app/pairs/publish", &t, &[]).await, 303);
+    assert_eq!(
+        app.post_form("/app/pairs/publish", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     let published = after.clone();
-    let html = page(&app, &t).await;
+    let html = app.page("/app", &t).await;
     assert!(html.contains("Published pairs"));
     assert!(
         html.contains("publish"),
@@ -316,7 +304,7 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
     );
 
     // Learner 4 sees their partner(s), and nobody else's pair.
-    let (_, page4) = learner(&app, "4").await;
+    let (_, page4) = app.learner_launch("4").await;
     let mine = published
         .iter()
         .find(|g| g.contains(&"4".to_string()))
@@ -358,8 +346,14 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
 #[tokio::test]
 async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_stay_private() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     // 4 manages 5 who manages 6 (so 4–6 is excluded too); line 3 and 4 are bad.
     let csv =
         "student1@example.com,student2@example.com\n5,6\nnobody@example.com,4\njust-one-value\n";
@@ -377,31 +371,42 @@ async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_
     assert!(html.contains("nobody@example.com"));
 
     // Learner 7 privately declares a hierarchical link with 8.
-    let (lt, _) = learner(&app, "7").await;
+    let (lt, _) = app.learner_launch("7").await;
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/profile",
             &lt,
             &[("action", "declare"), ("other", "8"), ("kind", "manager")]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    let mine = declare_page(&app, &lt).await;
+    let mine = app.page("/app/declare", &lt).await;
     assert!(mine.contains("id=\"declared\""));
     // Learner 8 and the staff page never see it.
-    let (t8, _) = learner(&app, "8").await;
-    assert!(!declare_page(&app, &t8).await.contains("id=\"declared\""));
-    let staff_page = page(&app, &t).await;
+    let (t8, _) = app.learner_launch("8").await;
+    assert!(
+        !app.page("/app/declare", &t8)
+            .await
+            .contains("id=\"declared\"")
+    );
+    let staff_page = app.page("/app", &t).await;
     assert!(
         staff_page.contains("<span id=\"staff-links\">2</span>"),
         "the declaration is not counted or listed for staff"
     );
 
     for seed_round in 0..3 {
-        assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
-        let groups = draft_groups(&page(&app, &t).await);
+        assert_eq!(
+            app.post_form("/app/pairs/propose", &t, &[])
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+        let groups = draft_groups(&app.page("/app", &t).await);
         for g in &groups {
             for (a, b) in [("4", "5"), ("5", "6"), ("4", "6"), ("7", "8")] {
                 assert!(
@@ -416,10 +421,9 @@ async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_
 #[tokio::test]
 async fn learners_pick_their_field_context_from_the_staff_list() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
+    let t = app.staff_launch(None).await.0;
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/settings",
             &t,
             &[
@@ -427,14 +431,15 @@ async fn learners_pick_their_field_context_from_the_staff_list() {
                 ("policy", "keep")
             ]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    let (lt, body) = learner(&app, "4").await;
+    let (lt, body) = app.learner_launch("4").await;
     assert!(body.contains("sector: education"));
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/profile",
             &lt,
             &[
@@ -444,11 +449,19 @@ async fn learners_pick_their_field_context_from_the_staff_list() {
                 ("tag", "made-up")
             ]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    let html = page(&app, &t).await;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let html = app.page("/app", &t).await;
     assert!(
         html.contains("sector: health, job: trainer"),
         "staff see the learner's tags; unknown tags are dropped"
@@ -490,8 +503,14 @@ async fn without_a_roster_service_learners_who_launched_are_the_roster() {
         .await;
     assert!(body.contains("no roster service"), "{body}");
     let t = session_token(&body);
-    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
-    let groups = draft_groups(&page(&app, &t).await);
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let groups = draft_groups(&app.page("/app", &t).await);
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].len(), 3, "three learners launched: one trio");
 }
@@ -499,7 +518,7 @@ async fn without_a_roster_service_learners_who_launched_are_the_roster() {
 #[tokio::test]
 async fn learners_cannot_use_staff_actions() {
     let app = spawn_app().await;
-    let (lt, _) = learner(&app, "4").await;
+    let (lt, _) = app.learner_launch("4").await;
     for path in [
         "/app/roster/refresh",
         "/app/pairs/propose",
@@ -507,35 +526,40 @@ async fn learners_cannot_use_staff_actions() {
         "/app/settings",
         "/app/links",
     ] {
-        assert_eq!(post(&app, path, &lt, &[]).await, 403, "{path}");
+        assert_eq!(
+            app.post_form(path, &lt, &[]).await.status().as_u16(),
+            403,
+            "{path}"
+        );
     }
-}
-
-/// A staff launch of another activity (module) of the same course.
-async fn staff_in(app: &TestApp, resource_link: &str) -> String {
-    let p = app.platform.clone();
-    let rl = resource_link.to_string();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c[ROLES] = json!(["Instructor"]);
-            c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] =
-                json!({"id": rl, "title": format!("Module {rl}")});
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    session_token(&body)
 }
 
 #[tokio::test]
 async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
     let app = spawn_app().await;
-    let t1 = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t1, &[]).await, 303);
-    assert_eq!(post(&app, "/app/pairs/propose", &t1, &[]).await, 303);
-    let module1 = draft_groups(&page(&app, &t1).await);
-    assert_eq!(post(&app, "/app/pairs/publish", &t1, &[]).await, 303);
+    let t1 = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t1, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t1, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let module1 = draft_groups(&app.page("/app", &t1).await);
+    assert_eq!(
+        app.post_form("/app/pairs/publish", &t1, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
 
     // Between the modules learner 5 leaves and learner 106 joins.
     let mut members = app.platform.members();
@@ -547,10 +571,22 @@ async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
     members.push(json!({"user_id": "106", "name": "Lea Latejoiner", "email": "late@example.com", "roles": ["Learner"], "status": "Active"}));
     app.platform.set_members(members);
 
-    let t2 = staff_in(&app, "module-2").await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t2, &[]).await, 303);
-    assert_eq!(post(&app, "/app/pairs/propose", &t2, &[]).await, 303);
-    let module2 = draft_groups(&page(&app, &t2).await);
+    let t2 = app.staff_launch(Some("module-2")).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t2, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t2, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let module2 = draft_groups(&app.page("/app", &t2).await);
     let placed: Vec<&String> = module2.iter().flatten().collect();
     assert!(
         !placed.contains(&&"5".to_string()),
@@ -571,57 +607,72 @@ async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
 #[tokio::test]
 async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    let (t7, _) = learner(&app, "7").await;
-    let (t8, _) = learner(&app, "8").await;
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let (t7, _) = app.learner_launch("7").await;
+    let (t8, _) = app.learner_launch("8").await;
     // 7 says 8 is their manager; 8 says 7 reports to them: the same link, twice.
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/profile",
             &t7,
             &[("action", "declare"), ("other", "8"), ("kind", "manager")]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
     assert_eq!(
-        post(
-            &app,
+        app.post_form(
             "/app/profile",
             &t8,
             &[("action", "declare"), ("other", "7"), ("kind", "report")]
         )
-        .await,
+        .await
+        .status()
+        .as_u16(),
         303
     );
-    let page8 = declare_page(&app, &t8).await;
+    let page8 = app.page("/app/declare", &t8).await;
     assert!(
         page8.contains("id=\"declared\""),
         "8 sees their own declaration, not a hint of 7's"
     );
     // 7 withdraws theirs; 8's still keeps them apart.
-    let page7 = declare_page(&app, &t7).await;
+    let page7 = app.page("/app/declare", &t7).await;
     let at = page7.find("name=\"id\" value=\"").unwrap() + 17;
     let id: String = page7[at..]
         .chars()
         .take_while(|c| c.is_ascii_digit())
         .collect();
     assert_eq!(
-        post(
-            &app,
-            "/app/profile",
-            &t7,
-            &[("action", "remove"), ("id", &id)]
-        )
-        .await,
+        app.post_form("/app/profile", &t7, &[("action", "remove"), ("id", &id)])
+            .await
+            .status()
+            .as_u16(),
         303
     );
-    assert!(!declare_page(&app, &t7).await.contains("id=\"declared\""));
+    assert!(
+        !app.page("/app/declare", &t7)
+            .await
+            .contains("id=\"declared\"")
+    );
     for _ in 0..3 {
-        assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
-        let groups = draft_groups(&page(&app, &t).await);
+        assert_eq!(
+            app.post_form("/app/pairs/propose", &t, &[])
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+        let groups = draft_groups(&app.page("/app", &t).await);
         assert!(
             !groups
                 .iter()
@@ -633,8 +684,14 @@ async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
 #[tokio::test]
 async fn mentors_and_observers_see_but_cannot_change_and_see_no_emails() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     let p = app.platform.clone();
     let (status, body) = app
         .launch_with(move |c| {
@@ -657,16 +714,32 @@ async fn mentors_and_observers_see_but_cannot_change_and_see_no_emails() {
         "/app/settings",
         "/app/links",
     ] {
-        assert_eq!(post(&app, path, &mt, &[]).await, 403, "{path}");
+        assert_eq!(
+            app.post_form(path, &mt, &[]).await.status().as_u16(),
+            403,
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_cleanly() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    assert_eq!(post(&app, "/app/pairs/propose", &t, &[]).await, 303);
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/app/pairs/propose", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
     let r = app
         .http
         .post(format!("{}/app/pairs/edit", app.base))
@@ -695,9 +768,15 @@ async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_c
 #[tokio::test]
 async fn the_declaration_page_lists_learners_by_name_only() {
     let app = spawn_app().await;
-    let t = staff(&app).await;
-    assert_eq!(post(&app, "/app/roster/refresh", &t, &[]).await, 303);
-    let (lt, _) = learner(&app, "4").await;
+    let t = app.staff_launch(None).await.0;
+    assert_eq!(
+        app.post_form("/app/roster/refresh", &t, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let (lt, _) = app.learner_launch("4").await;
     let r = app
         .http
         .get(format!("{}/app/declare", app.base))

@@ -5,25 +5,8 @@ use std::time::Duration;
 
 use binome::store::CourseInfo;
 use sea_orm::ConnectionTrait;
-use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
-
-const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
-
-async fn staff_launch(app: &TestApp) {
-    app.platform
-        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
-    let p = app.platform.clone();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
 
 async fn course(app: &TestApp) -> CourseInfo {
     let mut all = app
@@ -60,7 +43,7 @@ async fn set_sync_times(app: &TestApp, last: i64, last_full: i64) {
 #[tokio::test]
 async fn differences_are_read_only_while_the_last_full_read_is_under_a_day_old() {
     let app = spawn_app().await;
-    staff_launch(&app).await;
+    app.staff_launch(None).await;
     let first = synced_after(&app, 0).await;
     assert!(
         first.differences_url.is_some(),
@@ -70,7 +53,7 @@ async fn differences_are_read_only_while_the_last_full_read_is_under_a_day_old()
 
     // Last sync an hour ago, last full read an hour ago: only the changes are read.
     set_sync_times(&app, now - 3600, now - 3600).await;
-    staff_launch(&app).await;
+    app.staff_launch(None).await;
     let c = synced_after(&app, now - 3600).await;
     assert_eq!(
         c.last_full_sync_at,
@@ -80,7 +63,7 @@ async fn differences_are_read_only_while_the_last_full_read_is_under_a_day_old()
 
     // Last sync an hour ago (differences), but the last full read two days ago: a full read.
     set_sync_times(&app, now - 3600, now - 2 * 86_400).await;
-    staff_launch(&app).await;
+    app.staff_launch(None).await;
     let c = synced_after(&app, now - 3600).await;
     assert!(
         c.last_full_sync_at.is_some_and(|t| t >= now),

@@ -4,30 +4,15 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::helpers::{Options, TestApp, session_token, spawn_app, spawn_with};
+use crate::helpers::{Options, TestApp, spawn_app, spawn_with};
 use crate::platform::{Failure, TestPlatform};
-
-const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
 
 /// A staff launch with the test platform's NRPS endpoint, once its background sync has
 /// brought the 13 default members in; returns the session token.
 async fn staff(app: &TestApp) -> String {
-    app.platform
-        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
-    let p = app.platform.clone();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c[ROLES] = json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let t = session_token(&body);
+    let (t, _) = app.staff_launch(None).await;
     for _ in 0..100 {
-        if page(app, &t).await.matches("<tr data-user=").count() >= 13 {
+        if app.page("/app", &t).await.matches("<tr data-user=").count() >= 13 {
             return t;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -35,26 +20,9 @@ async fn staff(app: &TestApp) -> String {
     panic!("the launch's background sync never finished");
 }
 
-async fn page(app: &TestApp, t: &str) -> String {
-    let r = app
-        .http
-        .get(format!("{}/app", app.base))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
-    r.text().await.unwrap()
-}
-
 /// POST "Refresh roster"; returns the redirect's notice.
 async fn refresh(app: &TestApp, t: &str) -> String {
-    let r = app
-        .http
-        .post(format!("{}/app/roster/refresh", app.base))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form("/app/roster/refresh", t, &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     r.headers()["location"].to_str().unwrap().to_string()
 }
@@ -74,7 +42,7 @@ async fn a_next_link_to_another_origin_is_not_followed_and_gets_no_token() {
     let notice = refresh(&app, &t).await;
     assert!(notice.contains("notice_sync_failed"), "{notice}");
     assert_eq!(other.nrps_hits(), 0, "the other host never saw a request");
-    let html = page(&app, &t).await;
+    let html = app.page("/app", &t).await;
     assert!(
         html.contains("another origin"),
         "the instructor is told why"
@@ -126,7 +94,7 @@ async fn a_next_cycle_ends_the_sync_at_once() {
         2,
         "two pages, not thousands"
     );
-    assert!(page(&app, &t).await.contains("loop back"));
+    assert!(app.page("/app", &t).await.contains("loop back"));
 }
 
 #[tokio::test]
@@ -143,7 +111,7 @@ async fn a_whole_sync_has_a_deadline() {
     let notice = refresh(&app, &t).await;
     assert!(notice.contains("notice_sync_failed"), "{notice}");
     assert!(started.elapsed() < Duration::from_millis(1500));
-    assert!(page(&app, &t).await.contains("longer than 1 s"));
+    assert!(app.page("/app", &t).await.contains("longer than 1 s"));
 }
 
 #[tokio::test]

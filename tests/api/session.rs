@@ -4,42 +4,8 @@
 //! per module, and the headers every response carries.
 
 use base64::Engine;
-use serde_json::json;
 
-use crate::helpers::{TestApp, reason, session_token, spawn_app};
-
-const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
-const INSTRUCTOR: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
-
-async fn staff(app: &TestApp, rl: &str) -> String {
-    app.platform
-        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
-    let p = app.platform.clone();
-    let rl = rl.to_string();
-    let (status, body) = app
-        .launch_with(move |c| {
-            c["sub"] = "3".into();
-            c["name"] = "Tina Teacher".into();
-            c[ROLES] = json!([INSTRUCTOR]);
-            c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] =
-                json!({"id": rl, "title": format!("Module {rl}")});
-            p.use_test_services(c);
-        })
-        .await;
-    assert_eq!(status, 200, "{body}");
-    session_token(&body)
-}
-
-async fn post(app: &TestApp, path: &str, t: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    let mut fields: Vec<(&str, &str)> = vec![("t", t)];
-    fields.extend_from_slice(form);
-    app.http
-        .post(format!("{}{path}", app.base))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{reason, session_token, spawn_app};
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
@@ -94,7 +60,7 @@ async fn no_session_token_ever_travels_in_a_url() {
     assert_eq!(r.status().as_u16(), 401);
 
     // A form post with the token in its body moves on with a fresh code, not the token.
-    let r = post(&app, "/app/go", &token, &[("to", "about")]).await;
+    let r = app.post_form("/app/go", &token, &[("to", "about")]).await;
     assert_eq!(r.status().as_u16(), 303);
     let to = location(&r);
     assert!(to.starts_with("/app/about?open="), "{to}");
@@ -179,9 +145,9 @@ async fn a_page_in_use_renews_its_token() {
 #[tokio::test]
 async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
     let app = spawn_app().await;
-    let t = staff(&app, "m1").await;
+    let t = app.staff_launch(Some("m1")).await.0;
     assert_eq!(
-        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        app.post_form("/app/roster/refresh", &t, &[]).await.status(),
         303
     );
     // The LMS removes the teacher from the course; the next sync says so.
@@ -193,10 +159,10 @@ async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
         .collect();
     app.platform.set_members(members);
     assert_eq!(
-        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        app.post_form("/app/roster/refresh", &t, &[]).await.status(),
         303
     );
-    let r = post(&app, "/app/pairs/propose", &t, &[]).await;
+    let r = app.post_form("/app/pairs/propose", &t, &[]).await;
     assert_eq!(r.status().as_u16(), 403);
     let body = r.text().await.unwrap();
     assert_eq!(reason(&body), "forbidden_not_manager");
@@ -205,24 +171,24 @@ async fn a_teacher_the_lms_no_longer_lists_cannot_change_the_course() {
 #[tokio::test]
 async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per_module() {
     let app = spawn_app().await;
-    let t = staff(&app, "m1").await;
+    let t = app.staff_launch(Some("m1")).await.0;
     assert_eq!(
-        post(&app, "/app/roster/refresh", &t, &[]).await.status(),
+        app.post_form("/app/roster/refresh", &t, &[]).await.status(),
         303
     );
     assert_eq!(
-        post(&app, "/app/pairs/propose", &t, &[]).await.status(),
+        app.post_form("/app/pairs/propose", &t, &[]).await.status(),
         303
     );
 
     // The same learner twice: the page says nothing changed, in the pairs section.
-    let r = post(
-        &app,
-        "/app/pairs/edit",
-        &t,
-        &[("action", "swap"), ("a", "4"), ("b", "4")],
-    )
-    .await;
+    let r = app
+        .post_form(
+            "/app/pairs/edit",
+            &t,
+            &[("action", "swap"), ("a", "4"), ("b", "4")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let to = location(&r);
     assert!(to.contains("notice=notice_swap_same_person") && to.contains("at=pairs"));
@@ -233,13 +199,13 @@ async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per
     assert!(notice_at > pairs_at, "the notice is in the pairs section");
     assert!(page.contains("Choose two different learners"), "{page}");
 
-    let r = post(
-        &app,
-        "/app/pairs/edit",
-        &t,
-        &[("action", "exclude"), ("a", "4"), ("b", "5")],
-    )
-    .await;
+    let r = app
+        .post_form(
+            "/app/pairs/edit",
+            &t,
+            &[("action", "exclude"), ("a", "4"), ("b", "5")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let page = app.follow(r).await.text().await.unwrap();
     assert!(
@@ -248,10 +214,10 @@ async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per
     );
     assert!(!page.contains("4 x 5") && !page.contains("4 &lt;-&gt; 5"));
     assert_eq!(
-        post(&app, "/app/pairs/publish", &t, &[]).await.status(),
+        app.post_form("/app/pairs/publish", &t, &[]).await.status(),
         303
     );
-    let t1 = staff(&app, "m1").await;
+    let t1 = app.staff_launch(Some("m1")).await.0;
     let page = app
         .http
         .get(format!("{}/app", app.base))
@@ -265,7 +231,7 @@ async fn outcomes_are_said_where_the_action_was_and_the_history_names_people_per
     assert!(page.contains("published the pairs of Module m1"), "{page}");
 
     // Module 2 has its own history.
-    let t2 = staff(&app, "m2").await;
+    let t2 = app.staff_launch(Some("m2")).await.0;
     let page2 = app
         .http
         .get(format!("{}/app", app.base))
