@@ -1,5 +1,6 @@
-//! A short-lived cache of what every learner page of a course reads: the course settings and
-//! the published pair set of a module. A launch then costs no query for them; a change made
+//! A short-lived cache of what every page of a course reads: the course's and activities'
+//! titles (and with them the check that the course belongs to the session's platform and
+//! deployment), the course settings and the published pair set of a module. A launch then costs no query for them; a change made
 //! here is seen at once (the writer invalidates), one made by another instance within
 //! [`TTL`].
 
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::draft::StoredPlan;
+use crate::lti::RegistrationId;
 use crate::store::{CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
 
 /// How long a cached value is used.
@@ -16,11 +18,23 @@ const MAX_ENTRIES: usize = 50_000;
 
 type Published = Option<Arc<StoredPlan>>;
 
+/// What the header of every page names: the course and its activities, by title.
+#[derive(Debug, Clone)]
+pub struct Titles {
+    pub course: Option<String>,
+    /// Activity titles by resource link id.
+    pub activities: HashMap<String, Option<String>>,
+}
+
+/// A course as a session names it: its id within a registration and deployment.
+type Scoped = (CourseId, RegistrationId, String);
+
 /// Per-process cache; cheap to share.
 #[derive(Default)]
 pub struct CourseCache {
     settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
     published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
+    titles: Mutex<HashMap<Scoped, (Instant, Option<Arc<Titles>>)>>,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(
@@ -76,8 +90,39 @@ impl CourseCache {
         Ok(p)
     }
 
+    /// The titles of a course, or None when the course is not within that registration and
+    /// deployment (the session's scope).
+    pub async fn titles(
+        &self,
+        store: &Store,
+        course: CourseId,
+        registration: RegistrationId,
+        deployment_id: &str,
+    ) -> Result<Option<Arc<Titles>>, StoreError> {
+        let key = (course, registration, deployment_id.to_string());
+        if let Some(t) = get(&self.titles, &key) {
+            return Ok(t);
+        }
+        let t = match store
+            .course_in_scope(course, registration, deployment_id)
+            .await?
+        {
+            Some(info) => Some(Arc::new(Titles {
+                course: info.title,
+                activities: store.activity_titles(course).await?,
+            })),
+            None => None,
+        };
+        put(&self.titles, key, t.clone());
+        Ok(t)
+    }
+
     /// Forgets what this instance knows of a course, after it changed something.
     pub fn invalidate(&self, course: CourseId) {
+        self.titles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(c, _, _), _| *c != course);
         self.settings
             .lock()
             .unwrap_or_else(|e| e.into_inner())

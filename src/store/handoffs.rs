@@ -1,11 +1,85 @@
 //! Page hand-offs: a redirect after a launch or a form carries a random single-use code, never
 //! the session token; the page it opens trades the code for the token once. A code that leaks
 //! into a proxy log or the browser history is worthless after that first use.
+//!
+//! Every launch and every move between pages writes one and takes one, so both go through a
+//! group-commit queue (`batch.rs`), as logins do: under load, one statement serves many.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::batch::Batcher;
 use super::entities::page_handoff;
 use super::{Store, StoreError};
+
+/// A hand-off to store.
+pub(super) struct NewHandoff {
+    code: String,
+    token: String,
+    expires_at: i64,
+}
+
+/// A hand-off to take.
+pub(super) struct Take {
+    code: String,
+    now: i64,
+}
+
+/// The two group-commit queues of hand-offs.
+pub(super) struct HandoffWriters {
+    put: Batcher<NewHandoff, ()>,
+    take: Batcher<Take, Option<String>>,
+}
+
+impl HandoffWriters {
+    pub(super) fn spawn(db: DatabaseConnection) -> HandoffWriters {
+        let db2 = db.clone();
+        let put = Batcher::spawn(move |items: Vec<NewHandoff>| {
+            let db = db.clone();
+            async move {
+                let n = items.len();
+                let rows = items.into_iter().map(|h| page_handoff::ActiveModel {
+                    code: Set(h.code),
+                    token: Set(h.token),
+                    expires_at: Set(h.expires_at),
+                });
+                page_handoff::Entity::insert_many(rows)
+                    .exec_without_returning(&db)
+                    .await?;
+                Ok(vec![(); n])
+            }
+        });
+        let take = Batcher::spawn(move |items: Vec<Take>| {
+            let db = db2.clone();
+            async move { take_many(&db, items).await }
+        });
+        HandoffWriters { put, take }
+    }
+}
+
+/// Takes every hand-off of the batch in one `DELETE … RETURNING`. A code asked twice in one
+/// batch is given to the first request only, so single use holds within a batch too.
+async fn take_many(
+    db: &DatabaseConnection,
+    items: Vec<Take>,
+) -> Result<Vec<Option<String>>, StoreError> {
+    // The oldest `now` of the batch: a code valid for its earliest request is taken.
+    let now = items.iter().map(|t| t.now).min().unwrap_or(0);
+    let rows = page_handoff::Entity::delete_many()
+        .filter(page_handoff::Column::Code.is_in(items.iter().map(|t| t.code.clone())))
+        .filter(page_handoff::Column::ExpiresAt.gte(now))
+        .exec_with_returning(db)
+        .await?;
+    let mut rows: Vec<Option<page_handoff::Model>> = rows.into_iter().map(Some).collect();
+    Ok(items
+        .iter()
+        .map(|t| {
+            let slot = rows
+                .iter_mut()
+                .find(|r| r.as_ref().is_some_and(|r| r.code == t.code))?;
+            slot.take().map(|r| r.token)
+        })
+        .collect())
+}
 
 impl Store {
     /// Stores a hand-off of `token` under `code`, valid until `expires_at`.
@@ -15,26 +89,26 @@ impl Store {
         token: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let row = page_handoff::ActiveModel {
-            code: Set(code.to_string()),
-            token: Set(token.to_string()),
-            expires_at: Set(expires_at),
-        };
-        page_handoff::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
+        self.handoffs
+            .put
+            .submit(NewHandoff {
+                code: code.to_string(),
+                token: token.to_string(),
+                expires_at,
+            })
+            .await
     }
 
     /// Takes the token of a hand-off: at most once, and only before it expires. One
     /// statement, so that two requests racing with the same code cannot both win.
     pub async fn take_handoff(&self, code: &str, now: i64) -> Result<Option<String>, StoreError> {
-        let rows = page_handoff::Entity::delete_many()
-            .filter(page_handoff::Column::Code.eq(code))
-            .filter(page_handoff::Column::ExpiresAt.gte(now))
-            .exec_with_returning(&self.db)
-            .await?;
-        Ok(rows.into_iter().next().map(|r| r.token))
+        self.handoffs
+            .take
+            .submit(Take {
+                code: code.to_string(),
+                now,
+            })
+            .await
     }
 
     /// Forgets the hand-offs that expired before `before`. Returns how many went.

@@ -89,6 +89,7 @@ pub struct Store {
     db: DatabaseConnection,
     logins: std::sync::Arc<logins::LoginWriters>,
     members: std::sync::Arc<courses::MemberWriter>,
+    handoffs: std::sync::Arc<handoffs::HandoffWriters>,
 }
 
 impl std::fmt::Debug for Store {
@@ -132,10 +133,12 @@ impl Store {
         Migrator::up(&db, None).await?;
         let logins = std::sync::Arc::new(logins::LoginWriters::spawn(db.clone()));
         let members = std::sync::Arc::new(courses::spawn_member_writer(db.clone()));
+        let handoffs = std::sync::Arc::new(handoffs::HandoffWriters::spawn(db.clone()));
         Ok(Store {
             db,
             logins,
             members,
+            handoffs,
         })
     }
 

@@ -82,35 +82,51 @@ impl PageQuery {
     }
 }
 
-/// The values every page of a session shows: who, which course, which activity.
+/// The values every page of a session shows: who (`name`, which the caller looked up with
+/// whatever else it reads of people), which course, which activity. Titles come from the
+/// course cache, so a page in steady state costs no query for them.
 async fn common(
     state: &AppState,
     s: &Session,
     token: &str,
     notice: Option<Notice>,
+    name: Option<String>,
 ) -> Result<Value, WebError> {
-    let store = &state.flow.store;
     let l = s.locale;
-    let course = super::extract::course_of(state, s).await?;
-    let activity = match s.resource_link() {
-        Some(rl) => store.activity_titles(s.course).await?.remove(rl).flatten(),
-        None => None,
-    };
-    let name = match s.user() {
-        Some(me) => store
-            .contacts(s.course, &[me.to_string()])
-            .await?
-            .remove(me)
-            .and_then(|c| c.name),
-        None => None,
-    };
+    let titles = state
+        .courses
+        .titles(
+            &state.flow.store,
+            s.course,
+            s.registration,
+            s.deployment_id.as_str(),
+        )
+        .await?
+        .ok_or(WebError::NoSession)?;
+    let activity = s
+        .resource_link()
+        .and_then(|rl| titles.activities.get(rl).cloned().flatten());
     Ok(context! {
-        token => token, name => name, course => course.title, activity => activity,
+        token => token, name => name, course => titles.course.clone(), activity => activity,
         anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
         notice => notice.map(|n| l.tr(n.key, &[("max", crate::store::DECLARATION_CAP.into())])), notice_at => notice.map(|n| n.at),
         notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
         max_declarations => crate::store::DECLARATION_CAP,
     })
+}
+
+/// The session's own display name, for pages that read nobody else's.
+async fn my_name(state: &AppState, s: &Session) -> Result<Option<String>, WebError> {
+    let Some(me) = s.user() else {
+        return Ok(None);
+    };
+    Ok(state
+        .flow
+        .store
+        .contacts(s.course, &[me.to_string()])
+        .await?
+        .remove(me)
+        .and_then(|c| c.name))
 }
 
 /// Renders the page a session opens on, or its error page.
@@ -124,25 +140,29 @@ pub async fn session_page(
 ) -> HttpResponse {
     let html = async {
         let l = s.locale;
-        let common = common(state, s, token, notice).await?;
         Ok::<_, WebError>(match &s.page {
-            SessionPage::DeepLinking(dl) => state.pages.render(
-                "deep_link.html",
-                l,
-                context! {
-                    staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
-                    accept_lineitem => dl.accept_lineitem, ..common
-                },
-            ),
+            SessionPage::DeepLinking(dl) => {
+                let common = common(state, s, token, notice, my_name(state, s).await?).await?;
+                state.pages.render(
+                    "deep_link.html",
+                    l,
+                    context! {
+                        staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
+                        accept_lineitem => dl.accept_lineitem, ..common
+                    },
+                )
+            }
             SessionPage::Activity { .. } if s.staff => {
-                let extra = staff_context(state, s, roster_page).await?;
+                let (extra, name) = staff_context(state, s, roster_page).await?;
+                let common = common(state, s, token, notice, name).await?;
                 let extra = context! { upload => upload, ..extra };
                 state
                     .pages
                     .render("staff.html", l, context! { ..common, ..extra })
             }
             SessionPage::Activity { .. } => {
-                let extra = learner_context(state, s).await?;
+                let (extra, name) = learner_context(state, s).await?;
+                let common = common(state, s, token, notice, name).await?;
                 state
                     .pages
                     .render("learner.html", l, context! { ..common, ..extra })
@@ -200,7 +220,7 @@ pub async fn declare_page(
         let search = q.q.as_deref().map(str::trim).filter(|v| !v.is_empty());
         let after = q.after.as_deref().filter(|v| !v.is_empty());
         let extra = declare_context(&state, s, &me, after, search).await?;
-        let common = common(&state, s, &a.token, q.notice()).await?;
+        let common = common(&state, s, &a.token, q.notice(), my_name(&state, s).await?).await?;
         Ok::<_, WebError>(state.pages.render(
             "declare.html",
             s.locale,

@@ -13,16 +13,23 @@ use crate::roster::rules::is_pairable_roles;
 /// Learners listed per page of the declaration page.
 pub const DECLARE_PAGE: usize = 50;
 
-/// The learner page beyond the basics. In steady state it reads the learner's own tags and
-/// the partner's name: settings and published pairs come from the course cache.
-pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, WebError> {
+/// The learner page beyond the basics, and the learner's own name. In steady state it reads
+/// the learner's own tags and, in one lookup, the learner's and the partners' names:
+/// settings and published pairs come from the course cache.
+pub async fn learner_context(
+    state: &AppState,
+    s: &Session,
+) -> Result<(Value, Option<String>), WebError> {
     let store = &state.flow.store;
     let Some(me) = s.user() else {
         // Anonymous: nobody to pair, nothing to show but the method.
-        return Ok(context! {
-            tag_options => Vec::<Value>::new(), partners => Vec::<Value>::new(),
-            trio => false, published => false,
-        });
+        return Ok((
+            context! {
+                tag_options => Vec::<Value>::new(), partners => Vec::<Value>::new(),
+                trio => false, published => false,
+            },
+            None,
+        ));
     };
     let settings = state.courses.settings(store, s.course).await?;
     let mine = if settings.tag_options.is_empty() {
@@ -42,7 +49,10 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
                 .collect()
         })
         .unwrap_or_default();
-    let contacts = store.contacts(s.course, &partner_ids).await?;
+    let mut asked = partner_ids.clone();
+    asked.push(me.to_string());
+    let mut contacts = store.contacts(s.course, &asked).await?;
+    let my_name = contacts.remove(me).and_then(|c| c.name);
     let l = s.locale;
     let partners: Vec<Value> = partner_ids
         .iter()
@@ -64,12 +74,13 @@ pub async fn learner_context(state: &AppState, s: &Session) -> Result<Value, Web
             }
         })
         .collect();
-    Ok(context! {
+    let values = context! {
         tag_options => settings.tag_options.iter().map(|t| context! { tag => t, checked => mine.contains(t) }).collect::<Vec<_>>(),
         partners => partners,
         trio => partner_ids.len() == 2,
         published => published.is_some(),
-    })
+    };
+    Ok((values, my_name))
 }
 
 /// The declaration page: one page of the course's learners (names only, never emails),

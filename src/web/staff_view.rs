@@ -133,8 +133,13 @@ fn event_view(
     context! { actor => who, what => what, at => l.format_time(e.at) }
 }
 
-/// Everything the staff page shows beyond the basics. `page` is the roster page (from 0).
-pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result<Value, WebError> {
+/// Everything the staff page shows beyond the basics, and the name of the person looking.
+/// `page` is the roster page (from 0).
+pub async fn staff_context(
+    state: &AppState,
+    s: &Session,
+    page: usize,
+) -> Result<(Value, Option<String>), WebError> {
     let store = &state.flow.store;
     let l = s.locale;
     let course = super::extract::course_of(state, s).await?;
@@ -185,7 +190,11 @@ pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result
             context! { id => &p.user_id, name => p.label(), email => if s.may_manage { p.email.clone() } else { None }, role => role, status => &p.status, tags => p.tags.join(", "), launched => p.launched_at.is_some(), pairable => p.pairable() }
         })
         .collect();
-    Ok(context! {
+    let my_name = s
+        .user()
+        .and_then(|me| people.iter().find(|p| p.user_id == me))
+        .and_then(|p| p.name.clone());
+    let values = context! {
         manage => s.may_manage,
         roster => roster,
         roster_total => people.len(),
@@ -206,5 +215,6 @@ pub async fn staff_context(state: &AppState, s: &Session, page: usize) -> Result
         learners => people.iter().filter(|p| p.pairable()).map(|p| context! { id => &p.user_id, name => p.label() }).collect::<Vec<_>>(),
         events => events.iter().map(|e| event_view(e, &names, &modules, l)).collect::<Vec<_>>(),
         module_title => module_name(&modules, &m, l),
-    })
+    };
+    Ok((values, my_name))
 }
