@@ -96,9 +96,13 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     if let Some(s) = opts.jwks_min_refetch_secs {
         env.push(("BINOME_JWKS_MIN_REFETCH_SECS".to_string(), s.to_string()));
     }
-    for (k, v) in &opts.env {
-        env.push((k.to_string(), v.clone()));
-    }
+    // Settings read the first occurrence of a name: the test's own come first and win.
+    let env: Vec<(String, String)> = opts
+        .env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .chain(env)
+        .collect();
     let settings = Settings::from_sources(&env, Some("")).unwrap();
     let store = Store::connect(&db_url, 5).await.unwrap();
     let reg = store

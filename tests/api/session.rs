@@ -316,3 +316,27 @@ async fn every_response_says_nosniff_and_pages_limit_form_targets() {
         "http base"
     );
 }
+
+#[tokio::test]
+async fn a_tool_served_over_https_says_so_on_every_response() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        env: vec![("BINOME_BASE_URL", "https://binome.example".into())],
+        ..Default::default()
+    })
+    .await;
+    for path in ["/healthz", "/static/app.js", "/nowhere"] {
+        let r = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+}
