@@ -175,7 +175,7 @@ impl Subscription {
     }
 
     /// Waits for the next wake-up. Wake-ups that came while the subscriber was busy are
-    /// folded into one.
+    /// folded into one. Cancel-safe: a `select!` with a keep-alive timer loses nothing.
     pub async fn wake(&mut self) -> Wake {
         if self.rx.changed().await.is_err() {
             // The hub keeps the sender while this receiver exists, so this cannot happen;

@@ -315,6 +315,37 @@ async fn coaching_store_field_versions() {
 }
 
 #[tokio::test]
+async fn coaching_store_concurrent_field_saves_lose_nothing() {
+    let (store, course, _, url) = two_courses().await;
+    let other = Store::connect(&url, 5).await.unwrap();
+    let s = open(&store, course).await;
+    // Two devices of one person: both create, then both save over version 1.
+    for (version, texts) in [(0, ["tab a", "tab b"]), (1, ["tab a again", "tab b again"])] {
+        let (x, y) = tokio::join!(
+            save(&store, course, s.id, texts[0], version),
+            save(&other, course, s.id, texts[1], version)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        let saved = FieldSave::Saved {
+            version: version + 1,
+        };
+        let (won, lost, winner) = if x == saved {
+            (x, y, texts[0])
+        } else {
+            (y, x, texts[1])
+        };
+        assert_eq!(won, saved);
+        assert_eq!(
+            lost,
+            FieldSave::Stale {
+                current_text: winner.into(),
+                current_version: version + 1
+            }
+        );
+    }
+}
+
+#[tokio::test]
 async fn coaching_store_deleting_notes_removes_the_rows() {
     let (store, course, _, _) = two_courses().await;
     let s = open(&store, course).await;
@@ -458,6 +489,25 @@ async fn coaching_store_hub_wakes_local_subscribers() {
     if !store.is_postgres() {
         assert!(hub.start().await.unwrap().is_none());
     }
+}
+
+#[tokio::test]
+async fn coaching_store_hub_holds_many_subscribers_cheaply() {
+    let (store, _, _, _) = two_courses().await;
+    let hub = Hub::new(store);
+    // Ten thousand screens on five thousand sessions: no session row is needed to follow.
+    let mut subs: Vec<Subscription> = (0..10_000).map(|i| hub.subscribe(i / 2)).collect();
+    assert_eq!(hub.watched(), 5_000);
+    assert!(std::mem::size_of::<Subscription>() <= 64);
+    let woken: usize = (0..5_000).map(|s| hub.published(s, 1)).sum();
+    assert_eq!(woken, 10_000);
+    for sub in subs.iter_mut().take(100) {
+        assert_eq!(wake_within(sub, 1).await.map(|w| w.seq), Some(1));
+    }
+    subs.truncate(5_000);
+    assert_eq!(hub.watched(), 2_500);
+    drop(subs);
+    assert_eq!(hub.watched(), 0);
 }
 
 /// Reads what a subscriber has not seen, as an SSE connection would.
