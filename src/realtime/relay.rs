@@ -29,8 +29,8 @@ pub enum Relayed {
 
 impl Hub {
     /// On PostgreSQL, listens (returning the error if it cannot) and spawns the relay loop,
-    /// which runs until its handle is aborted; none on SQLite, where the writers'
-    /// [`Hub::published`] calls are the only wake-ups.
+    /// which runs until its handle is aborted or the store is closed; none on SQLite, where
+    /// the writers' [`Hub::published`] calls are the only wake-ups.
     pub async fn start(&self) -> Result<Option<JoinHandle<()>>, StoreError> {
         let Some(listener) = self.inner.store.listen().await? else {
             return Ok(None);
@@ -51,6 +51,7 @@ impl Hub {
                         tracing::info!(woken, "coaching listener reconnected");
                     }
                 }
+                Err(StoreError::Closed) => return,
                 Err(e) => {
                     tracing::warn!(
                         error = &e as &dyn std::error::Error,

@@ -85,6 +85,9 @@ pub enum StoreError {
     /// The PostgreSQL notification connection failed; the listener connects again.
     #[error("notification listener failed")]
     Listen(#[source] sqlx::Error),
+    /// The store's connection pool was closed (the process is shutting down).
+    #[error("the store is closed")]
+    Closed,
 }
 
 impl StoreError {

@@ -64,11 +64,17 @@ impl Store {
     }
 }
 
+/// A listener error, telling a closed pool (nothing to retry) from a lost connection.
+fn listen_error(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::PoolClosed => StoreError::Closed,
+        e => StoreError::Listen(e),
+    }
+}
+
 async fn connect(pool: &PgPool) -> Result<PgListener, StoreError> {
-    let mut l = PgListener::connect_with(pool)
-        .await
-        .map_err(StoreError::Listen)?;
-    l.listen(CHANNEL).await.map_err(StoreError::Listen)?;
+    let mut l = PgListener::connect_with(pool).await.map_err(listen_error)?;
+    l.listen(CHANNEL).await.map_err(listen_error)?;
     Ok(l)
 }
 
@@ -80,7 +86,8 @@ fn parse(payload: &str) -> Option<(i64, i64)> {
 
 impl Listener {
     /// Waits for the next notice. After an error (returned as [`StoreError::Listen`]) the
-    /// next call connects again and, once it listens, returns [`Notice::Reconnected`].
+    /// next call connects again and, once it listens, returns [`Notice::Reconnected`];
+    /// [`StoreError::Closed`] once the store's pool is closed.
     pub async fn next(&mut self) -> Result<Notice, StoreError> {
         loop {
             let Some(l) = self.inner.as_mut() else {
@@ -99,7 +106,7 @@ impl Listener {
                 Ok(None) => return Ok(Notice::Reconnected),
                 Err(e) => {
                     self.inner = None;
-                    return Err(StoreError::Listen(e));
+                    return Err(listen_error(e));
                 }
             }
         }

@@ -598,6 +598,15 @@ async fn coaching_store_two_instances_on_postgres() {
     assert_eq!(w.seq, 3);
     assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![3]);
 
+    // Closing a store ends its relay (shutdown), and the other instance's keeps going.
+    tokio::time::timeout(Duration::from_secs(5), b.connection().close_by_ref())
+        .await
+        .expect("the pool closes with the listener in it")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), relay_b)
+        .await
+        .expect("B's relay ends")
+        .unwrap();
+    assert!(!relay_a.is_finished());
     relay_a.abort();
-    relay_b.abort();
 }
