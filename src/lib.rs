@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod launch;
 pub mod lti;
 pub mod pairing;
+pub mod realtime;
 pub mod roster;
 pub mod startup;
 pub mod store;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_roster;
 mod m20261201_000003_page_handoffs;
+mod m20261201_000004_coaching;
 
 /// Applies every migration of the project, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_roster::Migration),
             Box::new(m20261201_000003_page_handoffs::Migration),
+            Box::new(m20261201_000004_coaching::Migration),
         ]
     }
 }

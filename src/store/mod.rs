@@ -4,12 +4,14 @@
 //! Every query on course data is scoped by platform registration, deployment and course.
 
 mod batch;
+mod coaching;
 mod courses;
 pub mod entities;
 mod handoffs;
 mod keys;
 mod links;
 mod logins;
+mod notify;
 mod pairs;
 mod platforms;
 mod roster;
@@ -23,10 +25,15 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+pub use coaching::{
+    CompletionRow, EventRow, FieldRow, FieldSave, MAX_EVENTS_PAGE, NewEvent, NewSession,
+    SessionRow, SessionStatus, SessionSummary,
+};
 pub use courses::{CourseId, LaunchRecord};
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};
 pub use logins::{LoginRecord, NewLogin};
+pub use notify::{CHANNEL, Listener, Notice};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
 pub use roster::{
@@ -71,6 +78,16 @@ pub enum StoreError {
     /// The task that runs grouped writes is gone (the process is shutting down).
     #[error("the grouped writer stopped")]
     WriterStopped,
+    /// A coaching event was appended after the one the writer saw: re-read the session (now
+    /// at `last_seq`) and retry the command.
+    #[error("coaching session {session} moved on to event {last_seq}")]
+    SessionMoved { session: i64, last_seq: i64 },
+    /// The PostgreSQL notification connection failed; the listener connects again.
+    #[error("notification listener failed")]
+    Listen(#[source] sqlx::Error),
+    /// The store's connection pool was closed (the process is shutting down).
+    #[error("the store is closed")]
+    Closed,
 }
 
 impl StoreError {

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod coaching_store;
 mod deep_linking;
 mod health;
 mod helpers;

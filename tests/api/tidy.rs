@@ -79,11 +79,18 @@ fn lti_knows_no_coaching_actix_or_database() {
 fn glue_layers_know_no_actix() {
     forbid("src/launch", &["actix_web", "crate::web"]);
     forbid("src/roster", &["actix_web", "crate::web"]);
+    forbid(
+        "src/realtime",
+        &["actix_web", "crate::web", "crate::startup"],
+    );
 }
 
 #[test]
 fn store_knows_no_http() {
-    forbid("src/store", &["actix_web", "crate::web", "reqwest"]);
+    forbid(
+        "src/store",
+        &["actix_web", "crate::web", "crate::realtime", "reqwest"],
+    );
 }
 
 #[test]
@@ -113,6 +120,7 @@ const REQUIRED: &[&str] = &[
     "src/web",
     "src/launch",
     "src/roster",
+    "src/realtime",
     "src/store",
     "src/lti",
     "src/pairing",

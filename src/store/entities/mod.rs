@@ -1,6 +1,10 @@
 //! sea-orm entities, one per table of `migrations/`.
 
 pub mod activity;
+pub mod coaching_completion;
+pub mod coaching_event;
+pub mod coaching_field;
+pub mod coaching_session;
 pub mod course;
 pub mod course_setting;
 pub mod deployment;

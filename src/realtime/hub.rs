@@ -1,0 +1,206 @@
+//! The per-instance hub: who follows which session here, and the wake-ups they get.
+//!
+//! One `tokio::sync::watch` channel per followed session holds a [`Mark`]: the highest
+//! sequence number known and a resync epoch. A watch channel keeps only the latest value, so
+//! ten thousand subscribers cost ten thousand receivers (a pointer and a version each), a
+//! slow subscriber simply sees the latest mark when it looks again, and nothing lags.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+use crate::store::Store;
+
+/// What a session's channel holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Mark {
+    /// The highest sequence number published or heard of for the session.
+    seq: i64,
+    /// Bumped when every subscriber must re-read (after the listener reconnected).
+    epoch: u64,
+}
+
+/// Why a subscriber was woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wake {
+    /// The highest sequence number this instance knows of for the session (0 when it knows
+    /// none: a subscriber never assumes it has everything from this alone).
+    pub seq: i64,
+    /// Wake-ups may have been missed (the listener lost its connection): re-read even when
+    /// `seq` is not beyond what you have.
+    pub resync: bool,
+}
+
+impl Wake {
+    /// Whether a subscriber that sent everything up to `last_seq` should read the store.
+    pub fn needs_read(&self, last_seq: i64) -> bool {
+        self.resync || self.seq > last_seq
+    }
+}
+
+pub(super) struct Inner {
+    pub(super) store: Store,
+    sessions: Mutex<HashMap<i64, watch::Sender<Mark>>>,
+    epoch: AtomicU64,
+}
+
+impl Inner {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<i64, watch::Sender<Mark>>> {
+        // A panic while holding the lock leaves the map consistent (every operation on it
+        // is a single insert, lookup or removal), so a poisoned lock is still usable.
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The hub of one instance; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("sessions", &self.watched())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    /// A hub with no subscriber. On PostgreSQL, also [`Hub::start`] its listener.
+    pub fn new(store: Store) -> Hub {
+        Hub {
+            inner: Arc::new(Inner {
+                store,
+                sessions: Mutex::new(HashMap::new()),
+                epoch: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Follows a session. Subscribe first, then read the store from your last sequence
+    /// number, then wait on [`Subscription::wake`]: an event committed in between is then
+    /// either in what you read or announced by a wake-up.
+    pub fn subscribe(&self, session_id: i64) -> Subscription {
+        let mut sessions = self.inner.sessions();
+        let rx = match sessions.entry(session_id) {
+            Entry::Occupied(e) => e.get().subscribe(),
+            Entry::Vacant(v) => {
+                let epoch = self.inner.epoch.load(Ordering::SeqCst);
+                let (tx, rx) = watch::channel(Mark { seq: 0, epoch });
+                v.insert(tx);
+                rx
+            }
+        };
+        let epoch = rx.borrow().epoch;
+        Subscription {
+            session_id,
+            rx,
+            epoch,
+            hub: self.inner.clone(),
+        }
+    }
+
+    /// Announces that session `session_id` reached `seq` (call it after the commit). Wakes
+    /// this instance's subscribers of the session, unless they already heard of `seq` or a
+    /// later event; returns how many were woken.
+    pub fn published(&self, session_id: i64, seq: i64) -> usize {
+        let sessions = self.inner.sessions();
+        let Some(tx) = sessions.get(&session_id) else {
+            return 0;
+        };
+        let moved = tx.send_if_modified(|m| {
+            if seq > m.seq {
+                m.seq = seq;
+                true
+            } else {
+                false
+            }
+        });
+        if moved { tx.receiver_count() } else { 0 }
+    }
+
+    /// Wakes every subscriber of this instance to re-read (wake-ups may have been missed);
+    /// returns how many were woken.
+    pub fn resync(&self) -> usize {
+        let epoch = self.inner.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        let sessions = self.inner.sessions();
+        let mut woken = 0;
+        for tx in sessions.values() {
+            tx.send_modify(|m| m.epoch = epoch);
+            woken += tx.receiver_count();
+        }
+        woken
+    }
+
+    /// How many sessions have a subscriber here.
+    pub fn watched(&self) -> usize {
+        self.inner.sessions().len()
+    }
+
+    /// How many subscribers a session has here.
+    pub fn subscribers(&self, session_id: i64) -> usize {
+        self.inner
+            .sessions()
+            .get(&session_id)
+            .map_or(0, |tx| tx.receiver_count())
+    }
+}
+
+/// One follower of one session; dropping it unsubscribes (and drops the session's channel
+/// with its last subscriber).
+pub struct Subscription {
+    session_id: i64,
+    rx: watch::Receiver<Mark>,
+    /// The resync epoch this subscriber has seen.
+    epoch: u64,
+    hub: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// The session followed.
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
+    /// Waits for the next wake-up. Wake-ups that came while the subscriber was busy are
+    /// folded into one. Cancel-safe: a `select!` with a keep-alive timer loses nothing.
+    pub async fn wake(&mut self) -> Wake {
+        if self.rx.changed().await.is_err() {
+            // The hub keeps the sender while this receiver exists, so this cannot happen;
+            // waiting forever is better than a wake-up loop if it ever did.
+            std::future::pending::<()>().await;
+        }
+        let mark = *self.rx.borrow_and_update();
+        let resync = mark.epoch != self.epoch;
+        self.epoch = mark.epoch;
+        Wake {
+            seq: mark.seq,
+            resync,
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut sessions = self.hub.sessions();
+        // Counted under the lock that `subscribe` takes, with this receiver still alive: one
+        // means this is the last subscriber.
+        if let Entry::Occupied(e) = sessions.entry(self.session_id)
+            && e.get().receiver_count() <= 1
+        {
+            e.remove();
+        }
+    }
+}

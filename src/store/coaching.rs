@@ -1,0 +1,669 @@
+//! Live coaching sessions as stored: the session row (members, last event, the caller's
+//! snapshot of the state after it, a status for staff), its append-only event log, the
+//! versioned text fields people write, and completions.
+//!
+//! The store knows nothing of the method: events, snapshots and field texts are JSON or text
+//! the coaching layer wrote. What it guarantees is the concurrency: an event is appended only
+//! after the event the writer saw (`expected_last_seq`, else [`StoreError::SessionMoved`]), a
+//! field is saved only over the version the writer saw (else [`FieldSave::Stale`] with the
+//! current text, so nothing typed is lost), and on PostgreSQL every appended event sends a
+//! `NOTIFY` on [`super::notify::CHANNEL`] inside its transaction, so other instances hear of it
+//! exactly when it is committed.
+//!
+//! Scoping: reads take the course, writes go through a [`Tx`] of the course, and a session
+//! of another course is [`StoreError::NotFound`] either way.
+
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+
+use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
+use super::notify::CHANNEL;
+use super::{CourseId, Store, StoreError, Tx};
+
+/// The most events one [`Store::events_since`] returns: a client further behind reads the
+/// snapshot instead, or pages on.
+pub const MAX_EVENTS_PAGE: u64 = 500;
+
+/// Where a session stands, for staff pages (which never see content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    NotStarted,
+    Prepared,
+    InProgress,
+    Completed,
+    Abandoned,
+}
+
+impl SessionStatus {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::NotStarted => "not_started",
+            SessionStatus::Prepared => "prepared",
+            SessionStatus::InProgress => "in_progress",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Abandoned => "abandoned",
+        }
+    }
+
+    /// The status of a stored word; none for a word this version does not know.
+    pub fn parse(s: &str) -> Option<SessionStatus> {
+        Some(match s {
+            "not_started" => SessionStatus::NotStarted,
+            "prepared" => SessionStatus::Prepared,
+            "in_progress" => SessionStatus::InProgress,
+            "completed" => SessionStatus::Completed,
+            "abandoned" => SessionStatus::Abandoned,
+            _ => return None,
+        })
+    }
+}
+
+/// The session to open: which group, in which activity, which of its sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    /// The resource link id of the activity.
+    pub activity: &'a str,
+    /// The module whose pairs the group comes from.
+    pub module: &'a str,
+    /// A stable key of the group's members, computed by the caller.
+    pub group_key: &'a str,
+    /// Person ids in seat order (index = seat). Kept as first stored when the session exists.
+    pub members: &'a [String],
+    /// 0 for the guided session, 1.. for autonomous practice sessions.
+    pub ordinal: i32,
+    pub now: i64,
+}
+
+/// A stored session, with its content (members only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: i64,
+    pub course: CourseId,
+    pub activity: String,
+    pub module: String,
+    pub group_key: String,
+    /// Person ids; the index is the seat.
+    pub members: Vec<String>,
+    pub ordinal: i32,
+    /// The sequence number of the last event, 0 before the first.
+    pub last_seq: i64,
+    /// The state after `last_seq`, as the caller last wrote it (JSON).
+    pub snapshot: Option<String>,
+    pub status: SessionStatus,
+    /// A short status for staff ("round 1 step 3"), never content.
+    pub status_detail: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// A session as staff see it: status and timing, no snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub module: String,
+    pub group_key: String,
+    pub members: Vec<String>,
+    pub ordinal: i32,
+    pub last_seq: i64,
+    pub status: SessionStatus,
+    pub status_detail: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// An event to append, with the session state that results from it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub session_id: i64,
+    /// The `last_seq` the writer computed the event from; the event gets the next one.
+    pub expected_last_seq: i64,
+    /// The person whose command caused the event.
+    pub actor: &'a str,
+    /// The event (JSON).
+    pub payload: &'a str,
+    /// The state after the event (JSON); none clears the stored one rather than leaving a
+    /// snapshot of an older state.
+    pub snapshot: Option<&'a str>,
+    pub status: SessionStatus,
+    pub status_detail: Option<&'a str>,
+    pub now: i64,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub session_id: i64,
+    /// 1-based, per session, without gaps.
+    pub seq: i64,
+    pub actor: String,
+    /// The event (JSON), as written.
+    pub payload: String,
+    pub at: i64,
+}
+
+/// One person's text field in a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRow {
+    pub session_id: i64,
+    pub owner: String,
+    pub field: String,
+    pub text: String,
+    /// 1 after the first save, one more at each save.
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// What a field save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldSave {
+    /// Saved; the field's new version.
+    Saved { version: i64 },
+    /// Not saved: the field is no longer at the version the writer saw. Here is what it holds
+    /// now (version 0 and an empty text when it does not exist, say deleted meanwhile).
+    Stale {
+        current_text: String,
+        current_version: i64,
+    },
+}
+
+/// A learner's completion of an activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionRow {
+    pub activity: String,
+    pub person_id: String,
+    pub session_id: i64,
+    pub completed_at: i64,
+}
+
+fn parse_members(table: &'static str, id: i64, json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::corrupt(table, id, e))
+}
+
+fn parse_status(id: i64, s: &str) -> Result<SessionStatus, StoreError> {
+    SessionStatus::parse(s)
+        .ok_or_else(|| StoreError::corrupt("coaching_sessions", id, "unknown status"))
+}
+
+fn to_session(r: coaching_session::Model) -> Result<SessionRow, StoreError> {
+    Ok(SessionRow {
+        members: parse_members("coaching_sessions", r.id, &r.members)?,
+        status: parse_status(r.id, &r.status)?,
+        id: r.id,
+        course: CourseId::new(r.course_id),
+        activity: r.activity,
+        module: r.module,
+        group_key: r.group_key,
+        ordinal: r.ordinal,
+        last_seq: r.last_seq,
+        snapshot: r.snapshot,
+        status_detail: r.status_detail,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        completed_at: r.completed_at,
+    })
+}
+
+fn to_event(r: coaching_event::Model) -> EventRow {
+    EventRow {
+        session_id: r.session_id,
+        seq: r.seq,
+        actor: r.actor,
+        payload: r.payload,
+        at: r.at,
+    }
+}
+
+fn to_field(r: coaching_field::Model) -> FieldRow {
+    FieldRow {
+        session_id: r.session_id,
+        owner: r.owner,
+        field: r.field,
+        text: r.text,
+        version: r.version,
+        updated_at: r.updated_at,
+    }
+}
+
+/// The session `id` of `course`, or `NotFound` (also for a session of another course).
+async fn find_session<C: ConnectionTrait>(
+    db: &C,
+    course: CourseId,
+    id: i64,
+) -> Result<SessionRow, StoreError> {
+    let row = coaching_session::Entity::find_by_id(id)
+        .filter(coaching_session::Column::CourseId.eq(course.get()))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("coaching session {id}")))?;
+    to_session(row)
+}
+
+/// Whether session `id` belongs to `course`, as `NotFound` when not.
+async fn ensure_session<C: ConnectionTrait>(
+    db: &C,
+    course: CourseId,
+    id: i64,
+) -> Result<(), StoreError> {
+    let found = coaching_session::Entity::find_by_id(id)
+        .filter(coaching_session::Column::CourseId.eq(course.get()))
+        .select_only()
+        .column(coaching_session::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound(format!("coaching session {id}"))),
+    }
+}
+
+impl Store {
+    /// The session of a group in an activity, created (not started, no event) if it does not
+    /// exist yet. Safe when both members open it at once, on any instance: the first insert
+    /// wins and both read the same row back.
+    pub async fn open_session(
+        &self,
+        course: CourseId,
+        s: NewSession<'_>,
+    ) -> Result<SessionRow, StoreError> {
+        let members = serde_json::to_string(s.members)
+            .map_err(|e| StoreError::corrupt("coaching_sessions", s.group_key, e))?;
+        let row = coaching_session::ActiveModel {
+            course_id: Set(course.get()),
+            activity: Set(s.activity.to_string()),
+            module: Set(s.module.to_string()),
+            group_key: Set(s.group_key.to_string()),
+            members: Set(members),
+            ordinal: Set(s.ordinal),
+            last_seq: Set(0),
+            snapshot: Set(None),
+            status: Set(SessionStatus::NotStarted.as_str().to_string()),
+            status_detail: Set(None),
+            created_at: Set(s.now),
+            updated_at: Set(s.now),
+            completed_at: Set(None),
+            ..Default::default()
+        };
+        coaching_session::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    coaching_session::Column::CourseId,
+                    coaching_session::Column::Activity,
+                    coaching_session::Column::GroupKey,
+                    coaching_session::Column::Ordinal,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        let row = coaching_session::Entity::find()
+            .filter(coaching_session::Column::CourseId.eq(course.get()))
+            .filter(coaching_session::Column::Activity.eq(s.activity))
+            .filter(coaching_session::Column::GroupKey.eq(s.group_key))
+            .filter(coaching_session::Column::Ordinal.eq(s.ordinal))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                StoreError::corrupt("coaching_sessions", s.group_key, "vanished after insert")
+            })?;
+        to_session(row)
+    }
+
+    /// A session of the course.
+    pub async fn session(&self, course: CourseId, id: i64) -> Result<SessionRow, StoreError> {
+        find_session(&self.db, course, id).await
+    }
+
+    /// Every session of an activity, for staff: status and timing only, oldest first.
+    pub async fn sessions_of_activity(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        use coaching_session::Column as C;
+        type Cols = (
+            i64,
+            String,
+            String,
+            String,
+            i32,
+            i64,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            Option<i64>,
+        );
+        let rows: Vec<Cols> = coaching_session::Entity::find()
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .select_only()
+            .columns([
+                C::Id,
+                C::Module,
+                C::GroupKey,
+                C::Members,
+                C::Ordinal,
+                C::LastSeq,
+                C::Status,
+                C::StatusDetail,
+                C::CreatedAt,
+                C::UpdatedAt,
+                C::CompletedAt,
+            ])
+            .order_by_asc(C::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    module,
+                    group_key,
+                    members,
+                    ordinal,
+                    last_seq,
+                    status,
+                    detail,
+                    c,
+                    u,
+                    done,
+                )| {
+                    Ok(SessionSummary {
+                        members: parse_members("coaching_sessions", id, &members)?,
+                        status: parse_status(id, &status)?,
+                        id,
+                        module,
+                        group_key,
+                        ordinal,
+                        last_seq,
+                        status_detail: detail,
+                        created_at: c,
+                        updated_at: u,
+                        completed_at: done,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The sessions of one group in an activity (the guided one, then practice), by ordinal.
+    pub async fn sessions_of_group(
+        &self,
+        course: CourseId,
+        activity: &str,
+        group_key: &str,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        let rows = coaching_session::Entity::find()
+            .filter(coaching_session::Column::CourseId.eq(course.get()))
+            .filter(coaching_session::Column::Activity.eq(activity))
+            .filter(coaching_session::Column::GroupKey.eq(group_key))
+            .order_by_asc(coaching_session::Column::Ordinal)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(to_session).collect()
+    }
+
+    /// The events of a session after `after_seq`, in order, at most `limit` (and at most
+    /// [`MAX_EVENTS_PAGE`]). `NotFound` when the session is not one of the course.
+    pub async fn events_since(
+        &self,
+        course: CourseId,
+        session_id: i64,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let rows = coaching_event::Entity::find()
+            .filter(coaching_event::Column::CourseId.eq(course.get()))
+            .filter(coaching_event::Column::SessionId.eq(session_id))
+            .filter(coaching_event::Column::Seq.gt(after_seq))
+            .order_by_asc(coaching_event::Column::Seq)
+            .limit(limit.min(MAX_EVENTS_PAGE))
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            // Nothing new, or no such session here: only the second is an error.
+            ensure_session(&self.db, course, session_id).await?;
+        }
+        Ok(rows.into_iter().map(to_event).collect())
+    }
+
+    /// Every field of a session, of every owner: the caller shows each person only what they
+    /// may read (a coach's scratchpad to its author only).
+    pub async fn fields(
+        &self,
+        course: CourseId,
+        session_id: i64,
+    ) -> Result<Vec<FieldRow>, StoreError> {
+        let rows = coaching_field::Entity::find()
+            .filter(coaching_field::Column::CourseId.eq(course.get()))
+            .filter(coaching_field::Column::SessionId.eq(session_id))
+            .order_by_asc(coaching_field::Column::Owner)
+            .order_by_asc(coaching_field::Column::Field)
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            ensure_session(&self.db, course, session_id).await?;
+        }
+        Ok(rows.into_iter().map(to_field).collect())
+    }
+
+    /// Who completed an activity, and when.
+    pub async fn completions(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Vec<CompletionRow>, StoreError> {
+        let rows = coaching_completion::Entity::find()
+            .filter(coaching_completion::Column::CourseId.eq(course.get()))
+            .filter(coaching_completion::Column::Activity.eq(activity))
+            .order_by_asc(coaching_completion::Column::PersonId)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CompletionRow {
+                activity: r.activity,
+                person_id: r.person_id,
+                session_id: r.session_id,
+                completed_at: r.completed_at,
+            })
+            .collect())
+    }
+}
+
+impl Tx<'_> {
+    /// A session of this transaction's course, as this transaction sees it.
+    pub async fn session(&self, id: i64) -> Result<SessionRow, StoreError> {
+        find_session(&self.txn, self.course, id).await
+    }
+
+    /// Appends an event after `expected_last_seq` and records the state it leads to; returns
+    /// its sequence number. [`StoreError::SessionMoved`] when another event came first (the
+    /// caller re-reads the session and retries), `NotFound` for a session of another course.
+    ///
+    /// On PostgreSQL this also notifies [`CHANNEL`] with `"<session_id>:<seq>"`, in this
+    /// transaction: other instances hear of the event when, and only if, it commits.
+    pub async fn append_event(&self, e: NewEvent<'_>) -> Result<i64, StoreError> {
+        use coaching_session::Column as C;
+        let seq = e.expected_last_seq + 1;
+        let mut update = coaching_session::Entity::update_many()
+            .col_expr(C::LastSeq, Expr::value(seq))
+            .col_expr(C::Snapshot, Expr::value(e.snapshot.map(str::to_string)))
+            .col_expr(C::Status, Expr::value(e.status.as_str()))
+            .col_expr(
+                C::StatusDetail,
+                Expr::value(e.status_detail.map(str::to_string)),
+            )
+            .col_expr(C::UpdatedAt, Expr::value(e.now));
+        if e.status == SessionStatus::Completed {
+            // The first completion is the one that counts.
+            update = update.col_expr(
+                C::CompletedAt,
+                Func::coalesce([Expr::col(C::CompletedAt), Expr::value(e.now)]).into(),
+            );
+        }
+        let res = update
+            .filter(C::Id.eq(e.session_id))
+            .filter(C::CourseId.eq(self.course.get()))
+            .filter(C::LastSeq.eq(e.expected_last_seq))
+            .exec(&self.txn)
+            .await?;
+        if res.rows_affected != 1 {
+            let current = self.session(e.session_id).await?;
+            return Err(StoreError::SessionMoved {
+                session: e.session_id,
+                last_seq: current.last_seq,
+            });
+        }
+        let row = coaching_event::ActiveModel {
+            course_id: Set(self.course.get()),
+            session_id: Set(e.session_id),
+            seq: Set(seq),
+            actor: Set(e.actor.to_string()),
+            payload: Set(e.payload.to_string()),
+            at: Set(e.now),
+        };
+        coaching_event::Entity::insert(row)
+            .exec_without_returning(&self.txn)
+            .await?;
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [CHANNEL.into(), format!("{}:{seq}", e.session_id).into()],
+                ))
+                .await?;
+        }
+        Ok(seq)
+    }
+
+    /// Saves one person's field over `expected_version` (0: the field does not exist yet).
+    /// A save over any other version is refused with the field's current text and version,
+    /// so the page can show both and nothing typed disappears.
+    pub async fn save_field(
+        &self,
+        session_id: i64,
+        owner: &str,
+        field: &str,
+        text: &str,
+        expected_version: i64,
+        now: i64,
+    ) -> Result<FieldSave, StoreError> {
+        use coaching_field::Column as C;
+        if expected_version == 0 {
+            ensure_session(&self.txn, self.course, session_id).await?;
+            let row = coaching_field::ActiveModel {
+                course_id: Set(self.course.get()),
+                session_id: Set(session_id),
+                owner: Set(owner.to_string()),
+                field: Set(field.to_string()),
+                text: Set(text.to_string()),
+                version: Set(1),
+                updated_at: Set(now),
+            };
+            let n = coaching_field::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([C::SessionId, C::Owner, C::Field])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.txn)
+                .await?;
+            if n == 1 {
+                return Ok(FieldSave::Saved { version: 1 });
+            }
+        } else {
+            let res = coaching_field::Entity::update_many()
+                .col_expr(C::Text, Expr::value(text))
+                .col_expr(C::Version, Expr::value(expected_version + 1))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .filter(C::CourseId.eq(self.course.get()))
+                .filter(C::SessionId.eq(session_id))
+                .filter(C::Owner.eq(owner))
+                .filter(C::Field.eq(field))
+                .filter(C::Version.eq(expected_version))
+                .exec(&self.txn)
+                .await?;
+            if res.rows_affected == 1 {
+                return Ok(FieldSave::Saved {
+                    version: expected_version + 1,
+                });
+            }
+        }
+        let current = coaching_field::Entity::find()
+            .filter(C::CourseId.eq(self.course.get()))
+            .filter(C::SessionId.eq(session_id))
+            .filter(C::Owner.eq(owner))
+            .filter(C::Field.eq(field))
+            .one(&self.txn)
+            .await?;
+        match current {
+            Some(f) => Ok(FieldSave::Stale {
+                current_text: f.text,
+                current_version: f.version,
+            }),
+            None => {
+                ensure_session(&self.txn, self.course, session_id).await?;
+                Ok(FieldSave::Stale {
+                    current_text: String::new(),
+                    current_version: 0,
+                })
+            }
+        }
+    }
+
+    /// Deletes every field `owner` wrote in a session (a person deleting their own notes):
+    /// the rows go, not only their display. Returns how many went.
+    pub async fn delete_fields(&self, session_id: i64, owner: &str) -> Result<u64, StoreError> {
+        ensure_session(&self.txn, self.course, session_id).await?;
+        let res = coaching_field::Entity::delete_many()
+            .filter(coaching_field::Column::CourseId.eq(self.course.get()))
+            .filter(coaching_field::Column::SessionId.eq(session_id))
+            .filter(coaching_field::Column::Owner.eq(owner))
+            .exec(&self.txn)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
+    /// Records that `person_id` completed the activity of session `session_id` (meant for the
+    /// transaction that appends the completing event). The first completion of an activity
+    /// stays; returns whether this one was recorded.
+    pub async fn record_completion(
+        &self,
+        session_id: i64,
+        person_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let session = self.session(session_id).await?;
+        let row = coaching_completion::ActiveModel {
+            course_id: Set(self.course.get()),
+            activity: Set(session.activity),
+            person_id: Set(person_id.to_string()),
+            session_id: Set(session_id),
+            completed_at: Set(now),
+        };
+        let n = coaching_completion::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    coaching_completion::Column::CourseId,
+                    coaching_completion::Column::Activity,
+                    coaching_completion::Column::PersonId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(n == 1)
+    }
+}
