@@ -8,7 +8,7 @@
 
 use super::fields::FieldKey;
 use super::method::Step;
-use super::roles::Role;
+use super::roles::{GroupSize, Role};
 
 /// What one member's screen shows during one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,10 +168,10 @@ pub fn for_step(step: Step, role: Role) -> StepPrompts {
     }
 }
 
-/// The closing's prompts. `observed` is true in a trio: every member of a trio observed one
+/// The closing's prompts, the same for every member. In a trio every member observed one
 /// round, so each of them is asked for the observer's feedback as well.
-pub fn closing(observed: bool) -> &'static [&'static str] {
-    if observed {
+pub fn closing(size: GroupSize) -> &'static [&'static str] {
+    if size == GroupSize::Trio {
         &[
             "coach_closing_title",
             "coach_closing_takeaway",
@@ -258,8 +258,8 @@ pub fn all_ids() -> Vec<&'static str> {
             add(p.questions);
         }
     }
-    add(closing(false));
-    add(closing(true));
+    add(closing(GroupSize::Pair));
+    add(closing(GroupSize::Trio));
     for key in FieldKey::ALL {
         add(&[field_label(key)]);
     }

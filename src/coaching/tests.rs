@@ -1137,12 +1137,19 @@ proptest! {
     #[test]
     fn random_commands_keep_the_session_valid(
         trio in any::<bool>(),
+        prefix in 0usize..40,
         moves in prop::collection::vec(any_move(), 0..200),
     ) {
         let size = size_of(trio);
         let mut s = fresh(size);
         let mut log: Vec<Event> = Vec::new();
         let mut now = 0i64;
+        // Start from any reachable state: a number of legal moves first, then chaos.
+        for _ in 0..prefix {
+            let Some((seat, cmd)) = driver(&s) else { break };
+            now += 1000;
+            log.extend(s.handle(seat, &cmd, UnixMillis(now)).unwrap());
+        }
         for (seat, cmd, dt) in moves {
             now += dt;
             let before = s.clone();
@@ -1179,10 +1186,10 @@ proptest! {
         // Random commands (never abandoning), each followed by a step of the driver.
         for (seat, cmd, dt) in noise {
             now += dt.max(0);
-            if cmd != Command::Abandon {
-                if let Ok(events) = s.handle(Seat(seat), &cmd, UnixMillis(now)) {
-                    log.extend(events);
-                }
+            if cmd != Command::Abandon
+                && let Ok(events) = s.handle(Seat(seat), &cmd, UnixMillis(now))
+            {
+                log.extend(events);
             }
             if let Some((seat, cmd)) = driver(&s) {
                 log.extend(s.handle(seat, &cmd, UnixMillis(now)).unwrap());
