@@ -1,10 +1,12 @@
 //! The steps of one peer-coaching round and the preparation before it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One step of a round. The wording shown to people lives in the web layer's catalogues,
-/// keyed by [`Step::key`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// keyed by [`Step::key`]. Serialised as the same snake_case key, since session events
+/// store it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     Introduction,
     Sharing,
@@ -72,6 +74,32 @@ impl Step {
     /// Whether the step happens once per session rather than once per round.
     pub fn once_per_session(self) -> bool {
         self == Step::Introduction
+    }
+
+    /// The step's number in the method: 0 for the introduction, 1 to 5 for a round's steps.
+    pub fn number(self) -> u8 {
+        match self {
+            Step::Introduction => 0,
+            Step::Sharing => 1,
+            Step::Objectives => 2,
+            Step::Analysis => 3,
+            Step::Options => 4,
+            Step::Commitments => 5,
+        }
+    }
+
+    /// The step after this one, if any (the introduction leads to sharing).
+    pub fn next(self) -> Option<Step> {
+        Step::ALL.get(usize::from(self.number()) + 1).copied()
+    }
+
+    /// The step before this one inside a round; `None` for sharing and the introduction,
+    /// because a round never goes back to the introduction.
+    pub fn previous(self) -> Option<Step> {
+        match self {
+            Step::Introduction | Step::Sharing => None,
+            s => Step::ALL.get(usize::from(s.number()) - 1).copied(),
+        }
     }
 }
 

@@ -1,7 +1,27 @@
-//! The peer-coaching method as data: the preparation, the six steps of a round, their
-//! indicative timings and who speaks. Pure: no I/O, no database, no HTTP.
+//! The peer-coaching method as data and as a state machine: the preparation, the six steps
+//! of a round, their timings and who speaks ([`method`]); who plays which role in each round
+//! ([`roles`]); the live session, commands in and events out ([`session`]); the server-owned
+//! step timer ([`timer`]); who writes and reads each field ([`fields`]); and which prompts
+//! each screen shows ([`prompts`]). Pure: no I/O, no database, no HTTP, no clock of its own.
 //!
-//! The live session state machine builds on these steps; pages use them to explain the
-//! method to learners and staff.
+//! The store persists a session's [`Event`]s and rebuilds it with [`Session::replay`]; the
+//! web layer turns a request into a [`Command`], asks [`Session::decide`], and checks
+//! [`may_write`] / [`may_read`] before touching a field.
 
+pub mod error;
+pub mod fields;
 pub mod method;
+pub mod prompts;
+pub mod roles;
+pub mod session;
+pub mod timer;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::CoachingError;
+pub use fields::{FieldKey, FieldRef, check_text, may_read, may_write};
+pub use method::{Lead, Step};
+pub use roles::{GroupSize, Role, Roles, Seat, rounds};
+pub use session::{Change, Command, Event, Phase, Session, Status};
+pub use timer::{StepTimer, TimerView, Timings, UnixMillis};

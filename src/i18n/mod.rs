@@ -242,7 +242,8 @@ macro_rules! catalogue_files {
 }
 
 /// (file name, [English source, French source]).
-pub const FILES: &[(&str, [&str; 2])] = catalogue_files!("pages", "staff", "pairing", "refusals");
+pub const FILES: &[(&str, [&str; 2])] =
+    catalogue_files!("pages", "staff", "pairing", "refusals", "coaching");
 
 /// One language's messages.
 struct Catalogue {

@@ -1,0 +1,484 @@
+//! What the members write during a session, and who may write and read each field when.
+//!
+//! A field is a [`FieldKey`] (what it is) plus either the member it belongs to (preparation,
+//! takeaway) or the round it belongs to (everything said in a round): a [`FieldRef`]. The
+//! rules are pure functions of the session, so the web layer asks [`may_write`] before a save
+//! and [`may_read`] before showing or streaming anything.
+//!
+//! Most fields are plain text. Three are lists kept as JSON text in the same column, so a
+//! field stays one versioned string for the store and the edit-conflict check:
+//! [`FieldKey::Options`] holds `[{"option","pros","cons"}]` ([`OptionItem`]),
+//! [`FieldKey::Actions`] holds `[{"action","due"}]` ([`Action`], `due` as `YYYY-MM-DD` or
+//! null) and [`FieldKey::Obstacles`] holds `[{"obstacle","overcome"}]` ([`Obstacle`]).
+//! [`check_text`] checks a text's length and, for those three, its shape.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CoachingError;
+use super::method::Step;
+use super::roles::{Role, Seat};
+use super::session::{Phase, Session};
+
+/// The most characters a plain-text field holds.
+pub const MAX_FIELD_CHARS: usize = 10_000;
+/// The most characters a list field's JSON text holds.
+pub const MAX_LIST_FIELD_CHARS: usize = 20_000;
+/// The most entries in a list field.
+pub const MAX_LIST_ITEMS: usize = 20;
+/// The most characters in one text of a list entry.
+pub const MAX_ITEM_CHARS: usize = 2_000;
+
+/// What a field is. The snake_case names are stable storage keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKey {
+    /// Preparation: the situation to work on.
+    PrepSituation,
+    /// Preparation: its context.
+    PrepContext,
+    /// Preparation: the people involved.
+    PrepStakeholders,
+    /// Preparation: what the member wants to change or achieve.
+    PrepDesiredChange,
+    /// Sharing: the coachee's notes on the situation.
+    SharingNotes,
+    /// Objectives: how the coachee wants the situation to evolve.
+    GlobalObjective,
+    /// Objectives: the intermediate result this session aims at.
+    SessionObjective,
+    /// Analysis: the coachee's notes.
+    AnalysisNotes,
+    /// Options: a JSON list of [`OptionItem`].
+    Options,
+    /// Options: the ideal option.
+    IdealOption,
+    /// Options: what the ideal option needs.
+    IdealOptionNeeds,
+    /// Commitments: a JSON list of [`Action`].
+    Actions,
+    /// Commitments: a JSON list of [`Obstacle`].
+    Obstacles,
+    /// Commitments: the people to rely on.
+    ResourcesPeople,
+    /// Commitments: the material resources to rely on.
+    ResourcesMaterial,
+    /// The coach's private scratchpad for the round: only its author ever reads it.
+    CoachScratchpad,
+    /// In a trio, the observer's notes on the round.
+    ObserverNotes,
+    /// Closing: what the member takes away.
+    Takeaway,
+}
+
+/// Whether a field exists once per member or once per round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Member,
+    Round,
+}
+
+/// How a field's text is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldFormat {
+    Text,
+    /// JSON list of [`OptionItem`].
+    Options,
+    /// JSON list of [`Action`].
+    Actions,
+    /// JSON list of [`Obstacle`].
+    Obstacles,
+}
+
+impl FieldKey {
+    /// Every field, in the order a session meets them.
+    pub const ALL: [FieldKey; 18] = [
+        FieldKey::PrepSituation,
+        FieldKey::PrepContext,
+        FieldKey::PrepStakeholders,
+        FieldKey::PrepDesiredChange,
+        FieldKey::SharingNotes,
+        FieldKey::GlobalObjective,
+        FieldKey::SessionObjective,
+        FieldKey::AnalysisNotes,
+        FieldKey::Options,
+        FieldKey::IdealOption,
+        FieldKey::IdealOptionNeeds,
+        FieldKey::Actions,
+        FieldKey::Obstacles,
+        FieldKey::ResourcesPeople,
+        FieldKey::ResourcesMaterial,
+        FieldKey::CoachScratchpad,
+        FieldKey::ObserverNotes,
+        FieldKey::Takeaway,
+    ];
+
+    /// The stable storage key (the serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldKey::PrepSituation => "prep_situation",
+            FieldKey::PrepContext => "prep_context",
+            FieldKey::PrepStakeholders => "prep_stakeholders",
+            FieldKey::PrepDesiredChange => "prep_desired_change",
+            FieldKey::SharingNotes => "sharing_notes",
+            FieldKey::GlobalObjective => "global_objective",
+            FieldKey::SessionObjective => "session_objective",
+            FieldKey::AnalysisNotes => "analysis_notes",
+            FieldKey::Options => "options",
+            FieldKey::IdealOption => "ideal_option",
+            FieldKey::IdealOptionNeeds => "ideal_option_needs",
+            FieldKey::Actions => "actions",
+            FieldKey::Obstacles => "obstacles",
+            FieldKey::ResourcesPeople => "resources_people",
+            FieldKey::ResourcesMaterial => "resources_material",
+            FieldKey::CoachScratchpad => "coach_scratchpad",
+            FieldKey::ObserverNotes => "observer_notes",
+            FieldKey::Takeaway => "takeaway",
+        }
+    }
+
+    /// Once per member or once per round.
+    pub fn scope(self) -> Scope {
+        match self {
+            FieldKey::PrepSituation
+            | FieldKey::PrepContext
+            | FieldKey::PrepStakeholders
+            | FieldKey::PrepDesiredChange
+            | FieldKey::Takeaway => Scope::Member,
+            _ => Scope::Round,
+        }
+    }
+
+    /// Whether the field is written in the preparation.
+    pub fn is_preparation(self) -> bool {
+        matches!(
+            self,
+            FieldKey::PrepSituation
+                | FieldKey::PrepContext
+                | FieldKey::PrepStakeholders
+                | FieldKey::PrepDesiredChange
+        )
+    }
+
+    /// For a round's field: the role that writes it and the step from which it is open.
+    /// `None` for per-member fields, which their owner writes.
+    pub fn round_writer(self) -> Option<(Role, Step)> {
+        Some(match self {
+            FieldKey::SharingNotes => (Role::Coachee, Step::Sharing),
+            FieldKey::GlobalObjective | FieldKey::SessionObjective => {
+                (Role::Coachee, Step::Objectives)
+            }
+            FieldKey::AnalysisNotes => (Role::Coachee, Step::Analysis),
+            FieldKey::Options | FieldKey::IdealOption | FieldKey::IdealOptionNeeds => {
+                (Role::Coachee, Step::Options)
+            }
+            FieldKey::Actions
+            | FieldKey::Obstacles
+            | FieldKey::ResourcesPeople
+            | FieldKey::ResourcesMaterial => (Role::Coachee, Step::Commitments),
+            // The coach and observer take notes from the moment the coachee speaks.
+            FieldKey::CoachScratchpad => (Role::Coach, Step::Sharing),
+            FieldKey::ObserverNotes => (Role::Observer, Step::Sharing),
+            FieldKey::PrepSituation
+            | FieldKey::PrepContext
+            | FieldKey::PrepStakeholders
+            | FieldKey::PrepDesiredChange
+            | FieldKey::Takeaway => return None,
+        })
+    }
+
+    /// How the field's text is shaped.
+    pub fn format(self) -> FieldFormat {
+        match self {
+            FieldKey::Options => FieldFormat::Options,
+            FieldKey::Actions => FieldFormat::Actions,
+            FieldKey::Obstacles => FieldFormat::Obstacles,
+            _ => FieldFormat::Text,
+        }
+    }
+
+    /// The most characters the field's text holds.
+    pub fn max_chars(self) -> usize {
+        match self.format() {
+            FieldFormat::Text => MAX_FIELD_CHARS,
+            _ => MAX_LIST_FIELD_CHARS,
+        }
+    }
+}
+
+/// Whose or which round's field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Slot {
+    Seat(Seat),
+    Round(u8),
+}
+
+/// One field of one session: a key with its member or its round, consistent with the key's
+/// [`Scope`]. JSON: `{"key":"prep_context","seat":0}` or `{"key":"options","round":2}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "FieldRefWire", into = "FieldRefWire")]
+pub struct FieldRef {
+    key: FieldKey,
+    slot: Slot,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FieldRefWire {
+    key: FieldKey,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seat: Option<Seat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    round: Option<u8>,
+}
+
+impl TryFrom<FieldRefWire> for FieldRef {
+    type Error = CoachingError;
+
+    fn try_from(w: FieldRefWire) -> Result<Self, Self::Error> {
+        match (w.seat, w.round) {
+            (Some(seat), None) => FieldRef::member(w.key, seat),
+            (None, Some(round)) => FieldRef::round(w.key, round),
+            _ => Err(CoachingError::FieldScopeMismatch { key: w.key }),
+        }
+    }
+}
+
+impl From<FieldRef> for FieldRefWire {
+    fn from(f: FieldRef) -> Self {
+        FieldRefWire {
+            key: f.key,
+            seat: f.seat(),
+            round: f.round_no(),
+        }
+    }
+}
+
+impl FieldRef {
+    /// A per-member field (preparation, takeaway) of `owner`.
+    pub fn member(key: FieldKey, owner: Seat) -> Result<FieldRef, CoachingError> {
+        match key.scope() {
+            Scope::Member => Ok(FieldRef {
+                key,
+                slot: Slot::Seat(owner),
+            }),
+            Scope::Round => Err(CoachingError::FieldScopeMismatch { key }),
+        }
+    }
+
+    /// A per-round field of round `round` (counted from 1).
+    pub fn round(key: FieldKey, round: u8) -> Result<FieldRef, CoachingError> {
+        match key.scope() {
+            Scope::Round if round >= 1 => Ok(FieldRef {
+                key,
+                slot: Slot::Round(round),
+            }),
+            Scope::Round => Err(CoachingError::NoSuchRound { round }),
+            Scope::Member => Err(CoachingError::FieldScopeMismatch { key }),
+        }
+    }
+
+    pub fn key(&self) -> FieldKey {
+        self.key
+    }
+
+    /// The owner of a per-member field.
+    pub fn seat(&self) -> Option<Seat> {
+        match self.slot {
+            Slot::Seat(s) => Some(s),
+            Slot::Round(_) => None,
+        }
+    }
+
+    /// The round of a per-round field.
+    pub fn round_no(&self) -> Option<u8> {
+        match self.slot {
+            Slot::Round(r) => Some(r),
+            Slot::Seat(_) => None,
+        }
+    }
+}
+
+/// Whether `seat` may write `field` now, or why not.
+///
+/// - Preparation fields: their owner, from the preparation on, while the session is open.
+/// - A round's coachee fields: the round's coachee, from the matching step of that round
+///   on (so notes can be completed later), while the session is open.
+/// - The scratchpad: the round's coach; observer notes: the round's observer (trio only);
+///   both from the round's sharing on.
+/// - The takeaway: its owner, during the closing.
+pub fn may_write(session: &Session, seat: Seat, field: &FieldRef) -> Result<(), CoachingError> {
+    let size = session.size();
+    if !size.has(seat) {
+        return Err(CoachingError::NotAMember { seat });
+    }
+    if !session.is_open() {
+        return Err(CoachingError::SessionOver);
+    }
+    let phase = session.phase();
+    let reached = |from: (u8, u8, u8)| phase.rank().is_some_and(|r| r >= from);
+    match field.slot {
+        Slot::Seat(owner) => {
+            if owner != seat {
+                return Err(CoachingError::NotYourField);
+            }
+            let open = if field.key.is_preparation() {
+                reached(Phase::Preparation.rank().unwrap_or_default())
+            } else {
+                phase == Phase::Closing
+            };
+            if open {
+                Ok(())
+            } else {
+                Err(CoachingError::FieldNotOpenYet)
+            }
+        }
+        Slot::Round(round) => {
+            let roles = session.roles_of_round(round)?;
+            let Some((role, step)) = field.key.round_writer() else {
+                return Err(CoachingError::FieldScopeMismatch { key: field.key });
+            };
+            let writer = match role {
+                Role::Coachee => roles.coachee,
+                Role::Coach => roles.coach,
+                Role::Observer => roles.observer.ok_or(CoachingError::NoObserver)?,
+            };
+            if writer != seat {
+                return Err(CoachingError::NotYourField);
+            }
+            if reached((3, round, step.number())) {
+                Ok(())
+            } else {
+                Err(CoachingError::FieldNotOpenYet)
+            }
+        }
+    }
+}
+
+/// Whether `seat` may read `field`. A member's preparation reaches the others only from the
+/// introduction on (and stays shared after it); a scratchpad only ever reaches its author;
+/// everything else reaches every member. Nobody outside the group reads anything.
+pub fn may_read(session: &Session, seat: Seat, field: &FieldRef) -> bool {
+    let size = session.size();
+    if !size.has(seat) {
+        return false;
+    }
+    match field.slot {
+        Slot::Seat(owner) => {
+            size.has(owner)
+                && (owner == seat || !field.key.is_preparation() || session.reached_introduction())
+        }
+        Slot::Round(round) => match session.roles_of_round(round) {
+            Err(_) => false,
+            Ok(roles) => field.key != FieldKey::CoachScratchpad || roles.coach == seat,
+        },
+    }
+}
+
+/// One option considered in the options step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionItem {
+    pub option: String,
+    #[serde(default)]
+    pub pros: String,
+    #[serde(default)]
+    pub cons: String,
+}
+
+/// One concrete action the coachee commits to, with a date when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub action: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub due: Option<String>,
+}
+
+/// An obstacle to the commitments and how to get past it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obstacle {
+    pub obstacle: String,
+    #[serde(default)]
+    pub overcome: String,
+}
+
+/// Checks a text before it is stored in a field: its length, and for a list field its
+/// JSON shape, entry count, entry lengths and dates. An empty text is always allowed (it
+/// clears the field).
+pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
+    let chars = text.chars().count();
+    let max = key.max_chars();
+    if chars > max {
+        return Err(CoachingError::FieldTooLong { chars, max });
+    }
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    match key.format() {
+        FieldFormat::Text => Ok(()),
+        FieldFormat::Options => {
+            check_list::<OptionItem>(text, |o| check_items(&[&o.option, &o.pros, &o.cons]))
+        }
+        FieldFormat::Actions => check_list::<Action>(text, |a| {
+            check_items(&[&a.action, a.due.as_deref().unwrap_or("")])?;
+            match &a.due {
+                Some(d) if parse_date(d).is_none() => {
+                    Err(malformed(format!("{d:?} is not a date written YYYY-MM-DD")))
+                }
+                _ => Ok(()),
+            }
+        }),
+        FieldFormat::Obstacles => {
+            check_list::<Obstacle>(text, |o| check_items(&[&o.obstacle, &o.overcome]))
+        }
+    }
+}
+
+fn malformed(reason: String) -> CoachingError {
+    CoachingError::FieldMalformed { reason }
+}
+
+fn check_list<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    each: impl Fn(&T) -> Result<(), CoachingError>,
+) -> Result<(), CoachingError> {
+    let items: Vec<T> = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(malformed(format!(
+            "{} entries; at most {MAX_LIST_ITEMS}",
+            items.len()
+        )));
+    }
+    items.iter().try_for_each(each)
+}
+
+fn check_items(texts: &[&str]) -> Result<(), CoachingError> {
+    for t in texts {
+        let chars = t.chars().count();
+        if chars > MAX_ITEM_CHARS {
+            return Err(CoachingError::FieldTooLong {
+                chars,
+                max: MAX_ITEM_CHARS,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || y.len() != 4
+        || m.len() != 2
+        || d.len() != 2
+        || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
