@@ -45,6 +45,8 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     state: web::Data<AppState>,
+    /// This instance's PostgreSQL listener relaying live-session events (none on SQLite).
+    relay: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The HTTP client for calls to platforms: identified (Canvas requires a User-Agent), with
@@ -98,6 +100,9 @@ impl Application {
         let http = http_client(&settings)?;
         let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
         let pages = Pages::new(settings.base())?;
+        let hub = crate::realtime::Hub::new(store.clone());
+        let relay = hub.start().await?;
+        let live = crate::realtime::live::Live::new(store.clone(), hub);
         let limits = crate::launch::limits::LoginLimits::new(&settings);
         let settings = Arc::new(settings);
         let flow = LaunchFlow {
@@ -115,6 +120,7 @@ impl Application {
             pages,
             roster: crate::roster::RosterSync::new(http, settings.roster_sync_deadline),
             courses: Default::default(),
+            live,
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -139,6 +145,7 @@ impl Application {
             port,
             server,
             state,
+            relay,
         })
     }
 
@@ -152,6 +159,9 @@ impl Application {
         let maintenance = tokio::spawn(maintenance_loop(self.state.clone()));
         let res = self.server.await;
         maintenance.abort();
+        if let Some(relay) = self.relay {
+            relay.abort();
+        }
         res
     }
 }

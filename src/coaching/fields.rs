@@ -482,3 +482,127 @@ pub fn parse_date(text: &str) -> Option<time::Date> {
     let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
     time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
 }
+
+/// A list field as the lines a person edits: one entry per line, its parts separated by
+/// `" | "` (option | pros | cons; action | date; obstacle | how to get past it). A text
+/// field is returned as it is; a stored list that does not parse is shown raw.
+pub fn list_to_lines(key: FieldKey, stored: &str) -> String {
+    fn join<T: for<'de> Deserialize<'de>>(
+        stored: &str,
+        parts: impl Fn(&T) -> Vec<String>,
+    ) -> String {
+        match serde_json::from_str::<Vec<T>>(stored) {
+            Ok(items) => items
+                .iter()
+                .map(|i| {
+                    let mut p = parts(i);
+                    while p.last().is_some_and(|s| s.is_empty()) {
+                        p.pop();
+                    }
+                    p.join(" | ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(_) => stored.to_string(),
+        }
+    }
+    if stored.trim().is_empty() {
+        return String::new();
+    }
+    match key.format() {
+        FieldFormat::Text => stored.to_string(),
+        FieldFormat::Options => join::<OptionItem>(stored, |o| {
+            vec![o.option.clone(), o.pros.clone(), o.cons.clone()]
+        }),
+        FieldFormat::Actions => join::<Action>(stored, |a| {
+            vec![a.action.clone(), a.due.clone().unwrap_or_default()]
+        }),
+        FieldFormat::Obstacles => {
+            join::<Obstacle>(stored, |o| vec![o.obstacle.clone(), o.overcome.clone()])
+        }
+    }
+}
+
+/// The stored form of what a person typed in a field: for a list field, its lines (see
+/// [`list_to_lines`]) as the JSON list, checked; for a text field, the text, checked.
+pub fn lines_to_stored(key: FieldKey, typed: &str) -> Result<String, CoachingError> {
+    let lines: Vec<Vec<String>> = typed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('|').map(|p| p.trim().to_string()).collect())
+        .collect();
+    let part = |p: &[String], i: usize| p.get(i).cloned().unwrap_or_default();
+    let stored = match key.format() {
+        FieldFormat::Text => typed.to_string(),
+        _ if lines.is_empty() => String::new(),
+        FieldFormat::Options => serde_json::to_string(
+            &lines
+                .iter()
+                .map(|p| OptionItem {
+                    option: part(p, 0),
+                    pros: part(p, 1),
+                    // A cons part may itself hold a separator: keep everything after.
+                    cons: p.get(2..).map(|r| r.join(" | ")).unwrap_or_default(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default(),
+        FieldFormat::Actions => serde_json::to_string(
+            &lines
+                .iter()
+                .map(|p| {
+                    // The last part is the date when it reads as one; otherwise it belongs
+                    // to the action.
+                    let (action, due) = match p.split_last() {
+                        Some((last, rest)) if !rest.is_empty() && parse_date(last).is_some() => {
+                            (rest.join(" | "), Some(last.clone()))
+                        }
+                        _ => (p.join(" | "), None),
+                    };
+                    Action { action, due }
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default(),
+        FieldFormat::Obstacles => serde_json::to_string(
+            &lines
+                .iter()
+                .map(|p| Obstacle {
+                    obstacle: part(p, 0),
+                    overcome: p.get(1..).map(|r| r.join(" | ")).unwrap_or_default(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default(),
+    };
+    check_text(key, &stored)?;
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod lines_tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_through_the_stored_lists() {
+        let typed = "Ask my manager | quick | may refuse\nDo nothing";
+        let stored = lines_to_stored(FieldKey::Options, typed).unwrap();
+        assert_eq!(list_to_lines(FieldKey::Options, &stored), typed);
+        let typed = "Call the client | 2027-01-31\nWrite the plan";
+        let stored = lines_to_stored(FieldKey::Actions, typed).unwrap();
+        assert!(stored.contains("\"due\":\"2027-01-31\""), "{stored}");
+        assert_eq!(list_to_lines(FieldKey::Actions, &stored), typed);
+        assert_eq!(lines_to_stored(FieldKey::Obstacles, "  \n").unwrap(), "");
+        assert_eq!(
+            lines_to_stored(FieldKey::Takeaway, "a | b").unwrap(),
+            "a | b"
+        );
+    }
+
+    #[test]
+    fn too_many_lines_are_refused() {
+        let typed = "x\n".repeat(MAX_LIST_ITEMS + 1);
+        assert!(lines_to_stored(FieldKey::Obstacles, &typed).is_err());
+    }
+}

@@ -20,7 +20,9 @@ pub mod timer;
 mod tests;
 
 pub use error::CoachingError;
-pub use fields::{FieldKey, FieldRef, check_text, may_read, may_write};
+pub use fields::{
+    FieldKey, FieldRef, check_text, lines_to_stored, list_to_lines, may_read, may_write,
+};
 pub use method::{Lead, Step};
 pub use roles::{GroupSize, Role, Roles, Seat, rounds};
 pub use session::{Change, Command, Event, Phase, Session, Status};

@@ -243,7 +243,7 @@ macro_rules! catalogue_files {
 
 /// (file name, [English source, French source]).
 pub const FILES: &[(&str, [&str; 2])] =
-    catalogue_files!("pages", "staff", "pairing", "refusals", "coaching");
+    catalogue_files!("pages", "staff", "pairing", "refusals", "coaching", "live");
 
 /// One language's messages.
 struct Catalogue {

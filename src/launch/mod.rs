@@ -222,6 +222,15 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The current Unix time in milliseconds (the live session's clock: its timers count to the
+/// second and screens correct for their own clock's offset).
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl LaunchFlow {
     /// Handles an OIDC login initiation from `client` (the request's client address).
     ///

@@ -17,6 +17,7 @@
 //! buffer: one small watch channel per followed session, dropped with its last subscriber.
 
 mod hub;
+pub mod live;
 mod relay;
 
 pub use hub::{Hub, Subscription, Wake};

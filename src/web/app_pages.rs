@@ -11,6 +11,7 @@ use super::AppState;
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::learner_view::{declare_context, learner_context};
+use super::session_view::staff_sessions;
 use super::staff_view::staff_context;
 use crate::launch::session::{Session, SessionPage};
 
@@ -155,7 +156,8 @@ pub async fn session_page(
             SessionPage::Activity { .. } if s.staff => {
                 let (extra, name) = staff_context(state, s, roster_page).await?;
                 let common = common(state, s, token, notice, name).await?;
-                let extra = context! { upload => upload, ..extra };
+                let sessions = staff_sessions(state, s).await?;
+                let extra = context! { upload => upload, sessions => sessions, ..extra };
                 state
                     .pages
                     .render("staff.html", l, context! { ..common, ..extra })
@@ -252,6 +254,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
     let path = match f.form.to.as_str() {
         "about" => "/app/about",
         "declare" => "/app/declare",
+        "session" => "/app/session",
         _ => "/app",
     };
     let page = f.form.page.map(|p| p.to_string());

@@ -7,9 +7,11 @@ use actix_web::http::StatusCode;
 use minijinja::context;
 
 use super::pages::Pages;
+use crate::coaching::CoachingError;
 use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
 use crate::lti::LaunchError;
+use crate::realtime::live::LiveError;
 use crate::store::StoreError;
 
 /// Why a session may not do what it asked.
@@ -75,6 +77,9 @@ pub enum WebError {
     /// A form on one of our pages could not be used (not an LMS problem).
     #[error("bad form: {0:?}")]
     BadForm(BadForm),
+    /// A live-session action was refused or failed.
+    #[error(transparent)]
+    Live(#[from] LiveError),
     /// A bug or an unavailable dependency on our side.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -111,11 +116,20 @@ fn chain(err: &dyn std::error::Error) -> String {
     out
 }
 
-/// Renders an error as a page and logs it: every refusal as one `binome::refusal` line with
-/// its reason code, every internal error with its cause chain and an opaque id.
-pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
-    let l = cx.locale;
-    let title = l.t("error_title").to_string();
+/// What an error says: its status, reason code, what happened, what to check, and for an
+/// internal error the opaque id it is logged under.
+struct Described {
+    status: StatusCode,
+    code: &'static str,
+    what: String,
+    check: String,
+    error_id: Option<String>,
+}
+
+/// Describes an error in the page's language and logs it: every refusal as one
+/// `binome::refusal` line with its reason code, every internal error with its cause chain
+/// and an opaque id.
+fn describe(err: &WebError, l: Locale) -> Described {
     let (status, code, what, check, error_id) = match err {
         WebError::Refused(e) => {
             let (what, check) = explain(e, l);
@@ -160,7 +174,37 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             String::new(),
             None,
         ),
-        WebError::Store(_) | WebError::Internal(_) => {
+        WebError::Live(LiveError::Refused(e)) => (
+            StatusCode::CONFLICT,
+            "coaching_refused",
+            coaching_refusal(e, l),
+            String::new(),
+            None,
+        ),
+        WebError::Live(LiveError::NotAMember) => (
+            StatusCode::FORBIDDEN,
+            "coaching_not_member",
+            l.t("coaching_not_member"),
+            String::new(),
+            None,
+        ),
+        WebError::Live(LiveError::LogFull) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "coaching_log_full",
+            l.t("coaching_log_full"),
+            String::new(),
+            None,
+        ),
+        WebError::Live(LiveError::UnknownField(_)) => (
+            StatusCode::BAD_REQUEST,
+            "bad_form",
+            l.t("form_unknown_action"),
+            String::new(),
+            None,
+        ),
+        WebError::Store(_)
+        | WebError::Internal(_)
+        | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
             let id = crate::lti::login::random_token()[..12].to_string();
             let status = if matches!(err, WebError::Store(_)) {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -182,6 +226,26 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             tracing::warn!(target: "binome::refusal", status = status.as_u16(), reason = code, detail = %err, "request refused")
         }
     }
+    Described {
+        status,
+        code,
+        what,
+        check,
+        error_id,
+    }
+}
+
+/// Renders an error as a page, logged (see [`describe`]).
+pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
+    let l = cx.locale;
+    let title = l.t("error_title").to_string();
+    let Described {
+        status,
+        code,
+        what,
+        check,
+        error_id,
+    } = describe(err, l);
     let html = pages.render(
         "error.html",
         l,
@@ -192,6 +256,56 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         },
     );
     pages.respond(status, html, cx.frame_ancestors)
+}
+
+/// An error as the JSON a page's script reads (`{"code", "message"}`), logged like a page.
+pub fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
+    let d = describe(err, l);
+    let message = match d.error_id {
+        Some(id) => format!("{} ({id})", d.what),
+        None => d.what,
+    };
+    HttpResponse::build(d.status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "code": d.code, "message": message }))
+}
+
+/// Why the method refused a live-session action, in words a member understands.
+fn coaching_refusal(e: &CoachingError, l: Locale) -> String {
+    let id = match e {
+        CoachingError::SessionOver => "live_refused_over",
+        CoachingError::FrameworkNotAccepted => "live_refused_framework",
+        CoachingError::NotEveryonePrepared => "live_refused_not_prepared",
+        CoachingError::NotTheCoach { .. } => "live_refused_not_coach",
+        CoachingError::EndRoundFirst | CoachingError::RoundNotFinished { .. } => {
+            "live_refused_round"
+        }
+        CoachingError::CloseTooEarly => "live_refused_close",
+        CoachingError::AlreadyPaused | CoachingError::NotPaused | CoachingError::NoTimer => {
+            "live_refused_timer"
+        }
+        CoachingError::ExtensionOutOfRange { .. } | CoachingError::ExtensionCapReached { .. } => {
+            "live_refused_extension"
+        }
+        CoachingError::NotYourField => "live_refused_not_your_field",
+        CoachingError::FieldNotOpenYet => "live_refused_field_not_open",
+        CoachingError::FieldTooLong { max, .. } => {
+            return l.tr("live_refused_too_long", &[("max", (*max as i64).into())]);
+        }
+        CoachingError::FieldMalformed { .. } => "live_refused_malformed",
+        CoachingError::InvalidGroupSize { .. }
+        | CoachingError::NotAMember { .. }
+        | CoachingError::WrongPhase
+        | CoachingError::AlreadyAccepted
+        | CoachingError::AlreadyPrepared
+        | CoachingError::NoPreviousStep
+        | CoachingError::InvalidTiming { .. }
+        | CoachingError::NoSuchRound { .. }
+        | CoachingError::FieldScopeMismatch { .. }
+        | CoachingError::NoObserver
+        | CoachingError::EventDoesNotFit { .. } => "live_refused_now",
+    };
+    l.t(id)
 }
 
 /// (what happened, what the LMS administrator should check), in the page's language: the

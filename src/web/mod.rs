@@ -2,8 +2,8 @@
 //! roster layer, and render pages. No protocol or domain decision is made here.
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
-//! `learner_routes`, `deep_link_routes`, `system`) use the views (`staff_view`,
-//! `learner_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! `learner_routes`, `session_routes`, `deep_link_routes`, `system`) use the views
+//! (`staff_view`, `learner_view`, `session_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
 mod app_pages;
@@ -16,6 +16,8 @@ mod learner_view;
 mod lti_routes;
 pub mod pages;
 mod services;
+mod session_routes;
+mod session_view;
 mod staff_routes;
 mod staff_view;
 mod system;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub pages: Pages,
     pub roster: crate::roster::RosterSync,
     pub courses: crate::roster::cache::CourseCache,
+    /// The live coaching sessions.
+    pub live: crate::realtime::live::Live,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).
@@ -57,6 +61,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/pairs/edit", web::post().to(staff_routes::edit))
         .route("/app/pairs/publish", web::post().to(staff_routes::publish))
         .route("/app/profile", web::post().to(learner_routes::profile))
+        .route("/app/session", web::get().to(session_routes::page))
+        .route(
+            "/app/session/panel",
+            web::get().to(session_routes::panel_fragment),
+        )
+        .route(
+            "/app/session/command",
+            web::post().to(session_routes::command),
+        )
+        .route("/app/session/field", web::post().to(session_routes::field))
+        .route(
+            "/app/session/export",
+            web::post().to(session_routes::export),
+        )
+        .route(
+            "/app/session/delete",
+            web::post().to(session_routes::delete_notes),
+        )
+        .route(
+            "/api/coaching/presence",
+            web::post().to(session_routes::presence),
+        )
+        .route(
+            "/api/coaching/events",
+            web::get().to(session_routes::events),
+        )
         .route("/api/session", web::get().to(system::session_info))
         .route("/api/session/renew", web::post().to(system::renew))
         .route("/static/{file}", web::get().to(system::static_file))

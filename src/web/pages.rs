@@ -56,6 +56,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("autopost.html", include_str!("templates/autopost.html")),
     ("storage.html", include_str!("templates/storage.html")),
     ("declare.html", include_str!("templates/declare.html")),
+    ("session.html", include_str!("templates/session.html")),
+    (
+        "session_panel.html",
+        include_str!("templates/session_panel.html"),
+    ),
 ];
 
 impl Pages {
@@ -335,8 +340,34 @@ mod tests {
             max_declarations => 5,
             upload => full.then(|| context! { added => 2, bad => vec![context! { line => 3, why => "unknown" }] }),
         };
+        let field = context! {
+            id => "options.r1", dom_id => "options-r1", label => "Options", text => if full { "a | b | c" } else { "" },
+            version => 1, editable => full, hint => full.then_some("One per line"), author => (!full).then_some("Zoé"), max => 20000,
+        };
+        let panel = context! {
+            seq => 3, server_now => 1, phase => if full { "round" } else { "preparation" }, step_key => "1-options",
+            title => "Step 4: Options", announce => "Now: options",
+            round_title => full.then_some("Round 1 of 2"), you_are => full.then_some("You are coach"),
+            members => vec![context! { name => "Ada", me => true, role => full.then_some("Coach"), presence => "online", presence_key => "online", accepted => full, prepared => full }],
+            guidance => vec!["g"], posture => if full { vec!["p"] } else { vec![] }, questions => if full { vec!["q"] } else { vec![] },
+            preparations => vec![context! { name => "Ada", me => true, fields => vec![field.clone()] }],
+            step_fields => vec![field.clone()], round_so_far => if full { vec![field.clone()] } else { vec![] },
+            summary => if full { vec![context! { title => "Commitments of Zoé", fields => vec![field.clone()] }] } else { vec![] },
+            takeaways => if full { vec![field.clone()] } else { vec![] },
+            timer => full.then(|| context! { text => "4:59", started => 1, duration => 300, paused_since => None::<i64>, paused_total => 0, remaining => 299 }),
+            paused => full,
+            buttons => context! {
+                accept => full, prepared => full, start => full, next => full, previous => full, end_round => full,
+                next_round => full.then_some(2), open_closing => full, complete => full, pause => full, resume => full,
+                extend => full, abandon => full, practice => full, export => full,
+            },
+            trio => full, practice_number => full.then_some(1),
+        };
         match name {
+            "session.html" => context! { no_group => !full, p => panel, ..session },
+            "session_panel.html" => context! { p => panel, ..session },
             "staff.html" => context! {
+                sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), updated => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
                 manage => full,
                 roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],
                 roster_total => 1, roster_page => 0, roster_pages => if full { 3 } else { 1 },

@@ -311,6 +311,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Brings the test platform's roster in, proposes pairs and publishes them; returns the
+    /// staff token and the published groups (a trio among the nine learners).
+    pub async fn publish_pairs(&self) -> (String, Vec<Vec<String>>) {
+        let (t, _) = self.staff_launch(None).await;
+        for path in ["/app/roster/refresh", "/app/pairs/propose"] {
+            assert_eq!(
+                self.post_form(path, &t, &[]).await.status().as_u16(),
+                303,
+                "{path}"
+            );
+        }
+        let groups = draft_groups(&self.page("/app", &t).await);
+        let r = self.post_form("/app/pairs/publish", &t, &[]).await;
+        assert_eq!(r.status().as_u16(), 303);
+        (t, groups)
+    }
+
     /// Follows a redirect to a page of the tool (the launch's post/redirect/get).
     pub async fn follow(&self, resp: reqwest::Response) -> reqwest::Response {
         if resp.status().as_u16() != 303 {
@@ -329,6 +346,21 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// The groups of the draft (or published set) a staff page shows, by member id.
+pub fn draft_groups(html: &str) -> Vec<Vec<String>> {
+    html.split("<li class=\"group\" data-members=\"")
+        .skip(1)
+        .map(|s| {
+            s.chars()
+                .take_while(|c| *c != '"')
+                .collect::<String>()
+                .split(',')
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
 }
 
 /// The session token a page carries (for its script and its forms, never in a URL).

@@ -10,6 +10,7 @@ mod helpers;
 mod jwks_rotation;
 mod launch;
 mod launch_origin;
+mod live;
 mod logging;
 mod login;
 mod login_limits;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{session_token, spawn_app};
+use crate::helpers::{draft_groups, session_token, spawn_app};
 use crate::platform::Failure;
 
 const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
@@ -24,20 +24,6 @@ fn rows(html: &str) -> Vec<(String, String, String)> {
                     .collect::<String>()
             };
             (id, attr("data-role"), attr("data-status"))
-        })
-        .collect()
-}
-
-fn draft_groups(html: &str) -> Vec<Vec<String>> {
-    html.split("<li class=\"group\" data-members=\"")
-        .skip(1)
-        .map(|s| {
-            s.chars()
-                .take_while(|c| *c != '"')
-                .collect::<String>()
-                .split(',')
-                .map(str::to_string)
-                .collect()
         })
         .collect()
 }

@@ -1,0 +1,600 @@
+//! The live session as the web layer uses it: opens a group's session, rebuilds its state
+//! from the event log, runs a member's command and saves a member's field, each in one
+//! transaction with the event that tells the other screens, then wakes this instance's
+//! screens (other instances hear it through PostgreSQL).
+//!
+//! Times passed in are Unix milliseconds (the method's clock); the store keeps seconds.
+//!
+//! The log holds two kinds of entries: the method's events ([`coaching::Event`], replayed
+//! into the state) and notes that only tell screens to redraw (a field saved, a presence
+//! change). Neither carries a word of what was written: the text lives in the fields table
+//! alone, so deleting one's notes deletes them from the database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::Hub;
+use crate::coaching::{
+    self, Change, CoachingError, Command, FieldKey, FieldRef, GroupSize, Seat, Session, Status,
+    Timings, UnixMillis,
+};
+use crate::store::{
+    CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow, SessionStatus,
+    Store, StoreError,
+};
+
+/// Most entries a session's log may hold: every entry is a member's deliberate act or a
+/// debounced save, so a real session stays far below; a script cannot grow it forever.
+pub const MAX_LOG: i64 = 20_000;
+/// How often a member's presence may change the log.
+const PRESENCE_EVERY_MS: i64 = 2_000;
+/// How many times a command is retried when another member's event came first.
+const RETRIES: usize = 5;
+
+/// Why a live action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The method does not allow it now (the reason is typed).
+    #[error("not allowed now: {0}")]
+    Refused(#[from] CoachingError),
+    /// The person is not a member of this session's group.
+    #[error("not a member of this session")]
+    NotAMember,
+    /// The log of this session is full.
+    #[error("the session's log is full")]
+    LogFull,
+    /// The field id does not name a field.
+    #[error("unknown field {0:?}")]
+    UnknownField(String),
+    /// The stored log does not replay (corrupt or written by an incompatible version).
+    #[error("session {session} does not replay: {detail}")]
+    Corrupt { session: i64, detail: String },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An entry of the log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Method(coaching::Event),
+    Note(Note),
+}
+
+/// An entry that is not part of the method's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Note {
+    /// A field changed (its id and new version; never its text).
+    FieldSaved {
+        by: Seat,
+        at: UnixMillis,
+        field: String,
+        version: i64,
+    },
+    /// A member's screen came, went away or came back.
+    Presence {
+        by: Seat,
+        at: UnixMillis,
+        presence: Presence,
+    },
+}
+
+/// Where a member is, as the others see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    Away,
+    Offline,
+}
+
+/// A session as rebuilt from its log, with what screens show beside the method's state.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub row: SessionRow,
+    pub session: Session,
+    /// Each seat's presence and when it last changed.
+    pub presence: Vec<(Presence, Option<UnixMillis>)>,
+    /// The time of the last entry.
+    pub last_at: Option<UnixMillis>,
+}
+
+impl State {
+    /// The seat of a person in this session, if they are a member.
+    pub fn seat_of(&self, person: &str) -> Option<Seat> {
+        seat_in(&self.row, person)
+    }
+}
+
+fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
+    row.members
+        .iter()
+        .position(|m| m == person)
+        .map(|i| Seat(i as u8))
+}
+
+/// A field of a session by its id on the wire and in the fields table: `<key>.s<seat>` for
+/// a member's own field, `<key>.r<round>` for a round's.
+pub fn field_id(f: &FieldRef) -> String {
+    match (f.seat(), f.round_no()) {
+        (Some(seat), _) => format!("{}.s{}", f.key().key(), seat.0),
+        (None, Some(round)) => format!("{}.r{round}", f.key().key()),
+        (None, None) => f.key().key().to_string(),
+    }
+}
+
+/// The field an id names.
+pub fn parse_field_id(id: &str) -> Option<FieldRef> {
+    let (key, slot) = id.split_once('.')?;
+    let key = FieldKey::ALL.into_iter().find(|k| k.key() == key)?;
+    let n: u8 = slot.get(1..)?.parse().ok()?;
+    match slot.as_bytes().first()? {
+        b's' => FieldRef::member(key, Seat(n)).ok(),
+        b'r' => FieldRef::round(key, n).ok(),
+        _ => None,
+    }
+}
+
+/// The stable key of a group: its members, sorted. Person ids are the platform's (at most a
+/// few hundred characters each), and a group has two or three.
+pub fn group_key(members: &[String]) -> String {
+    let mut m = members.to_vec();
+    m.sort();
+    m.join("\u{1f}")
+}
+
+/// The live sessions of this instance: the store, the hub, and a cache of rebuilt states.
+pub struct Live {
+    store: Store,
+    hub: Hub,
+    cache: Mutex<HashMap<i64, Arc<State>>>,
+}
+
+const CACHE_MAX: usize = 20_000;
+
+impl Live {
+    pub fn new(store: Store, hub: Hub) -> Live {
+        Live {
+            store,
+            hub,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The hub the event streams follow.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The guided session (ordinal 0) or a later practice session of a group, opened on
+    /// first use. `members` are in seat order (the published group's order).
+    pub async fn open(
+        &self,
+        course: CourseId,
+        activity: &str,
+        members: &[String],
+        ordinal: i32,
+        now: i64,
+    ) -> Result<SessionRow, LiveError> {
+        let key = group_key(members);
+        Ok(self
+            .store
+            .open_session(
+                course,
+                NewSession {
+                    activity,
+                    module: activity,
+                    group_key: &key,
+                    members,
+                    ordinal,
+                    now: now / 1000,
+                },
+            )
+            .await?)
+    }
+
+    /// The sessions of a group, guided first.
+    pub async fn sessions_of_group(
+        &self,
+        course: CourseId,
+        activity: &str,
+        members: &[String],
+    ) -> Result<Vec<SessionRow>, LiveError> {
+        Ok(self
+            .store
+            .sessions_of_group(course, activity, &group_key(members))
+            .await?)
+    }
+
+    /// The state of a session now, from the cache when nothing happened since.
+    pub async fn state(&self, course: CourseId, id: i64) -> Result<Arc<State>, LiveError> {
+        let row = self.store.session(course, id).await?;
+        let cached = self.cached(id);
+        if let Some(c) = &cached
+            && c.row.last_seq == row.last_seq
+        {
+            return Ok(c.clone());
+        }
+        let (mut state, after) = match cached.filter(|c| c.row.last_seq < row.last_seq) {
+            Some(c) => ((*c).clone(), c.row.last_seq),
+            None => (fresh(&row)?, 0),
+        };
+        let mut after = after;
+        loop {
+            let page = self
+                .store
+                .events_since(course, id, after, crate::store::MAX_EVENTS_PAGE)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for e in &page {
+                fold(&mut state, e)?;
+            }
+            if after >= row.last_seq {
+                break;
+            }
+        }
+        state.row = row;
+        state.row.last_seq = state.row.last_seq.max(after);
+        let state = Arc::new(state);
+        self.remember(id, state.clone());
+        Ok(state)
+    }
+
+    fn cached(&self, id: i64) -> Option<Arc<State>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    fn remember(&self, id: i64, state: Arc<State>) {
+        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(id, state);
+    }
+
+    /// Runs a member's command: decided against the current state, appended with the
+    /// session's new status (and, when it completes the session, every member's
+    /// completion) in one transaction. Retried when another member's event came first.
+    pub async fn command(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        cmd: Command,
+        now: i64,
+    ) -> Result<i64, LiveError> {
+        for _ in 0..RETRIES {
+            let state = self.state(course, id).await?;
+            let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+            let events = state.session.decide(seat, &cmd, UnixMillis(now))?;
+            let mut session = state.session.clone();
+            for e in &events {
+                session.apply(e)?;
+            }
+            let entries: Vec<Entry> = events.into_iter().map(Entry::Method).collect();
+            match self
+                .append(course, &state, person, &entries, &session, now)
+                .await
+            {
+                Err(LiveError::Store(StoreError::SessionMoved { .. })) => continue,
+                other => return other,
+            }
+        }
+        Err(LiveError::Store(StoreError::SessionMoved {
+            session: id,
+            last_seq: -1,
+        }))
+    }
+
+    /// Appends entries after the state's last one, with the status `session` gives.
+    async fn append(
+        &self,
+        course: CourseId,
+        state: &State,
+        person: &str,
+        entries: &[Entry],
+        session: &Session,
+        now: i64,
+    ) -> Result<i64, LiveError> {
+        if state.row.last_seq + entries.len() as i64 > MAX_LOG {
+            return Err(LiveError::LogFull);
+        }
+        let (status, detail) = status_of(session);
+        let completes =
+            session.status() == Status::Completed && state.session.status() != Status::Completed;
+        let id = state.row.id;
+        let members = state.row.members.clone();
+        let mut expected = state.row.last_seq;
+        let tx = self.store.begin(course).await?;
+        for e in entries {
+            let payload = serde_json::to_string(e).map_err(|e| LiveError::Corrupt {
+                session: id,
+                detail: e.to_string(),
+            })?;
+            expected = tx
+                .append_event(NewEvent {
+                    session_id: id,
+                    expected_last_seq: expected,
+                    actor: person,
+                    payload: &payload,
+                    snapshot: None,
+                    status,
+                    status_detail: detail.as_deref(),
+                    now: now / 1000,
+                })
+                .await?;
+        }
+        if completes {
+            for m in &members {
+                tx.record_completion(id, m, now / 1000).await?;
+            }
+        }
+        tx.commit().await?;
+        self.hub.published(id, expected);
+        Ok(expected)
+    }
+
+    /// Saves a member's field (as typed: a list one entry per line) if the method lets them
+    /// write it now and nobody saved it since `version`; a stale save returns the current
+    /// text, as typed. Others' screens are told (except for a scratchpad, which nobody
+    /// else ever reads).
+    #[expect(clippy::too_many_arguments, reason = "one save, named in full")]
+    pub async fn save_field(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        field: &str,
+        text: &str,
+        version: i64,
+        now: i64,
+    ) -> Result<FieldSave, LiveError> {
+        let f = parse_field_id(field).ok_or_else(|| LiveError::UnknownField(field.into()))?;
+        for _ in 0..RETRIES {
+            let state = self.state(course, id).await?;
+            let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+            coaching::may_write(&state.session, seat, &f)?;
+            // A list is typed one entry per line and stored as JSON.
+            let stored = coaching::lines_to_stored(f.key(), text)?;
+            if state.row.last_seq >= MAX_LOG {
+                return Err(LiveError::LogFull);
+            }
+            let tx = self.store.begin(course).await?;
+            let saved = tx
+                .save_field(id, person, field, &stored, version, now / 1000)
+                .await?;
+            let new = match saved {
+                FieldSave::Saved { version } => version,
+                FieldSave::Stale {
+                    current_text,
+                    current_version,
+                } => {
+                    tx.rollback().await?;
+                    return Ok(FieldSave::Stale {
+                        current_text: coaching::list_to_lines(f.key(), &current_text),
+                        current_version,
+                    });
+                }
+            };
+            if f.key() == FieldKey::CoachScratchpad {
+                tx.commit().await?;
+                return Ok(saved);
+            }
+            let note = Entry::Note(Note::FieldSaved {
+                by: seat,
+                at: UnixMillis(now),
+                field: field.to_string(),
+                version: new,
+            });
+            let payload = serde_json::to_string(&note).unwrap_or_default();
+            let (status, detail) = status_of(&state.session);
+            match tx
+                .append_event(NewEvent {
+                    session_id: id,
+                    expected_last_seq: state.row.last_seq,
+                    actor: person,
+                    payload: &payload,
+                    snapshot: None,
+                    status,
+                    status_detail: detail.as_deref(),
+                    now: now / 1000,
+                })
+                .await
+            {
+                Ok(seq) => {
+                    tx.commit().await?;
+                    self.hub.published(id, seq);
+                    return Ok(saved);
+                }
+                Err(StoreError::SessionMoved { .. }) => {
+                    tx.rollback().await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LiveError::Store(StoreError::SessionMoved {
+            session: id,
+            last_seq: -1,
+        }))
+    }
+
+    /// Records a member's presence when it changed (and not more often than every two
+    /// seconds), so the other screens show it.
+    pub async fn presence(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        presence: Presence,
+        now: i64,
+    ) -> Result<(), LiveError> {
+        let state = self.state(course, id).await?;
+        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+        let (was, at) = state.presence[seat.0 as usize];
+        if was == presence || at.is_some_and(|at| now - at.0 < PRESENCE_EVERY_MS) {
+            return Ok(());
+        }
+        let note = Entry::Note(Note::Presence {
+            by: seat,
+            at: UnixMillis(now),
+            presence,
+        });
+        match self
+            .append(course, &state, person, &[note], &state.session, now)
+            .await
+        {
+            // Someone else wrote first: presence is not worth a retry; the next beat says it.
+            Err(LiveError::Store(StoreError::SessionMoved { .. })) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The fields of a session that `person` may read, by field id.
+    pub async fn readable_fields(
+        &self,
+        state: &State,
+        person: &str,
+    ) -> Result<HashMap<String, FieldRow>, LiveError> {
+        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+        let rows = self.store.fields(state.row.course, state.row.id).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| {
+                parse_field_id(&r.field)
+                    .is_some_and(|f| coaching::may_read(&state.session, seat, &f))
+            })
+            .map(|r| (r.field.clone(), r))
+            .collect())
+    }
+
+    /// Deletes every field `person` wrote in this session, from the database.
+    pub async fn delete_notes(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        now: i64,
+    ) -> Result<u64, LiveError> {
+        let state = self.state(course, id).await?;
+        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+        let tx = self.store.begin(course).await?;
+        let n = tx.delete_fields(id, person).await?;
+        tx.commit().await?;
+        // Tell the other screens the texts went (best effort: a moved log needs no note).
+        let note = Entry::Note(Note::FieldSaved {
+            by: seat,
+            at: UnixMillis(now),
+            field: String::new(),
+            version: 0,
+        });
+        match self
+            .append(course, &state, person, &[note], &state.session, now)
+            .await
+        {
+            Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => Ok(n),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The entries after `after`, for an event stream: (sequence number, kind) only.
+    pub async fn entries_since(
+        &self,
+        course: CourseId,
+        id: i64,
+        after: i64,
+    ) -> Result<Vec<(i64, &'static str)>, LiveError> {
+        let rows = self
+            .store
+            .events_since(course, id, after, crate::store::MAX_EVENTS_PAGE)
+            .await?;
+        Ok(rows.iter().map(|r| (r.seq, kind_of(r))).collect())
+    }
+}
+
+/// What an entry tells a screen, as the name of its server-sent event.
+fn kind_of(r: &EventRow) -> &'static str {
+    match serde_json::from_str::<Entry>(&r.payload) {
+        Ok(Entry::Method(_)) => "change",
+        Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
+        Ok(Entry::Note(Note::Presence { .. })) => "presence",
+        Err(_) => "change",
+    }
+}
+
+fn fresh(row: &SessionRow) -> Result<State, LiveError> {
+    let size = GroupSize::try_from(row.members.len() as u8).map_err(|e| LiveError::Corrupt {
+        session: row.id,
+        detail: e.to_string(),
+    })?;
+    Ok(State {
+        row: row.clone(),
+        session: Session::new(size, Timings::default()),
+        presence: vec![(Presence::Offline, None); row.members.len()],
+        last_at: None,
+    })
+}
+
+fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
+    let corrupt = |detail: String| LiveError::Corrupt {
+        session: e.session_id,
+        detail: format!("entry {}: {detail}", e.seq),
+    };
+    match serde_json::from_str::<Entry>(&e.payload).map_err(|x| corrupt(x.to_string()))? {
+        Entry::Method(ev) => {
+            state
+                .session
+                .apply(&ev)
+                .map_err(|x| corrupt(x.to_string()))?;
+            state.last_at = Some(ev.at);
+        }
+        Entry::Note(Note::Presence { by, at, presence }) => {
+            if let Some(p) = state.presence.get_mut(by.0 as usize) {
+                *p = (presence, Some(at));
+            }
+            state.last_at = Some(at);
+        }
+        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+    }
+    Ok(())
+}
+
+/// What staff see of a session: its status and, while it runs, where it is (no content).
+fn status_of(s: &Session) -> (SessionStatus, Option<String>) {
+    match s.status() {
+        Status::NotStarted => (SessionStatus::NotStarted, None),
+        Status::Prepared => (SessionStatus::Prepared, None),
+        Status::InProgress { round, step } => (
+            SessionStatus::InProgress,
+            Some(match step {
+                Some(step) => format!("{round}:{}", step.key()),
+                None => format!("{round}:ended"),
+            }),
+        ),
+        Status::Closing => (SessionStatus::InProgress, Some("closing".into())),
+        Status::Completed => (SessionStatus::Completed, None),
+        Status::Abandoned => (SessionStatus::Abandoned, None),
+    }
+}
+
+/// Whether an event changes the step (screens announce those).
+pub fn is_step_change(c: &Change) -> bool {
+    matches!(
+        c,
+        Change::Started
+            | Change::StepAdvanced { .. }
+            | Change::StepBack { .. }
+            | Change::RoundEnded { .. }
+            | Change::ClosingOpened
+            | Change::Closed
+    )
+}

@@ -1,0 +1,423 @@
+//! The live session's routes, for the learners of a published group only: the page and its
+//! panel, commands, field saves, presence, the event stream, export, and deleting one's
+//! notes. Every route finds the group from the session token and the published pairs; a
+//! request for anyone else's session cannot even name it.
+//!
+//! The event stream is read with `fetch` and an `Authorization` header, so the session token
+//! never appears in its URL; it sends only sequence numbers and kinds, never content (each
+//! screen redraws its panel through the routes that check who may read what).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::stream;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::{WebError, respond_json};
+use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
+use super::session_view::{current, markdown, my_group, panel};
+use crate::coaching::Command;
+use crate::launch::now_millis;
+use crate::launch::session::Session;
+use crate::realtime::live::{Presence, State};
+use crate::store::FieldSave;
+
+/// How often an idle stream says it is alive (proxies close silent connections).
+const KEEP_ALIVE: Duration = Duration::from_secs(20);
+/// How long a stream lives before the screen reconnects (and shows a renewed token).
+const STREAM_LIFE: Duration = Duration::from_secs(15 * 60);
+
+/// The group's current session and the person's id, or why there is none.
+async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, String), WebError> {
+    let me = s.user().ok_or(WebError::NoSession)?.to_string();
+    let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
+    let row = current(state, s, &members).await?;
+    Ok((state.live.state(s.course, row.id).await?, me))
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// GET /app/session: the session page (or, without a published group, a page that says so).
+pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> HttpResponse {
+    let s = &a.session;
+    let l = s.locale;
+    let html = async {
+        let Some(members) = my_group(&state, s).await? else {
+            return Ok::<_, WebError>(state.pages.render(
+                "session.html",
+                l,
+                context! { token => &a.token, no_group => true },
+            ));
+        };
+        let row = current(&state, s, &members).await?;
+        let live = state.live.state(s.course, row.id).await?;
+        let me = s.user().unwrap_or_default();
+        let panel = panel(&state, s, &live, me).await?;
+        Ok(state.pages.render(
+            "session.html",
+            l,
+            context! { token => &a.token, no_group => false, p => panel },
+        ))
+    }
+    .await;
+    match html {
+        Ok(html) => {
+            let frames = frames_of(&state, s).await;
+            state.pages.respond(StatusCode::OK, html, &frames)
+        }
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// GET /app/session/panel: the panel alone, which the page's script swaps in after each
+/// change; `X-Server-Now` lets it correct the timer for its own clock.
+pub async fn panel_fragment(state: web::Data<AppState>, a: Authed<Learner>) -> HttpResponse {
+    let s = &a.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        let p = panel(&state, s, &live, &me).await?;
+        Ok::<_, WebError>(
+            state
+                .pages
+                .try_render(
+                    "session_panel.html",
+                    s.locale,
+                    context! { token => &a.token, p => p },
+                )
+                .map_err(|e| WebError::Internal(Box::new(e)))?,
+        )
+    }
+    .await;
+    match result {
+        Ok(html) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("X-Server-Now", now_millis().to_string()))
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => respond_json(&e, s.locale),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommandForm {
+    command: String,
+    #[serde(default)]
+    minutes: Option<u32>,
+    /// "practice": open a new practice session once the current one is over.
+    #[serde(default)]
+    ordinal: Option<String>,
+}
+
+/// The commands a form may name.
+fn command_of(f: &CommandForm) -> Option<Command> {
+    Some(match f.command.as_str() {
+        "accept_framework" => Command::AcceptFramework,
+        "mark_prepared" => Command::MarkPrepared,
+        "start" => Command::Start,
+        "next_step" => Command::NextStep,
+        "previous_step" => Command::PreviousStep,
+        "pause" => Command::Pause,
+        "resume" => Command::Resume,
+        "extend" => Command::Extend {
+            minutes: f.minutes.unwrap_or(5),
+        },
+        "end_round" => Command::EndRound,
+        "close" => Command::Close,
+        "abandon" => Command::Abandon,
+        _ => return None,
+    })
+}
+
+/// POST /app/session/command: a member's command. With `Accept: application/json` (the
+/// page's script) the answer is JSON; a plain form post is redirected back to the page.
+pub async fn command(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    f: AuthedForm<CommandForm, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        if f.form.command == "practice" || f.form.ordinal.as_deref() == Some("practice") {
+            if live.session.is_open() {
+                return Err(WebError::Live(
+                    crate::coaching::CoachingError::WrongPhase.into(),
+                ));
+            }
+            let members = live.row.members.clone();
+            let activity = live.row.activity.clone();
+            state
+                .live
+                .open(
+                    s.course,
+                    &activity,
+                    &members,
+                    live.row.ordinal + 1,
+                    now_millis(),
+                )
+                .await?;
+            return Ok(live.row.last_seq);
+        }
+        let cmd =
+            command_of(&f.form).ok_or(WebError::BadForm(super::error::BadForm::UnknownAction))?;
+        Ok(state
+            .live
+            .command(s.course, live.row.id, &me, cmd, now_millis())
+            .await?)
+    }
+    .await;
+    answer(
+        &state,
+        &req,
+        s,
+        result.map(|seq| serde_json::json!({ "seq": seq })),
+    )
+    .await
+}
+
+/// A JSON answer for the script, or for a plain form a redirect to the page (an error
+/// shown as its page).
+async fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    s: &Session,
+    result: Result<serde_json::Value, WebError>,
+) -> HttpResponse {
+    match (result, wants_json(req)) {
+        (Ok(v), true) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(v),
+        (Err(e), true) => respond_json(&e, s.locale),
+        (Ok(_), false) => redirect(state, s, "/app/session", &[], "").await,
+        (Err(e), false) => session_refusal(state, s, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FieldForm {
+    field: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    version: i64,
+}
+
+/// POST /app/session/field: saves a text the member may write now. A save against a stale
+/// version is refused with the current text (409), so the page can show both.
+pub async fn field(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    f: AuthedForm<FieldForm, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        Ok::<_, WebError>(
+            state
+                .live
+                .save_field(
+                    s.course,
+                    live.row.id,
+                    &me,
+                    &f.form.field,
+                    &f.form.text,
+                    f.form.version,
+                    now_millis(),
+                )
+                .await?,
+        )
+    }
+    .await;
+    match result {
+        Ok(FieldSave::Stale {
+            current_text,
+            current_version,
+        }) if wants_json(&req) => HttpResponse::Conflict()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({ "text": current_text, "version": current_version })),
+        Ok(FieldSave::Stale { .. }) => redirect(&state, s, "/app/session", &[], "").await,
+        Ok(FieldSave::Saved { version }) => {
+            answer(
+                &state,
+                &req,
+                s,
+                Ok(serde_json::json!({ "version": version })),
+            )
+            .await
+        }
+        Err(e) => answer(&state, &req, s, Err(e)).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PresenceForm {
+    #[serde(default)]
+    away: Option<String>,
+}
+
+/// POST /api/coaching/presence: whether the member's screen is looked at.
+pub async fn presence(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    f: AuthedForm<PresenceForm, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        let p = if f.form.away.as_deref() == Some("true") {
+            Presence::Away
+        } else {
+            Presence::Online
+        };
+        state
+            .live
+            .presence(s.course, live.row.id, &me, p, now_millis())
+            .await?;
+        Ok(serde_json::json!({}))
+    }
+    .await;
+    answer(&state, &req, s, result).await
+}
+
+/// POST /app/session/export: the member's own copy of the session, as a Markdown file.
+pub async fn export(state: web::Data<AppState>, f: AuthedForm<NoFields, Learner>) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        markdown(&state, s, &live, &me).await
+    }
+    .await;
+    match result {
+        Ok(md) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"binome-session.md\"",
+            ))
+            .content_type("text/markdown; charset=utf-8")
+            .body(md),
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// A form with no fields of its own (the token only).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+/// POST /app/session/delete: deletes every text the member wrote in this session.
+pub async fn delete_notes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    f: AuthedForm<NoFields, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        let n = state
+            .live
+            .delete_notes(s.course, live.row.id, &me, now_millis())
+            .await?;
+        Ok(serde_json::json!({ "deleted": n }))
+    }
+    .await;
+    answer(&state, &req, s, result).await
+}
+
+/// GET /api/coaching/events: the session's server-sent events, resumed after the
+/// `Last-Event-ID` the screen saw. Each event is `id: <seq>`, `event: change|field|presence`
+/// and no content; `event: reset` tells a screen that fell too far behind to redraw.
+pub async fn events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    a: Authed<Learner>,
+) -> HttpResponse {
+    let s = &a.session;
+    let (live, _me) = match mine(&state, s).await {
+        Ok(x) => x,
+        Err(e) => return respond_json(&e, s.locale),
+    };
+    let last: i64 = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+        .clamp(0, live.row.last_seq.max(0));
+    let id = live.row.id;
+    let course = s.course;
+    // Subscribe before reading, so nothing written in between is missed.
+    let sub = state.live.hub().subscribe(id);
+    let started = tokio::time::Instant::now();
+    let hello = format!("event: hello\ndata: {{\"now\":{}}}\n\n", now_millis());
+    struct Stream {
+        state: web::Data<AppState>,
+        sub: crate::realtime::Subscription,
+        last: i64,
+        pending: Option<String>,
+    }
+    let init = Stream {
+        state: state.clone(),
+        sub,
+        last,
+        pending: Some(hello),
+    };
+    let body = stream::unfold(Some(init), move |st| async move {
+        let mut st = st?;
+        if let Some(out) = st.pending.take() {
+            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), Some(st)));
+        }
+        loop {
+            if started.elapsed() > STREAM_LIFE {
+                return None;
+            }
+            match st.state.live.entries_since(course, id, st.last).await {
+                Ok(entries) if !entries.is_empty() => {
+                    let mut out = String::new();
+                    let full = entries.len() as u64 >= crate::store::MAX_EVENTS_PAGE;
+                    for (seq, kind) in &entries {
+                        st.last = *seq;
+                        if !full {
+                            out.push_str(&format!("id: {seq}\nevent: {kind}\ndata: {{}}\n\n"));
+                        }
+                    }
+                    if full {
+                        out = format!("id: {}\nevent: reset\ndata: {{}}\n\n", st.last);
+                    }
+                    return Some((Ok(web::Bytes::from(out)), Some(st)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "event stream read failed");
+                    return None;
+                }
+            }
+            let alive = tokio::time::sleep(KEEP_ALIVE);
+            tokio::pin!(alive);
+            loop {
+                tokio::select! {
+                    w = st.sub.wake() => {
+                        if w.needs_read(st.last) {
+                            break;
+                        }
+                    }
+                    _ = &mut alive => {
+                        return Some((Ok(web::Bytes::from_static(b": alive\n\n")), Some(st)));
+                    }
+                }
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/event-stream"))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
+}

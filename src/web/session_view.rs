@@ -1,0 +1,579 @@
+//! What a member of a group sees of their live session: where it stands, who plays which
+//! role, the timer, the prompts of their role at this step, and the texts they may read —
+//! their own editable while the method lets them write. Staff see none of this: their view
+//! (`staff_sessions`) has status and timing only.
+
+use std::collections::HashMap;
+
+use minijinja::{Value, context};
+
+use super::AppState;
+use super::error::WebError;
+use super::staff_view::module;
+use crate::coaching::{
+    self, FieldKey, FieldRef, GroupSize, Phase, Role, Seat, Step, UnixMillis, prompts,
+};
+use crate::i18n::Locale;
+use crate::launch::session::Session;
+use crate::realtime::live::{Presence, State, field_id};
+use crate::store::{FieldRow, SessionRow, SessionStatus};
+
+/// The published group of the session's learner in the activity's module, in its stored
+/// order; None when pairs are not published or the learner is in no group.
+pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<String>>, WebError> {
+    let Some(me) = s.user() else {
+        return Ok(None);
+    };
+    let published = state
+        .courses
+        .published(&state.flow.store, s.course, &module(s))
+        .await?;
+    Ok(published
+        .as_ref()
+        .and_then(|p| p.group_of(me))
+        .map(|g| g.members.clone()))
+}
+
+/// The group's current session: the latest one (a practice session after the guided one),
+/// opening the guided session on first use.
+pub async fn current(
+    state: &AppState,
+    s: &Session,
+    members: &[String],
+) -> Result<SessionRow, WebError> {
+    let activity = module(s);
+    let sessions = state
+        .live
+        .sessions_of_group(s.course, &activity, members)
+        .await?;
+    match sessions.into_iter().max_by_key(|r| r.ordinal) {
+        Some(row) => Ok(row),
+        None => Ok(state
+            .live
+            .open(s.course, &activity, members, 0, crate::launch::now_millis())
+            .await?),
+    }
+}
+
+/// The names of a group's members, by person id.
+pub async fn names(
+    state: &AppState,
+    s: &Session,
+    members: &[String],
+) -> Result<HashMap<String, String>, WebError> {
+    let l = s.locale;
+    let contacts = state.flow.store.contacts(s.course, members).await?;
+    Ok(members
+        .iter()
+        .map(|m| {
+            let name = contacts
+                .get(m)
+                .and_then(|c| c.name.clone())
+                .unwrap_or_else(|| l.t("name_not_shared"));
+            (m.clone(), name)
+        })
+        .collect())
+}
+
+fn role_name(r: Role, l: Locale) -> String {
+    l.t(match r {
+        Role::Coachee => "coach_role_coachee",
+        Role::Coach => "coach_role_coach",
+        Role::Observer => "coach_role_observer",
+    })
+}
+
+fn step_name(step: Step, l: Locale) -> String {
+    l.t(&format!("step_{}", step.key()))
+}
+
+/// A field as a page shows it.
+fn field_view(
+    f: FieldRef,
+    rows: &HashMap<String, FieldRow>,
+    writable: bool,
+    author: Option<&str>,
+    l: Locale,
+) -> Value {
+    let id = field_id(&f);
+    let row = rows.get(&id);
+    let text = row
+        .map(|r| coaching::list_to_lines(f.key(), &r.text))
+        .unwrap_or_default();
+    let hint = match f.key().format() {
+        coaching::fields::FieldFormat::Options => Some(l.t("live_lines_options")),
+        coaching::fields::FieldFormat::Actions => Some(l.t("live_lines_actions")),
+        coaching::fields::FieldFormat::Obstacles => Some(l.t("live_lines_obstacles")),
+        coaching::fields::FieldFormat::Text => None,
+    };
+    context! {
+        id => id,
+        dom_id => id.replace('.', "-"),
+        label => l.t(prompts::field_label(f.key())),
+        text => text,
+        version => row.map_or(0, |r| r.version),
+        editable => writable,
+        hint => hint,
+        author => author,
+        max => f.key().max_chars(),
+    }
+}
+
+/// The fields of a round written at `step` (by any role), plus the private ones of the
+/// reader's own role, in screen order.
+fn round_fields(round: u8, step: Option<Step>) -> Vec<FieldRef> {
+    FieldKey::ALL
+        .into_iter()
+        .filter(|k| {
+            k.round_writer()
+                .is_some_and(|(_, s)| step.is_none_or(|st| s == st))
+        })
+        .filter_map(|k| FieldRef::round(k, round).ok())
+        .collect()
+}
+
+/// Everything the panel of the session shows to `me`.
+pub async fn panel(
+    state: &AppState,
+    s: &Session,
+    live: &State,
+    me: &str,
+) -> Result<Value, WebError> {
+    let l = s.locale;
+    let seat = live
+        .seat_of(me)
+        .ok_or(WebError::Live(crate::realtime::live::LiveError::NotAMember))?;
+    let rows = state.live.readable_fields(live, me).await?;
+    let names = names(state, s, &live.row.members).await?;
+    let session = &live.session;
+    let name_of = |seat: Seat| {
+        live.row
+            .members
+            .get(seat.0 as usize)
+            .and_then(|p| names.get(p))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let now = crate::launch::now_millis();
+    let readable = |f: &FieldRef| coaching::may_read(session, seat, f);
+    let writable = |f: &FieldRef| coaching::may_write(session, seat, f).is_ok();
+    let view = |f: FieldRef, author: Option<Seat>| {
+        let author = author.filter(|a| *a != seat).map(name_of);
+        field_view(f, &rows, writable(&f), author.as_deref(), l)
+    };
+
+    let members: Vec<Value> = session
+        .size()
+        .seats()
+        .map(|m| {
+            let (presence, _) = live.presence.get(m.0 as usize).copied().unwrap_or((Presence::Offline, None));
+            let presence = if m == seat { Presence::Online } else { presence };
+            context! {
+                name => name_of(m),
+                me => m == seat,
+                role => session.role_of(m).map(|r| role_name(r, l)),
+                presence => l.t(match presence {
+                    Presence::Online => "live_presence_online",
+                    Presence::Away => "live_presence_away",
+                    Presence::Offline => "live_presence_offline",
+                }),
+                presence_key => match presence { Presence::Online => "online", Presence::Away => "away", Presence::Offline => "offline" },
+                accepted => session.has_accepted(m),
+                prepared => session.is_prepared(m),
+            }
+        })
+        .collect();
+
+    let phase = session.phase();
+    let my_role = session.role_of(seat);
+    let rounds = session.size().rounds();
+    let (phase_key, title, step_key) = match phase {
+        Phase::Framework => (
+            "framework",
+            l.t("live_phase_framework"),
+            "framework".to_string(),
+        ),
+        Phase::Preparation => (
+            "preparation",
+            l.t("live_phase_preparation"),
+            "preparation".to_string(),
+        ),
+        Phase::Introduction => (
+            "introduction",
+            l.tr(
+                "live_now_step",
+                &[
+                    ("number", 0.into()),
+                    ("step", step_name(Step::Introduction, l).into()),
+                ],
+            ),
+            "introduction".to_string(),
+        ),
+        Phase::Round { round, step } => (
+            "round",
+            l.tr(
+                "live_now_step",
+                &[
+                    ("number", i64::from(step.number()).into()),
+                    ("step", step_name(step, l).into()),
+                ],
+            ),
+            format!("{round}-{}", step.key()),
+        ),
+        Phase::RoundEnded { round } => (
+            "round_ended",
+            l.tr(
+                "live_phase_round_ended",
+                &[("round", i64::from(round).into())],
+            ),
+            format!("{round}-ended"),
+        ),
+        Phase::Closing => ("closing", l.t("live_phase_closing"), "closing".to_string()),
+        Phase::Completed => (
+            "completed",
+            l.t("live_phase_completed"),
+            "completed".to_string(),
+        ),
+        Phase::Abandoned => (
+            "abandoned",
+            l.t("live_phase_abandoned"),
+            "abandoned".to_string(),
+        ),
+    };
+
+    // The prompts of my role at this step.
+    let (guidance, posture, questions) = match (phase, my_role) {
+        (Phase::Introduction, _) => {
+            let p = prompts::for_step(Step::Introduction, Role::Coachee);
+            (p.guidance, p.posture, p.questions)
+        }
+        (Phase::Round { step, .. }, Some(role)) => {
+            let p = prompts::for_step(step, role);
+            (p.guidance, p.posture, p.questions)
+        }
+        (Phase::Framework, _) => (prompts::TRUST_FRAMEWORK, &[][..], &[][..]),
+        (Phase::Preparation, _) => (prompts::PREPARATION, &[][..], &[][..]),
+        (Phase::Closing, _) => (prompts::closing(session.size()), &[][..], &[][..]),
+        _ => (&[][..], &[][..], &[][..]),
+    };
+    let words = |ids: &[&str]| ids.iter().map(|id| l.t(id)).collect::<Vec<_>>();
+
+    // Preparations: mine while preparing, everyone's (readable) from the introduction on.
+    let prep_keys = [
+        FieldKey::PrepSituation,
+        FieldKey::PrepContext,
+        FieldKey::PrepStakeholders,
+        FieldKey::PrepDesiredChange,
+    ];
+    let preparations: Vec<Value> = session
+        .size()
+        .seats()
+        .filter(|m| *m == seat || session.reached_introduction())
+        .map(|m| {
+            let fields: Vec<Value> = prep_keys
+                .iter()
+                .filter_map(|k| FieldRef::member(*k, m).ok())
+                .filter(|f| readable(f))
+                .map(|f| view(f, Some(m)))
+                .collect();
+            context! { name => name_of(m), me => m == seat, fields => fields }
+        })
+        .collect();
+
+    // The current round's fields: those of this step first, then the round so far.
+    let (step_fields, round_so_far): (Vec<Value>, Vec<Value>) = match phase {
+        Phase::Round { round, step } => {
+            let writer = |f: &FieldRef| {
+                f.key().round_writer().and_then(|(role, _)| {
+                    let roles = session.roles_of_round(round).ok()?;
+                    match role {
+                        Role::Coachee => Some(roles.coachee),
+                        Role::Coach => Some(roles.coach),
+                        Role::Observer => roles.observer,
+                    }
+                })
+            };
+            let now_fields = round_fields(round, Some(step))
+                .into_iter()
+                .chain(
+                    [FieldKey::CoachScratchpad, FieldKey::ObserverNotes]
+                        .into_iter()
+                        .filter_map(|k| FieldRef::round(k, round).ok()),
+                )
+                .filter(|f| readable(f))
+                .filter(|f| {
+                    // Private notes show only to their writer.
+                    !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes)
+                        || writer(f) == Some(seat)
+                })
+                .map(|f| view(f, writer(&f)))
+                .collect();
+            let earlier = round_fields(round, None)
+                .into_iter()
+                .filter(|f| {
+                    f.key()
+                        .round_writer()
+                        .is_some_and(|(_, st)| st.number() < step.number())
+                })
+                .filter(|f| readable(f) && rows.contains_key(&field_id(f)))
+                .filter(|f| !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes))
+                .map(|f| view(f, writer(&f)))
+                .collect();
+            (now_fields, earlier)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+
+    // Summary (between rounds, closing, completed): each round's commitments, takeaways.
+    let summary: Vec<Value> = if matches!(
+        phase,
+        Phase::RoundEnded { .. } | Phase::Closing | Phase::Completed | Phase::Abandoned
+    ) {
+        (1..=rounds)
+            .filter_map(|r| session.roles_of_round(r).ok().map(|roles| (r, roles)))
+            .map(|(r, roles)| {
+                let fields: Vec<Value> = [
+                    FieldKey::SessionObjective,
+                    FieldKey::Actions,
+                    FieldKey::Obstacles,
+                    FieldKey::ResourcesPeople,
+                    FieldKey::ResourcesMaterial,
+                ]
+                .into_iter()
+                .filter_map(|k| FieldRef::round(k, r).ok())
+                .filter(|f| readable(f) && rows.contains_key(&field_id(f)))
+                .map(|f| field_view(f, &rows, false, None, l))
+                .collect();
+                context! { title => l.tr("live_commitments_of", &[("name", name_of(roles.coachee).into())]), fields => fields }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let takeaways: Vec<Value> = if matches!(phase, Phase::Closing | Phase::Completed) {
+        session
+            .size()
+            .seats()
+            .filter_map(|m| FieldRef::member(FieldKey::Takeaway, m).ok().map(|f| (m, f)))
+            .filter(|(m, f)| readable(f) && (*m == seat || rows.contains_key(&field_id(f))))
+            .map(|(m, f)| view(f, Some(m)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    // Which buttons the method offers me now.
+    let coach_now = session.current_roles().map(|r| r.coach) == Some(seat);
+    let next_coach = match phase {
+        Phase::RoundEnded { round } if round < rounds => {
+            session.roles_of_round(round + 1).ok().map(|r| r.coach) == Some(seat)
+        }
+        _ => false,
+    };
+    let paused = session.timer().is_some_and(|t| t.is_paused());
+    let timer = session.timer_view().map(|t| {
+        let left = t.remaining_secs(UnixMillis(now));
+        let text = format!(
+            "{}{}:{:02}",
+            if left < 0 { "+" } else { "" },
+            left.abs() / 60,
+            left.abs() % 60
+        );
+        context! {
+            text => text,
+            started => t.step_started_at.0,
+            duration => t.duration_secs + t.extended_secs,
+            paused_since => t.paused_since.map(|p| p.0),
+            paused_total => t.paused_total_ms,
+            remaining => t.remaining_secs(UnixMillis(now)),
+        }
+    });
+    let everyone_prepared = session.size().seats().all(|m| session.is_prepared(m));
+    let buttons = context! {
+        accept => phase == Phase::Framework && !session.has_accepted(seat),
+        prepared => phase == Phase::Preparation && !session.is_prepared(seat),
+        start => phase == Phase::Preparation && everyone_prepared,
+        next => matches!(phase, Phase::Introduction) || (matches!(phase, Phase::Round { step, .. } if step != Step::Commitments) && coach_now),
+        previous => matches!(phase, Phase::Round { step, .. } if step != Step::Sharing) && coach_now,
+        end_round => matches!(phase, Phase::Round { step: Step::Commitments, .. }) && coach_now,
+        next_round => next_coach.then(|| match phase { Phase::RoundEnded { round } => round + 1, _ => 0 }),
+        open_closing => matches!(phase, Phase::RoundEnded { round } if round == rounds),
+        complete => phase == Phase::Closing,
+        pause => session.timer().is_some() && !paused,
+        resume => paused,
+        extend => session.timer().is_some(),
+        abandon => session.is_open(),
+        practice => matches!(phase, Phase::Completed | Phase::Abandoned),
+        export => !matches!(phase, Phase::Framework),
+    };
+    let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
+    Ok(context! {
+        seq => live.row.last_seq,
+        server_now => now,
+        phase => phase_key,
+        step_key => step_key,
+        title => title,
+        announce => announce,
+        round_title => session.round().filter(|r| *r > 0).map(|r| l.tr("coach_round_title", &[("round", i64::from(r).into()), ("rounds", i64::from(rounds).into())])),
+        you_are => my_role.map(|r| l.tr("live_you_are", &[("role", role_name(r, l).to_lowercase().into())])),
+        members => members,
+        guidance => words(guidance),
+        posture => words(posture),
+        questions => words(questions),
+        preparations => preparations,
+        step_fields => step_fields,
+        round_so_far => round_so_far,
+        summary => summary,
+        takeaways => takeaways,
+        timer => timer,
+        paused => paused,
+        buttons => buttons,
+        trio => session.size() == GroupSize::Trio,
+        practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
+    })
+}
+
+/// What staff see of an activity's sessions: each group's status, never its content.
+pub async fn staff_sessions(state: &AppState, s: &Session) -> Result<Vec<Value>, WebError> {
+    let l = s.locale;
+    let rows = state
+        .flow
+        .store
+        .sessions_of_activity(s.course, &module(s))
+        .await?;
+    let mut people: Vec<String> = rows.iter().flat_map(|r| r.members.clone()).collect();
+    people.sort();
+    people.dedup();
+    let names = names(state, s, &people).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let status = match r.status {
+                SessionStatus::NotStarted => l.t("live_status_not_started"),
+                SessionStatus::Prepared => l.t("live_status_prepared"),
+                SessionStatus::InProgress => {
+                    match r.status_detail.as_deref().and_then(|d| d.split_once(':')) {
+                        Some((round, step)) if step != "ended" => {
+                            let step = Step::ALL
+                                .iter()
+                                .find(|s| s.key() == step)
+                                .map(|s| step_name(*s, l))
+                                .unwrap_or_default();
+                            l.tr(
+                                "live_status_in_progress_at",
+                                &[("round", round.to_string().into()), ("step", step.into())],
+                            )
+                        }
+                        _ if r.status_detail.as_deref() == Some("closing") => {
+                            l.t("live_status_closing")
+                        }
+                        _ => l.t("live_status_in_progress"),
+                    }
+                }
+                SessionStatus::Completed => l.t("live_status_completed"),
+                SessionStatus::Abandoned => l.t("live_status_abandoned"),
+            };
+            let group = r
+                .members
+                .iter()
+                .map(|m| names.get(m).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", ");
+            context! {
+                group => group,
+                status => status,
+                status_key => r.status.as_str(),
+                practice => (r.ordinal > 0).then_some(r.ordinal),
+                updated => l.format_time(r.updated_at),
+            }
+        })
+        .collect())
+}
+
+/// A member's own copy of the session, as Markdown: what they may read, nothing else.
+pub async fn markdown(
+    state: &AppState,
+    s: &Session,
+    live: &State,
+    me: &str,
+) -> Result<String, WebError> {
+    let l = s.locale;
+    let seat = live
+        .seat_of(me)
+        .ok_or(WebError::Live(crate::realtime::live::LiveError::NotAMember))?;
+    let rows = state.live.readable_fields(live, me).await?;
+    let names = names(state, s, &live.row.members).await?;
+    let name_of = |m: Seat| {
+        live.row
+            .members
+            .get(m.0 as usize)
+            .and_then(|p| names.get(p))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut out = format!("# {}\n\n", l.t("live_title"));
+    let others: Vec<String> = live
+        .session
+        .size()
+        .seats()
+        .filter(|m| *m != seat)
+        .map(name_of)
+        .collect();
+    out.push_str(&l.tr("live_with", &[("names", others.join(", ").into())]));
+    out.push_str("\n\n");
+    let mut section = |title: String, fields: Vec<FieldRef>| {
+        let body: Vec<String> = fields
+            .into_iter()
+            .filter(|f| coaching::may_read(&live.session, seat, f))
+            .filter_map(|f| {
+                let row = rows.get(&field_id(&f))?;
+                let text = coaching::list_to_lines(f.key(), &row.text);
+                (!text.trim().is_empty())
+                    .then(|| format!("### {}\n\n{}\n", l.t(prompts::field_label(f.key())), text))
+            })
+            .collect();
+        if !body.is_empty() {
+            out.push_str(&format!("## {title}\n\n{}\n", body.join("\n")));
+        }
+    };
+    for m in live.session.size().seats() {
+        let fields = [
+            FieldKey::PrepSituation,
+            FieldKey::PrepContext,
+            FieldKey::PrepStakeholders,
+            FieldKey::PrepDesiredChange,
+        ]
+        .into_iter()
+        .filter_map(|k| FieldRef::member(k, m).ok())
+        .collect();
+        section(
+            format!("{} — {}", l.t("live_phase_preparation"), name_of(m)),
+            fields,
+        );
+    }
+    for r in 1..=live.session.size().rounds() {
+        let Ok(roles) = live.session.roles_of_round(r) else {
+            continue;
+        };
+        let title = format!(
+            "{} — {}",
+            l.tr(
+                "coach_round_title",
+                &[
+                    ("round", i64::from(r).into()),
+                    ("rounds", i64::from(live.session.size().rounds()).into())
+                ]
+            ),
+            name_of(roles.coachee)
+        );
+        section(title, round_fields(r, None));
+    }
+    let takeaways = live
+        .session
+        .size()
+        .seats()
+        .filter_map(|m| FieldRef::member(FieldKey::Takeaway, m).ok())
+        .collect();
+    section(l.t("live_phase_closing"), takeaways);
+    Ok(out)
+}

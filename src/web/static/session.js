@@ -1,0 +1,295 @@
+// The live part of a peer-coaching session: follows the session's event stream, redraws the
+// panel the server renders, keeps the timer running from the server's clock, and saves what
+// a person types without ever losing it. Without this script the page still works: every
+// button is a form, every text area is saved by its form's button.
+(function () {
+  "use strict";
+  var root = document.getElementById("session");
+  var meta = document.querySelector('meta[name="binome-session"]');
+  if (!root || !meta || !window.fetch) { return; }
+  var base = (document.querySelector('meta[name="binome-base"]') || {}).content || "";
+  var lastSeq = Number(root.getAttribute("data-seq") || 0);
+  var offset = 0; // server clock minus this browser's clock, in ms
+  var live = document.getElementById("live");
+  var SAVE_DELAY = 1200;
+
+  function token() { return meta.content; }
+  function auth(extra) {
+    var h = { "Authorization": "Bearer " + token() };
+    for (var k in extra || {}) { h[k] = extra[k]; }
+    return h;
+  }
+  function say(text) {
+    if (!live || !text) { return; }
+    live.textContent = "";
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
+  function learnClock(serverNow) {
+    if (serverNow) { offset = Number(serverNow) - Date.now(); }
+  }
+  learnClock(root.getAttribute("data-server-now"));
+
+  // ---- fields: debounced saves, on blur and before unload; a stale version is a conflict
+  var pending = {}; // field id -> timer
+  function fieldId(el) { return el.getAttribute("data-field"); }
+  function save(el, keepalive) {
+    var id = fieldId(el);
+    clearTimeout(pending[id]); delete pending[id];
+    if (el.getAttribute("data-saved") === el.value) { return Promise.resolve(); }
+    var text = el.value;
+    var body = new URLSearchParams();
+    body.set("t", token()); body.set("field", id); body.set("text", text);
+    body.set("version", el.getAttribute("data-version") || "0");
+    var status = el.parentNode.querySelector("[data-save-status]");
+    if (status) { status.textContent = root.getAttribute("data-saving") || ""; }
+    return fetch(base + "/app/session/field", {
+      method: "POST", keepalive: !!keepalive,
+      headers: auth({ "Accept": "application/json" }), body: body
+    }).then(function (r) {
+      return r.json().then(function (j) { return { status: r.status, body: j }; });
+    }).then(function (res) {
+      if (res.status === 200) {
+        el.setAttribute("data-version", res.body.version);
+        el.setAttribute("data-saved", text);
+        el.removeAttribute("aria-invalid");
+        if (status) { status.textContent = root.getAttribute("data-saved-text") || ""; }
+        clearConflict(el);
+      } else if (res.status === 409) {
+        showConflict(el, res.body.text, res.body.version);
+      } else if (status) {
+        status.textContent = (res.body && res.body.message) || root.getAttribute("data-save-failed") || "";
+      }
+    }).catch(function () {
+      if (status) { status.textContent = root.getAttribute("data-save-failed") || ""; }
+    });
+  }
+  function schedule(el) {
+    var id = fieldId(el);
+    clearTimeout(pending[id]);
+    pending[id] = setTimeout(function () { save(el); }, SAVE_DELAY);
+  }
+  // Someone else saved this field while it was being typed in: keep both texts on screen,
+  // the other one read-only, and let the person choose; nothing typed disappears.
+  function showConflict(el, theirs, version) {
+    el.setAttribute("data-version", version);
+    el.setAttribute("aria-invalid", "true");
+    var box = el.parentNode.querySelector(".conflict");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "conflict";
+      box.setAttribute("role", "alert");
+      var p = document.createElement("p");
+      p.textContent = root.getAttribute("data-conflict") || "";
+      var other = document.createElement("textarea");
+      other.readOnly = true; other.className = "theirs";
+      other.setAttribute("aria-label", root.getAttribute("data-conflict-theirs") || "");
+      var keep = document.createElement("button");
+      keep.type = "button"; keep.textContent = root.getAttribute("data-keep-mine") || "";
+      keep.addEventListener("click", function () { el.removeAttribute("data-saved"); save(el); });
+      var take = document.createElement("button");
+      take.type = "button"; take.textContent = root.getAttribute("data-take-theirs") || "";
+      take.addEventListener("click", function () {
+        el.value = other.value; el.setAttribute("data-saved", other.value); clearConflict(el);
+      });
+      box.appendChild(p); box.appendChild(other); box.appendChild(keep); box.appendChild(take);
+      el.parentNode.appendChild(box);
+    }
+    box.querySelector(".theirs").value = theirs;
+  }
+  function clearConflict(el) {
+    var box = el.parentNode.querySelector(".conflict");
+    if (box) { box.parentNode.removeChild(box); }
+    el.removeAttribute("aria-invalid");
+  }
+  function wire(scope) {
+    var areas = scope.querySelectorAll("textarea[data-field]");
+    for (var i = 0; i < areas.length; i++) {
+      var el = areas[i];
+      if (el.getAttribute("data-wired")) { continue; }
+      el.setAttribute("data-wired", "1");
+      el.setAttribute("data-saved", el.value);
+      el.addEventListener("input", function (e) { schedule(e.target); });
+      el.addEventListener("blur", function (e) { save(e.target); });
+    }
+    var fieldForms = scope.querySelectorAll("form.field-form");
+    for (var f = 0; f < fieldForms.length; f++) {
+      if (fieldForms[f].getAttribute("data-wired")) { continue; }
+      fieldForms[f].setAttribute("data-wired", "1");
+      fieldForms[f].addEventListener("submit", function (e) {
+        e.preventDefault();
+        var area = e.target.querySelector("textarea[data-field]");
+        if (area) { area.removeAttribute("data-saved"); save(area); }
+      });
+    }
+    var forms = scope.querySelectorAll("form[data-command]");
+    for (var j = 0; j < forms.length; j++) {
+      if (forms[j].getAttribute("data-wired")) { continue; }
+      forms[j].setAttribute("data-wired", "1");
+      forms[j].addEventListener("submit", command);
+    }
+  }
+  window.addEventListener("pagehide", function () {
+    var areas = root.querySelectorAll("textarea[data-field]");
+    for (var i = 0; i < areas.length; i++) { save(areas[i], true); }
+  });
+
+  // ---- commands: posted in the background, the panel redraws from the event they cause
+  function command(e) {
+    e.preventDefault();
+    var form = e.target;
+    var data = new URLSearchParams(new FormData(form));
+    data.set("t", token());
+    var button = form.querySelector("button");
+    if (button) { button.disabled = true; }
+    fetch(form.action, {
+      method: "POST", headers: auth({ "Accept": "application/json" }), body: data
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, body: j }; });
+    }).then(function (res) {
+      if (!res.ok) { say(res.body && res.body.message); }
+      return redraw();
+    }).catch(function () { form.submit(); })
+      .then(function () { if (button) { button.disabled = false; } });
+  }
+
+  // ---- the panel: redrawn by the server, keeping what is being typed
+  var drawing = null;
+  function redraw() {
+    if (drawing) { return drawing; }
+    drawing = fetch(base + "/app/session/panel", { headers: auth() })
+      .then(function (r) {
+        learnClock(r.headers.get("X-Server-Now"));
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) { return; }
+        var panel = document.getElementById("session-panel");
+        var before = panel.getAttribute("data-step");
+        var typing = {};
+        var areas = panel.querySelectorAll("textarea[data-field]");
+        for (var i = 0; i < areas.length; i++) {
+          var a = areas[i];
+          if (a.value !== a.getAttribute("data-saved")) { typing[fieldId(a)] = a; }
+        }
+        var focused = document.activeElement && document.activeElement.getAttribute
+          ? document.activeElement.getAttribute("data-field") || document.activeElement.id : null;
+        var tmp = document.createElement("div");
+        tmp.innerHTML = html;
+        var fresh = tmp.firstElementChild;
+        panel.parentNode.replaceChild(fresh, panel);
+        for (var id in typing) {
+          var now = fresh.querySelector('textarea[data-field="' + id + '"]');
+          if (now) {
+            var theirs = now.value;
+            now.value = typing[id].value;
+            wire(fresh);
+            if (theirs !== typing[id].getAttribute("data-saved")) {
+              showConflict(now, theirs, now.getAttribute("data-version"));
+            } else { schedule(now); }
+          }
+        }
+        wire(fresh);
+        if (focused) {
+          var back = fresh.querySelector('[data-field="' + focused + '"]') || document.getElementById(focused);
+          if (back) { back.focus({ preventScroll: true }); }
+        }
+        var after = fresh.getAttribute("data-step");
+        if (after !== before) { say(fresh.getAttribute("data-announce")); }
+        tick();
+      })
+      .catch(function () {})
+      .then(function () { drawing = null; });
+    return drawing;
+  }
+
+  // ---- the timer: the server owns it; this only counts down from what it said
+  var warned = {};
+  function tick() {
+    var timers = document.querySelectorAll("[data-timer]");
+    for (var i = 0; i < timers.length; i++) {
+      var t = timers[i];
+      var started = Number(t.getAttribute("data-started"));
+      var duration = Number(t.getAttribute("data-duration"));
+      var pausedSince = t.getAttribute("data-paused-since");
+      var pausedTotal = Number(t.getAttribute("data-paused-total") || 0); // ms
+      var now = pausedSince ? Number(pausedSince) : Date.now() + offset;
+      // The server's formula (coaching::TimerView::remaining_secs).
+      var left = Math.floor((duration * 1000 - Math.max(0, now - started - pausedTotal)) / 1000);
+      var over = left < 0;
+      var a = Math.abs(left);
+      var text = (over ? "+" : "") + Math.floor(a / 60) + ":" + ("0" + (a % 60)).slice(-2);
+      var out = t.querySelector("[data-timer-text]");
+      if (out && out.textContent !== text) { out.textContent = text; }
+      t.classList.toggle("overtime", over);
+      var key = t.getAttribute("data-started");
+      if (!pausedSince && left <= 60 && left > 0 && !warned[key]) {
+        warned[key] = true; say(t.getAttribute("data-last-minute"));
+      }
+    }
+  }
+  setInterval(tick, 1000);
+  tick();
+
+  // ---- the event stream: fetch with the token in a header (never in the URL), resumed from
+  // the last event seen after any drop
+  var backoff = 500;
+  function connect() {
+    var ctrl = new AbortController();
+    fetch(base + "/api/coaching/events", {
+      headers: auth({ "Accept": "text/event-stream", "Last-Event-ID": String(lastSeq) }),
+      signal: ctrl.signal, cache: "no-store"
+    }).then(function (r) {
+      if (r.status === 401 || r.status === 403) { throw new Error("refused"); }
+      if (!r.ok || !r.body) { throw new Error("stream"); }
+      backoff = 500;
+      var reader = r.body.getReader();
+      var decoder = new TextDecoder();
+      var buf = "";
+      function read() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { throw new Error("closed"); }
+          buf += decoder.decode(chunk.value, { stream: true });
+          var at;
+          while ((at = buf.indexOf("\n\n")) >= 0) {
+            handle(buf.slice(0, at));
+            buf = buf.slice(at + 2);
+          }
+          return read();
+        });
+      }
+      return read();
+    }).catch(function (err) {
+      if (err && err.message === "refused") { return; }
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    });
+  }
+  function handle(block) {
+    var id = null, type = "message", data = "";
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("id:") === 0) { id = line.slice(3).trim(); }
+      else if (line.indexOf("event:") === 0) { type = line.slice(6).trim(); }
+      else if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
+    });
+    if (id !== null && Number(id) > lastSeq) { lastSeq = Number(id); }
+    if (type === "hello") {
+      try { learnClock(JSON.parse(data).now); } catch (e) {}
+      return;
+    }
+    if (type === "change" || type === "reset" || type === "presence") { redraw(); }
+  }
+
+  // Presence: tell the others whether this screen is looked at.
+  function presence() {
+    var body = new URLSearchParams();
+    body.set("t", token()); body.set("away", document.hidden ? "true" : "false");
+    fetch(base + "/api/coaching/presence", {
+      method: "POST", headers: auth({ "Accept": "application/json" }), body: body
+    }).catch(function () {});
+  }
+  document.addEventListener("visibilitychange", presence);
+  setInterval(presence, 30000);
+
+  wire(root);
+  connect();
+})();

@@ -1,0 +1,312 @@
+//! The live peer-coaching session through the real HTTP surface: a published pair runs its
+//! session from the trust framework to completion, each seeing what the method lets them
+//! see; nobody outside the pair reads a word of it; the event stream tells every change and
+//! resumes after the last event seen.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// A member's command, as the page's script sends it; (status, JSON answer).
+async fn cmd(app: &TestApp, t: &str, command: &str) -> (u16, Value) {
+    let r = app
+        .http
+        .post(format!("{}/app/session/command", app.base))
+        .header("Accept", "application/json")
+        .form(&[("t", t), ("command", command)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Saves a field as the page's script does; (status, JSON answer).
+async fn save(app: &TestApp, t: &str, field: &str, text: &str, version: i64) -> (u16, Value) {
+    let v = version.to_string();
+    let r = app
+        .http
+        .post(format!("{}/app/session/field", app.base))
+        .header("Accept", "application/json")
+        .form(&[("t", t), ("field", field), ("text", text), ("version", &v)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn panel(app: &TestApp, t: &str) -> String {
+    let r = app.get_with("/app/session/panel", t).await;
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().await.unwrap()
+}
+
+async fn ok(app: &TestApp, t: &str, command: &str) {
+    let (status, body) = cmd(app, t, command).await;
+    assert_eq!(status, 200, "{command}: {body}");
+}
+
+/// A published pair and a member of another group, launched: (pair tokens in seat order,
+/// the other learner's token, the staff token, the pair's ids).
+async fn pair_and_other(app: &TestApp) -> ([String; 2], String, String, Vec<String>) {
+    let (staff, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let other = groups.iter().find(|g| **g != pair).unwrap()[0].clone();
+    let (a, _) = app.learner_launch(&pair[0]).await;
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    let (x, _) = app.learner_launch(&other).await;
+    ([a, b], x, staff, pair)
+}
+
+#[tokio::test]
+async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
+    let app = spawn_app().await;
+    let ([a, b], x, staff, pair) = pair_and_other(&app).await;
+
+    // The learner page leads to the session; the session page opens on the trust framework.
+    let page = app.page("/app", &a).await;
+    assert!(page.contains("id=\"open-session\""), "{page}");
+    let page = app.page("/app/session", &a).await;
+    assert!(page.contains("data-phase=\"framework\""), "{page}");
+
+    // Preparation is written alone: the partner does not see it before the introduction.
+    ok(&app, &a, "accept_framework").await;
+    let (status, _) = cmd(&app, &a, "accept_framework").await;
+    assert_eq!(status, 409, "accepting twice is refused");
+    ok(&app, &b, "accept_framework").await;
+    let (status, body) = save(&app, &a, "prep_situation.s0", "SECRET-A-PREP", 0).await;
+    assert_eq!((status, &body["version"]), (200, &Value::from(1)), "{body}");
+    let (status, body) = save(&app, &a, "prep_situation.s0", "typed elsewhere", 0).await;
+    assert_eq!(status, 409, "a stale version is refused");
+    assert_eq!(body["text"], "SECRET-A-PREP", "with the current text");
+    let (status, _) = save(&app, &b, "prep_situation.s0", "not mine", 1).await;
+    assert_eq!(status, 409, "nobody writes another member's preparation");
+    assert!(panel(&app, &a).await.contains("SECRET-A-PREP"));
+    assert!(!panel(&app, &b).await.contains("SECRET-A-PREP"));
+    let (status, _) = cmd(&app, &a, "start").await;
+    assert_eq!(
+        status, 409,
+        "the introduction waits for everyone's preparation"
+    );
+    ok(&app, &a, "mark_prepared").await;
+    ok(&app, &b, "mark_prepared").await;
+    ok(&app, &b, "start").await;
+    assert!(
+        panel(&app, &b).await.contains("SECRET-A-PREP"),
+        "shared from step 0"
+    );
+
+    // Round 1: seat 0 is the coachee, seat 1 the coach; only the coach moves the steps.
+    ok(&app, &a, "next_step").await;
+    let (status, body) = cmd(&app, &a, "next_step").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "coaching_refused");
+    ok(&app, &b, "next_step").await; // objectives
+    let (status, _) = save(&app, &a, "global_objective.r1", "SECRET-A-GOAL", 0).await;
+    assert_eq!(status, 200);
+    let (status, _) = save(&app, &b, "coach_scratchpad.r1", "SECRET-B-SCRATCH", 0).await;
+    assert_eq!(status, 200);
+    let (pa, pb) = (panel(&app, &a).await, panel(&app, &b).await);
+    assert!(pa.contains("SECRET-A-GOAL") && pb.contains("SECRET-A-GOAL"));
+    assert!(pb.contains("SECRET-B-SCRATCH"));
+    assert!(
+        !pa.contains("SECRET-B-SCRATCH"),
+        "the scratchpad is its author's only"
+    );
+
+    // Nobody else reads any of it: another group, the teaching team.
+    let px = panel(&app, &x).await;
+    for secret in ["SECRET-A-PREP", "SECRET-A-GOAL", "SECRET-B-SCRATCH"] {
+        assert!(!px.contains(secret), "another group sees {secret}");
+    }
+    for path in ["/app/session", "/app/session/panel", "/api/coaching/events"] {
+        let r = app.get_with(path, &staff).await;
+        assert_eq!(r.status().as_u16(), 403, "staff on {path}");
+    }
+    let (status, _) = cmd(&app, &staff, "next_step").await;
+    assert_eq!(status, 403);
+    let staff_page = app.page("/app", &staff).await;
+    assert!(staff_page.contains("id=\"sessions\""));
+    assert!(
+        staff_page.contains("data-status=\"in_progress\""),
+        "{staff_page}"
+    );
+    for secret in ["SECRET-A-PREP", "SECRET-A-GOAL", "SECRET-B-SCRATCH"] {
+        assert!(!staff_page.contains(secret), "staff see {secret}");
+    }
+
+    // The rest of round 1, then round 2 with the roles swapped, the closing, completion.
+    for _ in 0..3 {
+        ok(&app, &b, "next_step").await;
+    }
+    let (status, _) = cmd(&app, &a, "end_round").await;
+    assert_eq!(status, 409, "the coach ends the round");
+    ok(&app, &b, "end_round").await;
+    let (status, _) = cmd(&app, &b, "next_step").await;
+    assert_eq!(status, 409, "round 2 is led by the other member");
+    for _ in 0..5 {
+        ok(&app, &a, "next_step").await;
+    }
+    ok(&app, &a, "end_round").await;
+    ok(&app, &b, "close").await; // opens the closing
+    let (status, _) = save(&app, &b, "takeaway.s1", "SECRET-B-TAKEAWAY", 0).await;
+    assert_eq!(status, 200);
+    ok(&app, &a, "close").await; // completes
+    assert!(panel(&app, &a).await.contains("data-phase=\"completed\""));
+    let completions = app
+        .store
+        .completions(course_of(&app).await, "1")
+        .await
+        .unwrap();
+    let mut who: Vec<String> = completions.into_iter().map(|c| c.person_id).collect();
+    who.sort();
+    let mut expected = pair.clone();
+    expected.sort();
+    assert_eq!(who, expected, "each member's completion is recorded");
+    assert!(
+        app.page("/app", &staff)
+            .await
+            .contains("data-status=\"completed\"")
+    );
+
+    // Each member exports their own copy: what they may read, not the partner's scratchpad.
+    let md = app
+        .post_form("/app/session/export", &a, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        md.contains("SECRET-A-GOAL") && md.contains("SECRET-B-TAKEAWAY"),
+        "{md}"
+    );
+    assert!(!md.contains("SECRET-B-SCRATCH"));
+
+    // Deleting one's notes removes them from the database, not just from view.
+    let r = app
+        .http
+        .post(format!("{}/app/session/delete", app.base))
+        .header("Accept", "application/json")
+        .form(&[("t", a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(stored_with(&app, "SECRET-A").await, 0);
+    assert_eq!(
+        stored_with(&app, "SECRET-B").await,
+        2,
+        "the partner keeps theirs"
+    );
+
+    // A new practice session opens for the same pair, ungraded, from the framework again.
+    ok(&app, &a, "practice").await;
+    assert!(panel(&app, &b).await.contains("data-phase=\"framework\""));
+}
+
+/// The course of the test platform's default context.
+async fn course_of(app: &TestApp) -> binome::store::CourseId {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.store.connection();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM courses ORDER BY id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    binome::store::CourseId::new(row.try_get_by_index::<i32>(0).unwrap())
+}
+
+/// How many stored texts contain `needle`, anywhere in the session tables.
+async fn stored_with(app: &TestApp, needle: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.store.connection();
+    let mut n = 0;
+    for sql in [
+        format!("SELECT COUNT(*) FROM coaching_fields WHERE text LIKE '%{needle}%'"),
+        format!("SELECT COUNT(*) FROM coaching_events WHERE payload LIKE '%{needle}%'"),
+        format!("SELECT COUNT(*) FROM coaching_sessions WHERE snapshot LIKE '%{needle}%'"),
+    ] {
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        n += row.try_get_by_index::<i64>(0).unwrap();
+    }
+    n
+}
+
+/// Reads a stream until `needle` arrives or two seconds pass; returns what came.
+async fn read_until(resp: &mut reqwest::Response, needle: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, resp.chunk()).await {
+            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
+            _ => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_event_stream_tells_each_change_and_resumes_after_the_last_seen() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    let url = format!("{}/api/coaching/events", app.base);
+    // The token travels in a header only: the URL alone gets nothing.
+    let r = app.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    app.page("/app/session", &a).await;
+    let mut stream = app.http.get(&url).bearer_auth(&b).send().await.unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let hello = read_until(&mut stream, "event: hello").await;
+    assert!(hello.contains("hello"), "{hello:?}");
+    ok(&app, &a, "accept_framework").await;
+    let seen = read_until(&mut stream, "event: change").await;
+    assert!(seen.contains("id: 1\nevent: change"), "{seen}");
+    ok(&app, &b, "accept_framework").await;
+    let (status, _) = save(&app, &a, "prep_situation.s0", "SECRET", 0).await;
+    assert_eq!(status, 200);
+    let seen = read_until(&mut stream, "event: field").await;
+    assert!(seen.contains("id: 3\nevent: field"), "{seen}");
+    assert!(!seen.contains("SECRET"), "the stream carries no content");
+    drop(stream);
+
+    // Reconnecting after event 1 brings what came after it, and only that.
+    let mut again = app
+        .http
+        .get(&url)
+        .bearer_auth(&b)
+        .header("Last-Event-ID", "1")
+        .send()
+        .await
+        .unwrap();
+    let seen = read_until(&mut again, "id: 3").await;
+    assert!(!seen.contains("id: 1\n"), "{seen}");
+    assert!(
+        seen.contains("id: 2\n") && seen.contains("id: 3\n"),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_learner_without_a_published_group_gets_no_session() {
+    let app = spawn_app().await;
+    let (x, _) = app.learner_launch("4").await;
+    let page = app.page("/app/session", &x).await;
+    assert!(!page.contains("session-panel"));
+    let (status, _) = cmd(&app, &x, "accept_framework").await;
+    assert_eq!(status, 404);
+    let r = app.get_with("/api/coaching/events", &x).await;
+    assert_eq!(r.status().as_u16(), 404);
+}
