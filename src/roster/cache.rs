@@ -28,13 +28,15 @@ pub struct Titles {
 
 /// A course as a session names it: its id within a registration and deployment.
 type Scoped = (CourseId, RegistrationId, String);
+/// The titles of a course, or None when it is not in that scope.
+type ScopedTitles = Option<Arc<Titles>>;
 
 /// Per-process cache; cheap to share.
 #[derive(Default)]
 pub struct CourseCache {
     settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
     published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
-    titles: Mutex<HashMap<Scoped, (Instant, Option<Arc<Titles>>)>>,
+    titles: Mutex<HashMap<Scoped, (Instant, ScopedTitles)>>,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(

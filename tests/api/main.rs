@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod coaching_store;
+mod coaching_wording;
 mod deep_linking;
 mod health;
 mod helpers;
