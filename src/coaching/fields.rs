@@ -21,6 +21,8 @@ use super::session::{Phase, Session};
 
 /// The most characters a plain-text field holds.
 pub const MAX_FIELD_CHARS: usize = 10_000;
+/// Longest meeting link or agreed date.
+pub const MAX_MEETING_CHARS: usize = 500;
 /// The most characters a list field's JSON text holds.
 pub const MAX_LIST_FIELD_CHARS: usize = 20_000;
 /// The most entries in a list field.
@@ -68,6 +70,13 @@ pub enum FieldKey {
     ObserverNotes,
     /// Closing: what the member takes away.
     Takeaway,
+    /// Introduction: the member's check-in on the commitments of the previous module
+    /// (done, partly, not yet, and why).
+    CheckIn,
+    /// The whole group's: where they meet online (a link), shown on every screen.
+    MeetingLink,
+    /// The whole group's: the date and time they agreed on, shown on every screen.
+    MeetingDate,
 }
 
 /// Whether a field exists once per member or once per round.
@@ -75,6 +84,8 @@ pub enum FieldKey {
 pub enum Scope {
     Member,
     Round,
+    /// Once per group: any member writes it while the session is open, everyone reads it.
+    Group,
 }
 
 /// How a field's text is shaped.
@@ -91,7 +102,7 @@ pub enum FieldFormat {
 
 impl FieldKey {
     /// Every field, in the order a session meets them.
-    pub const ALL: [FieldKey; 18] = [
+    pub const ALL: [FieldKey; 21] = [
         FieldKey::PrepSituation,
         FieldKey::PrepContext,
         FieldKey::PrepStakeholders,
@@ -110,6 +121,9 @@ impl FieldKey {
         FieldKey::CoachScratchpad,
         FieldKey::ObserverNotes,
         FieldKey::Takeaway,
+        FieldKey::CheckIn,
+        FieldKey::MeetingLink,
+        FieldKey::MeetingDate,
     ];
 
     /// The stable storage key (the serde name).
@@ -133,6 +147,9 @@ impl FieldKey {
             FieldKey::CoachScratchpad => "coach_scratchpad",
             FieldKey::ObserverNotes => "observer_notes",
             FieldKey::Takeaway => "takeaway",
+            FieldKey::CheckIn => "check_in",
+            FieldKey::MeetingLink => "meeting_link",
+            FieldKey::MeetingDate => "meeting_date",
         }
     }
 
@@ -143,7 +160,9 @@ impl FieldKey {
             | FieldKey::PrepContext
             | FieldKey::PrepStakeholders
             | FieldKey::PrepDesiredChange
-            | FieldKey::Takeaway => Scope::Member,
+            | FieldKey::Takeaway
+            | FieldKey::CheckIn => Scope::Member,
+            FieldKey::MeetingLink | FieldKey::MeetingDate => Scope::Group,
             _ => Scope::Round,
         }
     }
@@ -182,7 +201,10 @@ impl FieldKey {
             | FieldKey::PrepContext
             | FieldKey::PrepStakeholders
             | FieldKey::PrepDesiredChange
-            | FieldKey::Takeaway => return None,
+            | FieldKey::Takeaway
+            | FieldKey::CheckIn
+            | FieldKey::MeetingLink
+            | FieldKey::MeetingDate => return None,
         })
     }
 
@@ -199,6 +221,7 @@ impl FieldKey {
     /// The most characters the field's text holds.
     pub fn max_chars(self) -> usize {
         match self.format() {
+            FieldFormat::Text if self.scope() == Scope::Group => MAX_MEETING_CHARS,
             FieldFormat::Text => MAX_FIELD_CHARS,
             _ => MAX_LIST_FIELD_CHARS,
         }
@@ -211,6 +234,7 @@ impl FieldKey {
 enum Slot {
     Seat(Seat),
     Round(u8),
+    Group,
 }
 
 /// One field of one session: a key with its member or its round, consistent with the key's
@@ -238,6 +262,7 @@ impl TryFrom<FieldRefWire> for FieldRef {
         match (w.seat, w.round) {
             (Some(seat), None) => FieldRef::member(w.key, seat),
             (None, Some(round)) => FieldRef::round(w.key, round),
+            (None, None) => FieldRef::group(w.key),
             _ => Err(CoachingError::FieldScopeMismatch { key: w.key }),
         }
     }
@@ -261,7 +286,18 @@ impl FieldRef {
                 key,
                 slot: Slot::Seat(owner),
             }),
-            Scope::Round => Err(CoachingError::FieldScopeMismatch { key }),
+            Scope::Round | Scope::Group => Err(CoachingError::FieldScopeMismatch { key }),
+        }
+    }
+
+    /// A field of the whole group (the meeting link and date).
+    pub fn group(key: FieldKey) -> Result<FieldRef, CoachingError> {
+        match key.scope() {
+            Scope::Group => Ok(FieldRef {
+                key,
+                slot: Slot::Group,
+            }),
+            _ => Err(CoachingError::FieldScopeMismatch { key }),
         }
     }
 
@@ -273,7 +309,7 @@ impl FieldRef {
                 slot: Slot::Round(round),
             }),
             Scope::Round => Err(CoachingError::NoSuchRound { round }),
-            Scope::Member => Err(CoachingError::FieldScopeMismatch { key }),
+            Scope::Member | Scope::Group => Err(CoachingError::FieldScopeMismatch { key }),
         }
     }
 
@@ -285,7 +321,7 @@ impl FieldRef {
     pub fn seat(&self) -> Option<Seat> {
         match self.slot {
             Slot::Seat(s) => Some(s),
-            Slot::Round(_) => None,
+            Slot::Round(_) | Slot::Group => None,
         }
     }
 
@@ -293,7 +329,7 @@ impl FieldRef {
     pub fn round_no(&self) -> Option<u8> {
         match self.slot {
             Slot::Round(r) => Some(r),
-            Slot::Seat(_) => None,
+            Slot::Seat(_) | Slot::Group => None,
         }
     }
 }
@@ -321,7 +357,7 @@ pub fn may_write(session: &Session, seat: Seat, field: &FieldRef) -> Result<(), 
             if owner != seat {
                 return Err(CoachingError::NotYourField);
             }
-            let open = if field.key.is_preparation() {
+            let open = if field.key.is_preparation() || field.key == FieldKey::CheckIn {
                 reached(Phase::Preparation.rank().unwrap_or_default())
             } else {
                 phase == Phase::Closing
@@ -351,6 +387,8 @@ pub fn may_write(session: &Session, seat: Seat, field: &FieldRef) -> Result<(), 
                 Err(CoachingError::FieldNotOpenYet)
             }
         }
+        // Any member, whenever the session is open (checked above).
+        Slot::Group => Ok(()),
     }
 }
 
@@ -364,9 +402,10 @@ pub fn may_read(session: &Session, seat: Seat, field: &FieldRef) -> bool {
     }
     match field.slot {
         Slot::Seat(owner) => {
-            size.has(owner)
-                && (owner == seat || !field.key.is_preparation() || session.reached_introduction())
+            let before_sharing = field.key.is_preparation() || field.key == FieldKey::CheckIn;
+            size.has(owner) && (owner == seat || !before_sharing || session.reached_introduction())
         }
+        Slot::Group => true,
         Slot::Round(round) => match session.roles_of_round(round) {
             Err(_) => false,
             Ok(roles) => field.key != FieldKey::CoachScratchpad || roles.coach == seat,
@@ -417,6 +456,15 @@ pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
         return Ok(());
     }
     match key.format() {
+        // A link that a page shows as a link: https only, so no script can hide in it.
+        FieldFormat::Text if key == FieldKey::MeetingLink => {
+            let t = text.trim();
+            if t.starts_with("https://") && !t.contains(char::is_whitespace) && url_like(t) {
+                Ok(())
+            } else {
+                Err(malformed("a meeting link starts with https://".into()))
+            }
+        }
         FieldFormat::Text => Ok(()),
         FieldFormat::Options => {
             check_list::<OptionItem>(text, |o| check_items(&[&o.option, &o.pros, &o.cons]))
@@ -434,6 +482,16 @@ pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
             check_list::<Obstacle>(text, |o| check_items(&[&o.obstacle, &o.overcome]))
         }
     }
+}
+
+/// A host after `https://`, made of the characters URLs allow.
+fn url_like(t: &str) -> bool {
+    let rest = &t["https://".len()..];
+    !rest.is_empty()
+        && !rest.starts_with('/')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"<>\"'`\\{}|^".contains(c))
 }
 
 fn malformed(reason: String) -> CoachingError {

@@ -212,6 +212,9 @@ pub fn field_label(key: FieldKey) -> &'static str {
         FieldKey::CoachScratchpad => "coach_field_coach_scratchpad",
         FieldKey::ObserverNotes => "coach_field_observer_notes",
         FieldKey::Takeaway => "coach_field_takeaway",
+        FieldKey::CheckIn => "coach_field_check_in",
+        FieldKey::MeetingLink => "coach_field_meeting_link",
+        FieldKey::MeetingDate => "coach_field_meeting_date",
     }
 }
 

@@ -28,6 +28,8 @@ use crate::store::{
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
 /// debounced save, so a real session stays far below; a script cannot grow it forever.
 pub const MAX_LOG: i64 = 20_000;
+/// The owner of the group's own fields (meeting link and date) in the fields table.
+const GROUP_OWNER: &str = "";
 /// How often a member's presence may change the log.
 const PRESENCE_EVERY_MS: i64 = 2_000;
 /// How many times a command is retried when another member's event came first.
@@ -118,12 +120,12 @@ fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
 }
 
 /// A field of a session by its id on the wire and in the fields table: `<key>.s<seat>` for
-/// a member's own field, `<key>.r<round>` for a round's.
+/// a member's own field, `<key>.r<round>` for a round's, `<key>.g` for the group's.
 pub fn field_id(f: &FieldRef) -> String {
     match (f.seat(), f.round_no()) {
         (Some(seat), _) => format!("{}.s{}", f.key().key(), seat.0),
         (None, Some(round)) => format!("{}.r{round}", f.key().key()),
-        (None, None) => f.key().key().to_string(),
+        (None, None) => format!("{}.g", f.key().key()),
     }
 }
 
@@ -131,6 +133,9 @@ pub fn field_id(f: &FieldRef) -> String {
 pub fn parse_field_id(id: &str) -> Option<FieldRef> {
     let (key, slot) = id.split_once('.')?;
     let key = FieldKey::ALL.into_iter().find(|k| k.key() == key)?;
+    if slot == "g" {
+        return FieldRef::group(key).ok();
+    }
     let n: u8 = slot.get(1..)?.parse().ok()?;
     match slot.as_bytes().first()? {
         b's' => FieldRef::member(key, Seat(n)).ok(),
@@ -208,6 +213,41 @@ impl Live {
             .store
             .sessions_of_group(course, activity, &group_key(members))
             .await?)
+    }
+
+    /// What each member committed to in the group's last completed session of another
+    /// module: (person, the commitments as typed, one per line), members without any left
+    /// out. The next module's session opens with them.
+    pub async fn previous_commitments(
+        &self,
+        row: &SessionRow,
+    ) -> Result<Vec<(String, String)>, LiveError> {
+        let Some(prev) = self
+            .store
+            .previous_session_of_group(row.course, &row.group_key, &row.activity)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let state = self.state(row.course, prev.id).await?;
+        let fields = self.store.fields(row.course, prev.id).await?;
+        let mut out = Vec::new();
+        for round in 1..=state.session.size().rounds() {
+            let Ok(roles) = state.session.roles_of_round(round) else {
+                continue;
+            };
+            let Some(person) = prev.members.get(roles.coachee.0 as usize) else {
+                continue;
+            };
+            let id = format!("{}.r{round}", FieldKey::Actions.key());
+            if let Some(f) = fields.iter().find(|f| f.field == id && !f.text.is_empty()) {
+                out.push((
+                    person.clone(),
+                    coaching::list_to_lines(FieldKey::Actions, &f.text),
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// The state of a session now, from the cache when nothing happened since.
@@ -368,9 +408,16 @@ impl Live {
             if state.row.last_seq >= MAX_LOG {
                 return Err(LiveError::LogFull);
             }
+            // The group's fields have one row for everyone; the others belong to their writer
+            // (so that deleting one's notes deletes exactly what one wrote).
+            let owner = if f.key().scope() == coaching::fields::Scope::Group {
+                GROUP_OWNER
+            } else {
+                person
+            };
             let tx = self.store.begin(course).await?;
             let saved = tx
-                .save_field(id, person, field, &stored, version, now / 1000)
+                .save_field(id, owner, field, &stored, version, now / 1000)
                 .await?;
             let new = match saved {
                 FieldSave::Saved { version } => version,

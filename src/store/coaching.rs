@@ -412,6 +412,26 @@ impl Store {
         rows.into_iter().map(to_session).collect()
     }
 
+    /// The group's last completed guided session in another activity of the course: the one
+    /// whose commitments the next module's session opens with.
+    pub async fn previous_session_of_group(
+        &self,
+        course: CourseId,
+        group_key: &str,
+        not_activity: &str,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        let row = coaching_session::Entity::find()
+            .filter(coaching_session::Column::CourseId.eq(course.get()))
+            .filter(coaching_session::Column::GroupKey.eq(group_key))
+            .filter(coaching_session::Column::Activity.ne(not_activity))
+            .filter(coaching_session::Column::Ordinal.eq(0))
+            .filter(coaching_session::Column::Status.eq(SessionStatus::Completed.as_str()))
+            .order_by_desc(coaching_session::Column::CompletedAt)
+            .one(&self.db)
+            .await?;
+        row.map(to_session).transpose()
+    }
+
     /// The events of a session after `after_seq`, in order, at most `limit` (and at most
     /// [`MAX_EVENTS_PAGE`]). `NotFound` when the session is not one of the course.
     pub async fn events_since(

@@ -342,7 +342,7 @@ mod tests {
         };
         let field = context! {
             id => "options.r1", dom_id => "options-r1", label => "Options", text => if full { "a | b | c" } else { "" },
-            version => 1, editable => full, hint => full.then_some("One per line"), author => (!full).then_some("Zoé"), max => 20000,
+            version => 1, editable => full, hint => full.then_some("One per line"), author => (!full).then_some("Zoé"), max => 20000, rows => 4,
         };
         let panel = context! {
             seq => 3, server_now => 1, phase => if full { "round" } else { "preparation" }, step_key => "1-options",
@@ -362,6 +362,8 @@ mod tests {
                 extend => full, abandon => full, practice => full, export => full,
             },
             trio => full, practice_number => full.then_some(1),
+            meeting => vec![field.clone()], meeting_url => full.then_some("https://meet.example/x"),
+            check_in => if full { vec![context! { name => "Zoé", me => false, commitments => vec!["Call | 2027-01-31"], field => Some(field.clone()) }] } else { vec![] },
         };
         match name {
             "session.html" => context! { no_group => !full, p => panel, ..session },

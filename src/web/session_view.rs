@@ -116,6 +116,7 @@ fn field_view(
         hint => hint,
         author => author,
         max => f.key().max_chars(),
+        rows => if f.key().scope() == coaching::fields::Scope::Group { 1 } else { 4 },
     }
 }
 
@@ -406,6 +407,39 @@ pub async fn panel(
         practice => matches!(phase, Phase::Completed | Phase::Abandoned),
         export => !matches!(phase, Phase::Framework),
     };
+    // The group's meeting (link and agreed time), on every screen.
+    let meeting: Vec<Value> = [FieldKey::MeetingLink, FieldKey::MeetingDate]
+        .into_iter()
+        .filter_map(|k| FieldRef::group(k).ok())
+        .map(|f| view(f, None))
+        .collect();
+    let meeting_url = rows
+        .get(&format!("{}.g", FieldKey::MeetingLink.key()))
+        .map(|r| r.text.trim().to_string())
+        .filter(|t| coaching::check_text(FieldKey::MeetingLink, t).is_ok() && !t.is_empty());
+
+    // Last module's commitments and each member's check-in on them, before the first round.
+    let check_in: Vec<Value> = if matches!(phase, Phase::Preparation | Phase::Introduction) {
+        let previous = state.live.previous_commitments(&live.row).await?;
+        session
+            .size()
+            .seats()
+            .filter_map(|m| {
+                let person = live.row.members.get(m.0 as usize)?;
+                let (_, lines) = previous.iter().find(|(p, _)| p == person)?;
+                let f = FieldRef::member(FieldKey::CheckIn, m).ok()?;
+                let field = readable(&f).then(|| view(f, Some(m)));
+                Some(context! {
+                    name => name_of(m),
+                    me => m == seat,
+                    commitments => lines.lines().map(str::to_string).collect::<Vec<_>>(),
+                    field => field,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
     Ok(context! {
         seq => live.row.last_seq,
@@ -429,6 +463,9 @@ pub async fn panel(
         paused => paused,
         buttons => buttons,
         trio => session.size() == GroupSize::Trio,
+        meeting => meeting,
+        meeting_url => meeting_url,
+        check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
     })
 }

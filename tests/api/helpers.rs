@@ -265,11 +265,25 @@ impl TestApp {
     /// A launch by the learner `sub` with the test platform's services; returns the session
     /// token and the page.
     pub async fn learner_launch(&self, sub: &str) -> (String, String) {
+        self.learner_launch_in(sub, None).await
+    }
+
+    /// Same, in the activity `resource_link` (titled "Module <id>") when given.
+    pub async fn learner_launch_in(
+        &self,
+        sub: &str,
+        resource_link: Option<&str>,
+    ) -> (String, String) {
         let p = self.platform.clone();
         let sub = sub.to_string();
+        let rl = resource_link.map(str::to_string);
         let (status, body) = self
             .launch_with(move |c| {
                 c["sub"] = sub.into();
+                if let Some(rl) = rl {
+                    c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] =
+                        serde_json::json!({"id": rl, "title": format!("Module {rl}")});
+                }
                 p.use_test_services(c);
             })
             .await;
@@ -314,7 +328,15 @@ impl TestApp {
     /// Brings the test platform's roster in, proposes pairs and publishes them; returns the
     /// staff token and the published groups (a trio among the nine learners).
     pub async fn publish_pairs(&self) -> (String, Vec<Vec<String>>) {
-        let (t, _) = self.staff_launch(None).await;
+        self.publish_pairs_in(None).await
+    }
+
+    /// Same, in the activity `resource_link` when given.
+    pub async fn publish_pairs_in(
+        &self,
+        resource_link: Option<&str>,
+    ) -> (String, Vec<Vec<String>>) {
+        let (t, _) = self.staff_launch(resource_link).await;
         for path in ["/app/roster/refresh", "/app/pairs/propose"] {
             assert_eq!(
                 self.post_form(path, &t, &[]).await.status().as_u16(),

@@ -310,3 +310,82 @@ async fn a_learner_without_a_published_group_gets_no_session() {
     let r = app.get_with("/api/coaching/events", &x).await;
     assert_eq!(r.status().as_u16(), 404);
 }
+
+/// Runs a pair's session from the framework to completion; each coachee commits to
+/// `actions` (one per line) in their round.
+async fn run_to_completion(app: &TestApp, a: &str, b: &str, actions: [&str; 2]) {
+    for t in [a, b] {
+        ok(app, t, "accept_framework").await;
+    }
+    for t in [a, b] {
+        ok(app, t, "mark_prepared").await;
+    }
+    ok(app, a, "start").await;
+    ok(app, a, "next_step").await;
+    for (coach, coachee, round, text) in [(b, a, 1, actions[0]), (a, b, 2, actions[1])] {
+        if round == 2 {
+            ok(app, coach, "next_step").await;
+        }
+        for _ in 0..4 {
+            ok(app, coach, "next_step").await;
+        }
+        let (status, body) = save(app, coachee, &format!("actions.r{round}"), text, 0).await;
+        assert_eq!(status, 200, "{body}");
+        ok(app, coach, "end_round").await;
+    }
+    ok(app, a, "close").await;
+    ok(app, b, "close").await;
+}
+
+#[tokio::test]
+async fn the_next_module_opens_with_last_module_commitments_and_a_check_in() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, pair) = pair_and_other(&app).await;
+    run_to_completion(
+        &app,
+        &a,
+        &b,
+        ["Call the client | 2027-01-31", "Write the plan"],
+    )
+    .await;
+
+    // Module 2 keeps the course's pairs: the same pair opens a new session there.
+    app.publish_pairs_in(Some("2")).await;
+    let (a2, _) = app.learner_launch_in(&pair[0], Some("2")).await;
+    let (b2, _) = app.learner_launch_in(&pair[1], Some("2")).await;
+    ok(&app, &a2, "accept_framework").await;
+    ok(&app, &b2, "accept_framework").await;
+    let p = panel(&app, &a2).await;
+    assert!(p.contains("id=\"check-in\""), "{p}");
+    assert!(p.contains("Call the client | 2027-01-31") && p.contains("Write the plan"));
+    let (status, _) = save(&app, &a2, "check_in.s0", "Done: the client said yes", 0).await;
+    assert_eq!(status, 200);
+    assert!(
+        !panel(&app, &b2).await.contains("the client said yes"),
+        "a check-in is shared from the introduction on, like the preparation"
+    );
+}
+
+#[tokio::test]
+async fn the_group_notes_where_and_when_it_meets_and_only_https_links() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    app.page("/app/session", &a).await;
+    let (status, _) = save(&app, &b, "meeting_link.g", "javascript:alert(1)", 0).await;
+    assert_eq!(status, 409, "only an https link is kept");
+    let (status, _) = save(&app, &b, "meeting_link.g", "https://meet.example/pair", 0).await;
+    assert_eq!(status, 200);
+    let (status, _) = save(&app, &a, "meeting_date.g", "Thursday 14:00", 0).await;
+    assert_eq!(status, 200);
+    let p = panel(&app, &a).await;
+    assert!(
+        p.contains("id=\"meeting-link\"")
+            && p.contains("href=\"https:&#x2f;&#x2f;meet.example&#x2f;pair\""),
+        "{p}"
+    );
+    assert!(p.contains("Thursday 14:00"));
+    // One text for the group: a save from the other member on a stale version conflicts.
+    let (status, body) = save(&app, &a, "meeting_link.g", "https://other.example", 0).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["text"], "https://meet.example/pair");
+}
