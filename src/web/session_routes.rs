@@ -338,7 +338,7 @@ pub async fn events(
     a: Authed<Learner>,
 ) -> HttpResponse {
     let s = &a.session;
-    let (live, _me) = match mine(&state, s).await {
+    let (live, me) = match mine(&state, s).await {
         Ok(x) => x,
         Err(e) => return respond_json(&e, s.locale),
     };
@@ -355,17 +355,48 @@ pub async fn events(
     let sub = state.live.hub().subscribe(id);
     let started = tokio::time::Instant::now();
     let hello = format!("event: hello\ndata: {{\"now\":{}}}\n\n", now_millis());
+    // A screen with its stream open is online; when the stream goes (tab closed, network
+    // lost), it is offline until its next beat says otherwise.
+    if let Err(e) = state
+        .live
+        .presence(course, id, &me, Presence::Online, now_millis())
+        .await
+    {
+        tracing::warn!(error = %e, "presence not recorded");
+    }
     struct Stream {
         state: web::Data<AppState>,
         sub: crate::realtime::Subscription,
         last: i64,
         pending: Option<String>,
+        course: crate::store::CourseId,
+        me: String,
+    }
+    impl Drop for Stream {
+        fn drop(&mut self) {
+            let (state, course, me) = (
+                self.state.clone(),
+                self.course,
+                std::mem::take(&mut self.me),
+            );
+            let id = self.sub.session_id();
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = state
+                        .live
+                        .presence(course, id, &me, Presence::Offline, now_millis())
+                        .await;
+                });
+            }
+        }
     }
     let init = Stream {
         state: state.clone(),
         sub,
         last,
         pending: Some(hello),
+        course,
+        me,
     };
     let body = stream::unfold(Some(init), move |st| async move {
         let mut st = st?;

@@ -271,32 +271,105 @@ async fn the_event_stream_tells_each_change_and_resumes_after_the_last_seen() {
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     let hello = read_until(&mut stream, "event: hello").await;
     assert!(hello.contains("hello"), "{hello:?}");
+    // Opening the stream says B is online.
+    assert!(
+        read_until(&mut stream, "event: presence")
+            .await
+            .contains("presence")
+    );
     ok(&app, &a, "accept_framework").await;
     let seen = read_until(&mut stream, "event: change").await;
-    assert!(seen.contains("id: 1\nevent: change"), "{seen}");
+    let first = event_id_before(&seen, "event: change");
+    drop(stream);
+
+    // While B is away: B's own acceptance, then A's first words.
     ok(&app, &b, "accept_framework").await;
     let (status, _) = save(&app, &a, "prep_situation.s0", "SECRET", 0).await;
     assert_eq!(status, 200);
-    let seen = read_until(&mut stream, "event: field").await;
-    assert!(seen.contains("id: 3\nevent: field"), "{seen}");
-    assert!(!seen.contains("SECRET"), "the stream carries no content");
-    drop(stream);
 
-    // Reconnecting after event 1 brings what came after it, and only that.
+    // Reconnecting after the first change brings what came after it, and only that.
     let mut again = app
         .http
         .get(&url)
         .bearer_auth(&b)
-        .header("Last-Event-ID", "1")
+        .header("Last-Event-ID", first.to_string())
         .send()
         .await
         .unwrap();
-    let seen = read_until(&mut again, "id: 3").await;
-    assert!(!seen.contains("id: 1\n"), "{seen}");
-    assert!(
-        seen.contains("id: 2\n") && seen.contains("id: 3\n"),
-        "{seen}"
+    let seen = read_until(&mut again, "event: field").await;
+    assert!(!seen.contains(&format!("id: {first}\n")), "{seen}");
+    let later = event_id_before(&seen, "event: field");
+    assert!(later > first + 1, "{seen}");
+    assert!(seen.contains("event: change"), "B's acceptance: {seen}");
+    assert!(!seen.contains("SECRET"), "the stream carries no content");
+}
+
+/// The id of the first event of kind `kind` in a stream's text.
+fn event_id_before(seen: &str, kind: &str) -> i64 {
+    let at = seen
+        .find(kind)
+        .unwrap_or_else(|| panic!("no {kind} in {seen:?}"));
+    let line = seen[..at].trim_end().rsplit('\n').next().unwrap();
+    line.strip_prefix("id: ").unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_screen_says_whether_it_is_looked_at() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    app.page("/app/session", &a).await;
+    let r = app
+        .http
+        .post(format!("{}/api/coaching/presence", app.base))
+        .header("Accept", "application/json")
+        .form(&[("t", a.as_str()), ("away", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(panel(&app, &b).await.contains("data-presence=\"away\""));
+}
+
+#[tokio::test]
+async fn mentors_and_learners_of_another_course_reach_no_session() {
+    let app = spawn_app().await;
+    let ([a, _], _, _, _) = pair_and_other(&app).await;
+    app.page("/app/session", &a).await;
+    let (status, body) = app
+        .launch_with(|c| {
+            c["sub"] = "3".into();
+            c[crate::helpers::ROLES_CLAIM] =
+                serde_json::json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]);
+        })
+        .await;
+    assert_eq!(status, 200);
+    let mentor = crate::helpers::session_token(&body);
+    for path in ["/app/session", "/app/session/panel", "/api/coaching/events"] {
+        assert_eq!(
+            app.get_with(path, &mentor).await.status().as_u16(),
+            403,
+            "{path}"
+        );
+    }
+    // The same person id in another course of the platform is another person there.
+    let pair_member = app.publish_pairs().await.1[0][0].clone();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = pair_member.into();
+            c["https://purl.imsglobal.org/spec/lti/claim/context"] =
+                serde_json::json!({"id": "another-course", "title": "Another"});
+        })
+        .await;
+    assert_eq!(status, 200);
+    let elsewhere = crate::helpers::session_token(&body);
+    assert_eq!(
+        app.get_with("/api/coaching/events", &elsewhere)
+            .await
+            .status()
+            .as_u16(),
+        404
     );
+    assert_eq!(cmd(&app, &elsewhere, "next_step").await.0, 404);
 }
 
 #[tokio::test]

@@ -290,6 +290,12 @@
   document.addEventListener("visibilitychange", presence);
   setInterval(presence, 30000);
 
+  // A print-friendly copy: the print style sheet shows every text and hides the controls.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
+  });
+
   wire(root);
   connect();
 })();
