@@ -126,6 +126,18 @@ fn rendered(err: WebError, resp: HttpResponse) -> Refusal {
     InternalError::from_response(err, resp).into()
 }
 
+/// The error to carry beside a refusal page rendered from `e` (the page took `e` itself):
+/// the same for the refusals a person causes, the message for the rest.
+fn cause_of(e: &WebError) -> WebError {
+    match e {
+        WebError::NoSession => WebError::NoSession,
+        WebError::NotFound => WebError::NotFound,
+        WebError::Forbidden(f) => WebError::Forbidden(*f),
+        WebError::BadForm(b) => WebError::BadForm(b.clone()),
+        other => WebError::Internal(other.to_string().into()),
+    }
+}
+
 fn state_of(req: &HttpRequest) -> web::Data<AppState> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
@@ -218,8 +230,9 @@ async fn qualify<R: Requirement>(
         }
     };
     if let Err(e) = R::check(state, &session).await {
+        let cause = cause_of(&e);
         let page = session_refusal(state, &session, e).await;
-        return Err(rendered(WebError::NoSession, page));
+        return Err(rendered(cause, page));
     }
     Ok((session, token))
 }
@@ -240,8 +253,9 @@ impl<R: Requirement + 'static> FromRequest for Authed<R> {
                             Ok(t) => t,
                             Err(e) => {
                                 let err = WebError::Store(e);
+                                let cause = cause_of(&err);
                                 let page = refuse(&state, &req, err, vec![]).await;
-                                return Err(rendered(WebError::NoSession, page));
+                                return Err(rendered(cause, page));
                             }
                         }
                     }
@@ -274,8 +288,9 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
             let pairs = match pairs {
                 Ok(p) => p,
                 Err(e) => {
+                    let cause = cause_of(&e);
                     let page = refuse(&state, &req, e, vec![]).await;
-                    return Err(rendered(WebError::NoSession, page));
+                    return Err(rendered(cause, page));
                 }
             };
             let token = bearer(&req)
@@ -288,7 +303,10 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
                 Err(_) => {
                     let err = WebError::BadForm(super::error::BadForm::Unreadable);
                     let page = session_refusal(&state, &session, err).await;
-                    return Err(rendered(WebError::NoSession, page));
+                    return Err(rendered(
+                        WebError::BadForm(super::error::BadForm::Unreadable),
+                        page,
+                    ));
                 }
             };
             Ok(AuthedForm {

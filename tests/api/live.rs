@@ -462,3 +462,62 @@ async fn the_group_notes_where_and_when_it_meets_and_only_https_links() {
     assert_eq!(status, 409);
     assert_eq!(body["text"], "https://meet.example/pair");
 }
+
+#[tokio::test]
+async fn a_trio_plays_three_rounds_and_each_member_is_coachee_once() {
+    let app = spawn_app().await;
+    let (_, groups) = app.publish_pairs().await;
+    let trio = groups.iter().find(|g| g.len() == 3).unwrap().clone();
+    let mut t = Vec::new();
+    for m in &trio {
+        t.push(app.learner_launch(m).await.0);
+    }
+    for x in &t {
+        ok(&app, x, "accept_framework").await;
+    }
+    for x in &t {
+        ok(&app, x, "mark_prepared").await;
+    }
+    ok(&app, &t[2], "start").await;
+    ok(&app, &t[0], "next_step").await;
+    // Round r: seat r-1 is coachee, seat r (mod 3) coaches, the third observes.
+    for round in 1..=3usize {
+        let (coachee, coach, observer) = (round - 1, round % 3, (round + 1) % 3);
+        if round > 1 {
+            ok(&app, &t[coach], "next_step").await;
+        }
+        let p = panel(&app, &t[coachee]).await;
+        assert!(
+            p.contains("Round ") && p.contains(&format!("Round {round} of 3")),
+            "{p}"
+        );
+        let (status, _) = save(
+            &app,
+            &t[observer],
+            &format!("observer_notes.r{round}"),
+            "noticed",
+            0,
+        )
+        .await;
+        assert_eq!(status, 200, "the observer of round {round} takes notes");
+        let (status, _) = save(&app, &t[coach], &format!("observer_notes.r{round}"), "x", 1).await;
+        assert_eq!(status, 409, "only the observer");
+        for _ in 0..4 {
+            ok(&app, &t[coach], "next_step").await;
+        }
+        let (status, _) = save(&app, &t[coachee], &format!("actions.r{round}"), "Act", 0).await;
+        assert_eq!(status, 200, "the coachee of round {round} commits");
+        ok(&app, &t[coach], "end_round").await;
+    }
+    ok(&app, &t[1], "close").await;
+    ok(&app, &t[2], "close").await;
+    for x in &t {
+        assert!(panel(&app, x).await.contains("data-phase=\"completed\""));
+    }
+    let done = app
+        .store
+        .completions(course_of(&app).await, "1")
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 3);
+}
