@@ -77,6 +77,12 @@ enum Note {
         field: String,
         version: i64,
     },
+    /// The step durations of a session the group opened on its own (first entry only).
+    Timings {
+        by: Seat,
+        at: UnixMillis,
+        minutes: [u32; 6],
+    },
     /// A member's screen came, went away or came back.
     Presence {
         by: Seat,
@@ -200,6 +206,50 @@ impl Live {
                 },
             )
             .await?)
+    }
+
+    /// A practice session the group opens on its own after the previous one ended, with its
+    /// own step durations (minutes per step, in the method's order). Its first entry records
+    /// the timings, so every instance rebuilds the same timer.
+    pub async fn open_practice(
+        &self,
+        previous: &State,
+        person: &str,
+        timings: Timings,
+        now: i64,
+    ) -> Result<SessionRow, LiveError> {
+        let seat = previous.seat_of(person).ok_or(LiveError::NotAMember)?;
+        if previous.session.is_open() {
+            return Err(CoachingError::WrongPhase.into());
+        }
+        let row = previous.row.clone();
+        let new = self
+            .open(
+                row.course,
+                &row.activity,
+                &row.members,
+                row.ordinal + 1,
+                now,
+            )
+            .await?;
+        let state = self.state(row.course, new.id).await?;
+        if state.row.last_seq == 0 {
+            let minutes = crate::coaching::Step::ALL.map(|s| timings.minutes(s));
+            let note = Entry::Note(Note::Timings {
+                by: seat,
+                at: UnixMillis(now),
+                minutes,
+            });
+            match self
+                .append(row.course, &state, person, &[note], &state.session, now)
+                .await
+            {
+                // Another member opened it at the same moment: theirs stands.
+                Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(new)
     }
 
     /// The sessions of a group, guided first.
@@ -574,6 +624,7 @@ fn kind_of(r: &EventRow) -> &'static str {
         Ok(Entry::Method(_)) => "change",
         Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
         Ok(Entry::Note(Note::Presence { .. })) => "presence",
+        Ok(Entry::Note(Note::Timings { .. })) => "change",
         Err(_) => "change",
     }
 }
@@ -611,6 +662,14 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
             state.last_at = Some(at);
         }
         Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+        Entry::Note(Note::Timings { at, minutes, .. }) => {
+            // Only a session nothing happened in yet takes its timings from the log.
+            if state.last_at.is_none() {
+                let timings = Timings::new(minutes).map_err(|x| corrupt(x.to_string()))?;
+                state.session = Session::new(state.session.size(), timings);
+            }
+            state.last_at = Some(at);
+        }
     }
     Ok(())
 }

@@ -362,6 +362,8 @@ mod tests {
                 extend => full, abandon => full, practice => full, export => full,
             },
             trio => full, practice_number => full.then_some(1),
+            history => if full { vec![context! { ordinal => 0, label => "Guided session", status => "completed", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
+            timings => vec![context! { key => "sharing", name => "Sharing", minutes => 5 }],
             meeting => vec![field.clone()], meeting_url => full.then_some("https://meet.example/x"),
             check_in => if full { vec![context! { name => "Zoé", me => false, commitments => vec!["Call | 2027-01-31"], field => Some(field.clone()) }] } else { vec![] },
         };

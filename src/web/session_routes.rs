@@ -109,9 +109,23 @@ pub struct CommandForm {
     command: String,
     #[serde(default)]
     minutes: Option<u32>,
-    /// "practice": open a new practice session once the current one is over.
-    #[serde(default)]
-    ordinal: Option<String>,
+}
+
+/// The step durations a practice form asks for (`m_<step>` fields, minutes), the current
+/// session's where a field is absent.
+fn timings_of(
+    pairs: &[(String, String)],
+    current: &crate::coaching::Timings,
+) -> Result<crate::coaching::Timings, WebError> {
+    let minutes = crate::coaching::Step::ALL.map(|step| {
+        pairs
+            .iter()
+            .find(|(k, _)| k.strip_prefix("m_") == Some(step.key()))
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or_else(|| current.minutes(step))
+    });
+    crate::coaching::Timings::new(minutes)
+        .map_err(|e| WebError::Live(crate::realtime::live::LiveError::from(e)))
 }
 
 /// The commands a form may name.
@@ -144,23 +158,11 @@ pub async fn command(
     let s = &f.session;
     let result = async {
         let (live, me) = mine(&state, s).await?;
-        if f.form.command == "practice" || f.form.ordinal.as_deref() == Some("practice") {
-            if live.session.is_open() {
-                return Err(WebError::Live(
-                    crate::coaching::CoachingError::WrongPhase.into(),
-                ));
-            }
-            let members = live.row.members.clone();
-            let activity = live.row.activity.clone();
+        if f.form.command == "practice" {
+            let timings = timings_of(&f.pairs, live.session.timings())?;
             state
                 .live
-                .open(
-                    s.course,
-                    &activity,
-                    &members,
-                    live.row.ordinal + 1,
-                    now_millis(),
-                )
+                .open_practice(&live, &me, timings, now_millis())
                 .await?;
             return Ok(live.row.last_seq);
         }
@@ -285,11 +287,36 @@ pub async fn presence(
     answer(&state, &req, s, result).await
 }
 
-/// POST /app/session/export: the member's own copy of the session, as a Markdown file.
-pub async fn export(state: web::Data<AppState>, f: AuthedForm<NoFields, Learner>) -> HttpResponse {
+#[derive(Debug, Deserialize)]
+pub struct ExportForm {
+    /// Which of the group's sessions (0: the guided one); the current one when absent.
+    #[serde(default)]
+    ordinal: Option<i32>,
+}
+
+/// POST /app/session/export: the member's own copy of one of the group's sessions (the
+/// current one, or an earlier one of their history), as a Markdown file.
+pub async fn export(
+    state: web::Data<AppState>,
+    f: AuthedForm<ExportForm, Learner>,
+) -> HttpResponse {
     let s = &f.session;
     let result = async {
         let (live, me) = mine(&state, s).await?;
+        let live = match f.form.ordinal {
+            Some(n) if n != live.row.ordinal => {
+                let rows = state
+                    .live
+                    .sessions_of_group(s.course, &live.row.activity, &live.row.members)
+                    .await?;
+                let row = rows
+                    .into_iter()
+                    .find(|r| r.ordinal == n)
+                    .ok_or(WebError::NotFound)?;
+                state.live.state(s.course, row.id).await?
+            }
+            _ => live,
+        };
         markdown(&state, s, &live, &me).await
     }
     .await;

@@ -440,6 +440,27 @@ pub async fn panel(
     } else {
         Vec::new()
     };
+    // The group's earlier sessions of this activity, each exportable.
+    let history: Vec<Value> = state
+        .live
+        .sessions_of_group(live.row.course, &live.row.activity, &live.row.members)
+        .await?
+        .into_iter()
+        .filter(|r| r.ordinal < live.row.ordinal)
+        .map(|r| {
+            let label = if r.ordinal == 0 {
+                l.t("live_guided")
+            } else {
+                l.tr("live_session_number", &[("n", i64::from(r.ordinal).into())])
+            };
+            context! {
+                ordinal => r.ordinal,
+                label => label,
+                status => l.t(&format!("live_status_{}", r.status.as_str())),
+                at => l.format_time(r.completed_at.unwrap_or(r.updated_at)),
+            }
+        })
+        .collect();
     let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
     Ok(context! {
         seq => live.row.last_seq,
@@ -463,7 +484,9 @@ pub async fn panel(
         paused => paused,
         buttons => buttons,
         trio => session.size() == GroupSize::Trio,
+        timings => Step::ALL.iter().map(|st| context! { key => st.key(), name => step_name(*st, l), minutes => session.timings().minutes(*st) }).collect::<Vec<_>>(),
         meeting => meeting,
+        history => history,
         meeting_url => meeting_url,
         check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),

@@ -521,3 +521,51 @@ async fn a_trio_plays_three_rounds_and_each_member_is_coachee_once() {
         .unwrap();
     assert_eq!(done.len(), 3);
 }
+
+#[tokio::test]
+async fn a_practice_session_runs_on_the_timings_the_group_chose() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    let (status, _) = cmd(&app, &a, "practice").await;
+    assert_eq!(status, 409, "practice comes after the guided session");
+    run_to_completion(&app, &a, &b, ["One", "Two"]).await;
+    let r = app
+        .http
+        .post(format!("{}/app/session/command", app.base))
+        .header("Accept", "application/json")
+        .form(&[
+            ("t", a.as_str()),
+            ("command", "practice"),
+            ("m_sharing", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    for t in [&a, &b] {
+        ok(&app, t, "accept_framework").await;
+    }
+    for t in [&a, &b] {
+        ok(&app, t, "mark_prepared").await;
+    }
+    ok(&app, &a, "start").await;
+    ok(&app, &a, "next_step").await;
+    let p = panel(&app, &b).await;
+    assert!(p.contains("data-duration=\"120\""), "{p}");
+    assert!(p.contains("Practice session 1"), "{p}");
+    // The guided session is in the group's history, and each member can still export it.
+    assert!(p.contains("id=\"history\""), "{p}");
+    let md = app
+        .post_form("/app/session/export", &b, &[("ordinal", "0")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains("One") && md.contains("Two"), "{md}");
+    // The guided session stays completed: staff see both.
+    let staff = app.staff_launch(None).await.0;
+    let html = app.page("/app", &staff).await;
+    assert!(
+        html.contains("data-status=\"completed\"") && html.contains("data-status=\"in_progress\"")
+    );
+}

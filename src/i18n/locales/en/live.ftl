@@ -103,3 +103,5 @@ live_meeting_join = Join the meeting
 live_checkin_title = Last time's commitments
 live_checkin_hint = Before you start: for each commitment, say whether it is done, partly done or not yet, and why.
 live_checkin_from = From { $module }
+live_practice_timings = Your timings for this session
+live_minutes = min

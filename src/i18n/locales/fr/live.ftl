@@ -103,3 +103,5 @@ live_meeting_join = Rejoindre la visio
 live_checkin_title = Les engagements de la dernière fois
 live_checkin_hint = Avant de commencer : pour chaque engagement, dites s'il est fait, en partie fait ou pas encore, et pourquoi.
 live_checkin_from = Depuis { $module }
+live_practice_timings = Vos durées pour cette séance
+live_minutes = min
