@@ -411,16 +411,9 @@ impl Live {
                 detail: e.to_string(),
             })?;
             expected = tx
-                .append_event(NewEvent {
-                    session_id: id,
-                    expected_last_seq: expected,
-                    actor: person,
-                    payload: &payload,
-                    snapshot: None,
-                    status,
-                    status_detail: detail.as_deref(),
-                    now: now / 1000,
-                })
+                .append_event(new_event(
+                    id, expected, person, &payload, status, &detail, now,
+                ))
                 .await?;
         }
         if completes {
@@ -495,16 +488,15 @@ impl Live {
             let payload = serde_json::to_string(&note).unwrap_or_default();
             let (status, detail) = status_of(&state.session);
             match tx
-                .append_event(NewEvent {
-                    session_id: id,
-                    expected_last_seq: state.row.last_seq,
-                    actor: person,
-                    payload: &payload,
-                    snapshot: None,
+                .append_event(new_event(
+                    id,
+                    state.row.last_seq,
+                    person,
+                    &payload,
                     status,
-                    status_detail: detail.as_deref(),
-                    now: now / 1000,
-                })
+                    &detail,
+                    now,
+                ))
                 .await
             {
                 Ok(seq) => {
@@ -615,6 +607,28 @@ impl Live {
             .events_since(course, id, after, crate::store::MAX_EVENTS_PAGE)
             .await?;
         Ok(rows.iter().map(|r| (r.seq, kind_of(r))).collect())
+    }
+}
+
+/// An entry to append after `expected` (times in milliseconds; the store keeps seconds).
+fn new_event<'a>(
+    session_id: i64,
+    expected: i64,
+    actor: &'a str,
+    payload: &'a str,
+    status: SessionStatus,
+    detail: &'a Option<String>,
+    now: i64,
+) -> NewEvent<'a> {
+    NewEvent {
+        session_id,
+        expected_last_seq: expected,
+        actor,
+        payload,
+        snapshot: None,
+        status,
+        status_detail: detail.as_deref(),
+        now: now / 1000,
     }
 }
 

@@ -133,6 +133,34 @@ fn round_fields(round: u8, step: Option<Step>) -> Vec<FieldRef> {
         .collect()
 }
 
+/// A member reading their session: their seat, the texts they may read, the members' names.
+struct Reader {
+    seat: Seat,
+    rows: HashMap<String, FieldRow>,
+    names: Vec<String>,
+}
+
+impl Reader {
+    async fn of(state: &AppState, s: &Session, live: &State, me: &str) -> Result<Reader, WebError> {
+        let seat = live
+            .seat_of(me)
+            .ok_or(WebError::Live(crate::realtime::live::LiveError::NotAMember))?;
+        let rows = state.live.readable_fields(live, me).await?;
+        let by_id = names(state, s, &live.row.members).await?;
+        let names = live
+            .row
+            .members
+            .iter()
+            .map(|m| by_id.get(m).cloned().unwrap_or_default())
+            .collect();
+        Ok(Reader { seat, rows, names })
+    }
+
+    fn name_of(&self, seat: Seat) -> String {
+        self.names.get(seat.0 as usize).cloned().unwrap_or_default()
+    }
+}
+
 /// Everything the panel of the session shows to `me`.
 pub async fn panel(
     state: &AppState,
@@ -141,26 +169,16 @@ pub async fn panel(
     me: &str,
 ) -> Result<Value, WebError> {
     let l = s.locale;
-    let seat = live
-        .seat_of(me)
-        .ok_or(WebError::Live(crate::realtime::live::LiveError::NotAMember))?;
-    let rows = state.live.readable_fields(live, me).await?;
-    let names = names(state, s, &live.row.members).await?;
+    let reader = Reader::of(state, s, live, me).await?;
+    let (seat, rows) = (reader.seat, &reader.rows);
     let session = &live.session;
-    let name_of = |seat: Seat| {
-        live.row
-            .members
-            .get(seat.0 as usize)
-            .and_then(|p| names.get(p))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let name_of = |m: Seat| reader.name_of(m);
     let now = crate::launch::now_millis();
     let readable = |f: &FieldRef| coaching::may_read(session, seat, f);
     let writable = |f: &FieldRef| coaching::may_write(session, seat, f).is_ok();
     let view = |f: FieldRef, author: Option<Seat>| {
         let author = author.filter(|a| *a != seat).map(name_of);
-        field_view(f, &rows, writable(&f), author.as_deref(), l)
+        field_view(f, rows, writable(&f), author.as_deref(), l)
     };
 
     let members: Vec<Value> = session
@@ -343,7 +361,7 @@ pub async fn panel(
                 .into_iter()
                 .filter_map(|k| FieldRef::round(k, r).ok())
                 .filter(|f| readable(f) && rows.contains_key(&field_id(f)))
-                .map(|f| field_view(f, &rows, false, None, l))
+                .map(|f| field_view(f, rows, false, None, l))
                 .collect();
                 context! { title => l.tr("live_commitments_of", &[("name", name_of(roles.coachee).into())]), fields => fields }
             })
@@ -558,19 +576,9 @@ pub async fn markdown(
     me: &str,
 ) -> Result<String, WebError> {
     let l = s.locale;
-    let seat = live
-        .seat_of(me)
-        .ok_or(WebError::Live(crate::realtime::live::LiveError::NotAMember))?;
-    let rows = state.live.readable_fields(live, me).await?;
-    let names = names(state, s, &live.row.members).await?;
-    let name_of = |m: Seat| {
-        live.row
-            .members
-            .get(m.0 as usize)
-            .and_then(|p| names.get(p))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let reader = Reader::of(state, s, live, me).await?;
+    let (seat, rows) = (reader.seat, &reader.rows);
+    let name_of = |m: Seat| reader.name_of(m);
     let mut out = format!("# {}\n\n", l.t("live_title"));
     let others: Vec<String> = live
         .session

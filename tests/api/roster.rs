@@ -76,20 +76,8 @@ async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_tok
     );
 
     // More syncs reuse the cached token.
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
+    app.post_ok("/app/roster/refresh", &t).await;
     assert_eq!(
         app.platform.token_hits(),
         1,
@@ -101,13 +89,7 @@ async fn staff_launch_brings_the_whole_roster_in_over_several_pages_with_one_tok
 async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let before = rows(&app.page("/app", &t).await);
     assert_eq!(before.len(), 13);
     // The roster shrinks on the platform, but page 2 fails: nothing may change.
@@ -141,13 +123,7 @@ async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
         );
     }
     app.platform.set_nrps_fail_page(None);
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let html = app.page("/app", &t).await;
     assert_eq!(rows(&html).len(), 6, "a complete read replaces the roster");
     assert!(!html.contains("id=\"sync-error\""));
@@ -157,13 +133,7 @@ async fn a_failing_page_leaves_the_stored_roster_untouched_and_says_so() {
 async fn a_refused_token_is_renewed_once() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let hits = app.platform.token_hits();
     app.platform.force_nrps_401_once();
     let r = app
@@ -190,20 +160,8 @@ async fn a_refused_token_is_renewed_once() {
 async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
+    app.post_ok("/app/pairs/propose", &t).await;
     let html = app.page("/app", &t).await;
     let groups = draft_groups(&html);
     let placed: Vec<&String> = groups.iter().flatten().collect();
@@ -234,13 +192,7 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
         .as_u16(),
         303
     );
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/pairs/propose", &t).await;
     let groups = draft_groups(&app.page("/app", &t).await);
     assert!(
         groups.iter().any(|g| {
@@ -274,13 +226,7 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
             .any(|g| g.contains(&x) && g.contains(&pairs[1][1]))
     );
 
-    assert_eq!(
-        app.post_form("/app/pairs/publish", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/pairs/publish", &t).await;
     let published = after.clone();
     let html = app.page("/app", &t).await;
     assert!(html.contains("Published pairs"));
@@ -333,13 +279,7 @@ async fn propose_edit_publish_and_each_learner_sees_only_their_partner() {
 async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_stay_private() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     // 4 manages 5 who manages 6 (so 4–6 is excluded too); line 3 and 4 are bad.
     let csv =
         "student1@example.com,student2@example.com\n5,6\nnobody@example.com,4\njust-one-value\n";
@@ -385,13 +325,7 @@ async fn uploaded_and_declared_hierarchical_links_are_honoured_and_declarations_
     );
 
     for seed_round in 0..3 {
-        assert_eq!(
-            app.post_form("/app/pairs/propose", &t, &[])
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
+        app.post_ok("/app/pairs/propose", &t).await;
         let groups = draft_groups(&app.page("/app", &t).await);
         for g in &groups {
             for (a, b) in [("4", "5"), ("5", "6"), ("4", "6"), ("7", "8")] {
@@ -440,13 +374,7 @@ async fn learners_pick_their_field_context_from_the_staff_list() {
         .as_u16(),
         303
     );
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let html = app.page("/app", &t).await;
     assert!(
         html.contains("sector: health, job: trainer"),
@@ -489,13 +417,7 @@ async fn without_a_roster_service_learners_who_launched_are_the_roster() {
         .await;
     assert!(body.contains("no roster service"), "{body}");
     let t = session_token(&body);
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/pairs/propose", &t).await;
     let groups = draft_groups(&app.page("/app", &t).await);
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].len(), 3, "three learners launched: one trio");
@@ -524,28 +446,10 @@ async fn learners_cannot_use_staff_actions() {
 async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
     let app = spawn_app().await;
     let t1 = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t1, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t1, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t1).await;
+    app.post_ok("/app/pairs/propose", &t1).await;
     let module1 = draft_groups(&app.page("/app", &t1).await);
-    assert_eq!(
-        app.post_form("/app/pairs/publish", &t1, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/pairs/publish", &t1).await;
 
     // Between the modules learner 5 leaves and learner 106 joins.
     let mut members = app.platform.members();
@@ -558,20 +462,8 @@ async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
     app.platform.set_members(members);
 
     let t2 = app.staff_launch(Some("module-2")).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t2, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t2, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t2).await;
+    app.post_ok("/app/pairs/propose", &t2).await;
     let module2 = draft_groups(&app.page("/app", &t2).await);
     let placed: Vec<&String> = module2.iter().flatten().collect();
     assert!(
@@ -594,13 +486,7 @@ async fn pairs_are_kept_across_modules_with_a_drop_out_and_a_late_joiner() {
 async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let (t7, _) = app.learner_launch("7").await;
     let (t8, _) = app.learner_launch("8").await;
     // 7 says 8 is their manager; 8 says 7 reports to them: the same link, twice.
@@ -651,13 +537,7 @@ async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
             .contains("id=\"declared\"")
     );
     for _ in 0..3 {
-        assert_eq!(
-            app.post_form("/app/pairs/propose", &t, &[])
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
+        app.post_ok("/app/pairs/propose", &t).await;
         let groups = draft_groups(&app.page("/app", &t).await);
         assert!(
             !groups
@@ -671,13 +551,7 @@ async fn the_same_link_declared_by_both_people_stays_until_both_withdraw() {
 async fn mentors_and_observers_see_but_cannot_change_and_see_no_emails() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let p = app.platform.clone();
     let (status, body) = app
         .launch_with(move |c| {
@@ -712,20 +586,8 @@ async fn mentors_and_observers_see_but_cannot_change_and_see_no_emails() {
 async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_cleanly() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        app.post_form("/app/pairs/propose", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
+    app.post_ok("/app/pairs/propose", &t).await;
     let r = app
         .http
         .post(format!("{}/app/pairs/edit", app.base))
@@ -755,13 +617,7 @@ async fn exclusions_of_people_outside_the_course_or_with_nul_bytes_are_refused_c
 async fn the_declaration_page_lists_learners_by_name_only() {
     let app = spawn_app().await;
     let t = app.staff_launch(None).await.0;
-    assert_eq!(
-        app.post_form("/app/roster/refresh", &t, &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    app.post_ok("/app/roster/refresh", &t).await;
     let (lt, _) = app.learner_launch("4").await;
     let r = app
         .http
