@@ -30,6 +30,9 @@ use crate::store::{
 pub const MAX_LOG: i64 = 20_000;
 /// The owner of the group's own fields (meeting link and date) in the fields table.
 const GROUP_OWNER: &str = "";
+/// Most practice sessions a group keeps per activity: each is opened by a member's click, and
+/// a script must not make the server store sessions forever.
+pub const MAX_PRACTICE: i32 = 100;
 /// How often a member's presence may change the log.
 const PRESENCE_EVERY_MS: i64 = 2_000;
 /// How many times a command is retried when another member's event came first.
@@ -47,6 +50,9 @@ pub enum LiveError {
     /// The log of this session is full.
     #[error("the session's log is full")]
     LogFull,
+    /// The group opened as many practice sessions as one activity keeps.
+    #[error("too many practice sessions")]
+    TooManySessions,
     /// The field id does not name a field.
     #[error("unknown field {0:?}")]
     UnknownField(String),
@@ -223,6 +229,9 @@ impl Live {
             return Err(CoachingError::WrongPhase.into());
         }
         let row = previous.row.clone();
+        if row.ordinal >= MAX_PRACTICE {
+            return Err(LiveError::TooManySessions);
+        }
         let new = self
             .open(
                 row.course,

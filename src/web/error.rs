@@ -195,6 +195,13 @@ fn describe(err: &WebError, l: Locale) -> Described {
             String::new(),
             None,
         ),
+        WebError::Live(LiveError::TooManySessions) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "coaching_too_many_sessions",
+            l.t("coaching_too_many_sessions"),
+            String::new(),
+            None,
+        ),
         WebError::Live(LiveError::UnknownField(_)) => (
             StatusCode::BAD_REQUEST,
             "bad_form",
@@ -443,6 +450,15 @@ mod tests {
             WebError::BadForm(BadForm::UnknownAction),
             WebError::BadForm(BadForm::Missing("dl_field_title")),
             WebError::Refused(LaunchError::Replayed),
+            WebError::Live(LiveError::NotAMember),
+            WebError::Live(LiveError::LogFull),
+            WebError::Live(LiveError::TooManySessions),
+            WebError::Live(LiveError::UnknownField("x".into())),
+            WebError::Live(LiveError::Refused(CoachingError::SessionOver)),
+            WebError::Live(LiveError::Refused(CoachingError::FieldTooLong {
+                chars: 9,
+                max: 8,
+            })),
         ];
         for e in &all {
             for l in Locale::ALL {

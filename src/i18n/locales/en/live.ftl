@@ -105,3 +105,4 @@ live_checkin_hint = Before you start: for each commitment, say whether it is don
 live_checkin_from = From { $module }
 live_practice_timings = Your timings for this session
 live_minutes = min
+coaching_too_many_sessions = This activity keeps no more practice sessions for your group.

@@ -105,3 +105,4 @@ live_checkin_hint = Avant de commencer : pour chaque engagement, dites s'il est 
 live_checkin_from = Depuis { $module }
 live_practice_timings = Vos durées pour cette séance
 live_minutes = min
+coaching_too_many_sessions = Cette activité ne garde pas plus de séances d'entraînement pour votre groupe.
