@@ -28,13 +28,15 @@ pub struct Titles {
 
 /// A course as a session names it: its id within a registration and deployment.
 type Scoped = (CourseId, RegistrationId, String);
+/// A course's titles and when they were fetched (None: not within that registration).
+type TitlesEntry = (Instant, Option<Arc<Titles>>);
 
 /// Per-process cache; cheap to share.
 #[derive(Default)]
 pub struct CourseCache {
     settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
     published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
-    titles: Mutex<HashMap<Scoped, (Instant, Option<Arc<Titles>>)>>,
+    titles: Mutex<HashMap<Scoped, TitlesEntry>>,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(
