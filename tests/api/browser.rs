@@ -24,13 +24,13 @@ use crate::helpers::{TestApp, fresh_database, spawn_app};
 use crate::platform::{self, CLIENT_ID, DEPLOYMENT_ID, TestPlatform};
 
 /// How long any condition in the browser is waited for.
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 /// The W3C WebDriver key of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub(crate) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// The path of a browser binary. Missing binaries fail the test in CI (`CI` set: `.ci/run`
 /// installs them); on a developer machine without them the browser tests say so and skip.
-fn executable(var: &str, default: &str) -> Option<String> {
+pub(crate) fn executable(var: &str, default: &str) -> Option<String> {
     let path = std::env::var(var).unwrap_or_else(|_| default.to_string());
     if Path::new(&path).is_file() {
         return Some(path);
@@ -52,7 +52,7 @@ fn executable(var: &str, default: &str) -> Option<String> {
 /// cookie is. Only a cookie content-settings exception for the framed site refuses those too.
 /// (`profile.block_third_party_cookies` no longer exists.)
 #[derive(Debug, Clone, Copy)]
-enum Cookies<'a> {
+pub(crate) enum Cookies<'a> {
     /// Chromium's defaults.
     Default,
     /// Third-party cookies blocked, the user setting and the phase-out flag both.
@@ -65,7 +65,7 @@ enum Cookies<'a> {
 
 /// A headless Chromium session through chromedriver. Dropping it ends the session (which
 /// closes Chromium), stops chromedriver and removes the profile.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     driver: Child,
     port: u16,
@@ -74,7 +74,7 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start(cookies: Cookies<'_>) -> Option<Browser> {
+    pub(crate) async fn start(cookies: Cookies<'_>) -> Option<Browser> {
         let (extra, prefs) = match cookies {
             Cookies::Default => (vec![], json!({})),
             Cookies::ThirdPartyBlocked => (
@@ -195,7 +195,7 @@ impl Browser {
         }
     }
 
-    async fn session_call(
+    pub(crate) async fn session_call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -206,12 +206,12 @@ impl Browser {
             .await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
         self.session_call(reqwest::Method::POST, path, Some(body))
             .await
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         assert!(
             url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:"),
             "browser tests stay on this machine: {url}"
@@ -219,12 +219,12 @@ impl Browser {
         self.post("/url", json!({ "url": url })).await.unwrap();
     }
 
-    async fn script(&self, js: &str) -> Result<Value, String> {
+    pub(crate) async fn script(&self, js: &str) -> Result<Value, String> {
         self.post("/execute/sync", json!({ "script": js, "args": [] }))
             .await
     }
 
-    async fn find(&self, using: &str, value: &str) -> Result<Value, String> {
+    pub(crate) async fn find(&self, using: &str, value: &str) -> Result<Value, String> {
         let found = self
             .post("/element", json!({ "using": using, "value": value }))
             .await?;
@@ -232,12 +232,12 @@ impl Browser {
     }
 
     /// Back to the course page.
-    async fn to_top(&self) -> Result<(), String> {
+    pub(crate) async fn to_top(&self) -> Result<(), String> {
         self.post("/frame", json!({ "id": null })).await.map(drop)
     }
 
     /// Into the course page's iframe, whatever document it shows now.
-    async fn enter_iframe(&self) -> Result<(), String> {
+    pub(crate) async fn enter_iframe(&self) -> Result<(), String> {
         self.to_top().await?;
         let frame = self.find("css selector", "iframe").await?;
         self.post("/frame", json!({ "id": frame })).await.map(drop)
@@ -245,7 +245,7 @@ impl Browser {
 
     /// Waits until the iframe's text contains `needle`; returns that text and the iframe's URL,
     /// and leaves the session inside the iframe.
-    async fn wait_in_iframe(&self, needle: &str) -> (String, String) {
+    pub(crate) async fn wait_in_iframe(&self, needle: &str) -> (String, String) {
         let deadline = Instant::now() + WAIT;
         loop {
             let seen = async {
@@ -274,7 +274,7 @@ impl Browser {
     }
 
     /// A PNG of the window.
-    async fn screenshot(&self, path: &Path) {
+    pub(crate) async fn screenshot(&self, path: &Path) {
         let b64 = self
             .session_call(reqwest::Method::GET, "/screenshot", None)
             .await
@@ -368,7 +368,7 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
 }
 
 /// The course page of `app`'s platform, served from `host`, framing `app`.
-fn course_url(app: &TestApp, host: &str, storage: Option<&str>) -> String {
+pub(crate) fn course_url(app: &TestApp, host: &str, storage: Option<&str>) -> String {
     let origin = app.platform.issuer.replace("127.0.0.1", host);
     let path = TestPlatform::course_path(
         &format!("{}/lti/login", app.base),

@@ -2,6 +2,7 @@
 //! One binary for all of them (faster to build and link).
 
 mod browser;
+mod browser_live;
 mod cli;
 mod coaching_store;
 mod coaching_wording;

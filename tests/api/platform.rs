@@ -419,6 +419,30 @@ async fn auth(
         state: state.get_ref().clone(),
     };
     let mut claims = platform.claims(nonce);
+    if claims["sub"].as_str() != Some(hint.as_str()) {
+        // Another user than the fixture's: the name and email the roster gives them.
+        let member = state
+            .members
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"].as_str() == Some(hint.as_str()))
+            .cloned();
+        if let (Some(m), Some(obj)) = (member, claims.as_object_mut()) {
+            for k in ["name", "given_name", "family_name", "email"] {
+                obj.remove(k);
+            }
+            if let Some(name) = m["name"].as_str() {
+                let (given, family) = name.split_once(' ').unwrap_or((name, ""));
+                obj.insert("name".into(), name.into());
+                obj.insert("given_name".into(), given.into());
+                obj.insert("family_name".into(), family.into());
+            }
+            if let Some(email) = m["email"].as_str() {
+                obj.insert("email".into(), email.into());
+            }
+        }
+    }
     claims["sub"] = hint.clone().into();
     if let (Some(extra), Some(obj)) = (
         state.extra_claims.lock().unwrap().as_object().cloned(),
@@ -450,6 +474,9 @@ struct CourseQuery {
     login: String,
     target: String,
     storage: Option<String>,
+    /// The `login_hint` the launch form sends, which becomes the id_token's `sub` (default
+    /// `4`, Ada Student1): lets each browser of a test launch as a different member.
+    user: Option<String>,
 }
 
 /// A course page like Moodle's `mod/lti/view.php`: the tool in an iframe whose first document
@@ -508,7 +535,7 @@ async fn launch_form(
 ) -> HttpResponse {
     let mut fields = vec![
         ("iss", state.issuer.as_str()),
-        ("login_hint", "4"),
+        ("login_hint", q.user.as_deref().unwrap_or("4")),
         ("target_link_uri", q.target.as_str()),
         (
             "lti_message_hint",

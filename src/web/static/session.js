@@ -276,7 +276,7 @@
       try { learnClock(JSON.parse(data).now); } catch (e) {}
       return;
     }
-    if (type === "change" || type === "reset" || type === "presence") { redraw(); }
+    if (type === "change" || type === "field" || type === "reset" || type === "presence") { redraw(); }
   }
 
   // Presence: tell the others whether this screen is looked at.
@@ -298,4 +298,5 @@
 
   wire(root);
   connect();
+  presence(); // the others see this member online from now, not from the first beat
 })();

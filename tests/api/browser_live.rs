@@ -1,0 +1,473 @@
+//! The live session in real browsers: each member of a published pair launches the tool in
+//! their own headless Chromium, inside the test platform's course page (the tool in an
+//! iframe), opens the session and runs it to completion by clicking the page's buttons. Every
+//! step change and every saved text shows in the partner's browser without a reload (the
+//! event stream and the panel's redraw); a reload of the LMS frame comes back on the same
+//! step with the texts; the teaching team sees the status only; and axe-core finds no WCAG
+//! 2.1 A/AA violation in the session page at its main phases.
+//!
+//! Chromium, chromedriver (see browser.rs) and axe-core are required: `.ci/run` installs
+//! axe-core with `npm install --prefix target/axe axe-core@4.14.1`; `BINOME_AXE` may point at
+//! another `axe.min.js`. Without them the tests skip with a message, unless `CI` is set.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, Cookies, ELEMENT, WAIT, course_url};
+use crate::helpers::{TestApp, spawn_app};
+
+/// How often a condition in a browser is checked again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The panel's state as `[phase, step]`, or null before the session page shows.
+const PANEL: &str = "var p = document.getElementById('session-panel'); \
+     return p ? [p.getAttribute('data-phase'), p.getAttribute('data-step')] : null;";
+
+/// Everything the panel shows, the values of its text areas included.
+const PANEL_TEXT: &str = "var p = document.getElementById('session-panel'); \
+     if (!p) { return null; } var s = p.innerText; \
+     p.querySelectorAll('textarea').forEach(function (t) { s += '\\n' + t.value; }); return s;";
+
+/// A member's browser, named for messages.
+struct Seat {
+    b: Browser,
+    who: String,
+}
+
+/// Runs `js` in the iframe's document until `done` accepts its value; returns that value.
+async fn wait_js(seat: &Seat, js: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let seen = async {
+            seat.b.enter_iframe().await?;
+            seat.b.script(js).await
+        }
+        .await;
+        let last = match seen {
+            Ok(v) if done(&v) => return v,
+            Ok(v) => v.to_string(),
+            Err(e) => e,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "{}: {what} never happened; last seen: {last}",
+            seat.who
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until the seat's panel shows `step` (its `data-step`).
+async fn wait_step(seat: &Seat, step: &str) {
+    wait_js(seat, PANEL, &format!("step {step}"), |v| v[1] == step).await;
+}
+
+/// Waits until the seat's panel shows `text` somewhere.
+async fn wait_text(seat: &Seat, text: &str) -> String {
+    let v = wait_js(seat, PANEL_TEXT, &format!("text {text:?} shown"), |v| {
+        v.as_str().is_some_and(|s| s.contains(text))
+    })
+    .await;
+    v.as_str().unwrap().to_string()
+}
+
+async fn panel_text(seat: &Seat) -> String {
+    let v = wait_js(seat, PANEL_TEXT, "the panel", |v| v.is_string()).await;
+    v.as_str().unwrap().to_string()
+}
+
+/// A WebDriver click on the first element matching `css` in the iframe, once it is there
+/// (a redraw may replace it between finding and clicking: then it is found again).
+async fn click(seat: &Seat, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let clicked = async {
+            seat.b.enter_iframe().await?;
+            let el = seat.b.find("css selector", css).await?;
+            let id = el[ELEMENT].as_str().unwrap_or_default().to_string();
+            seat.b
+                .post(&format!("/element/{id}/click"), json!({}))
+                .await
+        }
+        .await;
+        match clicked {
+            Ok(_) => return,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "{}: cannot click {css}: {e}",
+                seat.who
+            ),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Clicks the command button `action` in `actor`'s browser and waits until every browser
+/// shows step `to`, the others without any reload.
+async fn step(actor: &Seat, action: &str, to: &str, all: &[&Seat]) {
+    click(actor, &format!("button[data-action={action}]")).await;
+    for s in all {
+        wait_step(s, to).await;
+    }
+}
+
+/// Types `text` into the text area of `field` and waits until the page's autosave has
+/// stored it (the script marks the saved text in `data-saved`).
+async fn type_and_wait_saved(seat: &Seat, field: &str, text: &str) {
+    let css = format!("textarea[data-field=\"{field}\"]");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let typed = async {
+            seat.b.enter_iframe().await?;
+            let el = seat.b.find("css selector", &css).await?;
+            let id = el[ELEMENT].as_str().unwrap_or_default().to_string();
+            seat.b
+                .post(&format!("/element/{id}/value"), json!({ "text": text }))
+                .await
+        }
+        .await;
+        match typed {
+            Ok(_) => break,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "{}: cannot type into {field}: {e}",
+                seat.who
+            ),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let js = format!(
+        "var t = document.querySelector({sel}); \
+         return t ? [t.value, t.getAttribute('data-saved')] : null;",
+        sel = json!(css)
+    );
+    wait_js(seat, &js, &format!("autosave of {field}"), |v| {
+        v[0].as_str().is_some_and(|s| s.contains(text)) && v[0] == v[1]
+    })
+    .await;
+}
+
+/// A browser launched as learner `sub` from the course page, on the session page.
+async fn open_session(app: &TestApp, sub: &str) -> Option<Seat> {
+    let b = Browser::start(Cookies::Default).await?;
+    let seat = Seat {
+        b,
+        who: format!("learner {sub}"),
+    };
+    let course = format!("{}&user={sub}", course_url(app, "127.0.0.1", None));
+    seat.b.goto(&course).await;
+    wait_js(
+        &seat,
+        "return document.getElementById('open-session') ? true : null;",
+        "the learner page",
+        |v| *v == json!(true),
+    )
+    .await;
+    click(&seat, "#open-session").await;
+    wait_step(&seat, "framework").await;
+    Some(seat)
+}
+
+/// The axe-core script, or None (a skip) when it is not installed and `CI` is unset.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("BINOME_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let message = format!(
+                "{}: {e}: the accessibility checks need axe-core \
+                 (`npm install --prefix target/axe axe-core@4.14.1`, or set BINOME_AXE)",
+                path.display()
+            );
+            assert!(std::env::var_os("CI").is_none(), "{message}");
+            eprintln!("SKIPPED: {message}");
+            None
+        }
+    }
+}
+
+/// Runs axe-core's WCAG 2.0/2.1 A and AA rules on the iframe's document and fails on any
+/// violation, listing each with its impact and the nodes concerned.
+async fn axe_check(seat: &Seat, axe: Option<&str>, label: &str) {
+    let Some(axe) = axe else { return };
+    seat.b.enter_iframe().await.unwrap();
+    let present = seat.b.script("return typeof window.axe;").await.unwrap();
+    if present != "object" {
+        seat.b
+            .script(&format!("{axe}\n;return typeof window.axe;"))
+            .await
+            .unwrap();
+    }
+    let run = r#"
+var done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then(function (r) {
+    done({
+      passes: r.passes.map(function (v) { return v.id; }),
+      incomplete: r.incomplete.map(function (v) { return v.id; }),
+      violations: r.violations.map(function (v) {
+        return { id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.map(function (n) { return n.target.join(' ') + ' — ' + n.failureSummary; }) };
+      })
+    });
+  }, function (e) { done({ error: String(e) }); });
+"#;
+    let found = seat
+        .b
+        .post("/execute/async", json!({ "script": run, "args": [] }))
+        .await
+        .unwrap();
+    let (Some(violations), Some(passes)) =
+        (found["violations"].as_array(), found["passes"].as_array())
+    else {
+        panic!("axe-core failed on {label}: {found}");
+    };
+    // The rules did run on this page: the contrast and label rules, at least, passed or failed.
+    let ran = |id: &str| passes.iter().any(|p| p == id) || violations.iter().any(|v| v["id"] == id);
+    assert!(
+        ran("color-contrast") && ran("html-has-lang"),
+        "axe-core did not check {label}: {found}"
+    );
+    eprintln!(
+        "axe-core on {label} ({}): {} rules passed, {} violated, needing review: {}",
+        seat.who,
+        passes.len(),
+        violations.len(),
+        found["incomplete"]
+    );
+    let report: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            let nodes: Vec<String> = v["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| format!("    {}", n.as_str().unwrap_or_default()))
+                .collect();
+            format!(
+                "  {} ({}): {}\n{}",
+                v["id"].as_str().unwrap_or_default(),
+                v["impact"].as_str().unwrap_or_default(),
+                v["help"].as_str().unwrap_or_default(),
+                nodes.join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "axe-core: {} violation(s) on the session page, {label} ({}):\n{}",
+        report.len(),
+        seat.who,
+        report.join("\n")
+    );
+}
+
+/// Reloads the LMS frame's document (as the browser's reload of the frame does) and waits
+/// until the fresh document shows the panel again.
+async fn reload_frame(seat: &Seat) {
+    seat.b.enter_iframe().await.unwrap();
+    seat.b
+        .script("window.beforeReload = 1; setTimeout(function () { location.reload(); }, 10); return 1;")
+        .await
+        .unwrap();
+    wait_js(
+        seat,
+        "return window.beforeReload === undefined && document.readyState === 'complete' \
+         && document.getElementById('session-panel') ? location.pathname : null;",
+        "the session page after the reload",
+        |v| v.is_string(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_pair_runs_a_whole_session_in_two_browsers() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = spawn_app().await;
+    let axe = axe_source();
+    let (staff, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    // Seat 0, the first member in stored order, is the coachee of round 1.
+    let (a, b) = tokio::join!(open_session(&app, &pair[0]), open_session(&app, &pair[1]));
+    let (Some(a), Some(b)) = (a, b) else { return };
+    let both = [&a, &b];
+    // Each sees the other online (a member always sees themself online).
+    for s in both {
+        wait_js(
+            s,
+            "return document.querySelectorAll('#members li[data-presence=online]').length;",
+            "both members online",
+            |v| *v == json!(2),
+        )
+        .await;
+    }
+    axe_check(&a, axe.as_deref(), "trust framework").await;
+
+    // The framework, then the preparation, each written alone.
+    click(&a, "button[data-action=accept_framework]").await;
+    wait_text(&b, "has accepted").await;
+    step(&b, "accept_framework", "preparation", &both).await;
+    axe_check(&a, axe.as_deref(), "preparation with text areas").await;
+    type_and_wait_saved(&a, "prep_situation.s0", "BROWSER-A-PREP").await;
+    click(&a, "button[data-action=mark_prepared]").await;
+    wait_text(&b, "is prepared").await;
+    step(&b, "mark_prepared", "preparation", &both).await;
+    step(&b, "start", "introduction", &both).await;
+    let seen = wait_text(&b, "BROWSER-A-PREP").await;
+    assert!(
+        seen.contains("BROWSER-A-PREP"),
+        "shared from the introduction"
+    );
+
+    // Round 1: a is the coachee, b the coach, who alone moves the steps.
+    step(&a, "next_step", "1-sharing", &both).await;
+    step(&b, "next_step", "1-objectives", &both).await;
+    wait_js(
+        &a,
+        "return document.querySelector('[data-timer]') && \
+         !document.querySelector('button[data-action=next_step]') ? true : null;",
+        "a timer and no step button for the coachee",
+        |v| *v == json!(true),
+    )
+    .await;
+    type_and_wait_saved(&a, "global_objective.r1", "BROWSER-A-GOAL").await;
+    wait_text(&b, "BROWSER-A-GOAL").await;
+    type_and_wait_saved(&b, "coach_scratchpad.r1", "BROWSER-B-SCRATCH").await;
+    axe_check(&a, axe.as_deref(), "round 1 objectives, coachee, timer").await;
+    axe_check(&b, axe.as_deref(), "round 1 objectives, coach, timer").await;
+    step(&b, "next_step", "1-analysis", &both).await;
+    // Rendered after the scratchpad was saved: its author's only.
+    assert!(panel_text(&b).await.contains("BROWSER-B-SCRATCH"));
+    assert!(
+        !panel_text(&a).await.contains("BROWSER-B-SCRATCH"),
+        "the coach's scratchpad shows to the coachee"
+    );
+
+    // The LMS frame reloads: the page reopens itself, on the same step, with the texts.
+    reload_frame(&a).await;
+    wait_step(&a, "1-analysis").await;
+    let seen = wait_text(&a, "BROWSER-A-GOAL").await;
+    assert!(seen.contains("BROWSER-A-PREP"), "{seen}");
+    // And it is live again: the next change shows without another reload.
+    step(&b, "next_step", "1-options", &both).await;
+
+    // Meanwhile the teaching team sees that a session runs, and none of its words.
+    let page = app.page("/app", &staff).await;
+    assert!(page.contains("id=\"sessions\""), "{page}");
+    assert!(page.contains("data-status=\"in_progress\""), "{page}");
+
+    step(&b, "next_step", "1-commitments", &both).await;
+    step(&b, "end_round", "1-ended", &both).await;
+
+    // Round 2, roles swapped: a coaches.
+    step(&a, "next_step", "2-sharing", &both).await;
+    wait_js(
+        &b,
+        "return document.querySelector('button[data-action=next_step]') ? null : true;",
+        "no step button for the coachee of round 2",
+        |v| *v == json!(true),
+    )
+    .await;
+    for s in ["2-objectives", "2-analysis", "2-options", "2-commitments"] {
+        step(&a, "next_step", s, &both).await;
+    }
+    step(&a, "end_round", "2-ended", &both).await;
+    step(&b, "close", "closing", &both).await;
+    type_and_wait_saved(&b, "takeaway.s1", "BROWSER-B-TAKEAWAY").await;
+    step(&a, "close", "completed", &both).await;
+    for s in both {
+        let v = wait_js(s, PANEL, "completion", |v| v[0] == "completed").await;
+        assert_eq!(v[0], "completed");
+    }
+    wait_text(&a, "BROWSER-B-TAKEAWAY").await;
+    axe_check(&a, axe.as_deref(), "completed").await;
+
+    // The teaching team: the status, not a word of what was written.
+    let page = app.page("/app", &staff).await;
+    let sessions = &page[page.find("id=\"sessions\"").expect("the sessions table")..];
+    assert!(sessions.contains("data-status=\"completed\""), "{page}");
+    for secret in [
+        "BROWSER-A-PREP",
+        "BROWSER-A-GOAL",
+        "BROWSER-B-SCRATCH",
+        "BROWSER-B-TAKEAWAY",
+    ] {
+        assert!(!page.contains(secret), "staff see {secret}");
+    }
+    eprintln!("the session in two browsers took {:?}", started.elapsed());
+}
+
+/// The trio's three browsers after the pair's two would make five Chromiums at once on a
+/// small machine: the tests of this file take turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test]
+async fn a_trio_runs_its_three_rounds_in_three_browsers() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let app = spawn_app().await;
+    let axe = axe_source();
+    let (staff, groups) = app.publish_pairs().await;
+    let trio = groups
+        .iter()
+        .find(|g| g.len() == 3)
+        .expect("a trio")
+        .clone();
+    let (a, b, c) = tokio::join!(
+        open_session(&app, &trio[0]),
+        open_session(&app, &trio[1]),
+        open_session(&app, &trio[2])
+    );
+    let (Some(a), Some(b), Some(c)) = (a, b, c) else {
+        return;
+    };
+    let all = [&a, &b, &c];
+    for action in ["accept_framework", "mark_prepared"] {
+        for s in all {
+            click(s, &format!("button[data-action={action}]")).await;
+            let gone = format!(
+                "return document.querySelector('button[data-action={action}]') ? null : true;"
+            );
+            wait_js(s, &gone, &format!("{action} done"), |v| *v == json!(true)).await;
+        }
+    }
+    step(&c, "start", "introduction", &all).await;
+    step(&a, "next_step", "1-sharing", &all).await;
+
+    // Each seat moves one role along per round: the coaches of rounds 1, 2, 3 are seats 1,
+    // 2 and 0, and the observer of round 1 is seat 2.
+    let coaches = [&b, &c, &a];
+    for (i, coach) in coaches.iter().enumerate() {
+        let round = i + 1;
+        if round > 1 {
+            step(coach, "next_step", &format!("{round}-sharing"), &all).await;
+        }
+        for s in ["objectives", "analysis", "options", "commitments"] {
+            step(coach, "next_step", &format!("{round}-{s}"), &all).await;
+            if round == 1 && s == "analysis" {
+                type_and_wait_saved(&c, "observer_notes.r1", "BROWSER-C-OBSERVED").await;
+                axe_check(&c, axe.as_deref(), "round 1 analysis, observer").await;
+            }
+        }
+        step(coach, "end_round", &format!("{round}-ended"), &all).await;
+    }
+    step(&b, "close", "closing", &all).await;
+    step(&c, "close", "completed", &all).await;
+
+    let page = app.page("/app", &staff).await;
+    let sessions = &page[page.find("id=\"sessions\"").expect("the sessions table")..];
+    assert!(sessions.contains("data-status=\"completed\""), "{page}");
+    assert!(
+        !page.contains("BROWSER-C-OBSERVED"),
+        "staff see the observer's notes"
+    );
+    eprintln!("the trio in three browsers took {:?}", started.elapsed());
+}
