@@ -149,6 +149,36 @@ async fn type_and_wait_saved(seat: &Seat, field: &str, text: &str) {
     .await;
 }
 
+/// The session page fits a 320 px wide LMS frame: nothing scrolls sideways.
+async fn fits_in_320_px(seat: &Seat) {
+    seat.b.to_top().await.unwrap();
+    seat.b
+        .script("document.querySelector('iframe').style.width = '320px'; return true;")
+        .await
+        .unwrap();
+    seat.b.enter_iframe().await.unwrap();
+    let v = wait_js(
+        seat,
+        "var d = document.documentElement; \
+         return d.clientWidth <= 320 ? [d.scrollWidth, d.clientWidth] : null;",
+        "the frame at 320 px",
+        |v| v.is_array(),
+    )
+    .await;
+    let (scroll, client) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+    assert!(
+        scroll <= client + 1,
+        "{}: {scroll} px wide in a {client} px frame",
+        seat.who
+    );
+    seat.b.to_top().await.unwrap();
+    seat.b
+        .script("document.querySelector('iframe').style.width = ''; return true;")
+        .await
+        .unwrap();
+    seat.b.enter_iframe().await.unwrap();
+}
+
 /// A browser launched as learner `sub` from the course page, on the session page.
 async fn open_session(app: &TestApp, sub: &str) -> Option<Seat> {
     let b = Browser::start(Cookies::Default).await?;
@@ -343,6 +373,7 @@ async fn a_pair_runs_a_whole_session_in_two_browsers() {
     type_and_wait_saved(&b, "coach_scratchpad.r1", "BROWSER-B-SCRATCH").await;
     axe_check(&a, axe.as_deref(), "round 1 objectives, coachee, timer").await;
     axe_check(&b, axe.as_deref(), "round 1 objectives, coach, timer").await;
+    fits_in_320_px(&a).await;
     step(&b, "next_step", "1-analysis", &both).await;
     // Rendered after the scratchpad was saved: its author's only.
     assert!(panel_text(&b).await.contains("BROWSER-B-SCRATCH"));
