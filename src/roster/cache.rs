@@ -29,12 +29,15 @@ pub struct Titles {
 /// A course as a session names it: its id within a registration and deployment.
 type Scoped = (CourseId, RegistrationId, String);
 
+/// Cached titles by scoped course, with when they were read.
+type TitlesMap = HashMap<Scoped, (Instant, Option<Arc<Titles>>)>;
+
 /// Per-process cache; cheap to share.
 #[derive(Default)]
 pub struct CourseCache {
     settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
     published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
-    titles: Mutex<HashMap<Scoped, (Instant, Option<Arc<Titles>>)>>,
+    titles: Mutex<TitlesMap>,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(

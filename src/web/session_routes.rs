@@ -84,16 +84,14 @@ pub async fn panel_fragment(state: web::Data<AppState>, a: Authed<Learner>) -> H
     let result = async {
         let (live, me) = mine(&state, s).await?;
         let p = panel(&state, s, &live, &me).await?;
-        Ok::<_, WebError>(
-            state
-                .pages
-                .try_render(
-                    "session_panel.html",
-                    s.locale,
-                    context! { token => &a.token, p => p },
-                )
-                .map_err(|e| WebError::Internal(Box::new(e)))?,
-        )
+        state
+            .pages
+            .try_render(
+                "session_panel.html",
+                s.locale,
+                context! { token => &a.token, p => p },
+            )
+            .map_err(|e| WebError::Internal(Box::new(e)))
     }
     .await;
     match result {
