@@ -364,6 +364,7 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
         platform,
         store,
         reg,
+        env,
     }
 }
 

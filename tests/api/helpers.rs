@@ -26,6 +26,16 @@ pub struct TestApp {
     pub platform: TestPlatform,
     pub store: Store,
     pub reg: Registration,
+    /// The settings the instance was built from, as environment variables (a second
+    /// instance is built from the same, on its own port).
+    pub env: Vec<(String, String)>,
+}
+
+/// Another instance of the same tool: same database, same registered platform, same public
+/// URL (as behind a load balancer), its own port.
+pub struct Instance {
+    /// Where this instance listens.
+    pub base: String,
 }
 
 /// What a login left for the launch: state, nonce and the state cookie.
@@ -136,12 +146,35 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         platform,
         store,
         reg,
+        env,
     }
 }
 
 use crate::platform;
 
 impl TestApp {
+    /// Starts another instance on this one's database (PostgreSQL makes them one tool: the
+    /// session secret, the keys and the registrations are in the database, and each
+    /// instance's listener relays the others' live-session events).
+    pub async fn spawn_instance(&self) -> Instance {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Settings read the first occurrence of a name: the new bind address wins.
+        let env: Vec<(String, String)> =
+            std::iter::once(("BINOME_BIND".to_string(), format!("127.0.0.1:{port}")))
+                .chain(self.env.iter().cloned())
+                .collect();
+        let settings = Settings::from_sources(&env, Some("")).unwrap();
+        let store = Store::connect(&settings.database_url, 5).await.unwrap();
+        let app = Application::build_on(settings, store, listener)
+            .await
+            .unwrap();
+        tokio::spawn(app.run_until_stopped());
+        Instance {
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
     /// The login parameters Moodle sends.
     pub fn login_params(&self) -> Vec<(String, String)> {
         vec![

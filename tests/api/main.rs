@@ -13,6 +13,7 @@ mod jwks_rotation;
 mod launch;
 mod launch_origin;
 mod live;
+mod live_instances;
 mod logging;
 mod login;
 mod login_limits;
