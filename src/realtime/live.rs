@@ -36,7 +36,7 @@ pub const MAX_PRACTICE: i32 = 100;
 /// How often a member's presence may change the log.
 const PRESENCE_EVERY_MS: i64 = 2_000;
 /// How many times a command is retried when another member's event came first.
-const RETRIES: usize = 5;
+const RETRIES: usize = 20;
 
 /// Why a live action did not happen.
 #[derive(Debug, thiserror::Error)]
