@@ -90,15 +90,15 @@ fn scores_of(app: &TestApp, person: &str) -> Vec<Value> {
 
 /// A launched pair that accepted the framework and whose first member marked prepared
 /// (one Started score queued for them).
-async fn one_score_queued(app: &TestApp) -> ([String; 2], Vec<String>) {
-    let ([a, b], _, _, pair) = pair_and_other(app).await;
+async fn one_score_queued(app: &TestApp) -> ([String; 2], String) {
+    let ([a, b], _, staff, _) = pair_and_other(app).await;
     for t in [&a, &b] {
         ok(app, t, "accept_framework").await;
     }
     ok(app, &a, "mark_prepared").await;
     let rows = outbox(app).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    ([a, b], pair)
+    ([a, b], staff)
 }
 
 fn now() -> i64 {
@@ -109,7 +109,7 @@ fn now() -> i64 {
 async fn grades_a_completed_session_posts_started_in_progress_and_completed() {
     let app = app().await;
     let w = worker(&app).await;
-    let ([a, b], _, _, pair) = pair_and_other(&app).await;
+    let ([a, b], _, staff, pair) = pair_and_other(&app).await;
     for t in [&a, &b] {
         ok(&app, t, "accept_framework").await;
     }
@@ -162,6 +162,12 @@ async fn grades_a_completed_session_posts_started_in_progress_and_completed() {
             .all(|r| r.status == GradeStatus::Delivered)
     );
     assert_eq!(app.store.pending_scores().await.unwrap(), 0);
+    let page = app.page("/app", &staff).await;
+    assert_eq!(
+        page.matches(r#"data-grade="delivered""#).count(),
+        2,
+        "{page}"
+    );
     // One token for the score scope, whatever the number of scores.
     let score_tokens = app
         .platform
@@ -270,7 +276,9 @@ async fn grades_a_conflict_moves_the_timestamp_one_second() {
 async fn grades_after_the_last_attempt_a_score_is_parked_with_the_platform_message() {
     let app = app().await;
     let w = worker(&app).await;
-    one_score_queued(&app).await;
+    let (_, staff) = one_score_queued(&app).await;
+    let page = app.page("/app", &staff).await;
+    assert!(page.contains("waiting to be sent"), "{page}");
     let max = binome::grades::outbox::MAX_ATTEMPTS;
     app.platform
         .inject_ags((0..max).map(|_| AgsFailure::Server("gradebook is locked".into())));
@@ -291,6 +299,13 @@ async fn grades_after_the_last_attempt_a_score_is_parked_with_the_platform_messa
     assert_eq!(step(&app, &w, t + 86_400).await.claimed, 0);
     assert!(app.platform.scores().is_empty());
     assert_eq!(app.store.pending_scores().await.unwrap(), 0);
+    // Staff see it, with the platform's words.
+    let page = app.page("/app", &staff).await;
+    assert!(
+        page.contains(r#"data-grade="failed""#)
+            && page.contains("not accepted by the LMS (HTTP 500: gradebook is locked)"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
