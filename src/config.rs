@@ -40,6 +40,7 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_LOGIN_RATE_PER_PLATFORM",
     "BINOME_MAX_PENDING_LOGINS",
     "BINOME_ROSTER_SYNC_DEADLINE_SECS",
+    "BINOME_GRADE_WORKER",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -75,6 +76,8 @@ pub struct Settings {
     pub max_pending_logins: u64,
     /// Longest time one roster sync (every page of it) may take.
     pub roster_sync_deadline: Duration,
+    /// Whether this instance runs the grade delivery worker (several instances may).
+    pub grade_worker: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +97,7 @@ struct FileSettings {
     login_rate_per_platform: Option<u32>,
     max_pending_logins: Option<u64>,
     roster_sync_deadline_secs: Option<u64>,
+    grade_worker: Option<bool>,
 }
 
 impl Settings {
@@ -209,6 +213,15 @@ impl Settings {
             })?,
             None => file.trust_proxy.unwrap_or(false),
         };
+        let grade_worker = match get("BINOME_GRADE_WORKER") {
+            Some(raw) => parse_bool(&raw).ok_or_else(|| {
+                invalid(
+                    "BINOME_GRADE_WORKER",
+                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
+                )
+            })?,
+            None => file.grade_worker.unwrap_or(true),
+        };
         // 120 a minute lets a class behind one school NAT open an activity at once and still
         // stops a flood (4,800 requests/s were seen from one client before any limit).
         let login_rate_per_client = num_setting(
@@ -267,6 +280,7 @@ impl Settings {
             login_rate_per_platform,
             max_pending_logins,
             roster_sync_deadline: Duration::from_secs(roster_sync_deadline),
+            grade_worker,
         })
     }
 

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod coaching;
 pub mod config;
+pub mod grades;
 pub mod i18n;
 pub mod launch;
 pub mod lti;

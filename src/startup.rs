@@ -47,6 +47,8 @@ pub struct Application {
     state: web::Data<AppState>,
     /// This instance's PostgreSQL listener relaying live-session events (none on SQLite).
     relay: Option<tokio::task::JoinHandle<()>>,
+    /// The client the grade worker posts scores with.
+    http: reqwest::Client,
 }
 
 /// The HTTP client for calls to platforms: identified (Canvas requires a User-Agent), with
@@ -118,7 +120,7 @@ impl Application {
         let state = web::Data::new(AppState {
             flow,
             pages,
-            roster: crate::roster::RosterSync::new(http, settings.roster_sync_deadline),
+            roster: crate::roster::RosterSync::new(http.clone(), settings.roster_sync_deadline),
             courses: Default::default(),
             live,
         });
@@ -146,6 +148,7 @@ impl Application {
             server,
             state,
             relay,
+            http,
         })
     }
 
@@ -157,8 +160,17 @@ impl Application {
     /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the maintenance loop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintenance_loop(self.state.clone()));
+        let grades = self
+            .state
+            .flow
+            .settings
+            .grade_worker
+            .then(|| tokio::spawn(grades_loop(self.state.clone(), self.http.clone())));
         let res = self.server.await;
         maintenance.abort();
+        if let Some(grades) = grades {
+            grades.abort();
+        }
         if let Some(relay) = self.relay {
             relay.abort();
         }
@@ -218,6 +230,17 @@ async fn maintenance_loop(state: web::Data<AppState>) {
             Err(e) => tracing::warn!(error = %e, "scheduled roster sync failed"),
         }
     }
+}
+
+/// Delivers the grade outbox until aborted, with the registrations and key of the moment.
+async fn grades_loop(state: web::Data<AppState>, http: reqwest::Client) {
+    let store = state.flow.store.clone();
+    let source = || async {
+        let snap = state.flow.registry.snapshot().await.ok()?;
+        let key = state.flow.keys.current(now()).await;
+        Some((snap.registrations.clone(), key))
+    };
+    crate::grades::run_loop(store, crate::grades::GradeWorker::new(http), source).await;
 }
 
 /// The span of each request, and its one log line at the end: a request id, the method, the

@@ -27,3 +27,9 @@ pub use method::{Lead, Step};
 pub use roles::{GroupSize, Role, Roles, Seat, rounds};
 pub use session::{Change, Command, Event, Phase, Session, Status};
 pub use timer::{StepTimer, TimerView, Timings, UnixMillis};
+
+/// Points a completed guided session earns in the gradebook, out of [`MAX_POINTS`], until the
+/// activity's configuration (issue 8, Deep Linking) sets its own.
+pub const COMPLETION_POINTS: f64 = 1.0;
+/// The points of an activity in the gradebook, until its configuration sets them.
+pub const MAX_POINTS: f64 = 1.0;

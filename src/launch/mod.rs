@@ -179,6 +179,7 @@ impl RecentLaunches {
             r.context_title,
             r.memberships_url,
             r.resource_link,
+            &r.ags,
         ));
         let course = match fresh_in(&self.courses, course_key, |(_, at)| *at, r.now) {
             Some((course, _)) => course,
@@ -579,6 +580,11 @@ impl LaunchFlow {
                 .resource_link
                 .as_ref()
                 .map(|r| (r.id.as_str(), r.title.as_deref())),
+            ags: launch.ags.as_ref().map(|a| crate::store::AgsRecord {
+                lineitem: a.lineitem.as_deref(),
+                lineitems: a.lineitems.as_deref(),
+                scopes: a.scope.join(" "),
+            }),
             user_id: launch.person.id.as_deref(),
             name: launch.person.name.as_deref(),
             given_name: launch.person.given_name.as_deref(),

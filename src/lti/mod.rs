@@ -4,6 +4,7 @@
 //! This module knows nothing of peer coaching, of actix or of the database: it takes and
 //! returns plain values, so the web layer and the store decide where they come from.
 
+pub mod ags;
 pub mod claims;
 pub mod deep_linking;
 pub mod error;

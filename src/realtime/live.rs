@@ -35,6 +35,9 @@ const GROUP_OWNER: &str = "";
 pub const MAX_PRACTICE: i32 = 100;
 /// How often a member's presence may change the log.
 const PRESENCE_EVERY_MS: i64 = 2_000;
+/// The comment that goes to the gradebook with a completed session's score (plain and
+/// short: the LMS shows it as it is, in its own language's page).
+const COMPLETED_COMMENT: &str = "Peer-coaching session completed";
 /// How many times a command is retried when another member's event came first.
 const RETRIES: usize = 20;
 
@@ -430,6 +433,12 @@ impl Live {
                 tx.record_completion(id, m, now / 1000).await?;
             }
         }
+        if state.row.ordinal == 0 {
+            for (person, progress) in progress_changes(&members, &state.session, session) {
+                tx.enqueue_score(score_for(&state.row.activity, person, progress, now))
+                    .await?;
+            }
+        }
         tx.commit().await?;
         self.hub.published(id, expected);
         Ok(expected)
@@ -616,6 +625,68 @@ impl Live {
             .events_since(course, id, after, crate::store::MAX_EVENTS_PAGE)
             .await?;
         Ok(rows.iter().map(|r| (r.seq, kind_of(r))).collect())
+    }
+}
+
+/// A member's progress in the activity, as the gradebook hears of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Milestone {
+    /// The member marked their preparation done.
+    Started,
+    /// The guided session began (the introduction).
+    InProgress,
+    /// The session was completed.
+    Completed,
+}
+
+/// The progress each member made from `before` to `after`, in the order it happened.
+fn progress_changes<'m>(
+    members: &'m [String],
+    before: &Session,
+    after: &Session,
+) -> Vec<(&'m str, Milestone)> {
+    let mut out = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let seat = Seat(i as u8);
+        if !before.is_prepared(seat) && after.is_prepared(seat) {
+            out.push((m.as_str(), Milestone::Started));
+        }
+    }
+    if !before.reached_introduction() && after.reached_introduction() {
+        out.extend(members.iter().map(|m| (m.as_str(), Milestone::InProgress)));
+    }
+    if before.status() != Status::Completed && after.status() == Status::Completed {
+        out.extend(members.iter().map(|m| (m.as_str(), Milestone::Completed)));
+    }
+    out
+}
+
+/// The score that tells the gradebook of a member's progress (times in milliseconds).
+fn score_for<'a>(
+    activity: &'a str,
+    person: &'a str,
+    progress: Milestone,
+    now: i64,
+) -> crate::store::NewScore<'a> {
+    let (activity_progress, grading_progress, given, comment) = match progress {
+        Milestone::Started => ("Started", "Pending", None, None),
+        Milestone::InProgress => ("InProgress", "Pending", None, None),
+        Milestone::Completed => (
+            "Completed",
+            "FullyGraded",
+            Some(coaching::COMPLETION_POINTS),
+            Some(COMPLETED_COMMENT),
+        ),
+    };
+    crate::store::NewScore {
+        activity,
+        person_id: person,
+        score_given: given,
+        score_maximum: Some(coaching::MAX_POINTS),
+        activity_progress,
+        grading_progress,
+        comment,
+        now_millis: now,
     }
 }
 

@@ -37,6 +37,8 @@ pub struct LaunchRecord<'a> {
     /// NRPS membership URL of the course, when the launch offers the service.
     pub memberships_url: Option<&'a str>,
     pub resource_link: Option<(&'a str, Option<&'a str>)>,
+    /// The activity's AGS endpoint, when the launch offers grades.
+    pub ags: Option<super::AgsRecord<'a>>,
     pub user_id: Option<&'a str>,
     pub name: Option<&'a str>,
     pub given_name: Option<&'a str>,
@@ -124,15 +126,27 @@ impl Store {
                 resource_link_id: Set(rl_id.to_string()),
                 title: Set(title.map(str::to_string)),
                 updated_at: Set(l.now),
+                ags_lineitem: Set(l.ags.as_ref().and_then(|a| a.lineitem.map(str::to_string))),
+                ags_lineitems: Set(l.ags.as_ref().and_then(|a| a.lineitems.map(str::to_string))),
+                ags_scopes: Set(l.ags.as_ref().map(|a| a.scopes.clone())),
                 ..Default::default()
             };
+            let mut update = vec![activity::Column::Title, activity::Column::UpdatedAt];
+            // A launch without the AGS claim (another placement) keeps the known endpoint.
+            if l.ags.is_some() {
+                update.extend([
+                    activity::Column::AgsLineitem,
+                    activity::Column::AgsLineitems,
+                    activity::Column::AgsScopes,
+                ]);
+            }
             activity::Entity::insert(a)
                 .on_conflict(
                     OnConflict::columns([
                         activity::Column::CourseId,
                         activity::Column::ResourceLinkId,
                     ])
-                    .update_columns([activity::Column::Title, activity::Column::UpdatedAt])
+                    .update_columns(update)
                     .to_owned(),
                 )
                 .exec_without_returning(&self.db)

@@ -7,6 +7,7 @@ mod batch;
 mod coaching;
 mod courses;
 pub mod entities;
+mod grades;
 mod handoffs;
 mod keys;
 mod links;
@@ -30,6 +31,7 @@ pub use coaching::{
     SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
+pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};
 pub use logins::{LoginRecord, NewLogin};

@@ -523,9 +523,44 @@ pub async fn staff_sessions(state: &AppState, s: &Session) -> Result<Vec<Value>,
     people.sort();
     people.dedup();
     let names = names(state, s, &people).await?;
+    // Each learner's latest score in this activity: what the gradebook has or will have.
+    let mut grades: std::collections::HashMap<String, crate::store::OutboxRow> =
+        std::collections::HashMap::new();
+    for g in state
+        .flow
+        .store
+        .scores_of_activity(s.course, &module(s))
+        .await?
+    {
+        grades.insert(g.person_id.clone(), g);
+    }
+    let grade_of = |person: &str| {
+        let g = grades.get(person)?;
+        let (key, status) = match g.status {
+            crate::store::GradeStatus::Pending => ("pending", l.t("live_grade_pending")),
+            crate::store::GradeStatus::Delivered => ("delivered", l.t("live_grade_delivered")),
+            crate::store::GradeStatus::Failed => (
+                "failed",
+                l.tr(
+                    "live_grade_failed",
+                    &[("message", g.last_error.clone().unwrap_or_default().into())],
+                ),
+            ),
+        };
+        let name = names.get(person).cloned().unwrap_or_default();
+        Some(context! {
+            key => key,
+            text => l.tr("live_grade_line", &[("name", name.into()), ("status", status.into())]),
+        })
+    };
     Ok(rows
         .iter()
         .map(|r| {
+            let member_grades: Vec<Value> = if r.ordinal == 0 {
+                r.members.iter().filter_map(|m| grade_of(m)).collect()
+            } else {
+                Vec::new()
+            };
             let status = match r.status {
                 SessionStatus::NotStarted => l.t("live_status_not_started"),
                 SessionStatus::Prepared => l.t("live_status_prepared"),
@@ -563,6 +598,7 @@ pub async fn staff_sessions(state: &AppState, s: &Session) -> Result<Vec<Value>,
                 status_key => r.status.as_str(),
                 practice => (r.ordinal > 0).then_some(r.ordinal),
                 updated => l.format_time(r.updated_at),
+                grades => member_grades,
             }
         })
         .collect())

@@ -26,6 +26,7 @@ fn launch<'a>(registration: binome::lti::RegistrationId, context: &'a str) -> La
         context_title: Some("Course"),
         memberships_url: None,
         resource_link: Some((ACTIVITY, Some("Module 1"))),
+        ags: None,
         user_id: None,
         name: None,
         given_name: None,

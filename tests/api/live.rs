@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::helpers::{TestApp, spawn_app};
 
 /// A member's command, as the page's script sends it; (status, JSON answer).
-async fn cmd(app: &TestApp, t: &str, command: &str) -> (u16, Value) {
+pub(crate) async fn cmd(app: &TestApp, t: &str, command: &str) -> (u16, Value) {
     let r = app
         .http
         .post(format!("{}/app/session/command", app.base))
@@ -24,7 +24,13 @@ async fn cmd(app: &TestApp, t: &str, command: &str) -> (u16, Value) {
 }
 
 /// Saves a field as the page's script does; (status, JSON answer).
-async fn save(app: &TestApp, t: &str, field: &str, text: &str, version: i64) -> (u16, Value) {
+pub(crate) async fn save(
+    app: &TestApp,
+    t: &str,
+    field: &str,
+    text: &str,
+    version: i64,
+) -> (u16, Value) {
     let v = version.to_string();
     let r = app
         .http
@@ -44,14 +50,14 @@ async fn panel(app: &TestApp, t: &str) -> String {
     r.text().await.unwrap()
 }
 
-async fn ok(app: &TestApp, t: &str, command: &str) {
+pub(crate) async fn ok(app: &TestApp, t: &str, command: &str) {
     let (status, body) = cmd(app, t, command).await;
     assert_eq!(status, 200, "{command}: {body}");
 }
 
 /// A published pair and a member of another group, launched: (pair tokens in seat order,
 /// the other learner's token, the staff token, the pair's ids).
-async fn pair_and_other(app: &TestApp) -> ([String; 2], String, String, Vec<String>) {
+pub(crate) async fn pair_and_other(app: &TestApp) -> ([String; 2], String, String, Vec<String>) {
     let (staff, groups) = app.publish_pairs().await;
     let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
     let other = groups.iter().find(|g| **g != pair).unwrap()[0].clone();
@@ -386,7 +392,7 @@ async fn a_learner_without_a_published_group_gets_no_session() {
 
 /// Runs a pair's session from the framework to completion; each coachee commits to
 /// `actions` (one per line) in their round.
-async fn run_to_completion(app: &TestApp, a: &str, b: &str, actions: [&str; 2]) {
+pub(crate) async fn run_to_completion(app: &TestApp, a: &str, b: &str, actions: [&str; 2]) {
     for t in [a, b] {
         ok(app, t, "accept_framework").await;
     }
@@ -394,6 +400,11 @@ async fn run_to_completion(app: &TestApp, a: &str, b: &str, actions: [&str; 2]) 
         ok(app, t, "mark_prepared").await;
     }
     ok(app, a, "start").await;
+    finish_session(app, a, b, actions).await;
+}
+
+/// Runs a started session (the introduction on screen) to completion.
+pub(crate) async fn finish_session(app: &TestApp, a: &str, b: &str, actions: [&str; 2]) {
     ok(app, a, "next_step").await;
     for (coach, coachee, round, text) in [(b, a, 1, actions[0]), (a, b, 2, actions[1])] {
         if round == 2 {

@@ -7,6 +7,7 @@ mod cli;
 mod coaching_store;
 mod coaching_wording;
 mod deep_linking;
+mod grades;
 mod health;
 mod helpers;
 mod jwks_rotation;

@@ -35,6 +35,10 @@ pub const NRPS_MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcon
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The NRPS claim of an id_token.
 pub const NRPS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
+/// The AGS endpoint claim of an id_token.
+pub const AGS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+/// The AGS score scope.
+pub const SCORE_SCOPE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
 /// Context roles given by a short name are this prefix plus the name.
 const CONTEXT_ROLE_PREFIX: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
 
@@ -96,6 +100,28 @@ pub struct PlatformState {
     pub nrps_links: Mutex<HashMap<usize, String>>,
     /// Every NRPS page answers after this many milliseconds.
     pub nrps_delay_ms: AtomicU64,
+
+    /// Scores accepted by `POST …/lineitem/scores`: (line item path, the score).
+    pub ags_scores: Mutex<Vec<(String, Value)>>,
+    /// Every request to the scores endpoint, accepted or not.
+    pub ags_score_hits: AtomicUsize,
+    /// Answers the next score requests get instead of being handled, first first.
+    pub ags_inject: Mutex<std::collections::VecDeque<AgsFailure>>,
+    /// Line items created through `POST …/lineitems`, as the container lists them.
+    pub ags_lineitems: Mutex<Vec<Value>>,
+}
+
+/// How the next score request fails (`TestPlatform::inject_ags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgsFailure {
+    /// 500 with this body.
+    Server(String),
+    /// 429 with `Retry-After: <seconds>`.
+    TooMany(u64),
+    /// 401 whatever the token.
+    Unauthorized,
+    /// 409 as Moodle answers a second score in one second.
+    Conflict,
 }
 
 #[derive(Clone)]
@@ -141,6 +167,10 @@ impl TestPlatform {
             nrps_hits: AtomicUsize::new(0),
             nrps_links: Mutex::new(HashMap::new()),
             nrps_delay_ms: AtomicU64::new(0),
+            ags_scores: Mutex::new(Vec::new()),
+            ags_score_hits: AtomicUsize::new(0),
+            ags_inject: Mutex::new(Default::default()),
+            ags_lineitems: Mutex::new(Vec::new()),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -154,6 +184,15 @@ impl TestPlatform {
                 .route("/token", web::post().to(token))
                 .route("/nrps/{context_id}", web::get().to(memberships))
                 .route("/nrps/{context_id}/differences", web::get().to(differences))
+                .route(
+                    "/ags/{context_id}/lineitems/{rl}/lineitem/scores",
+                    web::post().to(post_score),
+                )
+                .route("/ags/{context_id}/lineitems", web::get().to(list_lineitems))
+                .route(
+                    "/ags/{context_id}/lineitems",
+                    web::post().to(create_lineitem),
+                )
         })
         .workers(1)
         .listen(listener)
@@ -244,6 +283,42 @@ impl TestPlatform {
         });
         claims["https://purl.imsglobal.org/spec/lti/claim/custom"]["context_memberships_url"] =
             url.into();
+        let rl = claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"]
+            .as_str()
+            .unwrap_or("1")
+            .to_string();
+        claims[AGS_CLAIM] = json!({
+            "scope": AGS_SCOPES,
+            "lineitems": self.lineitems_url(&ctx),
+            "lineitem": self.lineitem_url(&ctx, &rl),
+        });
+    }
+
+    /// The line item container of a context (Moodle-shaped, with a query string).
+    pub fn lineitems_url(&self, ctx: &str) -> String {
+        format!("{}/ags/{ctx}/lineitems?type_id=1", self.issuer)
+    }
+
+    /// The line item of an activity (Moodle-shaped, with a query string).
+    pub fn lineitem_url(&self, ctx: &str, rl: &str) -> String {
+        format!(
+            "{}/ags/{ctx}/lineitems/{rl}/lineitem?type_id=1",
+            self.issuer
+        )
+    }
+
+    /// Makes the next score requests fail, in this order.
+    pub fn inject_ags(&self, failures: impl IntoIterator<Item = AgsFailure>) {
+        self.state.ags_inject.lock().unwrap().extend(failures);
+    }
+
+    /// The scores accepted so far: (line item path, score).
+    pub fn scores(&self) -> Vec<(String, Value)> {
+        self.state.ags_scores.lock().unwrap().clone()
+    }
+
+    pub fn score_hits(&self) -> usize {
+        self.state.ags_score_hits.load(Ordering::SeqCst)
     }
 
     /// Where `/token` fetches the tool's public keys.
@@ -975,4 +1050,155 @@ async fn differences(
     HttpResponse::Ok()
         .content_type(NRPS_MEDIA_TYPE)
         .body(container(&ctx, id, members).to_string())
+}
+
+/// Whether the request's Bearer token was issued, is unexpired and has `scope`.
+fn has_token_with(state: &PlatformState, req: &HttpRequest, scope: &str) -> bool {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, t)| {
+            state
+                .tokens
+                .lock()
+                .unwrap()
+                .get(t.trim())
+                .is_some_and(|i| i.expires_at > now() && i.scopes.iter().any(|s| s == scope))
+        })
+}
+
+fn content_type(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// `POST /ags/{ctx}/lineitems/{rl}/lineitem/scores`: Moodle's checks (exact media type, a
+/// token with the score scope, the fields a score needs, timestamps strictly increasing per
+/// user and line item at one-second resolution), after any injected failure.
+async fn post_score(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    state.ags_score_hits.fetch_add(1, Ordering::SeqCst);
+    let injected = state.ags_inject.lock().unwrap().pop_front();
+    match injected {
+        Some(AgsFailure::Server(msg)) => return HttpResponse::InternalServerError().body(msg),
+        Some(AgsFailure::TooMany(secs)) => {
+            return HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, secs.to_string()))
+                .body("slow down");
+        }
+        Some(AgsFailure::Unauthorized) => return HttpResponse::Unauthorized().finish(),
+        Some(AgsFailure::Conflict) => {
+            return HttpResponse::Conflict().body("score timestamp not after the last one");
+        }
+        None => {}
+    }
+    if !has_token_with(&state, &req, SCORE_SCOPE) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    if content_type(&req) != "application/vnd.ims.lis.v1.score+json" {
+        return HttpResponse::BadRequest().body("wrong content type");
+    }
+    let Ok(score) = serde_json::from_slice::<Value>(&body) else {
+        return HttpResponse::BadRequest().body("invalid JSON");
+    };
+    // Moodle keeps whole seconds: `YYYY-MM-DDTHH:MM:SS` of a UTC timestamp compares as text.
+    let Some(ts) = score["timestamp"]
+        .as_str()
+        .filter(|t| t.ends_with('Z') && t.len() >= 20)
+        .and_then(|t| t.get(..19))
+        .map(str::to_string)
+    else {
+        return HttpResponse::BadRequest().body("no timestamp");
+    };
+    if score["userId"].as_str().is_none()
+        || score["activityProgress"].as_str().is_none()
+        || score["gradingProgress"].as_str().is_none()
+    {
+        return HttpResponse::BadRequest().body("missing fields");
+    }
+    let path = req.path().trim_end_matches("/scores").to_string();
+    let mut scores = state.ags_scores.lock().unwrap();
+    let last = scores
+        .iter()
+        .filter(|(p, s)| *p == path && s["userId"] == score["userId"])
+        .filter_map(|(_, s)| s["timestamp"].as_str().and_then(|t| t.get(..19)))
+        .max()
+        .map(str::to_string);
+    if last.is_some_and(|l| ts <= l) {
+        return HttpResponse::Conflict().body("score timestamp not after the last one");
+    }
+    scores.push((path, score));
+    HttpResponse::Ok().finish()
+}
+
+#[derive(serde::Deserialize)]
+struct LineItemQuery {
+    resource_link_id: Option<String>,
+    tag: Option<String>,
+}
+
+/// `GET /ags/{ctx}/lineitems`: the created line items, filtered.
+async fn list_lineitems(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    q: web::Query<LineItemQuery>,
+) -> HttpResponse {
+    if !has_token_with(&state, &req, AGS_SCOPES[0]) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let items: Vec<Value> = state
+        .ags_lineitems
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            q.resource_link_id
+                .as_deref()
+                .is_none_or(|r| i["resourceLinkId"] == r)
+                && q.tag.as_deref().is_none_or(|t| i["tag"] == t)
+        })
+        .cloned()
+        .collect();
+    HttpResponse::Ok()
+        .content_type("application/vnd.ims.lis.v2.lineitemcontainer+json")
+        .json(items)
+}
+
+/// `POST /ags/{ctx}/lineitems`: creates a line item for its `resourceLinkId`.
+async fn create_lineitem(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if !has_token_with(&state, &req, AGS_SCOPES[0]) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    if content_type(&req) != "application/vnd.ims.lis.v2.lineitem+json" {
+        return HttpResponse::BadRequest().body("wrong content type");
+    }
+    let Ok(mut item) = serde_json::from_slice::<Value>(&body) else {
+        return HttpResponse::BadRequest().body("invalid JSON");
+    };
+    let rl = item["resourceLinkId"]
+        .as_str()
+        .unwrap_or("none")
+        .to_string();
+    item["id"] = format!(
+        "{}/ags/{}/lineitems/{rl}/lineitem?type_id=1",
+        state.issuer,
+        path.into_inner()
+    )
+    .into();
+    state.ags_lineitems.lock().unwrap().push(item.clone());
+    HttpResponse::Ok()
+        .content_type("application/vnd.ims.lis.v2.lineitem+json")
+        .json(item)
 }

@@ -59,6 +59,7 @@ fn launch<'a>(
         context_title: Some("Course"),
         memberships_url: None,
         resource_link: None,
+        ags: None,
         user_id,
         name,
         given_name: None,

@@ -79,6 +79,7 @@ fn lti_knows_no_coaching_actix_or_database() {
 fn glue_layers_know_no_actix() {
     forbid("src/launch", &["actix_web", "crate::web"]);
     forbid("src/roster", &["actix_web", "crate::web"]);
+    forbid("src/grades", &["actix_web", "crate::web"]);
     forbid(
         "src/realtime",
         &["actix_web", "crate::web", "crate::startup"],
@@ -120,6 +121,7 @@ const REQUIRED: &[&str] = &[
     "src/web",
     "src/launch",
     "src/roster",
+    "src/grades",
     "src/realtime",
     "src/store",
     "src/lti",

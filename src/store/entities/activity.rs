@@ -11,6 +11,12 @@ pub struct Model {
     pub resource_link_id: String,
     pub title: Option<String>,
     pub updated_at: i64,
+    /// The AGS `lineitem` of the last launch that carried one.
+    pub ags_lineitem: Option<String>,
+    /// The AGS `lineitems` container of the last launch that carried one.
+    pub ags_lineitems: Option<String>,
+    /// The AGS scopes the platform granted, space-separated.
+    pub ags_scopes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod coaching_session;
 pub mod course;
 pub mod course_setting;
 pub mod deployment;
+pub mod grade_outbox;
 pub mod learner_profile;
 pub mod link;
 pub mod login_state;

@@ -1,0 +1,18 @@
+//! Grades: the glue between the live session and LTI Assignment and Grade Services. Scores
+//! are enqueued in the store's outbox in the transaction of the event that causes them (see
+//! `realtime::live`); [`outbox::deliver_step`] posts a batch of them and says what happened,
+//! and [`outbox::run_loop`] calls it again and again.
+//!
+//! Architecture Invariant: a score is never lost and never posted from two instances at once:
+//! it leaves the outbox only as delivered or parked as failed with the platform's message,
+//! and a claim holds a lease.
+//!
+//! Architecture Invariant: this module knows no actix and no web page; it talks to the LMS
+//! through `lti::ags` and `lti::services` only.
+
+pub mod outbox;
+
+pub use outbox::{Deps, GradeWorker, GradesError, StepReport, deliver_step, run_loop};
+
+/// The line item tag the tool finds or creates its line items by.
+pub const LINEITEM_TAG: &str = "binome";

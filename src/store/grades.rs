@@ -1,0 +1,373 @@
+//! The grade outbox: scores waiting to be posted to the LMS (AGS), written in the
+//! transaction of the event that causes them, and claimed by the delivery worker under a
+//! lease so that several instances never post one row twice.
+//!
+//! A learner's scores in an activity have strictly increasing timestamps, at least one second
+//! apart (Moodle keeps seconds and answers 409 to a second score in the same second). A newer
+//! score replaces the learner's pending one in place, unless that one is being delivered right
+//! now (then it waits behind it: a row is claimed only when no older pending row of the same
+//! learner and activity exists).
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+
+use super::entities::{activity, course, grade_outbox};
+use super::{CourseId, Store, StoreError, Tx};
+use crate::lti::RegistrationId;
+
+/// Longest error message kept from a platform.
+pub const MAX_ERROR: usize = 300;
+
+/// Where a score stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradeStatus {
+    /// Waiting for its (next) delivery attempt.
+    Pending,
+    /// The platform accepted it.
+    Delivered,
+    /// Parked after the last attempt, with the platform's message.
+    Failed,
+}
+
+impl GradeStatus {
+    fn key(self) -> &'static str {
+        match self {
+            GradeStatus::Pending => "pending",
+            GradeStatus::Delivered => "delivered",
+            GradeStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<GradeStatus, String> {
+        match s {
+            "pending" => Ok(GradeStatus::Pending),
+            "delivered" => Ok(GradeStatus::Delivered),
+            "failed" => Ok(GradeStatus::Failed),
+            other => Err(format!("unknown status {other:?}")),
+        }
+    }
+}
+
+/// A score to enqueue (the wire names of the progress values, as in AGS).
+#[derive(Debug, Clone)]
+pub struct NewScore<'a> {
+    pub activity: &'a str,
+    pub person_id: &'a str,
+    pub score_given: Option<f64>,
+    pub score_maximum: Option<f64>,
+    pub activity_progress: &'a str,
+    pub grading_progress: &'a str,
+    pub comment: Option<&'a str>,
+    /// Unix milliseconds; the stored timestamp is later when the learner has a later one.
+    pub now_millis: i64,
+}
+
+/// A row of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub course: CourseId,
+    pub registration: RegistrationId,
+    pub activity: String,
+    pub person_id: String,
+    /// The line item, when known (else it is found in `lineitems` first).
+    pub lineitem: Option<String>,
+    pub lineitems: Option<String>,
+    pub score_given: Option<f64>,
+    pub score_maximum: Option<f64>,
+    pub activity_progress: String,
+    pub grading_progress: String,
+    pub comment: Option<String>,
+    /// The score's own timestamp, Unix milliseconds.
+    pub timestamp: i64,
+    pub status: GradeStatus,
+    /// Attempts made, the one this claim is for included.
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+}
+
+fn row(m: grade_outbox::Model) -> Result<OutboxRow, StoreError> {
+    let status =
+        GradeStatus::parse(&m.status).map_err(|d| StoreError::corrupt("grade_outbox", m.id, d))?;
+    Ok(OutboxRow {
+        id: m.id,
+        course: CourseId::new(m.course_id),
+        registration: RegistrationId::new(m.platform_id),
+        activity: m.activity,
+        person_id: m.person_id,
+        lineitem: m.lineitem,
+        lineitems: m.lineitems,
+        score_given: m.score_given,
+        score_maximum: m.score_maximum,
+        activity_progress: m.activity_progress,
+        grading_progress: m.grading_progress,
+        comment: m.comment,
+        timestamp: m.timestamp,
+        status,
+        attempts: m.attempts,
+        next_attempt_at: m.next_attempt_at,
+        last_error: m.last_error,
+        delivered_at: m.delivered_at,
+    })
+}
+
+fn bounded(s: &str) -> String {
+    s.chars().take(MAX_ERROR).collect()
+}
+
+/// The AGS endpoint an activity's last launch gave.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AgsRecord<'a> {
+    pub lineitem: Option<&'a str>,
+    pub lineitems: Option<&'a str>,
+    /// Space-separated.
+    pub scopes: String,
+}
+
+impl Tx<'_> {
+    /// Enqueues a learner's score in an activity, when the activity has an AGS endpoint;
+    /// returns whether it did. A pending score of the same learner and activity that is not
+    /// being delivered is replaced in place.
+    pub async fn enqueue_score(&self, s: NewScore<'_>) -> Result<bool, StoreError> {
+        let Some(act) = activity::Entity::find()
+            .filter(activity::Column::CourseId.eq(self.course.get()))
+            .filter(activity::Column::ResourceLinkId.eq(s.activity))
+            .one(&self.txn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if act.ags_lineitem.is_none() && act.ags_lineitems.is_none() {
+            return Ok(false);
+        }
+        let platform = course::Entity::find_by_id(self.course.get())
+            .one(&self.txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("course {}", self.course.get())))?
+            .platform_id;
+        use grade_outbox::Column as C;
+        let learner = || {
+            Condition::all()
+                .add(C::CourseId.eq(self.course.get()))
+                .add(C::Activity.eq(s.activity))
+                .add(C::PersonId.eq(s.person_id))
+        };
+        let latest: Option<Option<i64>> = grade_outbox::Entity::find()
+            .select_only()
+            .column_as(C::Timestamp.max(), "m")
+            .filter(learner())
+            .into_tuple()
+            .one(&self.txn)
+            .await?;
+        let ts = match latest.flatten() {
+            Some(t) => s.now_millis.max(t + 1000),
+            None => s.now_millis,
+        };
+        let now = s.now_millis.div_euclid(1000);
+        let replaced = grade_outbox::Entity::update_many()
+            .col_expr(C::Lineitem, Expr::value(act.ags_lineitem.clone()))
+            .col_expr(C::Lineitems, Expr::value(act.ags_lineitems.clone()))
+            .col_expr(C::ScoreGiven, Expr::value(s.score_given))
+            .col_expr(C::ScoreMaximum, Expr::value(s.score_maximum))
+            .col_expr(C::ActivityProgress, Expr::value(s.activity_progress))
+            .col_expr(C::GradingProgress, Expr::value(s.grading_progress))
+            .col_expr(C::Comment, Expr::value(s.comment.map(str::to_string)))
+            .col_expr(C::Timestamp, Expr::value(ts))
+            .col_expr(C::Attempts, Expr::value(0))
+            .col_expr(C::NextAttemptAt, Expr::value(now))
+            .col_expr(C::LastError, Expr::value(Option::<String>::None))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(learner())
+            .filter(C::Status.eq(GradeStatus::Pending.key()))
+            .filter(
+                Condition::any()
+                    .add(C::LockedUntil.is_null())
+                    .add(C::LockedUntil.lte(now)),
+            )
+            .exec(&self.txn)
+            .await?
+            .rows_affected;
+        if replaced > 0 {
+            return Ok(true);
+        }
+        grade_outbox::Entity::insert(grade_outbox::ActiveModel {
+            course_id: Set(self.course.get()),
+            platform_id: Set(platform),
+            activity: Set(s.activity.to_string()),
+            person_id: Set(s.person_id.to_string()),
+            lineitem: Set(act.ags_lineitem),
+            lineitems: Set(act.ags_lineitems),
+            score_given: Set(s.score_given),
+            score_maximum: Set(s.score_maximum),
+            activity_progress: Set(s.activity_progress.to_string()),
+            grading_progress: Set(s.grading_progress.to_string()),
+            comment: Set(s.comment.map(str::to_string)),
+            timestamp: Set(ts),
+            status: Set(GradeStatus::Pending.key().to_string()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            delivered_at: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(&self.txn)
+        .await?;
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Claims up to `limit` pending scores due at `now` (Unix seconds) for `lease` seconds:
+    /// their attempt count goes up and nobody else claims them until the lease ends. One
+    /// statement; on PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`, so
+    /// instances claiming at once get different rows.
+    pub async fn claim_due_scores(
+        &self,
+        now: i64,
+        limit: u64,
+        lease: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let (p, lock) = match backend {
+            DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
+            _ => (["?", "?", "?"], ""),
+        };
+        let sql = format!(
+            "UPDATE grade_outbox SET locked_until = {lease_p}, attempts = attempts + 1 \
+             WHERE id IN (SELECT g.id FROM grade_outbox g \
+               WHERE g.status = 'pending' AND g.next_attempt_at <= {now_p} \
+               AND (g.locked_until IS NULL OR g.locked_until <= {now_p}) \
+               AND NOT EXISTS (SELECT 1 FROM grade_outbox o WHERE o.course_id = g.course_id \
+                 AND o.activity = g.activity AND o.person_id = g.person_id \
+                 AND o.status = 'pending' AND o.id < g.id) \
+               ORDER BY g.id LIMIT {limit_p}{lock}) \
+             RETURNING *",
+            lease_p = p[0],
+            now_p = p[1],
+            limit_p = p[2],
+        );
+        // SQLite numbers `?` in order of appearance: the second `now` needs its own value.
+        let values: Vec<sea_orm::Value> = match backend {
+            DbBackend::Postgres => vec![(now + lease).into(), now.into(), (limit as i64).into()],
+            _ => vec![
+                (now + lease).into(),
+                now.into(),
+                now.into(),
+                (limit as i64).into(),
+            ],
+        };
+        let rows = grade_outbox::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+            .all(&self.db)
+            .await?;
+        let mut out = rows.into_iter().map(row).collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    /// The platform accepted the score.
+    pub async fn mark_delivered(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        use grade_outbox::Column as C;
+        grade_outbox::Entity::update_many()
+            .col_expr(C::Status, Expr::value(GradeStatus::Delivered.key()))
+            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+            .col_expr(C::DeliveredAt, Expr::value(now))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .col_expr(C::LastError, Expr::value(Option::<String>::None))
+            .filter(C::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The attempt failed: try again at `next_at` (Unix seconds), with the score's
+    /// timestamp moved to `timestamp` (after a 409) and the line item now known.
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        next_at: i64,
+        error: &str,
+        timestamp: i64,
+        lineitem: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        use grade_outbox::Column as C;
+        let mut q = grade_outbox::Entity::update_many()
+            .col_expr(C::NextAttemptAt, Expr::value(next_at))
+            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+            .col_expr(C::LastError, Expr::value(bounded(error)))
+            .col_expr(C::Timestamp, Expr::value(timestamp))
+            .col_expr(C::UpdatedAt, Expr::value(now));
+        if let Some(l) = lineitem {
+            q = q.col_expr(C::Lineitem, Expr::value(l));
+        }
+        q.filter(C::Id.eq(id)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// The score is parked after its last attempt, with the platform's message.
+    pub async fn mark_failed(&self, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
+        use grade_outbox::Column as C;
+        grade_outbox::Entity::update_many()
+            .col_expr(C::Status, Expr::value(GradeStatus::Failed.key()))
+            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+            .col_expr(C::LastError, Expr::value(bounded(error)))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Every score of an activity, oldest first (for staff, and for tests).
+    pub async fn scores_of_activity(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        use grade_outbox::Column as C;
+        grade_outbox::Entity::find()
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .order_by_asc(C::Id)
+            .limit(10_000)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(row)
+            .collect()
+    }
+
+    /// How many scores are pending, every course included.
+    pub async fn pending_scores(&self) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(grade_outbox::Entity::find()
+            .filter(grade_outbox::Column::Status.eq(GradeStatus::Pending.key()))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// Remembers the line item found or created for an activity.
+    pub async fn set_activity_lineitem(
+        &self,
+        course: CourseId,
+        activity: &str,
+        lineitem: &str,
+    ) -> Result<(), StoreError> {
+        activity::Entity::update_many()
+            .col_expr(activity::Column::AgsLineitem, Expr::value(lineitem))
+            .filter(activity::Column::CourseId.eq(course.get()))
+            .filter(activity::Column::ResourceLinkId.eq(activity))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,355 @@
+//! Grades through AGS: a live session's progress reaches the test platform's gradebook
+//! through the outbox, whatever the platform does (outages, 429, 401, 409), with the worker's
+//! step driven directly on a clock the test controls.
+
+use std::time::Duration;
+
+use binome::grades::{Deps, GradeWorker, StepReport, deliver_step};
+use binome::launch::keyring::KeyRing;
+use binome::lti::keys::ToolKey;
+use binome::store::{CourseId, GradeStatus, OutboxRow};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::Value;
+
+use crate::helpers::{Options, TestApp, spawn_with};
+use crate::live::{finish_session, ok, pair_and_other};
+use crate::platform::AgsFailure;
+
+/// The resource link of the default launch.
+const ACTIVITY: &str = "1";
+
+/// An app whose own grade worker is off: the test runs every step.
+async fn app() -> TestApp {
+    spawn_with(Options {
+        env: vec![("BINOME_GRADE_WORKER", "false".into())],
+        ..Default::default()
+    })
+    .await
+}
+
+struct Worker {
+    worker: GradeWorker,
+    key: ToolKey,
+}
+
+async fn worker(app: &TestApp) -> Worker {
+    let now = crate::platform::now();
+    let keys = KeyRing::load(app.store.clone(), Duration::from_secs(3600), now)
+        .await
+        .unwrap();
+    Worker {
+        worker: GradeWorker::new(
+            reqwest::Client::builder()
+                .user_agent("binome-test")
+                .build()
+                .unwrap(),
+        ),
+        key: keys.current(now).await,
+    }
+}
+
+async fn step(app: &TestApp, w: &Worker, now: i64) -> StepReport {
+    let regs = [app.reg.clone()];
+    let deps = Deps {
+        store: &app.store,
+        worker: &w.worker,
+        registrations: &regs,
+        key: &w.key,
+    };
+    deliver_step(&deps, now).await.unwrap()
+}
+
+async fn course(app: &TestApp) -> CourseId {
+    let row = app
+        .store
+        .connection()
+        .query_one_raw(Statement::from_string(
+            app.store.connection().get_database_backend(),
+            "SELECT id FROM courses ORDER BY id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    CourseId::new(row.try_get::<i32>("", "id").unwrap())
+}
+
+async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
+    let c = course(app).await;
+    app.store.scores_of_activity(c, ACTIVITY).await.unwrap()
+}
+
+/// Scores the platform holds for one learner.
+fn scores_of(app: &TestApp, person: &str) -> Vec<Value> {
+    app.platform
+        .scores()
+        .into_iter()
+        .filter(|(_, s)| s["userId"] == person)
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// A launched pair that accepted the framework and whose first member marked prepared
+/// (one Started score queued for them).
+async fn one_score_queued(app: &TestApp) -> ([String; 2], String) {
+    let ([a, b], _, staff, _) = pair_and_other(app).await;
+    for t in [&a, &b] {
+        ok(app, t, "accept_framework").await;
+    }
+    ok(app, &a, "mark_prepared").await;
+    let rows = outbox(app).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    ([a, b], staff)
+}
+
+fn now() -> i64 {
+    crate::platform::now()
+}
+
+#[tokio::test]
+async fn grades_a_completed_session_posts_started_in_progress_and_completed() {
+    let app = app().await;
+    let w = worker(&app).await;
+    let ([a, b], _, staff, pair) = pair_and_other(&app).await;
+    for t in [&a, &b] {
+        ok(&app, t, "accept_framework").await;
+    }
+    for t in [&a, &b] {
+        ok(&app, t, "mark_prepared").await;
+        assert_eq!(step(&app, &w, now()).await.delivered, 1);
+    }
+    ok(&app, &a, "start").await;
+    assert_eq!(step(&app, &w, now()).await.delivered, 2);
+    finish_session(&app, &a, &b, ["Call the client", "Write the plan"]).await;
+    let r = step(&app, &w, now()).await;
+    assert_eq!((r.claimed, r.delivered), (2, 2), "{r:?}");
+
+    for person in &pair {
+        let scores = scores_of(&app, person);
+        let progress: Vec<&str> = scores
+            .iter()
+            .map(|s| s["activityProgress"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            progress,
+            ["Started", "InProgress", "Completed"],
+            "{scores:?}"
+        );
+        let seconds: Vec<&str> = scores
+            .iter()
+            .map(|s| &s["timestamp"].as_str().unwrap()[..19])
+            .collect();
+        assert!(seconds.windows(2).all(|w| w[0] < w[1]), "{seconds:?}");
+        assert!(scores[0]["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(scores[0]["gradingProgress"], "Pending");
+        assert!(scores[0].get("scoreGiven").is_none());
+        let done = &scores[2];
+        assert_eq!(done["gradingProgress"], "FullyGraded");
+        assert_eq!(done["scoreGiven"], 1.0);
+        assert_eq!(done["scoreMaximum"], 1.0);
+        assert_eq!(done["comment"], "Peer-coaching session completed");
+    }
+    // Posted into the line item's path, before its query string.
+    assert!(
+        app.platform
+            .scores()
+            .iter()
+            .all(|(p, _)| p == "/ags/2/lineitems/1/lineitem")
+    );
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|r| r.status == GradeStatus::Delivered)
+    );
+    assert_eq!(app.store.pending_scores().await.unwrap(), 0);
+    let page = app.page("/app", &staff).await;
+    assert_eq!(
+        page.matches(r#"data-grade="delivered""#).count(),
+        2,
+        "{page}"
+    );
+    // One token for the score scope, whatever the number of scores.
+    let score_tokens = app
+        .platform
+        .issued_tokens()
+        .values()
+        .filter(|t| t.scopes.iter().any(|s| s == crate::platform::SCORE_SCOPE))
+        .count();
+    assert_eq!(score_tokens, 1);
+}
+
+#[tokio::test]
+async fn grades_a_newer_pending_score_replaces_the_older_one() {
+    let app = app().await;
+    let w = worker(&app).await;
+    let ([a, b], _, _, pair) = pair_and_other(&app).await;
+    crate::live::run_to_completion(&app, &a, &b, ["One", "Two"]).await;
+    let rows = outbox(&app).await;
+    assert_eq!(rows.len(), 2, "one row per learner: {rows:?}");
+    assert!(rows.iter().all(|r| r.activity_progress == "Completed"));
+    step(&app, &w, now()).await;
+    for person in &pair {
+        let scores = scores_of(&app, person);
+        assert_eq!(scores.len(), 1, "{scores:?}");
+        assert_eq!(scores[0]["activityProgress"], "Completed");
+    }
+    assert_eq!(app.store.pending_scores().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn grades_an_outage_is_retried_with_backoff_then_delivered() {
+    let app = app().await;
+    let w = worker(&app).await;
+    one_score_queued(&app).await;
+    app.platform
+        .inject_ags((0..3).map(|_| AgsFailure::Server("down for maintenance".into())));
+    let mut t = now();
+    for attempt in 1..=3 {
+        let r = step(&app, &w, t).await;
+        assert_eq!(r.retried, 1, "attempt {attempt}: {r:?}");
+        let row = &outbox(&app).await[0];
+        assert_eq!(row.status, GradeStatus::Pending);
+        assert!(row.next_attempt_at > t, "backs off");
+        assert_eq!(
+            row.last_error.as_deref(),
+            Some("HTTP 500: down for maintenance")
+        );
+        // Not due before its time.
+        assert_eq!(step(&app, &w, row.next_attempt_at - 1).await.claimed, 0);
+        t = row.next_attempt_at;
+    }
+    assert_eq!(step(&app, &w, t).await.delivered, 1);
+    let row = &outbox(&app).await[0];
+    assert_eq!(
+        (row.status, row.attempts, row.last_error.as_deref()),
+        (GradeStatus::Delivered, 4, None)
+    );
+    assert_eq!(app.platform.scores().len(), 1);
+}
+
+#[tokio::test]
+async fn grades_retry_after_is_honoured() {
+    let app = app().await;
+    let w = worker(&app).await;
+    one_score_queued(&app).await;
+    app.platform.inject_ags([AgsFailure::TooMany(120)]);
+    let t = now();
+    assert_eq!(step(&app, &w, t).await.retried, 1);
+    assert_eq!(outbox(&app).await[0].next_attempt_at, t + 120);
+    assert_eq!(step(&app, &w, t + 119).await.claimed, 0);
+    assert_eq!(step(&app, &w, t + 120).await.delivered, 1);
+}
+
+#[tokio::test]
+async fn grades_a_refused_token_is_renewed_once_and_the_score_delivered() {
+    let app = app().await;
+    let w = worker(&app).await;
+    one_score_queued(&app).await;
+    app.platform.inject_ags([AgsFailure::Unauthorized]);
+    let before = app.platform.token_hits();
+    let r = step(&app, &w, now()).await;
+    assert_eq!(r.delivered, 1, "{r:?}");
+    assert_eq!(
+        app.platform.token_hits() - before,
+        2,
+        "the first and a fresh one"
+    );
+    assert_eq!(app.platform.score_hits(), 2);
+}
+
+#[tokio::test]
+async fn grades_a_conflict_moves_the_timestamp_one_second() {
+    let app = app().await;
+    let w = worker(&app).await;
+    one_score_queued(&app).await;
+    let queued = outbox(&app).await[0].timestamp;
+    app.platform.inject_ags([AgsFailure::Conflict]);
+    assert_eq!(step(&app, &w, now()).await.delivered, 1);
+    let sent = &app.platform.scores()[0].1;
+    assert_eq!(
+        sent["timestamp"],
+        binome::lti::ags::timestamp(queued + 1000).as_str()
+    );
+}
+
+#[tokio::test]
+async fn grades_after_the_last_attempt_a_score_is_parked_with_the_platform_message() {
+    let app = app().await;
+    let w = worker(&app).await;
+    let (_, staff) = one_score_queued(&app).await;
+    let page = app.page("/app", &staff).await;
+    assert!(page.contains("waiting to be sent"), "{page}");
+    let max = binome::grades::outbox::MAX_ATTEMPTS;
+    app.platform
+        .inject_ags((0..max).map(|_| AgsFailure::Server("gradebook is locked".into())));
+    let mut t = now();
+    for _ in 1..max {
+        assert_eq!(step(&app, &w, t).await.retried, 1);
+        t = outbox(&app).await[0].next_attempt_at;
+    }
+    assert_eq!(step(&app, &w, t).await.failed, 1);
+    let row = &outbox(&app).await[0];
+    assert_eq!(row.status, GradeStatus::Failed);
+    assert_eq!(row.attempts, max);
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("HTTP 500: gradebook is locked")
+    );
+    // Parked: never tried again.
+    assert_eq!(step(&app, &w, t + 86_400).await.claimed, 0);
+    assert!(app.platform.scores().is_empty());
+    assert_eq!(app.store.pending_scores().await.unwrap(), 0);
+    // Staff see it, with the platform's words.
+    let page = app.page("/app", &staff).await;
+    assert!(
+        page.contains(r#"data-grade="failed""#)
+            && page.contains("not accepted by the LMS (HTTP 500: gradebook is locked)"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn grades_without_a_lineitem_claim_the_line_item_is_found_or_created() {
+    let app = app().await;
+    let w = worker(&app).await;
+    let ([a, b], _, _, pair) = pair_and_other(&app).await;
+    // As Moodle once a second line item is bound to the link: `lineitems` only.
+    app.store
+        .connection()
+        .execute_unprepared("UPDATE activities SET ags_lineitem = NULL")
+        .await
+        .unwrap();
+    for t in [&a, &b] {
+        ok(&app, t, "accept_framework").await;
+    }
+    for t in [&a, &b] {
+        ok(&app, t, "mark_prepared").await;
+    }
+    assert!(outbox(&app).await.iter().all(|r| r.lineitem.is_none()));
+    assert_eq!(step(&app, &w, now()).await.delivered, 2);
+    let items = app.platform.state.ags_lineitems.lock().unwrap().clone();
+    assert_eq!(items.len(), 1, "created once: {items:?}");
+    assert_eq!(items[0]["resourceLinkId"], ACTIVITY);
+    assert_eq!(items[0]["tag"], "binome");
+    for person in &pair {
+        assert_eq!(scores_of(&app, person).len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn grades_two_workers_never_deliver_one_score_twice() {
+    let app = app().await;
+    let (w1, w2) = (worker(&app).await, worker(&app).await);
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    for t in [&a, &b] {
+        ok(&app, t, "accept_framework").await;
+    }
+    for t in [&a, &b] {
+        ok(&app, t, "mark_prepared").await;
+    }
+    let t = now();
+    let (r1, r2) = tokio::join!(step(&app, &w1, t), step(&app, &w2, t));
+    assert_eq!(r1.claimed + r2.claimed, 2, "{r1:?} {r2:?}");
+    assert_eq!(r1.delivered + r2.delivered, 2);
+    assert_eq!(app.platform.score_hits(), 2);
+}
