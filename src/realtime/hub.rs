@@ -45,6 +45,9 @@ pub(super) struct Inner {
     pub(super) store: Store,
     sessions: Mutex<HashMap<i64, watch::Sender<Mark>>>,
     epoch: AtomicU64,
+    /// On PostgreSQL, once started: this instance's committed appends, to announce to the
+    /// other instances in batches (see `relay.rs`).
+    pub(super) announce: std::sync::OnceLock<tokio::sync::mpsc::Sender<(i64, i64)>>,
 }
 
 impl Inner {
@@ -77,6 +80,7 @@ impl Hub {
                 store,
                 sessions: Mutex::new(HashMap::new()),
                 epoch: AtomicU64::new(0),
+                announce: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -106,8 +110,19 @@ impl Hub {
 
     /// Announces that session `session_id` reached `seq` (call it after the commit). Wakes
     /// this instance's subscribers of the session, unless they already heard of `seq` or a
-    /// later event; returns how many were woken.
+    /// later event, and on PostgreSQL queues the announcement to the other instances;
+    /// returns how many were woken here.
     pub fn published(&self, session_id: i64, seq: i64) -> usize {
+        if let Some(tx) = self.inner.announce.get() {
+            // A full queue drops the announcement: the others' catch-up finds the event.
+            let _ = tx.try_send((session_id, seq));
+        }
+        self.wake(session_id, seq)
+    }
+
+    /// Wakes this instance's subscribers of a session that reached `seq` (heard from
+    /// another instance, or found by the catch-up); returns how many were woken.
+    pub(super) fn wake(&self, session_id: i64, seq: i64) -> usize {
         let sessions = self.inner.sessions();
         let Some(tx) = sessions.get(&session_id) else {
             return 0;
@@ -134,6 +149,15 @@ impl Hub {
             woken += tx.receiver_count();
         }
         woken
+    }
+
+    /// The sessions followed here with the highest sequence number known of each.
+    pub(super) fn followed(&self) -> Vec<(i64, i64)> {
+        self.inner
+            .sessions()
+            .iter()
+            .map(|(id, tx)| (*id, tx.borrow().seq))
+            .collect()
     }
 
     /// How many sessions have a subscriber here.

@@ -12,6 +12,12 @@ use crate::store::{Listener, Notice, StoreError};
 /// The first wait after a failed step; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Announcements waiting to be sent; beyond, they are dropped (the catch-up covers them).
+const ANNOUNCE_QUEUE: usize = 65_536;
+/// Most announcements in one statement.
+const ANNOUNCE_BATCH: usize = 256;
+/// How often an instance compares the sessions it follows with the table.
+const CATCH_UP: Duration = Duration::from_secs(3);
 
 /// What one step of the relay did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +43,76 @@ impl Hub {
         };
         // Subscribers that came before the listener may have missed a notification.
         self.resync();
+        let (tx, rx) = tokio::sync::mpsc::channel(ANNOUNCE_QUEUE);
+        let _ = self.inner.announce.set(tx);
+        let (announcer, catch_up) = (self.clone(), self.clone());
         let hub = self.clone();
-        Ok(Some(tokio::spawn(async move { hub.relay(listener).await })))
+        Ok(Some(tokio::spawn(async move {
+            // The three run together and end with the first to end (the store closed), or
+            // when the handle is aborted.
+            tokio::select! {
+                _ = hub.relay(listener) => {}
+                _ = announcer.announce(rx) => {}
+                _ = catch_up.catch_up_loop() => {}
+            }
+        })))
+    }
+
+    /// Sends this instance's committed appends to the others, as many per statement as
+    /// have queued up meanwhile (one database-wide commit lock for the whole batch).
+    async fn announce(self, mut rx: tokio::sync::mpsc::Receiver<(i64, i64)>) {
+        let mut batch = Vec::with_capacity(ANNOUNCE_BATCH);
+        while rx.recv_many(&mut batch, ANNOUNCE_BATCH).await > 0 {
+            if let Err(e) = self.inner.store.notify_appended(&batch).await {
+                // The others' catch-up finds these events within CATCH_UP.
+                tracing::warn!(
+                    error = &e as &dyn std::error::Error,
+                    lost = batch.len(),
+                    "coaching announcements not sent"
+                );
+                if matches!(e, StoreError::Closed) {
+                    return;
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    /// Every [`CATCH_UP`], compares the sessions followed here with the table, so that an
+    /// announcement lost between another instance's commit and its `NOTIFY` costs a delay,
+    /// never an event.
+    async fn catch_up_loop(self) {
+        let mut tick = tokio::time::interval(CATCH_UP);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.catch_up_step().await {
+                Ok(_) => {}
+                Err(StoreError::Closed) => return,
+                Err(e) => tracing::warn!(
+                    error = &e as &dyn std::error::Error,
+                    "coaching catch-up failed"
+                ),
+            }
+        }
+    }
+
+    /// One catch-up: wakes the subscribers of every followed session the table shows ahead
+    /// of what this instance knew; returns how many were woken.
+    pub async fn catch_up_step(&self) -> Result<usize, StoreError> {
+        let followed = self.followed();
+        if followed.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = followed.iter().map(|(id, _)| *id).collect();
+        let known: std::collections::HashMap<i64, i64> = followed.into_iter().collect();
+        let mut woken = 0;
+        for (id, last) in self.inner.store.last_seqs(&ids).await? {
+            if known.get(&id).is_some_and(|k| last > *k) {
+                woken += self.wake(id, last);
+            }
+        }
+        Ok(woken)
     }
 
     async fn relay(self, mut listener: Listener) {
@@ -71,7 +145,7 @@ impl Hub {
             Notice::Appended { session_id, seq } => Relayed::Delivered {
                 session_id,
                 seq,
-                woken: self.published(session_id, seq),
+                woken: self.wake(session_id, seq),
             },
             Notice::Reconnected => Relayed::Resynced {
                 woken: self.resync(),

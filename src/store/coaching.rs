@@ -15,12 +15,11 @@
 
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
-use super::notify::CHANNEL;
 use super::{CourseId, Store, StoreError, Tx};
 
 /// The most events one [`Store::events_since`] returns: a client further behind reads the
@@ -555,15 +554,9 @@ impl Tx<'_> {
         coaching_event::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await?;
-        if self.txn.get_database_backend() == DbBackend::Postgres {
-            self.txn
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), format!("{}:{seq}", e.session_id).into()],
-                ))
-                .await?;
-        }
+        // No NOTIFY here: a transaction that notifies holds a database-wide lock while it
+        // commits, which made every append commit one at a time. The writer announces its
+        // committed appends afterwards, grouped (`Store::notify_appended`).
         Ok(seq)
     }
 

@@ -1,7 +1,11 @@
-//! Cross-instance wake-ups on PostgreSQL: every appended coaching event sends
-//! `NOTIFY binome_coaching, '<session_id>:<seq>'` inside its transaction (see
-//! [`Tx::append_event`](super::Tx::append_event)), and one [`Listener`] per instance hears
-//! them, on a connection of the store's own pool.
+//! Cross-instance wake-ups on PostgreSQL: after its commit, every appended coaching event is
+//! announced with `NOTIFY binome_coaching, '<session_id>:<seq>'` ([`Store::notify_appended`],
+//! which sends a batch of them in one statement: a notifying transaction holds a
+//! database-wide lock while it commits, so appends must not notify themselves), and one
+//! [`Listener`] per instance hears them, on a connection of the store's own pool. A
+//! notification lost between a commit and its announcement (the process died) costs a
+//! delay, never an event: each instance also compares, every few seconds, the sessions it
+//! follows with the table ([`Store::last_seqs`]).
 //!
 //! A notification is a hint, never the data: the event table is the truth, and a listener
 //! that lost its connection cannot know what it missed. So a lost connection comes out as
@@ -82,6 +86,46 @@ async fn connect(pool: &PgPool) -> Result<PgListener, StoreError> {
 fn parse(payload: &str) -> Option<(i64, i64)> {
     let (session, seq) = payload.split_once(':')?;
     Some((session.parse().ok()?, seq.parse().ok()?))
+}
+
+impl Store {
+    /// Announces committed appends (session, sequence number) to every instance's listener,
+    /// all in one statement; nothing on SQLite.
+    pub async fn notify_appended(&self, appended: &[(i64, i64)]) -> Result<(), StoreError> {
+        if !self.is_postgres() || appended.is_empty() {
+            return Ok(());
+        }
+        // Integers only go into the text, so it cannot carry anything else.
+        let calls: Vec<String> = appended
+            .iter()
+            .map(|(s, q)| format!("pg_notify('{CHANNEL}', '{s}:{q}')"))
+            .collect();
+        use sea_orm::ConnectionTrait;
+        self.db
+            .execute_unprepared(&format!("SELECT {}", calls.join(", ")))
+            .await?;
+        Ok(())
+    }
+
+    /// The last sequence number of each of these sessions (any course: only ids and
+    /// numbers, for a listener's catch-up).
+    pub async fn last_seqs(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+        use super::entities::coaching_session;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let rows: Vec<(i64, i64)> = coaching_session::Entity::find()
+                .select_only()
+                .column(coaching_session::Column::Id)
+                .column(coaching_session::Column::LastSeq)
+                .filter(coaching_session::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
 }
 
 impl Listener {

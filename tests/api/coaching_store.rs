@@ -552,9 +552,17 @@ async fn coaching_store_two_instances_on_postgres() {
     assert_eq!(wake_within(&mut local, 1).await.map(|w| w.seq), Some(1));
     assert!(wake_within(&mut local, 1).await.is_none(), "no double wake");
 
+    // An append whose writer died before announcing it is found by the catch-up.
+    let quiet = append(&a, course, s.id, 1).await.unwrap();
+    let w = wake_within(&mut sub, 5)
+        .await
+        .expect("found by the catch-up");
+    assert_eq!(w.seq, quiet);
+    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![2]);
+
     // A rolled-back append notifies nobody.
     let tx = a.begin(course).await.unwrap();
-    tx.append_event(event(s.id, 1, "{}")).await.unwrap();
+    tx.append_event(event(s.id, 2, "{}")).await.unwrap();
     tx.rollback().await.unwrap();
     assert!(wake_within(&mut sub, 1).await.is_none());
 
@@ -570,12 +578,12 @@ async fn coaching_store_two_instances_on_postgres() {
         .await
         .unwrap();
     assert_eq!(killed.len(), 2, "both listeners found");
-    append(&a, course, s.id, 1).await.unwrap();
+    append(&a, course, s.id, 2).await.unwrap();
 
     // B's subscriber is told to re-read, and finds what was written meanwhile.
     let mut resynced = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !(resynced && last == 2) {
+    while !(resynced && last == 3) {
         let w = tokio::time::timeout_at(deadline, sub.wake())
             .await
             .expect("a wake-up after the reconnect");
@@ -586,7 +594,8 @@ async fn coaching_store_two_instances_on_postgres() {
     // And the listener works again: the next event arrives within a second.
     // (A wake-up for event 2 may still come late, through the new connection: it is a hint
     // of something already read, which a subscriber tells by its own last seq.)
-    append(&a, course, s.id, 2).await.unwrap();
+    let seq = append(&a, course, s.id, 3).await.unwrap();
+    hub_a.published(s.id, seq);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     let w = loop {
         let w = tokio::time::timeout_at(deadline, sub.wake())
@@ -596,8 +605,8 @@ async fn coaching_store_two_instances_on_postgres() {
             break w;
         }
     };
-    assert_eq!(w.seq, 3);
-    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![3]);
+    assert_eq!(w.seq, 4);
+    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![4]);
 
     // Closing a store ends its relay (shutdown), and the other instance's keeps going.
     tokio::time::timeout(Duration::from_secs(5), b.connection().close_by_ref())
