@@ -327,6 +327,28 @@ impl Store {
         Ok(())
     }
 
+    /// Staff's "retry": the activity's parked scores are due again now, with a fresh count
+    /// of attempts. Returns how many.
+    pub async fn retry_failed_scores(
+        &self,
+        course: CourseId,
+        activity: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        use grade_outbox::Column as C;
+        let res = grade_outbox::Entity::update_many()
+            .col_expr(C::Status, Expr::value(GradeStatus::Pending.key()))
+            .col_expr(C::Attempts, Expr::value(0))
+            .col_expr(C::NextAttemptAt, Expr::value(now))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .filter(C::Status.eq(GradeStatus::Failed.key()))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
     /// Every score of an activity, oldest first (for staff, and for tests).
     pub async fn scores_of_activity(
         &self,

@@ -35,8 +35,11 @@ const NOTICES: &[&str] = &[
     "notice_declare_limit",
     "notice_declare_exists",
     "notice_removed",
+    "notice_grades_retried",
 ];
-const SECTIONS: &[&str] = &["roster", "settings", "links", "pairs", "profile", "declare"];
+const SECTIONS: &[&str] = &[
+    "roster", "settings", "links", "pairs", "profile", "declare", "sessions",
+];
 
 /// What the query of a page may carry besides the hand-off code.
 #[derive(Debug, Default, Deserialize)]
@@ -157,7 +160,14 @@ pub async fn session_page(
                 let (extra, name) = staff_context(state, s, roster_page).await?;
                 let common = common(state, s, token, notice, name).await?;
                 let sessions = staff_sessions(state, s).await?;
-                let extra = context! { upload => upload, sessions => sessions, ..extra };
+                let grades_failed = state
+                    .flow
+                    .store
+                    .scores_of_activity(s.course, &crate::web::staff_view::module(s))
+                    .await?
+                    .iter()
+                    .any(|r| r.status == crate::store::GradeStatus::Failed);
+                let extra = context! { upload => upload, sessions => sessions, grades_failed => grades_failed, ..extra };
                 state
                     .pages
                     .render("staff.html", l, context! { ..common, ..extra })

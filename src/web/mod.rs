@@ -60,6 +60,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/pairs/propose", web::post().to(staff_routes::propose))
         .route("/app/pairs/edit", web::post().to(staff_routes::edit))
         .route("/app/pairs/publish", web::post().to(staff_routes::publish))
+        .route(
+            "/app/grades/retry",
+            web::post().to(staff_routes::retry_grades),
+        )
         .route("/app/profile", web::post().to(learner_routes::profile))
         .route("/app/session", web::get().to(session_routes::page))
         .route(

@@ -371,6 +371,7 @@ mod tests {
             "session.html" => context! { no_group => !full, p => panel, ..session },
             "session_panel.html" => context! { p => panel, ..session },
             "staff.html" => context! {
+                grades_failed => full,
                 sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), updated => "1 Dec 2026, 08:05 UTC", grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
                 manage => full,
                 roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],

@@ -223,3 +223,29 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
         }
     }
 }
+
+/// POST /app/grades/retry: the activity's scores the LMS refused are sent again.
+pub async fn retry_grades(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> HttpResponse {
+    let s = &f.session;
+    match state
+        .flow
+        .store
+        .retry_failed_scores(s.course, &module(s), now())
+        .await
+    {
+        Ok(_) => {
+            redirect(
+                &state,
+                s,
+                "/app",
+                &[("notice", "notice_grades_retried"), ("at", "sessions")],
+                "sessions",
+            )
+            .await
+        }
+        Err(e) => session_refusal(&state, s, e.into()).await,
+    }
+}

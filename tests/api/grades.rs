@@ -306,6 +306,13 @@ async fn grades_after_the_last_attempt_a_score_is_parked_with_the_platform_messa
             && page.contains("not accepted by the LMS (HTTP 500: gradebook is locked)"),
         "{page}"
     );
+    // Once the LMS is fixed, staff send it again, and it is delivered.
+    assert!(page.contains("id=\"retry-grades\""), "{page}");
+    let r = app.post_form("/app/grades/retry", &staff, &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(outbox(&app).await[0].status, GradeStatus::Pending);
+    assert_eq!(step(&app, &w, now() + 1).await.delivered, 1);
+    assert_eq!(app.platform.scores().len(), 1);
 }
 
 #[tokio::test]

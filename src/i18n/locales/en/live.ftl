@@ -111,3 +111,4 @@ live_grade_line = { $name }: { $status }
 live_grade_pending = waiting to be sent
 live_grade_delivered = sent to the gradebook
 live_grade_failed = not accepted by the LMS ({ $message })
+live_grades_retry = Send the refused grades again

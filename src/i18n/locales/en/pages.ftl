@@ -111,6 +111,7 @@ reason_split = their group was dissolved by the teaching team
 notice_swap_same_group = Nothing changed: these two learners are already in the same group.
 notice_declare_exists = You had already declared a link with this person.
 notice_removed = Withdrawn.
+notice_grades_retried = The refused grades will be sent again in a moment.
 event_other = an earlier change
 page = Page
 page_first = First page

@@ -111,3 +111,4 @@ live_grade_line = { $name } : { $status }
 live_grade_pending = en attente d'envoi
 live_grade_delivered = envoyé au carnet de notes
 live_grade_failed = refusé par la plateforme ({ $message })
+live_grades_retry = Renvoyer les notes refusées

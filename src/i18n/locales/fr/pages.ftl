@@ -109,6 +109,7 @@ reason_split = leur groupe a été défait par l'équipe pédagogique
 notice_swap_same_group = Rien n'a changé : ces deux apprenants sont déjà dans le même groupe.
 notice_declare_exists = Vous aviez déjà déclaré un lien avec cette personne.
 notice_removed = Retiré.
+notice_grades_retried = Les notes refusées seront renvoyées dans un instant.
 event_other = une modification antérieure
 page = Page
 page_first = Première page
