@@ -15,6 +15,8 @@
 //! For each it prints the answers (302 / 429), the login rows left and how much the login
 //! table grew.
 
+mod common;
+use common::env_num;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,13 +26,6 @@ use binome::config::Settings;
 use binome::startup::Application;
 use binome::store::{NewPlatform, Store};
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn fresh_database(tag: &str) -> String {
     match std::env::var("DATABASE_URL") {
