@@ -107,7 +107,9 @@ impl Application {
         let live = crate::realtime::live::Live::new(store.clone(), hub);
         let limits = crate::launch::limits::LoginLimits::new(&settings);
         let settings = Arc::new(settings);
+        let courses = Arc::new(crate::roster::cache::CourseCache::default());
         let flow = LaunchFlow {
+            courses: courses.clone(),
             settings: settings.clone(),
             store,
             registry,
@@ -121,7 +123,7 @@ impl Application {
             flow,
             pages,
             roster: crate::roster::RosterSync::new(http.clone(), settings.roster_sync_deadline),
-            courses: Default::default(),
+            courses,
             live,
         });
 

@@ -2,12 +2,14 @@
 //! of a round, their timings and who speaks ([`method`]); who plays which role in each round
 //! ([`roles`]); the live session, commands in and events out ([`session`]); the server-owned
 //! step timer ([`timer`]); who writes and reads each field ([`fields`]); and which prompts
-//! each screen shows ([`prompts`]). Pure: no I/O, no database, no HTTP, no clock of its own.
+//! each screen shows ([`prompts`]); what an activity's configuration sets for them
+//! ([`activity`]: how the group meets, what the gradebook gets). Pure: no I/O, no database, no HTTP, no clock of its own.
 //!
 //! The store persists a session's [`Event`]s and rebuilds it with [`Session::replay`]; the
 //! web layer turns a request into a [`Command`], asks [`Session::decide`], and checks
 //! [`may_write`] / [`may_read`] before touching a field.
 
+pub mod activity;
 pub mod error;
 pub mod fields;
 pub mod method;
@@ -19,6 +21,7 @@ pub mod timer;
 #[cfg(test)]
 mod tests;
 
+pub use activity::{Grading, Milestone, MilestoneScore, SessionMode};
 pub use error::CoachingError;
 pub use fields::{
     FieldKey, FieldRef, check_text, lines_to_stored, list_to_lines, may_read, may_write,
@@ -27,9 +30,3 @@ pub use method::{Lead, Step};
 pub use roles::{GroupSize, Role, Roles, Seat, rounds};
 pub use session::{Change, Command, Event, Phase, Session, Status};
 pub use timer::{StepTimer, TimerView, Timings, UnixMillis};
-
-/// Points a completed guided session earns in the gradebook, out of [`MAX_POINTS`], until the
-/// activity's configuration (issue 8, Deep Linking) sets its own.
-pub const COMPLETION_POINTS: f64 = 1.0;
-/// The points of an activity in the gradebook, until its configuration sets them.
-pub const MAX_POINTS: f64 = 1.0;

@@ -225,7 +225,8 @@ async fn attempt(
                     &r.activity,
                     super::LINEITEM_TAG,
                     "Peer coaching",
-                    r.score_maximum.unwrap_or(crate::coaching::MAX_POINTS),
+                    r.score_maximum
+                        .unwrap_or(f64::from(crate::coaching::Grading::default().points())),
                 )
                 .await
                 {

@@ -128,6 +128,8 @@ pub struct LaunchFlow {
     pub sessions: SessionKeys,
     pub recent: RecentLaunches,
     pub limits: limits::LoginLimits,
+    /// Course data every page reads (here: activity configurations, for a forced language).
+    pub courses: Arc<crate::roster::cache::CourseCache>,
 }
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do
@@ -609,15 +611,23 @@ impl LaunchFlow {
                 return_url: d.return_url.clone(),
                 data: d.data.clone(),
                 accept_multiple: d.accept_multiple,
-                accept_lineitem: launch
-                    .ags
-                    .as_ref()
-                    .is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
+                accept_lineitem: d.accept_lineitem != Some(false)
+                    && launch
+                        .ags
+                        .as_ref()
+                        .is_some_and(|a| a.scope.iter().any(|s| s.ends_with("/lineitem"))),
+                accept_resource_link: d.accept_types.is_empty()
+                    || d.accept_types.iter().any(|t| t == "ltiResourceLink"),
+                presentation: presentation_of(&d.accept_presentation_document_targets),
             }),
             _ => SessionPage::Activity {
                 resource_link: launch.resource_link.as_ref().map(|r| r.id.clone()),
             },
         };
+        let locale = self
+            .activity_locale(course, launch)
+            .await?
+            .unwrap_or_else(|| crate::i18n::Locale::from_tag(launch.locale.as_deref()));
         let now_secs = now as u64;
         let s = Session {
             registration: reg.id,
@@ -626,7 +636,7 @@ impl LaunchFlow {
             subject: launch.person.id.clone().map(crate::lti::Subject::new),
             staff: launch.roles.is_staff(),
             may_manage: crate::roster::rules::may_manage(&launch.roles),
-            locale: crate::i18n::Locale::from_tag(launch.locale.as_deref()),
+            locale,
             page,
             // The LMS page's own origin, from the signed return URL (Canvas schools have their
             // own domain under one issuer).
@@ -644,8 +654,61 @@ impl LaunchFlow {
         Ok((s, token))
     }
 
+    /// The language an activity's configuration forces, if any. A resource link the LMS
+    /// created from a deep-linked item names that item's configuration in its custom
+    /// parameters: the first launch gives it to the activity.
+    async fn activity_locale(
+        &self,
+        course: CourseId,
+        launch: &Launch,
+    ) -> Result<Option<crate::i18n::Locale>, FlowError> {
+        let Some(rl) = launch
+            .resource_link
+            .as_ref()
+            .filter(|_| launch.message_type == MessageType::ResourceLink)
+        else {
+            return Ok(None);
+        };
+        let mut config = self.courses.config(&self.store, course, &rl.id).await?;
+        if config.is_none()
+            && let Some(key) = config_key(&launch.custom)
+            && self.store.adopt_activity_draft(course, &rl.id, key).await?
+        {
+            self.courses.invalidate(course);
+            config = self.courses.config(&self.store, course, &rl.id).await?;
+        }
+        Ok(config.and_then(|c| c.language))
+    }
+
     /// Whether a URL is on this tool's origin.
     pub fn is_own_url(&self, raw: &str) -> bool {
         Url::parse(raw).is_ok_and(|u| u.origin() == self.settings.base_url.origin())
+    }
+}
+
+/// The custom parameter a deep-linked item carries: the key of its configuration.
+pub const CONFIG_PARAM: &str = "binome_activity";
+
+/// The configuration key of a launch's custom parameters, if it is one we could have made.
+pub fn config_key(custom: &serde_json::Map<String, Value>) -> Option<&str> {
+    custom
+        .get(CONFIG_PARAM)
+        .and_then(Value::as_str)
+        .filter(|k| {
+            (16..=64).contains(&k.len())
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// How a deep-linked item asks to open: in the LMS frame when the platform accepts it.
+fn presentation_of(targets: &[String]) -> Option<session::Presentation> {
+    let has = |t: &str| targets.iter().any(|x| x == t);
+    if has("iframe") || has("frame") {
+        Some(session::Presentation::Iframe)
+    } else if has("window") {
+        Some(session::Presentation::Window)
+    } else {
+        None
     }
 }

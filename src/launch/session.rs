@@ -33,6 +33,19 @@ pub struct DeepLinkContext {
     pub data: Option<String>,
     pub accept_multiple: bool,
     pub accept_lineitem: bool,
+    /// The platform takes `ltiResourceLink` items (the only kind Binôme makes).
+    pub accept_resource_link: bool,
+    /// How the item asks to be shown, from the targets the platform accepts.
+    pub presentation: Option<Presentation>,
+}
+
+/// Where a deep-linked activity asks to open (`accept_presentation_document_targets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Presentation {
+    /// Inside the LMS page, which is what the session is built for.
+    Iframe,
+    /// In a window of its own, when the platform cannot frame it.
+    Window,
 }
 
 /// The page a session opens, with what only that kind of page needs.

@@ -89,7 +89,12 @@ pub struct AgsEndpoint {
 pub struct DeepLinkingSettings {
     pub return_url: String,
     pub accept_types: Vec<String>,
+    /// Where the platform may show the item: `iframe`, `window`, `frame`…
+    pub accept_presentation_document_targets: Vec<String>,
     pub accept_multiple: bool,
+    /// Whether the platform takes a line item with the item (Deep Linking 2.0); absent in
+    /// Moodle 4.5, which takes one all the same.
+    pub accept_lineitem: Option<bool>,
     pub data: Option<String>,
     pub title: Option<String>,
     pub text: Option<String>,
@@ -196,10 +201,14 @@ impl Launch {
                 s(dl.get("deep_link_return_url")).map(|return_url| DeepLinkingSettings {
                     return_url,
                     accept_types: strings(dl.get("accept_types")),
+                    accept_presentation_document_targets: strings(
+                        dl.get("accept_presentation_document_targets"),
+                    ),
                     accept_multiple: dl
                         .get("accept_multiple")
                         .and_then(Value::as_bool)
                         .unwrap_or(false),
+                    accept_lineitem: dl.get("accept_lineitem").and_then(Value::as_bool),
                     data: s(dl.get("data")),
                     title: s(dl.get("title")),
                     text: s(dl.get("text")),
@@ -307,6 +316,11 @@ mod tests {
         let dl = l.deep_linking.unwrap();
         assert_eq!(dl.accept_types, vec!["ltiResourceLink"]);
         assert!(dl.accept_multiple);
+        assert_eq!(
+            dl.accept_presentation_document_targets,
+            vec!["frame", "iframe", "window"]
+        );
+        assert_eq!(dl.accept_lineitem, None);
         assert!(l.roles.is_staff());
     }
 

@@ -23,6 +23,19 @@ pub struct LineItem {
     pub tag: String,
 }
 
+/// The `iframe` presentation of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Iframe {
+    pub height: u32,
+}
+
+/// The `window` presentation of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Window {
+    pub target_name: String,
+}
+
 /// An `ltiResourceLink` content item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,6 +46,12 @@ pub struct ResourceLink {
     pub text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line_item: Option<LineItem>,
+    /// Open inside the LMS page, this tall (Deep Linking §3.4.1 `iframe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iframe: Option<Iframe>,
+    /// Open in a window of this name (`window`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub custom: serde_json::Map<String, Value>,
 }
@@ -109,6 +128,8 @@ mod tests {
                 resource_id: "binome-peer-coaching".into(),
                 tag: "binome-completion".into(),
             }),
+            iframe: Some(Iframe { height: 800 }),
+            window: None,
             custom: Default::default(),
         };
         let c = response_claims(who, &[item], Some("opaque"), 1000);
@@ -120,5 +141,7 @@ mod tests {
         assert_eq!(items[0]["type"], "ltiResourceLink");
         assert_eq!(items[0]["lineItem"]["scoreMaximum"], 100);
         assert!(items[0].get("text").is_none());
+        assert_eq!(items[0]["iframe"]["height"], 800);
+        assert!(items[0].get("window").is_none());
     }
 }

@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Hub;
 use crate::coaching::{
-    self, Change, CoachingError, Command, FieldKey, FieldRef, GroupSize, Seat, Session, Status,
-    Timings, UnixMillis,
+    self, Change, CoachingError, Command, FieldKey, FieldRef, Grading, GroupSize, Milestone, Seat,
+    Session, Status, Timings, UnixMillis,
 };
 use crate::store::{
-    CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow, SessionStatus,
-    Store, StoreError,
+    ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow,
+    SessionStatus, Store, StoreError,
 };
 
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
@@ -38,6 +38,8 @@ const PRESENCE_EVERY_MS: i64 = 2_000;
 /// The comment that goes to the gradebook with a completed session's score (plain and
 /// short: the LMS shows it as it is, in its own language's page).
 const COMPLETED_COMMENT: &str = "Peer-coaching session completed";
+/// The comment of the points a preparation alone earns.
+const PREPARED_COMMENT: &str = "Preparation done; the peer-coaching session is still to come";
 /// How many times a command is retried when another member's event came first.
 const RETRIES: usize = 20;
 
@@ -118,6 +120,8 @@ pub struct State {
     pub presence: Vec<(Presence, Option<UnixMillis>)>,
     /// The time of the last entry.
     pub last_at: Option<UnixMillis>,
+    /// A member acted in the method (before that, the step durations may still change).
+    pub begun: bool,
 }
 
 impl State {
@@ -264,6 +268,52 @@ impl Live {
         Ok(new)
     }
 
+    /// The configuration of an activity, if staff set it up.
+    async fn configured(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Option<ActivityConfig>, LiveError> {
+        Ok(self.store.activity_config(course, activity).await?)
+    }
+
+    /// Gives a guided session nothing happened in yet its activity's current step durations
+    /// (a configuration changed later applies to sessions not yet begun, never to one
+    /// under way). A member opening the page or acting first does it; a concurrent one's
+    /// note stands.
+    pub async fn adopt_timings(
+        &self,
+        course: CourseId,
+        state: &State,
+        person: &str,
+        now: i64,
+    ) -> Result<(), LiveError> {
+        if state.begun || state.row.ordinal != 0 {
+            return Ok(());
+        }
+        let timings = self
+            .configured(course, &state.row.activity)
+            .await?
+            .map(|c| c.timings)
+            .unwrap_or_default();
+        if *state.session.timings() == timings {
+            return Ok(());
+        }
+        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+        let note = Entry::Note(Note::Timings {
+            by: seat,
+            at: UnixMillis(now),
+            minutes: crate::coaching::Step::ALL.map(|s| timings.minutes(s)),
+        });
+        match self
+            .append(course, state, person, &[note], &state.session, now)
+            .await
+        {
+            Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The sessions of a group, guided first.
     pub async fn sessions_of_group(
         &self,
@@ -375,7 +425,11 @@ impl Live {
         now: i64,
     ) -> Result<i64, LiveError> {
         for _ in 0..RETRIES {
-            let state = self.state(course, id).await?;
+            let mut state = self.state(course, id).await?;
+            if !state.begun && state.row.ordinal == 0 {
+                self.adopt_timings(course, &state, person, now).await?;
+                state = self.state(course, id).await?;
+            }
             let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
             let events = state.session.decide(seat, &cmd, UnixMillis(now))?;
             let mut session = state.session.clone();
@@ -416,6 +470,20 @@ impl Live {
         let id = state.row.id;
         let members = state.row.members.clone();
         let mut expected = state.row.last_seq;
+        // Only the guided session counts in the gradebook.
+        let changes = if state.row.ordinal == 0 {
+            progress_changes(&members, &state.session, session)
+        } else {
+            Vec::new()
+        };
+        let grading = if changes.is_empty() {
+            Grading::default()
+        } else {
+            self.configured(course, &state.row.activity)
+                .await?
+                .map(|c| c.grading)
+                .unwrap_or_default()
+        };
         let tx = self.store.begin(course).await?;
         for e in entries {
             let payload = serde_json::to_string(e).map_err(|e| LiveError::Corrupt {
@@ -433,11 +501,15 @@ impl Live {
                 tx.record_completion(id, m, now / 1000).await?;
             }
         }
-        if state.row.ordinal == 0 {
-            for (person, progress) in progress_changes(&members, &state.session, session) {
-                tx.enqueue_score(score_for(&state.row.activity, person, progress, now))
-                    .await?;
-            }
+        for (person, progress) in &changes {
+            tx.enqueue_score(score_for(
+                &state.row.activity,
+                person,
+                *progress,
+                &grading,
+                now,
+            ))
+            .await?;
         }
         tx.commit().await?;
         self.hub.published(id, expected);
@@ -628,17 +700,6 @@ impl Live {
     }
 }
 
-/// A member's progress in the activity, as the gradebook hears of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Milestone {
-    /// The member marked their preparation done.
-    Started,
-    /// The guided session began (the introduction).
-    InProgress,
-    /// The session was completed.
-    Completed,
-}
-
 /// The progress each member made from `before` to `after`, in the order it happened.
 fn progress_changes<'m>(
     members: &'m [String],
@@ -666,25 +727,30 @@ fn score_for<'a>(
     activity: &'a str,
     person: &'a str,
     progress: Milestone,
+    grading: &Grading,
     now: i64,
 ) -> crate::store::NewScore<'a> {
-    let (activity_progress, grading_progress, given, comment) = match progress {
-        Milestone::Started => ("Started", "Pending", None, None),
-        Milestone::InProgress => ("InProgress", "Pending", None, None),
-        Milestone::Completed => (
-            "Completed",
-            "FullyGraded",
-            Some(coaching::COMPLETION_POINTS),
-            Some(COMPLETED_COMMENT),
-        ),
+    let score = grading.score(progress);
+    let activity_progress = match progress {
+        Milestone::Started => "Started",
+        Milestone::InProgress => "InProgress",
+        Milestone::Completed => "Completed",
+    };
+    let comment = match progress {
+        Milestone::Completed => Some(COMPLETED_COMMENT),
+        Milestone::Started | Milestone::InProgress => score.given.map(|_| PREPARED_COMMENT),
     };
     crate::store::NewScore {
         activity,
         person_id: person,
-        score_given: given,
-        score_maximum: Some(coaching::MAX_POINTS),
+        score_given: score.given,
+        score_maximum: Some(score.maximum),
         activity_progress,
-        grading_progress,
+        grading_progress: if score.final_grade {
+            "FullyGraded"
+        } else {
+            "Pending"
+        },
         comment,
         now_millis: now,
     }
@@ -733,6 +799,7 @@ fn fresh(row: &SessionRow) -> Result<State, LiveError> {
         session: Session::new(size, Timings::default()),
         presence: vec![(Presence::Offline, None); row.members.len()],
         last_at: None,
+        begun: false,
     })
 }
 
@@ -748,6 +815,7 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
                 .apply(&ev)
                 .map_err(|x| corrupt(x.to_string()))?;
             state.last_at = Some(ev.at);
+            state.begun = true;
         }
         Entry::Note(Note::Presence { by, at, presence }) => {
             if let Some(p) = state.presence.get_mut(by.0 as usize) {
@@ -757,8 +825,8 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
         }
         Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
         Entry::Note(Note::Timings { at, minutes, .. }) => {
-            // Only a session nothing happened in yet takes its timings from the log.
-            if state.last_at.is_none() {
+            // Only a session nobody acted in yet takes its timings from the log.
+            if !state.begun {
                 let timings = Timings::new(minutes).map_err(|x| corrupt(x.to_string()))?;
                 state.session = Session::new(state.session.size(), timings);
             }

@@ -1,6 +1,7 @@
 //! A short-lived cache of what every page of a course reads: the course's and activities'
 //! titles (and with them the check that the course belongs to the session's platform and
-//! deployment), the course settings and the published pair set of a module. A launch then costs no query for them; a change made
+//! deployment), the course settings, the activities' configurations and the published pair
+//! set of a module. A launch then costs no query for them; a change made
 //! here is seen at once (the writer invalidates), one made by another instance within
 //! [`TTL`].
 
@@ -10,13 +11,15 @@ use std::time::{Duration, Instant};
 
 use super::draft::StoredPlan;
 use crate::lti::RegistrationId;
-use crate::store::{CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
+use crate::store::{ActivityConfig, CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
 
 /// How long a cached value is used.
 pub const TTL: Duration = Duration::from_secs(2);
 const MAX_ENTRIES: usize = 50_000;
 
 type Published = Option<Arc<StoredPlan>>;
+/// The configured activities of a course, by resource link id.
+pub type Configs = Arc<HashMap<String, ActivityConfig>>;
 
 /// What the header of every page names: the course and its activities, by title.
 #[derive(Debug, Clone)]
@@ -37,6 +40,7 @@ pub struct CourseCache {
     settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
     published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
     titles: Mutex<HashMap<Scoped, (Instant, ScopedTitles)>>,
+    configs: Mutex<HashMap<CourseId, (Instant, Configs)>>,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(
@@ -70,6 +74,35 @@ impl CourseCache {
         let s = store.course_settings(course).await?;
         put(&self.settings, course, s.clone());
         Ok(s)
+    }
+
+    /// The configured activities of a course.
+    pub async fn configs(&self, store: &Store, course: CourseId) -> Result<Configs, StoreError> {
+        if let Some(c) = get(&self.configs, &course) {
+            return Ok(c);
+        }
+        let c = Arc::new(store.activity_configs(course).await?);
+        put(&self.configs, course, c.clone());
+        Ok(c)
+    }
+
+    /// The configuration of one activity, if staff set it up. A miss reads again: an
+    /// activity waits for its configuration only until staff save it, maybe on another
+    /// instance, and it must open as soon as they have.
+    pub async fn config(
+        &self,
+        store: &Store,
+        course: CourseId,
+        resource_link: &str,
+    ) -> Result<Option<ActivityConfig>, StoreError> {
+        if let Some(c) = get(&self.configs, &course)
+            && let Some(found) = c.get(resource_link)
+        {
+            return Ok(Some(found.clone()));
+        }
+        let c = Arc::new(store.activity_configs(course).await?);
+        put(&self.configs, course, c.clone());
+        Ok(c.get(resource_link).cloned())
     }
 
     /// The published pair set of a module, if any.
@@ -133,5 +166,9 @@ impl CourseCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|(c, _), _| *c != course);
+        self.configs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&course);
     }
 }

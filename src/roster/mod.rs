@@ -5,6 +5,7 @@
 //! failure (timeout, HTTP error, bad JSON on any page) leaves the stored roster untouched and
 //! records the error for the instructor.
 
+pub mod activity;
 pub mod cache;
 pub mod draft;
 pub mod history;

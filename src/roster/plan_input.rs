@@ -43,7 +43,11 @@ pub(super) async fn plan_input_with_draft(
 ) -> Result<(PlanInput, Vec<Person>, Option<String>), StoreError> {
     let (people, _) = people(store, course).await?;
     let links = store.links(course).await?;
-    let policy = store.course_settings(course).await?.policy;
+    // The module's own policy when its activity is configured, else the course's.
+    let policy = match store.activity_config(course, module).await? {
+        Some(c) => c.policy,
+        None => store.course_settings(course).await?.policy,
+    };
     // Earlier modules in order of first publication. The module being planned is not its own
     // history, except that under "keep pairs" its published set is the current pairs.
     let mut sets = store.published_sets(course).await?;

@@ -43,8 +43,29 @@ pub async fn save_settings(
     settings: &CourseSettingsRow,
     now: i64,
 ) -> Result<(), StoreError> {
+    save_settings_in(store, cache, course, None, actor, settings, now).await
+}
+
+/// The same from an activity's staff page: the policy is also this module's own, when its
+/// configuration exists (an activity's configured policy is the one its pairs follow).
+pub async fn save_settings_in(
+    store: &Store,
+    cache: &CourseCache,
+    course: CourseId,
+    module: Option<&str>,
+    actor: &str,
+    settings: &CourseSettingsRow,
+    now: i64,
+) -> Result<(), StoreError> {
     let tx = store.begin(course).await?;
     tx.set_course_settings(settings, now).await?;
+    if let Some(rl) = module
+        && let Some(mut config) = tx.activity_config(rl).await?
+        && config.policy != settings.policy
+    {
+        config.policy = settings.policy;
+        tx.set_activity_config(rl, &config, actor, now).await?;
+    }
     let change = PairingChange::Settings {
         policy: policy_key(settings.policy).to_string(),
     };

@@ -3,6 +3,7 @@
 //!
 //! Every query on course data is scoped by platform registration, deployment and course.
 
+mod activities;
 mod batch;
 mod coaching;
 mod courses;
@@ -26,6 +27,10 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+pub use activities::{
+    ActivityConfig, DraftSaved, MAX_DRAFTS_PER_COURSE, MAX_INSTRUCTIONS, MAX_MODULE_NAME,
+    MAX_TITLE, MODULE_NUMBERS,
+};
 pub use coaching::{
     CompletionRow, EventRow, FieldRow, FieldSave, MAX_EVENTS_PAGE, NewEvent, NewSession,
     SessionRow, SessionStatus, SessionSummary,

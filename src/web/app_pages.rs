@@ -8,12 +8,14 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::AppState;
+use super::activity_view::{Accepts, SetupMode, default_config, setup_context};
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::learner_view::{declare_context, learner_context};
 use super::session_view::staff_sessions;
 use super::staff_view::staff_context;
 use crate::launch::session::{Session, SessionPage};
+use crate::roster::activity::{ActivityForm, FormProblem};
 
 /// The outcome notices a redirect may ask a page to show, and the sections they belong to
 /// (anything else is ignored).
@@ -36,6 +38,7 @@ const NOTICES: &[&str] = &[
     "notice_declare_exists",
     "notice_removed",
     "notice_grades_retried",
+    "notice_config_saved",
 ];
 const SECTIONS: &[&str] = &[
     "roster", "settings", "links", "pairs", "profile", "declare", "sessions",
@@ -60,6 +63,12 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// The activity's configuration was saved.
+    pub const CONFIG_SAVED: Notice = Notice {
+        key: "notice_config_saved",
+        at: "top",
+    };
+
     /// Whether the notice says something did not happen.
     pub fn is_warning(self) -> bool {
         [
@@ -110,13 +119,38 @@ async fn common(
     let activity = s
         .resource_link()
         .and_then(|rl| titles.activities.get(rl).cloned().flatten());
+    let config = match s.resource_link() {
+        Some(rl) => {
+            state
+                .courses
+                .config(&state.flow.store, s.course, rl)
+                .await?
+        }
+        None => None,
+    };
+    let module = config.as_ref().and_then(|c| module_label(c, l));
+    let instructions = config.map(|c| c.instructions).filter(|i| !i.is_empty());
     Ok(context! {
+        module => module, instructions => instructions,
         token => token, name => name, course => titles.course.clone(), activity => activity,
         anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
         notice => notice.map(|n| l.tr(n.key, &[("max", crate::store::DECLARATION_CAP.into())])), notice_at => notice.map(|n| n.at),
         notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
         max_declarations => crate::store::DECLARATION_CAP,
     })
+}
+
+/// How pages name the module of an activity: "Module 2 — Conflicts", or either part alone.
+pub fn module_label(c: &crate::store::ActivityConfig, l: crate::i18n::Locale) -> Option<String> {
+    let number = c
+        .module_number
+        .map(|n| l.tr("module_label", &[("number", i64::from(n).into())]));
+    match (number, c.module_name.as_str()) {
+        (Some(n), "") => Some(n),
+        (Some(n), name) => Some(format!("{n} — {name}")),
+        (None, "") => None,
+        (None, name) => Some(name.to_string()),
+    }
 }
 
 /// The session's own display name, for pages that read nobody else's.
@@ -145,16 +179,20 @@ pub async fn session_page(
     let html = async {
         let l = s.locale;
         Ok::<_, WebError>(match &s.page {
-            SessionPage::DeepLinking(dl) => {
-                let common = common(state, s, token, notice, my_name(state, s).await?).await?;
-                state.pages.render(
-                    "deep_link.html",
-                    l,
-                    context! {
-                        staff => s.staff && s.may_manage, default_title => l.t("dl_default_title"),
-                        accept_lineitem => dl.accept_lineitem, ..common
-                    },
-                )
+            SessionPage::DeepLinking(_) => {
+                let tags = state.courses.settings(&state.flow.store, s.course).await?.tag_options;
+                let form = ActivityForm::of(&default_config(s), &tags);
+                setup_page(state, s, token, SetupMode::DeepLink, &form, &[]).await?
+            }
+            SessionPage::Activity { resource_link } if !configured(state, s, resource_link.as_deref()).await? => {
+                if s.staff && s.may_manage {
+                    let tags = state.courses.settings(&state.flow.store, s.course).await?.tag_options;
+                    let form = ActivityForm::of(&default_config(s), &tags);
+                    setup_page(state, s, token, SetupMode::First, &form, &[]).await?
+                } else {
+                    let common = common(state, s, token, notice, None).await?;
+                    state.pages.render("not_set_up.html", l, common)
+                }
             }
             SessionPage::Activity { .. } if s.staff => {
                 let (extra, name) = staff_context(state, s, roster_page).await?;
@@ -186,6 +224,59 @@ pub async fn session_page(
         Ok(html) => respond(state, s, html).await,
         Err(e) => session_refusal(state, s, e).await,
     }
+}
+
+/// Whether the activity of a session has its configuration (a launch without a resource
+/// link has nothing to configure).
+async fn configured(
+    state: &AppState,
+    s: &Session,
+    resource_link: Option<&str>,
+) -> Result<bool, WebError> {
+    let Some(rl) = resource_link else {
+        return Ok(true);
+    };
+    Ok(state
+        .courses
+        .config(&state.flow.store, s.course, rl)
+        .await?
+        .is_some())
+}
+
+/// The activity configuration form, on the page `mode` names.
+pub async fn setup_page(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    mode: SetupMode,
+    form: &ActivityForm,
+    problems: &[FormProblem],
+) -> Result<String, WebError> {
+    let name = my_name(state, s).await?;
+    let common = common(state, s, token, None, name).await?;
+    let accepts = match s.deep_linking() {
+        Some(dl) => Accepts {
+            resource_link: dl.accept_resource_link,
+            lineitem: dl.accept_lineitem,
+        },
+        None => Accepts {
+            resource_link: true,
+            lineitem: true,
+        },
+    };
+    let extra = setup_context(
+        s.locale,
+        mode,
+        form,
+        problems,
+        s.staff && s.may_manage,
+        accepts,
+    );
+    Ok(state.pages.render(
+        "activity_setup.html",
+        s.locale,
+        context! { ..common, ..extra },
+    ))
 }
 
 async fn respond(state: &AppState, s: &Session, html: String) -> HttpResponse {
@@ -265,6 +356,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
         "about" => "/app/about",
         "declare" => "/app/declare",
         "session" => "/app/session",
+        "configure" => "/app/activity/settings",
         _ => "/app",
     };
     let page = f.form.page.map(|p| p.to_string());

@@ -28,6 +28,10 @@ pub enum Forbidden {
     DeepLinkOnly,
     /// The page belongs to an activity, not to adding one.
     ActivityOnly,
+    /// The platform's deep-linking request takes no `ltiResourceLink` item.
+    DeepLinkKind,
+    /// The course already holds as many deep-linked configurations as it may.
+    TooManyDrafts,
 }
 
 impl Forbidden {
@@ -39,6 +43,8 @@ impl Forbidden {
             Forbidden::LearnerOnly => "forbidden_learner_only",
             Forbidden::DeepLinkOnly => "forbidden_deep_link_only",
             Forbidden::ActivityOnly => "forbidden_activity_only",
+            Forbidden::DeepLinkKind => "forbidden_deep_link_kind",
+            Forbidden::TooManyDrafts => "forbidden_too_many_drafts",
         }
     }
 }
@@ -445,10 +451,12 @@ mod tests {
             WebError::Forbidden(Forbidden::LearnerOnly),
             WebError::Forbidden(Forbidden::DeepLinkOnly),
             WebError::Forbidden(Forbidden::ActivityOnly),
+            WebError::Forbidden(Forbidden::DeepLinkKind),
+            WebError::Forbidden(Forbidden::TooManyDrafts),
             WebError::BadForm(BadForm::Unreadable),
             WebError::BadForm(BadForm::Nul),
             WebError::BadForm(BadForm::UnknownAction),
-            WebError::BadForm(BadForm::Missing("dl_field_title")),
+            WebError::BadForm(BadForm::Missing("cfg_field_title")),
             WebError::Refused(LaunchError::Replayed),
             WebError::Live(LiveError::NotAMember),
             WebError::Live(LiveError::LogFull),
@@ -482,11 +490,13 @@ mod tests {
             Forbidden::LearnerOnly,
             Forbidden::DeepLinkOnly,
             Forbidden::ActivityOnly,
+            Forbidden::DeepLinkKind,
+            Forbidden::TooManyDrafts,
         ]
         .iter()
         .map(|f| Locale::En.t(f.code()))
         .collect();
-        assert_eq!(texts.len(), 5);
+        assert_eq!(texts.len(), 7);
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! roster layer, and render pages. No protocol or domain decision is made here.
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
-//! `learner_routes`, `session_routes`, `deep_link_routes`, `system`) use the views
+//! `learner_routes`, `session_routes`, `activity_routes`, `system`) use the views
 //! (`staff_view`, `learner_view`, `session_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
+mod activity_routes;
+mod activity_view;
 mod app_pages;
 mod body;
-mod deep_link_routes;
 pub mod error;
 mod extract;
 mod learner_routes;
@@ -32,7 +33,8 @@ pub struct AppState {
     pub flow: LaunchFlow,
     pub pages: Pages,
     pub roster: crate::roster::RosterSync,
-    pub courses: crate::roster::cache::CourseCache,
+    /// The same cache as the launch flow's, so a writer's invalidation reaches launches.
+    pub courses: std::sync::Arc<crate::roster::cache::CourseCache>,
     /// The live coaching sessions.
     pub live: crate::realtime::live::Live,
 }
@@ -53,7 +55,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app/about", web::get().to(app_pages::about_page))
         .route("/app/declare", web::get().to(app_pages::declare_page))
         .route("/app/go", web::post().to(app_pages::go))
-        .route("/app/deep-link", web::post().to(deep_link_routes::submit))
+        .route("/app/deep-link", web::post().to(activity_routes::add))
+        .route(
+            "/app/activity/settings",
+            web::get().to(activity_routes::settings_page),
+        )
+        .route(
+            "/app/activity/settings",
+            web::post().to(activity_routes::save),
+        )
         .route("/app/roster/refresh", web::post().to(staff_routes::refresh))
         .route("/app/settings", web::post().to(staff_routes::save_settings))
         .route("/app/links", web::post().to(staff_routes::upload_links))

@@ -52,7 +52,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("learner.html", include_str!("templates/learner.html")),
     ("staff.html", include_str!("templates/staff.html")),
     ("about.html", include_str!("templates/about.html")),
-    ("deep_link.html", include_str!("templates/deep_link.html")),
+    (
+        "activity_setup.html",
+        include_str!("templates/activity_setup.html"),
+    ),
+    ("not_set_up.html", include_str!("templates/not_set_up.html")),
     ("autopost.html", include_str!("templates/autopost.html")),
     ("storage.html", include_str!("templates/storage.html")),
     ("declare.html", include_str!("templates/declare.html")),
@@ -336,6 +340,7 @@ mod tests {
         let session = context! {
             token => "tok", name => full.then_some("Ada"), course => full.then_some("Course"),
             activity => full.then_some("Activity"), anonymous => !full, nrps => full, ags => full,
+            module => full.then_some("Module 2 — Conflicts"), instructions => full.then_some("Bring a real situation."),
             notice => full.then_some("Saved."), notice_at => full.then_some("pairs"), notice_class => "notice-ok",
             max_declarations => 5,
             upload => full.then(|| context! { added => 2, bad => vec![context! { line => 3, why => "unknown" }] }),
@@ -365,6 +370,7 @@ mod tests {
             history => if full { vec![context! { ordinal => 0, label => "Guided session", status => "completed", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
             timings => vec![context! { key => "sharing", name => "Sharing", minutes => 5 }],
             meeting => vec![field.clone()], meeting_url => full.then_some("https://meet.example/x"),
+            in_person => full, instructions => full.then_some("Bring a real situation."),
             check_in => if full { vec![context! { name => "Zoé", me => false, commitments => vec!["Call | 2027-01-31"], field => Some(field.clone()) }] } else { vec![] },
         };
         match name {
@@ -392,9 +398,32 @@ mod tests {
                 trio => full, published => full,
                 ..session
             },
-            "deep_link.html" => context! {
-                staff => full, default_title => "Peer coaching", accept_lineitem => full, ..session
-            },
+            "activity_setup.html" => {
+                let form = crate::roster::activity::ActivityForm::of(&Default::default(), &[]);
+                let problems = if full {
+                    vec![crate::roster::activity::FormProblem::MissingTitle]
+                } else {
+                    vec![]
+                };
+                let mode = if full {
+                    crate::web::activity_view::SetupMode::DeepLink
+                } else {
+                    crate::web::activity_view::SetupMode::Edit
+                };
+                let accepts = crate::web::activity_view::Accepts {
+                    resource_link: full,
+                    lineitem: !full,
+                };
+                let extra = crate::web::activity_view::setup_context(
+                    Locale::En,
+                    mode,
+                    &form,
+                    &problems,
+                    true,
+                    accepts,
+                );
+                context! { ..session, ..extra }
+            }
             "error.html" => context! {
                 heading => "h", what => "w", check => if full { "c" } else { "" }, code => "c",
                 error_id => full.then_some("abc"), show_help => full,

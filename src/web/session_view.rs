@@ -425,9 +425,26 @@ pub async fn panel(
         practice => matches!(phase, Phase::Completed | Phase::Abandoned),
         export => !matches!(phase, Phase::Framework),
     };
-    // The group's meeting (link and agreed time), on every screen.
+    // What the activity's configuration sets: how the group meets, the designer's
+    // instructions (shown until the session begins).
+    let config = match s.resource_link() {
+        Some(rl) => {
+            state
+                .courses
+                .config(&state.flow.store, s.course, rl)
+                .await?
+        }
+        None => None,
+    };
+    let mode = config.as_ref().map(|c| c.mode).unwrap_or_default();
+    let instructions = config
+        .as_ref()
+        .map(|c| c.instructions.clone())
+        .filter(|i| !i.is_empty() && matches!(phase, Phase::Framework | Phase::Preparation));
+    // The group's meeting (link, unless they meet in person, and agreed time), on every screen.
     let meeting: Vec<Value> = [FieldKey::MeetingLink, FieldKey::MeetingDate]
         .into_iter()
+        .filter(|k| mode.uses_meeting_link() || *k != FieldKey::MeetingLink)
         .filter_map(|k| FieldRef::group(k).ok())
         .map(|f| view(f, None))
         .collect();
@@ -504,6 +521,8 @@ pub async fn panel(
         trio => session.size() == GroupSize::Trio,
         timings => Step::ALL.iter().map(|st| context! { key => st.key(), name => step_name(*st, l), minutes => session.timings().minutes(*st) }).collect::<Vec<_>>(),
         meeting => meeting,
+        in_person => mode == crate::coaching::SessionMode::InPerson,
+        instructions => instructions,
         history => history,
         meeting_url => meeting_url,
         check_in => check_in,

@@ -65,10 +65,11 @@ pub async fn save_settings(
 ) -> HttpResponse {
     let s = &f.session;
     let row = settings::settings_from_form(&f.form.tags, &f.form.policy);
-    let saved = settings::save_settings(
+    let saved = settings::save_settings_in(
         &state.flow.store,
         &state.courses,
         s.course,
+        s.resource_link(),
         &actor(s),
         &row,
         now(),

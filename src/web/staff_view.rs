@@ -147,6 +147,16 @@ pub async fn staff_context(
     let names = Names::of(&people);
     let modules = store.activity_titles(s.course).await?;
     let settings = store.course_settings(s.course).await?;
+    // The policy this module's pairs follow: its activity's own once configured.
+    let policy = match s.resource_link() {
+        Some(rl) => state
+            .courses
+            .config(store, s.course, rl)
+            .await?
+            .map(|c| c.policy),
+        None => None,
+    }
+    .unwrap_or(settings.policy);
     let links = store.links(s.course).await?;
     // Learners' own declarations stay private: staff see only the links staff made.
     let staff_links = links
@@ -208,7 +218,7 @@ pub async fn staff_context(
         learners_launched => learners_launched,
         staff_launched => staff_launched,
         tag_options => settings.tag_options.join("\n"),
-        policy => settings.policy,
+        policy => crate::store::policy_key(policy),
         staff_links => staff_links,
         draft => draft.as_ref().map(|d| groups_view(d, &names, &modules, l)),
         published => published.as_ref().map(|d| groups_view(d, &names, &modules, l)),

@@ -354,7 +354,7 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
         .await
         .unwrap();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         base,
         public_path: String::new(),
         http: reqwest::Client::builder()
@@ -365,7 +365,11 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
         store,
         reg,
         env,
-    }
+        auto_setup: true,
+        configured: Default::default(),
+    };
+    app.set_up_activity_of(&app.platform.claims("")).await;
+    app
 }
 
 /// The course page of `app`'s platform, served from `host`, framing `app`.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::{reason, session_token, spawn_app};
 use crate::platform::CLIENT_ID;
 
-fn deep_linking_claims(c: &mut Value) {
+pub(crate) fn deep_linking_claims(c: &mut Value) {
     let dl: Value = serde_json::from_str(include_str!(
         "../fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json"
     ))
@@ -30,35 +30,44 @@ fn deep_linking_claims(c: &mut Value) {
     );
 }
 
-#[tokio::test]
-async fn designer_adds_an_activity_and_the_response_is_signed_for_the_platform() {
-    let app = spawn_app().await;
-    let (status, body) = app.launch_with(deep_linking_claims).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("Add a peer-coaching activity"));
-    let t = session_token(&body);
-    let resp = app
-        .http
-        .post(format!("{}/app/deep-link", app.base))
-        .bearer_auth(&t)
-        .form(&[
-            ("title", "Module 1 — peer coaching"),
-            ("text", "Bring a real situation"),
-            ("graded", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let page = resp.text().await.unwrap();
+/// A whole configuration form, with `changes` over the method's defaults.
+pub(crate) fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("title", "Module 2 — peer coaching"),
+        ("instructions", "Bring a real situation from your ward."),
+        ("module_number", "2"),
+        ("module_name", "Conflicts"),
+        ("policy", "keep"),
+        ("tags", "Nursing\nSurgery"),
+        ("minutes_introduction", "5"),
+        ("minutes_sharing", "5"),
+        ("minutes_objectives", "5"),
+        ("minutes_analysis", "15"),
+        ("minutes_options", "10"),
+        ("minutes_commitments", "10"),
+        ("mode", "either"),
+        ("language", "lms"),
+        ("points", "20"),
+        ("preparation_points", "5"),
+    ];
+    for (k, v) in changes {
+        match f.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v,
+            None => f.push((k, v)),
+        }
+    }
+    f
+}
+
+/// The JWT a deep-linking response page auto-posts, verified as a platform does: with the
+/// tool's published keys, for this platform, from this client.
+pub(crate) async fn verified_response(app: &crate::helpers::TestApp, page: &str) -> Value {
     assert!(
         page.contains("contentitem_return.php"),
-        "auto-posts to the return URL"
+        "auto-posts to the return URL: {page}"
     );
     let at = page.find("name=\"JWT\" value=\"").unwrap() + 18;
     let jwt: String = page[at..].chars().take_while(|c| *c != '"').collect();
-
-    // Verify it like Moodle does: with the tool's published keys.
     let header = jsonwebtoken::decode_header(&jwt).unwrap();
     assert!(header.kid.is_some(), "Moodle needs a kid");
     let set: jsonwebtoken::jwk::JwkSet = app
@@ -74,10 +83,29 @@ async fn designer_adds_an_activity_and_the_response_is_signed_for_the_platform()
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     v.set_audience(&[app.platform.issuer.as_str()]);
     v.set_issuer(&[CLIENT_ID]);
-    let claims =
-        jsonwebtoken::decode::<Value>(&jwt, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v)
-            .unwrap()
-            .claims;
+    jsonwebtoken::decode::<Value>(&jwt, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v)
+        .unwrap()
+        .claims
+}
+
+#[tokio::test]
+async fn designer_adds_an_activity_and_the_response_is_signed_for_the_platform() {
+    let app = spawn_app().await;
+    let (status, body) = app.launch_with(deep_linking_claims).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Add a peer-coaching activity"));
+    for field in [
+        "module_number",
+        "minutes_analysis",
+        "preparation_points",
+        "mode",
+    ] {
+        assert!(body.contains(&format!("name=\"{field}\"")), "{field}");
+    }
+    let t = session_token(&body);
+    let resp = app.post_form("/app/deep-link", &t, &form(&[])).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let claims = verified_response(&app, &resp.text().await.unwrap()).await;
     assert_eq!(
         claims["https://purl.imsglobal.org/spec/lti/claim/message_type"],
         "LtiDeepLinkingResponse"
@@ -94,11 +122,27 @@ async fn designer_adds_an_activity_and_the_response_is_signed_for_the_platform()
         claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"],
         "opaque-platform-data"
     );
-    let item = &claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"][0];
+    let life = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert!(
+        (1..=600).contains(&life),
+        "a short-lived response: {life} s"
+    );
+    let items = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+        .as_array()
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
     assert_eq!(item["type"], "ltiResourceLink");
-    assert_eq!(item["title"], "Module 1 — peer coaching");
+    assert_eq!(item["title"], "Module 2 — peer coaching");
     assert_eq!(item["url"], format!("{}/lti/launch", app.base));
-    assert_eq!(item["lineItem"]["scoreMaximum"], 100);
+    assert_eq!(item["text"], "Bring a real situation from your ward.");
+    assert!(item["iframe"]["height"].as_u64().is_some(), "{item}");
+    let key = item["custom"]["binome_activity"].as_str().unwrap();
+    assert!(key.len() >= 16);
+    assert_eq!(item["lineItem"]["scoreMaximum"], 20);
+    assert_eq!(item["lineItem"]["label"], "Module 2 — peer coaching");
+    assert_eq!(item["lineItem"]["resourceId"], key);
+    assert_eq!(item["lineItem"]["tag"], "binome-completion");
 }
 
 #[tokio::test]
@@ -118,7 +162,7 @@ async fn learners_cannot_answer_a_deep_linking_request() {
         .http
         .post(format!("{}/app/deep-link", app.base))
         .bearer_auth(&t)
-        .form(&[("title", "x")])
+        .form(&form(&[]))
         .send()
         .await
         .unwrap();
@@ -138,7 +182,7 @@ async fn an_activity_session_cannot_post_a_deep_linking_response() {
         .http
         .post(format!("{}/app/deep-link", app.base))
         .bearer_auth(&t)
-        .form(&[("title", "x")])
+        .form(&form(&[]))
         .send()
         .await
         .unwrap();

@@ -29,6 +29,11 @@ pub struct TestApp {
     /// The settings the instance was built from, as environment variables (a second
     /// instance is built from the same, on its own port).
     pub env: Vec<(String, String)>,
+    /// Set up activities before their first launch (as a course designer would have), so
+    /// tests about something else meet configured activities; tests of the set-up itself
+    /// turn it off.
+    pub auto_setup: bool,
+    pub configured: std::sync::Mutex<std::collections::HashSet<(String, String)>>,
 }
 
 /// Another instance of the same tool: same database, same registered platform, same public
@@ -54,6 +59,8 @@ pub struct Options {
     pub public_path: Option<&'static str>,
     /// More settings, as environment variables (`BINOME_*`).
     pub env: Vec<(&'static str, String)>,
+    /// Leave activities unconfigured until a test configures them (see `TestApp::auto_setup`).
+    pub unconfigured: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -139,7 +146,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp {
+    let app = TestApp {
         base,
         public_path: opts.public_path.unwrap_or("").to_string(),
         http,
@@ -147,7 +154,14 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         store,
         reg,
         env,
+        auto_setup: !opts.unconfigured,
+        configured: Default::default(),
+    };
+    if app.auto_setup {
+        // The platform's own launches (browser tests) use the default activity.
+        app.set_up_activity_of(&app.platform.claims("")).await;
     }
+    app
 }
 
 use crate::platform;
@@ -263,12 +277,75 @@ impl TestApp {
         let login = self.login().await;
         let mut claims = self.platform.claims(&login.nonce);
         edit(&mut claims);
+        if self.auto_setup {
+            self.set_up_activity_of(&claims).await;
+        }
         let token = self.platform.sign(&claims);
         let resp = self
             .post_launch(&token, &login.state, login.cookie.as_deref())
             .await;
         let resp = self.follow(resp).await;
         (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Gives the activity of resource-link launch claims a configuration (the method's
+    /// defaults) straight in the database, once, before its first launch.
+    pub async fn set_up_activity_of(&self, claims: &Value) {
+        let lti = |k: &str| &claims[format!("https://purl.imsglobal.org/spec/lti/claim/{k}")];
+        if lti("message_type").as_str() != Some("LtiResourceLinkRequest") {
+            return;
+        }
+        let Some(rl) = lti("resource_link")["id"].as_str() else {
+            return;
+        };
+        // A link made from a deep-linked item brings its own configuration.
+        if lti("custom").get("binome_activity").is_some() {
+            return;
+        }
+        let fallback = format!("link:{rl}");
+        let ctx = lti("context")["id"].as_str().unwrap_or(&fallback);
+        let deployment = lti("deployment_id").as_str().unwrap_or_default();
+        if !self
+            .configured
+            .lock()
+            .unwrap()
+            .insert((ctx.to_string(), rl.to_string()))
+        {
+            return;
+        }
+        let course = self
+            .store
+            .upsert_course(&binome::store::LaunchRecord {
+                registration: self.reg.id,
+                deployment_id: deployment,
+                context_id: ctx,
+                context_label: None,
+                context_title: None,
+                memberships_url: None,
+                resource_link: Some((rl, lti("resource_link")["title"].as_str())),
+                ags: None,
+                user_id: None,
+                name: None,
+                given_name: None,
+                family_name: None,
+                email: None,
+                picture: None,
+                roles: &[],
+                now: platform::now(),
+            })
+            .await
+            .unwrap();
+        let tx = self.store.begin(course).await.unwrap();
+        let config = binome::store::ActivityConfig {
+            title: "Peer coaching".into(),
+            ..Default::default()
+        };
+        assert!(
+            tx.set_activity_config(rl, &config, "test-designer", platform::now())
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
     }
 
     /// A launch by the instructor `3` ("Tina Teacher") with the test platform's services, in

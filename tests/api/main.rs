@@ -1,6 +1,7 @@
 //! Integration tests through the real HTTP surface, against a test LMS platform.
 //! One binary for all of them (faster to build and link).
 
+mod activity_config;
 mod browser;
 mod browser_live;
 mod cli;

@@ -17,6 +17,10 @@ pub struct Model {
     pub ags_lineitems: Option<String>,
     /// The AGS scopes the platform granted, space-separated.
     pub ags_scopes: Option<String>,
+    /// The activity's configuration (JSON, `store::activities`); none until staff set it up.
+    pub config: Option<String>,
+    pub config_updated_at: Option<i64>,
+    pub config_updated_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

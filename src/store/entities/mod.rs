@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of `migrations/`.
 
 pub mod activity;
+pub mod activity_draft;
 pub mod coaching_completion;
 pub mod coaching_event;
 pub mod coaching_field;
