@@ -24,6 +24,10 @@ pub(crate) fn deep_linking_claims(c: &mut Value) {
     let mut settings =
         dl["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"].clone();
     settings["data"] = "opaque-platform-data".into();
+    // Back to the test platform's own return URL, which verifies what it receives.
+    let issuer = obj["iss"].as_str().unwrap_or_default().to_string();
+    settings["deep_link_return_url"] =
+        format!("{issuer}/mod/lti/contentitem_return.php?course=2&id=1").into();
     obj.insert(
         "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings".into(),
         settings,
@@ -83,9 +87,26 @@ pub(crate) async fn verified_response(app: &crate::helpers::TestApp, page: &str)
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     v.set_audience(&[app.platform.issuer.as_str()]);
     v.set_issuer(&[CLIENT_ID]);
-    jsonwebtoken::decode::<Value>(&jwt, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v)
-        .unwrap()
-        .claims
+    let claims =
+        jsonwebtoken::decode::<Value>(&jwt, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v)
+            .unwrap()
+            .claims;
+    // The page's auto-post, as the browser sends it: the platform verifies the response
+    // against the tool's JWKS and takes its items.
+    app.platform
+        .set_tool_jwks(&format!("{}/.well-known/jwks.json", app.base));
+    let before = app.platform.deep_links().len();
+    let back = app
+        .http
+        .post(app.platform.deep_link_return_url())
+        .form(&[("JWT", jwt.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let status = back.status().as_u16();
+    assert_eq!(status, 200, "{}", back.text().await.unwrap());
+    assert!(app.platform.deep_links().len() > before);
+    claims
 }
 
 #[tokio::test]

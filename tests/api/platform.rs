@@ -109,6 +109,8 @@ pub struct PlatformState {
     pub ags_inject: Mutex<std::collections::VecDeque<AgsFailure>>,
     /// Line items created through `POST …/lineitems`, as the container lists them.
     pub ags_lineitems: Mutex<Vec<Value>>,
+    /// Content items of the deep-linking responses accepted at the return URL.
+    pub deep_links: Mutex<Vec<Value>>,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -171,6 +173,7 @@ impl TestPlatform {
             ags_score_hits: AtomicUsize::new(0),
             ags_inject: Mutex::new(Default::default()),
             ags_lineitems: Mutex::new(Vec::new()),
+            deep_links: Mutex::new(Vec::new()),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -182,6 +185,10 @@ impl TestPlatform {
                 .route("/course", web::get().to(course))
                 .route("/mod/lti/launch.php", web::get().to(launch_form))
                 .route("/token", web::post().to(token))
+                .route(
+                    "/mod/lti/contentitem_return.php",
+                    web::post().to(deep_link_return),
+                )
                 .route("/nrps/{context_id}", web::get().to(memberships))
                 .route("/nrps/{context_id}/differences", web::get().to(differences))
                 .route(
@@ -322,6 +329,19 @@ impl TestPlatform {
     }
 
     /// Where `/token` fetches the tool's public keys.
+    /// The deep-linking return URL, as Moodle's.
+    pub fn deep_link_return_url(&self) -> String {
+        format!(
+            "{}/mod/lti/contentitem_return.php?course=2&id=1",
+            self.issuer
+        )
+    }
+
+    /// The content items of every deep-linking response the platform accepted.
+    pub fn deep_links(&self) -> Vec<Value> {
+        self.state.deep_links.lock().unwrap().clone()
+    }
+
     pub fn set_tool_jwks(&self, url: &str) {
         *self.state.tool_jwks_url.lock().unwrap() = Some(url.to_string());
     }
@@ -844,6 +864,54 @@ async fn grant(
         "expires_in": expires_in,
         "scope": scope,
     }))
+}
+
+#[derive(serde::Deserialize)]
+struct DeepLinkReturn {
+    #[serde(rename = "JWT")]
+    jwt: String,
+}
+
+/// The deep-linking return URL: verifies the response as Moodle does (RS256 with the tool's
+/// published key named by `kid`, iss = our client id, aud = our issuer, unexpired, a nonce,
+/// the deployment) and keeps its content items.
+async fn deep_link_return(
+    state: web::Data<Arc<PlatformState>>,
+    form: web::Form<DeepLinkReturn>,
+) -> HttpResponse {
+    let checked = async {
+        let header = jsonwebtoken::decode_header(&form.jwt).map_err(|e| e.to_string())?;
+        let kid = header.kid.ok_or("no kid in the response header")?;
+        let key = tool_key(&state, &kid).await?;
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        v.set_audience(&[state.issuer.as_str()]);
+        v.set_issuer(&[CLIENT_ID]);
+        v.set_required_spec_claims(&["exp", "iat", "iss", "aud"]);
+        let claims = jsonwebtoken::decode::<Value>(&form.jwt, &key, &v)
+            .map_err(|e| e.to_string())?
+            .claims;
+        let lti = |k: &str| &claims[format!("https://purl.imsglobal.org/spec/lti/claim/{k}")];
+        if lti("message_type") != "LtiDeepLinkingResponse" || lti("version") != "1.3.0" {
+            return Err("not a deep-linking response".to_string());
+        }
+        if lti("deployment_id").as_str().is_none() || claims["nonce"].as_str().is_none() {
+            return Err("no deployment or nonce".to_string());
+        }
+        let items = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok::<_, String>(items)
+    }
+    .await;
+    match checked {
+        Ok(items) => {
+            let n = items.len();
+            state.deep_links.lock().unwrap().extend(items);
+            HttpResponse::Ok().body(format!("{n} item(s) added"))
+        }
+        Err(e) => HttpResponse::BadRequest().body(e),
+    }
 }
 
 /// The tool's public key `kid`, from its JWKS (fetched on every request).
