@@ -8,10 +8,10 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::AppState;
+use super::dashboard_view::activity_dashboard;
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::learner_view::{declare_context, learner_context};
-use super::session_view::staff_sessions;
 use super::staff_view::staff_context;
 use crate::launch::session::{Session, SessionPage};
 
@@ -159,7 +159,7 @@ pub async fn session_page(
             SessionPage::Activity { .. } if s.staff => {
                 let (extra, name) = staff_context(state, s, roster_page).await?;
                 let common = common(state, s, token, notice, name).await?;
-                let sessions = staff_sessions(state, s).await?;
+                let sessions = activity_dashboard(state, s).await?;
                 let grades_failed = state
                     .flow
                     .store
@@ -264,6 +264,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
     let path = match f.form.to.as_str() {
         "about" => "/app/about",
         "declare" => "/app/declare",
+        "overview" => "/app/overview",
         "session" => "/app/session",
         _ => "/app",
     };
