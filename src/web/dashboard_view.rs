@@ -29,7 +29,7 @@ pub const OVERVIEW_PAGE: usize = 100;
 
 /// Where a learner stands in a module, as the course overview and its chart count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
+pub enum Stage {
     /// Completed the module's guided session.
     Completed,
     /// The session has begun (someone accepted the framework) and is not completed; an
@@ -39,28 +39,28 @@ pub enum Progress {
     NotStarted,
 }
 
-impl Progress {
+impl Stage {
     pub fn key(self) -> &'static str {
         match self {
-            Progress::Completed => "completed",
-            Progress::InProgress => "in_progress",
-            Progress::NotStarted => "not_started",
+            Stage::Completed => "completed",
+            Stage::InProgress => "in_progress",
+            Stage::NotStarted => "not_started",
         }
     }
 
-    fn of(session: Option<&SessionSummary>) -> Progress {
+    fn of(session: Option<&SessionSummary>) -> Stage {
         match session {
-            Some(s) if s.status == SessionStatus::Completed => Progress::Completed,
-            Some(s) if s.last_seq > 0 => Progress::InProgress,
-            _ => Progress::NotStarted,
+            Some(s) if s.status == SessionStatus::Completed => Stage::Completed,
+            Some(s) if s.last_seq > 0 => Stage::InProgress,
+            _ => Stage::NotStarted,
         }
     }
 
     fn words(self, l: Locale) -> String {
         l.t(match self {
-            Progress::Completed => "dash_progress_completed",
-            Progress::InProgress => "dash_progress_in_progress",
-            Progress::NotStarted => "dash_progress_not_started",
+            Stage::Completed => "dash_progress_completed",
+            Stage::InProgress => "dash_progress_in_progress",
+            Stage::NotStarted => "dash_progress_not_started",
         })
     }
 }
@@ -253,13 +253,16 @@ pub async fn activity_dashboard(state: &AppState, s: &Session) -> Result<Vec<Val
             grades => member_grades,
         }
     };
+    let mut by_group: HashMap<&str, Vec<&SessionSummary>> = HashMap::new();
+    for r in &rows {
+        by_group.entry(r.group_key.as_str()).or_default().push(r);
+    }
     let mut out = Vec::new();
     let mut shown = std::collections::HashSet::new();
     if let Some(p) = &published {
         for g in &p.groups {
             let key = group_key(&g.members);
-            let mut sessions: Vec<&SessionSummary> =
-                rows.iter().filter(|r| r.group_key == key).collect();
+            let mut sessions = by_group.get(key.as_str()).cloned().unwrap_or_default();
             sessions.sort_by_key(|r| r.ordinal);
             let guided = sessions.iter().find(|r| r.ordinal == 0).copied();
             out.push(row_view(&g.members, guided));
@@ -283,7 +286,7 @@ pub struct Cell<'a> {
     pub group: Option<&'a [String]>,
     pub session: Option<&'a SessionSummary>,
     pub seat: Option<usize>,
-    pub progress: Progress,
+    pub progress: Stage,
     pub grade: Option<&'a ScoreState>,
 }
 
@@ -293,6 +296,9 @@ pub struct Overview {
     /// The learners of the course (and people of a published group who left it).
     pub learners: Vec<Person>,
     plans: HashMap<String, StoredPlan>,
+    /// Per module, each grouped learner's group (its index in the plan) and its key: a
+    /// lookup per cell rather than a scan of the groups.
+    placed: HashMap<String, HashMap<String, (usize, String)>>,
     sessions: HashMap<(String, String), SessionSummary>,
     scores: HashMap<(String, String), ScoreState>,
     labels: HashMap<String, String>,
@@ -326,10 +332,21 @@ impl Overview {
             .iter()
             .map(|p| (p.user_id.clone(), p.label()))
             .collect();
-        let grouped: std::collections::HashSet<&String> = plans
-            .values()
-            .flat_map(|p: &StoredPlan| p.groups.iter().flat_map(|g| g.members.iter()))
+        let placed: HashMap<String, HashMap<String, (usize, String)>> = plans
+            .iter()
+            .map(|(module, plan): (&String, &StoredPlan)| {
+                let mut of = HashMap::new();
+                for (i, g) in plan.groups.iter().enumerate() {
+                    let key = group_key(&g.members);
+                    for m in &g.members {
+                        of.insert(m.clone(), (i, key.clone()));
+                    }
+                }
+                (module.clone(), of)
+            })
             .collect();
+        let grouped: std::collections::HashSet<&String> =
+            placed.values().flat_map(HashMap::keys).collect();
         let learners = everyone
             .iter()
             .filter(|p| (p.learner && !p.staff) || grouped.contains(&p.user_id))
@@ -339,6 +356,7 @@ impl Overview {
             modules,
             learners,
             plans,
+            placed,
             sessions,
             scores,
             labels,
@@ -347,18 +365,18 @@ impl Overview {
 
     /// Where `learner` stands in `module`.
     pub fn cell(&self, learner: &str, module: &str) -> Cell<'_> {
-        let group = self
-            .plans
-            .get(module)
-            .and_then(|p| p.group_of(learner))
+        let found = self.placed.get(module).and_then(|of| of.get(learner));
+        let group = found
+            .and_then(|(i, _)| self.plans.get(module)?.groups.get(*i))
             .map(|g| g.members.as_slice());
-        let session = group.and_then(|g| self.sessions.get(&(module.to_string(), group_key(g))));
+        let session =
+            found.and_then(|(_, key)| self.sessions.get(&(module.to_string(), key.clone())));
         let seat = session.and_then(|x| x.members.iter().position(|m| m == learner));
         Cell {
             group,
             session,
             seat,
-            progress: Progress::of(session),
+            progress: Stage::of(session),
             grade: self.scores.get(&(module.to_string(), learner.to_string())),
         }
     }
@@ -381,9 +399,9 @@ impl Overview {
         let mut c = [0; 3];
         for p in &self.learners {
             match self.cell(&p.user_id, module).progress {
-                Progress::Completed => c[0] += 1,
-                Progress::InProgress => c[1] += 1,
-                Progress::NotStarted => c[2] += 1,
+                Stage::Completed => c[0] += 1,
+                Stage::InProgress => c[1] += 1,
+                Stage::NotStarted => c[2] += 1,
             }
         }
         c
@@ -475,7 +493,7 @@ pub fn overview_context(o: &Overview, page: usize, l: Locale) -> Value {
             let who: Vec<String> = o
                 .learners
                 .iter()
-                .filter(|p| o.cell(&p.user_id, &m.id).progress == Progress::NotStarted)
+                .filter(|p| o.cell(&p.user_id, &m.id).progress == Stage::NotStarted)
                 .map(Person::label)
                 .collect();
             context! { title => o.module_title(m, l), id => &m.id, count => who.len(), who => who }
