@@ -27,6 +27,9 @@ use crate::store::{GradeStatus, ModuleRow, ScoreState, SessionStatus, SessionSum
 /// Learners shown per page of the course overview's matrix.
 pub const OVERVIEW_PAGE: usize = 100;
 
+/// Names shown per module in the overview's list of who has not started.
+pub const IDLE_SHOWN: usize = 100;
+
 /// Where a learner stands in a module, as the course overview and its chart count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -496,7 +499,12 @@ pub fn overview_context(o: &Overview, page: usize, l: Locale) -> Value {
                 .filter(|p| o.cell(&p.user_id, &m.id).progress == Stage::NotStarted)
                 .map(Person::label)
                 .collect();
-            context! { title => o.module_title(m, l), id => &m.id, count => who.len(), who => who }
+            // A long list is cut: the export has everyone.
+            let more = who.len().saturating_sub(IDLE_SHOWN);
+            context! {
+                title => o.module_title(m, l), id => &m.id, count => who.len(), more => more,
+                who => who.into_iter().take(IDLE_SHOWN).collect::<Vec<_>>(),
+            }
         })
         .collect();
     context! {

@@ -400,7 +400,7 @@ mod tests {
                 chart_width => 300, chart_height => 90, bar_height => 18, chart_summary => "Module 1: 1 completed",
                 learners => if full { vec![context! { name => "Ada", cells => vec![context! { key => "completed", progress => "completed", grouped => true, partners => "Zoé" }, context! { key => "not_started", progress => "not started", grouped => false, partners => "" }] }] } else { vec![] },
                 learners_total => 1, page => 0, pages => if full { 2 } else { 1 },
-                idle => if full { vec![context! { title => "Module 2", id => "2", count => 1, who => vec!["Ada"] }, context! { title => "Module 1", id => "1", count => 0, who => Vec::<String>::new() }] } else { vec![] },
+                idle => if full { vec![context! { title => "Module 2", id => "2", count => 1, more => 3, who => vec!["Ada"] }, context! { title => "Module 1", id => "1", count => 0, more => 0, who => Vec::<String>::new() }] } else { vec![] },
                 ..session
             },
             "learner.html" => context! {

@@ -426,3 +426,124 @@ async fn learners_mentors_and_another_course_see_none_of_it() {
     assert_eq!(csv.lines().count(), 1, "a header and no row: {csv}");
     assert!(!csv.contains("Module m1"));
 }
+
+/// The course's id (the first course of the test database).
+async fn course_id(app: &TestApp) -> binome::store::CourseId {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.store.connection();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM courses ORDER BY id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    binome::store::CourseId::new(row.try_get_by_index::<i32>(0).unwrap())
+}
+
+/// A course of 2,000 learners and 20 modules, pairs published in each: the overview and the
+/// export count every learner once per module (the reads are one query per kind of thing,
+/// never one per group; the times are printed, for the record, not asserted).
+#[tokio::test]
+async fn a_course_of_two_thousand_learners_and_twenty_modules_is_counted_whole() {
+    use binome::store::{NewEvent, NewSession, SessionStatus};
+    const LEARNERS: usize = 2000;
+    const MODULES: usize = 20;
+    let app = spawn_app().await;
+    let mut members: Vec<serde_json::Value> = (0..LEARNERS)
+        .map(|i| {
+            json!({"user_id": format!("L{i}"), "name": format!("Learner {i:04}"),
+                "email": format!("l{i}@example.org"), "roles": ["Learner"], "status": "Active"})
+        })
+        .collect();
+    members.push(
+        json!({"user_id": "3", "name": "Tina Teacher", "roles": ["Instructor"], "status": "Active"}),
+    );
+    app.platform.set_members(members);
+    let mut staff = String::new();
+    for m in 1..=MODULES {
+        staff = app.staff_launch(Some(&format!("m{m:02}"))).await.0;
+    }
+    app.post_ok("/app/roster/refresh", &staff).await;
+    let course = course_id(&app).await;
+    let now = binome::launch::now();
+    let ids: Vec<String> = (0..LEARNERS).map(|i| format!("L{i}")).collect();
+    let groups: Vec<Vec<String>> = ids.chunks(2).map(<[String]>::to_vec).collect();
+    let plan = json!({"groups": groups.iter().map(|g| json!({"members": g})).collect::<Vec<_>>()})
+        .to_string();
+    for m in 1..=MODULES {
+        let module = format!("m{m:02}");
+        let tx = app.store.begin(course).await.unwrap();
+        assert!(tx.create_draft(&module, &plan, "3", now).await.unwrap());
+        assert!(tx.publish_draft(&module, "3", now).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    // Module 1: 100 groups completed, 100 at round 1's analysis, the rest not started.
+    for (i, g) in groups.iter().take(200).enumerate() {
+        let key = binome::realtime::live::group_key(g);
+        let s = app
+            .store
+            .open_session(
+                course,
+                NewSession {
+                    activity: "m01",
+                    module: "m01",
+                    group_key: &key,
+                    members: g,
+                    ordinal: 0,
+                    now,
+                },
+            )
+            .await
+            .unwrap();
+        let (status, detail) = if i < 100 {
+            (SessionStatus::Completed, None)
+        } else {
+            (SessionStatus::InProgress, Some("1:analysis"))
+        };
+        let tx = app.store.begin(course).await.unwrap();
+        tx.append_event(NewEvent {
+            session_id: s.id,
+            expected_last_seq: 0,
+            actor: &g[0],
+            payload: r#"{"at":0,"type":"started"}"#,
+            snapshot: None,
+            status,
+            status_detail: detail,
+            now,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    let started = std::time::Instant::now();
+    let page = app.page("/app/overview", &staff).await;
+    let page_time = started.elapsed();
+    assert_eq!(figure(&page, "Module m01", "completed"), 200);
+    assert_eq!(figure(&page, "Module m01", "in_progress"), 200);
+    assert_eq!(figure(&page, "Module m01", "not_started"), 1600);
+    assert_eq!(figure(&page, "Module m20", "not_started"), 2000);
+    assert!(page.contains("1 / 20 (2000)"), "100 learners a page");
+    assert!(
+        page.contains("and 1900 more: the CSV export lists everyone."),
+        "a long list of who has not started is cut"
+    );
+    let started = std::time::Instant::now();
+    let csv = export(&app, &staff).await.text().await.unwrap();
+    let csv_time = started.elapsed();
+    assert_eq!(csv.lines().count(), 1 + LEARNERS * MODULES);
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.contains(",\"Module m01\",") && l.contains(",\"completed\","))
+            .count(),
+        200
+    );
+    eprintln!(
+        "dashboard at {LEARNERS} learners × {MODULES} modules (debug build): overview {page_time:?} \
+         ({} KiB), export {csv_time:?} ({} KiB)",
+        page.len() / 1024,
+        csv.len() / 1024
+    );
+}

@@ -42,3 +42,4 @@ dash_csv_step = Round and step
 dash_csv_prepared = Prepared
 dash_csv_completed_at = Completed at
 dash_csv_grade = Gradebook
+dash_idle_more = and { $n } more: the CSV export lists everyone.

@@ -42,3 +42,4 @@ dash_csv_step = Tour et étape
 dash_csv_prepared = Préparé
 dash_csv_completed_at = Terminé le
 dash_csv_grade = Carnet de notes
+dash_idle_more = et { $n } de plus : l'export CSV les liste tous.
