@@ -243,7 +243,14 @@ macro_rules! catalogue_files {
 
 /// (file name, [English source, French source]).
 pub const FILES: &[(&str, [&str; 2])] = catalogue_files!(
-    "pages", "staff", "pairing", "refusals", "coaching", "live", "activity"
+    "pages",
+    "staff",
+    "pairing",
+    "refusals",
+    "coaching",
+    "live",
+    "activity",
+    "dashboard"
 );
 
 /// One language's messages.

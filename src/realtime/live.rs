@@ -839,7 +839,18 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
 /// What staff see of a session: its status and, while it runs, where it is (no content).
 fn status_of(s: &Session) -> (SessionStatus, Option<String>) {
     match s.status() {
-        Status::NotStarted => (SessionStatus::NotStarted, None),
+        Status::NotStarted => {
+            // The seats whose preparation is done ("prepared:0,2"), so staff see "1 of 2
+            // prepared" and who: a fact about progress, never content.
+            let seats: Vec<String> = s
+                .size()
+                .seats()
+                .filter(|m| s.is_prepared(*m))
+                .map(|m| m.to_string())
+                .collect();
+            let detail = (!seats.is_empty()).then(|| format!("prepared:{}", seats.join(",")));
+            (SessionStatus::NotStarted, detail)
+        }
         Status::Prepared => (SessionStatus::Prepared, None),
         Status::InProgress { round, step } => (
             SessionStatus::InProgress,

@@ -98,6 +98,8 @@ pub struct SessionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// When the introduction began: the first event that put the session in progress.
+    pub started_at: Option<i64>,
 }
 
 /// A session as staff see it: status and timing, no snapshot.
@@ -114,6 +116,8 @@ pub struct SessionSummary {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// When the introduction began: the first event that put the session in progress.
+    pub started_at: Option<i64>,
 }
 
 /// An event to append, with the session state that results from it.
@@ -205,6 +209,7 @@ fn to_session(r: coaching_session::Model) -> Result<SessionRow, StoreError> {
         created_at: r.created_at,
         updated_at: r.updated_at,
         completed_at: r.completed_at,
+        started_at: r.started_at,
     })
 }
 
@@ -287,6 +292,7 @@ impl Store {
             created_at: Set(s.now),
             updated_at: Set(s.now),
             completed_at: Set(None),
+            started_at: Set(None),
             ..Default::default()
         };
         coaching_session::Entity::insert(row)
@@ -339,6 +345,7 @@ impl Store {
             i64,
             i64,
             Option<i64>,
+            Option<i64>,
         );
         let rows: Vec<Cols> = coaching_session::Entity::find()
             .filter(C::CourseId.eq(course.get()))
@@ -356,6 +363,7 @@ impl Store {
                 C::CreatedAt,
                 C::UpdatedAt,
                 C::CompletedAt,
+                C::StartedAt,
             ])
             .order_by_asc(C::Id)
             .into_tuple()
@@ -375,6 +383,7 @@ impl Store {
                     c,
                     u,
                     done,
+                    started,
                 )| {
                     Ok(SessionSummary {
                         members: parse_members("coaching_sessions", id, &members)?,
@@ -388,6 +397,7 @@ impl Store {
                         created_at: c,
                         updated_at: u,
                         completed_at: done,
+                        started_at: started,
                     })
                 },
             )
@@ -523,6 +533,17 @@ impl Tx<'_> {
                 Expr::value(e.status_detail.map(str::to_string)),
             )
             .col_expr(C::UpdatedAt, Expr::value(e.now));
+        if matches!(
+            e.status,
+            SessionStatus::InProgress | SessionStatus::Completed
+        ) {
+            // The introduction is the first event that puts the session in progress; the
+            // time staff see as spent runs from there.
+            update = update.col_expr(
+                C::StartedAt,
+                Func::coalesce([Expr::col(C::StartedAt), Expr::value(e.now)]).into(),
+            );
+        }
         if e.status == SessionStatus::Completed {
             // The first completion is the one that counts.
             update = update.col_expr(

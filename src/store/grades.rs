@@ -41,7 +41,7 @@ impl GradeStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<GradeStatus, String> {
+    pub(super) fn parse(s: &str) -> Result<GradeStatus, String> {
         match s {
             "pending" => Ok(GradeStatus::Pending),
             "delivered" => Ok(GradeStatus::Delivered),

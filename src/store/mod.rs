@@ -7,6 +7,7 @@ mod activities;
 mod batch;
 mod coaching;
 mod courses;
+mod dashboard;
 pub mod entities;
 mod grades;
 mod handoffs;
@@ -36,6 +37,7 @@ pub use coaching::{
     SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
+pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
 pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};

@@ -18,6 +18,19 @@ pub fn default_config(s: &Session) -> ActivityConfig {
     }
 }
 
+/// How pages name the module of an activity: "Module 2 — Conflicts", or either part alone.
+pub fn module_label(c: &crate::store::ActivityConfig, l: crate::i18n::Locale) -> Option<String> {
+    let number = c
+        .module_number
+        .map(|n| l.tr("module_label", &[("number", i64::from(n).into())]));
+    match (number, c.module_name.as_str()) {
+        (Some(n), "") => Some(n),
+        (Some(n), name) => Some(format!("{n} — {name}")),
+        (None, "") => None,
+        (None, name) => Some(name.to_string()),
+    }
+}
+
 /// Which page the form is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetupMode {

@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::activity_view::{Accepts, SetupMode, default_config, setup_context};
+use super::dashboard_view::activity_dashboard;
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::learner_view::{declare_context, learner_context};
-use super::session_view::staff_sessions;
 use super::staff_view::staff_context;
 use crate::launch::session::{Session, SessionPage};
 use crate::roster::activity::{ActivityForm, FormProblem};
@@ -128,7 +128,9 @@ async fn common(
         }
         None => None,
     };
-    let module = config.as_ref().and_then(|c| module_label(c, l));
+    let module = config
+        .as_ref()
+        .and_then(|c| super::activity_view::module_label(c, l));
     let instructions = config.map(|c| c.instructions).filter(|i| !i.is_empty());
     Ok(context! {
         module => module, instructions => instructions,
@@ -138,19 +140,6 @@ async fn common(
         notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
         max_declarations => crate::store::DECLARATION_CAP,
     })
-}
-
-/// How pages name the module of an activity: "Module 2 — Conflicts", or either part alone.
-pub fn module_label(c: &crate::store::ActivityConfig, l: crate::i18n::Locale) -> Option<String> {
-    let number = c
-        .module_number
-        .map(|n| l.tr("module_label", &[("number", i64::from(n).into())]));
-    match (number, c.module_name.as_str()) {
-        (Some(n), "") => Some(n),
-        (Some(n), name) => Some(format!("{n} — {name}")),
-        (None, "") => None,
-        (None, name) => Some(name.to_string()),
-    }
 }
 
 /// The session's own display name, for pages that read nobody else's.
@@ -197,7 +186,7 @@ pub async fn session_page(
             SessionPage::Activity { .. } if s.staff => {
                 let (extra, name) = staff_context(state, s, roster_page).await?;
                 let common = common(state, s, token, notice, name).await?;
-                let sessions = staff_sessions(state, s).await?;
+                let sessions = activity_dashboard(state, s).await?;
                 let grades_failed = state
                     .flow
                     .store
@@ -355,6 +344,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
     let path = match f.form.to.as_str() {
         "about" => "/app/about",
         "declare" => "/app/declare",
+        "overview" => "/app/overview",
         "session" => "/app/session",
         "configure" => "/app/activity/settings",
         _ => "/app",

@@ -2,14 +2,16 @@
 //! roster layer, and render pages. No protocol or domain decision is made here.
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
-//! `learner_routes`, `session_routes`, `activity_routes`, `system`) use the views
-//! (`staff_view`, `learner_view`, `session_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`, `system`) use
+//! the views (`staff_view`, `learner_view`, `session_view`, `activity_view`, `dashboard_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
 mod activity_routes;
 mod activity_view;
 mod app_pages;
 mod body;
+mod dashboard_routes;
+mod dashboard_view;
 pub mod error;
 mod extract;
 mod learner_routes;
@@ -73,6 +75,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/app/grades/retry",
             web::post().to(staff_routes::retry_grades),
+        )
+        .route(
+            "/app/overview",
+            web::get().to(dashboard_routes::overview_page),
+        )
+        .route(
+            "/app/overview/export",
+            web::post().to(dashboard_routes::export),
         )
         .route("/app/profile", web::post().to(learner_routes::profile))
         .route("/app/session", web::get().to(session_routes::page))

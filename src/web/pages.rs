@@ -51,6 +51,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("method.html", include_str!("templates/method.html")),
     ("learner.html", include_str!("templates/learner.html")),
     ("staff.html", include_str!("templates/staff.html")),
+    (
+        "staff_dashboard.html",
+        include_str!("templates/staff_dashboard.html"),
+    ),
+    ("overview.html", include_str!("templates/overview.html")),
     ("about.html", include_str!("templates/about.html")),
     (
         "activity_setup.html",
@@ -376,9 +381,9 @@ mod tests {
         match name {
             "session.html" => context! { no_group => !full, p => panel, ..session },
             "session_panel.html" => context! { p => panel, ..session },
-            "staff.html" => context! {
+            "staff.html" | "staff_dashboard.html" => context! {
                 grades_failed => full,
-                sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), updated => "1 Dec 2026, 08:05 UTC", grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
+                sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), spent => Some("1 h 05 min"), updated => Some("1 Dec 2026, 08:05 UTC"), grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
                 manage => full,
                 roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],
                 roster_total => 1, roster_page => 0, roster_pages => if full { 3 } else { 1 },
@@ -390,6 +395,18 @@ mod tests {
                 draft => full.then(|| plan.clone()), published => full.then(|| plan.clone()),
                 learners => people.clone(),
                 events => if full { vec![context! { actor => "Ada", what => "swapped Ada and Zoé", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
+                ..session
+            },
+            "overview.html" => context! {
+                token => "tok", course => full.then_some("Course"),
+                last_sync => full.then_some("1 Dec 2026, 08:05 UTC"),
+                sync_error => full.then_some("timeout"), sync_error_at => full.then_some("1 Dec 2026, 08:00 UTC"),
+                modules => if full { vec!["Module 1", "Module 2"] } else { vec![] },
+                chart => if full { vec![context! { title => "Module 1", figures => "1 completed", done => 1, going => 1, idle => 0, y_title => 40, y_bar => 46, y_counts => 78, w_done => 150, x_going => 150, w_going => 150, x_idle => 300, w_idle => 0 }] } else { vec![] },
+                chart_width => 300, chart_height => 90, bar_height => 18, chart_summary => "Module 1: 1 completed",
+                learners => if full { vec![context! { name => "Ada", cells => vec![context! { key => "completed", progress => "completed", grouped => true, partners => "Zoé" }, context! { key => "not_started", progress => "not started", grouped => false, partners => "" }] }] } else { vec![] },
+                learners_total => 1, page => 0, pages => if full { 2 } else { 1 },
+                idle => if full { vec![context! { title => "Module 2", id => "2", count => 1, more => 3, who => vec!["Ada"] }, context! { title => "Module 1", id => "1", count => 0, more => 0, who => Vec::<String>::new() }] } else { vec![] },
                 ..session
             },
             "learner.html" => context! {

@@ -1,7 +1,7 @@
 //! What a member of a group sees of their live session: where it stands, who plays which
 //! role, the timer, the prompts of their role at this step, and the texts they may read —
 //! their own editable while the method lets them write. Staff see none of this: their view
-//! (`staff_sessions`) has status and timing only.
+//! (`dashboard_view`) has status and timing only.
 
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ use crate::coaching::{
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::{Presence, State, field_id};
-use crate::store::{FieldRow, SessionRow, SessionStatus};
+use crate::store::{FieldRow, SessionRow};
 
 /// The published group of the session's learner in the activity's module, in its stored
 /// order; None when pairs are not published or the learner is in no group.
@@ -528,99 +528,6 @@ pub async fn panel(
         check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
     })
-}
-
-/// What staff see of an activity's sessions: each group's status, never its content.
-pub async fn staff_sessions(state: &AppState, s: &Session) -> Result<Vec<Value>, WebError> {
-    let l = s.locale;
-    let rows = state
-        .flow
-        .store
-        .sessions_of_activity(s.course, &module(s))
-        .await?;
-    let mut people: Vec<String> = rows.iter().flat_map(|r| r.members.clone()).collect();
-    people.sort();
-    people.dedup();
-    let names = names(state, s, &people).await?;
-    // Each learner's latest score in this activity: what the gradebook has or will have.
-    let mut grades: std::collections::HashMap<String, crate::store::OutboxRow> =
-        std::collections::HashMap::new();
-    for g in state
-        .flow
-        .store
-        .scores_of_activity(s.course, &module(s))
-        .await?
-    {
-        grades.insert(g.person_id.clone(), g);
-    }
-    let grade_of = |person: &str| {
-        let g = grades.get(person)?;
-        let (key, status) = match g.status {
-            crate::store::GradeStatus::Pending => ("pending", l.t("live_grade_pending")),
-            crate::store::GradeStatus::Delivered => ("delivered", l.t("live_grade_delivered")),
-            crate::store::GradeStatus::Failed => (
-                "failed",
-                l.tr(
-                    "live_grade_failed",
-                    &[("message", g.last_error.clone().unwrap_or_default().into())],
-                ),
-            ),
-        };
-        let name = names.get(person).cloned().unwrap_or_default();
-        Some(context! {
-            key => key,
-            text => l.tr("live_grade_line", &[("name", name.into()), ("status", status.into())]),
-        })
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let member_grades: Vec<Value> = if r.ordinal == 0 {
-                r.members.iter().filter_map(|m| grade_of(m)).collect()
-            } else {
-                Vec::new()
-            };
-            let status = match r.status {
-                SessionStatus::NotStarted => l.t("live_status_not_started"),
-                SessionStatus::Prepared => l.t("live_status_prepared"),
-                SessionStatus::InProgress => {
-                    match r.status_detail.as_deref().and_then(|d| d.split_once(':')) {
-                        Some((round, step)) if step != "ended" => {
-                            let step = Step::ALL
-                                .iter()
-                                .find(|s| s.key() == step)
-                                .map(|s| step_name(*s, l))
-                                .unwrap_or_default();
-                            l.tr(
-                                "live_status_in_progress_at",
-                                &[("round", round.to_string().into()), ("step", step.into())],
-                            )
-                        }
-                        _ if r.status_detail.as_deref() == Some("closing") => {
-                            l.t("live_status_closing")
-                        }
-                        _ => l.t("live_status_in_progress"),
-                    }
-                }
-                SessionStatus::Completed => l.t("live_status_completed"),
-                SessionStatus::Abandoned => l.t("live_status_abandoned"),
-            };
-            let group = r
-                .members
-                .iter()
-                .map(|m| names.get(m).cloned().unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join(", ");
-            context! {
-                group => group,
-                status => status,
-                status_key => r.status.as_str(),
-                practice => (r.ordinal > 0).then_some(r.ordinal),
-                updated => l.format_time(r.updated_at),
-                grades => member_grades,
-            }
-        })
-        .collect())
 }
 
 /// A member's own copy of the session, as Markdown: what they may read, nothing else.

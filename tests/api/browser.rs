@@ -368,7 +368,7 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
         auto_setup: true,
         configured: Default::default(),
     };
-    app.set_up_activity_of(&app.platform.claims("")).await;
+    app.set_up_default_activity().await;
     app
 }
 
@@ -386,6 +386,7 @@ pub(crate) fn course_url(app: &TestApp, host: &str, storage: Option<&str>) -> St
 #[tokio::test]
 async fn moodle_style_launch_inside_an_iframe() {
     let app = spawn_app().await;
+    app.set_up_default_activity().await;
     let Some(browser) = Browser::start(Cookies::Default).await else {
         return;
     };

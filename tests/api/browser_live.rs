@@ -322,6 +322,7 @@ async fn a_pair_runs_a_whole_session_in_two_browsers() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
     let app = spawn_app().await;
+    app.set_up_default_activity().await;
     let axe = axe_source();
     let (staff, groups) = app.publish_pairs().await;
     let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
@@ -445,6 +446,7 @@ async fn a_trio_runs_its_three_rounds_in_three_browsers() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
     let app = spawn_app().await;
+    app.set_up_default_activity().await;
     let axe = axe_source();
     let (staff, groups) = app.publish_pairs().await;
     let trio = groups
@@ -501,4 +503,56 @@ async fn a_trio_runs_its_three_rounds_in_three_browsers() {
         "staff see the observer's notes"
     );
     eprintln!("the trio in three browsers took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_staff_dashboard_and_course_overview_pass_axe_in_a_320_px_frame() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let axe = axe_source();
+    let (_, groups) = app.publish_pairs().await;
+    // One pair begins, so that the dashboard and the chart show more than one status.
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap();
+    let (a, _) = app.learner_launch(&pair[0]).await;
+    app.page("/app/session", &a).await;
+    crate::live::ok(&app, &a, "accept_framework").await;
+    // The teacher opens the course page: the platform launches them as an instructor.
+    *app.platform.state.extra_claims.lock().unwrap() = json!({
+        crate::helpers::ROLES_CLAIM:
+            ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+    });
+    let Some(b) = Browser::start(Cookies::Default).await else {
+        return;
+    };
+    let staff = Seat {
+        b,
+        who: "teacher".into(),
+    };
+    let course = format!("{}&user=3", course_url(&app, "127.0.0.1", None));
+    staff.b.goto(&course).await;
+    wait_js(
+        &staff,
+        "return document.getElementById('open-overview') ? true : null;",
+        "the staff page with its dashboard",
+        |v| *v == json!(true),
+    )
+    .await;
+    axe_check(&staff, axe.as_deref(), "staff page with the dashboard").await;
+    click(&staff, "#open-overview").await;
+    wait_js(
+        &staff,
+        "return document.querySelector('svg.chart') && document.getElementById('matrix') \
+         ? location.pathname : null;",
+        "the course overview",
+        |v| v.is_string(),
+    )
+    .await;
+    axe_check(&staff, axe.as_deref(), "course overview").await;
+    staff.b.to_top().await.unwrap();
+    staff
+        .b
+        .screenshot(std::path::Path::new("/tmp/binome-overview.png"))
+        .await;
+    fits_in_320_px(&staff).await;
 }

@@ -157,10 +157,6 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         auto_setup: !opts.unconfigured,
         configured: Default::default(),
     };
-    if app.auto_setup {
-        // The platform's own launches (browser tests) use the default activity.
-        app.set_up_activity_of(&app.platform.claims("")).await;
-    }
     app
 }
 
@@ -286,6 +282,11 @@ impl TestApp {
             .await;
         let resp = self.follow(resp).await;
         (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Sets up the platform's default activity, which its own launches (browser tests) open.
+    pub async fn set_up_default_activity(&self) {
+        self.set_up_activity_of(&self.platform.claims("")).await;
     }
 
     /// Gives the activity of resource-link launch claims a configuration (the method's

@@ -7,6 +7,7 @@ mod browser_live;
 mod cli;
 mod coaching_store;
 mod coaching_wording;
+mod dashboard;
 mod deep_linking;
 mod grades;
 mod health;

@@ -23,6 +23,8 @@ pub struct Model {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// When the introduction began (Unix seconds): the start of the time spent.
+    pub started_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,84 @@
+//! The course overview (`GET /app/overview`, reached through `POST /app/go` with
+//! `to=overview`) and its CSV export (`POST /app/overview/export`). Both need staff who may
+//! manage, and show the session's own course only: the course is found within the
+//! session's registration and deployment before anything else is read.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::AppState;
+use super::dashboard_view::{Overview, overview_context, overview_csv};
+use super::error::WebError;
+use super::extract::{Authed, AuthedForm, Manager, course_of, frames_of, session_refusal};
+
+/// The overview's query: the page of the learners' matrix.
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewQuery {
+    page: Option<usize>,
+}
+
+/// GET /app/overview: every module of the course, who met whom, who has not started, and
+/// a chart of progress per module.
+pub async fn overview_page(
+    state: web::Data<AppState>,
+    a: Authed<Manager>,
+    q: web::Query<OverviewQuery>,
+) -> HttpResponse {
+    let s = &a.session;
+    let l = s.locale;
+    let html = async {
+        let course = course_of(&state, s).await?;
+        let overview = Overview::load(&state, s).await?;
+        let failure = crate::roster::history::sync_failure(&course);
+        let values = overview_context(&overview, q.page.unwrap_or(0), l);
+        Ok::<_, WebError>(state.pages.render(
+            "overview.html",
+            l,
+            context! {
+                token => &a.token,
+                course => course.title,
+                last_sync => course.last_sync_at.map(|t| l.format_time(t)),
+                sync_error => failure.as_ref().map(|(_, e)| e.clone()),
+                sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
+                ..values
+            },
+        ))
+    }
+    .await;
+    match html {
+        Ok(html) => {
+            let frames = frames_of(&state, s).await;
+            state.pages.respond(StatusCode::OK, html, &frames)
+        }
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// A form with no fields of its own (the token only).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+/// POST /app/overview/export: the course's status as CSV, one row per learner and module.
+/// The file name names no person and no course.
+pub async fn export(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
+    let s = &f.session;
+    let csv = async {
+        course_of(&state, s).await?;
+        let overview = Overview::load(&state, s).await?;
+        Ok::<_, WebError>(overview_csv(&overview, s.locale))
+    }
+    .await;
+    match csv {
+        Ok(csv) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"binome-progress.csv\"",
+            ))
+            .content_type("text/csv; charset=utf-8")
+            .body(csv),
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
