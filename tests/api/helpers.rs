@@ -146,7 +146,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let app = TestApp {
+    TestApp {
         base,
         public_path: opts.public_path.unwrap_or("").to_string(),
         http,
@@ -156,8 +156,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         env,
         auto_setup: !opts.unconfigured,
         configured: Default::default(),
-    };
-    app
+    }
 }
 
 use crate::platform;
