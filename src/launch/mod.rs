@@ -6,6 +6,7 @@
 
 pub mod keyring;
 pub mod limits;
+pub mod registration;
 pub mod registry;
 pub mod session;
 
@@ -128,6 +129,8 @@ pub struct LaunchFlow {
     pub sessions: SessionKeys,
     pub recent: RecentLaunches,
     pub limits: limits::LoginLimits,
+    /// Dynamic Registration: the proof key and the confirmations in progress.
+    pub registrations: registration::Registrations,
 }
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do

@@ -1,0 +1,67 @@
+## LTI Dynamic Registration: what an LMS administrator sees when registering Binôme from the LMS.
+
+register_title = Register Binôme with your LMS
+register_intro = Your LMS asks to register Binôme as an LTI 1.3 tool. Check below what Binôme asks for, then confirm. Nothing is registered until you do.
+register_platform = The platform
+register_platform_product = Product
+register_platform_issuer = Issuer (platform id)
+register_platform_account = Account
+register_platform_existing = { $count ->
+    [one] Binôme already has a registration for this issuer. Confirming adds another one, or updates it if the LMS gives the same client id again.
+   *[other] Binôme already has { $count } registrations for this issuer. Confirming adds another one, or updates one if the LMS gives the same client id again.
+}
+register_scopes = Services Binôme asks to use
+register_scope_nrps = Read the course roster (names and roles, read only), to form the pairs.
+register_scope_lineitem = Create and read the activity's column in the gradebook.
+register_scope_result = Read the results of that column (read only).
+register_scope_score = Send each learner's completion to the gradebook.
+register_not_offered = (this platform does not list it: Binôme works without it)
+register_claims = What Binôme asks to know about the people who open it
+register_claim_iss = The platform that signs the launch, to check it.
+register_claim_sub = The person's user id in the LMS, to recognise them from one launch to the next.
+register_claim_name = Their full name, shown to their partner and to the teaching team.
+register_claim_given_family = Their given and family names, to sort and show names.
+register_claim_email = Their email, shown to their partner and used to match the links the teaching team uploads.
+register_messages = Where Binôme appears
+register_message_resource = opening a Binôme activity.
+register_message_deep_linking = adding a Binôme activity to a course (in Canvas: link and assignment selection).
+register_confirm = Register Binôme
+register_cancel = To cancel, close this window.
+registered_title = Binôme is registered
+registered_text = { $product } ({ $issuer }) can now open Binôme.
+registered_client_id = Client id
+registered_deployment = Deployment id
+registered_deployment_text = Launches from this deployment are accepted.
+registered_any_deployment = The LMS gave no deployment id yet: each deployment of this registration is accepted when it first opens Binôme.
+registered_updated = Binôme had this registration already: its addresses were updated.
+registered_close = The LMS closes this window; if it stays open, you can close it.
+register_error_title = Binôme could not be registered
+register_missing_configuration = The registration URL came without the platform's configuration (openid_configuration).
+register_missing_configuration_check = Start the registration from the LMS (Moodle: Manage tools, "Tool URL" under "Register tool"; Canvas: Developer Keys, LTI Registration) rather than opening the URL by hand.
+register_bad_configuration_url = The platform's configuration address ({ $url }) is not a web address Binôme can read.
+register_bad_configuration_url_check = Binôme reads configurations over https (plain http only while Binôme itself runs on http). Start the registration again from the LMS.
+register_token_too_long = The registration token is longer than any LMS issues.
+register_token_too_long_check = Start the registration again from the LMS.
+register_unreachable_configuration = Binôme could not read the platform's configuration ({ $detail }).
+register_unreachable_configuration_check = Check that the Binôme server can reach the LMS (firewall, proxy, DNS), then start the registration again.
+register_unreachable_registration = Binôme could not reach the platform's registration endpoint ({ $detail }).
+register_unreachable_registration_check = Check that the Binôme server can reach the LMS, then start the registration again. Nothing was registered in Binôme.
+register_configuration_status = The platform answered HTTP { $status } when Binôme read its configuration.
+register_configuration_status_check = The registration token may have expired or been used: start the registration again from the LMS.
+register_configuration_status_no_token_check = The registration URL came without a registration token, which this platform requires: start the registration from the LMS.
+register_configuration_invalid = The platform's configuration is not one Binôme can use ({ $detail }).
+register_configuration_invalid_check = Binôme needs an OpenID configuration with an LTI platform configuration (LTI Dynamic Registration 1.0). Check that the LMS supports LTI 1.3 Dynamic Registration.
+register_wrong_issuer = The platform's configuration names the issuer { $issuer }, which is not on the site it came from ({ $configuration }).
+register_wrong_issuer_check = The issuer must be on the same host as the configuration URL (LTI Dynamic Registration §3.5.1). Check the LMS's site address (Moodle: wwwroot), then start again.
+register_insecure_endpoint = The platform's { $field } ({ $url }) is not an https address, while Binôme runs on https.
+register_insecure_endpoint_check = Serve the LMS over https (Moodle: wwwroot in https), then start the registration again.
+register_missing_endpoint = The platform's configuration has no { $field }.
+register_missing_endpoint_check = Binôme needs the platform's token and registration endpoints. Check that the LMS supports LTI 1.3 Dynamic Registration and its services.
+register_refused = The platform refused the registration (HTTP { $status }): { $message }
+register_refused_check = Nothing was registered in Binôme. Check what the LMS says above, then start the registration again.
+register_answer_invalid = The platform's answer to the registration cannot be used ({ $detail }).
+register_answer_invalid_check = Nothing was registered in Binôme. The LMS may have created the tool anyway: check its tool list, delete it there, and start again.
+register_proof_invalid = This confirmation form has expired or was not made by Binôme.
+register_proof_invalid_check = Start the registration again from the LMS; the confirmation is valid for 15 minutes.
+register_busy = Too many registrations are waiting for confirmation on this Binôme server.
+register_busy_check = Wait a few minutes and start the registration again from the LMS.

@@ -1,0 +1,67 @@
+## Enregistrement dynamique LTI : ce que voit l'administrateur d'un LMS qui enregistre Binôme depuis le LMS.
+
+register_title = Enregistrer Binôme dans votre LMS
+register_intro = Votre LMS demande à enregistrer Binôme comme outil LTI 1.3. Vérifiez ci-dessous ce que Binôme demande, puis confirmez. Rien n'est enregistré avant.
+register_platform = La plateforme
+register_platform_product = Produit
+register_platform_issuer = Émetteur (identifiant de la plateforme)
+register_platform_account = Compte
+register_platform_existing = { $count ->
+    [one] Binôme a déjà un enregistrement pour cet émetteur. Confirmer en ajoute un autre, ou le met à jour si le LMS redonne le même identifiant client.
+   *[other] Binôme a déjà { $count } enregistrements pour cet émetteur. Confirmer en ajoute un autre, ou en met un à jour si le LMS redonne le même identifiant client.
+}
+register_scopes = Services que Binôme demande à utiliser
+register_scope_nrps = Lire la liste des participants du cours (noms et rôles, en lecture seule), pour former les binômes.
+register_scope_lineitem = Créer et lire la colonne de l'activité dans le carnet de notes.
+register_scope_result = Lire les résultats de cette colonne (en lecture seule).
+register_scope_score = Envoyer l'achèvement de chaque apprenant au carnet de notes.
+register_not_offered = (cette plateforme ne le propose pas : Binôme fonctionne sans)
+register_claims = Ce que Binôme demande à savoir des personnes qui l'ouvrent
+register_claim_iss = La plateforme qui signe le lancement, pour le vérifier.
+register_claim_sub = L'identifiant de la personne dans le LMS, pour la reconnaître d'un lancement à l'autre.
+register_claim_name = Son nom complet, montré à son binôme et à l'équipe pédagogique.
+register_claim_given_family = Ses prénom et nom de famille, pour trier et afficher les noms.
+register_claim_email = Son courriel, montré à son binôme et utilisé pour rapprocher les liens que l'équipe pédagogique dépose.
+register_messages = Où Binôme apparaît
+register_message_resource = ouvrir une activité Binôme.
+register_message_deep_linking = ajouter une activité Binôme à un cours (dans Canvas : sélection de lien et de devoir).
+register_confirm = Enregistrer Binôme
+register_cancel = Pour annuler, fermez cette fenêtre.
+registered_title = Binôme est enregistré
+registered_text = { $product } ({ $issuer }) peut maintenant ouvrir Binôme.
+registered_client_id = Identifiant client
+registered_deployment = Identifiant de déploiement
+registered_deployment_text = Les lancements depuis ce déploiement sont acceptés.
+registered_any_deployment = Le LMS n'a pas encore donné d'identifiant de déploiement : chaque déploiement de cet enregistrement est accepté dès qu'il ouvre Binôme.
+registered_updated = Binôme avait déjà cet enregistrement : ses adresses ont été mises à jour.
+registered_close = Le LMS ferme cette fenêtre ; si elle reste ouverte, vous pouvez la fermer.
+register_error_title = Binôme n'a pas pu être enregistré
+register_missing_configuration = L'adresse d'enregistrement est arrivée sans la configuration de la plateforme (openid_configuration).
+register_missing_configuration_check = Lancez l'enregistrement depuis le LMS (Moodle : Gestion des outils, « URL de l'outil » sous « Enregistrer un outil » ; Canvas : Clés de développeur, LTI Registration) plutôt qu'en ouvrant l'adresse à la main.
+register_bad_configuration_url = L'adresse de configuration de la plateforme ({ $url }) n'est pas une adresse web que Binôme peut lire.
+register_bad_configuration_url_check = Binôme lit les configurations en https (en http seulement tant que Binôme lui-même tourne en http). Relancez l'enregistrement depuis le LMS.
+register_token_too_long = Le jeton d'enregistrement est plus long que ce qu'un LMS émet.
+register_token_too_long_check = Relancez l'enregistrement depuis le LMS.
+register_unreachable_configuration = Binôme n'a pas pu lire la configuration de la plateforme ({ $detail }).
+register_unreachable_configuration_check = Vérifiez que le serveur de Binôme peut joindre le LMS (pare-feu, proxy, DNS), puis relancez l'enregistrement.
+register_unreachable_registration = Binôme n'a pas pu joindre le point d'enregistrement de la plateforme ({ $detail }).
+register_unreachable_registration_check = Vérifiez que le serveur de Binôme peut joindre le LMS, puis relancez l'enregistrement. Rien n'a été enregistré dans Binôme.
+register_configuration_status = La plateforme a répondu HTTP { $status } quand Binôme a lu sa configuration.
+register_configuration_status_check = Le jeton d'enregistrement a peut-être expiré ou déjà servi : relancez l'enregistrement depuis le LMS.
+register_configuration_status_no_token_check = L'adresse d'enregistrement est arrivée sans jeton d'enregistrement, que cette plateforme exige : lancez l'enregistrement depuis le LMS.
+register_configuration_invalid = La configuration de la plateforme n'est pas utilisable par Binôme ({ $detail }).
+register_configuration_invalid_check = Binôme a besoin d'une configuration OpenID avec une configuration de plateforme LTI (LTI Dynamic Registration 1.0). Vérifiez que le LMS prend en charge l'enregistrement dynamique LTI 1.3.
+register_wrong_issuer = La configuration de la plateforme indique l'émetteur { $issuer }, qui n'est pas sur le site d'où elle vient ({ $configuration }).
+register_wrong_issuer_check = L'émetteur doit être sur le même hôte que l'adresse de configuration (LTI Dynamic Registration §3.5.1). Vérifiez l'adresse du site du LMS (Moodle : wwwroot), puis recommencez.
+register_insecure_endpoint = Le { $field } de la plateforme ({ $url }) n'est pas une adresse https, alors que Binôme tourne en https.
+register_insecure_endpoint_check = Servez le LMS en https (Moodle : wwwroot en https), puis relancez l'enregistrement.
+register_missing_endpoint = La configuration de la plateforme n'a pas de { $field }.
+register_missing_endpoint_check = Binôme a besoin des points de jeton et d'enregistrement de la plateforme. Vérifiez que le LMS prend en charge l'enregistrement dynamique LTI 1.3 et ses services.
+register_refused = La plateforme a refusé l'enregistrement (HTTP { $status }) : { $message }
+register_refused_check = Rien n'a été enregistré dans Binôme. Voyez ce que dit le LMS ci-dessus, puis relancez l'enregistrement.
+register_answer_invalid = La réponse de la plateforme à l'enregistrement n'est pas utilisable ({ $detail }).
+register_answer_invalid_check = Rien n'a été enregistré dans Binôme. Le LMS a pu créer l'outil malgré tout : vérifiez sa liste d'outils, supprimez-le, puis recommencez.
+register_proof_invalid = Ce formulaire de confirmation a expiré ou n'a pas été fait par Binôme.
+register_proof_invalid_check = Relancez l'enregistrement depuis le LMS ; la confirmation vaut 15 minutes.
+register_busy = Trop d'enregistrements attendent une confirmation sur ce serveur Binôme.
+register_busy_check = Attendez quelques minutes et relancez l'enregistrement depuis le LMS.
