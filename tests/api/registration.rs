@@ -12,7 +12,7 @@ use crate::helpers::{TestApp, reason, spawn_app};
 use crate::platform::{DR_TOKEN, DrShape, now};
 
 /// Text as the page escapes it, read back.
-fn unescape(html: &str) -> String {
+pub fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
@@ -22,7 +22,7 @@ fn unescape(html: &str) -> String {
 }
 
 /// The value of a hidden field of a page, unescaped.
-fn field(html: &str, name: &str) -> Option<String> {
+pub fn field(html: &str, name: &str) -> Option<String> {
     let mark = format!("name=\"{name}\" value=\"");
     let at = html.find(&mark)? + mark.len();
     let raw: String = html[at..].chars().take_while(|c| *c != '"').collect();
@@ -30,7 +30,7 @@ fn field(html: &str, name: &str) -> Option<String> {
 }
 
 /// GET the registration URL as the LMS opens it.
-async fn open(app: &TestApp, configuration: &str, token: Option<&str>) -> reqwest::Response {
+pub async fn open(app: &TestApp, configuration: &str, token: Option<&str>) -> reqwest::Response {
     let mut q = vec![("openid_configuration", configuration)];
     if let Some(t) = token {
         q.push(("registration_token", t));
@@ -45,14 +45,14 @@ async fn open(app: &TestApp, configuration: &str, token: Option<&str>) -> reqwes
 }
 
 /// The confirmation form's fields.
-fn form_of(page: &str) -> Vec<(String, String)> {
+pub fn form_of(page: &str) -> Vec<(String, String)> {
     ["openid_configuration", "registration_token", "proof"]
         .iter()
         .filter_map(|n| field(page, n).map(|v| (n.to_string(), v)))
         .collect()
 }
 
-async fn confirm(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
+pub async fn confirm(app: &TestApp, form: &[(String, String)]) -> reqwest::Response {
     app.http
         .post(format!("{}/lti/register", app.base))
         .header("Accept-Language", "en")
@@ -60,21 +60,6 @@ async fn confirm(app: &TestApp, form: &[(String, String)]) -> reqwest::Response 
         .send()
         .await
         .unwrap()
-}
-
-/// Opens the registration URL and confirms; returns the final page.
-async fn register(app: &TestApp, shape: DrShape) -> String {
-    let resp = open(
-        app,
-        &app.platform.dr_configuration_url(shape),
-        Some(DR_TOKEN),
-    )
-    .await;
-    assert_eq!(resp.status().as_u16(), 200);
-    let page = resp.text().await.unwrap();
-    let resp = confirm(app, &form_of(&page)).await;
-    assert_eq!(resp.status().as_u16(), 200);
-    resp.text().await.unwrap()
 }
 
 /// A learner launch from the test platform under another client id and deployment.
