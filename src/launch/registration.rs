@@ -11,12 +11,15 @@
 //! (a double click) gets the first one's outcome instead of registering the tool again.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use aws_lc_rs::hmac;
 use base64::Engine;
 
 use super::LaunchFlow;
+use super::limits::RateLimiter;
 use crate::lti::registration::{self as dr, Platform, Registered, RegistrationError, ToolUrls};
 use crate::lti::{ClientId, Issuer, Registration};
 use crate::store::{NewPlatform, StoreError};
@@ -26,6 +29,9 @@ pub const PROOF_TTL_SECS: i64 = 15 * 60;
 /// Confirmations remembered per instance (each a few hundred bytes); beyond, new ones wait
 /// until old ones expire.
 pub const MAX_ATTEMPTS: usize = 1000;
+/// Registration steps (each one request to a platform) per client address and minute: an
+/// administrator registers a tool a few times a year; anyone else would use us to fetch URLs.
+pub const RATE_PER_CLIENT: u32 = 20;
 
 /// What the registration URL and the confirmation form carry.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -48,6 +54,10 @@ pub enum RegisterError {
     /// Too many registrations are waiting for confirmation on this instance.
     #[error("too many registrations in progress")]
     Busy,
+    /// This client started too many registration steps; the next one is allowed after
+    /// `retry_after` seconds.
+    #[error("too many registration requests; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -81,6 +91,7 @@ pub struct Registrations {
     http: reqwest::Client,
     key: hmac::Key,
     attempts: Mutex<HashMap<String, (i64, Attempt)>>,
+    per_client: RateLimiter<IpAddr>,
 }
 
 impl Registrations {
@@ -94,6 +105,19 @@ impl Registrations {
             http,
             key: hmac::Key::new(hmac::HMAC_SHA256, digest.as_ref()),
             attempts: Mutex::new(HashMap::new()),
+            per_client: RateLimiter::new(RATE_PER_CLIENT),
+        }
+    }
+
+    /// Takes one registration step of this client's allowance (a request whose address is
+    /// unknown, as a login's, has none to take from).
+    fn allow(&self, client: Option<IpAddr>) -> Result<(), RegisterError> {
+        match client {
+            Some(c) => self
+                .per_client
+                .check(super::limits::client_key(c), Instant::now())
+                .map_err(|retry_after| RegisterError::RateLimited { retry_after }),
+            None => Ok(()),
         }
     }
 
@@ -209,9 +233,11 @@ impl LaunchFlow {
     pub async fn registration_start(
         &self,
         p: &RegistrationParams,
+        client: Option<IpAddr>,
         now: i64,
     ) -> Result<Confirmation, RegisterError> {
         let (url, token) = inputs(p, self.https_only())?;
+        self.registrations.allow(client)?;
         let platform = dr::discover(
             &self.registrations.http,
             &url,
@@ -243,6 +269,7 @@ impl LaunchFlow {
     pub async fn registration_confirm(
         &self,
         p: &RegistrationParams,
+        client: Option<IpAddr>,
         now: i64,
     ) -> Result<Done, RegisterError> {
         let (url, token) = inputs(p, self.https_only())?;
@@ -254,6 +281,7 @@ impl LaunchFlow {
                     .check(proof, url.as_str(), token.as_deref().unwrap_or(""), now)
             })
             .ok_or(RegisterError::ProofInvalid)?;
+        self.registrations.allow(client)?;
         let attempt = self.registrations.attempt(&nonce, expires, now)?;
         let done = attempt
             .get_or_try_init(|| self.register_once(&url, token.as_deref(), now))
@@ -364,8 +392,16 @@ mod tests {
     }
 
     #[test]
-    fn attempts_are_shared_per_proof_and_bounded() {
+    fn attempts_are_shared_per_proof_and_bounded_and_clients_limited() {
         let r = Registrations::new(reqwest::Client::new(), b"secret-secret-secret-secret-xx");
+        let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
+        for _ in 0..RATE_PER_CLIENT {
+            assert!(r.allow(ip).is_ok());
+        }
+        assert!(matches!(
+            r.allow(ip),
+            Err(RegisterError::RateLimited { .. })
+        ));
         let a = r.attempt("n1", 100, 0).unwrap();
         let b = r.attempt("n1", 100, 0).unwrap();
         assert!(Arc::ptr_eq(&a, &b));

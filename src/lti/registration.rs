@@ -65,6 +65,24 @@ pub const MAX_URL: usize = 2048;
 /// Longest `registration_token` accepted (Moodle's is a JWT of a few hundred bytes).
 pub const MAX_TOKEN: usize = 4096;
 
+/// Which of the platform's endpoints a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The OpenID configuration (`openid_configuration`).
+    Configuration,
+    /// The registration endpoint (`registration_endpoint`).
+    Registration,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Endpoint::Configuration => "configuration",
+            Endpoint::Registration => "registration endpoint",
+        })
+    }
+}
+
 /// Why a registration could not go on: each variant has a stable reason code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistrationError {
@@ -79,7 +97,7 @@ pub enum RegistrationError {
     TokenTooLong,
     /// The platform could not be reached (connection, timeout, too large an answer).
     #[error("{what} unreachable: {detail}")]
-    Unreachable { what: &'static str, detail: String },
+    Unreachable { what: Endpoint, detail: String },
     /// The configuration URL answered with an HTTP error.
     #[error("the configuration URL answered HTTP {status}")]
     ConfigurationStatus { status: u16, token_sent: bool },
@@ -291,11 +309,17 @@ impl<'c> AsyncHttpClient<'c> for LtiHttp<'_> {
         Box::pin(async move {
             let request = reqwest::Request::try_from(request)
                 .map_err(|e| HttpError(format!("bad request: {}", short_error(&e))))?;
+            let https = request.url().scheme() == "https";
             let resp = self
                 .0
                 .execute(request)
                 .await
                 .map_err(|e| HttpError(short_error(&e)))?;
+            // The client follows a few redirects; one from https to plain http would carry
+            // the platform's answer (and our request) in clear.
+            if https && resp.url().scheme() != "https" {
+                return Err(HttpError("redirected from https to plain http".into()));
+            }
             let mut out = http::Response::builder().status(resp.status().as_u16());
             for (k, v) in resp.headers() {
                 out = out.header(k.as_str(), v.as_bytes());
@@ -374,7 +398,7 @@ pub async fn discover(
             .call(req)
             .await
             .map_err(|e| RegistrationError::Unreachable {
-                what: "configuration",
+                what: Endpoint::Configuration,
                 detail: e.0,
             })?;
     if resp.status() != http::StatusCode::OK {
@@ -547,7 +571,7 @@ pub async fn register(
             .call(req)
             .await
             .map_err(|e| RegistrationError::Unreachable {
-                what: "registration endpoint",
+                what: Endpoint::Registration,
                 detail: e.0,
             })?;
     let status = resp.status().as_u16();

@@ -12,7 +12,7 @@ use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
 use crate::launch::registration::RegisterError;
 use crate::lti::LaunchError;
-use crate::lti::registration::RegistrationError;
+use crate::lti::registration::{Endpoint, RegistrationError};
 use crate::realtime::live::LiveError;
 use crate::store::StoreError;
 
@@ -240,6 +240,16 @@ fn describe(err: &WebError, l: Locale) -> Described {
             l.t("register_proof_invalid_check"),
             None,
         ),
+        WebError::Registration(RegisterError::RateLimited { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "register_rate_limited",
+            l.tr(
+                "register_rate_limited",
+                &[("retry_after", (*retry_after).into())],
+            ),
+            l.t("register_busy_check"),
+            None,
+        ),
         WebError::Registration(RegisterError::Busy) => (
             StatusCode::TOO_MANY_REQUESTS,
             "register_busy",
@@ -370,10 +380,9 @@ fn explain_registration(e: &RegistrationError, l: Locale) -> (String, String) {
         }
         RegistrationError::BadConfigurationUrl(u) => (e.code(), vec![("url", u.into())]),
         RegistrationError::Unreachable { what, detail } => (
-            if *what == "configuration" {
-                "register_unreachable_configuration"
-            } else {
-                "register_unreachable_registration"
+            match what {
+                Endpoint::Configuration => "register_unreachable_configuration",
+                Endpoint::Registration => "register_unreachable_registration",
             },
             vec![("detail", detail.into())],
         ),
@@ -600,11 +609,11 @@ mod tests {
             RegistrationError::BadConfigurationUrl("x".into()),
             RegistrationError::TokenTooLong,
             RegistrationError::Unreachable {
-                what: "configuration",
+                what: Endpoint::Configuration,
                 detail: "timed out".into(),
             },
             RegistrationError::Unreachable {
-                what: "registration endpoint",
+                what: Endpoint::Registration,
                 detail: "timed out".into(),
             },
             RegistrationError::ConfigurationStatus {
@@ -643,11 +652,11 @@ mod tests {
                 }
             }
         }
-        for e in all
-            .into_iter()
-            .map(RegisterError::Refused)
-            .chain([RegisterError::ProofInvalid, RegisterError::Busy])
-        {
+        for e in all.into_iter().map(RegisterError::Refused).chain([
+            RegisterError::ProofInvalid,
+            RegisterError::Busy,
+            RegisterError::RateLimited { retry_after: 3 },
+        ]) {
             let err = WebError::from(e);
             let r = respond(
                 &pages,

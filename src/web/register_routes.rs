@@ -15,6 +15,17 @@ use crate::launch::now;
 use crate::launch::registration::{Confirmation, Done, RegistrationParams};
 use crate::lti::registration::{CLAIMS, Platform, SCOPE_RESULT_READONLY, SCOPES};
 
+/// The address a request comes from, as the login's limits see it.
+fn client(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
+    crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    )
+}
+
 /// The registration URL: reads the platform's configuration and asks for confirmation.
 pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let locale = request_locale(&req);
@@ -23,7 +34,11 @@ pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
         Err(_) => return fail(&state, locale, &[], refused_missing()),
     };
     let frames = state.flow.registration_frames(&params);
-    match state.flow.registration_start(&params, now()).await {
+    match state
+        .flow
+        .registration_start(&params, client(&state, &req), now())
+        .await
+    {
         Ok(c) => {
             let html = state
                 .pages
@@ -50,7 +65,11 @@ pub async fn confirm(
         None => return fail(&state, locale, &[], refused_missing()),
     };
     let frames = state.flow.registration_frames(&params);
-    match state.flow.registration_confirm(&params, now()).await {
+    match state
+        .flow
+        .registration_confirm(&params, client(&state, &req), now())
+        .await
+    {
         Ok(done) => {
             let html = state
                 .pages

@@ -65,3 +65,4 @@ register_proof_invalid = This confirmation form has expired or was not made by B
 register_proof_invalid_check = Start the registration again from the LMS; the confirmation is valid for 15 minutes.
 register_busy = Too many registrations are waiting for confirmation on this Binôme server.
 register_busy_check = Wait a few minutes and start the registration again from the LMS.
+register_rate_limited = Too many registration requests came from your address; try again in { $retry_after } s.

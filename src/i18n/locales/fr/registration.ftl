@@ -65,3 +65,4 @@ register_proof_invalid = Ce formulaire de confirmation a expiré ou n'a pas ét�
 register_proof_invalid_check = Relancez l'enregistrement depuis le LMS ; la confirmation vaut 15 minutes.
 register_busy = Trop d'enregistrements attendent une confirmation sur ce serveur Binôme.
 register_busy_check = Attendez quelques minutes et relancez l'enregistrement depuis le LMS.
+register_rate_limited = Trop de demandes d'enregistrement sont venues de votre adresse ; réessayez dans { $retry_after } s.
