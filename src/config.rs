@@ -365,18 +365,49 @@ fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("binome.db").display())
 }
 
+/// The tool's own public URLs: the one place they are spelled, read by the summary printed
+/// for LMS administrators and by Dynamic Registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolUrls {
+    /// OIDC login initiation.
+    pub login: String,
+    /// Redirect URI, target link URI and deep-linking URL.
+    pub launch: String,
+    /// The tool's public key set.
+    pub jwks: String,
+    /// Where an LMS administrator starts a Dynamic Registration.
+    pub register: String,
+}
+
 impl Settings {
+    /// The tool's public URLs under the base URL.
+    pub fn tool_urls(&self) -> ToolUrls {
+        ToolUrls {
+            login: self.url("/lti/login"),
+            launch: self.url("/lti/launch"),
+            jwks: self.url("/.well-known/jwks.json"),
+            register: self.url("/lti/register"),
+        }
+    }
+
     /// What an LMS administrator needs: the URLs to paste and how to register a platform.
     pub fn admin_summary(&self) -> String {
-        let b = self.base();
+        let ToolUrls {
+            login,
+            launch,
+            jwks,
+            register,
+        } = self.tool_urls();
         format!(
             "Binôme — LTI 1.3 peer-coaching tool\n\n\
-             URLs to give your LMS (LTI 1.3):\n\
-             \x20 Login initiation URL (OIDC):   {b}/lti/login\n\
-             \x20 Redirect / launch URL:         {b}/lti/launch\n\
-             \x20 Target link URI (tool URL):    {b}/lti/launch\n\
-             \x20 Deep linking URL:              {b}/lti/launch\n\
-             \x20 Public keyset (JWKS) URL:      {b}/.well-known/jwks.json\n\n\
+             Dynamic Registration (Moodle 4.x \"Register tool URL\", Canvas \"LTI Registration\"):\n\
+             \x20 Registration URL:              {register}\n\n\
+             Or configure the tool by hand with these URLs (LTI 1.3):\n\
+             \x20 Login initiation URL (OIDC):   {login}\n\
+             \x20 Redirect / launch URL:         {launch}\n\
+             \x20 Target link URI (tool URL):    {launch}\n\
+             \x20 Deep linking URL:              {launch}\n\
+             \x20 Public keyset (JWKS) URL:      {jwks}\n\n\
              Then register the LMS with Binôme, with the values the LMS shows for the tool:\n\
              \x20 binome platform add --issuer <platform id / issuer> --client-id <client id> \\\n\
              \x20   --auth-url <authentication request URL> --token-url <access token URL> \\\n\
@@ -410,6 +441,21 @@ mod tests {
         );
         assert_eq!(s.max_pending_logins, 20_000);
         assert_eq!(s.roster_sync_deadline, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn the_summary_prints_every_url_to_paste() {
+        let s = Settings::from_sources(
+            &env(&[("BINOME_BASE_URL", "https://b.example/x")]),
+            Some(""),
+        )
+        .unwrap();
+        let u = s.tool_urls();
+        assert_eq!(u.register, "https://b.example/x/lti/register");
+        let summary = s.admin_summary();
+        for url in [&u.login, &u.launch, &u.jwks, &u.register] {
+            assert!(summary.contains(url.as_str()), "{url}");
+        }
     }
 
     #[test]

@@ -118,6 +118,10 @@ impl Application {
             sessions: SessionKeys::new(secret.as_bytes()),
             recent: Default::default(),
             limits,
+            registrations: crate::launch::registration::Registrations::new(
+                http.clone(),
+                secret.as_bytes(),
+            ),
         };
         let state = web::Data::new(AppState {
             flow,

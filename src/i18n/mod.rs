@@ -250,7 +250,8 @@ pub const FILES: &[(&str, [&str; 2])] = catalogue_files!(
     "coaching",
     "live",
     "activity",
-    "dashboard"
+    "dashboard",
+    "registration"
 );
 
 /// One language's messages.

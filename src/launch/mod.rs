@@ -6,6 +6,7 @@
 
 pub mod keyring;
 pub mod limits;
+pub mod registration;
 pub mod registry;
 pub mod session;
 
@@ -130,6 +131,8 @@ pub struct LaunchFlow {
     pub limits: limits::LoginLimits,
     /// Course data every page reads (here: activity configurations, for a forced language).
     pub courses: Arc<crate::roster::cache::CourseCache>,
+    /// Dynamic Registration: the proof key and the confirmations in progress.
+    pub registrations: registration::Registrations,
 }
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do

@@ -77,6 +77,12 @@ impl Registry {
         self.reload(at).await
     }
 
+    /// A snapshot read now, for the instance that has just written a registration (other
+    /// instances see it on their next miss).
+    pub async fn refresh(&self) -> Result<Arc<Snapshot>, StoreError> {
+        self.reload(Instant::now()).await
+    }
+
     async fn reload(&self, seen: Instant) -> Result<Arc<Snapshot>, StoreError> {
         let _g = self.reload.lock().await;
         {

@@ -1,5 +1,5 @@
 //! LTI 1.3 and LTI Advantage as a protocol: claims, OIDC login, id_token validation, the tool's
-//! keys and JWKS, and the platform key cache.
+//! keys and JWKS, the platform key cache, and Dynamic Registration (`registration`).
 //!
 //! This module knows nothing of peer coaching, of actix or of the database: it takes and
 //! returns plain values, so the web layer and the store decide where they come from.
@@ -12,6 +12,7 @@ pub mod jwks;
 pub mod keys;
 pub mod login;
 pub mod nrps;
+pub mod registration;
 pub mod roles;
 pub mod services;
 pub mod validate;

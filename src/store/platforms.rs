@@ -1,7 +1,10 @@
 //! Platform registrations and their deployments.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use super::entities::{deployment, platform};
 use super::{Store, StoreError};
@@ -72,6 +75,37 @@ fn to_registration(m: platform::Model) -> Registration {
     }
 }
 
+/// Creates or updates a deployment with the given status, on a connection or in a
+/// transaction.
+async fn upsert_deployment(
+    db: &impl ConnectionTrait,
+    reg: RegistrationId,
+    deployment_id: &str,
+    status: DeploymentStatus,
+    now: i64,
+) -> Result<(), StoreError> {
+    let row = deployment::ActiveModel {
+        platform_id: Set(reg.get()),
+        deployment_id: Set(deployment_id.to_string()),
+        status: Set(status.as_str().to_string()),
+        created_at: Set(now),
+        last_seen_at: Set(None),
+        ..Default::default()
+    };
+    deployment::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                deployment::Column::PlatformId,
+                deployment::Column::DeploymentId,
+            ])
+            .update_column(deployment::Column::Status)
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Every platform registration.
     pub async fn registrations(&self) -> Result<Vec<Registration>, StoreError> {
@@ -117,6 +151,79 @@ impl Store {
         Ok(reg)
     }
 
+    /// Records a registration made by LTI Dynamic Registration, with its deployment, in one
+    /// transaction. The same issuer and client id again (a repeated registration) updates the
+    /// platform's URLs and adds the deployment rather than creating a second registration;
+    /// `accept_new_deployments` and the framing origins only ever widen, so a repeat cannot
+    /// lock out deployments an earlier one let in. Returns the registration and whether it is
+    /// new.
+    pub async fn upsert_registered_platform(
+        &self,
+        p: NewPlatform,
+        now: i64,
+    ) -> Result<(Registration, bool), StoreError> {
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        let existing = platform::Entity::find()
+            .filter(platform::Column::Issuer.eq(p.issuer.as_str()))
+            .filter(platform::Column::ClientId.eq(p.client_id.as_str()))
+            .one(&txn)
+            .await?;
+        let created = existing.is_none();
+        let (accept, mut origins) = match &existing {
+            Some(row) => (
+                row.accept_new_deployments || p.accept_new_deployments,
+                row.frame_origins
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            None => (p.accept_new_deployments, Vec::new()),
+        };
+        origins.extend(p.frame_origins.iter().cloned());
+        origins.sort();
+        origins.dedup();
+        let row = platform::ActiveModel {
+            issuer: Set(p.issuer.to_string()),
+            client_id: Set(p.client_id.to_string()),
+            auth_url: Set(p.auth_url),
+            token_url: Set(p.token_url),
+            jwks_url: Set(p.jwks_url),
+            accept_new_deployments: Set(accept),
+            frame_origins: Set(origins.join(" ")),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        // An upsert on the unique (issuer, client id) rather than "insert if the read found
+        // nothing": on PostgreSQL two concurrent confirmations both read nothing, and the
+        // second insert would fail instead of updating.
+        let saved = platform::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([platform::Column::Issuer, platform::Column::ClientId])
+                    .update_columns([
+                        platform::Column::AuthUrl,
+                        platform::Column::TokenUrl,
+                        platform::Column::JwksUrl,
+                        platform::Column::AcceptNewDeployments,
+                        platform::Column::FrameOrigins,
+                    ])
+                    .to_owned(),
+            )
+            .exec_with_returning(&txn)
+            .await?;
+        let reg = to_registration(saved);
+        for d in &p.deployments {
+            upsert_deployment(&txn, reg.id, d, DeploymentStatus::Active, now).await?;
+        }
+        txn.commit().await?;
+        Ok((reg, created))
+    }
+
     /// Removes a registration with everything scoped to it.
     pub async fn remove_platform(&self, id: RegistrationId) -> Result<(), StoreError> {
         let res = platform::Entity::delete_by_id(id.get())
@@ -157,26 +264,7 @@ impl Store {
         status: DeploymentStatus,
         now: i64,
     ) -> Result<(), StoreError> {
-        let row = deployment::ActiveModel {
-            platform_id: Set(reg.get()),
-            deployment_id: Set(deployment_id.to_string()),
-            status: Set(status.as_str().to_string()),
-            created_at: Set(now),
-            last_seen_at: Set(None),
-            ..Default::default()
-        };
-        deployment::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    deployment::Column::PlatformId,
-                    deployment::Column::DeploymentId,
-                ])
-                .update_column(deployment::Column::Status)
-                .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
+        upsert_deployment(&self.db, reg, deployment_id, status, now).await
     }
 
     /// Records a deployment seen in a launch as pending, unless it is known already.

@@ -10,7 +10,9 @@ use super::pages::Pages;
 use crate::coaching::CoachingError;
 use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
+use crate::launch::registration::RegisterError;
 use crate::lti::LaunchError;
+use crate::lti::registration::{Endpoint, RegistrationError};
 use crate::realtime::live::LiveError;
 use crate::store::StoreError;
 
@@ -86,9 +88,21 @@ pub enum WebError {
     /// A live-session action was refused or failed.
     #[error(transparent)]
     Live(#[from] LiveError),
+    /// A Dynamic Registration could not go on (never a store failure: that is `Store`).
+    #[error(transparent)]
+    Registration(RegisterError),
     /// A bug or an unavailable dependency on our side.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<RegisterError> for WebError {
+    fn from(e: RegisterError) -> WebError {
+        match e {
+            RegisterError::Store(s) => WebError::Store(s),
+            other => WebError::Registration(other),
+        }
+    }
 }
 
 impl From<FlowError> for WebError {
@@ -215,8 +229,43 @@ fn describe(err: &WebError, l: Locale) -> Described {
             String::new(),
             None,
         ),
+        WebError::Registration(RegisterError::Refused(e)) => {
+            let (what, check) = explain_registration(e, l);
+            (
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY),
+                e.code(),
+                what,
+                check,
+                None,
+            )
+        }
+        WebError::Registration(RegisterError::ProofInvalid) => (
+            StatusCode::BAD_REQUEST,
+            "register_proof_invalid",
+            l.t("register_proof_invalid"),
+            l.t("register_proof_invalid_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::RateLimited { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "register_rate_limited",
+            l.tr(
+                "register_rate_limited",
+                &[("retry_after", (*retry_after).into())],
+            ),
+            l.t("register_busy_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::Busy) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "register_busy",
+            l.t("register_busy"),
+            l.t("register_busy_check"),
+            None,
+        ),
         WebError::Store(_)
         | WebError::Internal(_)
+        | WebError::Registration(RegisterError::Store(_))
         | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
             let id = crate::lti::login::random_token()[..12].to_string();
             let status = if matches!(err, WebError::Store(_)) {
@@ -251,7 +300,12 @@ fn describe(err: &WebError, l: Locale) -> Described {
 /// Renders an error as a page, logged (see [`describe`]).
 pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
     let l = cx.locale;
-    let title = l.t("error_title").to_string();
+    let registering = matches!(err, WebError::Registration(_));
+    let title = l.t(if registering {
+        "register_error_title"
+    } else {
+        "error_title"
+    });
     let Described {
         status,
         code,
@@ -264,7 +318,7 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         l,
         context! {
             heading => title, what => what, check => check, code => code, error_id => error_id,
-            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_)),
+            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_)),
             relaunch => cx.relaunch, reopen => cx.reopen,
         },
     );
@@ -319,6 +373,65 @@ fn coaching_refusal(e: &CoachingError, l: Locale) -> String {
         | CoachingError::EventDoesNotFit { .. } => "live_refused_now",
     };
     l.t(id)
+}
+
+/// (what happened, what the LMS administrator should check) of a Dynamic Registration that
+/// could not go on: the messages `<code>` and `<code>_check` of `registration.ftl`. What the
+/// platform said is quoted as received (bounded; the page escapes it).
+fn explain_registration(e: &RegistrationError, l: Locale) -> (String, String) {
+    let status;
+    let (id, args): (&str, Vec<(&str, Arg<'_>)>) = match e {
+        RegistrationError::MissingConfigurationUrl | RegistrationError::TokenTooLong => {
+            (e.code(), vec![])
+        }
+        RegistrationError::BadConfigurationUrl(u) => (e.code(), vec![("url", u.into())]),
+        RegistrationError::Unreachable { what, detail } => (
+            match what {
+                Endpoint::Configuration => "register_unreachable_configuration",
+                Endpoint::Registration => "register_unreachable_registration",
+            },
+            vec![("detail", detail.into())],
+        ),
+        RegistrationError::ConfigurationStatus {
+            status: s,
+            token_sent,
+        } => {
+            status = i64::from(*s);
+            let what = l.tr(e.code(), &[("status", status.into())]);
+            let check = if *token_sent {
+                "register_configuration_status_check"
+            } else {
+                "register_configuration_status_no_token_check"
+            };
+            return (what, l.t(check));
+        }
+        RegistrationError::ConfigurationInvalid(d) | RegistrationError::AnswerInvalid(d) => {
+            (e.code(), vec![("detail", d.into())])
+        }
+        RegistrationError::WrongIssuer {
+            issuer,
+            configuration,
+        } => (
+            e.code(),
+            vec![
+                ("issuer", issuer.into()),
+                ("configuration", configuration.into()),
+            ],
+        ),
+        RegistrationError::InsecureEndpoint { field, url } => (
+            e.code(),
+            vec![("field", (*field).into()), ("url", url.into())],
+        ),
+        RegistrationError::MissingEndpoint(field) => (e.code(), vec![("field", (*field).into())]),
+        RegistrationError::Refused { status: s, message } => {
+            status = i64::from(*s);
+            (
+                e.code(),
+                vec![("status", status.into()), ("message", message.into())],
+            )
+        }
+    };
+    (l.tr(id, &args), l.tr(&format!("{id}_check"), &args))
 }
 
 /// (what happened, what the LMS administrator should check), in the page's language: the
@@ -497,6 +610,79 @@ mod tests {
         .map(|f| Locale::En.t(f.code()))
         .collect();
         assert_eq!(texts.len(), 7);
+    }
+
+    #[test]
+    fn every_registration_failure_is_explained_in_both_languages() {
+        let all = [
+            RegistrationError::MissingConfigurationUrl,
+            RegistrationError::BadConfigurationUrl("x".into()),
+            RegistrationError::TokenTooLong,
+            RegistrationError::Unreachable {
+                what: Endpoint::Configuration,
+                detail: "timed out".into(),
+            },
+            RegistrationError::Unreachable {
+                what: Endpoint::Registration,
+                detail: "timed out".into(),
+            },
+            RegistrationError::ConfigurationStatus {
+                status: 401,
+                token_sent: true,
+            },
+            RegistrationError::ConfigurationStatus {
+                status: 401,
+                token_sent: false,
+            },
+            RegistrationError::ConfigurationInvalid("x".into()),
+            RegistrationError::WrongIssuer {
+                issuer: "i".into(),
+                configuration: "c".into(),
+            },
+            RegistrationError::InsecureEndpoint {
+                field: "token_endpoint",
+                url: "http://x".into(),
+            },
+            RegistrationError::MissingEndpoint("registration_endpoint"),
+            RegistrationError::Refused {
+                status: 400,
+                message: "no".into(),
+            },
+            RegistrationError::AnswerInvalid("x".into()),
+        ];
+        let pages = Pages::new("http://tool.example").unwrap();
+        for e in &all {
+            for l in Locale::ALL {
+                let (what, check) = explain_registration(e, l);
+                for text in [&what, &check] {
+                    assert!(
+                        !text.is_empty() && !text.starts_with("register_") && !text.contains('{'),
+                        "{e:?}: {text}"
+                    );
+                }
+            }
+        }
+        for e in all.into_iter().map(RegisterError::Refused).chain([
+            RegisterError::ProofInvalid,
+            RegisterError::Busy,
+            RegisterError::RateLimited { retry_after: 3 },
+        ]) {
+            let err = WebError::from(e);
+            let r = respond(
+                &pages,
+                &err,
+                ErrorContext {
+                    locale: Locale::Fr,
+                    frame_ancestors: &[],
+                    relaunch: vec![],
+                    reopen: false,
+                },
+            );
+            assert!(
+                r.status().is_client_error() || r.status() == StatusCode::BAD_GATEWAY,
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The HTTP surface: thin actix handlers that read requests, call the launch flow or the
 //! roster layer, and render pages. No protocol or domain decision is made here.
 //!
-//! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
-//! `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`, `system`) use
-//! the views (`staff_view`, `learner_view`, `session_view`, `activity_view`, `dashboard_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! Inside `web/` imports point one way: handlers (`lti_routes`, `register_routes`, `app_pages`,
+//! `staff_routes`, `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`,
+//! `system`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
+//! `dashboard_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
 mod activity_routes;
@@ -18,6 +19,7 @@ mod learner_routes;
 mod learner_view;
 mod lti_routes;
 pub mod pages;
+mod register_routes;
 mod services;
 mod session_routes;
 mod session_view;
@@ -53,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lti/login", web::get().to(lti_routes::login_get))
         .route("/lti/login", web::post().to(lti_routes::login_post))
         .route("/lti/launch", web::post().to(lti_routes::launch))
+        .route("/lti/register", web::get().to(register_routes::start))
+        .route("/lti/register", web::post().to(register_routes::confirm))
         .route("/app", web::get().to(app_pages::app_page))
         .route("/app/about", web::get().to(app_pages::about_page))
         .route("/app/declare", web::get().to(app_pages::declare_page))

@@ -64,6 +64,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("not_set_up.html", include_str!("templates/not_set_up.html")),
     ("autopost.html", include_str!("templates/autopost.html")),
     ("storage.html", include_str!("templates/storage.html")),
+    ("register.html", include_str!("templates/register.html")),
+    ("registered.html", include_str!("templates/registered.html")),
     ("declare.html", include_str!("templates/declare.html")),
     ("session.html", include_str!("templates/session.html")),
     (
@@ -454,6 +456,18 @@ mod tests {
                 message => "m", mode => "put", target => "_parent", origin => "https://lms.example",
                 key => "k", value => "v", next => "/n", fields => Vec::<(String, String)>::new(),
                 relaunch => vec![("iss".to_string(), "x".to_string())],
+            },
+            "register.html" => context! {
+                product => "moodle 4.5", issuer => "https://lms.example", account => full.then_some("School"),
+                existing => if full { 2 } else { 0 },
+                scopes => vec![context! { scope => "s", text => "why", offered => full }],
+                claims => vec![context! { name => "email", text => "why" }],
+                messages => vec![context! { kind => "LtiResourceLinkRequest", text => "why", offered => full }],
+                configuration_url => "https://lms.example/conf", registration_token => full.then_some("tok"), proof => "p",
+            },
+            "registered.html" => context! {
+                product => "moodle 4.5", issuer => "https://lms.example", client_id => "c",
+                deployment => full.then_some("1"), updated => full,
             },
             "declare.html" => context! {
                 others => if full { people.clone() } else { vec![] },

@@ -47,6 +47,10 @@ pub async fn static_file(path: web::Path<String>) -> HttpResponse {
             include_str!("static/session.js"),
             "text/javascript; charset=utf-8",
         ),
+        "register.js" => (
+            include_str!("static/register.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return HttpResponse::NotFound().finish(),
     };
     HttpResponse::Ok()

@@ -106,3 +106,33 @@ async fn a_launch_is_logged_with_a_request_id_and_without_tokens_or_personal_dat
         assert!(!out.contains(secret), "the logs hold the {what}");
     }
 }
+
+#[tokio::test]
+async fn a_dynamic_registration_never_logs_the_registration_token() {
+    use crate::platform::{DR_TOKEN, DrShape};
+    use crate::registration::{confirm, form_of, open};
+    capture_logs();
+    let app = spawn_app().await;
+    let conf = app.platform.dr_configuration_url(DrShape::Moodle);
+    let page = open(&app, &conf, Some(DR_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let form = form_of(&page);
+    app.platform.dr_refuse(Some((400, "refused for the test")));
+    assert_eq!(confirm(&app, &form).await.status().as_u16(), 502);
+    app.platform.dr_refuse(None);
+    assert_eq!(confirm(&app, &form).await.status().as_u16(), 200);
+    let logs = logs();
+    assert!(
+        logs.contains("platform registered by dynamic registration")
+            && logs.contains("register_refused"),
+        "the registration and the refusal are logged"
+    );
+    assert!(
+        !logs.contains(DR_TOKEN),
+        "the registration token is never logged"
+    );
+    assert!(!logs.contains("reg-token"), "not even a part of it");
+}

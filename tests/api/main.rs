@@ -24,6 +24,7 @@ mod nrps_names;
 mod platform;
 mod platform_selftest;
 mod refusals;
+mod registration;
 mod roster;
 mod roster_differences;
 mod roster_links;

@@ -2,7 +2,10 @@
 //! on a random port (with a fetch counter and key rotation), an OIDC auth endpoint that
 //! answers with an auto-posted id_token, a course page that frames the tool, an OAuth2 token
 //! endpoint for LTI services (client credentials with a private_key_jwt assertion) and a Names
-//! and Role Provisioning Services 2.0 membership endpoint, with knobs to make both misbehave.
+//! and Role Provisioning Services 2.0 membership endpoint, with knobs to make both misbehave,
+//! and LTI Dynamic Registration endpoints shaped like Moodle 4.5's and Canvas's (a
+//! configuration document and a registration endpoint each, both requiring the registration
+//! token), with knobs to refuse, to name a wrong issuer, or to leave out the client id.
 
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
@@ -18,6 +21,14 @@ use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "binome-test-client";
 pub const DEPLOYMENT_ID: &str = "dep-1";
+/// The registration token the Dynamic Registration endpoints expect.
+pub const DR_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.reg-token.sig";
+/// Which LMS a Dynamic Registration document is shaped like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrShape {
+    Moodle,
+    Canvas,
+}
 
 /// The NRPS scope.
 pub const NRPS_SCOPE: &str =
@@ -111,6 +122,18 @@ pub struct PlatformState {
     pub ags_lineitems: Mutex<Vec<Value>>,
     /// Content items of the deep-linking responses accepted at the return URL.
     pub deep_links: Mutex<Vec<Value>>,
+    /// Dynamic Registration: the registration token both endpoints require as Bearer.
+    pub dr_token: Mutex<String>,
+    /// What the registration endpoints received, in order.
+    pub dr_requests: Mutex<Vec<Value>>,
+    /// When set, registrations are refused with this status and message.
+    pub dr_refuse: Mutex<Option<(u16, String)>>,
+    /// The configuration documents name another issuer.
+    pub dr_wrong_issuer: AtomicBool,
+    /// The registration answer leaves out the client id.
+    pub dr_no_client_id: AtomicBool,
+    /// Client ids handed out so far.
+    pub dr_clients: AtomicUsize,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -174,6 +197,12 @@ impl TestPlatform {
             ags_inject: Mutex::new(Default::default()),
             ags_lineitems: Mutex::new(Vec::new()),
             deep_links: Mutex::new(Vec::new()),
+            dr_token: Mutex::new(DR_TOKEN.into()),
+            dr_requests: Mutex::new(Vec::new()),
+            dr_refuse: Mutex::new(None),
+            dr_wrong_issuer: AtomicBool::new(false),
+            dr_no_client_id: AtomicBool::new(false),
+            dr_clients: AtomicUsize::new(0),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -200,6 +229,19 @@ impl TestPlatform {
                     "/ags/{context_id}/lineitems",
                     web::post().to(create_lineitem),
                 )
+                .route(
+                    "/mod/lti/openid-configuration.php",
+                    web::get().to(dr_moodle_configuration),
+                )
+                .route(
+                    "/mod/lti/openid-registration.php",
+                    web::post().to(dr_moodle_register),
+                )
+                .route(
+                    "/api/lti/security/openid-configuration",
+                    web::get().to(dr_canvas_configuration),
+                )
+                .route("/api/lti/registrations", web::post().to(dr_canvas_register))
         })
         .workers(1)
         .listen(listener)
@@ -1269,4 +1311,236 @@ async fn create_lineitem(
     HttpResponse::Ok()
         .content_type("application/vnd.ims.lis.v2.lineitem+json")
         .json(item)
+}
+
+impl TestPlatform {
+    /// The configuration URL an LMS hands to the tool's registration URL.
+    pub fn dr_configuration_url(&self, shape: DrShape) -> String {
+        match shape {
+            DrShape::Moodle => format!("{}/mod/lti/openid-configuration.php", self.issuer),
+            DrShape::Canvas => format!(
+                "{}/api/lti/security/openid-configuration?registration_uuid=6a1b",
+                self.issuer
+            ),
+        }
+    }
+
+    /// The registration requests received so far.
+    pub fn dr_requests(&self) -> Vec<Value> {
+        self.state.dr_requests.lock().unwrap().clone()
+    }
+
+    /// Refuse registrations (Some) or accept them again (None).
+    pub fn dr_refuse(&self, refusal: Option<(u16, &str)>) {
+        *self.state.dr_refuse.lock().unwrap() = refusal.map(|(s, m)| (s, m.to_string()));
+    }
+
+    pub fn dr_set_wrong_issuer(&self, on: bool) {
+        self.state.dr_wrong_issuer.store(on, Ordering::SeqCst);
+    }
+
+    pub fn dr_set_no_client_id(&self, on: bool) {
+        self.state.dr_no_client_id.store(on, Ordering::SeqCst);
+    }
+}
+
+/// Whether the request carries the registration token as Bearer (Moodle refuses without).
+fn dr_authorized(state: &PlatformState, req: &HttpRequest) -> bool {
+    let expected = format!("Bearer {}", state.dr_token.lock().unwrap());
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
+}
+
+/// The OpenID configuration both shapes share (Moodle 4.5's `openid-configuration.php`).
+fn dr_document(state: &PlatformState, registration_path: &str) -> Value {
+    let iss = &state.issuer;
+    let mut scopes: Vec<&str> = AGS_SCOPES.to_vec();
+    scopes.extend([NRPS_SCOPE, "openid"]);
+    json!({
+        "issuer": if state.dr_wrong_issuer.load(Ordering::SeqCst) { "https://lms.elsewhere.example".to_string() } else { iss.clone() },
+        "token_endpoint": format!("{iss}/token"),
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "jwks_uri": format!("{iss}/jwks"),
+        "authorization_endpoint": format!("{iss}/auth"),
+        "registration_endpoint": format!("{iss}{registration_path}"),
+        "scopes_supported": scopes,
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email"],
+    })
+}
+
+async fn dr_moodle_configuration(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+) -> HttpResponse {
+    if !dr_authorized(&state, &req) {
+        return HttpResponse::Unauthorized().body("Unauthorized");
+    }
+    let mut doc = dr_document(&state, "/mod/lti/openid-registration.php");
+    doc["https://purl.imsglobal.org/spec/lti-platform-configuration"] = json!({
+        "product_family_code": "moodle",
+        "version": "4.5.1 (Build: 20241209)",
+        "messages_supported": [
+            {"type": "LtiResourceLinkRequest"},
+            {"type": "LtiDeepLinkingRequest"},
+        ],
+        "variables": [
+            "basic-lti-launch-request", "ContentItemSelectionRequest",
+            "ToolProxyRegistrationRequest", "Context.id", "Context.title", "Context.label",
+            "ResourceLink.id", "ResourceLink.title", "User.id", "Person.name.full",
+            "Person.email.primary", "Membership.role",
+        ],
+    });
+    HttpResponse::Ok().json(doc)
+}
+
+async fn dr_canvas_configuration(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+) -> HttpResponse {
+    if !dr_authorized(&state, &req) {
+        return HttpResponse::Unauthorized()
+            .json(json!({"errors": [{"message": "Invalid registration token"}]}));
+    }
+    let mut doc = dr_document(&state, "/api/lti/registrations");
+    doc["https://purl.imsglobal.org/spec/lti-platform-configuration"] = json!({
+        "product_family_code": "canvas",
+        "version": "OpenSource",
+        "messages_supported": [
+            {"type": "LtiResourceLinkRequest", "placements": ["course_navigation", "https://canvas.instructure.com/lti/assignment_edit"]},
+            {"type": "LtiDeepLinkingRequest", "placements": ["link_selection", "assignment_selection", "editor_button"]},
+        ],
+        "variables": ["Canvas.course.id", "Canvas.user.id", "Person.name.full"],
+        "https://canvas.instructure.com/lti/account_name": "Test School",
+        "https://canvas.instructure.com/lti/account_lti_guid": "794d72b707af6ea82cfe3d5d473f16888a8366c7:canvas-lms",
+    });
+    HttpResponse::Ok().json(doc)
+}
+
+/// Checks a registration request like Moodle's `openid-registration.php`: the Bearer token,
+/// JSON, the fields it reads, and `domain` = the host of `target_link_uri`. Returns the
+/// request, or the status and message of the refusal.
+fn dr_check(state: &PlatformState, req: &HttpRequest, body: &[u8]) -> Result<Value, (u16, String)> {
+    if !dr_authorized(state, req) {
+        return Err((401, "Unauthorized".into()));
+    }
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err((400, format!("Unsupported content type {ct}")));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|_| (400, "Invalid JSON".to_string()))?;
+    state.dr_requests.lock().unwrap().push(v.clone());
+    if let Some(refusal) = state.dr_refuse.lock().unwrap().clone() {
+        return Err(refusal);
+    }
+    let has = |k: &str, want: &str| {
+        v[k].as_array()
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want)))
+    };
+    if v["application_type"] != "web" {
+        return Err((400, "application_type must be web".into()));
+    }
+    if !has("response_types", "id_token") {
+        return Err((400, "Must support id_token".into()));
+    }
+    if !has("grant_types", "implicit") || !has("grant_types", "client_credentials") {
+        return Err((400, "Must support implicit and client_credentials".into()));
+    }
+    for k in ["initiate_login_uri", "jwks_uri", "client_name", "scope"] {
+        if !v[k].is_string() {
+            return Err((400, format!("Missing {k}")));
+        }
+    }
+    if v["token_endpoint_auth_method"] != "private_key_jwt" {
+        return Err((400, "Must use private_key_jwt".into()));
+    }
+    let redirects = v["redirect_uris"].as_array().cloned().unwrap_or_default();
+    if redirects.is_empty() {
+        return Err((400, "Missing redirect_uris".into()));
+    }
+    let lti = &v["https://purl.imsglobal.org/spec/lti-tool-configuration"];
+    let target = lti["target_link_uri"].as_str().unwrap_or("");
+    let domain = lti["domain"].as_str().unwrap_or("");
+    let target_host = url::Url::parse(target)
+        .ok()
+        .map(|u| match u.port() {
+            Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+            None => u.host_str().unwrap_or("").to_string(),
+        })
+        .unwrap_or_default();
+    if domain.is_empty() || domain != target_host {
+        return Err((400, "domain does not match target_link_uri".into()));
+    }
+    for m in lti["messages"].as_array().cloned().unwrap_or_default() {
+        if !m["type"].is_string() || !m["target_link_uri"].is_string() {
+            return Err((400, "Invalid message".into()));
+        }
+    }
+    Ok(v)
+}
+
+/// The answer: the request back with the client id (and, for Moodle, the deployment).
+fn dr_answer(
+    state: &PlatformState,
+    mut v: Value,
+    client_id: Value,
+    deployment: Option<String>,
+) -> Value {
+    if !state.dr_no_client_id.load(Ordering::SeqCst) {
+        v["client_id"] = client_id;
+    }
+    if let Some(d) = deployment {
+        v["https://purl.imsglobal.org/spec/lti-tool-configuration"]["deployment_id"] = d.into();
+    }
+    v
+}
+
+async fn dr_moodle_register(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    match dr_check(&state, &req, &body) {
+        // Moodle answers 200, with the tool type id as the deployment id.
+        Ok(v) => {
+            let n = state.dr_clients.fetch_add(1, Ordering::SeqCst) + 1;
+            let answer = dr_answer(
+                &state,
+                v,
+                format!("moodle-dr-{n}").into(),
+                Some(format!("{}", 10 + n)),
+            );
+            HttpResponse::Ok().json(answer)
+        }
+        // Moodle's refusals are plain text.
+        Err((status, message)) => HttpResponse::build(StatusCode::from_u16(status).unwrap())
+            .content_type("text/plain; charset=utf-8")
+            .body(message),
+    }
+}
+
+async fn dr_canvas_register(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    match dr_check(&state, &req, &body) {
+        // Canvas creates the deployment at install: no deployment id yet.
+        Ok(v) => {
+            let n = state.dr_clients.fetch_add(1, Ordering::SeqCst) + 1;
+            let answer = dr_answer(&state, v, format!("1000000000000{n}").into(), None);
+            HttpResponse::Ok().json(answer)
+        }
+        Err((status, message)) => HttpResponse::build(StatusCode::from_u16(status).unwrap())
+            .json(json!({"error": "invalid_client_metadata", "error_description": message})),
+    }
 }

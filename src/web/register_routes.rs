@@ -1,0 +1,177 @@
+//! LTI Dynamic Registration pages (`/lti/register`): the URL an LMS administrator pastes
+//! (Moodle's "Register tool URL", Canvas's LTI Registration), the confirmation it shows, and
+//! the page that tells the LMS the registration is over. Framed by the platform that opened
+//! it (the configuration URL's origin).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use minijinja::context;
+
+use super::AppState;
+use super::body::{read_body, request_locale};
+use super::error::{ErrorContext, WebError, respond};
+use crate::i18n::Locale;
+use crate::launch::now;
+use crate::launch::registration::{Confirmation, Done, RegistrationParams};
+use crate::lti::registration::{CLAIMS, Platform, SCOPE_RESULT_READONLY, SCOPES};
+
+/// The address a request comes from, as the login's limits see it.
+fn client(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
+    crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    )
+}
+
+/// The registration URL: reads the platform's configuration and asks for confirmation.
+pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let locale = request_locale(&req);
+    let params: RegistrationParams = match serde_urlencoded::from_str(req.query_string()) {
+        Ok(p) => p,
+        Err(_) => return fail(&state, locale, &[], refused_missing()),
+    };
+    let frames = state.flow.registration_frames(&params);
+    match state
+        .flow
+        .registration_start(&params, client(&state, &req), now())
+        .await
+    {
+        Ok(c) => {
+            let html = state
+                .pages
+                .render("register.html", locale, confirmation(&c, locale));
+            state.pages.respond(StatusCode::OK, html, &frames)
+        }
+        Err(e) => fail(&state, locale, &frames, e.into()),
+    }
+}
+
+/// The confirmation: registers the tool with the platform and records the registration.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let locale = request_locale(&req);
+    let params: RegistrationParams = match read_body(&req, payload)
+        .await
+        .ok()
+        .and_then(|b| serde_urlencoded::from_bytes(&b).ok())
+    {
+        Some(p) => p,
+        None => return fail(&state, locale, &[], refused_missing()),
+    };
+    let frames = state.flow.registration_frames(&params);
+    match state
+        .flow
+        .registration_confirm(&params, client(&state, &req), now())
+        .await
+    {
+        Ok(done) => {
+            let html = state
+                .pages
+                .render("registered.html", locale, registered(&done));
+            state.pages.respond(StatusCode::OK, html, &frames)
+        }
+        Err(e) => fail(&state, locale, &frames, e.into()),
+    }
+}
+
+fn refused_missing() -> WebError {
+    crate::launch::registration::RegisterError::Refused(
+        crate::lti::registration::RegistrationError::MissingConfigurationUrl,
+    )
+    .into()
+}
+
+fn fail(state: &AppState, locale: Locale, frames: &[String], err: WebError) -> HttpResponse {
+    respond(
+        &state.pages,
+        &err,
+        ErrorContext {
+            locale,
+            frame_ancestors: frames,
+            relaunch: vec![],
+            reopen: false,
+        },
+    )
+}
+
+/// Why Binôme asks for each scope, in the page's language.
+fn scope_text(scope: &str, l: Locale) -> String {
+    let id = match scope {
+        crate::lti::nrps::SCOPE => "register_scope_nrps",
+        crate::lti::ags::SCOPE_LINEITEM => "register_scope_lineitem",
+        SCOPE_RESULT_READONLY => "register_scope_result",
+        _ => "register_scope_score",
+    };
+    l.t(id)
+}
+
+/// Why Binôme asks for each claim.
+fn claim_text(claim: &str, l: Locale) -> String {
+    let id = match claim {
+        "iss" => "register_claim_iss",
+        "sub" => "register_claim_sub",
+        "name" => "register_claim_name",
+        "given_name" | "family_name" => "register_claim_given_family",
+        _ => "register_claim_email",
+    };
+    l.t(id)
+}
+
+fn product(p: &Platform) -> String {
+    match &p.lti.version {
+        Some(v) => format!("{} {v}", p.lti.product_family_code),
+        None => p.lti.product_family_code.clone(),
+    }
+}
+
+fn confirmation(c: &Confirmation, l: Locale) -> minijinja::Value {
+    let p = &c.platform;
+    // A platform that does not list what it offers may still offer it: only a list that
+    // leaves something out marks it.
+    let scopes: Vec<_> = SCOPES
+        .iter()
+        .map(|s| {
+            let offered =
+                p.scopes_supported.is_empty() || p.scopes_supported.iter().any(|x| x == s);
+            context! { scope => s, text => scope_text(s, l), offered => offered }
+        })
+        .collect();
+    let claims: Vec<_> = CLAIMS
+        .iter()
+        .map(|c| context! { name => c, text => claim_text(c, l) })
+        .collect();
+    let messages: Vec<_> = [
+        ("LtiResourceLinkRequest", "register_message_resource"),
+        ("LtiDeepLinkingRequest", "register_message_deep_linking"),
+    ]
+    .iter()
+    .map(|(m, id)| {
+        let offered = p.lti.messages_supported.is_empty()
+            || p.lti
+                .messages_supported
+                .iter()
+                .any(|x| x.message_type == *m);
+        context! { kind => m, text => l.t(id), offered => offered }
+    })
+    .collect();
+    context! {
+        product => product(p), issuer => &p.issuer, account => &p.lti.account_name,
+        existing => c.existing, scopes => scopes, claims => claims, messages => messages,
+        configuration_url => &c.configuration_url, registration_token => &c.registration_token,
+        proof => &c.proof,
+    }
+}
+
+fn registered(d: &Done) -> minijinja::Value {
+    context! {
+        product => product(&d.platform), issuer => d.registration.issuer.as_str(),
+        client_id => d.registration.client_id.as_str(), deployment => &d.deployment_id,
+        updated => !d.created,
+    }
+}
