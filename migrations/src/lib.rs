@@ -10,6 +10,7 @@ mod m20261126_000002_roster;
 mod m20261201_000003_page_handoffs;
 mod m20261201_000004_coaching;
 mod m20261201_000005_grades;
+mod m20261201_000008_grades_points;
 
 /// Applies every migration of the project, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_page_handoffs::Migration),
             Box::new(m20261201_000004_coaching::Migration),
             Box::new(m20261201_000005_grades::Migration),
+            Box::new(m20261201_000008_grades_points::Migration),
         ]
     }
 }

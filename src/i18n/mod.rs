@@ -242,8 +242,9 @@ macro_rules! catalogue_files {
 }
 
 /// (file name, [English source, French source]).
-pub const FILES: &[(&str, [&str; 2])] =
-    catalogue_files!("pages", "staff", "pairing", "refusals", "coaching", "live");
+pub const FILES: &[(&str, [&str; 2])] = catalogue_files!(
+    "pages", "staff", "pairing", "refusals", "coaching", "live", "grades"
+);
 
 /// One language's messages.
 struct Catalogue {

@@ -7,6 +7,7 @@ mod batch;
 mod coaching;
 mod courses;
 pub mod entities;
+mod gradebook;
 mod grades;
 mod handoffs;
 mod keys;
@@ -31,6 +32,7 @@ pub use coaching::{
     SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
+pub use gradebook::{ActivityAgs, LineItemUpdate, LmsResult, LmsResults};
 pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};

@@ -3,7 +3,7 @@
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `app_pages`, `staff_routes`,
 //! `learner_routes`, `session_routes`, `deep_link_routes`, `system`) use the views
-//! (`staff_view`, `learner_view`, `session_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! (`staff_view`, `learner_view`, `session_view`, `gradebook_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
 mod app_pages;
@@ -11,6 +11,7 @@ mod body;
 mod deep_link_routes;
 pub mod error;
 mod extract;
+mod gradebook_view;
 mod learner_routes;
 mod learner_view;
 mod lti_routes;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub courses: crate::roster::cache::CourseCache,
     /// The live coaching sessions.
     pub live: crate::realtime::live::Live,
+    /// Reads what the LMS gradebook holds, when staff ask.
+    pub gradebook: crate::grades::Gradebook,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).
@@ -63,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/app/grades/retry",
             web::post().to(staff_routes::retry_grades),
+        )
+        .route(
+            "/app/grades/check",
+            web::post().to(staff_routes::check_gradebook),
         )
         .route("/app/profile", web::post().to(learner_routes::profile))
         .route("/app/session", web::get().to(session_routes::page))
