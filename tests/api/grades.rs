@@ -676,9 +676,16 @@ async fn grades_two_instances_drain_one_outbox_and_never_post_a_row_twice() {
     let app = crate::helpers::spawn_app().await;
     let _other = app.spawn_instance().await;
     app.staff_launch(None).await;
-    const N: usize = 300;
+    // More than one batch.
+    const N: usize = binome::grades::outbox::BATCH as usize + 100;
+    // A slow gradebook: the first instance's batch takes far longer than the other's idle
+    // sleep, so both are delivering at once.
+    app.platform
+        .state
+        .ags_score_delay_ms
+        .store(500, std::sync::atomic::Ordering::SeqCst);
     queue_completed(&app, N).await;
-    drained(&app, Duration::from_secs(180)).await;
+    drained(&app, Duration::from_secs(300)).await;
     // Posts per (user, line item, timestamp): one each, and nothing else was posted.
     let mut seen = std::collections::HashMap::new();
     for (path, s) in app.platform.scores() {
@@ -694,4 +701,15 @@ async fn grades_two_instances_drain_one_outbox_and_never_post_a_row_twice() {
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
     assert_eq!(app.platform.score_hits(), N, "no post was made twice");
     assert_eq!(accepted_per_user(&app).len(), N);
+    // Each instance's worker has its own token: both delivered.
+    let tokens: std::collections::HashSet<String> = app
+        .platform
+        .state
+        .ags_score_tokens
+        .lock()
+        .unwrap()
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(tokens.len(), 2, "both instances posted");
 }

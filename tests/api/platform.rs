@@ -126,6 +126,10 @@ pub struct PlatformState {
     pub ags_results_fail: Mutex<Option<(u16, String)>>,
     /// Requests to the results endpoint.
     pub ags_results_hits: AtomicUsize,
+    /// Every score request waits this many milliseconds first (a slow gradebook).
+    pub ags_score_delay_ms: AtomicU64,
+    /// The access token of each accepted score (which worker posted it).
+    pub ags_score_tokens: Mutex<Vec<String>>,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -196,6 +200,8 @@ impl TestPlatform {
             ags_results_page_size: AtomicUsize::new(50),
             ags_results_fail: Mutex::new(None),
             ags_results_hits: AtomicUsize::new(0),
+            ags_score_delay_ms: AtomicU64::new(0),
+            ags_score_tokens: Mutex::new(Vec::new()),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -1132,6 +1138,10 @@ async fn post_score(
     body: web::Bytes,
 ) -> HttpResponse {
     state.ags_score_hits.fetch_add(1, Ordering::SeqCst);
+    let delay = state.ags_score_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let injected = state.ags_inject.lock().unwrap().pop_front();
     match injected {
         Some(AgsFailure::Server(msg)) => return HttpResponse::InternalServerError().body(msg),
@@ -1186,6 +1196,13 @@ async fn post_score(
         return HttpResponse::Conflict().body("score timestamp not after the last one");
     }
     scores.push((path, score));
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    state.ags_score_tokens.lock().unwrap().push(token);
     HttpResponse::Ok().finish()
 }
 
