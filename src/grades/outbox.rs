@@ -163,7 +163,7 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
             rest.push(r);
         }
     }
-    let mut outcomes = Vec::new();
+    let mut delivered = Vec::new();
     for r in first {
         let (outcome, resolved) = attempt(deps, &r, None).await;
         if let Some(l) = &resolved {
@@ -172,7 +172,16 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
                 .set_activity_lineitem(r.course, &r.activity, l)
                 .await?;
         }
-        outcomes.push((r, outcome, resolved));
+        settle(
+            deps,
+            &r,
+            outcome,
+            resolved,
+            now,
+            &mut report,
+            &mut delivered,
+        )
+        .await?;
     }
     // The others at once, at most PER_HOST in flight per platform host.
     let mut hosts: HashMap<String, std::sync::Arc<tokio::sync::Semaphore>> = HashMap::new();
@@ -201,44 +210,71 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
         })
         .collect();
     let mut stream = futures_util::stream::iter(jobs).buffer_unordered(PER_HOST * 4);
-    while let Some(done) = stream.next().await {
-        outcomes.push(done);
-    }
-    let mut delivered = Vec::new();
-    for (r, outcome, resolved) in outcomes {
-        match outcome {
-            Attempt::Delivered => {
-                delivered.push(r.id);
-                report.delivered += 1;
-            }
-            Attempt::Retry { error, .. } | Attempt::Fail(error) if r.attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(
-                    score = r.id,
-                    attempts = r.attempts,
-                    "score parked as failed"
-                );
-                deps.store.mark_failed(r.id, &error, now).await?;
-                report.failed += 1;
-            }
-            Attempt::Fail(error) => {
-                deps.store.mark_failed(r.id, &error, now).await?;
-                report.failed += 1;
-            }
-            Attempt::Retry {
-                after,
-                error,
-                timestamp,
-            } => {
-                let next = now + after.unwrap_or_else(|| backoff(r.attempts, r.id));
-                deps.store
-                    .mark_retry(r.id, next, &error, timestamp, resolved.as_deref(), now)
-                    .await?;
-                report.retried += 1;
-            }
+    while let Some((r, outcome, resolved)) = stream.next().await {
+        settle(
+            deps,
+            &r,
+            outcome,
+            resolved,
+            now,
+            &mut report,
+            &mut delivered,
+        )
+        .await?;
+        // Marked as they come, a few at a time: a crash re-posts only the last few.
+        if delivered.len() >= MARK_EVERY {
+            deps.store.mark_delivered_many(&delivered, now).await?;
+            delivered.clear();
         }
     }
     deps.store.mark_delivered_many(&delivered, now).await?;
     Ok(report)
+}
+
+/// Delivered scores are marked in one statement per this many.
+const MARK_EVERY: usize = 64;
+
+/// Records how one attempt ended (a delivered score is only noted in `delivered`).
+async fn settle(
+    deps: &Deps<'_>,
+    r: &OutboxRow,
+    outcome: Attempt,
+    resolved: Option<String>,
+    now: i64,
+    report: &mut StepReport,
+    delivered: &mut Vec<i64>,
+) -> Result<(), GradesError> {
+    match outcome {
+        Attempt::Delivered => {
+            delivered.push(r.id);
+            report.delivered += 1;
+        }
+        Attempt::Retry { error, .. } | Attempt::Fail(error) if r.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(
+                score = r.id,
+                attempts = r.attempts,
+                "score parked as failed"
+            );
+            deps.store.mark_failed(r.id, &error, now).await?;
+            report.failed += 1;
+        }
+        Attempt::Fail(error) => {
+            deps.store.mark_failed(r.id, &error, now).await?;
+            report.failed += 1;
+        }
+        Attempt::Retry {
+            after,
+            error,
+            timestamp,
+        } => {
+            let next = now + after.unwrap_or_else(|| backoff(r.attempts, r.id));
+            deps.store
+                .mark_retry(r.id, next, &error, timestamp, resolved.as_deref(), now)
+                .await?;
+            report.retried += 1;
+        }
+    }
+    Ok(())
 }
 
 /// How long a failed line item update waits (seconds), unless the platform says.
