@@ -1304,7 +1304,7 @@ async fn get_lineitem(
         return HttpResponse::Unauthorized().finish();
     }
     if accept(&req) != "application/vnd.ims.lis.v2.lineitem+json" {
-        return HttpResponse::NotAcceptable().body("wrong accept");
+        return HttpResponse::BadRequest().body("wrong accept");
     }
     let item = stored_lineitem(&state, req.path(), &path.1);
     HttpResponse::Ok()
@@ -1378,7 +1378,7 @@ async fn results(
         return HttpResponse::Unauthorized().finish();
     }
     if accept(&req) != RESULTS_MEDIA_TYPE {
-        return HttpResponse::NotAcceptable().body("wrong accept");
+        return HttpResponse::BadRequest().body("wrong accept");
     }
     let lineitem = req.path().trim_end_matches("/results").to_string();
     let mut latest: Vec<(String, Value)> = Vec::new();
