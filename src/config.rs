@@ -262,7 +262,8 @@ impl Settings {
             ));
         }
         // Far longer than a batch of posts takes; an operator may shorten it so that scores a
-        // crashed instance had claimed go out sooner.
+        // crashed instance had claimed go out sooner. The default is `grades::outbox::LEASE`
+        // (this bottom-floor module cannot import it).
         let grade_lease = num_setting(
             get("BINOME_GRADE_LEASE_SECS"),
             file.grade_lease_secs,
@@ -430,6 +431,9 @@ mod tests {
         );
         assert_eq!(s.max_pending_logins, 20_000);
         assert_eq!(s.roster_sync_deadline, Duration::from_secs(120));
+        assert_eq!(s.grade_lease, Duration::from_secs(300));
+        let short = Settings::from_sources(&env(&[("BINOME_GRADE_LEASE_SECS", "2")]), Some(""));
+        assert_eq!(short.unwrap().grade_lease, Duration::from_secs(2));
     }
 
     #[test]
@@ -448,6 +452,9 @@ mod tests {
             ("BINOME_TRUST_PROXY", "maybe"),
             ("BINOME_LOGIN_RATE_PER_CLIENT", "-1"),
             ("BINOME_ROSTER_SYNC_DEADLINE_SECS", "0"),
+            ("BINOME_GRADE_LEASE_SECS", "0"),
+            ("BINOME_GRADE_LEASE_SECS", "86401"),
+            ("BINOME_GRADE_LEASE_SECS", "soon"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
