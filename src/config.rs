@@ -41,6 +41,7 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_MAX_PENDING_LOGINS",
     "BINOME_ROSTER_SYNC_DEADLINE_SECS",
     "BINOME_GRADE_WORKER",
+    "BINOME_GRADE_LEASE_SECS",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -78,6 +79,9 @@ pub struct Settings {
     pub roster_sync_deadline: Duration,
     /// Whether this instance runs the grade delivery worker (several instances may).
     pub grade_worker: bool,
+    /// How long the grade worker's claim holds a score: after a crash, the scores it had
+    /// claimed are delivered by the next worker once this has passed.
+    pub grade_lease: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,6 +102,7 @@ struct FileSettings {
     max_pending_logins: Option<u64>,
     roster_sync_deadline_secs: Option<u64>,
     grade_worker: Option<bool>,
+    grade_lease_secs: Option<u64>,
 }
 
 impl Settings {
@@ -256,6 +261,21 @@ impl Settings {
                 "must be at least 1".into(),
             ));
         }
+        // Far longer than a batch of posts takes; an operator may shorten it so that scores a
+        // crashed instance had claimed go out sooner. The default is `grades::outbox::LEASE`
+        // (this bottom-floor module cannot import it).
+        let grade_lease = num_setting(
+            get("BINOME_GRADE_LEASE_SECS"),
+            file.grade_lease_secs,
+            "BINOME_GRADE_LEASE_SECS",
+            300,
+        )?;
+        if !(1..=86_400).contains(&grade_lease) {
+            return Err(invalid(
+                "BINOME_GRADE_LEASE_SECS",
+                "must be between 1 and 86400".into(),
+            ));
+        }
         if workers == 0 {
             return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
         }
@@ -281,6 +301,7 @@ impl Settings {
             max_pending_logins,
             roster_sync_deadline: Duration::from_secs(roster_sync_deadline),
             grade_worker,
+            grade_lease: Duration::from_secs(grade_lease),
         })
     }
 
@@ -441,6 +462,9 @@ mod tests {
         );
         assert_eq!(s.max_pending_logins, 20_000);
         assert_eq!(s.roster_sync_deadline, Duration::from_secs(120));
+        assert_eq!(s.grade_lease, Duration::from_secs(300));
+        let short = Settings::from_sources(&env(&[("BINOME_GRADE_LEASE_SECS", "2")]), Some(""));
+        assert_eq!(short.unwrap().grade_lease, Duration::from_secs(2));
     }
 
     #[test]
@@ -474,6 +498,9 @@ mod tests {
             ("BINOME_TRUST_PROXY", "maybe"),
             ("BINOME_LOGIN_RATE_PER_CLIENT", "-1"),
             ("BINOME_ROSTER_SYNC_DEADLINE_SECS", "0"),
+            ("BINOME_GRADE_LEASE_SECS", "0"),
+            ("BINOME_GRADE_LEASE_SECS", "86401"),
+            ("BINOME_GRADE_LEASE_SECS", "soon"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");

@@ -129,6 +129,7 @@ impl Application {
             roster: crate::roster::RosterSync::new(http.clone(), settings.roster_sync_deadline),
             courses,
             live,
+            gradebook: crate::grades::Gradebook::new(http.clone()),
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -246,7 +247,9 @@ async fn grades_loop(state: web::Data<AppState>, http: reqwest::Client) {
         let key = state.flow.keys.current(now()).await;
         Some((snap.registrations.clone(), key))
     };
-    crate::grades::run_loop(store, crate::grades::GradeWorker::new(http), source).await;
+    let lease = state.flow.settings.grade_lease.as_secs() as i64;
+    let worker = crate::grades::GradeWorker::new(http).with_lease(lease);
+    crate::grades::run_loop(store, worker, source).await;
 }
 
 /// The span of each request, and its one log line at the end: a request id, the method, the

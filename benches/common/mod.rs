@@ -58,3 +58,34 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
 }
+
+/// A fresh PostgreSQL database next to `url` named `binome_bench_<label>_<pid>`: (its URL,
+/// its name, for [`drop_postgres`]).
+pub async fn fresh_postgres(url: &str, label: &str) -> (String, String) {
+    use sea_orm::{ConnectionTrait, Database};
+    let admin = Database::connect(url).await.unwrap();
+    let name = format!("binome_bench_{label}_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    admin.close().await.ok();
+    let mut u = url::Url::parse(url).unwrap();
+    u.set_path(&format!("/{name}"));
+    (u.to_string(), name)
+}
+
+/// Drops a database made by [`fresh_postgres`].
+pub async fn drop_postgres(url: &str, name: &str) {
+    use sea_orm::{ConnectionTrait, Database};
+    let admin = Database::connect(url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .ok();
+    admin.close().await.ok();
+}

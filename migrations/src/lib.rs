@@ -11,6 +11,7 @@ mod m20261201_000003_page_handoffs;
 mod m20261201_000004_coaching;
 mod m20261201_000005_grades;
 mod m20261201_000006_activity_config;
+mod m20261201_000008_grades_points;
 mod m20261201_000009_dashboard;
 
 /// Applies every migration of the project, in order.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_coaching::Migration),
             Box::new(m20261201_000005_grades::Migration),
             Box::new(m20261201_000006_activity_config::Migration),
+            Box::new(m20261201_000008_grades_points::Migration),
             Box::new(m20261201_000009_dashboard::Migration),
         ]
     }

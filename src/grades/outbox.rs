@@ -1,14 +1,18 @@
-//! The outbox worker: one step claims a batch of due scores, gets one token per registration
-//! and scope set, and posts each score; on failure it backs off exponentially with jitter (at
-//! most an hour), honours `Retry-After` on 429, takes a fresh token once on 401, moves the
-//! timestamp a second on 409, and after [`MAX_ATTEMPTS`] parks the score as failed with the
-//! platform's message. The loop is apart ([`run_loop`]), so tests drive the step with a clock
-//! of their own.
+//! The outbox worker: one step first gives line items their new points (queued by
+//! `Store::set_activity_points`), then claims a batch of due scores, gets one token per
+//! registration and scope set, and posts the scores, several at once (at most
+//! [`PER_HOST`] in flight per platform host); on failure it backs off exponentially with
+//! jitter (at most an hour), honours `Retry-After` on 429, takes a fresh token once on 401,
+//! moves the timestamp a second on 409, and after [`MAX_ATTEMPTS`] parks the score as failed
+//! with the platform's message. The loop is apart ([`run_loop`]), so tests drive the step
+//! with a clock of their own; it steps again at once while rows were due.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::BuildHasher;
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use crate::lti::Registration;
 use crate::lti::ags::{self, AgsError, Score};
@@ -19,8 +23,13 @@ use crate::store::{OutboxRow, Store, StoreError};
 /// Attempts before a score is parked as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Scores claimed per step.
-pub const BATCH: u64 = 100;
-/// How long a claim holds its rows (seconds): far longer than a batch of posts takes.
+pub const BATCH: u64 = 500;
+/// Scores in flight at once to one platform host (a platform is not to be flooded).
+pub const PER_HOST: usize = 16;
+/// Line item updates applied per step.
+pub const LINEITEM_BATCH: u64 = 20;
+/// How long a claim holds its rows by default (seconds): far longer than a batch of posts
+/// takes. After a crash, claimed rows wait this long (`BINOME_GRADE_LEASE_SECS`).
 pub const LEASE: i64 = 300;
 /// The first retry waits about this long (seconds); each next one twice as long.
 pub const BACKOFF_BASE: i64 = 30;
@@ -54,6 +63,8 @@ pub struct StepReport {
 pub struct GradeWorker {
     pub http: reqwest::Client,
     pub tokens: ServiceTokens,
+    /// How long a claim holds its rows (seconds).
+    pub lease: i64,
 }
 
 impl GradeWorker {
@@ -61,7 +72,14 @@ impl GradeWorker {
         GradeWorker {
             http,
             tokens: ServiceTokens::default(),
+            lease: LEASE,
         }
+    }
+
+    /// The same, with claims held `lease` seconds.
+    pub fn with_lease(mut self, lease: i64) -> GradeWorker {
+        self.lease = lease.max(1);
+        self
     }
 }
 
@@ -110,7 +128,8 @@ enum Attempt {
     Fail(String),
 }
 
-fn describe(e: &AgsError) -> String {
+/// An AGS error in the words staff see: the HTTP status and the platform's message.
+pub fn describe(e: &AgsError) -> String {
     match e {
         AgsError::RetryAfter(d) => format!("HTTP 429: retry after {} s", d.as_secs()),
         AgsError::Unauthorized => "HTTP 401: access token refused".into(),
@@ -120,61 +139,239 @@ fn describe(e: &AgsError) -> String {
     }
 }
 
-/// Claims the scores due at `now` (Unix seconds) and posts them.
+/// Applies the line item updates due at `now`, then claims the scores due and posts them.
 pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, GradesError> {
-    let rows = deps.store.claim_due_scores(now, BATCH, LEASE).await?;
+    update_lineitems(deps, now).await?;
+    let rows = deps
+        .store
+        .claim_due_scores(now, BATCH, deps.worker.lease)
+        .await?;
     let mut report = StepReport {
         claimed: rows.len(),
         ..Default::default()
     };
-    // Line items found or created in this step, by course and activity.
+    // Line items found or created in this step, by course and activity: the first score of
+    // an activity without one finds it alone, the others then use it.
     let mut found: HashMap<(i32, String), String> = HashMap::new();
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in rows {
-        let lineitem = r
-            .lineitem
-            .clone()
-            .or_else(|| found.get(&(r.course.get(), r.activity.clone())).cloned());
-        let (outcome, resolved) = attempt(deps, &r, lineitem).await;
+        if r.lineitem.is_none() && seen.insert((r.course.get(), r.activity.clone())) {
+            first.push(r);
+        } else {
+            rest.push(r);
+        }
+    }
+    let mut delivered = Vec::new();
+    for r in first {
+        let (outcome, resolved) = attempt(deps, &r, None).await;
         if let Some(l) = &resolved {
             found.insert((r.course.get(), r.activity.clone()), l.clone());
-            if r.lineitem.is_none() {
-                deps.store
-                    .set_activity_lineitem(r.course, &r.activity, l)
-                    .await?;
-            }
+            deps.store
+                .set_activity_lineitem(r.course, &r.activity, l)
+                .await?;
         }
-        match outcome {
-            Attempt::Delivered => {
-                deps.store.mark_delivered(r.id, now).await?;
-                report.delivered += 1;
+        settle(
+            deps,
+            &r,
+            outcome,
+            resolved,
+            now,
+            &mut report,
+            &mut delivered,
+        )
+        .await?;
+    }
+    // The others at once, at most PER_HOST in flight per platform host.
+    let mut hosts: HashMap<String, std::sync::Arc<tokio::sync::Semaphore>> = HashMap::new();
+    let jobs: Vec<_> = rest
+        .into_iter()
+        .map(|r| {
+            let lineitem = r
+                .lineitem
+                .clone()
+                .or_else(|| found.get(&(r.course.get(), r.activity.clone())).cloned());
+            let host = lineitem
+                .as_deref()
+                .or(r.lineitems.as_deref())
+                .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let gate = hosts
+                .entry(host)
+                .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(PER_HOST)))
+                .clone();
+            async move {
+                let _permit = gate.acquire_owned().await.ok();
+                let (outcome, resolved) = attempt(deps, &r, lineitem).await;
+                (r, outcome, resolved)
             }
-            Attempt::Retry { error, .. } | Attempt::Fail(error) if r.attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(
-                    score = r.id,
-                    attempts = r.attempts,
-                    "score parked as failed"
+        })
+        .collect();
+    let mut stream = futures_util::stream::iter(jobs).buffer_unordered(PER_HOST * 4);
+    while let Some((r, outcome, resolved)) = stream.next().await {
+        settle(
+            deps,
+            &r,
+            outcome,
+            resolved,
+            now,
+            &mut report,
+            &mut delivered,
+        )
+        .await?;
+        // Marked as they come, a few at a time: a crash re-posts only the last few.
+        if delivered.len() >= MARK_EVERY {
+            deps.store.mark_delivered_many(&delivered, now).await?;
+            delivered.clear();
+        }
+    }
+    deps.store.mark_delivered_many(&delivered, now).await?;
+    Ok(report)
+}
+
+/// Delivered scores are marked in one statement per this many.
+const MARK_EVERY: usize = 64;
+
+/// Records how one attempt ended (a delivered score is only noted in `delivered`).
+async fn settle(
+    deps: &Deps<'_>,
+    r: &OutboxRow,
+    outcome: Attempt,
+    resolved: Option<String>,
+    now: i64,
+    report: &mut StepReport,
+    delivered: &mut Vec<i64>,
+) -> Result<(), GradesError> {
+    match outcome {
+        Attempt::Delivered => {
+            delivered.push(r.id);
+            report.delivered += 1;
+        }
+        Attempt::Retry { error, .. } | Attempt::Fail(error) if r.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(
+                score = r.id,
+                attempts = r.attempts,
+                "score parked as failed"
+            );
+            deps.store.mark_failed(r.id, &error, now).await?;
+            report.failed += 1;
+        }
+        Attempt::Fail(error) => {
+            deps.store.mark_failed(r.id, &error, now).await?;
+            report.failed += 1;
+        }
+        Attempt::Retry {
+            after,
+            error,
+            timestamp,
+        } => {
+            let next = now + after.unwrap_or_else(|| backoff(r.attempts, r.id));
+            deps.store
+                .mark_retry(r.id, next, &error, timestamp, resolved.as_deref(), now)
+                .await?;
+            report.retried += 1;
+        }
+    }
+    Ok(())
+}
+
+/// How long a failed line item update waits (seconds), unless the platform says.
+const LINEITEM_RETRY: i64 = 300;
+
+/// Gives the line items due an update their new points (`scoreMaximum`), finding or
+/// creating the line item first when only the container is known. A failure is kept with
+/// the platform's words and tried again later; it does not hold the scores back (a score
+/// carries its own maximum, which the LMS scales to the line item's points).
+async fn update_lineitems(deps: &Deps<'_>, now: i64) -> Result<(), GradesError> {
+    let due = deps
+        .store
+        .claim_lineitem_updates(now, LINEITEM_BATCH, deps.worker.lease)
+        .await?;
+    for u in due {
+        match update_one(deps, &u).await {
+            Ok(lineitem) => {
+                tracing::info!(
+                    course = u.course.get(),
+                    points = u.points,
+                    "line item points updated"
                 );
-                deps.store.mark_failed(r.id, &error, now).await?;
-                report.failed += 1;
-            }
-            Attempt::Fail(error) => {
-                deps.store.mark_failed(r.id, &error, now).await?;
-                report.failed += 1;
-            }
-            Attempt::Retry {
-                after,
-                error,
-                timestamp,
-            } => {
-                let next = now + after.unwrap_or_else(|| backoff(r.attempts, r.id));
                 deps.store
-                    .mark_retry(r.id, next, &error, timestamp, resolved.as_deref(), now)
+                    .lineitem_updated(u.course, &u.activity, u.points, &lineitem, now)
                     .await?;
-                report.retried += 1;
+            }
+            Err((error, after)) => {
+                deps.store
+                    .lineitem_update_failed(
+                        u.course,
+                        &u.activity,
+                        &error,
+                        now + after.unwrap_or(LINEITEM_RETRY),
+                    )
+                    .await?;
             }
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// One line item update; returns the line item's URL, or the error and how long to wait.
+async fn update_one(
+    deps: &Deps<'_>,
+    u: &crate::store::LineItemUpdate,
+) -> Result<String, (String, Option<i64>)> {
+    let Some(reg) = deps.registrations.iter().find(|g| g.id == u.registration) else {
+        return Err(("the platform is no longer registered".into(), None));
+    };
+    if u.lineitem.is_none() && u.lineitems.is_none() {
+        return Err(("the activity has no line item".into(), None));
+    }
+    let scopes = [ags::SCOPE_LINEITEM];
+    let http = &deps.worker.http;
+    let mut refreshed = false;
+    loop {
+        let token = deps
+            .worker
+            .tokens
+            .token(http, reg, deps.key, &scopes)
+            .await
+            .map_err(|e| (e.to_string(), None))?;
+        let result = async {
+            let lineitem = match (&u.lineitem, &u.lineitems) {
+                (Some(l), _) => l.clone(),
+                (None, container) => {
+                    ags::find_or_create_lineitem(
+                        http,
+                        &token,
+                        container.as_deref().unwrap_or_default(),
+                        &u.activity,
+                        super::LINEITEM_TAG,
+                        "Peer coaching",
+                        u.points,
+                    )
+                    .await?
+                }
+            };
+            ags::update_lineitem(http, &token, &lineitem, u.points).await?;
+            Ok(lineitem)
+        }
+        .await;
+        match result {
+            Ok(l) => return Ok(l),
+            Err(AgsError::Unauthorized) if !refreshed => {
+                refreshed = true;
+                deps.worker.tokens.invalidate(reg.id, &scopes);
+            }
+            Err(e) => {
+                let after = match &e {
+                    AgsError::RetryAfter(d) => Some((d.as_secs() as i64).max(1)),
+                    _ => None,
+                };
+                return Err((describe(&e), after));
+            }
+        }
+    }
 }
 
 /// One attempt at one score; also returns the line item when it is known.
@@ -278,8 +475,8 @@ fn failure(e: &AgsError, timestamp: i64) -> Attempt {
     }
 }
 
-/// Delivers scores until the task is aborted: a step at once when the last one claimed a
-/// full batch, else after [`IDLE_SLEEP`]. `source` gives the registrations and the tool key
+/// Delivers scores until the task is aborted: a step at once when the last one claimed
+/// anything, else after [`IDLE_SLEEP`]. `source` gives the registrations and the tool key
 /// of the moment (both change while the server runs).
 pub async fn run_loop<F, Fut>(store: Store, worker: GradeWorker, source: F)
 where
@@ -296,15 +493,16 @@ where
                 key: &key,
             };
             match deliver_step(&deps, now()).await {
-                Ok(r) if r.claimed as u64 >= BATCH => sleep = Duration::ZERO,
                 Ok(r) if r.claimed > 0 => {
+                    // Rows were due: more may be, step again at once (a retried row is not
+                    // due before its time, so this ends when the outbox is drained).
                     tracing::info!(
                         delivered = r.delivered,
                         retried = r.retried,
                         failed = r.failed,
                         "grade delivery"
                     );
-                    sleep = Duration::from_millis(500);
+                    sleep = Duration::ZERO;
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "grade delivery failed"),

@@ -251,7 +251,8 @@ pub const FILES: &[(&str, [&str; 2])] = catalogue_files!(
     "live",
     "activity",
     "dashboard",
-    "registration"
+    "registration",
+    "grades"
 );
 
 /// One language's messages.

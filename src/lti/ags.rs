@@ -1,9 +1,11 @@
 //! LTI Assignment and Grade Services 2.0 as a protocol: the score a tool posts (AGS §3.4,
 //! media type `application/vnd.ims.lis.v1.score+json`), finding or creating a line item in
-//! the `lineitems` container (§3.2), and the platform's answers as a typed error.
+//! the `lineitems` container (§3.2), reading and updating one line item (§3.2, `PUT` keeps
+//! what the tool does not change), reading its results (§3.3, paged with `Link: rel="next"`),
+//! and the platform's answers as a typed error.
 //!
-//! Moodle's line item URLs carry a query string (`…/lineitem?type_id=1`): `/scores` goes into
-//! the path, before the query. Its media types are checked exactly.
+//! Moodle's line item URLs carry a query string (`…/lineitem?type_id=1`): `/scores` and
+//! `/results` go into the path, before the query. Its media types are checked exactly.
 
 use std::time::Duration;
 
@@ -21,6 +23,18 @@ pub const SCORE_MEDIA_TYPE: &str = "application/vnd.ims.lis.v1.score+json";
 pub const LINEITEM_MEDIA_TYPE: &str = "application/vnd.ims.lis.v2.lineitem+json";
 /// Media type of a line item container.
 pub const LINEITEMS_MEDIA_TYPE: &str = "application/vnd.ims.lis.v2.lineitemcontainer+json";
+/// Scope to read a line item's results.
+pub const SCOPE_RESULT: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly";
+/// Media type of a result container.
+pub const RESULTS_MEDIA_TYPE: &str = "application/vnd.ims.lis.v2.resultcontainer+json";
+/// Result pages followed at most (a runaway `next` chain must end).
+pub const MAX_RESULT_PAGES: usize = 100;
+/// Results read at most, every page together (far more than a course holds).
+pub const MAX_RESULTS: usize = 100_000;
+/// Largest result page read.
+const MAX_RESULT_PAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Results asked per page (a platform may cap it lower).
+const RESULT_PAGE_SIZE: &str = "1000";
 /// Longest platform message kept from an error answer.
 pub const MAX_MESSAGE: usize = 300;
 
@@ -258,6 +272,157 @@ pub async fn find_or_create_lineitem(
     Ok(item.id)
 }
 
+/// A line item as the platform describes it (AGS §3.2): what the tool reads and writes back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItemDetail {
+    pub id: String,
+    pub score_maximum: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_link_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<String>,
+}
+
+/// Reads one line item (token with the line item scope).
+pub async fn get_lineitem(
+    http: &reqwest::Client,
+    token: &str,
+    lineitem: &str,
+) -> Result<LineItemDetail, AgsError> {
+    let resp = http
+        .get(lineitem)
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
+        .send()
+        .await
+        .map_err(|e| AgsError::Network(short_error(&e)))?;
+    let body = classify(resp).await?;
+    serde_json::from_slice(&body).map_err(|e| AgsError::Network(format!("not a line item: {e}")))
+}
+
+/// Gives a line item a new `scoreMaximum`: reads it, and puts it back with its label,
+/// resource id, resource link, tag and dates as the platform has them (a `PUT` replaces the
+/// whole line item, so anything left out could be cleared). Returns the line item as the
+/// platform answered it.
+pub async fn update_lineitem(
+    http: &reqwest::Client,
+    token: &str,
+    lineitem: &str,
+    score_maximum: f64,
+) -> Result<LineItemDetail, AgsError> {
+    let mut item = get_lineitem(http, token, lineitem).await?;
+    item.score_maximum = score_maximum;
+    let body = serde_json::to_vec(&item).map_err(|e| AgsError::Network(e.to_string()))?;
+    let resp = http
+        .put(lineitem)
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
+        .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| AgsError::Network(short_error(&e)))?;
+    let body = classify(resp).await?;
+    // Some platforms answer 200 with an empty body: what was sent is then what holds.
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(item);
+    }
+    serde_json::from_slice(&body).map_err(|e| AgsError::Network(format!("not a line item: {e}")))
+}
+
+/// What the platform holds for one learner in a line item (AGS §3.3).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgsResult {
+    pub user_id: String,
+    #[serde(default)]
+    pub result_score: Option<f64>,
+    #[serde(default)]
+    pub result_maximum: Option<f64>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A line item's results URL, with a page size unless it has one.
+pub fn results_url(lineitem: &str) -> String {
+    let url = service_url(lineitem, "results");
+    match url::Url::parse(&url) {
+        Ok(mut u) if !u.query_pairs().any(|(k, _)| k == "limit") => {
+            u.query_pairs_mut().append_pair("limit", RESULT_PAGE_SIZE);
+            u.into()
+        }
+        _ => url,
+    }
+}
+
+/// Every result of a line item (token with [`SCOPE_RESULT`]), following `Link: rel="next"`
+/// on the line item's origin only (the token must not reach another host), at most
+/// [`MAX_RESULT_PAGES`] pages and [`MAX_RESULTS`] results. The caller bounds the time.
+pub async fn read_results(
+    http: &reqwest::Client,
+    token: &str,
+    lineitem: &str,
+) -> Result<Vec<AgsResult>, AgsError> {
+    let home = url::Url::parse(lineitem).map_err(|e| AgsError::Network(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut next = Some(results_url(lineitem));
+    let mut seen = std::collections::HashSet::new();
+    while let Some(page) = next.take() {
+        if !seen.insert(page.clone()) || seen.len() > MAX_RESULT_PAGES {
+            return Err(AgsError::Network(format!(
+                "the result pages loop or pass {MAX_RESULT_PAGES}"
+            )));
+        }
+        let resp = http
+            .get(&page)
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, RESULTS_MEDIA_TYPE)
+            .send()
+            .await
+            .map_err(|e| AgsError::Network(short_error(&e)))?;
+        let links = super::services::parse_links(resp.headers());
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(classify(resp)
+                .await
+                .err()
+                .unwrap_or(AgsError::Server(status, String::new())));
+        }
+        let body = read_limited(resp, MAX_RESULT_PAGE_BYTES)
+            .await
+            .map_err(AgsError::Network)?;
+        let results: Vec<AgsResult> = serde_json::from_slice(&body)
+            .map_err(|e| AgsError::Network(format!("not a result container: {e}")))?;
+        out.extend(results);
+        if out.len() > MAX_RESULTS {
+            return Err(AgsError::Network(format!(
+                "more than {MAX_RESULTS} results"
+            )));
+        }
+        next = match links.get("next") {
+            Some(n) => match url::Url::parse(n) {
+                Ok(u) if u.origin() == home.origin() => Some(n.clone()),
+                _ => {
+                    return Err(AgsError::Network(
+                        "a result page links to another origin; not followed".into(),
+                    ));
+                }
+            },
+            None => None,
+        };
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +441,41 @@ mod tests {
         ] {
             assert_eq!(service_url(lineitem, "scores"), expected);
         }
+    }
+
+    #[test]
+    fn results_go_into_the_path_before_the_query_with_a_page_size() {
+        assert_eq!(
+            results_url(
+                "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
+            ),
+            "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/results?type_id=1&limit=1000"
+        );
+        assert_eq!(
+            results_url("https://canvas.example/api/lti/courses/1/line_items/3"),
+            "https://canvas.example/api/lti/courses/1/line_items/3/results?limit=1000"
+        );
+    }
+
+    #[test]
+    fn a_put_keeps_what_the_platform_holds() {
+        let item: LineItemDetail = serde_json::from_value(serde_json::json!({
+            "id": "https://lms.example/li/1", "scoreMaximum": 1, "label": "Peer coaching",
+            "resourceId": "r-1", "resourceLinkId": "1", "tag": "binome",
+            "gradesReleased": true
+        }))
+        .unwrap();
+        let v = serde_json::to_value(LineItemDetail {
+            score_maximum: 10.0,
+            ..item
+        })
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"id": "https://lms.example/li/1", "scoreMaximum": 10.0,
+                "label": "Peer coaching", "resourceId": "r-1", "resourceLinkId": "1",
+                "tag": "binome"})
+        );
     }
 
     #[test]

@@ -288,6 +288,23 @@ impl Store {
         Ok(())
     }
 
+    /// The platform accepted these scores (one statement per few hundred).
+    pub async fn mark_delivered_many(&self, ids: &[i64], now: i64) -> Result<(), StoreError> {
+        use grade_outbox::Column as C;
+        for chunk in ids.chunks(500) {
+            grade_outbox::Entity::update_many()
+                .col_expr(C::Status, Expr::value(GradeStatus::Delivered.key()))
+                .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+                .col_expr(C::DeliveredAt, Expr::value(now))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .col_expr(C::LastError, Expr::value(Option::<String>::None))
+                .filter(C::Id.is_in(chunk.iter().copied()))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The attempt failed: try again at `next_at` (Unix seconds), with the score's
     /// timestamp moved to `timestamp` (after a 409) and the line item now known.
     pub async fn mark_retry(

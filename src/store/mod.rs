@@ -9,6 +9,7 @@ mod coaching;
 mod courses;
 mod dashboard;
 pub mod entities;
+mod gradebook;
 mod grades;
 mod handoffs;
 mod keys;
@@ -38,6 +39,7 @@ pub use coaching::{
 };
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
+pub use gradebook::{ActivityAgs, LineItemUpdate, LmsResult, LmsResults};
 pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};

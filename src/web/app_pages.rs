@@ -39,9 +39,21 @@ const NOTICES: &[&str] = &[
     "notice_removed",
     "notice_grades_retried",
     "notice_config_saved",
+    "notice_gradebook_read",
+    "notice_gradebook_failed",
+    "notice_gradebook_no_service",
+    "notice_gradebook_not_granted",
+    "notice_gradebook_no_lineitem",
 ];
 const SECTIONS: &[&str] = &[
-    "roster", "settings", "links", "pairs", "profile", "declare", "sessions",
+    "roster",
+    "settings",
+    "links",
+    "pairs",
+    "profile",
+    "declare",
+    "sessions",
+    "gradebook",
 ];
 
 /// What the query of a page may carry besides the hand-off code.
@@ -76,6 +88,8 @@ impl Notice {
             "notice_swap_",
             "notice_declare_",
             "notice_sync_failed",
+            "notice_gradebook_failed",
+            "notice_gradebook_no",
         ]
         .iter()
         .any(|p| self.key.starts_with(p))
@@ -194,7 +208,8 @@ pub async fn session_page(
                     .await?
                     .iter()
                     .any(|r| r.status == crate::store::GradeStatus::Failed);
-                let extra = context! { upload => upload, sessions => sessions, grades_failed => grades_failed, ..extra };
+                let gradebook = super::gradebook_view::gradebook_block(state, s).await?;
+                let extra = context! { upload => upload, sessions => sessions, grades_failed => grades_failed, gradebook => gradebook, ..extra };
                 state
                     .pages
                     .render("staff.html", l, context! { ..common, ..extra })

@@ -4,7 +4,7 @@
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `register_routes`, `app_pages`,
 //! `staff_routes`, `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`,
 //! `system`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
-//! `dashboard_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! `dashboard_view`, `gradebook_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module.
 
 mod activity_routes;
@@ -15,6 +15,7 @@ mod dashboard_routes;
 mod dashboard_view;
 pub mod error;
 mod extract;
+mod gradebook_view;
 mod learner_routes;
 mod learner_view;
 mod lti_routes;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub courses: std::sync::Arc<crate::roster::cache::CourseCache>,
     /// The live coaching sessions.
     pub live: crate::realtime::live::Live,
+    /// Reads what the LMS gradebook holds, when staff ask.
+    pub gradebook: crate::grades::Gradebook,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).
@@ -87,6 +90,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/app/overview/export",
             web::post().to(dashboard_routes::export),
+        )
+        .route(
+            "/app/grades/check",
+            web::post().to(staff_routes::check_gradebook),
         )
         .route("/app/profile", web::post().to(learner_routes::profile))
         .route("/app/session", web::get().to(session_routes::page))

@@ -385,6 +385,10 @@ mod tests {
             "session_panel.html" => context! { p => panel, ..session },
             "staff.html" | "staff_dashboard.html" => context! {
                 grades_failed => full,
+                gradebook => full.then(|| context! {
+                    checked => "1 Dec 2026, 08:05 UTC", error => "HTTP 503: offline",
+                    rows => vec![context! { person => "u1", name => "Ada", ours_key => "delivered", ours => "sent to the gradebook", lms_key => "graded", lms => "1 / 1" }],
+                }),
                 sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), spent => Some("1 h 05 min"), updated => Some("1 Dec 2026, 08:05 UTC"), grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
                 manage => full,
                 roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],

@@ -1,5 +1,6 @@
 //! The staff's actions on the activity page: refresh the roster, save the tag list and the
-//! policy, upload hierarchical links, and propose, edit and publish the module's pairs. Each
+//! policy, upload hierarchical links, propose, edit and publish the module's pairs, send
+//! refused grades again and read what the LMS gradebook holds. Each
 //! needs a staff session that may manage (checked again against the LMS roster) and answers
 //! with a redirect back to the page, showing its outcome where the action was made.
 
@@ -13,6 +14,7 @@ use super::error::{BadForm, WebError};
 use super::extract::{AuthedForm, Manager, redirect, session_refusal};
 use super::services::sync_now;
 use super::staff_view::module;
+use crate::grades::{CheckOutcome, GradesError};
 use crate::launch::now;
 use crate::launch::session::Session;
 use crate::roster::draft::{DraftScope, EditError};
@@ -249,4 +251,35 @@ pub async fn retry_grades(
         }
         Err(e) => session_refusal(&state, s, e.into()).await,
     }
+}
+
+/// POST /app/grades/check: reads what the LMS gradebook holds for the activity (AGS
+/// results), shown next to each learner's delivery status; a failure shows the platform's
+/// words.
+pub async fn check_gradebook(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> HttpResponse {
+    let s = &f.session;
+    let Ok(snap) = state.flow.registry.snapshot().await else {
+        return back(&state, s, "notice_gradebook_failed", "gradebook").await;
+    };
+    let Some(reg) = snap.registration(s.registration) else {
+        return back(&state, s, "notice_gradebook_no_service", "gradebook").await;
+    };
+    let now = now();
+    let key = state.flow.keys.current(now).await;
+    let outcome = state
+        .gradebook
+        .check(&state.flow.store, reg, &key, s.course, &module(s), now)
+        .await;
+    let notice = match outcome {
+        Ok(CheckOutcome::Read(_)) => "notice_gradebook_read",
+        Ok(CheckOutcome::Failed(_)) => "notice_gradebook_failed",
+        Ok(CheckOutcome::NoService) => "notice_gradebook_no_service",
+        Ok(CheckOutcome::NotGranted) => "notice_gradebook_not_granted",
+        Ok(CheckOutcome::NoLineItem) => "notice_gradebook_no_lineitem",
+        Err(GradesError::Store(e)) => return session_refusal(&state, s, e.into()).await,
+    };
+    back(&state, s, notice, "gradebook").await
 }

@@ -360,3 +360,356 @@ async fn grades_two_workers_never_deliver_one_score_twice() {
     assert_eq!(r1.delivered + r2.delivered, 2);
     assert_eq!(app.platform.score_hits(), 2);
 }
+
+/// Queues a Completed score for each of `n` learners (`learner-0`…) of the default activity,
+/// as the end of their sessions would, in one transaction.
+async fn queue_completed(app: &TestApp, n: usize) -> CourseId {
+    let c = course(app).await;
+    let tx = app.store.begin(c).await.unwrap();
+    let now_ms = now() * 1000;
+    for i in 0..n {
+        let person = format!("learner-{i}");
+        let queued = tx
+            .enqueue_score(binome::store::NewScore {
+                activity: ACTIVITY,
+                person_id: &person,
+                score_given: Some(1.0),
+                score_maximum: Some(1.0),
+                activity_progress: "Completed",
+                grading_progress: "FullyGraded",
+                comment: None,
+                now_millis: now_ms,
+            })
+            .await
+            .unwrap();
+        assert!(queued);
+    }
+    tx.commit().await.unwrap();
+    c
+}
+
+/// Polls until no score is pending, or `deadline` passes (then fails, saying how many are).
+async fn drained(app: &TestApp, deadline: Duration) {
+    let end = tokio::time::Instant::now() + deadline;
+    loop {
+        let pending = app.store.pending_scores().await.unwrap();
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "{pending} scores still pending after {deadline:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How many scores the platform accepted per user, and the progress of each user's last.
+fn accepted_per_user(app: &TestApp) -> std::collections::HashMap<String, (usize, String)> {
+    let mut out: std::collections::HashMap<String, (usize, String)> = Default::default();
+    for (_, s) in app.platform.scores() {
+        let e = out
+            .entry(s["userId"].as_str().unwrap().to_string())
+            .or_insert((0, String::new()));
+        e.0 += 1;
+        e.1 = s["activityProgress"].as_str().unwrap().to_string();
+    }
+    out
+}
+
+#[tokio::test]
+async fn grades_staff_check_the_gradebook_and_see_what_the_lms_holds() {
+    let app = app().await;
+    let w = worker(&app).await;
+    // One result a page: the read must follow `Link: rel="next"`.
+    app.platform
+        .state
+        .ags_results_page_size
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let ([a, b], staff) = one_score_queued(&app).await;
+    let page = app.page("/app", &staff).await;
+    assert!(
+        page.contains(r#"id="gradebook""#) && page.contains("Not checked yet."),
+        "{page}"
+    );
+    assert_eq!(step(&app, &w, now()).await.delivered, 1);
+    let r = app.post_form("/app/grades/check", &staff, &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let page = app.page("/app", &staff).await;
+    // A Started score holds no grade: the LMS has a result without a score.
+    assert!(page.contains(r#"data-lms="none""#), "{page}");
+    assert!(page.contains("no grade in the LMS yet"), "{page}");
+    assert!(page.contains("Last checked"), "{page}");
+    assert!(!page.contains(r#"data-lms="graded""#), "{page}");
+
+    ok(&app, &b, "mark_prepared").await;
+    ok(&app, &a, "start").await;
+    finish_session(&app, &a, &b, ["Call the client", "Write the plan"]).await;
+    assert_eq!(step(&app, &w, now()).await.delivered, 2);
+    let hits = app
+        .platform
+        .state
+        .ags_results_hits
+        .load(std::sync::atomic::Ordering::SeqCst);
+    app.post_form("/app/grades/check", &staff, &[]).await;
+    let page = app.page("/app", &staff).await;
+    assert_eq!(page.matches(r#"data-lms="graded""#).count(), 2, "{page}");
+    // `/` is escaped in HTML.
+    assert!(page.contains(">1 &#x2f; 1<"), "{page}");
+    assert_eq!(
+        app.platform
+            .state
+            .ags_results_hits
+            .load(std::sync::atomic::Ordering::SeqCst)
+            - hits,
+        2,
+        "two pages of one result"
+    );
+    // Our side and the LMS's side, next to each other.
+    assert_eq!(
+        page.matches(r#"data-sent="delivered""#).count(),
+        2,
+        "{page}"
+    );
+
+    // The LMS fails: its words are shown, what was read before stays.
+    *app.platform.state.ags_results_fail.lock().unwrap() = Some((503, "gradebook offline".into()));
+    let r = app.post_form("/app/grades/check", &staff, &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let page = app.page("/app", &staff).await;
+    assert!(
+        page.contains("The last check failed: HTTP 503: gradebook offline"),
+        "{page}"
+    );
+    assert_eq!(page.matches(r#"data-lms="graded""#).count(), 2, "{page}");
+    // A learner may not read the gradebook.
+    let r = app.post_form("/app/grades/check", &a, &[]).await;
+    assert_ne!(r.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn grades_new_points_update_the_line_item_keeping_what_the_lms_holds() {
+    let app = app().await;
+    let w = worker(&app).await;
+    one_score_queued(&app).await;
+    let c = course(&app).await;
+    app.store
+        .set_activity_points(c, ACTIVITY, 10.0, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store.activity_points(c, ACTIVITY).await.unwrap(),
+        (Some(10.0), None)
+    );
+    assert_eq!(step(&app, &w, now()).await.delivered, 1);
+    let puts = app.platform.state.ags_lineitem_puts.lock().unwrap().clone();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    let (path, item) = &puts[0];
+    assert!(path.ends_with("/lineitems/1/lineitem"), "{path}");
+    assert_eq!(item["scoreMaximum"], 10.0);
+    // What the platform held is kept: a PUT replaces the whole line item.
+    assert_eq!(item["label"], "Peer coaching (Moodle)");
+    assert_eq!(item["resourceId"], "res-1");
+    assert_eq!(item["resourceLinkId"], "1");
+    assert_eq!(item["tag"], "binome");
+    assert_eq!(app.platform.lineitem(path).unwrap()["scoreMaximum"], 10.0);
+    assert_eq!(
+        app.store.activity_points(c, ACTIVITY).await.unwrap(),
+        (Some(10.0), Some(10.0))
+    );
+    // Applied once: the next steps do not put it again, nor the same points set again.
+    step(&app, &w, now() + 1).await;
+    app.store
+        .set_activity_points(c, ACTIVITY, 10.0, now())
+        .await
+        .unwrap();
+    step(&app, &w, now() + 2).await;
+    assert_eq!(
+        app.platform.state.ags_lineitem_puts.lock().unwrap().len(),
+        1
+    );
+    // New points: put again.
+    app.store
+        .set_activity_points(c, ACTIVITY, 4.0, now())
+        .await
+        .unwrap();
+    step(&app, &w, now() + 3).await;
+    let puts = app.platform.state.ags_lineitem_puts.lock().unwrap().clone();
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[1].1["scoreMaximum"], 4.0);
+    assert_eq!(puts[1].1["label"], "Peer coaching (Moodle)");
+}
+
+#[tokio::test]
+async fn grades_lti_ags_reads_and_updates_a_line_item() {
+    let app = app().await;
+    app.staff_launch(None).await;
+    let w = worker(&app).await;
+    let url = format!(
+        "{}/ags/ctx/lineitems/9/lineitem?type_id=1",
+        app.platform.issuer
+    );
+    let token = w
+        .worker
+        .tokens
+        .token(
+            &w.worker.http,
+            &app.reg,
+            &w.key,
+            &[binome::lti::ags::SCOPE_LINEITEM],
+        )
+        .await
+        .unwrap();
+    let item = binome::lti::ags::get_lineitem(&w.worker.http, &token, &url)
+        .await
+        .unwrap();
+    assert_eq!(
+        (item.score_maximum, item.tag.as_deref()),
+        (1.0, Some("binome"))
+    );
+    let updated = binome::lti::ags::update_lineitem(&w.worker.http, &token, &url, 20.0)
+        .await
+        .unwrap();
+    assert_eq!(updated.score_maximum, 20.0);
+    assert_eq!(updated.label, item.label);
+    assert_eq!(updated.id, item.id);
+    // A token without the results scope cannot read results: a typed refusal.
+    let e = binome::lti::ags::read_results(&w.worker.http, &token, &url)
+        .await
+        .unwrap_err();
+    assert_eq!(e, binome::lti::ags::AgsError::Unauthorized);
+}
+
+/// `binome serve` as its own process on the test app's database, with its grade worker on
+/// and its claims held `lease` seconds.
+fn binome_process(app: &TestApp, lease: u64) -> std::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_binome"));
+    cmd.env_clear();
+    for (k, v) in &app.env {
+        cmd.env(k, v);
+    }
+    cmd.env("BINOME_BIND", format!("127.0.0.1:{port}"))
+        .env("BINOME_GRADE_WORKER", "true")
+        .env("BINOME_GRADE_LEASE_SECS", lease.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn grades_a_killed_process_loses_no_score_and_the_restart_delivers_each_once() {
+    let app = app().await;
+    // A pair's session driven to completion through HTTP, and many more learners' scores.
+    let ([a, b], _, _, pair) = pair_and_other(&app).await;
+    crate::live::run_to_completion(&app, &a, &b, ["One", "Two"]).await;
+    const MORE: usize = 40;
+    queue_completed(&app, MORE).await;
+    let total = MORE + pair.len();
+    // The LMS hangs on every score the first process posts.
+    app.platform
+        .inject_ags((0..total).map(|_| AgsFailure::Hang(600)));
+    let mut first = binome_process(&app, 2);
+    // Wait until it has claimed every score (a claim counts an attempt) and posts are in flight.
+    let end = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let rows = outbox(&app).await;
+        if rows.len() == total
+            && rows.iter().all(|r| r.attempts >= 1)
+            && app.platform.score_hits() > 0
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "the first process never claimed the scores: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // SIGKILL while the scores are claimed: nothing is acknowledged, nothing may be lost.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    app.platform.state.ags_inject.lock().unwrap().clear();
+    assert!(app.platform.scores().is_empty());
+    assert_eq!(app.store.pending_scores().await.unwrap(), total as u64);
+
+    // A restart on the same database delivers them once their lease has passed.
+    let mut second = binome_process(&app, 2);
+    drained(&app, Duration::from_secs(180)).await;
+    second.kill().ok();
+    second.wait().ok();
+    let per_user = accepted_per_user(&app);
+    assert_eq!(per_user.len(), total, "{per_user:?}");
+    for (user, (count, progress)) in &per_user {
+        assert_eq!(
+            (*count, progress.as_str()),
+            (1, "Completed"),
+            "{user}: every final score exactly once"
+        );
+    }
+    assert!(
+        outbox(&app)
+            .await
+            .iter()
+            .all(|r| r.status == GradeStatus::Delivered)
+    );
+}
+
+#[tokio::test]
+async fn grades_two_instances_drain_one_outbox_and_never_post_a_row_twice() {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {}
+        _ => {
+            eprintln!(
+                "grades two instances: skipped (two instances need PostgreSQL: set DATABASE_URL=postgres://…)"
+            );
+            return;
+        }
+    }
+    // Both instances run their worker on one database.
+    let app = crate::helpers::spawn_app().await;
+    let _other = app.spawn_instance().await;
+    app.staff_launch(None).await;
+    // More than one batch.
+    const N: usize = binome::grades::outbox::BATCH as usize + 100;
+    // A slow gradebook: the first instance's batch takes far longer than the other's idle
+    // sleep, so both are delivering at once.
+    app.platform
+        .state
+        .ags_score_delay_ms
+        .store(500, std::sync::atomic::Ordering::SeqCst);
+    queue_completed(&app, N).await;
+    drained(&app, Duration::from_secs(300)).await;
+    // Posts per (user, line item, timestamp): one each, and nothing else was posted.
+    let mut seen = std::collections::HashMap::new();
+    for (path, s) in app.platform.scores() {
+        *seen
+            .entry((
+                s["userId"].as_str().unwrap().to_string(),
+                path,
+                s["timestamp"].as_str().unwrap().to_string(),
+            ))
+            .or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), N);
+    assert!(seen.values().all(|n| *n == 1), "{seen:?}");
+    assert_eq!(app.platform.score_hits(), N, "no post was made twice");
+    assert_eq!(accepted_per_user(&app).len(), N);
+    // Each instance's worker has its own token: both delivered.
+    let tokens: std::collections::HashSet<String> = app
+        .platform
+        .state
+        .ags_score_tokens
+        .lock()
+        .unwrap()
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(tokens.len(), 2, "both instances posted");
+}

@@ -1,11 +1,13 @@
 //! A test LMS platform standing in for Moodle or Canvas: its own RSA keys, a JWKS endpoint
 //! on a random port (with a fetch counter and key rotation), an OIDC auth endpoint that
 //! answers with an auto-posted id_token, a course page that frames the tool, an OAuth2 token
-//! endpoint for LTI services (client credentials with a private_key_jwt assertion) and a Names
-//! and Role Provisioning Services 2.0 membership endpoint, with knobs to make both misbehave,
-//! and LTI Dynamic Registration endpoints shaped like Moodle 4.5's and Canvas's (a
-//! configuration document and a registration endpoint each, both requiring the registration
-//! token), with knobs to refuse, to name a wrong issuer, or to leave out the client id.
+//! endpoint for LTI services (client credentials with a private_key_jwt assertion), a Names
+//! and Role Provisioning Services 2.0 membership endpoint and Assignment and Grade Services
+//! endpoints (scores, line items to list, create, read and update, results), with knobs to
+//! make them misbehave; a deep-linking return URL that verifies responses; and LTI Dynamic
+//! Registration endpoints shaped like Moodle 4.5's and Canvas's (a configuration document
+//! and a registration endpoint each, both requiring the registration token), with knobs to
+//! refuse, to name a wrong issuer, or to leave out the client id.
 
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
@@ -50,6 +52,10 @@ pub const NRPS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/nam
 pub const AGS_CLAIM: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 /// The AGS score scope.
 pub const SCORE_SCOPE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
+/// The AGS results scope.
+pub const RESULT_SCOPE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly";
+/// The media type of an AGS result container.
+pub const RESULTS_MEDIA_TYPE: &str = "application/vnd.ims.lis.v2.resultcontainer+json";
 /// Context roles given by a short name are this prefix plus the name.
 const CONTEXT_ROLE_PREFIX: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
 
@@ -134,6 +140,21 @@ pub struct PlatformState {
     pub dr_no_client_id: AtomicBool,
     /// Client ids handed out so far.
     pub dr_clients: AtomicUsize,
+    /// Line items as `GET`/`PUT …/lineitem` hold them, by path (the launch's line item is
+    /// made on first sight with one point).
+    pub ags_lineitem_store: Mutex<HashMap<String, Value>>,
+    /// Accepted `PUT …/lineitem` requests: (path, body).
+    pub ags_lineitem_puts: Mutex<Vec<(String, Value)>>,
+    /// Most results per page, whatever the request's `limit` (default 50).
+    pub ags_results_page_size: AtomicUsize,
+    /// Makes every results request fail with this status and body, until cleared.
+    pub ags_results_fail: Mutex<Option<(u16, String)>>,
+    /// Requests to the results endpoint.
+    pub ags_results_hits: AtomicUsize,
+    /// Every score request waits this many milliseconds first (a slow gradebook).
+    pub ags_score_delay_ms: AtomicU64,
+    /// The access token of each accepted score (which worker posted it).
+    pub ags_score_tokens: Mutex<Vec<String>>,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -147,6 +168,9 @@ pub enum AgsFailure {
     Unauthorized,
     /// 409 as Moodle answers a second score in one second.
     Conflict,
+    /// No answer for this many seconds, then 503 (the score is not recorded): a platform
+    /// that hangs while the tool is killed.
+    Hang(u64),
 }
 
 #[derive(Clone)]
@@ -203,6 +227,13 @@ impl TestPlatform {
             dr_wrong_issuer: AtomicBool::new(false),
             dr_no_client_id: AtomicBool::new(false),
             dr_clients: AtomicUsize::new(0),
+            ags_lineitem_store: Mutex::new(HashMap::new()),
+            ags_lineitem_puts: Mutex::new(Vec::new()),
+            ags_results_page_size: AtomicUsize::new(50),
+            ags_results_fail: Mutex::new(None),
+            ags_results_hits: AtomicUsize::new(0),
+            ags_score_delay_ms: AtomicU64::new(0),
+            ags_score_tokens: Mutex::new(Vec::new()),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -223,6 +254,18 @@ impl TestPlatform {
                 .route(
                     "/ags/{context_id}/lineitems/{rl}/lineitem/scores",
                     web::post().to(post_score),
+                )
+                .route(
+                    "/ags/{context_id}/lineitems/{rl}/lineitem/results",
+                    web::get().to(results),
+                )
+                .route(
+                    "/ags/{context_id}/lineitems/{rl}/lineitem",
+                    web::get().to(get_lineitem),
+                )
+                .route(
+                    "/ags/{context_id}/lineitems/{rl}/lineitem",
+                    web::put().to(put_lineitem),
                 )
                 .route("/ags/{context_id}/lineitems", web::get().to(list_lineitems))
                 .route(
@@ -359,6 +402,16 @@ impl TestPlatform {
     /// Makes the next score requests fail, in this order.
     pub fn inject_ags(&self, failures: impl IntoIterator<Item = AgsFailure>) {
         self.state.ags_inject.lock().unwrap().extend(failures);
+    }
+
+    /// The line item at `path` as the platform holds it now, if it was seen.
+    pub fn lineitem(&self, path: &str) -> Option<Value> {
+        self.state
+            .ags_lineitem_store
+            .lock()
+            .unwrap()
+            .get(path)
+            .cloned()
     }
 
     /// The scores accepted so far: (line item path, score).
@@ -1195,6 +1248,10 @@ async fn post_score(
     body: web::Bytes,
 ) -> HttpResponse {
     state.ags_score_hits.fetch_add(1, Ordering::SeqCst);
+    let delay = state.ags_score_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let injected = state.ags_inject.lock().unwrap().pop_front();
     match injected {
         Some(AgsFailure::Server(msg)) => return HttpResponse::InternalServerError().body(msg),
@@ -1206,6 +1263,10 @@ async fn post_score(
         Some(AgsFailure::Unauthorized) => return HttpResponse::Unauthorized().finish(),
         Some(AgsFailure::Conflict) => {
             return HttpResponse::Conflict().body("score timestamp not after the last one");
+        }
+        Some(AgsFailure::Hang(secs)) => {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            return HttpResponse::ServiceUnavailable().body("gradebook busy");
         }
         None => {}
     }
@@ -1245,6 +1306,13 @@ async fn post_score(
         return HttpResponse::Conflict().body("score timestamp not after the last one");
     }
     scores.push((path, score));
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    state.ags_score_tokens.lock().unwrap().push(token);
     HttpResponse::Ok().finish()
 }
 
@@ -1543,4 +1611,166 @@ async fn dr_canvas_register(
         Err((status, message)) => HttpResponse::build(StatusCode::from_u16(status).unwrap())
             .json(json!({"error": "invalid_client_metadata", "error_description": message})),
     }
+}
+
+/// The line item stored at `path`; the launch's line item is made on first sight, with one
+/// point, as Moodle holds it for a graded link.
+fn stored_lineitem(state: &PlatformState, path: &str, rl: &str) -> Value {
+    state
+        .ags_lineitem_store
+        .lock()
+        .unwrap()
+        .entry(path.to_string())
+        .or_insert_with(|| {
+            json!({
+                "id": format!("{}{path}?type_id=1", state.issuer),
+                "scoreMaximum": 1.0,
+                "label": "Peer coaching (Moodle)",
+                "resourceId": format!("res-{rl}"),
+                "resourceLinkId": rl,
+                "tag": "binome",
+            })
+        })
+        .clone()
+}
+
+/// `GET /ags/{ctx}/lineitems/{rl}/lineitem`: the line item, exact media type and a token with
+/// a line item scope.
+async fn get_lineitem(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    if !has_token_with(&state, &req, AGS_SCOPES[0]) && !has_token_with(&state, &req, AGS_SCOPES[1])
+    {
+        return HttpResponse::Unauthorized().finish();
+    }
+    if accept(&req) != "application/vnd.ims.lis.v2.lineitem+json" {
+        return HttpResponse::BadRequest().body("wrong accept");
+    }
+    let item = stored_lineitem(&state, req.path(), &path.1);
+    HttpResponse::Ok()
+        .content_type("application/vnd.ims.lis.v2.lineitem+json")
+        .json(item)
+}
+
+/// `PUT /ags/{ctx}/lineitems/{rl}/lineitem`: replaces the line item (its id stays), as Moodle
+/// does: a positive `scoreMaximum` and a label are required.
+async fn put_lineitem(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if !has_token_with(&state, &req, AGS_SCOPES[0]) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    if content_type(&req) != "application/vnd.ims.lis.v2.lineitem+json" {
+        return HttpResponse::BadRequest().body("wrong content type");
+    }
+    let Ok(mut item) = serde_json::from_slice::<Value>(&body) else {
+        return HttpResponse::BadRequest().body("invalid JSON");
+    };
+    if item["scoreMaximum"].as_f64().is_none_or(|m| m <= 0.0) || item["label"].as_str().is_none() {
+        return HttpResponse::BadRequest().body("scoreMaximum and label are required");
+    }
+    let old = stored_lineitem(&state, req.path(), &path.1);
+    item["id"] = old["id"].clone();
+    state
+        .ags_lineitem_puts
+        .lock()
+        .unwrap()
+        .push((req.path().to_string(), item.clone()));
+    state
+        .ags_lineitem_store
+        .lock()
+        .unwrap()
+        .insert(req.path().to_string(), item.clone());
+    HttpResponse::Ok()
+        .content_type("application/vnd.ims.lis.v2.lineitem+json")
+        .json(item)
+}
+
+fn accept(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[derive(serde::Deserialize)]
+struct ResultsQuery {
+    limit: Option<usize>,
+    page: Option<usize>,
+}
+
+/// `GET /ags/{ctx}/lineitems/{rl}/lineitem/results`: the latest score of each user of the
+/// line item as a result (`scoreGiven` → `resultScore`), paged with `Link: rel="next"`;
+/// exact media type and a token with the results scope.
+async fn results(
+    state: web::Data<Arc<PlatformState>>,
+    req: HttpRequest,
+    q: web::Query<ResultsQuery>,
+) -> HttpResponse {
+    state.ags_results_hits.fetch_add(1, Ordering::SeqCst);
+    if let Some((status, body)) = state.ags_results_fail.lock().unwrap().clone() {
+        return HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(body);
+    }
+    if !has_token_with(&state, &req, RESULT_SCOPE) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    if accept(&req) != RESULTS_MEDIA_TYPE {
+        return HttpResponse::BadRequest().body("wrong accept");
+    }
+    let lineitem = req.path().trim_end_matches("/results").to_string();
+    let mut latest: Vec<(String, Value)> = Vec::new();
+    for (p, s) in state.ags_scores.lock().unwrap().iter() {
+        if *p != lineitem {
+            continue;
+        }
+        let user = s["userId"].as_str().unwrap_or_default().to_string();
+        match latest.iter_mut().find(|(u, _)| *u == user) {
+            Some(slot) => slot.1 = s.clone(),
+            None => latest.push((user, s.clone())),
+        }
+    }
+    let all: Vec<Value> = latest
+        .into_iter()
+        .map(|(user, s)| {
+            let mut r = json!({
+                "id": format!("{}{lineitem}/results/{user}", state.issuer),
+                "scoreOf": format!("{}{lineitem}", state.issuer),
+                "userId": user,
+            });
+            if let Some(g) = s["scoreGiven"].as_f64() {
+                r["resultScore"] = g.into();
+                r["resultMaximum"] = s["scoreMaximum"].as_f64().unwrap_or(1.0).into();
+            }
+            r
+        })
+        .collect();
+    // The platform's cap wins over the tool's `limit`, as Moodle's does.
+    let cap = state.ags_results_page_size.load(Ordering::SeqCst).max(1);
+    let size = q.limit.unwrap_or(cap).clamp(1, cap);
+    let page = q.page.unwrap_or(1).max(1);
+    let chunk: Vec<Value> = all
+        .iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .cloned()
+        .collect();
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(RESULTS_MEDIA_TYPE);
+    if page * size < all.len() {
+        resp.insert_header((
+            header::LINK,
+            format!(
+                "<{}{}?type_id=1&limit={size}&page={}>; rel=\"next\"",
+                state.issuer,
+                req.path(),
+                page + 1
+            ),
+        ));
+    }
+    resp.json(chunk)
 }

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod activity_draft;
+pub mod activity_grade;
 pub mod coaching_completion;
 pub mod coaching_event;
 pub mod coaching_field;
@@ -12,6 +13,7 @@ pub mod deployment;
 pub mod grade_outbox;
 pub mod learner_profile;
 pub mod link;
+pub mod lms_result;
 pub mod login_state;
 pub mod member;
 pub mod page_handoff;

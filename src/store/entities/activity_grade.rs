@@ -1,0 +1,29 @@
+//! Table `activity_grades`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "activity_grades")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub course_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub activity: String,
+    /// The points the activity is worth in the gradebook (None: the default).
+    pub points: Option<f64>,
+    /// The `scoreMaximum` the LMS line item was last given by us.
+    pub points_synced: Option<f64>,
+    /// When the line item update is tried next (Unix seconds).
+    pub points_next_at: i64,
+    /// Why the last line item update failed.
+    pub points_error: Option<String>,
+    /// When staff last read the LMS results (Unix seconds).
+    pub results_read_at: Option<i64>,
+    /// Why that read failed, the platform's words.
+    pub results_error: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,348 @@
+//! The gradebook side of an activity beyond its scores: the points it is worth and whether
+//! the LMS line item has them yet (a durable line item update, claimed like a score so that
+//! one instance applies it at a time, and retried until the LMS takes it), and what the LMS
+//! held at staff's last check (AGS results), kept so every instance shows the same.
+
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use super::entities::{activity, activity_grade, course, lms_result};
+use super::{CourseId, Store, StoreError};
+use crate::lti::RegistrationId;
+
+/// A line item that must be given new points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineItemUpdate {
+    pub course: CourseId,
+    pub registration: RegistrationId,
+    pub activity: String,
+    pub lineitem: Option<String>,
+    pub lineitems: Option<String>,
+    pub points: f64,
+}
+
+/// What the LMS held for one learner at the last check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LmsResult {
+    pub person_id: String,
+    pub result_score: Option<f64>,
+    pub result_maximum: Option<f64>,
+}
+
+/// The last check of an activity's gradebook.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LmsResults {
+    /// When the last successful read was made (Unix seconds); None: never.
+    pub read_at: Option<i64>,
+    /// Why the latest read failed (None when it succeeded).
+    pub error: Option<String>,
+    pub results: Vec<LmsResult>,
+}
+
+/// Where an activity's grades go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityAgs {
+    pub registration: RegistrationId,
+    pub lineitem: Option<String>,
+    pub lineitems: Option<String>,
+    /// Space-separated.
+    pub scopes: String,
+}
+
+fn bounded(s: &str) -> String {
+    s.chars().take(super::MAX_ERROR).collect()
+}
+
+/// An `activity_grades` row with only its key, for upserts.
+fn key(course: CourseId, activity: &str) -> activity_grade::ActiveModel {
+    activity_grade::ActiveModel {
+        course_id: Set(course.get()),
+        activity: Set(activity.to_string()),
+        points: Set(None),
+        points_synced: Set(None),
+        points_next_at: Set(0),
+        points_error: Set(None),
+        results_read_at: Set(None),
+        results_error: Set(None),
+    }
+}
+
+fn on_key(cols: &[activity_grade::Column]) -> OnConflict {
+    OnConflict::columns([
+        activity_grade::Column::CourseId,
+        activity_grade::Column::Activity,
+    ])
+    .update_columns(cols.iter().copied())
+    .to_owned()
+}
+
+impl Store {
+    /// Sets the points an activity is worth in the gradebook: the LMS line item is given them
+    /// by the grade worker (at once, then retried until the LMS takes them). Scores keep
+    /// their own maximum: the LMS scales a score to its line item's points.
+    pub async fn set_activity_points(
+        &self,
+        course: CourseId,
+        activity: &str,
+        points: f64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        use activity_grade::Column as C;
+        let mut row = key(course, activity);
+        row.points = Set(Some(points));
+        row.points_next_at = Set(now);
+        activity_grade::Entity::insert(row)
+            .on_conflict(on_key(&[C::Points, C::PointsNextAt, C::PointsError]))
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The points an activity is worth (None: never set, the default applies), and the
+    /// points its line item was last given.
+    pub async fn activity_points(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<(Option<f64>, Option<f64>), StoreError> {
+        Ok(
+            activity_grade::Entity::find_by_id((course.get(), activity.to_string()))
+                .one(&self.db)
+                .await?
+                .map(|r| (r.points, r.points_synced))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Claims up to `limit` line item updates due at `now` for `lease` seconds (each is
+    /// taken by one conditional update, so two instances never apply one at once).
+    pub async fn claim_lineitem_updates(
+        &self,
+        now: i64,
+        limit: u64,
+        lease: i64,
+    ) -> Result<Vec<LineItemUpdate>, StoreError> {
+        use activity_grade::Column as C;
+        let due = activity_grade::Entity::find()
+            .filter(C::Points.is_not_null())
+            .filter(C::PointsNextAt.lte(now))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(C::PointsSynced.is_null())
+                    .add(Expr::cust("points_synced <> points")),
+            )
+            .order_by_asc(C::PointsNextAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::new();
+        for g in due {
+            let Some(points) = g.points else { continue };
+            let claimed = activity_grade::Entity::update_many()
+                .col_expr(C::PointsNextAt, Expr::value(now + lease))
+                .filter(C::CourseId.eq(g.course_id))
+                .filter(C::Activity.eq(g.activity.clone()))
+                .filter(C::PointsNextAt.eq(g.points_next_at))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+            if claimed == 0 {
+                continue;
+            }
+            let course = CourseId::new(g.course_id);
+            let Some(ags) = self.activity_ags(course, &g.activity).await? else {
+                // No AGS endpoint (yet): the next launch that brings one makes it due.
+                self.lineitem_update_failed(
+                    course,
+                    &g.activity,
+                    "the activity has no line item",
+                    now + 3600,
+                )
+                .await?;
+                continue;
+            };
+            out.push(LineItemUpdate {
+                course,
+                registration: ags.registration,
+                activity: g.activity,
+                lineitem: ags.lineitem,
+                lineitems: ags.lineitems,
+                points,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The line item now has `points` (and is `lineitem`, found or created on the way).
+    pub async fn lineitem_updated(
+        &self,
+        course: CourseId,
+        activity: &str,
+        points: f64,
+        lineitem: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        use activity_grade::Column as C;
+        activity_grade::Entity::update_many()
+            .col_expr(C::PointsSynced, Expr::value(points))
+            .col_expr(C::PointsError, Expr::value(Option::<String>::None))
+            // Due again at once if the points changed while this update was on its way.
+            .col_expr(C::PointsNextAt, Expr::value(now))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .exec(&self.db)
+            .await?;
+        self.set_activity_lineitem(course, activity, lineitem).await
+    }
+
+    /// The line item update failed: tried again at `next_at`, with the platform's words.
+    pub async fn lineitem_update_failed(
+        &self,
+        course: CourseId,
+        activity: &str,
+        error: &str,
+        next_at: i64,
+    ) -> Result<(), StoreError> {
+        use activity_grade::Column as C;
+        activity_grade::Entity::update_many()
+            .col_expr(C::PointsError, Expr::value(bounded(error)))
+            .col_expr(C::PointsNextAt, Expr::value(next_at))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Where an activity's grades go, when its launches gave an AGS endpoint.
+    pub async fn activity_ags(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Option<ActivityAgs>, StoreError> {
+        let Some(act) = activity::Entity::find()
+            .filter(activity::Column::CourseId.eq(course.get()))
+            .filter(activity::Column::ResourceLinkId.eq(activity))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if act.ags_lineitem.is_none() && act.ags_lineitems.is_none() {
+            return Ok(None);
+        }
+        let platform = course::Entity::find_by_id(course.get())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("course {}", course.get())))?
+            .platform_id;
+        Ok(Some(ActivityAgs {
+            registration: RegistrationId::new(platform),
+            lineitem: act.ags_lineitem,
+            lineitems: act.ags_lineitems,
+            scopes: act.ags_scopes.unwrap_or_default(),
+        }))
+    }
+
+    /// Replaces what the LMS held for an activity with a complete read of its results.
+    pub async fn replace_lms_results(
+        &self,
+        course: CourseId,
+        activity: &str,
+        results: &[LmsResult],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        use lms_result::Column as R;
+        let txn = self.db.begin().await?;
+        lms_result::Entity::delete_many()
+            .filter(R::CourseId.eq(course.get()))
+            .filter(R::Activity.eq(activity))
+            .exec(&txn)
+            .await?;
+        // The latest result of each learner (a platform may list one twice across pages).
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<lms_result::ActiveModel> = results
+            .iter()
+            .rev()
+            .filter(|r| seen.insert(r.person_id.clone()))
+            .map(|r| lms_result::ActiveModel {
+                course_id: Set(course.get()),
+                activity: Set(activity.to_string()),
+                person_id: Set(r.person_id.clone()),
+                result_score: Set(r.result_score),
+                result_maximum: Set(r.result_maximum),
+                read_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            lms_result::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        let mut row = key(course, activity);
+        row.results_read_at = Set(Some(now));
+        activity_grade::Entity::insert(row)
+            .on_conflict(on_key(&[
+                activity_grade::Column::ResultsReadAt,
+                activity_grade::Column::ResultsError,
+            ]))
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The latest read of the results failed: what was read before stays, with the error.
+    pub async fn lms_results_failed(
+        &self,
+        course: CourseId,
+        activity: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut row = key(course, activity);
+        row.results_error = Set(Some(bounded(error)));
+        activity_grade::Entity::insert(row)
+            .on_conflict(on_key(&[activity_grade::Column::ResultsError]))
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// What the LMS held for an activity at the last check.
+    pub async fn lms_results(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<LmsResults, StoreError> {
+        let Some(g) = activity_grade::Entity::find_by_id((course.get(), activity.to_string()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(LmsResults::default());
+        };
+        use lms_result::Column as R;
+        let results = lms_result::Entity::find()
+            .filter(R::CourseId.eq(course.get()))
+            .filter(R::Activity.eq(activity))
+            .order_by_asc(R::PersonId)
+            .limit(100_000)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| LmsResult {
+                person_id: r.person_id,
+                result_score: r.result_score,
+                result_maximum: r.result_maximum,
+            })
+            .collect();
+        Ok(LmsResults {
+            read_at: g.results_read_at,
+            error: g.results_error,
+            results,
+        })
+    }
+}
