@@ -628,7 +628,7 @@ impl LaunchFlow {
             },
         };
         let locale = self
-            .activity_locale(course, launch)
+            .activity_locale(course, launch, now)
             .await?
             .unwrap_or_else(|| crate::i18n::Locale::from_tag(launch.locale.as_deref()));
         let now_secs = now as u64;
@@ -664,6 +664,7 @@ impl LaunchFlow {
         &self,
         course: CourseId,
         launch: &Launch,
+        now: i64,
     ) -> Result<Option<crate::i18n::Locale>, FlowError> {
         let Some(rl) = launch
             .resource_link
@@ -679,6 +680,12 @@ impl LaunchFlow {
         {
             self.courses.invalidate(course);
             config = self.courses.config(&self.store, course, &rl.id).await?;
+            if let Some(c) = &config {
+                // The deep-linked line item was made with these points; the worker checks.
+                self.store
+                    .set_activity_points(course, &rl.id, f64::from(c.grading.points()), now)
+                    .await?;
+            }
         }
         Ok(config.and_then(|c| c.language))
     }

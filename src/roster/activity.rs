@@ -235,7 +235,13 @@ pub async fn save_config(
     let tx = store.begin(course).await?;
     let saved = match target {
         Target::Activity(rl) => {
+            let before = tx.activity_config(rl).await?;
             if tx.set_activity_config(rl, config, actor, now).await? {
+                // The LMS's grade column follows the points (the grade worker applies them).
+                if before.map(|b| b.grading.points()) != Some(config.grading.points()) {
+                    tx.set_activity_points(rl, f64::from(config.grading.points()), now)
+                        .await?;
+                }
                 Saved::Saved
             } else {
                 Saved::NoActivity

@@ -79,6 +79,37 @@ fn on_key(cols: &[activity_grade::Column]) -> OnConflict {
     .to_owned()
 }
 
+async fn upsert_points<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    course: CourseId,
+    activity: &str,
+    points: f64,
+    now: i64,
+) -> Result<(), StoreError> {
+    use activity_grade::Column as C;
+    let mut row = key(course, activity);
+    row.points = Set(Some(points));
+    row.points_next_at = Set(now);
+    activity_grade::Entity::insert(row)
+        .on_conflict(on_key(&[C::Points, C::PointsNextAt, C::PointsError]))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+impl super::Tx<'_> {
+    /// [`Store::set_activity_points`] in this transaction (with the configuration that sets
+    /// them).
+    pub async fn set_activity_points(
+        &self,
+        activity: &str,
+        points: f64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        upsert_points(&self.txn, self.course, activity, points, now).await
+    }
+}
+
 impl Store {
     /// Sets the points an activity is worth in the gradebook: the LMS line item is given them
     /// by the grade worker (at once, then retried until the LMS takes them). Scores keep
@@ -90,15 +121,7 @@ impl Store {
         points: f64,
         now: i64,
     ) -> Result<(), StoreError> {
-        use activity_grade::Column as C;
-        let mut row = key(course, activity);
-        row.points = Set(Some(points));
-        row.points_next_at = Set(now);
-        activity_grade::Entity::insert(row)
-            .on_conflict(on_key(&[C::Points, C::PointsNextAt, C::PointsError]))
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
+        upsert_points(&self.db, course, activity, points, now).await
     }
 
     /// The points an activity is worth (None: never set, the default applies), and the

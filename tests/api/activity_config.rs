@@ -68,6 +68,17 @@ async fn a_deep_linked_activity_opens_with_its_configuration_on_first_launch() {
     assert!(page.contains("Module 2 — Conflicts"), "{page}");
     assert!(page.contains("Bring a real situation from your ward."));
     assert!(!page.contains("id=\"not-set-up\""));
+    let course = course_of(&app).await;
+    let (points, _) = app
+        .store
+        .activity_points(course, "rl-made-by-lms")
+        .await
+        .unwrap();
+    assert_eq!(
+        points,
+        Some(20.0),
+        "the deep-linked points reach the grade worker"
+    );
     // Staff get the activity page (not the form), with this module's policy and a way to
     // change the settings; the course's tags are the ones the designer typed.
     let staff = launch_link(&app, "rl-made-by-lms", &key, "3", true).await;
@@ -350,6 +361,12 @@ async fn the_configured_meeting_mode_and_points_reach_the_session_and_the_gradeb
     }
     ok(&app, &a[0], "mark_prepared").await;
     let course = course_of(&app).await;
+    let (points, _) = app.store.activity_points(course, "1").await.unwrap();
+    assert_eq!(
+        points,
+        Some(10.0),
+        "the grade column is to get the new points"
+    );
     let rows = app.store.scores_of_activity(course, "1").await.unwrap();
     let row = rows
         .iter()
