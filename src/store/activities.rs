@@ -121,6 +121,26 @@ impl ActivityConfig {
     }
 }
 
+async fn read_config<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    course: CourseId,
+    resource_link: &str,
+) -> Result<Option<ActivityConfig>, StoreError> {
+    let row: Option<(i32, Option<String>)> = activity::Entity::find()
+        .select_only()
+        .column(activity::Column::Id)
+        .column(activity::Column::Config)
+        .filter(activity::Column::CourseId.eq(course.get()))
+        .filter(activity::Column::ResourceLinkId.eq(resource_link))
+        .into_tuple()
+        .one(db)
+        .await?;
+    match row {
+        Some((id, Some(c))) => Ok(Some(ActivityConfig::from_json(&c, "activities", id)?)),
+        _ => Ok(None),
+    }
+}
+
 /// What came of saving a deep-linked configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DraftSaved {
@@ -157,19 +177,7 @@ impl Store {
         course: CourseId,
         resource_link: &str,
     ) -> Result<Option<ActivityConfig>, StoreError> {
-        let row: Option<(i32, Option<String>)> = activity::Entity::find()
-            .select_only()
-            .column(activity::Column::Id)
-            .column(activity::Column::Config)
-            .filter(activity::Column::CourseId.eq(course.get()))
-            .filter(activity::Column::ResourceLinkId.eq(resource_link))
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        match row {
-            Some((id, Some(c))) => Ok(Some(ActivityConfig::from_json(&c, "activities", id)?)),
-            _ => Ok(None),
-        }
+        read_config(&self.db, course, resource_link).await
     }
 
     /// Gives an activity not configured yet the deep-linked configuration `key` of its course
@@ -216,19 +224,7 @@ impl Tx<'_> {
         &self,
         resource_link: &str,
     ) -> Result<Option<ActivityConfig>, StoreError> {
-        let row: Option<(i32, Option<String>)> = activity::Entity::find()
-            .select_only()
-            .column(activity::Column::Id)
-            .column(activity::Column::Config)
-            .filter(activity::Column::CourseId.eq(self.course.get()))
-            .filter(activity::Column::ResourceLinkId.eq(resource_link))
-            .into_tuple()
-            .one(&self.txn)
-            .await?;
-        match row {
-            Some((id, Some(c))) => Ok(Some(ActivityConfig::from_json(&c, "activities", id)?)),
-            _ => Ok(None),
-        }
+        read_config(&self.txn, self.course, resource_link).await
     }
 
     /// Keeps a configuration made in a deep-linking request under `key`, for the resource

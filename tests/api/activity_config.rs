@@ -68,7 +68,7 @@ async fn a_deep_linked_activity_opens_with_its_configuration_on_first_launch() {
     assert!(page.contains("Module 2 — Conflicts"), "{page}");
     assert!(page.contains("Bring a real situation from your ward."));
     assert!(!page.contains("id=\"not-set-up\""));
-    let course = course_of(&app).await;
+    let course = app.first_course().await;
     let (points, _) = app
         .store
         .activity_points(course, "rl-made-by-lms")
@@ -360,7 +360,7 @@ async fn the_configured_meeting_mode_and_points_reach_the_session_and_the_gradeb
         ok(&app, t, "accept_framework").await;
     }
     ok(&app, &a[0], "mark_prepared").await;
-    let course = course_of(&app).await;
+    let course = app.first_course().await;
     let (points, _) = app.store.activity_points(course, "1").await.unwrap();
     assert_eq!(
         points,
@@ -380,18 +380,4 @@ async fn the_configured_meeting_mode_and_points_reach_the_session_and_the_gradeb
     );
     let (status, _): (u16, Value) = cmd(&app, &a[0], "mark_prepared").await;
     assert_eq!(status, 409);
-}
-
-async fn course_of(app: &TestApp) -> binome::store::CourseId {
-    use sea_orm::ConnectionTrait;
-    let db = app.store.connection();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id FROM courses ORDER BY id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    binome::store::CourseId::new(row.try_get::<i32>("", "id").unwrap())
 }

@@ -427,21 +427,6 @@ async fn learners_mentors_and_another_course_see_none_of_it() {
     assert!(!csv.contains("Module m1"));
 }
 
-/// The course's id (the first course of the test database).
-async fn course_id(app: &TestApp) -> binome::store::CourseId {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = app.store.connection();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id FROM courses ORDER BY id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    binome::store::CourseId::new(row.try_get_by_index::<i32>(0).unwrap())
-}
-
 /// A course of 2,000 learners and 20 modules, pairs published in each: the overview and the
 /// export count every learner once per module (the reads are one query per kind of thing,
 /// never one per group; the times are printed, for the record, not asserted).
@@ -466,7 +451,7 @@ async fn a_course_of_two_thousand_learners_and_twenty_modules_is_counted_whole()
         staff = app.staff_launch(Some(&format!("m{m:02}"))).await.0;
     }
     app.post_ok("/app/roster/refresh", &staff).await;
-    let course = course_id(&app).await;
+    let course = app.first_course().await;
     let now = binome::launch::now();
     let ids: Vec<String> = (0..LEARNERS).map(|i| format!("L{i}")).collect();
     let groups: Vec<Vec<String>> = ids.chunks(2).map(<[String]>::to_vec).collect();

@@ -8,7 +8,7 @@ use binome::grades::{Deps, GradeWorker, StepReport, deliver_step};
 use binome::launch::keyring::KeyRing;
 use binome::lti::keys::ToolKey;
 use binome::store::{CourseId, GradeStatus, OutboxRow};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::helpers::{Options, TestApp, spawn_with};
@@ -59,22 +59,8 @@ async fn step(app: &TestApp, w: &Worker, now: i64) -> StepReport {
     deliver_step(&deps, now).await.unwrap()
 }
 
-async fn course(app: &TestApp) -> CourseId {
-    let row = app
-        .store
-        .connection()
-        .query_one_raw(Statement::from_string(
-            app.store.connection().get_database_backend(),
-            "SELECT id FROM courses ORDER BY id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    CourseId::new(row.try_get::<i32>("", "id").unwrap())
-}
-
 async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
-    let c = course(app).await;
+    let c = app.first_course().await;
     app.store.scores_of_activity(c, ACTIVITY).await.unwrap()
 }
 
@@ -364,7 +350,7 @@ async fn grades_two_workers_never_deliver_one_score_twice() {
 /// Queues a Completed score for each of `n` learners (`learner-0`…) of the default activity,
 /// as the end of their sessions would, in one transaction.
 async fn queue_completed(app: &TestApp, n: usize) -> CourseId {
-    let c = course(app).await;
+    let c = app.first_course().await;
     let tx = app.store.begin(c).await.unwrap();
     let now_ms = now() * 1000;
     for i in 0..n {
@@ -492,7 +478,7 @@ async fn grades_new_points_update_the_line_item_keeping_what_the_lms_holds() {
     let app = app().await;
     let w = worker(&app).await;
     one_score_queued(&app).await;
-    let c = course(&app).await;
+    let c = app.first_course().await;
     app.store
         .set_activity_points(c, ACTIVITY, 10.0, now())
         .await

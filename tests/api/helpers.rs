@@ -283,6 +283,20 @@ impl TestApp {
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 
+    /// The first course of the test database (the test platform's default context).
+    pub async fn first_course(&self) -> binome::store::CourseId {
+        let db = self.store.connection();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id FROM courses ORDER BY id LIMIT 1",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        binome::store::CourseId::new(row.try_get_by_index::<i32>(0).unwrap())
+    }
+
     /// Sets up the platform's default activity, which its own launches (browser tests) open.
     pub async fn set_up_default_activity(&self) {
         self.set_up_activity_of(&self.platform.claims("")).await;

@@ -164,7 +164,7 @@ async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
     assert!(panel(&app, &a).await.contains("data-phase=\"completed\""));
     let completions = app
         .store
-        .completions(course_of(&app).await, "1")
+        .completions(app.first_course().await, "1")
         .await
         .unwrap();
     let mut who: Vec<String> = completions.into_iter().map(|c| c.person_id).collect();
@@ -211,21 +211,6 @@ async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
     // A new practice session opens for the same pair, ungraded, from the framework again.
     ok(&app, &a, "practice").await;
     assert!(panel(&app, &b).await.contains("data-phase=\"framework\""));
-}
-
-/// The course of the test platform's default context.
-async fn course_of(app: &TestApp) -> binome::store::CourseId {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = app.store.connection();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id FROM courses ORDER BY id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    binome::store::CourseId::new(row.try_get_by_index::<i32>(0).unwrap())
 }
 
 /// How many stored texts contain `needle`, anywhere in the session tables.
@@ -527,7 +512,7 @@ async fn a_trio_plays_three_rounds_and_each_member_is_coachee_once() {
     }
     let done = app
         .store
-        .completions(course_of(&app).await, "1")
+        .completions(app.first_course().await, "1")
         .await
         .unwrap();
     assert_eq!(done.len(), 3);
