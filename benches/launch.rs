@@ -222,6 +222,8 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
         "platform add: {}",
         String::from_utf8_lossy(&add.stderr)
     );
+    // The migrations run with `platform add`: the activity can be set up before serving.
+    common::set_up_fixture_activity(&database_url, DEPLOYMENT).await;
     let server = Server(
         Command::new(bin)
             .arg("serve")

@@ -549,6 +549,16 @@ async fn publish_pairs(database_url: &str, groups: usize) {
             .unwrap()
     );
     assert!(tx.publish_draft(MODULE, "bench", now).await.unwrap());
+    // As a course designer would have set it up.
+    let config = binome::store::ActivityConfig {
+        title: "Peer coaching".into(),
+        ..Default::default()
+    };
+    assert!(
+        tx.set_activity_config(MODULE, &config, "bench", now)
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
     store.connection().close_by_ref().await.ok();
 }

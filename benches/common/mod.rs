@@ -89,3 +89,47 @@ pub async fn drop_postgres(url: &str, name: &str) {
         .ok();
     admin.close().await.ok();
 }
+
+/// Gives the fixture's activity (context `2`, resource link `1`) of the first registered
+/// platform a configuration with the method's defaults, as a course designer would have,
+/// so that launches meet a configured activity.
+pub async fn set_up_fixture_activity(database_url: &str, deployment: &str) {
+    let store = binome::store::Store::connect(database_url, 2)
+        .await
+        .unwrap();
+    let reg = store.registrations().await.unwrap().remove(0);
+    let now = binome::launch::now();
+    let course = store
+        .upsert_course(&binome::store::LaunchRecord {
+            registration: reg.id,
+            deployment_id: deployment,
+            context_id: "2",
+            context_label: None,
+            context_title: None,
+            memberships_url: None,
+            resource_link: Some(("1", None)),
+            ags: None,
+            user_id: None,
+            name: None,
+            given_name: None,
+            family_name: None,
+            email: None,
+            picture: None,
+            roles: &[],
+            now,
+        })
+        .await
+        .unwrap();
+    let tx = store.begin(course).await.unwrap();
+    let config = binome::store::ActivityConfig {
+        title: "Peer coaching".into(),
+        ..Default::default()
+    };
+    assert!(
+        tx.set_activity_config("1", &config, "bench", now)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    store.connection().close_by_ref().await.ok();
+}
