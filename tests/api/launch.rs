@@ -7,6 +7,7 @@ const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
 #[tokio::test]
 async fn learner_launch_end_to_end() {
     let app = spawn_app().await;
+    app.set_up_default_activity().await;
     let login = app.login().await;
     let token = app.platform.sign(&app.platform.claims(&login.nonce));
     let resp = app

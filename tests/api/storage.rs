@@ -21,6 +21,7 @@ fn attr(body: &str, name: &str) -> String {
 #[tokio::test]
 async fn platform_storage_round_trip() {
     let app = spawn_app().await;
+    app.set_up_default_activity().await;
     let mut params = app.login_params();
     params.push((
         "lti_storage_target".into(),
