@@ -9,7 +9,7 @@ use minijinja::context;
 use serde_json::Value;
 
 use super::AppState;
-use super::activity_view::{SetupMode, default_config};
+use super::activity_view::{SetupMode, form_of};
 use super::app_pages::{Notice, setup_page};
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Designer, Manager, frames_of, redirect, session_refusal};
@@ -159,18 +159,12 @@ pub async fn settings_page(state: web::Data<AppState>, a: Authed<Manager>) -> Ht
             .courses
             .config(&state.flow.store, s.course, rl)
             .await?;
-        let tags = state
-            .courses
-            .settings(&state.flow.store, s.course)
-            .await?
-            .tag_options;
         let mode = if config.is_some() {
             SetupMode::Edit
         } else {
             SetupMode::First
         };
-        let config = config.unwrap_or_else(|| default_config(s));
-        let form = ActivityForm::of(&config, &tags);
+        let form = form_of(&state, s, config.as_ref()).await?;
         setup_page(&state, s, &a.token, mode, &form, &[]).await
     }
     .await;
@@ -189,22 +183,25 @@ pub async fn save(
     f: AuthedForm<ActivityForm, Manager>,
 ) -> HttpResponse {
     let s = &f.session;
-    let first = match s.resource_link() {
-        Some(rl) => state
-            .courses
-            .config(&state.flow.store, s.course, rl)
-            .await
-            .map(|c| c.is_none()),
-        None => Ok(false),
-    };
-    let mode = if first.unwrap_or(false) {
-        SetupMode::First
-    } else {
-        SetupMode::Edit
-    };
     let (config, tags) = match f.form.check() {
         Ok(c) => c,
-        Err(problems) => return refused_form(&state, s, &f.token, mode, &f.form, &problems).await,
+        Err(problems) => {
+            // The page it came from: the first set-up, or a later edit.
+            let first = match s.resource_link() {
+                Some(rl) => state
+                    .courses
+                    .config(&state.flow.store, s.course, rl)
+                    .await
+                    .map(|c| c.is_none()),
+                None => Ok(false),
+            };
+            let mode = if first.unwrap_or(false) {
+                SetupMode::First
+            } else {
+                SetupMode::Edit
+            };
+            return refused_form(&state, s, &f.token, mode, &f.form, &problems).await;
+        }
     };
     let Some(rl) = s.resource_link() else {
         return session_refusal(&state, s, WebError::NotFound).await;

@@ -4,6 +4,8 @@
 
 use minijinja::{Value, context};
 
+use super::AppState;
+use super::error::WebError;
 use crate::coaching::{SessionMode, Step, activity::MAX_ACTIVITY_POINTS, timer::STEP_MINUTES};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
@@ -29,6 +31,23 @@ pub fn module_label(c: &crate::store::ActivityConfig, l: crate::i18n::Locale) ->
         (None, "") => None,
         (None, name) => Some(name.to_string()),
     }
+}
+
+/// The form showing `config` (else the method's defaults) with the course's tags.
+pub async fn form_of(
+    state: &AppState,
+    s: &Session,
+    config: Option<&ActivityConfig>,
+) -> Result<ActivityForm, WebError> {
+    let tags = state
+        .courses
+        .settings(&state.flow.store, s.course)
+        .await?
+        .tag_options;
+    Ok(match config {
+        Some(c) => ActivityForm::of(c, &tags),
+        None => ActivityForm::of(&default_config(s), &tags),
+    })
 }
 
 /// Which page the form is on.

@@ -8,7 +8,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::AppState;
-use super::activity_view::{Accepts, SetupMode, default_config, setup_context};
+use super::activity_view::{Accepts, SetupMode, form_of, setup_context};
 use super::dashboard_view::activity_dashboard;
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
@@ -183,14 +183,12 @@ pub async fn session_page(
         let l = s.locale;
         Ok::<_, WebError>(match &s.page {
             SessionPage::DeepLinking(_) => {
-                let tags = state.courses.settings(&state.flow.store, s.course).await?.tag_options;
-                let form = ActivityForm::of(&default_config(s), &tags);
+                let form = form_of(state, s, None).await?;
                 setup_page(state, s, token, SetupMode::DeepLink, &form, &[]).await?
             }
             SessionPage::Activity { resource_link } if !configured(state, s, resource_link.as_deref()).await? => {
                 if s.staff && s.may_manage {
-                    let tags = state.courses.settings(&state.flow.store, s.course).await?.tag_options;
-                    let form = ActivityForm::of(&default_config(s), &tags);
+                    let form = form_of(state, s, None).await?;
                     setup_page(state, s, token, SetupMode::First, &form, &[]).await?
                 } else {
                     let common = common(state, s, token, notice, None).await?;
