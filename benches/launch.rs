@@ -18,8 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use binome::lti::keys::{ToolKey, generate_private_pem, jwk_set};
+use binome::lti::keys::{ToolKey, generate_private_pem};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -414,24 +413,7 @@ fn main() {
     rt.block_on(async {
         let key =
             ToolKey::from_pem("bench-platform-key", &generate_private_pem().unwrap()).unwrap();
-        let jwks_port = free_port();
-        let set = web::Data::new(serde_json::to_string(&jwk_set([&key])).unwrap());
-        let srv = HttpServer::new(move || {
-            App::new().app_data(set.clone()).route(
-                "/jwks",
-                web::get().to(|s: web::Data<String>| async move {
-                    HttpResponse::Ok()
-                        .insert_header(("Cache-Control", "max-age=3600"))
-                        .content_type("application/json")
-                        .body(s.get_ref().clone())
-                }),
-            )
-        })
-        .workers(1)
-        .bind(("127.0.0.1", jwks_port))
-        .unwrap()
-        .run();
-        tokio::spawn(srv);
+        let jwks_port = common::serve_platform_jwks(&key);
 
         let dir = std::env::temp_dir().join(format!("binome-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -43,8 +43,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use binome::lti::keys::{ToolKey, generate_private_pem, jwk_set};
+use binome::lti::keys::{ToolKey, generate_private_pem};
 use binome::roster::draft::{StoredGroup, StoredPlan};
 use binome::store::{CourseId, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -549,18 +548,10 @@ async fn publish_pairs(database_url: &str, groups: usize) {
             .unwrap()
     );
     assert!(tx.publish_draft(MODULE, "bench", now).await.unwrap());
-    // As a course designer would have set it up.
-    let config = binome::store::ActivityConfig {
-        title: "Peer coaching".into(),
-        ..Default::default()
-    };
-    assert!(
-        tx.set_activity_config(MODULE, &config, "bench", now)
-            .await
-            .unwrap()
-    );
     tx.commit().await.unwrap();
     store.connection().close_by_ref().await.ok();
+    // As a course designer would have set it up.
+    common::set_up_fixture_activity(database_url, DEPLOYMENT).await;
 }
 
 /// A member's command, as the page's script sends it.
@@ -1010,24 +1001,7 @@ fn main() {
     rt.block_on(async {
         let key =
             ToolKey::from_pem("bench-platform-key", &generate_private_pem().unwrap()).unwrap();
-        let jwks_port = free_port();
-        let set = web::Data::new(serde_json::to_string(&jwk_set([&key])).unwrap());
-        let srv = HttpServer::new(move || {
-            App::new().app_data(set.clone()).route(
-                "/jwks",
-                web::get().to(|s: web::Data<String>| async move {
-                    HttpResponse::Ok()
-                        .insert_header(("Cache-Control", "max-age=3600"))
-                        .content_type("application/json")
-                        .body(s.get_ref().clone())
-                }),
-            )
-        })
-        .workers(1)
-        .bind(("127.0.0.1", jwks_port))
-        .unwrap()
-        .run();
-        tokio::spawn(srv);
+        let jwks_port = common::serve_platform_jwks(&key);
         let issuer = format!("http://127.0.0.1:{jwks_port}");
 
         let dir = std::env::temp_dir().join(format!("binome-bench-live-{}", std::process::id()));

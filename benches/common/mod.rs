@@ -133,3 +133,28 @@ pub async fn set_up_fixture_activity(database_url: &str, deployment: &str) {
     tx.commit().await.unwrap();
     store.connection().close_by_ref().await.ok();
 }
+
+/// Serves the stand-in platform's JWKS (`/jwks`, cacheable for an hour, as platforms do) on
+/// a free port of this process; the port.
+pub fn serve_platform_jwks(key: &binome::lti::keys::ToolKey) -> u16 {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let port = free_port();
+    let set = web::Data::new(serde_json::to_string(&binome::lti::keys::jwk_set([key])).unwrap());
+    let srv = HttpServer::new(move || {
+        App::new().app_data(set.clone()).route(
+            "/jwks",
+            web::get().to(|s: web::Data<String>| async move {
+                HttpResponse::Ok()
+                    .insert_header(("Cache-Control", "max-age=3600"))
+                    .content_type("application/json")
+                    .body(s.get_ref().clone())
+            }),
+        )
+    })
+    .workers(1)
+    .bind(("127.0.0.1", port))
+    .unwrap()
+    .run();
+    tokio::spawn(srv);
+    port
+}

@@ -78,9 +78,13 @@ impl CourseCache {
 
     /// The configured activities of a course.
     pub async fn configs(&self, store: &Store, course: CourseId) -> Result<Configs, StoreError> {
-        if let Some(c) = get(&self.configs, &course) {
-            return Ok(c);
+        match get(&self.configs, &course) {
+            Some(c) => Ok(c),
+            None => self.read_configs(store, course).await,
         }
+    }
+
+    async fn read_configs(&self, store: &Store, course: CourseId) -> Result<Configs, StoreError> {
         let c = Arc::new(store.activity_configs(course).await?);
         put(&self.configs, course, c.clone());
         Ok(c)
@@ -100,9 +104,11 @@ impl CourseCache {
         {
             return Ok(Some(found.clone()));
         }
-        let c = Arc::new(store.activity_configs(course).await?);
-        put(&self.configs, course, c.clone());
-        Ok(c.get(resource_link).cloned())
+        Ok(self
+            .read_configs(store, course)
+            .await?
+            .get(resource_link)
+            .cloned())
     }
 
     /// The published pair set of a module, if any.
