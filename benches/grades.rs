@@ -12,6 +12,10 @@
 //! item (as a launch would record them) and the queued scores (one transaction, as the end of
 //! many sessions would queue them; not measured).
 
+// The test platform and the load generators are clients of their own, not the server's
+// outbound requests that `lti::outbound` guards.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 use common::{drop_postgres, env_num, free_port, fresh_postgres};
 
@@ -81,6 +85,10 @@ async fn bench(label: &str, db_url: &str, n: usize) {
                 accept_new_deployments: false,
                 frame_origins: vec![],
                 deployments: vec!["1".into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             now,
         )
@@ -134,10 +142,8 @@ async fn bench(label: &str, db_url: &str, n: usize) {
     assert_eq!(store.pending_scores().await.unwrap(), n as u64);
 
     let key = ToolKey::from_pem("bench-key", &generate_private_pem().unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .user_agent("binome-bench")
-        .build()
-        .unwrap();
+    // The bench's LMS listens on loopback, which the platform added by the operator reaches.
+    let http = binome::lti::outbound::Outbound::new("binome-bench", false, false).unwrap();
     let registrations = vec![reg];
     let start = Instant::now();
     let worker = tokio::spawn(run_loop(store.clone(), GradeWorker::new(http), move || {

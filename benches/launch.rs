@@ -12,6 +12,10 @@
 //! memory when idle and after the load. Settings: BENCH_LAUNCHES (default 20000) and
 //! BENCH_CONCURRENCY (default 32).
 
+// The test platform and the load generators are clients of their own, not the server's
+// outbound requests that `lti::outbound` guards.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 use common::{cpu_seconds, enc, env_num, find, free_port, percentile, rss_mib};
 use std::process::{Child, Command, Stdio};

@@ -36,6 +36,10 @@
 //! is needed must be raised by the caller (`bash -c 'ulimit -n 65536; cargo bench …'` as
 //! root, or limits.conf).
 
+// The test platform and the load generators are clients of their own, not the server's
+// outbound requests that `lti::outbound` guards.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 use common::{cpu_seconds, enc, env_num, find, free_port, percentile, rss_mib};
 use std::process::{Child, Command, Stdio};

@@ -15,6 +15,10 @@
 //! For each it prints the answers (302 / 429), the login rows left and how much the login
 //! table grew.
 
+// The test platform and the load generators are clients of their own, not the server's
+// outbound requests that `lti::outbound` guards.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 use common::env_num;
 use std::net::TcpListener;
@@ -130,6 +134,10 @@ async fn scenario(label: &str, tag: &str, distinct_clients: bool, limits_off: bo
                 accept_new_deployments: false,
                 frame_origins: vec![],
                 deployments: vec!["1".into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             binome::launch::now(),
         )

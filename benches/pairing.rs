@@ -8,6 +8,10 @@
 //! previous module of pairs with 3% drop-outs and 3% late joiners. Sizes come from
 //! `BENCH_SIZES` (default `100,1000,10000,100000`).
 
+// The test platform and the load generators are clients of their own, not the server's
+// outbound requests that `lti::outbound` guards.
+#![allow(clippy::disallowed_methods)]
+
 use std::time::{Duration, Instant};
 
 use binome::pairing::{

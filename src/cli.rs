@@ -246,6 +246,10 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                         accept_new_deployments: a.accept_new_deployments,
                         frame_origins,
                         deployments: a.deployment_ids,
+                        status: crate::lti::PlatformStatus::Active,
+                        private_network: true,
+                        service_hosts: vec![],
+                        registered_via: crate::lti::RegisteredVia::Operator,
                     },
                     now,
                 )
@@ -308,7 +312,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 None => None,
             };
             store
-                .update_platform(id, origins, accept_new_deployments)
+                .update_platform(id, origins, accept_new_deployments, None)
                 .await?;
             Ok(format!("registration {} updated\n", id.get()))
         }

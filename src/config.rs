@@ -42,6 +42,7 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_ROSTER_SYNC_DEADLINE_SECS",
     "BINOME_GRADE_WORKER",
     "BINOME_GRADE_LEASE_SECS",
+    "BINOME_ALLOW_PRIVATE_NETWORK",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -82,6 +83,10 @@ pub struct Settings {
     /// How long the grade worker's claim holds a score: after a crash, the scores it had
     /// claimed are delivered by the next worker once this has passed.
     pub grade_lease: Duration,
+    /// Development only: every outbound request may reach loopback and private networks,
+    /// not only those to platforms an operator added, invited or approved (link-local and
+    /// cloud metadata addresses stay refused).
+    pub allow_private_network: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +108,7 @@ struct FileSettings {
     roster_sync_deadline_secs: Option<u64>,
     grade_worker: Option<bool>,
     grade_lease_secs: Option<u64>,
+    allow_private_network: Option<bool>,
 }
 
 impl Settings {
@@ -218,6 +224,15 @@ impl Settings {
             })?,
             None => file.trust_proxy.unwrap_or(false),
         };
+        let allow_private_network = match get("BINOME_ALLOW_PRIVATE_NETWORK") {
+            Some(raw) => parse_bool(&raw).ok_or_else(|| {
+                invalid(
+                    "BINOME_ALLOW_PRIVATE_NETWORK",
+                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
+                )
+            })?,
+            None => file.allow_private_network.unwrap_or(false),
+        };
         let grade_worker = match get("BINOME_GRADE_WORKER") {
             Some(raw) => parse_bool(&raw).ok_or_else(|| {
                 invalid(
@@ -302,6 +317,7 @@ impl Settings {
             roster_sync_deadline: Duration::from_secs(roster_sync_deadline),
             grade_worker,
             grade_lease: Duration::from_secs(grade_lease),
+            allow_private_network,
         })
     }
 
@@ -456,6 +472,10 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.database_url.starts_with("sqlite://./data/binome.db"));
         assert!(!s.trust_proxy, "X-Forwarded-For is ignored unless asked");
+        assert!(
+            !s.allow_private_network,
+            "only platforms an operator trusts reach private networks"
+        );
         assert_eq!(
             (s.login_rate_per_client, s.login_rate_per_platform),
             (120, 3000)

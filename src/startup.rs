@@ -13,6 +13,7 @@ use crate::launch::registry::Registry;
 use crate::launch::session::SessionKeys;
 use crate::launch::{LaunchFlow, now};
 use crate::lti::jwks::JwksCache;
+use crate::lti::outbound::Outbound;
 use crate::store::{Store, StoreError};
 use crate::web::pages::Pages;
 use crate::web::{AppState, routes};
@@ -47,24 +48,24 @@ pub struct Application {
     state: web::Data<AppState>,
     /// This instance's PostgreSQL listener relaying live-session events (none on SQLite).
     relay: Option<tokio::task::JoinHandle<()>>,
-    /// The client the grade worker posts scores with.
-    http: reqwest::Client,
+    /// The clients the grade worker posts scores with.
+    http: Outbound,
 }
 
-/// The HTTP client for calls to platforms: identified (Canvas requires a User-Agent), with
-/// timeouts so a slow LMS cannot hold a launch forever.
-pub fn http_client(settings: &Settings) -> Result<reqwest::Client, StartupError> {
-    reqwest::Client::builder()
-        .user_agent(format!(
+/// The outbound clients for calls to platforms: identified (Canvas requires a User-Agent),
+/// with timeouts so a slow LMS cannot hold a launch forever, and the destination policy of
+/// `lti::outbound`.
+pub fn http_client(settings: &Settings) -> Result<Outbound, StartupError> {
+    Outbound::new(
+        &format!(
             "Binome/{} (+{})",
             env!("CARGO_PKG_VERSION"),
             settings.base()
-        ))
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|e| StartupError::Http(e.to_string()))
+        ),
+        settings.base_url.scheme() == "https",
+        settings.allow_private_network,
+    )
+    .map_err(|e| StartupError::Http(e.to_string()))
 }
 
 impl Application {
@@ -240,7 +241,7 @@ async fn maintenance_loop(state: web::Data<AppState>) {
 }
 
 /// Delivers the grade outbox until aborted, with the registrations and key of the moment.
-async fn grades_loop(state: web::Data<AppState>, http: reqwest::Client) {
+async fn grades_loop(state: web::Data<AppState>, http: Outbound) {
     let store = state.flow.store.clone();
     let source = || async {
         let snap = state.flow.registry.snapshot().await.ok()?;

@@ -35,12 +35,12 @@ pub enum CheckOutcome {
 /// The client and token cache of results reads (apart from the worker's, so a check never
 /// waits behind a batch of posts).
 pub struct Gradebook {
-    http: reqwest::Client,
+    http: crate::lti::outbound::Outbound,
     tokens: ServiceTokens,
 }
 
 impl Gradebook {
-    pub fn new(http: reqwest::Client) -> Gradebook {
+    pub fn new(http: crate::lti::outbound::Outbound) -> Gradebook {
         Gradebook {
             http,
             tokens: ServiceTokens::default(),
@@ -103,13 +103,14 @@ impl Gradebook {
         lineitem: &str,
     ) -> Result<Vec<ags::AgsResult>, AgsError> {
         let scopes = [ags::SCOPE_RESULT];
+        let http = self.http.for_platform(reg);
         for first in [true, false] {
             let token = self
                 .tokens
-                .token(&self.http, reg, key, &scopes)
+                .token(http, reg, key, &scopes)
                 .await
                 .map_err(|e| AgsError::Network(e.to_string()))?;
-            match ags::read_results(&self.http, &token, lineitem).await {
+            match ags::read_results(http, &token, lineitem).await {
                 Err(AgsError::Unauthorized) if first => {
                     self.tokens.invalidate(reg.id, &scopes);
                 }

@@ -61,14 +61,14 @@ pub struct StepReport {
 
 /// The worker's own HTTP client and token cache.
 pub struct GradeWorker {
-    pub http: reqwest::Client,
+    pub http: crate::lti::outbound::Outbound,
     pub tokens: ServiceTokens,
     /// How long a claim holds its rows (seconds).
     pub lease: i64,
 }
 
 impl GradeWorker {
-    pub fn new(http: reqwest::Client) -> GradeWorker {
+    pub fn new(http: crate::lti::outbound::Outbound) -> GradeWorker {
         GradeWorker {
             http,
             tokens: ServiceTokens::default(),
@@ -328,7 +328,7 @@ async fn update_one(
         return Err(("the activity has no line item".into(), None));
     }
     let scopes = [ags::SCOPE_LINEITEM];
-    let http = &deps.worker.http;
+    let http = deps.worker.http.for_platform(reg);
     let mut refreshed = false;
     loop {
         let token = deps
@@ -400,7 +400,7 @@ async fn attempt(
     } else {
         &[ags::SCOPE_SCORE, ags::SCOPE_LINEITEM]
     };
-    let http = &deps.worker.http;
+    let http = deps.worker.http.for_platform(reg);
     let mut refreshed = false;
     let mut conflicts = 0;
     let mut lineitem = lineitem;

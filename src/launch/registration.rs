@@ -20,6 +20,7 @@ use base64::Engine;
 
 use super::LaunchFlow;
 use super::limits::RateLimiter;
+use crate::lti::outbound::Reach;
 use crate::lti::registration::{self as dr, Platform, Registered, RegistrationError, ToolUrls};
 use crate::lti::{ClientId, Issuer, Registration};
 use crate::store::{NewPlatform, StoreError};
@@ -80,15 +81,13 @@ pub struct Done {
     pub platform: Platform,
     pub registration: Registration,
     pub deployment_id: Option<String>,
-    /// False when the same issuer and client id were registered already (updated).
-    pub created: bool,
 }
 
 type Attempt = Arc<tokio::sync::OnceCell<Done>>;
 
 /// The proof key and the confirmations in progress on this instance.
 pub struct Registrations {
-    http: reqwest::Client,
+    http: crate::lti::outbound::Outbound,
     key: hmac::Key,
     attempts: Mutex<HashMap<String, (i64, Attempt)>>,
     per_client: RateLimiter<IpAddr>,
@@ -97,7 +96,7 @@ pub struct Registrations {
 impl Registrations {
     /// Keyed by the server's session secret (its own derivation, so a proof is never a
     /// valid session token or the reverse); `http` is the shared outgoing client.
-    pub fn new(http: reqwest::Client, secret: &[u8]) -> Registrations {
+    pub fn new(http: crate::lti::outbound::Outbound, secret: &[u8]) -> Registrations {
         let mut material = b"binome-registration-proof-v1:".to_vec();
         material.extend_from_slice(secret);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &material);
@@ -239,7 +238,7 @@ impl LaunchFlow {
         let (url, token) = inputs(p, self.https_only())?;
         self.registrations.allow(client)?;
         let platform = dr::discover(
-            &self.registrations.http,
+            self.registrations.http.registration(Reach::Public),
             &url,
             token.as_deref(),
             self.https_only(),
@@ -295,7 +294,7 @@ impl LaunchFlow {
         token: Option<&str>,
         now: i64,
     ) -> Result<Done, RegisterError> {
-        let http = &self.registrations.http;
+        let http = self.registrations.http.registration(Reach::Public);
         let platform = dr::discover(http, url, token, self.https_only()).await?;
         let urls = self.settings.tool_urls();
         let metadata = dr::tool_metadata(ToolUrls {
@@ -313,9 +312,9 @@ impl LaunchFlow {
         // minted for this tool by the platform's administrator, so its deployments are
         // theirs. Moodle sends the deployment now, and only that one is let in.
         let accept_new = deployment_id.is_none();
-        let (registration, created) = self
+        let registration = self
             .store
-            .upsert_registered_platform(
+            .insert_registered_platform(
                 NewPlatform {
                     issuer: Issuer::new(platform.issuer.clone()),
                     client_id: ClientId::new(client_id),
@@ -325,6 +324,10 @@ impl LaunchFlow {
                     accept_new_deployments: accept_new,
                     frame_origins: vec![url.origin().ascii_serialization()],
                     deployments: deployment_id.iter().cloned().collect(),
+                    status: crate::lti::PlatformStatus::Active,
+                    private_network: false,
+                    service_hosts: Vec::new(),
+                    registered_via: crate::lti::RegisteredVia::Open,
                 },
                 now,
             )
@@ -333,14 +336,12 @@ impl LaunchFlow {
         tracing::info!(
             issuer = %registration.issuer,
             client_id = %registration.client_id,
-            created,
             "platform registered by dynamic registration"
         );
         Ok(Done {
             platform,
             registration,
             deployment_id,
-            created,
         })
     }
 }
@@ -349,9 +350,13 @@ impl LaunchFlow {
 mod tests {
     use super::*;
 
+    fn test_outbound() -> crate::lti::outbound::Outbound {
+        crate::lti::outbound::Outbound::new("test", false, false).unwrap()
+    }
+
     #[test]
     fn proofs_bind_the_configuration_and_token_and_expire() {
-        let r = Registrations::new(reqwest::Client::new(), b"secret-secret-secret-secret-xx");
+        let r = Registrations::new(test_outbound(), b"secret-secret-secret-secret-xx");
         let now = 1_800_000_000;
         let p = r.proof("https://lms.example/conf", "tok", now);
         assert!(
@@ -375,7 +380,7 @@ mod tests {
             )
             .is_none()
         );
-        let other = Registrations::new(reqwest::Client::new(), b"another-secret-another-secret!");
+        let other = Registrations::new(test_outbound(), b"another-secret-another-secret!");
         assert!(
             other
                 .check(&p, "https://lms.example/conf", "tok", now)
@@ -393,7 +398,7 @@ mod tests {
 
     #[test]
     fn attempts_are_shared_per_proof_and_bounded_and_clients_limited() {
-        let r = Registrations::new(reqwest::Client::new(), b"secret-secret-secret-secret-xx");
+        let r = Registrations::new(test_outbound(), b"secret-secret-secret-secret-xx");
         let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
         for _ in 0..RATE_PER_CLIENT {
             assert!(r.allow(ip).is_ok());

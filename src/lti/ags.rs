@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::jwks::{read_limited, short_error};
+use super::jwks::read_limited;
 
 /// Scope to post scores.
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -192,20 +192,21 @@ async fn classify(resp: reqwest::Response) -> Result<Vec<u8>, AgsError> {
 
 /// Posts a score to `<lineitem>/scores`.
 pub async fn post_score(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     token: &str,
     lineitem: &str,
     score: &Score,
 ) -> Result<(), AgsError> {
     let body = serde_json::to_vec(score).map_err(|e| AgsError::Network(e.to_string()))?;
     let resp = http
-        .post(service_url(lineitem, "scores"))
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, SCORE_MEDIA_TYPE)
-        .body(body)
-        .send()
+        .send(
+            http.post(service_url(lineitem, "scores"))
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, SCORE_MEDIA_TYPE)
+                .body(body),
+        )
         .await
-        .map_err(|e| AgsError::Network(short_error(&e)))?;
+        .map_err(|e| AgsError::Network(e.short()))?;
     classify(resp).await.map(|_| ())
 }
 
@@ -223,7 +224,7 @@ struct LineItem {
 /// The line item of `resource_link_id` with `tag` in the `lineitems` container, created with
 /// `label` and `score_maximum` when there is none; returns its URL.
 pub async fn find_or_create_lineitem(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     token: &str,
     lineitems: &str,
     resource_link_id: &str,
@@ -236,12 +237,13 @@ pub async fn find_or_create_lineitem(
         .append_pair("resource_link_id", resource_link_id)
         .append_pair("tag", tag);
     let resp = http
-        .get(url)
-        .bearer_auth(token)
-        .header(reqwest::header::ACCEPT, LINEITEMS_MEDIA_TYPE)
-        .send()
+        .send(
+            http.get(url)
+                .bearer_auth(token)
+                .header(reqwest::header::ACCEPT, LINEITEMS_MEDIA_TYPE),
+        )
         .await
-        .map_err(|e| AgsError::Network(short_error(&e)))?;
+        .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
     let items: Vec<LineItem> =
         serde_json::from_slice(&body).map_err(|e| AgsError::Network(e.to_string()))?;
@@ -258,14 +260,15 @@ pub async fn find_or_create_lineitem(
         "tag": tag,
     });
     let resp = http
-        .post(lineitems)
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
-        .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
-        .body(new.to_string())
-        .send()
+        .send(
+            http.post(lineitems)
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
+                .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
+                .body(new.to_string()),
+        )
         .await
-        .map_err(|e| AgsError::Network(short_error(&e)))?;
+        .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
     let item: LineItem =
         serde_json::from_slice(&body).map_err(|e| AgsError::Network(e.to_string()))?;
@@ -294,17 +297,18 @@ pub struct LineItemDetail {
 
 /// Reads one line item (token with the line item scope).
 pub async fn get_lineitem(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     token: &str,
     lineitem: &str,
 ) -> Result<LineItemDetail, AgsError> {
     let resp = http
-        .get(lineitem)
-        .bearer_auth(token)
-        .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
-        .send()
+        .send(
+            http.get(lineitem)
+                .bearer_auth(token)
+                .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE),
+        )
         .await
-        .map_err(|e| AgsError::Network(short_error(&e)))?;
+        .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
     serde_json::from_slice(&body).map_err(|e| AgsError::Network(format!("not a line item: {e}")))
 }
@@ -314,7 +318,7 @@ pub async fn get_lineitem(
 /// whole line item, so anything left out could be cleared). Returns the line item as the
 /// platform answered it.
 pub async fn update_lineitem(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     token: &str,
     lineitem: &str,
     score_maximum: f64,
@@ -323,14 +327,15 @@ pub async fn update_lineitem(
     item.score_maximum = score_maximum;
     let body = serde_json::to_vec(&item).map_err(|e| AgsError::Network(e.to_string()))?;
     let resp = http
-        .put(lineitem)
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
-        .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
-        .body(body)
-        .send()
+        .send(
+            http.put(lineitem)
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
+                .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
+                .body(body),
+        )
         .await
-        .map_err(|e| AgsError::Network(short_error(&e)))?;
+        .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
     // Some platforms answer 200 with an empty body: what was sent is then what holds.
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -368,7 +373,7 @@ pub fn results_url(lineitem: &str) -> String {
 /// on the line item's origin only (the token must not reach another host), at most
 /// [`MAX_RESULT_PAGES`] pages and [`MAX_RESULTS`] results. The caller bounds the time.
 pub async fn read_results(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     token: &str,
     lineitem: &str,
 ) -> Result<Vec<AgsResult>, AgsError> {
@@ -383,12 +388,13 @@ pub async fn read_results(
             )));
         }
         let resp = http
-            .get(&page)
-            .bearer_auth(token)
-            .header(reqwest::header::ACCEPT, RESULTS_MEDIA_TYPE)
-            .send()
+            .send(
+                http.get(&page)
+                    .bearer_auth(token)
+                    .header(reqwest::header::ACCEPT, RESULTS_MEDIA_TYPE),
+            )
             .await
-            .map_err(|e| AgsError::Network(short_error(&e)))?;
+            .map_err(|e| AgsError::Network(e.short()))?;
         let links = super::services::parse_links(resp.headers());
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {

@@ -21,6 +21,7 @@ use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
 
 use super::LaunchError;
+use super::outbound::Reach;
 
 /// Longest time a key set is kept, whatever the headers say.
 const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -70,13 +71,13 @@ impl Entry {
 
 /// Per-process cache of platform key sets, keyed by JWKS URL.
 pub struct JwksCache {
-    http: reqwest::Client,
+    http: super::outbound::Outbound,
     min_refetch: Duration,
     entries: Mutex<HashMap<String, Arc<Entry>>>,
 }
 
 impl JwksCache {
-    pub fn new(http: reqwest::Client, min_refetch: Duration) -> JwksCache {
+    pub fn new(http: super::outbound::Outbound, min_refetch: Duration) -> JwksCache {
         JwksCache {
             http,
             min_refetch,
@@ -94,6 +95,7 @@ impl JwksCache {
     pub async fn keys_for(
         &self,
         jwks_url: &str,
+        reach: Reach,
         kid: Option<&str>,
     ) -> Result<Vec<DecodingKey>, LaunchError> {
         let entry = self.entry(jwks_url);
@@ -130,7 +132,7 @@ impl JwksCache {
                 slot
             };
             tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
-            let set = self.refresh(&entry, jwks_url, Some(slot)).await?;
+            let set = self.refresh(&entry, jwks_url, reach, Some(slot)).await?;
             return pick(&set, kid).ok_or_else(|| {
                 if let Some(k) = kid {
                     entry.note_missing(k, Instant::now());
@@ -138,7 +140,7 @@ impl JwksCache {
                 unknown()
             });
         }
-        match self.refresh(&entry, jwks_url, None).await {
+        match self.refresh(&entry, jwks_url, reach, None).await {
             Ok(set) => pick(&set, kid).ok_or_else(|| {
                 LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect())
             }),
@@ -156,6 +158,7 @@ impl JwksCache {
         &self,
         entry: &Entry,
         url: &str,
+        reach: Reach,
         asked_at: Option<Instant>,
     ) -> Result<CachedSet, LaunchError> {
         let asked_at = asked_at.unwrap_or_else(Instant::now);
@@ -168,20 +171,18 @@ impl JwksCache {
         if let Some(c) = cached.filter(|c| c.fetched_at >= asked_at) {
             return Ok(c);
         }
-        let set = self.fetch(url).await?;
+        let set = self.fetch(url, reach).await?;
         *entry.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(set.clone());
         Ok(set)
     }
 
-    async fn fetch(&self, url: &str) -> Result<CachedSet, LaunchError> {
+    async fn fetch(&self, url: &str, reach: Reach) -> Result<CachedSet, LaunchError> {
         let unavailable = |m: String| LaunchError::JwksUnavailable(m);
-        let resp = self
-            .http
-            .get(url)
-            .header("Accept", "application/json")
-            .send()
+        let http = self.http.client(reach);
+        let resp = http
+            .send(http.get(url).header("Accept", "application/json"))
             .await
-            .map_err(|e| unavailable(format!("request failed: {}", short_error(&e))))?;
+            .map_err(|e| unavailable(format!("request failed: {}", e.short())))?;
         if !resp.status().is_success() {
             return Err(unavailable(format!("HTTP {}", resp.status().as_u16())));
         }

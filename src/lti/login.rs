@@ -252,6 +252,10 @@ mod tests {
             jwks_url: "https://lms.example/jwks".into(),
             accept_new_deployments: false,
             frame_origins: vec![],
+            status: super::super::PlatformStatus::Active,
+            private_network: false,
+            service_hosts: vec![],
+            registered_via: super::super::RegisteredVia::Operator,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod jwks;
 pub mod keys;
 pub mod login;
 pub mod nrps;
+pub mod outbound;
 pub mod registration;
 pub mod roles;
 pub mod services;
@@ -125,7 +126,80 @@ pub struct Registration {
     pub accept_new_deployments: bool,
     /// Extra origins allowed to frame the tool, beyond those derived from the URLs above.
     pub frame_origins: Vec<String>,
+    /// Whether launches are let in: a registration made without an invitation waits for an
+    /// operator's approval.
+    pub status: PlatformStatus,
+    /// Whether requests to this platform may reach loopback and private networks (an
+    /// operator added, invited or approved it).
+    pub private_network: bool,
+    /// Hosts an operator added to those the service token may be sent to.
+    pub service_hosts: Vec<String>,
+    /// How the registration was made.
+    pub registered_via: RegisteredVia,
 }
+
+/// Whether a registration's launches are let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlatformStatus {
+    /// Launches are accepted.
+    Active,
+    /// Registered without an invitation; launches wait for `binome platform approve`.
+    Pending,
+}
+
+impl PlatformStatus {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformStatus::Active => "active",
+            PlatformStatus::Pending => "pending",
+        }
+    }
+
+    /// The stored value read back; None for a value this version does not know.
+    pub fn parse(s: &str) -> Option<PlatformStatus> {
+        match s {
+            "active" => Some(PlatformStatus::Active),
+            "pending" => Some(PlatformStatus::Pending),
+            _ => None,
+        }
+    }
+}
+
+/// How a registration came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegisteredVia {
+    /// `binome platform add`, or registered before invitations existed.
+    Operator,
+    /// Dynamic Registration with an operator's invitation.
+    Invitation,
+    /// Dynamic Registration without an invitation (open registration).
+    Open,
+}
+
+impl RegisteredVia {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegisteredVia::Operator => "operator",
+            RegisteredVia::Invitation => "invitation",
+            RegisteredVia::Open => "open",
+        }
+    }
+
+    /// The stored value read back; None for a value this version does not know.
+    pub fn parse(s: &str) -> Option<RegisteredVia> {
+        match s {
+            "operator" => Some(RegisteredVia::Operator),
+            "invitation" => Some(RegisteredVia::Invitation),
+            "open" => Some(RegisteredVia::Open),
+            _ => None,
+        }
+    }
+}
+
+/// Canvas Cloud's service hosts: every school's own domain and the shared ones.
+const CANVAS_CLOUD_SERVICE_DOMAIN: &str = "instructure.com";
 
 /// Well-known issuer of every Canvas Cloud school.
 const CANVAS_CLOUD_ISSUERS: &[&str] = &[
@@ -144,7 +218,7 @@ impl Registration {
                 out.push(o);
             }
         }
-        if CANVAS_CLOUD_ISSUERS.contains(&self.issuer.as_str().trim_end_matches('/')) {
+        if self.is_canvas_cloud() {
             out.push("https://*.instructure.com".into());
         }
         out.extend(self.frame_origins.iter().cloned());
@@ -156,6 +230,61 @@ impl Registration {
     /// The origin to which platform-storage messages are posted (the auth URL's origin).
     pub fn storage_origin(&self) -> Option<String> {
         origin_of(&self.auth_url)
+    }
+
+    /// Which addresses requests to this platform may reach.
+    pub fn reach(&self) -> outbound::Reach {
+        if self.private_network && self.status == PlatformStatus::Active {
+            outbound::Reach::Private
+        } else {
+            outbound::Reach::Public
+        }
+    }
+
+    /// Whether this is a Canvas Cloud registration.
+    pub fn is_canvas_cloud(&self) -> bool {
+        CANVAS_CLOUD_ISSUERS.contains(&self.issuer.as_str().trim_end_matches('/'))
+    }
+
+    /// The hosts the platform's service token may be sent to: those of its issuer, auth,
+    /// token and key set URLs, of its framing origins, and those an operator added.
+    pub fn service_host_list(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            self.issuer.as_str(),
+            self.auth_url.as_str(),
+            self.token_url.as_str(),
+            self.jwks_url.as_str(),
+        ]
+        .into_iter()
+        .chain(self.frame_origins.iter().map(String::as_str))
+        .filter_map(|u| url::Url::parse(u).ok())
+        .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+        .chain(self.service_hosts.iter().map(|h| h.to_ascii_lowercase()))
+        .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether a service URL (NRPS, AGS) is on one of the platform's own service hosts, so
+    /// that its token may be sent there; Canvas Cloud's `*.instructure.com` is known.
+    pub fn is_service_url(&self, raw: &str) -> bool {
+        let Ok(u) = url::Url::parse(raw) else {
+            return false;
+        };
+        if !matches!(u.scheme(), "http" | "https") || !u.username().is_empty() {
+            return false;
+        }
+        let Some(host) = u.host_str().map(str::to_ascii_lowercase) else {
+            return false;
+        };
+        if self.is_canvas_cloud()
+            && (host == CANVAS_CLOUD_SERVICE_DOMAIN
+                || host.ends_with(&format!(".{CANVAS_CLOUD_SERVICE_DOMAIN}")))
+        {
+            return true;
+        }
+        self.service_host_list().contains(&host)
     }
 }
 

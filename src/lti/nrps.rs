@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Registration;
-use super::jwks::{read_limited, short_error};
+use super::jwks::read_limited;
 use super::keys::ToolKey;
 use super::services::{ServiceError, ServiceTokens, parse_links};
 
@@ -190,7 +190,7 @@ pub fn same_origin(link: &str, home: &str) -> bool {
 /// `differences` link got from it); only links on the origin of `home` (the memberships URL)
 /// are followed or kept.
 pub async fn read_membership(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
@@ -276,7 +276,7 @@ fn with_limit(url: &str) -> String {
 }
 
 async fn get_page(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
@@ -285,14 +285,15 @@ async fn get_page(
     for attempt in 0..2 {
         let token = tokens.token(http, reg, key, &[SCOPE]).await?;
         let resp = http
-            .get(url)
-            .header("Accept", MEDIA_TYPE)
-            .bearer_auth(&token)
-            .send()
+            .send(
+                http.get(url)
+                    .header("Accept", MEDIA_TYPE)
+                    .bearer_auth(&token),
+            )
             .await
             .map_err(|e| ServiceError::Unreachable {
                 service: "NRPS",
-                detail: short_error(&e),
+                detail: e.short(),
             })?;
         let status = resp.status().as_u16();
         if status == 401 && attempt == 0 {

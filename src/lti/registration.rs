@@ -292,9 +292,10 @@ pub struct Registered {
     pub deployment_id: Option<String>,
 }
 
-/// Our HTTP client as `openidconnect` sees it: the shared reqwest client (its timeouts and
-/// redirect limit), with every answer read up to [`MAX_DOCUMENT`].
-pub struct LtiHttp<'a>(pub &'a reqwest::Client);
+/// Our HTTP client as `openidconnect` sees it: a registration client of the outbound policy
+/// (its timeouts, no redirect to another origin, the destination checks), with every answer
+/// read up to [`MAX_DOCUMENT`].
+pub struct LtiHttp<'a>(pub &'a super::outbound::HttpClient);
 
 /// A request through [`LtiHttp`] failed; the text is short and safe to show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -314,9 +315,9 @@ impl<'c> AsyncHttpClient<'c> for LtiHttp<'_> {
                 .0
                 .execute(request)
                 .await
-                .map_err(|e| HttpError(short_error(&e)))?;
-            // The client follows a few redirects; one from https to plain http would carry
-            // the platform's answer (and our request) in clear.
+                .map_err(|e| HttpError(e.short()))?;
+            // The policy refuses a redirect from https to plain http already; this stays as a
+            // second lock on the door.
             if https && resp.url().scheme() != "https" {
                 return Err(HttpError("redirected from https to plain http".into()));
             }
@@ -378,7 +379,7 @@ pub fn check_issuer(issuer: &str, configuration: &Url) -> Result<(), Registratio
 /// checks its issuer and endpoints. `https_only`: the tool is served over https, so the
 /// platform's endpoints must be too.
 pub async fn discover(
-    http_client: &reqwest::Client,
+    http_client: &super::outbound::HttpClient,
     configuration: &Url,
     token: Option<&str>,
     https_only: bool,
@@ -548,7 +549,7 @@ pub fn tool_metadata(urls: ToolUrls<'_>) -> Result<ToolMetadata, RegistrationErr
 /// answer (§3.6). Any 2xx with a client id is a registration; anything else is the
 /// platform's refusal, with its own message.
 pub async fn register(
-    http_client: &reqwest::Client,
+    http_client: &super::outbound::HttpClient,
     platform: &Platform,
     token: Option<&str>,
     metadata: &ToolMetadata,

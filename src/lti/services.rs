@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::jwks::{read_limited, short_error};
+use super::jwks::read_limited;
 use super::keys::ToolKey;
 use super::login::random_token;
 use super::{Registration, RegistrationId};
@@ -77,7 +77,7 @@ impl ServiceTokens {
     /// A valid access token for these scopes, from the cache or from the platform.
     pub async fn token(
         &self,
-        http: &reqwest::Client,
+        http: &super::outbound::HttpClient,
         reg: &Registration,
         key: &ToolKey,
         scopes: &[&str],
@@ -146,7 +146,7 @@ pub fn client_assertion(
 }
 
 async fn request_token(
-    http: &reqwest::Client,
+    http: &super::outbound::HttpClient,
     reg: &Registration,
     key: &ToolKey,
     scope: &str,
@@ -166,15 +166,16 @@ async fn request_token(
         ("scope", scope),
     ];
     let resp = http
-        .post(&reg.token_url)
-        .header("Accept", "application/json")
-        .form(&form)
-        .send()
+        .send(
+            http.post(&reg.token_url)
+                .header("Accept", "application/json")
+                .form(&form),
+        )
         .await
         .map_err(|e| {
             ServiceError::Token(format!(
                 "could not reach the token endpoint ({})",
-                short_error(&e)
+                e.short()
             ))
         })?;
     let status = resp.status().as_u16();

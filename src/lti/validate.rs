@@ -81,7 +81,9 @@ pub async fn verify_id_token(
             header.alg.chars().take(20).collect(),
         ));
     }
-    let keys = jwks.keys_for(&reg.jwks_url, header.kid.as_deref()).await?;
+    let keys = jwks
+        .keys_for(&reg.jwks_url, reg.reach(), header.kid.as_deref())
+        .await?;
     let validation = validation(reg);
     let mut last = LaunchError::BadSignature;
     let mut claims = None;

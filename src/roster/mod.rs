@@ -75,7 +75,7 @@ type Slot = std::sync::Arc<tokio::sync::Mutex<Option<Outcome>>>;
 
 /// Roster sync with its own service-token cache.
 pub struct RosterSync {
-    http: reqwest::Client,
+    http: crate::lti::outbound::Outbound,
     tokens: ServiceTokens,
     /// Longest time one sync may take, every page included.
     deadline: Duration,
@@ -104,7 +104,7 @@ fn entry(m: NrpsMember) -> RosterEntry {
 }
 
 impl RosterSync {
-    pub fn new(http: reqwest::Client, deadline: Duration) -> RosterSync {
+    pub fn new(http: crate::lti::outbound::Outbound, deadline: Duration) -> RosterSync {
         RosterSync {
             http,
             tokens: ServiceTokens::default(),
@@ -217,7 +217,15 @@ impl RosterSync {
             .as_deref()
             .filter(|d| nrps::same_origin(d, url));
         if let (Some(diff), true) = (diff, recent_full) {
-            let read = nrps::read_membership(&self.http, &self.tokens, reg, key, diff, url).await?;
+            let read = nrps::read_membership(
+                self.http.for_platform(reg),
+                &self.tokens,
+                reg,
+                key,
+                diff,
+                url,
+            )
+            .await?;
             let changes: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
             let mut roster = store.roster(course.id).await?;
             for c in &changes {
@@ -241,7 +249,15 @@ impl RosterSync {
                 differences: true,
             });
         }
-        let read = nrps::read_membership(&self.http, &self.tokens, reg, key, url, url).await?;
+        let read = nrps::read_membership(
+            self.http.for_platform(reg),
+            &self.tokens,
+            reg,
+            key,
+            url,
+            url,
+        )
+        .await?;
         let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
         store
             .replace_roster(

@@ -2,13 +2,13 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use super::entities::{deployment, platform};
 use super::{Store, StoreError};
-use crate::lti::{ClientId, Issuer, Registration, RegistrationId};
+use crate::lti::{ClientId, Issuer, PlatformStatus, RegisteredVia, Registration, RegistrationId};
 
 /// What an administrator gives to register a platform.
 #[derive(Debug, Clone)]
@@ -21,6 +21,40 @@ pub struct NewPlatform {
     pub accept_new_deployments: bool,
     pub frame_origins: Vec<String>,
     pub deployments: Vec<String>,
+    /// Active, or pending an operator's approval.
+    pub status: PlatformStatus,
+    /// Whether requests to the platform may reach loopback and private networks.
+    pub private_network: bool,
+    /// Extra hosts its service token may be sent to.
+    pub service_hosts: Vec<String>,
+    /// How it was registered.
+    pub registered_via: RegisteredVia,
+}
+
+impl NewPlatform {
+    /// A platform an operator adds by hand: active, trusted with the addresses it has.
+    pub fn by_operator(
+        issuer: Issuer,
+        client_id: ClientId,
+        auth_url: String,
+        token_url: String,
+        jwks_url: String,
+    ) -> NewPlatform {
+        NewPlatform {
+            issuer,
+            client_id,
+            auth_url,
+            token_url,
+            jwks_url,
+            accept_new_deployments: false,
+            frame_origins: Vec::new(),
+            deployments: Vec::new(),
+            status: PlatformStatus::Active,
+            private_network: true,
+            service_hosts: Vec::new(),
+            registered_via: RegisteredVia::Operator,
+        }
+    }
 }
 
 /// Whether launches from a deployment are let in.
@@ -58,8 +92,12 @@ pub struct StoredDeployment {
     pub last_seen_at: Option<i64>,
 }
 
-fn to_registration(m: platform::Model) -> Registration {
-    Registration {
+fn to_registration(m: platform::Model) -> Result<Registration, StoreError> {
+    let status = PlatformStatus::parse(&m.status)
+        .ok_or_else(|| StoreError::corrupt("platforms", m.id, "unknown status"))?;
+    let registered_via = RegisteredVia::parse(&m.registered_via)
+        .ok_or_else(|| StoreError::corrupt("platforms", m.id, "unknown registered_via"))?;
+    Ok(Registration {
         id: RegistrationId::new(m.id),
         issuer: Issuer::new(m.issuer),
         client_id: ClientId::new(m.client_id),
@@ -72,7 +110,15 @@ fn to_registration(m: platform::Model) -> Registration {
             .split_whitespace()
             .map(str::to_string)
             .collect(),
-    }
+        status,
+        private_network: m.private_network,
+        service_hosts: m
+            .service_hosts
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        registered_via,
+    })
 }
 
 /// Creates or updates a deployment with the given status, on a connection or in a
@@ -113,7 +159,7 @@ impl Store {
             .order_by_asc(platform::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(to_registration).collect())
+        rows.into_iter().map(to_registration).collect()
     }
 
     /// Registers a platform with its first deployments (approved).
@@ -138,12 +184,16 @@ impl Store {
             accept_new_deployments: Set(p.accept_new_deployments),
             frame_origins: Set(p.frame_origins.join(" ")),
             created_at: Set(now),
+            status: Set(p.status.as_str().to_string()),
+            private_network: Set(p.private_network),
+            service_hosts: Set(p.service_hosts.join(" ")),
+            registered_via: Set(p.registered_via.as_str().to_string()),
             ..Default::default()
         };
         let inserted = platform::Entity::insert(row)
             .exec_with_returning(&self.db)
             .await?;
-        let reg = to_registration(inserted);
+        let reg = to_registration(inserted)?;
         for d in p.deployments {
             self.set_deployment(reg.id, &d, DeploymentStatus::Active, now)
                 .await?;
@@ -152,16 +202,15 @@ impl Store {
     }
 
     /// Records a registration made by LTI Dynamic Registration, with its deployment, in one
-    /// transaction. The same issuer and client id again (a repeated registration) updates the
-    /// platform's URLs and adds the deployment rather than creating a second registration;
-    /// `accept_new_deployments` and the framing origins only ever widen, so a repeat cannot
-    /// lock out deployments an earlier one let in. Returns the registration and whether it is
-    /// new.
-    pub async fn upsert_registered_platform(
+    /// transaction. A registration never changes another: an answer naming an issuer and
+    /// client id this tool already has is refused (`Conflict`) and nothing is written, so a
+    /// stranger cannot take a platform over by registering again under its (public) client
+    /// id.
+    pub async fn insert_registered_platform(
         &self,
         p: NewPlatform,
         now: i64,
-    ) -> Result<(Registration, bool), StoreError> {
+    ) -> Result<Registration, StoreError> {
         let txn = self
             .db
             .begin_with_options(TransactionOptions {
@@ -169,59 +218,63 @@ impl Store {
                 ..Default::default()
             })
             .await?;
-        let existing = platform::Entity::find()
-            .filter(platform::Column::Issuer.eq(p.issuer.as_str()))
-            .filter(platform::Column::ClientId.eq(p.client_id.as_str()))
-            .one(&txn)
-            .await?;
-        let created = existing.is_none();
-        let (accept, mut origins) = match &existing {
-            Some(row) => (
-                row.accept_new_deployments || p.accept_new_deployments,
-                row.frame_origins
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-            ),
-            None => (p.accept_new_deployments, Vec::new()),
+        let conflict = || {
+            StoreError::Conflict(format!(
+                "platform {} with client id {}",
+                p.issuer, p.client_id
+            ))
         };
-        origins.extend(p.frame_origins.iter().cloned());
-        origins.sort();
-        origins.dedup();
         let row = platform::ActiveModel {
             issuer: Set(p.issuer.to_string()),
             client_id: Set(p.client_id.to_string()),
-            auth_url: Set(p.auth_url),
-            token_url: Set(p.token_url),
-            jwks_url: Set(p.jwks_url),
-            accept_new_deployments: Set(accept),
-            frame_origins: Set(origins.join(" ")),
+            auth_url: Set(p.auth_url.clone()),
+            token_url: Set(p.token_url.clone()),
+            jwks_url: Set(p.jwks_url.clone()),
+            accept_new_deployments: Set(p.accept_new_deployments),
+            frame_origins: Set(p.frame_origins.join(" ")),
             created_at: Set(now),
+            status: Set(p.status.as_str().to_string()),
+            private_network: Set(p.private_network),
+            service_hosts: Set(p.service_hosts.join(" ")),
+            registered_via: Set(p.registered_via.as_str().to_string()),
             ..Default::default()
         };
-        // An upsert on the unique (issuer, client id) rather than "insert if the read found
-        // nothing": on PostgreSQL two concurrent confirmations both read nothing, and the
-        // second insert would fail instead of updating.
-        let saved = platform::Entity::insert(row)
+        // "Insert, do nothing on the unique (issuer, client id)" rather than "insert if a read
+        // found nothing": on PostgreSQL two concurrent confirmations would both read nothing.
+        let inserted = platform::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([platform::Column::Issuer, platform::Column::ClientId])
-                    .update_columns([
-                        platform::Column::AuthUrl,
-                        platform::Column::TokenUrl,
-                        platform::Column::JwksUrl,
-                        platform::Column::AcceptNewDeployments,
-                        platform::Column::FrameOrigins,
-                    ])
+                    .do_nothing()
                     .to_owned(),
             )
             .exec_with_returning(&txn)
-            .await?;
-        let reg = to_registration(saved);
+            .await;
+        // With "do nothing", a conflicting insert returns no row: sea-orm says "not
+        // inserted" or "not found" depending on the backend.
+        let saved = match inserted {
+            Ok(m) => m,
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => return Err(conflict()),
+            Err(e) => return Err(e.into()),
+        };
+        let reg = to_registration(saved)?;
         for d in &p.deployments {
             upsert_deployment(&txn, reg.id, d, DeploymentStatus::Active, now).await?;
         }
         txn.commit().await?;
-        Ok((reg, created))
+        Ok(reg)
+    }
+
+    /// Approves a registration held for approval: its launches are let in, and its requests
+    /// may reach the (private) addresses it has.
+    pub async fn approve_platform(&self, id: RegistrationId) -> Result<(), StoreError> {
+        let Some(row) = platform::Entity::find_by_id(id.get()).one(&self.db).await? else {
+            return Err(StoreError::NotFound(format!("platform {}", id.get())));
+        };
+        let mut am: platform::ActiveModel = row.into();
+        am.status = Set(PlatformStatus::Active.as_str().to_string());
+        am.private_network = Set(true);
+        platform::Entity::update(am).exec(&self.db).await?;
+        Ok(())
     }
 
     /// Removes a registration with everything scoped to it.
@@ -235,12 +288,14 @@ impl Store {
         Ok(())
     }
 
-    /// Changes the framing origins and/or the new-deployment rule of a registration.
+    /// Changes the framing origins, the new-deployment rule and/or the extra service hosts
+    /// of a registration.
     pub async fn update_platform(
         &self,
         id: RegistrationId,
         frame_origins: Option<Vec<String>>,
         accept_new_deployments: Option<bool>,
+        service_hosts: Option<Vec<String>>,
     ) -> Result<(), StoreError> {
         let Some(row) = platform::Entity::find_by_id(id.get()).one(&self.db).await? else {
             return Err(StoreError::NotFound(format!("platform {}", id.get())));
@@ -251,6 +306,9 @@ impl Store {
         }
         if let Some(accept) = accept_new_deployments {
             am.accept_new_deployments = Set(accept);
+        }
+        if let Some(hosts) = service_hosts {
+            am.service_hosts = Set(hosts.join(" "));
         }
         platform::Entity::update(am).exec(&self.db).await?;
         Ok(())

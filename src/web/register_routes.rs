@@ -172,6 +172,5 @@ fn registered(d: &Done) -> minijinja::Value {
     context! {
         product => product(&d.platform), issuer => d.registration.issuer.as_str(),
         client_id => d.registration.client_id.as_str(), deployment => &d.deployment_id,
-        updated => !d.created,
     }
 }

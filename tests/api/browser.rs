@@ -345,6 +345,10 @@ async fn spawn_app_with_auth_host(auth_host: &str) -> TestApp {
                 accept_new_deployments: false,
                 frame_origins: vec![],
                 deployments: vec![DEPLOYMENT_ID.into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             platform::now(),
         )

@@ -53,6 +53,10 @@ async fn two_courses() -> (Store, CourseId, CourseId, String) {
                 accept_new_deployments: false,
                 frame_origins: vec![],
                 deployments: vec!["1".into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             NOW,
         )

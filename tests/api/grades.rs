@@ -39,10 +39,7 @@ async fn worker(app: &TestApp) -> Worker {
         .unwrap();
     Worker {
         worker: GradeWorker::new(
-            reqwest::Client::builder()
-                .user_agent("binome-test")
-                .build()
-                .unwrap(),
+            binome::lti::outbound::Outbound::new("binome-test", false, false).unwrap(),
         ),
         key: keys.current(now).await,
     }
@@ -535,32 +532,28 @@ async fn grades_lti_ags_reads_and_updates_a_line_item() {
         "{}/ags/ctx/lineitems/9/lineitem?type_id=1",
         app.platform.issuer
     );
+    let http = w.worker.http.for_platform(&app.reg);
     let token = w
         .worker
         .tokens
-        .token(
-            &w.worker.http,
-            &app.reg,
-            &w.key,
-            &[binome::lti::ags::SCOPE_LINEITEM],
-        )
+        .token(http, &app.reg, &w.key, &[binome::lti::ags::SCOPE_LINEITEM])
         .await
         .unwrap();
-    let item = binome::lti::ags::get_lineitem(&w.worker.http, &token, &url)
+    let item = binome::lti::ags::get_lineitem(http, &token, &url)
         .await
         .unwrap();
     assert_eq!(
         (item.score_maximum, item.tag.as_deref()),
         (1.0, Some("binome"))
     );
-    let updated = binome::lti::ags::update_lineitem(&w.worker.http, &token, &url, 20.0)
+    let updated = binome::lti::ags::update_lineitem(http, &token, &url, 20.0)
         .await
         .unwrap();
     assert_eq!(updated.score_maximum, 20.0);
     assert_eq!(updated.label, item.label);
     assert_eq!(updated.id, item.id);
     // A token without the results scope cannot read results: a typed refusal.
-    let e = binome::lti::ags::read_results(&w.worker.http, &token, &url)
+    let e = binome::lti::ags::read_results(http, &token, &url)
         .await
         .unwrap_err();
     assert_eq!(e, binome::lti::ags::AgsError::Unauthorized);

@@ -133,6 +133,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
                 accept_new_deployments: opts.accept_new_deployments,
                 frame_origins: vec![],
                 deployments: vec![DEPLOYMENT_ID.into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             platform::now(),
         )

@@ -112,7 +112,7 @@ async fn a_dynamic_registration_never_logs_the_registration_token() {
     use crate::platform::{DR_TOKEN, DrShape};
     use crate::registration::{confirm, form_of, open};
     capture_logs();
-    let app = spawn_app().await;
+    let app = crate::registration::spawn_dr().await;
     let conf = app.platform.dr_configuration_url(DrShape::Moodle);
     let page = open(&app, &conf, Some(DR_TOKEN))
         .await

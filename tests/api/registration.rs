@@ -8,7 +8,17 @@ use std::collections::HashMap;
 use binome::lti::registration::{SCOPES, TOOL_CONFIGURATION};
 use binome::store::{DeploymentStatus, NewPlatform};
 
-use crate::helpers::{TestApp, reason, spawn_app};
+use crate::helpers::{Options, TestApp, reason, spawn_with};
+
+/// The test platform listens on loopback: Dynamic Registration reaches it with the
+/// development setting.
+pub async fn spawn_dr() -> TestApp {
+    spawn_with(Options {
+        env: vec![("BINOME_ALLOW_PRIVATE_NETWORK", "true".into())],
+        ..Default::default()
+    })
+    .await
+}
 use crate::platform::{DR_TOKEN, DrShape, now};
 
 /// Text as the page escapes it, read back.
@@ -101,7 +111,7 @@ async fn launch_as(app: &TestApp, client_id: &str, deployment: &str) -> (u16, St
 
 #[tokio::test]
 async fn moodle_registers_the_tool_which_then_launches() {
-    let app = spawn_app().await;
+    let app = spawn_dr().await;
     let home = app
         .http
         .get(format!("{}/", app.base))
@@ -223,7 +233,7 @@ async fn moodle_registers_the_tool_which_then_launches() {
 
 #[tokio::test]
 async fn canvas_registers_and_its_deployments_are_let_in_as_they_launch() {
-    let app = spawn_app().await;
+    let app = spawn_dr().await;
     let resp = open(
         &app,
         &app.platform.dr_configuration_url(DrShape::Canvas),
@@ -262,7 +272,7 @@ async fn canvas_registers_and_its_deployments_are_let_in_as_they_launch() {
 
 #[tokio::test]
 async fn every_failure_is_a_clear_page_and_stores_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_dr().await;
     let before = app.store.registrations().await.unwrap();
     let moodle = app.platform.dr_configuration_url(DrShape::Moodle);
 
@@ -379,7 +389,7 @@ async fn every_failure_is_a_clear_page_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_repeated_confirmation_registers_once() {
-    let app = spawn_app().await;
+    let app = spawn_dr().await;
     let page = open(
         &app,
         &app.platform.dr_configuration_url(DrShape::Moodle),
@@ -402,15 +412,15 @@ async fn a_repeated_confirmation_registers_once() {
     );
     assert_eq!(app.store.registrations().await.unwrap().len(), 2);
 
-    // A new registration that the platform answers with an existing client id updates it.
+    // A registration that the platform answers with an existing client id changes nothing.
     let regs = app.store.registrations().await.unwrap();
     let new = regs
         .iter()
         .find(|r| r.client_id.as_str() == "moodle-dr-1")
         .unwrap();
-    let (again, created) = app
+    let taken = app
         .store
-        .upsert_registered_platform(
+        .insert_registered_platform(
             NewPlatform {
                 issuer: new.issuer.clone(),
                 client_id: new.client_id.clone(),
@@ -420,20 +430,23 @@ async fn a_repeated_confirmation_registers_once() {
                 accept_new_deployments: false,
                 frame_origins: vec!["https://frame.example".into()],
                 deployments: vec!["11".into(), "12".into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Open,
             },
             now(),
         )
-        .await
-        .unwrap();
-    assert!(!created);
-    assert_eq!(again.id, new.id);
-    assert!(again.token_url.ends_with("/token2"));
-    let regs = app.store.registrations().await.unwrap();
-    assert_eq!(regs.len(), 2);
+        .await;
+    assert!(
+        matches!(taken, Err(binome::store::StoreError::Conflict(_))),
+        "{taken:?}"
+    );
+    assert_eq!(app.store.registrations().await.unwrap(), regs);
     let deps = app.store.deployments().await.unwrap();
     assert_eq!(
         deps.iter().filter(|d| d.registration == new.id).count(),
-        2,
-        "deployments are added, never duplicated"
+        1,
+        "no deployment added"
     );
 }

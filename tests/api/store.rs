@@ -33,6 +33,10 @@ async fn course() -> (Store, CourseId) {
                 accept_new_deployments: false,
                 frame_origins: vec![],
                 deployments: vec!["1".into()],
+                status: binome::lti::PlatformStatus::Active,
+                private_network: true,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Operator,
             },
             NOW,
         )

@@ -15,6 +15,10 @@ pub struct Model {
     pub accept_new_deployments: bool,
     pub frame_origins: String,
     pub created_at: i64,
+    pub status: String,
+    pub private_network: bool,
+    pub service_hosts: String,
+    pub registered_via: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

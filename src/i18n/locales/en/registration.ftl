@@ -33,7 +33,6 @@ registered_client_id = Client id
 registered_deployment = Deployment id
 registered_deployment_text = Launches from this deployment are accepted.
 registered_any_deployment = The LMS gave no deployment id yet: each deployment of this registration is accepted when it first opens Binôme.
-registered_updated = Binôme had this registration already: its addresses were updated.
 registered_close = The LMS closes this window; if it stays open, you can close it.
 register_error_title = Binôme could not be registered
 register_missing_configuration = The registration URL came without the platform's configuration (openid_configuration).

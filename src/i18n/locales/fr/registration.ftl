@@ -33,7 +33,6 @@ registered_client_id = Identifiant client
 registered_deployment = Identifiant de déploiement
 registered_deployment_text = Les lancements depuis ce déploiement sont acceptés.
 registered_any_deployment = Le LMS n'a pas encore donné d'identifiant de déploiement : chaque déploiement de cet enregistrement est accepté dès qu'il ouvre Binôme.
-registered_updated = Binôme avait déjà cet enregistrement : ses adresses ont été mises à jour.
 registered_close = Le LMS ferme cette fenêtre ; si elle reste ouverte, vous pouvez la fermer.
 register_error_title = Binôme n'a pas pu être enregistré
 register_missing_configuration = L'adresse d'enregistrement est arrivée sans la configuration de la plateforme (openid_configuration).
