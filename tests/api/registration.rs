@@ -435,6 +435,7 @@ async fn a_repeated_confirmation_registers_once() {
                 service_hosts: vec![],
                 registered_via: binome::lti::RegisteredVia::Open,
             },
+            None,
             now(),
         )
         .await;
