@@ -1231,3 +1231,70 @@ async fn an_invited_registration_follows_no_redirect_to_another_origin() {
     assert_eq!(redirector.hits(), 1);
     assert_eq!(elsewhere.hits(), 0, "the redirect was not followed");
 }
+
+#[tokio::test]
+async fn the_start_up_invitation_is_fresh_each_start_until_an_lms_is_registered() {
+    use binome::config::RegistrationMode;
+    use binome::launch::registration::startup_invitation;
+    let store = binome::store::Store::connect(&crate::helpers::fresh_database().await, 2)
+        .await
+        .unwrap();
+    let register = "https://binome.example.org/lti/register";
+    let token = |url: Option<String>| url.unwrap().rsplit('=').next().unwrap().to_string();
+    let first = token(
+        startup_invitation(&store, RegistrationMode::Invite, register, now())
+            .await
+            .unwrap(),
+    );
+    let second = token(
+        startup_invitation(&store, RegistrationMode::Invite, register, now())
+            .await
+            .unwrap(),
+    );
+    let usable = |t: String| {
+        let store = store.clone();
+        async move {
+            store
+                .usable_invitation(&invitation_hash(&t), now())
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(
+        !usable(first).await,
+        "a new start replaces the printed invitation"
+    );
+    assert!(usable(second.clone()).await);
+    for mode in [RegistrationMode::Open, RegistrationMode::Off] {
+        assert!(
+            startup_invitation(&store, mode, register, now())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    // An invitation the operator made is left alone.
+    let (mine, _) = invite(&store, Some("mine"), 3600, now()).await.unwrap();
+    store
+        .add_platform(
+            NewPlatform::by_operator(
+                "https://lms.example.org".into(),
+                "c".into(),
+                "https://lms.example.org/a".into(),
+                "https://lms.example.org/t".into(),
+                "https://lms.example.org/j".into(),
+            ),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        startup_invitation(&store, RegistrationMode::Invite, register, now())
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing is printed once an LMS is registered"
+    );
+    assert!(usable(second).await && usable(mine.token).await);
+}
