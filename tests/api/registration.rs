@@ -524,8 +524,8 @@ async fn canvas_registers_and_its_deployments_are_let_in_as_they_launch() {
 
 #[tokio::test]
 async fn with_an_invitation_every_failure_is_a_clear_page_and_stores_nothing() {
-    let (app, inv) = spawn_dr().await;
-    let inv = Some(inv.as_str());
+    let (app, invite_token) = spawn_dr().await;
+    let inv = Some(invite_token.as_str());
     let before = app.store.registrations().await.unwrap();
     let moodle = app.platform.dr_configuration_url(DrShape::Moodle);
 
@@ -554,7 +554,7 @@ async fn with_an_invitation_every_failure_is_a_clear_page_and_stores_nothing() {
     let resp = app
         .http
         .get(format!("{}/lti/register", app.base))
-        .query(&[("invite", inv.unwrap())])
+        .query(&[("invite", invite_token.as_str())])
         .send()
         .await
         .unwrap();
@@ -839,7 +839,7 @@ async fn two_confirmations_racing_for_one_invitation_register_once() {
     let (fa, fb) = (form_of(&a), form_of(&b));
     assert_ne!(fa, fb);
     let (ra, rb) = tokio::join!(confirm(&app, &fa), confirm(&app, &fb));
-    let mut outcomes = vec![page(ra).await, page(rb).await];
+    let mut outcomes = [page(ra).await, page(rb).await];
     outcomes.sort_by_key(|(s, _)| *s);
     assert_eq!(outcomes[0].0, 200, "{}", outcomes[0].1);
     assert_eq!(
