@@ -97,8 +97,9 @@ pub enum RegistrationError {
     #[error("registration token too long")]
     TokenTooLong,
     /// The platform could not be reached (connection, timeout, too large an answer, an
-    /// address the destination policy refuses). `detail` is our own short account.
-    #[error("{what} unreachable: {detail}")]
+    /// address the destination policy refuses). `detail` is our own short account, shown to
+    /// an invited administrator; the log gets the reason code only.
+    #[error("{what} unreachable")]
     Unreachable { what: Endpoint, detail: String },
     /// The configuration URL answered with an HTTP error.
     #[error("the configuration URL answered HTTP {status}")]
