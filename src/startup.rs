@@ -130,6 +130,10 @@ impl Application {
             courses,
             live,
             gradebook: crate::grades::Gradebook::new(http.clone()),
+            streams: crate::realtime::streams::Streams::new(
+                crate::realtime::streams::StreamLimits::of(&settings),
+            ),
+            writes: crate::launch::limits::PersonRate::new(settings.session_writes_per_minute),
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
