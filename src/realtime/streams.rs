@@ -12,6 +12,8 @@
 //! whose connection the server has not seen go yet, or a tab left behind; refusing the
 //! newest would leave the person's current screen without live updates until the old
 //! connection timed out. The replaced screen is told so and stops reconnecting by itself.
+//! For the same reason, a person who already holds a stream on the session gets a new one
+//! in place of their oldest when the address's or the instance's cap is reached.
 //!
 //! The bookkeeping is small and bounded: one map entry per person and session with a short
 //! list of tickets, one counter per client address, one oneshot channel per stream
@@ -154,7 +156,8 @@ impl Streams {
     /// A slot for a new stream of `person` on session `session`, from `client` (already
     /// reduced to the key it is limited under). When the person holds their share already,
     /// their oldest stream is replaced; otherwise the address's and the instance's caps
-    /// apply.
+    /// apply, and when one of them is reached a person who holds a stream here still gets
+    /// one, in place of their oldest (a reload on a full server must not lock them out).
     pub fn open(
         self: &Arc<Self>,
         session: i64,
@@ -163,25 +166,24 @@ impl Streams {
     ) -> Result<Slot, StreamRefused> {
         let key = (session, self.keys.hash_one(person));
         let mut inner = self.lock();
-        // Who would be replaced: their slot counts as free for the checks below.
-        let oldest = inner
+        let (held, oldest) = inner
             .by_person
             .get(&key)
-            .filter(|held| held.len() >= self.limits.per_person)
-            .and_then(|held| held.first())
-            .map(|h| h.client);
-        let freed = oldest.is_some();
-        if let Some(c) = client {
-            let from_client = inner.by_client.get(&c).copied().unwrap_or(0);
-            let freed_here = usize::from(oldest == Some(Some(c)));
-            if from_client - freed_here >= self.limits.per_client {
-                return Err(StreamRefused::Client);
+            .map_or((0, None), |h| (h.len(), h.first().map(|h| h.client)));
+        let replace = if held >= self.limits.per_person {
+            self.fits(&inner, client, oldest)?;
+            true
+        } else {
+            match self.fits(&inner, client, None) {
+                Ok(()) => false,
+                Err(e) if oldest.is_some() => {
+                    self.fits(&inner, client, oldest).map_err(|_| e)?;
+                    true
+                }
+                Err(e) => return Err(e),
             }
-        }
-        if inner.open - usize::from(freed) >= self.limits.total {
-            return Err(StreamRefused::Server);
-        }
-        if freed {
+        };
+        if replace {
             let replaced = inner.by_person.get_mut(&key).map(|held| held.remove(0));
             if let Some(h) = replaced {
                 inner.open -= 1;
@@ -208,6 +210,27 @@ impl Streams {
             ticket,
             replaced: Some(rx),
         })
+    }
+
+    /// Whether one more stream from `client` fits the address's and the instance's caps,
+    /// `freeing` (the client of a stream it replaces) counted as gone.
+    fn fits(
+        &self,
+        inner: &Inner,
+        client: Option<IpAddr>,
+        freeing: Option<Option<IpAddr>>,
+    ) -> Result<(), StreamRefused> {
+        if let Some(c) = client {
+            let from_client = inner.by_client.get(&c).copied().unwrap_or(0);
+            let freed_here = usize::from(freeing == Some(Some(c)));
+            if from_client - freed_here >= self.limits.per_client {
+                return Err(StreamRefused::Client);
+            }
+        }
+        if inner.open - usize::from(freeing.is_some()) >= self.limits.total {
+            return Err(StreamRefused::Server);
+        }
+        Ok(())
     }
 }
 
@@ -324,15 +347,22 @@ mod tests {
     }
 
     #[test]
-    fn a_person_at_their_share_may_always_reopen_even_when_everything_is_full() {
-        let s = streams(1, 1, 1);
+    fn a_person_with_a_stream_may_always_reopen_even_when_everything_is_full() {
+        let s = streams(4, 1, 2);
         let _first = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        // Full everywhere, yet the same person reloading gets a stream.
+        let _bob = s.open(1, "bob", ip("10.0.0.2")).unwrap();
+        // Full everywhere, yet the same person reloading gets a stream, in place of theirs.
         let _again = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        assert_eq!(s.open_count(), 1);
+        assert_eq!(s.open_count(), 2);
+        assert!(!_again.others_open(), "the first one was replaced");
         assert_eq!(
-            s.open(1, "bob", ip("10.0.0.2")).err(),
+            s.open(1, "cid", ip("10.0.0.3")).err(),
             Some(StreamRefused::Server)
+        );
+        // Not from an address that is full with other people's streams, though.
+        assert_eq!(
+            s.open(1, "ann", ip("10.0.0.2")).err(),
+            Some(StreamRefused::Client)
         );
     }
 

@@ -2,6 +2,7 @@
 //! One binary for all of them (faster to build and link).
 
 mod activity_config;
+mod bounds;
 mod browser;
 mod browser_live;
 mod cli;
