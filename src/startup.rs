@@ -148,6 +148,11 @@ impl Application {
         })
         .workers(settings.workers)
         .backlog(2048)
+        // A client that closes its side is gone: end its connection at once, so that an
+        // event stream of a closed tab gives back its file descriptor and its slot
+        // (`realtime::streams`) now, not at the stream's next keep-alive write or the one
+        // after. Browsers and LMSs never half-close a request to wait for the answer.
+        .h1_allow_half_closed(false)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             addr: settings.bind.to_string(),
