@@ -341,6 +341,11 @@ async fn start_instances(
         ("BINOME_LOGIN_RATE_PER_CLIENT", "0".to_string()),
         ("BINOME_LOGIN_RATE_PER_PLATFORM", "0".to_string()),
         ("BINOME_MAX_PENDING_LOGINS", "0".to_string()),
+        // Every stream comes from the load generator's one address; the cap per address is
+        // for many learners behind one NAT, not for 10,000. The cap per instance stays the
+        // one the open-file limit sets, whatever BENCH_GROUPS asks for.
+        ("BINOME_EVENT_STREAMS_PER_CLIENT", "1000000".to_string()),
+        ("BINOME_MAX_EVENT_STREAMS", "1000000".to_string()),
     ];
     let add = Command::new(bin)
         .args([

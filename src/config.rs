@@ -44,6 +44,10 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_GRADE_LEASE_SECS",
     "BINOME_ALLOW_PRIVATE_NETWORK",
     "BINOME_REGISTRATION",
+    "BINOME_MAX_EVENT_STREAMS",
+    "BINOME_EVENT_STREAMS_PER_CLIENT",
+    "BINOME_EVENT_STREAMS_PER_PERSON",
+    "BINOME_SESSION_WRITES_PER_MINUTE",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -90,6 +94,18 @@ pub struct Settings {
     pub allow_private_network: bool,
     /// Who may register a platform by LTI Dynamic Registration.
     pub registration: RegistrationMode,
+    /// Most event streams this instance keeps open at once, all people together. The
+    /// instance lowers it further to stay below its open-file limit (see
+    /// `realtime::streams`).
+    pub max_event_streams: usize,
+    /// Most event streams open at once from one client address (an IPv6 /64 counts as one).
+    pub event_streams_per_client: u32,
+    /// Most event streams one person keeps open on one session; a newer one closes the
+    /// oldest rather than being refused.
+    pub event_streams_per_person: u32,
+    /// Writes (commands, field saves, presence, deleting notes) one member may make per
+    /// minute in a live session, as a burst, then 1/60 of it per second; 0 = no limit.
+    pub session_writes_per_minute: u32,
 }
 
 /// Who may register a platform by LTI Dynamic Registration (`registration`). Whatever the
@@ -147,6 +163,10 @@ struct FileSettings {
     grade_lease_secs: Option<u64>,
     allow_private_network: Option<bool>,
     registration: Option<String>,
+    max_event_streams: Option<usize>,
+    event_streams_per_client: Option<u32>,
+    event_streams_per_person: Option<u32>,
+    session_writes_per_minute: Option<u32>,
 }
 
 impl Settings {
@@ -338,6 +358,55 @@ impl Settings {
                 "must be between 1 and 86400".into(),
             ));
         }
+        // 10,000 idle streams are the goal for one instance; an operator with more memory may
+        // raise it, and the open-file limit caps it in any case.
+        let max_event_streams = num_setting(
+            get("BINOME_MAX_EVENT_STREAMS"),
+            file.max_event_streams,
+            "BINOME_MAX_EVENT_STREAMS",
+            10_000,
+        )?;
+        if max_event_streams == 0 {
+            return Err(invalid(
+                "BINOME_MAX_EVENT_STREAMS",
+                "must be at least 1".into(),
+            ));
+        }
+        // A lecture hall behind one NAT: 250 learners with two tabs each.
+        let event_streams_per_client = num_setting(
+            get("BINOME_EVENT_STREAMS_PER_CLIENT"),
+            file.event_streams_per_client,
+            "BINOME_EVENT_STREAMS_PER_CLIENT",
+            500,
+        )?;
+        if event_streams_per_client == 0 {
+            return Err(invalid(
+                "BINOME_EVENT_STREAMS_PER_CLIENT",
+                "must be at least 1".into(),
+            ));
+        }
+        // Two tabs plus their reconnections.
+        let event_streams_per_person = num_setting(
+            get("BINOME_EVENT_STREAMS_PER_PERSON"),
+            file.event_streams_per_person,
+            "BINOME_EVENT_STREAMS_PER_PERSON",
+            4,
+        )?;
+        if !(1..=64).contains(&event_streams_per_person) {
+            return Err(invalid(
+                "BINOME_EVENT_STREAMS_PER_PERSON",
+                "must be between 1 and 64".into(),
+            ));
+        }
+        // The page saves a field 1.2 s after the last key and on leaving it, and a click is a
+        // command: a person stays far below 2 a second, with a burst of 120 for a page that
+        // saves every field as it closes; a script is held to 2 a second.
+        let session_writes_per_minute = num_setting(
+            get("BINOME_SESSION_WRITES_PER_MINUTE"),
+            file.session_writes_per_minute,
+            "BINOME_SESSION_WRITES_PER_MINUTE",
+            120,
+        )?;
         if workers == 0 {
             return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
         }
@@ -366,6 +435,10 @@ impl Settings {
             grade_lease: Duration::from_secs(grade_lease),
             allow_private_network,
             registration,
+            max_event_streams,
+            event_streams_per_client,
+            event_streams_per_person,
+            session_writes_per_minute,
         })
     }
 
@@ -553,6 +626,39 @@ mod tests {
     }
 
     #[test]
+    fn the_bounds_of_live_sessions_have_defaults_and_can_be_set() {
+        let s = Settings::from_sources(&[], Some("")).unwrap();
+        assert_eq!(
+            (
+                s.max_event_streams,
+                s.event_streams_per_client,
+                s.event_streams_per_person,
+                s.session_writes_per_minute
+            ),
+            (10_000, 500, 4, 120)
+        );
+        let s = Settings::from_sources(
+            &env(&[
+                ("BINOME_MAX_EVENT_STREAMS", "300"),
+                ("BINOME_EVENT_STREAMS_PER_PERSON", "2"),
+                ("BINOME_SESSION_WRITES_PER_MINUTE", "0"),
+            ]),
+            Some("event_streams_per_client = 20\nmax_event_streams = 9"),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.max_event_streams,
+                s.event_streams_per_client,
+                s.event_streams_per_person,
+                s.session_writes_per_minute
+            ),
+            (300, 20, 2, 0),
+            "the environment wins over the file"
+        );
+    }
+
+    #[test]
     fn the_summary_prints_every_url_to_paste() {
         let s = Settings::from_sources(
             &env(&[("BINOME_BASE_URL", "https://b.example/x")]),
@@ -617,6 +723,13 @@ mod tests {
             ("BINOME_GRADE_LEASE_SECS", "86401"),
             ("BINOME_GRADE_LEASE_SECS", "soon"),
             ("BINOME_REGISTRATION", "anyone"),
+            ("BINOME_MAX_EVENT_STREAMS", "0"),
+            ("BINOME_MAX_EVENT_STREAMS", "many"),
+            ("BINOME_EVENT_STREAMS_PER_CLIENT", "0"),
+            ("BINOME_EVENT_STREAMS_PER_CLIENT", "-3"),
+            ("BINOME_EVENT_STREAMS_PER_PERSON", "0"),
+            ("BINOME_EVENT_STREAMS_PER_PERSON", "65"),
+            ("BINOME_SESSION_WRITES_PER_MINUTE", "1.5"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");

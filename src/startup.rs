@@ -131,6 +131,10 @@ impl Application {
             courses,
             live,
             gradebook: crate::grades::Gradebook::new(http.clone()),
+            streams: crate::realtime::streams::Streams::new(
+                crate::realtime::streams::StreamLimits::of(&settings),
+            ),
+            writes: crate::launch::limits::PersonRate::new(settings.session_writes_per_minute),
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -145,6 +149,11 @@ impl Application {
         })
         .workers(settings.workers)
         .backlog(2048)
+        // A client that closes its side is gone: end its connection at once, so that an
+        // event stream of a closed tab gives back its file descriptor and its slot
+        // (`realtime::streams`) now, not at the stream's next keep-alive write or the one
+        // after. Browsers and LMSs never half-close a request to wait for the answer.
+        .h1_allow_half_closed(false)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             addr: settings.bind.to_string(),

@@ -93,6 +93,13 @@ pub enum CoachingError {
     /// A structured field (a list of options, actions or obstacles) does not have its shape.
     #[error("the field's content is malformed: {reason}")]
     FieldMalformed { reason: String },
+    /// This member already asked to abandon the guided session; the others have not all
+    /// agreed yet.
+    #[error("you already asked to abandon this session; the others have not all agreed")]
+    AbandonAlreadyRequested,
+    /// Nobody asked to abandon the session, so there is no request to turn down.
+    #[error("nobody asked to abandon this session")]
+    NoAbandonRequest,
     /// Replaying a stored event that the state at that point could not have produced (a
     /// corrupt or reordered event log).
     #[error("event does not fit the session's state: {reason}")]

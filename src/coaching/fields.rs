@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CoachingError;
 use super::method::Step;
-use super::roles::{Role, Seat};
+use super::roles::{GroupSize, Role, Seat};
 use super::session::{Phase, Session};
 
 /// The most characters a plain-text field holds.
@@ -226,6 +226,24 @@ impl FieldKey {
             _ => MAX_LIST_FIELD_CHARS,
         }
     }
+}
+
+/// The most bytes of text one session of a group of `size` can hold, every field of every
+/// member and round at its longest in 4-byte characters: the bound a new session reserves
+/// in the group's storage budget (`realtime::live`). About 2.6 MB for a trio; a real
+/// session holds a few kilobytes.
+pub fn max_session_text_bytes(size: GroupSize) -> usize {
+    FieldKey::ALL
+        .into_iter()
+        .map(|k| {
+            let copies = match k.scope() {
+                Scope::Member => usize::from(size.members()),
+                Scope::Round => usize::from(size.rounds()),
+                Scope::Group => 1,
+            };
+            copies * k.max_chars() * 4
+        })
+        .sum()
 }
 
 /// Whose or which round's field.

@@ -28,5 +28,5 @@ pub use fields::{
 };
 pub use method::{Lead, Step};
 pub use roles::{GroupSize, Role, Roles, Seat, rounds};
-pub use session::{Change, Command, Event, Phase, Session, Status};
+pub use session::{Change, Command, Event, Phase, Session, SessionKind, Status};
 pub use timer::{StepTimer, TimerView, Timings, UnixMillis};

@@ -5,7 +5,17 @@
 //! The phases follow the method: the trust framework, preparation alone, the introduction
 //! (once, everyone), then per round sharing → objectives → analysis → options → commitments,
 //! the round ended, the next round with the roles rotated, the closing, completed. A session
-//! can be abandoned at any point before it is completed.
+//! can be abandoned at any point before it is completed: a practice session by any member,
+//! the guided session (the graded one, [`SessionKind::Guided`]) only when every member agrees.
+//!
+//! Why everyone must agree on the guided session: abandoning it ends the graded work of the
+//! whole group (preparations, rounds, the points they earn), and a real pair would not let
+//! one member throw away the partner's part alone. So a member's `Abandon` there is a request
+//! ([`Change::AbandonRequested`]) that the others confirm with their own `Abandon` (the last
+//! one abandons) or turn down with `KeepSession` (which clears it; the requester may withdraw
+//! the same way). Every member, not only those online: presence is not part of the method's
+//! state, and an absent member's work deserves the same protection; staff can help a group
+//! whose member has gone. The session goes on while a request waits.
 //!
 //! The session's fields are private and change only through events, and [`Session::apply`]
 //! re-checks every event against the rules, so a corrupt log cannot build a state the
@@ -63,6 +73,16 @@ impl Phase {
     }
 }
 
+/// Which of a group's sessions this is, for the rules that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// The activity's graded session (the first of the group): abandoned only by agreement.
+    Guided,
+    /// A session the group opened afterwards to practise: any member may abandon it.
+    Practice,
+}
+
 /// What a member asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -87,8 +107,11 @@ pub enum Command {
     EndRound,
     /// After the last round, open the closing; in the closing, complete the session.
     Close,
-    /// Give up the session.
+    /// Give up the session; in the guided session, ask the others (or agree with their
+    /// request): it is given up once every member asked.
     Abandon,
+    /// Turn down the request to abandon the guided session (or withdraw one's own).
+    KeepSession,
 }
 
 /// A change to the session, as stored: who made it, when (the server's clock) and what.
@@ -132,6 +155,11 @@ pub enum Change {
     Extended { minutes: u32 },
     /// The session was given up.
     Abandoned,
+    /// The member asked to abandon the guided session (or agreed with a request); not every
+    /// member has yet.
+    AbandonRequested,
+    /// A member turned down the request to abandon (or withdrew their own): it is cleared.
+    AbandonDeclined,
 }
 
 impl Change {
@@ -149,7 +177,8 @@ impl Change {
             Change::Paused => Command::Pause,
             Change::Resumed => Command::Resume,
             Change::Extended { minutes } => Command::Extend { minutes },
-            Change::Abandoned => Command::Abandon,
+            Change::Abandoned | Change::AbandonRequested => Command::Abandon,
+            Change::AbandonDeclined => Command::KeepSession,
         }
     }
 }
@@ -177,6 +206,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {
     size: GroupSize,
+    kind: SessionKind,
     timings: Timings,
     phase: Phase,
     accepted: BTreeSet<Seat>,
@@ -186,15 +216,18 @@ pub struct Session {
     /// the session is later abandoned.
     introduced: bool,
     completed_at: Option<UnixMillis>,
+    /// The members who asked to abandon the guided session, while not everyone has.
+    abandon_requests: BTreeSet<Seat>,
     /// The moment of the last event, so that events stay in time order.
     last_at: Option<UnixMillis>,
 }
 
 impl Session {
     /// A fresh session, waiting for the trust framework.
-    pub fn new(size: GroupSize, timings: Timings) -> Session {
+    pub fn new(size: GroupSize, kind: SessionKind, timings: Timings) -> Session {
         Session {
             size,
+            kind,
             timings,
             phase: Phase::Framework,
             accepted: BTreeSet::new(),
@@ -202,6 +235,7 @@ impl Session {
             timer: None,
             introduced: false,
             completed_at: None,
+            abandon_requests: BTreeSet::new(),
             last_at: None,
         }
     }
@@ -209,10 +243,11 @@ impl Session {
     /// A session rebuilt from its stored events, in sequence order.
     pub fn replay<'a>(
         size: GroupSize,
+        kind: SessionKind,
         timings: Timings,
         events: impl IntoIterator<Item = &'a Event>,
     ) -> Result<Session, CoachingError> {
-        let mut s = Session::new(size, timings);
+        let mut s = Session::new(size, kind, timings);
         for e in events {
             s.apply(e)?;
         }
@@ -259,7 +294,13 @@ impl Session {
                 Phase::RoundEnded { round } if round == self.size.rounds() => Change::ClosingOpened,
                 _ => return Err(CoachingError::CloseTooEarly),
             },
-            Command::Abandon => Change::Abandoned,
+            Command::Abandon => self.abandon(actor)?,
+            Command::KeepSession => {
+                if self.abandon_requests.is_empty() {
+                    return Err(CoachingError::NoAbandonRequest);
+                }
+                Change::AbandonDeclined
+            }
         };
         let at = self.last_at.map_or(now, |last| now.max(last));
         Ok(vec![Event {
@@ -292,7 +333,17 @@ impl Session {
         let expected = self
             .decide(event.by, &event.change.command(), event.at)
             .map_err(|e| misfit(e.to_string()))?;
-        if !expected.contains(event) {
+        // Logs written before the guided session needed everyone's agreement hold a lone
+        // `Abandoned` there; it was legal when it was written, so it still replays (the
+        // rule is `decide`'s, for new commands).
+        let legacy_abandon = event.change == Change::Abandoned
+            && expected
+                .iter()
+                .all(|e| e.change == Change::AbandonRequested)
+            && expected
+                .iter()
+                .all(|e| e.by == event.by && e.at == event.at);
+        if !expected.contains(event) && !legacy_abandon {
             return Err(misfit(format!(
                 "{event:?} where the session expected {expected:?}"
             )));
@@ -357,9 +408,33 @@ impl Session {
             Change::Abandoned => {
                 self.phase = Phase::Abandoned;
                 self.timer = None;
+                self.abandon_requests.clear();
+            }
+            Change::AbandonRequested => {
+                self.abandon_requests.insert(e.by);
+            }
+            Change::AbandonDeclined => {
+                self.abandon_requests.clear();
             }
         }
         self.last_at = Some(at);
+    }
+
+    fn abandon(&self, actor: Seat) -> Result<Change, CoachingError> {
+        match self.kind {
+            SessionKind::Practice => Ok(Change::Abandoned),
+            SessionKind::Guided if self.abandon_requests.contains(&actor) => {
+                Err(CoachingError::AbandonAlreadyRequested)
+            }
+            SessionKind::Guided => {
+                let asked = self.abandon_requests.len() + 1;
+                if asked == usize::from(self.size.members()) {
+                    Ok(Change::Abandoned)
+                } else {
+                    Ok(Change::AbandonRequested)
+                }
+            }
+        }
     }
 
     fn accept(&self, actor: Seat) -> Result<Change, CoachingError> {
@@ -503,6 +578,17 @@ impl Session {
     /// The configured step durations.
     pub fn timings(&self) -> &Timings {
         &self.timings
+    }
+
+    /// Whether this is the guided session or a practice one.
+    pub fn kind(&self) -> SessionKind {
+        self.kind
+    }
+
+    /// The members who asked to abandon the guided session, while not everyone has (empty
+    /// when nobody asked, or after a member turned it down).
+    pub fn abandon_requests(&self) -> &BTreeSet<Seat> {
+        &self.abandon_requests
     }
 
     /// Where the session stands.

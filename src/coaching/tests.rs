@@ -10,7 +10,7 @@ use super::CoachingError as E;
 use super::fields::{FieldKey, FieldRef, MAX_FIELD_CHARS, check_text, may_read, may_write};
 use super::method::Step;
 use super::roles::{GroupSize, Seat, roles_in, rounds};
-use super::session::{Change, Command, Event, Phase, Session, Status};
+use super::session::{Change, Command, Event, Phase, Session, SessionKind, Status};
 use super::timer::{Timings, UnixMillis};
 
 const MIN: i64 = 60_000;
@@ -19,8 +19,18 @@ fn at(ms: i64) -> UnixMillis {
     UnixMillis(ms)
 }
 
+/// A session whose rules do not depend on its kind: a practice one (any member may abandon
+/// it); the guided session's own rule has its own tests.
 fn fresh(size: GroupSize) -> Session {
-    Session::new(size, Timings::default())
+    Session::new(size, SessionKind::Practice, Timings::default())
+}
+
+fn kind_of(guided: bool) -> SessionKind {
+    if guided {
+        SessionKind::Guided
+    } else {
+        SessionKind::Practice
+    }
 }
 
 /// Runs commands that must all be accepted, one second apart after the last event.
@@ -76,6 +86,16 @@ fn drive_to(size: GroupSize, phase: Phase) -> Session {
     drive(size, |p| p == phase)
 }
 
+/// A guided session (the graded one) driven forward to `phase`.
+fn guided_to(size: GroupSize, phase: Phase) -> Session {
+    let mut s = Session::new(size, SessionKind::Guided, Timings::default());
+    while s.phase() != phase {
+        let (seat, cmd) = driver(&s).expect("the session can still move");
+        run(&mut s, &[(seat.0, cmd)]);
+    }
+    s
+}
+
 fn round(round: u8, step: Step) -> Phase {
     Phase::Round { round, step }
 }
@@ -110,11 +130,13 @@ fn variant(e: &E) -> &'static str {
         E::NoObserver => "NoObserver",
         E::FieldTooLong { .. } => "FieldTooLong",
         E::FieldMalformed { .. } => "FieldMalformed",
+        E::AbandonAlreadyRequested => "AbandonAlreadyRequested",
+        E::NoAbandonRequest => "NoAbandonRequest",
         E::EventDoesNotFit { .. } => "EventDoesNotFit",
     }
 }
 
-const VARIANTS: usize = 27;
+const VARIANTS: usize = 29;
 
 /// One command from one seat in a given state, and what must come of it.
 fn check(s: &Session, seat: u8, cmd: Command, expected: Result<Change, E>) {
@@ -154,6 +176,9 @@ fn transitions_legal_and_illegal() {
     let trio_ended1 = drive_to(Trio, Phase::RoundEnded { round: 1 });
     let trio_ended3 = drive_to(Trio, Phase::RoundEnded { round: 3 });
     let trio_sharing2 = drive_to(Trio, round(2, Step::Sharing));
+    let guided_sharing = guided_to(Pair, round(1, Step::Sharing));
+    let mut guided_asked = guided_sharing.clone();
+    run(&mut guided_asked, &[(0, C::Abandon)]);
 
     let table: &[(&Session, u8, Command, Result<Change, E>)] = &[
         // The framework, then the preparation.
@@ -323,6 +348,39 @@ fn transitions_legal_and_illegal() {
             Err(E::NotAMember { seat: Seat(2) }),
         ),
         (&abandoned, 1, C::NextStep, Err(E::SessionOver)),
+        // Abandoning: the guided session needs every member; a practice one, any member.
+        (&sharing, 1, C::Abandon, Ok(Change::Abandoned)),
+        (&sharing, 0, C::KeepSession, Err(E::NoAbandonRequest)),
+        (&guided_sharing, 1, C::Abandon, Ok(Change::AbandonRequested)),
+        (&guided_sharing, 0, C::KeepSession, Err(E::NoAbandonRequest)),
+        (
+            &guided_asked,
+            0,
+            C::Abandon,
+            Err(E::AbandonAlreadyRequested),
+        ),
+        (&guided_asked, 1, C::Abandon, Ok(Change::Abandoned)),
+        (
+            &guided_asked,
+            1,
+            C::KeepSession,
+            Ok(Change::AbandonDeclined),
+        ),
+        (
+            &guided_asked,
+            0,
+            C::KeepSession,
+            Ok(Change::AbandonDeclined),
+        ),
+        (
+            &guided_asked,
+            1,
+            C::NextStep,
+            Ok(Change::StepAdvanced {
+                round: 1,
+                step: Step::Objectives,
+            }),
+        ),
         // The timer: anyone, with bounds.
         (&analysis, 0, C::Pause, Ok(Change::Paused)),
         (&analysis, 1, C::Resume, Err(E::NotPaused)),
@@ -446,6 +504,103 @@ fn transitions_legal_and_illegal() {
     );
     seen.extend(others.iter().map(variant));
     assert_eq!(seen.len(), VARIANTS, "every error is produced: {seen:?}");
+}
+
+#[test]
+fn abandoning_the_guided_session_takes_every_member() {
+    use Command as C;
+    // In a trio, two requests are not enough; the third member's ends it.
+    let mut trio = guided_to(GroupSize::Trio, Phase::Introduction);
+    run(&mut trio, &[(2, C::Abandon)]);
+    assert_eq!(
+        trio.abandon_requests().iter().collect::<Vec<_>>(),
+        [&Seat(2)]
+    );
+    run(&mut trio, &[(0, C::Abandon)]);
+    assert!(trio.is_open(), "two of three asked");
+    assert_eq!(
+        trio.status(),
+        Status::InProgress {
+            round: 0,
+            step: Some(Step::Introduction)
+        }
+    );
+    let mut declined = trio.clone();
+    run(&mut declined, &[(1, C::Abandon)]);
+    assert_eq!(declined.phase(), Phase::Abandoned);
+    assert!(declined.abandon_requests().is_empty());
+    // Any member turns it down (the requester withdraws the same way); it can be asked again.
+    run(&mut trio, &[(1, C::KeepSession)]);
+    assert!(trio.abandon_requests().is_empty() && trio.is_open());
+    run(&mut trio, &[(0, C::Abandon)]);
+    assert_eq!(trio.abandon_requests().len(), 1);
+    // From the very start too: one member alone never ends the graded session.
+    let mut first = Session::new(GroupSize::Pair, SessionKind::Guided, Timings::default());
+    run(&mut first, &[(0, C::Abandon)]);
+    assert_eq!(first.phase(), Phase::Framework);
+    // A request waits while the session goes on.
+    run(
+        &mut first,
+        &[(0, C::AcceptFramework), (1, C::AcceptFramework)],
+    );
+    assert_eq!(first.phase(), Phase::Preparation);
+    assert_eq!(first.abandon_requests().len(), 1);
+    run(&mut first, &[(1, C::Abandon)]);
+    assert_eq!(first.phase(), Phase::Abandoned);
+    // A practice session: any member alone.
+    let mut practice = Session::new(GroupSize::Trio, SessionKind::Practice, Timings::default());
+    run(&mut practice, &[(2, C::Abandon)]);
+    assert_eq!(practice.phase(), Phase::Abandoned);
+}
+
+#[test]
+fn a_guided_log_replays_with_its_requests_and_an_older_lone_abandon() {
+    use Command as C;
+    let mut s = Session::new(GroupSize::Pair, SessionKind::Guided, Timings::default());
+    let mut log = Vec::new();
+    for (seat, cmd) in [
+        (0, C::AcceptFramework),
+        (0, C::Abandon),
+        (1, C::KeepSession),
+        (1, C::Abandon),
+        (0, C::Abandon),
+    ] {
+        log.extend(s.handle(Seat(seat), &cmd, at(1000)).unwrap());
+    }
+    assert_eq!(s.phase(), Phase::Abandoned);
+    let again = Session::replay(
+        GroupSize::Pair,
+        SessionKind::Guided,
+        Timings::default(),
+        &log,
+    )
+    .unwrap();
+    assert_eq!(again, s);
+    // A request has no place in a practice session's log.
+    assert!(matches!(
+        Session::replay(
+            GroupSize::Pair,
+            SessionKind::Practice,
+            Timings::default(),
+            &log
+        ),
+        Err(E::EventDoesNotFit { .. })
+    ));
+    // A log written before the rule, where one member abandoned the guided session alone,
+    // still replays.
+    let older = [Event {
+        by: Seat(1),
+        at: at(5),
+        change: Change::Abandoned,
+    }];
+    let replayed = Session::replay(
+        GroupSize::Pair,
+        SessionKind::Guided,
+        Timings::default(),
+        &older,
+    )
+    .unwrap();
+    assert_eq!(replayed.phase(), Phase::Abandoned);
 }
 
 fn field_r(key: FieldKey, round: u8) -> FieldRef {
@@ -649,7 +804,7 @@ fn timings_are_bounded_and_default_to_the_method() {
     let zero = json.replace("\"sharing\":5", "\"sharing\":0");
     assert!(serde_json::from_str::<Timings>(&zero).is_err());
     let custom = Timings::new([3, 3, 5, 8, 8, 8]).unwrap();
-    let mut s = Session::new(GroupSize::Pair, custom);
+    let mut s = Session::new(GroupSize::Pair, SessionKind::Practice, custom);
     while s.phase() != round(1, Step::Analysis) {
         let (seat, cmd) = driver(&s).unwrap();
         run(&mut s, &[(seat.0, cmd)]);
@@ -903,6 +1058,8 @@ fn stored_json_shapes_are_stable() {
             r#""type":"extended","minutes":5"#,
         ),
         (Change::Abandoned, r#""type":"abandoned""#),
+        (Change::AbandonRequested, r#""type":"abandon_requested""#),
+        (Change::AbandonDeclined, r#""type":"abandon_declined""#),
     ];
     for (change, tail) in all {
         let e = Event {
@@ -957,23 +1114,58 @@ fn replay_rebuilds_the_session_and_refuses_a_corrupt_log() {
         let now = UnixMillis(s.last_event_at().map_or(0, |t| t.0 + 30_000));
         log.extend(s.handle(seat, &cmd, now).unwrap());
     }
-    let again = Session::replay(GroupSize::Trio, Timings::default(), &log).unwrap();
+    let again = Session::replay(
+        GroupSize::Trio,
+        SessionKind::Practice,
+        Timings::default(),
+        &log,
+    )
+    .unwrap();
     assert_eq!(again, s);
     // A different size or an event out of order does not fit.
-    assert!(Session::replay(GroupSize::Pair, Timings::default(), &log).is_err());
+    assert!(
+        Session::replay(
+            GroupSize::Pair,
+            SessionKind::Practice,
+            Timings::default(),
+            &log
+        )
+        .is_err()
+    );
     let mut swapped = log.clone();
     swapped.swap(7, 8);
     assert!(matches!(
-        Session::replay(GroupSize::Trio, Timings::default(), &swapped),
+        Session::replay(
+            GroupSize::Trio,
+            SessionKind::Practice,
+            Timings::default(),
+            &swapped
+        ),
         Err(E::EventDoesNotFit { .. })
     ));
     // Nor an event dated before the previous one, nor the same event twice.
     let mut early = log.clone();
     early[5].at = UnixMillis(early[4].at.0 - 1);
-    assert!(Session::replay(GroupSize::Trio, Timings::default(), &early).is_err());
+    assert!(
+        Session::replay(
+            GroupSize::Trio,
+            SessionKind::Practice,
+            Timings::default(),
+            &early
+        )
+        .is_err()
+    );
     let mut twice = log[..3].to_vec();
     twice.push(log[2]);
-    assert!(Session::replay(GroupSize::Trio, Timings::default(), &twice).is_err());
+    assert!(
+        Session::replay(
+            GroupSize::Trio,
+            SessionKind::Practice,
+            Timings::default(),
+            &twice
+        )
+        .is_err()
+    );
 }
 
 // ---- Property tests ----
@@ -991,6 +1183,7 @@ fn any_command() -> impl Strategy<Value = Command> {
         2 => Just(Command::EndRound),
         1 => Just(Command::Close),
         1 => Just(Command::Abandon),
+        1 => Just(Command::KeepSession),
     ]
 }
 
@@ -1093,11 +1286,13 @@ proptest! {
     #[test]
     fn random_commands_keep_the_session_valid(
         trio in any::<bool>(),
+        guided in any::<bool>(),
         prefix in 0usize..40,
         moves in prop::collection::vec(any_move(), 0..200),
     ) {
         let size = size_of(trio);
-        let mut s = fresh(size);
+        let kind = kind_of(guided);
+        let mut s = Session::new(size, kind, Timings::default());
         let mut log: Vec<Event> = Vec::new();
         let mut now = 0i64;
         // Start from any reachable state: a number of legal moves first, then chaos.
@@ -1126,7 +1321,7 @@ proptest! {
             }
             assert_invariants(&s);
         }
-        let again = Session::replay(size, Timings::default(), &log).unwrap();
+        let again = Session::replay(size, kind, Timings::default(), &log).unwrap();
         prop_assert_eq!(again, s);
     }
 
@@ -1189,7 +1384,7 @@ proptest! {
                 prop_assert!(steps.contains(&want), "round {} lacks {:?}", r, want);
             }
         }
-        let again = Session::replay(size, Timings::default(), &log).unwrap();
+        let again = Session::replay(size, SessionKind::Practice, Timings::default(), &log).unwrap();
         prop_assert_eq!(again, s);
     }
 }

@@ -1,12 +1,16 @@
-//! Limits on anonymous logins: token buckets per client address and per registration, in
-//! process memory, in maps whose size is bounded so that the limiter itself cannot be used to
-//! exhaust memory.
+//! Limits on anonymous logins (token buckets per client address and per registration) and
+//! on a person's writes in a live session (a token bucket per member), in process memory, in
+//! maps whose size is bounded so that the limiter itself cannot be used to exhaust memory.
 //!
 //! Each instance limits on its own (several instances behind a load balancer each allow the
 //! configured rate); that is enough to stop a flood from one client, which is what they are for.
+//!
+//! The bucket is written here rather than taken from `governor`: governor's keyed limiter
+//! keeps every key until someone calls `retain_recent`, and has no bound of its own; this one
+//! is bounded by construction, in forty lines.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -88,6 +92,33 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
     /// Whether no key is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A token bucket per member of a course, for the writes a page makes on a person's behalf
+/// in a live session (commands, field saves, presence, deleting notes). Keyed by a keyed
+/// hash of the course and the person, so each bucket costs a few bytes whatever the LMS's
+/// ids, and nobody can pick ids that share a bucket on purpose.
+pub struct PersonRate {
+    keys: RandomState,
+    limiter: RateLimiter<u64>,
+}
+
+impl PersonRate {
+    /// `per_minute` writes per member and minute (as a burst, then 1/60 of it per second);
+    /// 0 turns the limit off.
+    pub fn new(per_minute: u32) -> PersonRate {
+        PersonRate {
+            keys: RandomState::new(),
+            limiter: RateLimiter::new(per_minute),
+        }
+    }
+
+    /// Takes one write of `person` in `course`; `Err(seconds)` says when the next one would
+    /// be allowed.
+    pub fn check(&self, course: i32, person: &str, now: Instant) -> Result<(), u64> {
+        self.limiter
+            .check(self.keys.hash_one((course, person)), now)
     }
 }
 
@@ -217,6 +248,21 @@ mod tests {
             let _ = l.check(i, t0);
         }
         assert!(l.len() <= MAX_BUCKETS);
+    }
+
+    #[test]
+    fn each_member_has_a_bucket_of_their_own() {
+        let l = PersonRate::new(3);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(l.check(1, "ann", t0).is_ok());
+        }
+        assert_eq!(l.check(1, "ann", t0), Err(20), "3 a minute: one every 20 s");
+        assert!(l.check(1, "bob", t0).is_ok());
+        assert!(
+            l.check(2, "ann", t0).is_ok(),
+            "the same id in another course"
+        );
     }
 
     #[test]

@@ -755,3 +755,18 @@ fn presentation_of(targets: &[String]) -> Option<session::Presentation> {
         None
     }
 }
+
+impl LaunchFlow {
+    /// The session a token opens: sealed by this tool, unexpired, and of a platform that is
+    /// still registered. A removed platform's courses are gone with it, so its tokens open
+    /// nothing; they are refused like an expired one. The check reads the cached registry
+    /// (no query in the common case): an instance sees a removal made elsewhere (the CLI,
+    /// another instance) when its snapshot next reloads, within [`registry::MAX_AGE`].
+    pub async fn session_of(&self, token: &str, now: u64) -> Result<Option<Session>, StoreError> {
+        let Some(s) = self.sessions.verify(token, now) else {
+            return Ok(None);
+        };
+        let snap = self.registry.snapshot().await?;
+        Ok(snap.registration(s.registration).is_some().then_some(s))
+    }
+}

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use crate::lti::{Registration, RegistrationId};
 use crate::store::{DeploymentStatus, Store, StoreError};
 
-const MAX_AGE: Duration = Duration::from_secs(3);
+/// How old a snapshot may be before a reader reloads it: how long a registration removed
+/// elsewhere may still be seen here.
+pub const MAX_AGE: Duration = Duration::from_secs(3);
 const MIN_RELOAD: Duration = Duration::from_millis(250);
 
 /// One consistent snapshot of registrations and deployments.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::Hub;
 use crate::coaching::{
     self, Change, CoachingError, Command, FieldKey, FieldRef, Grading, GroupSize, Milestone, Seat,
-    Session, Status, Timings, UnixMillis,
+    Session, SessionKind, Status, Timings, UnixMillis,
 };
 use crate::store::{
     ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow,
@@ -26,8 +26,18 @@ use crate::store::{
 };
 
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
-/// debounced save, so a real session stays far below; a script cannot grow it forever.
+/// debounced save, so a real session stays far below (a few hundred to a few thousand); a
+/// script cannot grow it forever.
 pub const MAX_LOG: i64 = 20_000;
+/// Most log entries one group keeps for one activity, all its sessions together (guided and
+/// practice). Measured on SQLite, an entry (row and primary-key index) takes about 113 bytes
+/// with Moodle's short person ids, 155 with Canvas's 40-character ones and 390 with the
+/// longest ids OpenID allows (255): 100,000 entries are 11 to 16 MB, 39 MB at worst. That is
+/// five full logs, or fifty practice sessions of a real size.
+pub const GROUP_LOG_BUDGET: i64 = 100_000;
+/// Most bytes of field text one group keeps for one activity, all its sessions together:
+/// about three sessions whose every field is full, or thousands of real ones.
+pub const GROUP_TEXT_BUDGET: i64 = 8 * 1024 * 1024;
 /// The owner of the group's own fields (meeting link and date) in the fields table.
 const GROUP_OWNER: &str = "";
 /// Most practice sessions a group keeps per activity: each is opened by a member's click, and
@@ -58,6 +68,10 @@ pub enum LiveError {
     /// The group opened as many practice sessions as one activity keeps.
     #[error("too many practice sessions")]
     TooManySessions,
+    /// The group's sessions of this activity hold as much as one group may keep there: a
+    /// new session could take it past [`GROUP_LOG_BUDGET`] or [`GROUP_TEXT_BUDGET`].
+    #[error("the group's storage for this activity is full")]
+    GroupFull,
     /// The field id does not name a field.
     #[error("unknown field {0:?}")]
     UnknownField(String),
@@ -238,6 +252,23 @@ impl Live {
         let row = previous.row.clone();
         if row.ordinal >= MAX_PRACTICE {
             return Err(LiveError::TooManySessions);
+        }
+        // The storage budget: what the group keeps already, plus all a new session could
+        // hold (a full log, every field at its longest), must fit. Earlier sessions are
+        // closed by then (a new one opens only after the last one ended), so they no longer
+        // grow, and the new one cannot outgrow what was reserved for it: the group's total
+        // stays within the budget without a count on every save.
+        let size = previous.session.size();
+        let reserve =
+            i64::try_from(coaching::fields::max_session_text_bytes(size)).unwrap_or(i64::MAX);
+        let used = self
+            .store
+            .group_usage(row.course, &row.activity, &row.group_key)
+            .await?;
+        if used.entries + MAX_LOG > GROUP_LOG_BUDGET
+            || used.text_bytes.saturating_add(reserve) > GROUP_TEXT_BUDGET
+        {
+            return Err(LiveError::GroupFull);
         }
         let new = self
             .open(
@@ -680,9 +711,22 @@ impl Live {
             .append(course, &state, person, &[note], &state.session, now)
             .await
         {
-            Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => Ok(n),
-            Err(e) => Err(e),
+            Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => {}
+            Err(e) => return Err(e),
         }
+        // After the commit, never inside it: the database's files must not keep the texts.
+        // The deletion stands either way; a log not emptied now is emptied by the next one.
+        if n > 0 {
+            match self.store.reclaim_deleted().await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    session = id,
+                    "deleted notes: the write-ahead log could not be emptied yet"
+                ),
+                Err(e) => tracing::warn!(session = id, error = %e, "deleted notes: no checkpoint"),
+            }
+        }
+        Ok(n)
     }
 
     /// The entries after `after`, for an event stream: (sequence number, kind) only.
@@ -789,6 +833,15 @@ fn kind_of(r: &EventRow) -> &'static str {
     }
 }
 
+/// The guided session is the group's first (ordinal 0); the others are practice.
+fn kind_of_row(row: &SessionRow) -> SessionKind {
+    if row.ordinal == 0 {
+        SessionKind::Guided
+    } else {
+        SessionKind::Practice
+    }
+}
+
 fn fresh(row: &SessionRow) -> Result<State, LiveError> {
     let size = GroupSize::try_from(row.members.len() as u8).map_err(|e| LiveError::Corrupt {
         session: row.id,
@@ -796,7 +849,7 @@ fn fresh(row: &SessionRow) -> Result<State, LiveError> {
     })?;
     Ok(State {
         row: row.clone(),
-        session: Session::new(size, Timings::default()),
+        session: Session::new(size, kind_of_row(row), Timings::default()),
         presence: vec![(Presence::Offline, None); row.members.len()],
         last_at: None,
         begun: false,
@@ -828,7 +881,7 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
             // Only a session nobody acted in yet takes its timings from the log.
             if !state.begun {
                 let timings = Timings::new(minutes).map_err(|x| corrupt(x.to_string()))?;
-                state.session = Session::new(state.session.size(), timings);
+                state.session = Session::new(state.session.size(), state.session.kind(), timings);
             }
             state.last_at = Some(at);
         }

@@ -15,10 +15,14 @@
 //!
 //! **Architecture Invariant:** the hub holds no event, no content and no per-subscriber
 //! buffer: one small watch channel per followed session, dropped with its last subscriber.
+//!
+//! `streams` counts the event streams themselves (per person and session, per client
+//! address, in all) so that screens cannot take every file descriptor of the instance.
 
 mod hub;
 pub mod live;
 mod relay;
+pub mod streams;
 
 pub use hub::{Hub, Subscription, Wake};
 pub use relay::Relayed;

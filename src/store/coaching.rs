@@ -15,8 +15,8 @@
 
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
@@ -173,6 +173,16 @@ pub enum FieldSave {
         current_text: String,
         current_version: i64,
     },
+}
+
+/// What one group keeps for one activity, across all its sessions (the guided one and every
+/// practice one): the bounds of `realtime::live` are counted on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupUsage {
+    /// Log entries, all sessions together.
+    pub entries: i64,
+    /// Bytes of field text, as stored (UTF-8), all sessions and owners together.
+    pub text_bytes: i64,
 }
 
 /// A learner's completion of an activity.
@@ -483,6 +493,66 @@ impl Store {
             ensure_session(&self.db, course, session_id).await?;
         }
         Ok(rows.into_iter().map(to_field).collect())
+    }
+
+    /// What a group keeps for an activity, all its sessions together: one statement, read
+    /// when the group opens a new session (never on the hot path of a save).
+    pub async fn group_usage(
+        &self,
+        course: CourseId,
+        activity: &str,
+        group_key: &str,
+    ) -> Result<GroupUsage, StoreError> {
+        let backend = self.db.get_database_backend();
+        let (p, bytes) = match backend {
+            DbBackend::Postgres => (["$1", "$2", "$3"], "octet_length(f.text)"),
+            _ => (["?1", "?2", "?3"], "length(CAST(f.text AS BLOB))"),
+        };
+        let sql = format!(
+            "SELECT \
+               CAST((SELECT COALESCE(SUM(s.last_seq), 0) FROM coaching_sessions s \
+                 WHERE s.course_id = {c} AND s.activity = {a} AND s.group_key = {g}) AS BIGINT), \
+               CAST((SELECT COALESCE(SUM({bytes}), 0) FROM coaching_fields f \
+                 JOIN coaching_sessions s ON s.id = f.session_id \
+                 WHERE s.course_id = {c} AND s.activity = {a} AND s.group_key = {g}) AS BIGINT)",
+            c = p[0],
+            a = p[1],
+            g = p[2],
+        );
+        let values: Vec<sea_orm::Value> =
+            vec![course.get().into(), activity.into(), group_key.into()];
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .ok_or_else(|| StoreError::corrupt("coaching_sessions", group_key, "no usage row"))?;
+        Ok(GroupUsage {
+            entries: row.try_get_by_index::<i64>(0)?,
+            text_bytes: row.try_get_by_index::<i64>(1)?,
+        })
+    }
+
+    /// Makes deleted texts unreadable from the database's files, after the transaction that
+    /// deleted them has committed. On SQLite, `secure_delete` (set on every connection) has
+    /// already overwritten the deleted rows with zeros in the pages; this checkpoint copies
+    /// those pages into the database file and truncates the write-ahead log, whose older
+    /// frames still held the text. Returns whether the log could be emptied (not when a
+    /// reader holds an old snapshot past the busy timeout; the next deletion tries again).
+    /// PostgreSQL keeps a deleted row until VACUUM reclaims it: nothing to do here (see
+    /// the README's "What deletion guarantees").
+    pub async fn reclaim_deleted(&self) -> Result<bool, StoreError> {
+        if self.db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(true);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ))
+            .await?;
+        // (busy, frames in the log, frames checkpointed); busy = 1 when it could not finish.
+        Ok(row.is_none_or(|r| r.try_get_by_index::<i32>(0).unwrap_or(1) == 0))
     }
 
     /// Who completed an activity, and when.

@@ -35,8 +35,8 @@ pub use activities::{
     MAX_TITLE, MODULE_NUMBERS,
 };
 pub use coaching::{
-    CompletionRow, EventRow, FieldRow, FieldSave, MAX_EVENTS_PAGE, NewEvent, NewSession,
-    SessionRow, SessionStatus, SessionSummary,
+    CompletionRow, EventRow, FieldRow, FieldSave, GroupUsage, MAX_EVENTS_PAGE, NewEvent,
+    NewSession, SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
@@ -150,13 +150,16 @@ impl Store {
             .sqlx_logging(false);
         if database_url.starts_with("sqlite:") {
             // WAL lets readers run beside the single writer; NORMAL sync is durable across
-            // process crashes, which is what a login state or roster needs.
+            // process crashes, which is what a login state or roster needs. `secure_delete`
+            // overwrites deleted content with zeros, so a learner's deleted notes do not stay
+            // readable in the file's free space (see `Store::reclaim_deleted` for the log).
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
+                    .pragma("secure_delete", "ON")
             });
         }
         let db = Database::connect(opts).await?;

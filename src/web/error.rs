@@ -4,6 +4,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use minijinja::context;
 
 use super::pages::Pages;
@@ -64,6 +65,41 @@ pub enum BadForm {
     UnknownAction,
 }
 
+/// A bound on what one person, one address or the whole instance may use was reached: the
+/// request may come again later (the answer says when, in `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    /// This member sent more live-session writes than a person makes (seconds to wait).
+    Writes { retry_after: u64 },
+    /// This client address holds as many event streams as one address may.
+    ClientStreams,
+    /// This instance holds as many event streams as it may.
+    ServerStreams,
+}
+
+/// How long a screen refused an event stream waits before it tries again (the page's script
+/// backs off to this too).
+const STREAM_RETRY_SECS: u64 = 10;
+
+impl Busy {
+    /// The seconds of the `Retry-After` header.
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Busy::Writes { retry_after } => retry_after,
+            Busy::ClientStreams | Busy::ServerStreams => STREAM_RETRY_SECS,
+        }
+    }
+}
+
+impl From<crate::realtime::streams::StreamRefused> for Busy {
+    fn from(r: crate::realtime::streams::StreamRefused) -> Busy {
+        match r {
+            crate::realtime::streams::StreamRefused::Client => Busy::ClientStreams,
+            crate::realtime::streams::StreamRefused::Server => Busy::ServerStreams,
+        }
+    }
+}
+
 /// An error of the web layer.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -88,6 +124,9 @@ pub enum WebError {
     /// A live-session action was refused or failed.
     #[error(transparent)]
     Live(#[from] LiveError),
+    /// Too much at once from this member or address, or for this instance; try again later.
+    #[error("busy: {0:?}")]
+    Busy(Busy),
     /// A Dynamic Registration could not go on (never a store failure: that is `Store`).
     #[error(transparent)]
     Registration(RegisterError),
@@ -144,6 +183,8 @@ struct Described {
     what: String,
     check: String,
     error_id: Option<String>,
+    /// Seconds after which the request may come again (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 /// Describes an error in the page's language and logs it: every refusal as one
@@ -222,6 +263,39 @@ fn describe(err: &WebError, l: Locale) -> Described {
             String::new(),
             None,
         ),
+        WebError::Live(LiveError::GroupFull) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "coaching_group_full",
+            l.t("coaching_group_full"),
+            String::new(),
+            None,
+        ),
+        WebError::Busy(b) => match b {
+            Busy::Writes { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "session_too_fast",
+                l.tr(
+                    "session_too_fast",
+                    &[("retry_after", (*retry_after).into())],
+                ),
+                String::new(),
+                None,
+            ),
+            Busy::ClientStreams => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "stream_limit_client",
+                l.t("stream_limit_client"),
+                String::new(),
+                None,
+            ),
+            Busy::ServerStreams => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "stream_limit_server",
+                l.t("stream_limit_server"),
+                String::new(),
+                None,
+            ),
+        },
         WebError::Live(LiveError::UnknownField(_)) => (
             StatusCode::BAD_REQUEST,
             "bad_form",
@@ -325,12 +399,17 @@ fn describe(err: &WebError, l: Locale) -> Described {
             tracing::warn!(target: "binome::refusal", status = status.as_u16(), reason = code, detail = %err, "request refused")
         }
     }
+    let retry_after = match err {
+        WebError::Busy(b) => Some(b.retry_after()),
+        _ => None,
+    };
     Described {
         status,
         code,
         what,
         check,
         error_id,
+        retry_after,
     }
 }
 
@@ -349,17 +428,27 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         what,
         check,
         error_id,
+        retry_after,
     } = describe(err, l);
     let html = pages.render(
         "error.html",
         l,
         context! {
             heading => title, what => what, check => check, code => code, error_id => error_id,
-            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_)),
+            show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_) | WebError::Busy(_)),
             relaunch => cx.relaunch, reopen => cx.reopen,
         },
     );
-    pages.respond(status, html, cx.frame_ancestors)
+    let mut resp = pages.respond(status, html, cx.frame_ancestors);
+    with_retry_after(&mut resp, retry_after);
+    resp
+}
+
+/// Adds `Retry-After` to a refusal that may be tried again later.
+fn with_retry_after(resp: &mut HttpResponse, seconds: Option<u64>) {
+    if let Some(v) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        resp.headers_mut().insert(RETRY_AFTER, v);
+    }
 }
 
 /// An error as the JSON a page's script reads (`{"code", "message"}`), logged like a page.
@@ -369,9 +458,11 @@ pub fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
         Some(id) => format!("{} ({id})", d.what),
         None => d.what,
     };
-    HttpResponse::build(d.status)
+    let mut resp = HttpResponse::build(d.status)
         .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "code": d.code, "message": message }))
+        .json(serde_json::json!({ "code": d.code, "message": message }));
+    with_retry_after(&mut resp, d.retry_after);
+    resp
 }
 
 /// Why the method refused a live-session action, in words a member understands.
@@ -397,6 +488,8 @@ fn coaching_refusal(e: &CoachingError, l: Locale) -> String {
             return l.tr("live_refused_too_long", &[("max", (*max as i64).into())]);
         }
         CoachingError::FieldMalformed { .. } => "live_refused_malformed",
+        CoachingError::AbandonAlreadyRequested => "live_refused_abandon_asked",
+        CoachingError::NoAbandonRequest => "live_refused_no_abandon_request",
         CoachingError::InvalidGroupSize { .. }
         | CoachingError::NotAMember { .. }
         | CoachingError::WrongPhase
@@ -616,7 +709,10 @@ mod tests {
             WebError::Live(LiveError::NotAMember),
             WebError::Live(LiveError::LogFull),
             WebError::Live(LiveError::TooManySessions),
+            WebError::Live(LiveError::GroupFull),
             WebError::Live(LiveError::UnknownField("x".into())),
+            WebError::Busy(Busy::Writes { retry_after: 3 }),
+            WebError::Busy(Busy::ClientStreams),
             WebError::Live(LiveError::Refused(CoachingError::SessionOver)),
             WebError::Live(LiveError::Refused(CoachingError::FieldTooLong {
                 chars: 9,
@@ -652,6 +748,33 @@ mod tests {
         .map(|f| Locale::En.t(f.code()))
         .collect();
         assert_eq!(texts.len(), 7);
+    }
+
+    #[test]
+    fn a_busy_refusal_says_when_to_come_back() {
+        for (busy, status, secs) in [
+            (Busy::Writes { retry_after: 7 }, 429, "7"),
+            (Busy::ClientStreams, 429, "10"),
+            (Busy::ServerStreams, 503, "10"),
+        ] {
+            for l in Locale::ALL {
+                let r = respond_json(&WebError::Busy(busy), l);
+                assert_eq!(r.status().as_u16(), status, "{busy:?}");
+                assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), secs, "{busy:?}");
+            }
+        }
+        let pages = Pages::new("http://tool.example").unwrap();
+        let page = respond(
+            &pages,
+            &WebError::Busy(Busy::Writes { retry_after: 2 }),
+            ErrorContext {
+                locale: Locale::Fr,
+                frame_ancestors: &[],
+                relaunch: vec![],
+                reopen: false,
+            },
+        );
+        assert_eq!(page.headers().get(RETRY_AFTER).unwrap(), "2");
     }
 
     #[test]

@@ -203,11 +203,13 @@ pub async fn session_refusal(state: &AppState, s: &Session, err: WebError) -> Ht
     )
 }
 
-fn verify(state: &AppState, token: &str) -> Result<Session, WebError> {
+/// The session of a token, or `NoSession` when it is forged, expired, or of a platform no
+/// longer registered.
+pub async fn verify(state: &AppState, token: &str) -> Result<Session, WebError> {
     state
         .flow
-        .sessions
-        .verify(token, now() as u64)
+        .session_of(token, now() as u64)
+        .await?
         .ok_or(WebError::NoSession)
 }
 
@@ -222,11 +224,16 @@ async fn qualify<R: Requirement>(
             refuse(state, req, WebError::NoSession, vec![]).await,
         ));
     };
-    let session = match verify(state, &token) {
+    let session = match verify(state, &token).await {
         Ok(s) => s,
-        Err(e) => {
+        Err(WebError::NoSession) => {
             let page = refuse(state, req, WebError::NoSession, vec![]).await;
-            return Err(rendered(e, page));
+            return Err(rendered(WebError::NoSession, page));
+        }
+        Err(e) => {
+            let cause = cause_of(&e);
+            let page = refuse(state, req, e, vec![]).await;
+            return Err(rendered(cause, page));
         }
     };
     if let Err(e) = R::check(state, &session).await {

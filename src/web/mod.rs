@@ -44,6 +44,10 @@ pub struct AppState {
     pub live: crate::realtime::live::Live,
     /// Reads what the LMS gradebook holds, when staff ask.
     pub gradebook: crate::grades::Gradebook,
+    /// The event streams open on this instance, within their caps.
+    pub streams: std::sync::Arc<crate::realtime::streams::Streams>,
+    /// Each member's allowance of live-session writes.
+    pub writes: crate::launch::limits::PersonRate,
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).

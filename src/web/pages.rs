@@ -372,6 +372,8 @@ mod tests {
                 accept => full, prepared => full, start => full, next => full, previous => full, end_round => full,
                 next_round => full.then_some(2), open_closing => full, complete => full, pause => full, resume => full,
                 extend => full, abandon => full, practice => full, export => full,
+                abandon_label => "Ask to abandon", abandon_hint => full.then_some("Everyone must agree."),
+                keep_session => full.then_some("Keep the session"),
             },
             trio => full, practice_number => full.then_some(1),
             history => if full { vec![context! { ordinal => 0, label => "Guided session", status => "completed", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
@@ -379,6 +381,7 @@ mod tests {
             meeting => vec![field.clone()], meeting_url => full.then_some("https://meet.example/x"),
             in_person => full, instructions => full.then_some("Bring a real situation."),
             check_in => if full { vec![context! { name => "Zoé", me => false, commitments => vec!["Call | 2027-01-31"], field => Some(field.clone()) }] } else { vec![] },
+            abandon_request => full.then_some("Zoé asked to abandon this session."),
         };
         match name {
             "session.html" => context! { no_group => !full, p => panel, ..session },

@@ -6,29 +6,56 @@
 //! The event stream is read with `fetch` and an `Authorization` header, so the session token
 //! never appears in its URL; it sends only sequence numbers and kinds, never content (each
 //! screen redraws its panel through the routes that check who may read what).
+//!
+//! Bounds: a member's writes (commands, field saves, presence, deleting notes) draw on a
+//! token bucket (`launch::limits::PersonRate`), and each stream holds a slot of
+//! `realtime::streams` for as long as it is open; a refusal says when to come back
+//! (`Retry-After`).
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::{WebError, respond_json};
+use super::error::{Busy, WebError, respond_json};
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::session_view::{current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
 use crate::launch::session::Session;
 use crate::realtime::live::{Presence, State};
+use crate::realtime::streams::Slot;
 use crate::store::FieldSave;
 
 /// How often an idle stream says it is alive (proxies close silent connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
 /// How long a stream lives before the screen reconnects (and shows a renewed token).
 const STREAM_LIFE: Duration = Duration::from_secs(15 * 60);
+
+/// The client address a request is limited under (see `launch::limits`).
+fn client_of(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
+    crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    )
+    .map(crate::launch::limits::client_key)
+}
+
+/// Takes one write from the member's allowance, or says how long to wait.
+fn throttle(state: &AppState, s: &Session) -> Result<(), WebError> {
+    let person = s.user().ok_or(WebError::NoSession)?;
+    state
+        .writes
+        .check(s.course.get(), person, std::time::Instant::now())
+        .map_err(|retry_after| WebError::Busy(Busy::Writes { retry_after }))
+}
 
 /// The group's current session and the person's id, or why there is none.
 async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, String), WebError> {
@@ -144,6 +171,7 @@ fn command_of(f: &CommandForm) -> Option<Command> {
         "end_round" => Command::EndRound,
         "close" => Command::Close,
         "abandon" => Command::Abandon,
+        "keep_session" => Command::KeepSession,
         _ => return None,
     })
 }
@@ -157,6 +185,7 @@ pub async fn command(
 ) -> HttpResponse {
     let s = &f.session;
     let result = async {
+        throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
         if f.form.command == "practice" {
             let timings = timings_of(&f.pairs, live.session.timings())?;
@@ -219,6 +248,7 @@ pub async fn field(
 ) -> HttpResponse {
     let s = &f.session;
     let result = async {
+        throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
         Ok::<_, WebError>(
             state
@@ -271,6 +301,7 @@ pub async fn presence(
 ) -> HttpResponse {
     let s = &f.session;
     let result = async {
+        throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
         let p = if f.form.away.as_deref() == Some("true") {
             Presence::Away
@@ -345,6 +376,7 @@ pub async fn delete_notes(
 ) -> HttpResponse {
     let s = &f.session;
     let result = async {
+        throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
         let n = state
             .live
@@ -358,16 +390,31 @@ pub async fn delete_notes(
 
 /// GET /api/coaching/events: the session's server-sent events, resumed after the
 /// `Last-Event-ID` the screen saw. Each event is `id: <seq>`, `event: change|field|presence`
-/// and no content; `event: reset` tells a screen that fell too far behind to redraw.
+/// and no content; `event: reset` tells a screen that fell too far behind to redraw, and
+/// `event: replaced` tells it that a newer screen of the same person took its place (see
+/// `realtime::streams`), so it stops following until asked.
 pub async fn events(
     state: web::Data<AppState>,
     req: HttpRequest,
     a: Authed<Learner>,
 ) -> HttpResponse {
     let s = &a.session;
+    let refuse = |e: WebError| {
+        let mut r = respond_json(&e, s.locale);
+        // A refused screen tries again later on a new connection: this one goes now.
+        r.head_mut().set_connection_type(ConnectionType::Close);
+        r
+    };
     let (live, me) = match mine(&state, s).await {
         Ok(x) => x,
-        Err(e) => return respond_json(&e, s.locale),
+        Err(e) => return refuse(e),
+    };
+    let slot = match state
+        .streams
+        .open(live.row.id, &me, client_of(&state, &req))
+    {
+        Ok(slot) => slot,
+        Err(r) => return refuse(WebError::Busy(r.into())),
     };
     let last: i64 = req
         .headers()
@@ -394,6 +441,8 @@ pub async fn events(
     struct Stream {
         state: web::Data<AppState>,
         sub: crate::realtime::Subscription,
+        /// This stream's place among the instance's streams, given back when it drops.
+        slot: Slot,
         last: i64,
         pending: Option<String>,
         course: crate::store::CourseId,
@@ -401,6 +450,11 @@ pub async fn events(
     }
     impl Drop for Stream {
         fn drop(&mut self) {
+            // The person's other screen (a second tab, the page that replaced this one)
+            // keeps them online.
+            if self.slot.others_open() {
+                return;
+            }
             let (state, course, me) = (
                 self.state.clone(),
                 self.course,
@@ -420,6 +474,7 @@ pub async fn events(
     let init = Stream {
         state: state.clone(),
         sub,
+        slot,
         last,
         pending: Some(hello),
         course,
@@ -467,6 +522,11 @@ pub async fn events(
                     _ = &mut alive => {
                         return Some((Ok(web::Bytes::from_static(b": alive\n\n")), Some(st)));
                     }
+                    _ = st.slot.replaced() => {
+                        // The last word of this stream; `None` ends it after this.
+                        let bye = web::Bytes::from_static(b"event: replaced\ndata: {}\n\n");
+                        return Some((Ok(bye), None));
+                    }
                 }
             }
         }
@@ -475,5 +535,8 @@ pub async fn events(
         .insert_header(("Content-Type", "text/event-stream"))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("X-Accel-Buffering", "no"))
+        // The connection ends with its stream, so its file descriptor is given back at once
+        // rather than after a keep-alive wait.
+        .force_close()
         .streaming(body)
 }

@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::WebError;
 use super::staff_view::module;
 use crate::coaching::{
-    self, FieldKey, FieldRef, GroupSize, Phase, Role, Seat, Step, UnixMillis, prompts,
+    self, FieldKey, FieldRef, GroupSize, Phase, Role, Seat, SessionKind, Step, UnixMillis, prompts,
 };
 use crate::i18n::Locale;
 use crate::launch::session::Session;
@@ -408,6 +408,32 @@ pub async fn panel(
         }
     });
     let everyone_prepared = session.size().seats().all(|m| session.is_prepared(m));
+    // Abandoning: one member alone ends a practice session; the guided one ends when every
+    // member asked (see `coaching::session`), so a first request waits for the others.
+    let guided = session.kind() == SessionKind::Guided;
+    let asked = session.abandon_requests();
+    let abandon_request = (session.is_open() && !asked.is_empty()).then(|| {
+        let others: Vec<String> = session
+            .size()
+            .seats()
+            .filter(|m| !asked.contains(m))
+            .map(name_of)
+            .collect();
+        let askers: Vec<String> = asked.iter().map(|m| name_of(*m)).collect();
+        if asked.contains(&seat) {
+            l.tr(
+                "live_abandon_waiting",
+                &[("names", others.join(", ").into())],
+            )
+        } else {
+            l.tr("live_abandon_asked", &[("names", askers.join(", ").into())])
+        }
+    });
+    let (abandon_label, abandon_hint) = match (guided, asked.is_empty()) {
+        (false, _) => (l.t("live_abandon"), l.t("live_abandon_hint")),
+        (true, true) => (l.t("live_abandon_ask"), l.t("live_abandon_ask_hint")),
+        (true, false) => (l.t("live_abandon_agree"), String::new()),
+    };
     let buttons = context! {
         accept => phase == Phase::Framework && !session.has_accepted(seat),
         prepared => phase == Phase::Preparation && !session.is_prepared(seat),
@@ -421,7 +447,10 @@ pub async fn panel(
         pause => session.timer().is_some() && !paused,
         resume => paused,
         extend => session.timer().is_some(),
-        abandon => session.is_open(),
+        abandon => session.is_open() && !asked.contains(&seat),
+        abandon_label => abandon_label,
+        abandon_hint => abandon_hint,
+        keep_session => (session.is_open() && !asked.is_empty()).then(|| l.t(if asked.contains(&seat) { "live_abandon_withdraw" } else { "live_abandon_keep" })),
         practice => matches!(phase, Phase::Completed | Phase::Abandoned),
         export => !matches!(phase, Phase::Framework),
     };
@@ -527,6 +556,7 @@ pub async fn panel(
         meeting_url => meeting_url,
         check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
+        abandon_request => abandon_request,
     })
 }
 

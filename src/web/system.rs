@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::body::refuse;
-use super::error::WebError;
+use super::error::{WebError, respond_json};
+use super::extract::verify;
 use crate::launch::now;
 
 pub async fn home(state: web::Data<AppState>) -> HttpResponse {
@@ -64,27 +65,36 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 }
 
 /// The session of an API call: `Authorization: Bearer` only; JSON answers, no pages.
-fn api_session(
+async fn api_session(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<crate::launch::session::Session, Box<HttpResponse>> {
-    req.headers()
+    let token = req
+        .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| state.flow.sessions.verify(t.trim(), now() as u64))
-        .ok_or_else(|| {
-            Box::new(
-                HttpResponse::Unauthorized()
-                    .insert_header(("Cache-Control", "no-store"))
-                    .json(serde_json::json!({"error": "session_invalid"})),
-            )
-        })
+        .map(str::trim);
+    let refused = || {
+        Box::new(
+            HttpResponse::Unauthorized()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(serde_json::json!({"error": "session_invalid"})),
+        )
+    };
+    let Some(token) = token else {
+        return Err(refused());
+    };
+    match verify(state, token).await {
+        Ok(s) => Ok(s),
+        Err(WebError::NoSession) => Err(refused()),
+        Err(e) => Err(Box::new(respond_json(&e, crate::i18n::Locale::En))),
+    }
 }
 
 /// Who the session is, as JSON, for the page's scripts: ids and rights, no personal data.
 pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match api_session(&state, &req) {
+    match api_session(&state, &req).await {
         Ok(s) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(serde_json::json!({
@@ -100,7 +110,7 @@ pub async fn session_info(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 
 /// A fresh token for a page still in use, until the session's maximum life.
 pub async fn renew(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let s = match api_session(&state, &req) {
+    let s = match api_session(&state, &req).await {
         Ok(s) => s,
         Err(resp) => return *resp,
     };

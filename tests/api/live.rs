@@ -44,7 +44,7 @@ pub(crate) async fn save(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn panel(app: &TestApp, t: &str) -> String {
+pub(crate) async fn panel(app: &TestApp, t: &str) -> String {
     let r = app.get_with("/app/session/panel", t).await;
     assert_eq!(r.status().as_u16(), 200);
     r.text().await.unwrap()

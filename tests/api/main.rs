@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod activity_config;
+mod bounds;
 mod browser;
 mod browser_live;
 mod cli;

@@ -259,10 +259,27 @@
       }
       return read();
     }).catch(function (err) {
-      if (err && err.message === "refused") { return; }
+      if ((err && err.message === "refused") || replaced) { return; }
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 10000);
     });
+  }
+  // A newer screen of the same person took this one's place (the server keeps a few per
+  // person): say so, and follow again only when asked, so that two tabs do not take turns.
+  var replaced = false;
+  function showReplaced() {
+    if (document.getElementById("stream-replaced")) { return; }
+    var box = document.createElement("div");
+    box.id = "stream-replaced"; box.className = "notice"; box.setAttribute("role", "status");
+    var p = document.createElement("p");
+    p.textContent = root.getAttribute("data-replaced") || "";
+    var again = document.createElement("button");
+    again.type = "button"; again.textContent = root.getAttribute("data-follow") || "";
+    again.addEventListener("click", function () {
+      box.parentNode.removeChild(box); replaced = false; backoff = 500; connect(); redraw();
+    });
+    box.appendChild(p); box.appendChild(again);
+    root.insertBefore(box, root.firstChild);
   }
   function handle(block) {
     var id = null, type = "message", data = "";
@@ -276,6 +293,7 @@
       try { learnClock(JSON.parse(data).now); } catch (e) {}
       return;
     }
+    if (type === "replaced") { replaced = true; showReplaced(); return; }
     if (type === "change" || type === "field" || type === "reset" || type === "presence") { redraw(); }
   }
 
