@@ -188,8 +188,12 @@ impl JwksCache {
         }
         let ttl = cache_ttl(resp.headers(), self.min_refetch);
         let body = read_limited(resp, MAX_BODY).await.map_err(unavailable)?;
-        let set: JwkSet = serde_json::from_slice(&body)
-            .map_err(|e| unavailable(format!("not a JWK set: {e}")))?;
+        let set: JwkSet = serde_json::from_slice(&body).map_err(|e| {
+            unavailable(format!(
+                "not a JWK set: {}",
+                super::remote::json_problem(&e)
+            ))
+        })?;
         let keys: Vec<_> = set
             .keys
             .iter()
