@@ -186,12 +186,16 @@ fn element(html: &str, id: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
-/// A membership container of one member, as NRPS answers.
+/// A membership container of the instructor and one learner, as NRPS answers (the
+/// instructor must stay on the roster to go on managing the course).
 fn one_member() -> String {
     json!({
         "id": "x",
         "context": {"id": "2"},
-        "members": [{"user_id": "900", "roles": ["Learner"], "name": "Fay Foreignhost", "status": "Active"}]
+        "members": [
+            {"user_id": "3", "roles": ["Instructor"], "name": "Tina Teacher", "status": "Active"},
+            {"user_id": "900", "roles": ["Learner"], "name": "Fay Foreignhost", "status": "Active"}
+        ]
     })
     .to_string()
 }
