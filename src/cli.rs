@@ -1,12 +1,13 @@
 //! The command line: `binome serve` (the default) and the administration commands for
-//! platforms, deployments, keys and LMS configuration.
+//! platforms, deployments, registration invitations, keys and LMS configuration.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
 use crate::launch::keyring;
 use crate::launch::now;
-use crate::lti::RegistrationId;
+use crate::launch::registration as dynreg;
+use crate::lti::{PlatformStatus, RegistrationId};
 use crate::pairing;
 use crate::store::{DeploymentStatus, NewPlatform, Store};
 
@@ -28,6 +29,9 @@ pub enum Command {
     /// Register, list and remove LMS platforms and their deployments.
     #[command(subcommand)]
     Platform(PlatformCmd),
+    /// Invite an LMS to register by LTI Dynamic Registration; list and revoke invitations.
+    #[command(subcommand)]
+    Registration(RegistrationCmd),
     /// Manage the tool's signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -99,12 +103,39 @@ pub enum PlatformCmd {
         #[command(flatten)]
         service_hosts: ServiceHostArgs,
     },
+    /// Approve a registration made without an invitation (shown PENDING by `platform list`):
+    /// its launches are let in.
+    Approve {
+        /// Registration id as shown by `binome platform list`.
+        id: i32,
+    },
     /// Approve a deployment (pending after a refused launch, or new).
     ApproveDeployment {
         #[command(flatten)]
         which: Which,
         #[arg(long)]
         deployment_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistrationCmd {
+    /// Print a one-time registration URL (`BASE_URL/lti/register?invite=…`) to paste into
+    /// the LMS (Moodle: "Register tool URL"; Canvas: "LTI Registration").
+    Invite {
+        /// What the invitation is for (shown by `registration list`).
+        #[arg(long)]
+        note: Option<String>,
+        /// How long it may be used: 30m, 12h, 7d (at most 90d).
+        #[arg(long, default_value = "7d")]
+        expires: String,
+    },
+    /// List invitations: note, created, expires, used or not, by which registration.
+    List,
+    /// Revoke an unused invitation.
+    Revoke {
+        /// Invitation id as shown by `binome registration list`.
+        id: i32,
     },
 }
 
@@ -227,6 +258,45 @@ fn check_origin(raw: &str) -> Result<String, CliError> {
     }
 }
 
+/// A duration as an operator types it: a number and a unit, `m` (minutes), `h` (hours) or
+/// `d` (days); at least a minute, at most [`dynreg::MAX_INVITATION_SECS`].
+pub fn parse_duration(raw: &str) -> Result<i64, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--expires {raw:?}: write a number and a unit, like 30m, 12h or 7d (at most 90d)"
+        ))
+    };
+    let raw_t = raw.trim();
+    let (digits, unit) = raw_t.split_at(raw_t.len().saturating_sub(1));
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if !(60..=dynreg::MAX_INVITATION_SECS).contains(&secs) {
+        return Err(bad());
+    }
+    Ok(secs)
+}
+
+/// A Unix time as a person reads it, in UTC.
+pub fn human_time(t: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(d) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute()
+        ),
+        Err(_) => t.to_string(),
+    }
+}
+
 async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
     let regs = store.registrations().await?;
     let found = match (&w.id, &w.issuer, &w.client_id) {
@@ -307,11 +377,19 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             }
             let mut out = String::new();
             for r in regs {
+                let status = match r.status {
+                    PlatformStatus::Active => String::new(),
+                    PlatformStatus::Pending => format!(
+                        " PENDING (registered without an invitation; approve with `binome platform approve {}`)",
+                        r.id.get()
+                    ),
+                };
                 out.push_str(&format!(
-                    "[{}] issuer={} client_id={}\n    auth_url={}\n    token_url={}\n    jwks_url={}\n    accept_new_deployments={}{}\n",
+                    "[{}]{status} issuer={} client_id={}\n    registered_via={}\n    auth_url={}\n    token_url={}\n    jwks_url={}\n    accept_new_deployments={}{}\n",
                     r.id.get(),
                     r.issuer,
                     r.client_id,
+                    r.registered_via.as_str(),
                     r.auth_url,
                     r.token_url,
                     r.jwks_url,
@@ -368,6 +446,72 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 .update_platform(id, origins, accept_new_deployments, service_hosts)
                 .await?;
             Ok(format!("registration {} updated\n", id.get()))
+        }
+        Command::Platform(PlatformCmd::Approve { id }) => {
+            let regs = store.registrations().await?;
+            let Some(reg) = regs.iter().find(|r| r.id.get() == id) else {
+                return Err(CliError::Usage(
+                    "no such registration (see `binome platform list`)".into(),
+                ));
+            };
+            if reg.status == PlatformStatus::Active {
+                return Ok(format!("registration {id} is already active\n"));
+            }
+            store.approve_platform(reg.id).await?;
+            Ok(format!(
+                "registration {id} ({} with client id {}) approved: its launches are let in\n",
+                reg.issuer, reg.client_id
+            ))
+        }
+        Command::Registration(RegistrationCmd::Invite { note, expires }) => {
+            let ttl = parse_duration(&expires)?;
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            let (new, stored) = dynreg::invite(&store, note, ttl, now).await?;
+            let mut out = format!(
+                "Registration URL (one use, until {}):\n  {}\n\nPaste it into the LMS: Moodle, Site administration → Plugins → External tool → Manage tools → \"Tool URL\" → Add LTI Advantage; Canvas, Developer Keys → + Developer Key → LTI Registration.\n",
+                human_time(stored.expires_at),
+                new.url(&settings.tool_urls().register)
+            );
+            if settings.registration == crate::config::RegistrationMode::Off {
+                out.push_str(
+                    "Note: registration = \"off\" on this server: Dynamic Registration is refused until the setting is \"invite\" or \"open\".\n",
+                );
+            }
+            Ok(out)
+        }
+        Command::Registration(RegistrationCmd::List) => {
+            let invitations = store.invitations().await?;
+            if invitations.is_empty() {
+                return Ok("no invitation yet; see `binome registration invite --help`\n".into());
+            }
+            let mut out = String::new();
+            for i in invitations {
+                let state = match (i.used_at, i.platform) {
+                    (Some(at), Some(p)) => {
+                        format!("used {} by registration {}", human_time(at), p.get())
+                    }
+                    (Some(at), None) => {
+                        format!("used {} (that registration was removed)", human_time(at))
+                    }
+                    (None, _) if i.expires_at <= now => "expired, unused".to_string(),
+                    (None, _) => "unused".to_string(),
+                };
+                out.push_str(&format!(
+                    "[{}] {state}; created {}, expires {}{}\n",
+                    i.id,
+                    human_time(i.created_at),
+                    human_time(i.expires_at),
+                    i.note
+                        .as_deref()
+                        .map(|n| format!("; note: {n}"))
+                        .unwrap_or_default()
+                ));
+            }
+            Ok(out)
+        }
+        Command::Registration(RegistrationCmd::Revoke { id }) => {
+            store.revoke_invitation(id).await?;
+            Ok(format!("invitation {id} revoked\n"))
         }
         Command::Platform(PlatformCmd::ApproveDeployment {
             which,
@@ -460,4 +604,34 @@ pub fn lti_config(settings: &Settings, lms: Lms) -> String {
     template
         .replace("{{BASE_URL}}", settings.base())
         .replace("{{HOST}}", host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_durations_read_as_an_operator_writes_them() {
+        for (raw, secs) in [
+            ("30m", Some(1800)),
+            ("12h", Some(43_200)),
+            ("7d", Some(604_800)),
+            (" 90d ", Some(90 * 86_400)),
+            ("91d", None),
+            ("0m", None),
+            ("7", None),
+            ("d", None),
+            ("7w", None),
+            ("-1d", None),
+            ("99999999999999999d", None),
+        ] {
+            assert_eq!(parse_duration(raw).ok(), secs, "{raw}");
+        }
+    }
+
+    #[test]
+    fn times_are_printed_as_dates() {
+        assert_eq!(human_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(human_time(1_796_601_600), "2026-12-07 00:00 UTC");
+    }
 }

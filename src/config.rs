@@ -43,6 +43,7 @@ pub const ENV_SETTINGS: &[&str] = &[
     "BINOME_GRADE_WORKER",
     "BINOME_GRADE_LEASE_SECS",
     "BINOME_ALLOW_PRIVATE_NETWORK",
+    "BINOME_REGISTRATION",
 ];
 
 /// The resolved settings of one Binôme process.
@@ -87,6 +88,42 @@ pub struct Settings {
     /// not only those to platforms an operator added, invited or approved (link-local and
     /// cloud metadata addresses stay refused).
     pub allow_private_network: bool,
+    /// Who may register a platform by LTI Dynamic Registration.
+    pub registration: RegistrationMode,
+}
+
+/// Who may register a platform by LTI Dynamic Registration (`registration`). Whatever the
+/// mode, a registration made without an operator's invitation waits for the operator's
+/// approval (`binome platform approve`) before it can launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegistrationMode {
+    /// Anyone may register; the registration is held for approval unless invited.
+    Open,
+    /// Only with an invitation from `binome registration invite` (the default).
+    #[default]
+    Invite,
+    /// No Dynamic Registration: operators add platforms with `binome platform add`.
+    Off,
+}
+
+impl RegistrationMode {
+    /// The setting's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationMode::Open => "open",
+            RegistrationMode::Invite => "invite",
+            RegistrationMode::Off => "off",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<RegistrationMode> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "open" => Some(RegistrationMode::Open),
+            "invite" => Some(RegistrationMode::Invite),
+            "off" => Some(RegistrationMode::Off),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +146,7 @@ struct FileSettings {
     grade_worker: Option<bool>,
     grade_lease_secs: Option<u64>,
     allow_private_network: Option<bool>,
+    registration: Option<String>,
 }
 
 impl Settings {
@@ -233,6 +271,15 @@ impl Settings {
             })?,
             None => file.allow_private_network.unwrap_or(false),
         };
+        let registration = match get("BINOME_REGISTRATION").or(file.registration) {
+            Some(raw) => RegistrationMode::parse(&raw).ok_or_else(|| {
+                invalid(
+                    "BINOME_REGISTRATION",
+                    format!("{raw:?} is not open, invite or off"),
+                )
+            })?,
+            None => RegistrationMode::default(),
+        };
         let grade_worker = match get("BINOME_GRADE_WORKER") {
             Some(raw) => parse_bool(&raw).ok_or_else(|| {
                 invalid(
@@ -318,6 +365,7 @@ impl Settings {
             grade_worker,
             grade_lease: Duration::from_secs(grade_lease),
             allow_private_network,
+            registration,
         })
     }
 
@@ -428,6 +476,7 @@ impl Settings {
     }
 
     /// What an LMS administrator needs: the URLs to paste and how to register a platform.
+    /// Public (the home page shows it): never an invitation; start-up prints one apart.
     pub fn admin_summary(&self) -> String {
         let ToolUrls {
             login,
@@ -435,10 +484,26 @@ impl Settings {
             jwks,
             register,
         } = self.tool_urls();
+        let dynamic = match self.registration {
+            RegistrationMode::Invite => format!(
+                "Dynamic Registration (Moodle 4.x \"Register tool URL\", Canvas \"LTI Registration\"), by invitation:\n\
+                 \x20 Registration URL:              {register}?invite=<invitation>\n\
+                 \x20 A one-time URL with its invitation: binome registration invite\n\n"
+            ),
+            RegistrationMode::Open => format!(
+                "Dynamic Registration (Moodle 4.x \"Register tool URL\", Canvas \"LTI Registration\"), open:\n\
+                 \x20 Registration URL:              {register}\n\
+                 \x20 Registrations without an invitation wait for `binome platform approve <id>`;\n\
+                 \x20 `binome registration invite` prints a URL that registers at once.\n\n"
+            ),
+            RegistrationMode::Off => {
+                "Dynamic Registration is off (registration = \"off\"): add LMSs as below.\n\n"
+                    .to_string()
+            }
+        };
         format!(
             "Binôme — LTI 1.3 peer-coaching tool\n\n\
-             Dynamic Registration (Moodle 4.x \"Register tool URL\", Canvas \"LTI Registration\"):\n\
-             \x20 Registration URL:              {register}\n\n\
+             {dynamic}\
              Or configure the tool by hand with these URLs (LTI 1.3):\n\
              \x20 Login initiation URL (OIDC):   {login}\n\
              \x20 Redirect / launch URL:         {launch}\n\
@@ -500,6 +565,36 @@ mod tests {
         for url in [&u.login, &u.launch, &u.jwks, &u.register] {
             assert!(summary.contains(url.as_str()), "{url}");
         }
+        assert!(summary.contains("binome registration invite"), "{summary}");
+        let off =
+            Settings::from_sources(&env(&[("BINOME_REGISTRATION", "off")]), Some("")).unwrap();
+        assert!(!off.admin_summary().contains("/lti/register"));
+        let open = Settings::from_sources(&[], Some("registration = \"open\"")).unwrap();
+        assert!(open.admin_summary().contains("binome platform approve"));
+    }
+
+    #[test]
+    fn registration_is_by_invitation_unless_set_otherwise() {
+        let s = Settings::from_sources(&[], Some("")).unwrap();
+        assert_eq!(s.registration, RegistrationMode::Invite);
+        for (raw, mode) in [
+            ("open", RegistrationMode::Open),
+            ("invite", RegistrationMode::Invite),
+            ("OFF", RegistrationMode::Off),
+        ] {
+            let s =
+                Settings::from_sources(&env(&[("BINOME_REGISTRATION", raw)]), Some("")).unwrap();
+            assert_eq!(s.registration, mode, "{raw}");
+            assert_eq!(mode.as_str(), raw.to_ascii_lowercase());
+        }
+        let file = Settings::from_sources(&[], Some("registration = \"off\"")).unwrap();
+        assert_eq!(file.registration, RegistrationMode::Off);
+        let env_wins = Settings::from_sources(
+            &env(&[("BINOME_REGISTRATION", "open")]),
+            Some("registration = \"off\""),
+        )
+        .unwrap();
+        assert_eq!(env_wins.registration, RegistrationMode::Open);
     }
 
     #[test]
@@ -521,6 +616,7 @@ mod tests {
             ("BINOME_GRADE_LEASE_SECS", "0"),
             ("BINOME_GRADE_LEASE_SECS", "86401"),
             ("BINOME_GRADE_LEASE_SECS", "soon"),
+            ("BINOME_REGISTRATION", "anyone"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");

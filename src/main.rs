@@ -4,7 +4,9 @@ use clap::Parser;
 
 use binome::cli::{Cli, Command, run_admin};
 use binome::config::Settings;
+use binome::launch::registration::startup_invitation;
 use binome::startup::Application;
+use binome::store::Store;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -57,7 +59,16 @@ async fn serve(settings: Settings) -> std::process::ExitCode {
     } else {
         "PostgreSQL (DATABASE_URL)".into()
     };
-    let app = match Application::build(settings).await {
+    let mode = settings.registration;
+    let register_url = settings.tool_urls().register;
+    let store = match Store::connect(&settings.database_url, settings.db_max_connections).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("binome: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let app = match Application::build_with_store(settings, store.clone()).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("binome: cannot start: {e}");
@@ -70,6 +81,18 @@ async fn serve(settings: Settings) -> std::process::ExitCode {
         app.port()
     );
     println!("{summary}");
+    // The first paste of a new server: while no platform is registered and registrations
+    // are by invitation, each start prints a fresh one-time invitation (on standard output
+    // only, never in the log), so the operator's own LMS registers with one paste.
+    match startup_invitation(&store, mode, &register_url, binome::launch::now()).await {
+        Ok(Some(url)) => println!(
+            "No LMS is registered yet. Paste this one-time registration URL into your LMS\n\
+             (valid 24 hours, replaced at each start until an LMS is registered):\n\
+             \x20 {url}\n"
+        ),
+        Ok(None) => {}
+        Err(e) => eprintln!("binome: could not make a first invitation: {e}"),
+    }
     match app.run_until_stopped().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -344,17 +344,45 @@ impl LaunchFlow {
         self.settings.url("/lti/launch")
     }
 
+    /// The registration a login names. Registrations waiting for an operator's approval are
+    /// looked at only when no active one matches (so a pending registration under a known
+    /// issuer cannot make its logins ambiguous), and then refuse the login with a page
+    /// saying it waits for approval.
     async fn find_registration(
         &self,
         issuer: &str,
         client_id: Option<&str>,
     ) -> Result<Registration, FlowError> {
+        let find = |regs: &[Registration]| -> Result<Registration, LaunchError> {
+            let active = regs
+                .iter()
+                .filter(|r| r.status == crate::lti::PlatformStatus::Active);
+            match login::find_registration(active, issuer, client_id) {
+                Err(LaunchError::UnknownPlatform { .. }) => {
+                    let pending = regs
+                        .iter()
+                        .filter(|r| r.status != crate::lti::PlatformStatus::Active);
+                    match login::find_registration(pending, issuer, client_id) {
+                        Ok(r) => Err(LaunchError::PlatformPending(r.id.get())),
+                        Err(LaunchError::AmbiguousClient(i)) => {
+                            Err(LaunchError::AmbiguousClient(i))
+                        }
+                        Err(_) => Err(LaunchError::UnknownPlatform {
+                            issuer: issuer.chars().take(200).collect(),
+                            client_id: client_id.map(str::to_string),
+                        }),
+                    }
+                }
+                other => other.cloned(),
+            }
+        };
         let snap = self.registry.snapshot().await?;
-        match login::find_registration(&snap.registrations, issuer, client_id) {
-            Ok(r) => Ok(r.clone()),
-            Err(LaunchError::UnknownPlatform { .. }) => {
+        match find(&snap.registrations) {
+            Ok(r) => Ok(r),
+            // A miss (or a registration approved a moment ago) reads the store again.
+            Err(LaunchError::UnknownPlatform { .. } | LaunchError::PlatformPending(_)) => {
                 let snap = self.registry.snapshot_after_miss().await?;
-                Ok(login::find_registration(&snap.registrations, issuer, client_id)?.clone())
+                Ok(find(&snap.registrations)?)
             }
             Err(e) => Err(e.into()),
         }
@@ -405,6 +433,11 @@ impl LaunchFlow {
                 .cloned()
                 .ok_or(LaunchError::StateUnknown)?,
         };
+        // Its login was refused while it waited; this keeps a state from before any change
+        // of status harmless too.
+        if reg.status != crate::lti::PlatformStatus::Active {
+            return Err(LaunchError::PlatformPending(reg.id.get()).into());
+        }
         let claims = verify_id_token(id_token, &reg, &self.jwks, now as u64).await?;
         // Our nonces are base64url; anything else cannot match (and is kept out of the query).
         let nonce = claims

@@ -17,7 +17,9 @@ const MIN_RELOAD: Duration = Duration::from_millis(250);
 pub struct Snapshot {
     pub registrations: Vec<Registration>,
     deployments: HashMap<(RegistrationId, String), DeploymentStatus>,
-    /// `frame-ancestors` sources for every registered platform.
+    /// `frame-ancestors` sources for every active registered platform (one waiting for an
+    /// operator's approval frames nothing: an anonymous registration must not widen the
+    /// policy of every page).
     pub frame_ancestors: Vec<String>,
 }
 
@@ -107,6 +109,7 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
         .collect();
     let mut frame_ancestors: Vec<String> = registrations
         .iter()
+        .filter(|r| r.status == crate::lti::PlatformStatus::Active)
         .flat_map(Registration::frame_ancestors)
         .collect();
     frame_ancestors.sort();

@@ -107,6 +107,10 @@ pub enum LaunchError {
     /// The registration already has as many pending (unexpired, unused) logins as allowed.
     #[error("too many pending logins for this platform")]
     TooManyPendingLogins,
+    /// The registration was made without an invitation and waits for an operator's approval
+    /// (`binome platform approve`); its id is given so the page can name the command.
+    #[error("registration {0} waits for approval")]
+    PlatformPending(i32),
 }
 
 impl LaunchError {
@@ -145,6 +149,7 @@ impl LaunchError {
             LaunchError::PlatformRateLimited { .. } => "platform_login_rate_limited",
             LaunchError::TooManyPendingLogins => "too_many_pending_logins",
             LaunchError::ForeignLaunchOrigin(_) => "launch_origin_mismatch",
+            LaunchError::PlatformPending(_) => "platform_pending",
         }
     }
 
@@ -157,7 +162,8 @@ impl LaunchError {
             | LaunchError::TooManyPendingLogins => 429,
             LaunchError::UnknownPlatform { .. }
             | LaunchError::UnknownDeployment(_)
-            | LaunchError::ForeignLaunchOrigin(_) => 403,
+            | LaunchError::ForeignLaunchOrigin(_)
+            | LaunchError::PlatformPending(_) => 403,
             LaunchError::Replayed => 409,
             LaunchError::MissingParam(_)
             | LaunchError::AmbiguousClient(_)

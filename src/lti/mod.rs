@@ -209,6 +209,11 @@ const CANVAS_CLOUD_ISSUERS: &[&str] = &[
     "https://canvas.test.instructure.com",
 ];
 
+/// Whether an issuer is Canvas Cloud's shared one.
+pub fn is_canvas_cloud_issuer(issuer: &str) -> bool {
+    CANVAS_CLOUD_ISSUERS.contains(&issuer.trim_end_matches('/'))
+}
+
 impl Registration {
     /// Origins allowed to frame the tool for this platform: the issuer's and the auth URL's
     /// origins, the configured extra ones, and for Canvas Cloud every school domain.

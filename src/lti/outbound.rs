@@ -88,29 +88,15 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
     }
     // IPv4-compatible (::a.b.c.d, deprecated), NAT64 (64:ff9b::/96) and 6to4 (2002::/16)
     // carry an IPv4 address that a gateway may connect to.
+    let v4_at = |i: usize| Ipv4Addr::from((u32::from(s[i]) << 16) | u32::from(s[i + 1]));
     if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
-        return classify_v4(Ipv4Addr::new(
-            (s[6] >> 8) as u8,
-            s[6] as u8,
-            (s[7] >> 8) as u8,
-            s[7] as u8,
-        ));
+        return classify_v4(v4_at(6));
     }
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return classify_v4(Ipv4Addr::new(
-            (s[6] >> 8) as u8,
-            s[6] as u8,
-            (s[7] >> 8) as u8,
-            s[7] as u8,
-        ));
+        return classify_v4(v4_at(6));
     }
     if s[0] == 0x2002 {
-        return classify_v4(Ipv4Addr::new(
-            (s[1] >> 8) as u8,
-            s[1] as u8,
-            (s[2] >> 8) as u8,
-            s[2] as u8,
-        ));
+        return classify_v4(v4_at(1));
     }
     let aws_metadata = ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
     if ip.is_unspecified() || ip.is_multicast() || (s[0] & 0xffc0) == 0xfe80 || aws_metadata {
@@ -554,18 +540,14 @@ mod tests {
         // The development setting widens every client to private networks, never further.
         let dev = Outbound::new("test", false, true).unwrap();
         assert_eq!(dev.client(Reach::Public).reach(), Reach::Private);
-        let err = dev
-            .client(Reach::Public)
-            .send(dev.client(Reach::Public).get("http://169.254.169.254/"))
-            .await
-            .unwrap_err();
-        assert!(err.is_refused(), "{err:?}");
         let strict = Outbound::new("test", false, false).unwrap();
-        let err = strict
-            .client(Reach::Public)
-            .send(strict.client(Reach::Public).get("http://127.1:1/"))
-            .await
-            .unwrap_err();
-        assert!(err.is_refused(), "{err:?}");
+        for (out, url) in [
+            (&dev, "http://169.254.169.254/"),
+            (&strict, "http://127.1:1/"),
+        ] {
+            let c = out.client(Reach::Public);
+            let err = c.send(c.get(url)).await.unwrap_err();
+            assert!(err.is_refused(), "{url}: {err:?}");
+        }
     }
 }

@@ -58,8 +58,9 @@ pub const CLAIMS: [&str; 6] = ["iss", "sub", "name", "given_name", "family_name"
 pub const CLIENT_NAME: &str = "Binôme";
 /// Largest configuration document or registration answer read.
 pub const MAX_DOCUMENT: usize = 64 * 1024;
-/// Longest platform message kept from a refusal.
-pub const MAX_MESSAGE: usize = 300;
+/// Longest text from a platform shown (to an invited administrator only), after
+/// [`text_only`].
+pub const MAX_MESSAGE: usize = 200;
 /// Longest `openid_configuration` URL accepted.
 pub const MAX_URL: usize = 2048;
 /// Longest `registration_token` accepted (Moodle's is a JWT of a few hundred bytes).
@@ -95,32 +96,37 @@ pub enum RegistrationError {
     /// The registration token is longer than any platform issues.
     #[error("registration token too long")]
     TokenTooLong,
-    /// The platform could not be reached (connection, timeout, too large an answer).
-    #[error("{what} unreachable: {detail}")]
+    /// The platform could not be reached (connection, timeout, too large an answer, an
+    /// address the destination policy refuses). `detail` is our own short account, shown to
+    /// an invited administrator; the log gets the reason code only.
+    #[error("{what} unreachable")]
     Unreachable { what: Endpoint, detail: String },
     /// The configuration URL answered with an HTTP error.
     #[error("the configuration URL answered HTTP {status}")]
     ConfigurationStatus { status: u16, token_sent: bool },
-    /// The configuration is not an OpenID configuration with an LTI platform configuration.
-    #[error("invalid platform configuration: {0}")]
+    /// The configuration is not an OpenID configuration with an LTI platform configuration;
+    /// the detail (bounded, text only) is shown to an invited administrator, never logged.
+    #[error("invalid platform configuration")]
     ConfigurationInvalid(String),
-    /// The configuration's issuer is not on the configuration URL's origin (§3.5.1).
-    #[error("issuer {issuer:?} does not match the configuration URL {configuration:?}")]
+    /// The configuration's issuer is not on the configuration URL's origin, or the URL does
+    /// not start with it (§3.5.1).
+    #[error("the issuer does not match the configuration URL")]
     WrongIssuer {
         issuer: String,
         configuration: String,
     },
     /// An endpoint of the platform is not https while the tool is.
-    #[error("{field} {url:?} is not https")]
+    #[error("{field} is not https")]
     InsecureEndpoint { field: &'static str, url: String },
     /// The configuration lacks an endpoint the tool needs.
     #[error("the configuration has no {0}")]
     MissingEndpoint(&'static str),
-    /// The platform refused the registration: its status and message (bounded).
-    #[error("the platform refused the registration (HTTP {status}): {message}")]
+    /// The platform refused the registration: its status and message (bounded, text only;
+    /// shown to an invited administrator, never logged).
+    #[error("the platform refused the registration (HTTP {status})")]
     Refused { status: u16, message: String },
     /// The platform's answer to the registration has no usable client id.
-    #[error("invalid registration answer: {0}")]
+    #[error("invalid registration answer")]
     AnswerInvalid(String),
 }
 
@@ -354,25 +360,81 @@ pub fn configuration_url(raw: &str, https_only: bool) -> Result<Url, Registratio
     web_url(raw, https_only).ok_or_else(|| RegistrationError::BadConfigurationUrl(raw.into()))
 }
 
-/// §3.5.1 ("Issuer and OpenID Configuration URL Match"): the issuer's domain must be the
-/// configuration URL's. The issuer is an http(s) URL without query or fragment (LTI Security
-/// Framework's Issuer Identifier) and may have a path (a Moodle under `/moodle`). Only the
-/// host is compared, as the spec says: a platform whose configuration is served on another
-/// port or scheme of its own host is still itself.
+/// §3.5.1 ("Issuer and OpenID Configuration URL Match"): the configuration URL must start
+/// with the issuer. The issuer is an http(s) URL without query or fragment (LTI Security
+/// Framework's Issuer Identifier) and may have a path (a Moodle under `/moodle`); it must
+/// have the configuration URL's origin (scheme, host and port: another port or scheme of the
+/// same host is another server, possibly someone else's), and its path must be a prefix of
+/// the configuration URL's path on a segment boundary (`/moodle` is a prefix of
+/// `/moodle/mod/lti/…`, not of `/moodle2/…`; a trailing slash makes no difference).
+///
+/// One exception, written out: Canvas Cloud names every school's configuration (served on
+/// the school's own `*.instructure.com` host) with the shared issuer
+/// `https://canvas.instructure.com` (or its beta and test twins); only those issuers, only
+/// over https, and only from an `instructure.com` host are accepted that way.
 pub fn check_issuer(issuer: &str, configuration: &Url) -> Result<(), RegistrationError> {
     let wrong = || RegistrationError::WrongIssuer {
-        issuer: issuer.chars().take(200).collect(),
-        configuration: configuration.as_str().chars().take(200).collect(),
+        issuer: text_only(issuer),
+        configuration: text_only(configuration.as_str()),
     };
     let iss = web_url(issuer, false).ok_or_else(wrong)?;
-    let same_host = iss
-        .host_str()
-        .zip(configuration.host_str())
-        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
-    if iss.query().is_some() || iss.fragment().is_some() || !same_host {
+    if iss.query().is_some() || iss.fragment().is_some() {
+        return Err(wrong());
+    }
+    if is_canvas_cloud_configuration(&iss, configuration) {
+        return Ok(());
+    }
+    if iss.origin() != configuration.origin() {
+        return Err(wrong());
+    }
+    let prefix = iss.path().trim_end_matches('/');
+    let path = configuration.path();
+    let under = path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if !under {
         return Err(wrong());
     }
     Ok(())
+}
+
+/// Whether this is Canvas Cloud's shared issuer with a configuration on one of its hosts.
+fn is_canvas_cloud_configuration(iss: &Url, configuration: &Url) -> bool {
+    let shared = iss.scheme() == "https"
+        && iss.port().is_none()
+        && iss.path().trim_end_matches('/').is_empty()
+        && super::is_canvas_cloud_issuer(iss.as_str());
+    let host = configuration.host_str().unwrap_or("").to_ascii_lowercase();
+    shared
+        && configuration.scheme() == "https"
+        && configuration.port().is_none()
+        && (host == "instructure.com" || host.ends_with(".instructure.com"))
+}
+
+/// Text from another system made safe to show: tags and control characters removed,
+/// white space folded, at most [`MAX_MESSAGE`] characters. (The page escapes it as well.)
+pub fn text_only(raw: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in raw.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_control() || c.is_whitespace() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_MESSAGE)
+        .collect()
 }
 
 /// Reads the platform's configuration (§3.4) with the registration token as Bearer, and
@@ -425,8 +487,7 @@ pub fn parse_configuration(
     configuration: &Url,
     https_only: bool,
 ) -> Result<Platform, RegistrationError> {
-    let invalid =
-        |e: String| RegistrationError::ConfigurationInvalid(e.chars().take(200).collect());
+    let invalid = |e: String| RegistrationError::ConfigurationInvalid(text_only(&e));
     let mut doc: Value = serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
     let obj = doc
         .as_object_mut()
@@ -460,7 +521,7 @@ pub fn parse_configuration(
         if web_url(url, https_only).is_none() {
             return Err(RegistrationError::InsecureEndpoint {
                 field,
-                url: url.chars().take(200).collect(),
+                url: text_only(url),
             });
         }
     }
@@ -586,21 +647,16 @@ pub async fn register(
 }
 
 /// The platform's own words from a refusal: RFC 7591's `error_description` / `error` when
-/// the body is JSON, else the text (Moodle answers plain text), printable and bounded.
+/// the body is JSON, else the text (Moodle answers plain text), as [`text_only`] text.
 pub fn refusal_message(body: &[u8]) -> String {
     let text = match serde_json::from_slice::<Value>(body) {
         Ok(v) => ["error_description", "error", "message"]
             .iter()
             .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        Err(_) => String::from_utf8_lossy(&body[..body.len().min(4 * MAX_MESSAGE)]).into_owned(),
     };
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    text_only(&text)
 }
 
 /// An id the platform may send as a string or a number.
@@ -616,7 +672,7 @@ fn id_value(v: Option<&Value>) -> Option<String> {
 /// configuration, the deployment id (optional).
 pub fn parse_answer(body: &[u8]) -> Result<Registered, RegistrationError> {
     let v: Value = serde_json::from_slice(body)
-        .map_err(|e| RegistrationError::AnswerInvalid(e.to_string().chars().take(200).collect()))?;
+        .map_err(|e| RegistrationError::AnswerInvalid(text_only(&e.to_string())))?;
     let client_id = id_value(v.get("client_id"))
         .ok_or_else(|| RegistrationError::AnswerInvalid("no client_id".into()))?;
     let deployment_id = id_value(
@@ -657,25 +713,97 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    fn check(issuer: &str, configuration: &str) -> bool {
+        check_issuer(issuer, &url(configuration)).is_ok()
+    }
+
     #[test]
-    fn the_issuer_must_be_on_the_configuration_urls_host() {
-        let conf = url("https://moodle.example/mod/lti/openid-configuration.php");
+    fn the_issuer_must_have_the_configuration_urls_origin() {
+        let conf = "https://moodle.example/mod/lti/openid-configuration.php";
         for (issuer, ok) in [
             ("https://moodle.example", true),
             ("https://moodle.example/", true),
-            ("https://moodle.example/moodle", true),
-            ("http://moodle.example", true),
-            ("https://moodle.example:8443", true),
             ("https://MOODLE.example", true),
+            ("https://moodle.example:443", true),
+            // Another scheme or port of the same host is another server.
+            ("http://moodle.example", false),
+            ("https://moodle.example:8443", false),
             ("https://sub.moodle.example", false),
             ("https://evil.example", false),
             ("https://moodle.example.evil.example", false),
             ("https://moodle.example/?x=1", false),
+            ("https://moodle.example/#x", false),
+            // The configuration URL must start with the issuer.
+            ("https://moodle.example/moodle", false),
+            ("https://moodle.example/mod", true),
+            (
+                "https://moodle.example/mod/lti/openid-configuration.php",
+                true,
+            ),
+            ("https://moodle.example/mo", false),
             ("ftp://moodle.example", false),
             ("not a url", false),
+            ("https://user@moodle.example", false),
         ] {
-            assert_eq!(check_issuer(issuer, &conf).is_ok(), ok, "{issuer}");
+            assert_eq!(check(issuer, conf), ok, "{issuer}");
         }
+    }
+
+    #[test]
+    fn a_moodle_under_a_path_is_matched_on_whole_segments() {
+        let conf = "https://lms.example/moodle/mod/lti/openid-configuration.php";
+        for (issuer, ok) in [
+            ("https://lms.example/moodle", true),
+            ("https://lms.example/moodle/", true),
+            ("https://lms.example", true),
+            ("https://lms.example/moodle2", false),
+            ("https://lms.example/moo", false),
+            ("https://lms.example/other", false),
+            ("http://lms.example/moodle", false),
+        ] {
+            assert_eq!(check(issuer, conf), ok, "{issuer}");
+        }
+        assert!(!check(
+            "https://lms.example/moodle",
+            "https://lms.example/moodle2/mod/lti/openid-configuration.php"
+        ));
+        // Plain http on a port of its own (a Moodle on a laptop) is fine when both agree.
+        assert!(check(
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8081/mod/lti/openid-configuration.php"
+        ));
+        assert!(!check(
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:9999/mod/lti/openid-configuration.php"
+        ));
+    }
+
+    #[test]
+    fn canvas_clouds_shared_issuer_is_accepted_from_its_own_hosts_only() {
+        let school = "https://school.instructure.com/api/lti/security/openid-configuration?registration_uuid=1";
+        assert!(check("https://canvas.instructure.com", school));
+        assert!(check("https://canvas.beta.instructure.com", school));
+        assert!(!check("http://canvas.instructure.com", school));
+        assert!(!check("https://canvas.instructure.com:8443", school));
+        assert!(!check(
+            "https://canvas.instructure.com",
+            "https://instructure.com.evil.example/api/lti/security/openid-configuration"
+        ));
+        assert!(!check(
+            "https://canvas.instructure.com",
+            "http://school.instructure.com/api/lti/security/openid-configuration"
+        ));
+        assert!(!check("https://other.instructure.com", school));
+    }
+
+    #[test]
+    fn text_from_a_platform_is_text_only_and_bounded() {
+        assert_eq!(
+            text_only("A tool with <b>this domain</b>\u{7}\nexists"),
+            "A tool with this domain exists"
+        );
+        assert_eq!(text_only("<script>alert(1)</script>ok"), "alert(1) ok");
+        assert_eq!(text_only(&"é".repeat(1000)).chars().count(), MAX_MESSAGE);
     }
 
     #[test]
@@ -781,5 +909,9 @@ mod tests {
         );
         assert_eq!(refusal_message(b"Unauthorized\n"), "Unauthorized");
         assert_eq!(refusal_message(&[b'x'; 5000]).len(), MAX_MESSAGE);
+        assert_eq!(
+            refusal_message(b"<html><body><h1>Forbidden</h1></body></html>"),
+            "Forbidden"
+        );
     }
 }

@@ -206,9 +206,15 @@ impl Store {
     /// client id this tool already has is refused (`Conflict`) and nothing is written, so a
     /// stranger cannot take a platform over by registering again under its (public) client
     /// id.
+    ///
+    /// With `invitation` (the hash of an invitation's token), the invitation is consumed in
+    /// the same transaction by one conditional `UPDATE … WHERE used_at IS NULL AND
+    /// expires_at > now`: when it was used, revoked or expired meanwhile (two confirmations
+    /// racing for one invitation), nothing is written and the answer is `NotFound`.
     pub async fn insert_registered_platform(
         &self,
         p: NewPlatform,
+        invitation: Option<&str>,
         now: i64,
     ) -> Result<Registration, StoreError> {
         let txn = self
@@ -257,6 +263,12 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let reg = to_registration(saved)?;
+        if let Some(hash) = invitation
+            && !super::invites::consume(&txn, hash, reg.id, now).await?
+        {
+            // Dropping the transaction rolls the insert back.
+            return Err(StoreError::NotFound("unused invitation".into()));
+        }
         for d in &p.deployments {
             upsert_deployment(&txn, reg.id, d, DeploymentStatus::Active, now).await?;
         }

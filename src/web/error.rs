@@ -263,6 +263,43 @@ fn describe(err: &WebError, l: Locale) -> Described {
             l.t("register_busy_check"),
             None,
         ),
+        // One page for every failure that involves another system, to anyone without an
+        // invitation: same status, same words, nothing the other system said.
+        WebError::Registration(RegisterError::Failed { .. }) => (
+            StatusCode::BAD_GATEWAY,
+            "register_failed",
+            l.t("register_failed"),
+            l.t("register_failed_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::InvitationRequired) => (
+            StatusCode::FORBIDDEN,
+            "register_invitation_required",
+            l.t("register_invitation_required"),
+            l.t("register_invitation_required_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::InvitationInvalid) => (
+            StatusCode::FORBIDDEN,
+            "register_invitation_invalid",
+            l.t("register_invitation_invalid"),
+            l.t("register_invitation_invalid_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::Closed) => (
+            StatusCode::FORBIDDEN,
+            "register_closed",
+            l.t("register_closed"),
+            l.t("register_closed_check"),
+            None,
+        ),
+        WebError::Registration(RegisterError::AlreadyRegistered) => (
+            StatusCode::CONFLICT,
+            "register_already_registered",
+            l.t("register_already_registered"),
+            l.t("register_already_registered_check"),
+            None,
+        ),
         WebError::Store(_)
         | WebError::Internal(_)
         | WebError::Registration(RegisterError::Store(_))
@@ -505,6 +542,10 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             "refused_launch_origin_mismatch",
             vec![("from", from.into())],
         ),
+        LaunchError::PlatformPending(id) => (
+            "refused_platform_pending",
+            vec![("id", i64::from(*id).into())],
+        ),
     };
     (l.tr(case, &args), l.tr(&format!("{case}_check"), &args))
 }
@@ -513,7 +554,7 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
 mod tests {
     use super::*;
 
-    const VARIANTS: usize = 32;
+    const VARIANTS: usize = 33;
 
     /// The variant of a refusal, as a number: exhaustive on purpose.
     fn variant(e: &LaunchError) -> usize {
@@ -550,6 +591,7 @@ mod tests {
             LaunchError::PlatformRateLimited { .. } => 29,
             LaunchError::ForeignLaunchOrigin(_) => 30,
             LaunchError::TooManyPendingLogins => 31,
+            LaunchError::PlatformPending(_) => 32,
         }
     }
 
@@ -666,6 +708,14 @@ mod tests {
             RegisterError::ProofInvalid,
             RegisterError::Busy,
             RegisterError::RateLimited { retry_after: 3 },
+            RegisterError::Failed {
+                reason: "register_unreachable",
+                host: "lms.example".into(),
+            },
+            RegisterError::InvitationRequired,
+            RegisterError::InvitationInvalid,
+            RegisterError::Closed,
+            RegisterError::AlreadyRegistered,
         ]) {
             let err = WebError::from(e);
             let r = respond(
@@ -722,6 +772,7 @@ mod tests {
             LaunchError::PlatformRateLimited { retry_after: 3 },
             LaunchError::TooManyPendingLogins,
             LaunchError::ForeignLaunchOrigin("(none)".into()),
+            LaunchError::PlatformPending(3),
             LaunchError::Malformed("x".into()),
             LaunchError::UnknownKid("k".into()),
             LaunchError::IssuedInFuture,

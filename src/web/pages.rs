@@ -462,7 +462,8 @@ mod tests {
                 relaunch => vec![("iss".to_string(), "x".to_string())],
             },
             "register.html" => context! {
-                product => "moodle 4.5", issuer => "https://lms.example", account => full.then_some("School"),
+                invited => full, invite => full.then_some("inv"),
+                product => full.then_some("moodle 4.5"), issuer => "https://lms.example", account => full.then_some("School"),
                 existing => if full { 2 } else { 0 },
                 scopes => vec![context! { scope => "s", text => "why", offered => full }],
                 claims => vec![context! { name => "email", text => "why" }],
@@ -470,8 +471,8 @@ mod tests {
                 configuration_url => "https://lms.example/conf", registration_token => full.then_some("tok"), proof => "p",
             },
             "registered.html" => context! {
-                product => "moodle 4.5", issuer => "https://lms.example", client_id => "c",
-                deployment => full.then_some("1"), updated => full,
+                pending => !full, product => full.then_some("moodle 4.5"), issuer => "https://lms.example",
+                client_id => full.then_some("c"), deployment => full.then_some("1"),
             },
             "declare.html" => context! {
                 others => if full { people.clone() } else { vec![] },

@@ -1,7 +1,8 @@
 //! LTI Dynamic Registration pages (`/lti/register`): the URL an LMS administrator pastes
-//! (Moodle's "Register tool URL", Canvas's LTI Registration), the confirmation it shows, and
-//! the page that tells the LMS the registration is over. Framed by the platform that opened
-//! it (the configuration URL's origin).
+//! (Moodle's "Register tool URL", Canvas's LTI Registration; with an operator's invitation,
+//! `…/lti/register?invite=…`), the confirmation it shows, and the page that tells the LMS the
+//! registration is over. Framed by the platform that opened it (the configuration URL's
+//! origin). Without an invitation the pages show nothing another system said.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -132,13 +133,16 @@ fn product(p: &Platform) -> String {
 
 fn confirmation(c: &Confirmation, l: Locale) -> minijinja::Value {
     let p = &c.platform;
-    // A platform that does not list what it offers may still offer it: only a list that
-    // leaves something out marks it.
+    // What the platform says it offers is its own words: shown to an invited administrator
+    // only. A platform that does not list what it offers may still offer it: only a list
+    // that leaves something out marks it.
+    let invited = c.invited();
     let scopes: Vec<_> = SCOPES
         .iter()
         .map(|s| {
-            let offered =
-                p.scopes_supported.is_empty() || p.scopes_supported.iter().any(|x| x == s);
+            let offered = !invited
+                || p.scopes_supported.is_empty()
+                || p.scopes_supported.iter().any(|x| x == s);
             context! { scope => s, text => scope_text(s, l), offered => offered }
         })
         .collect();
@@ -152,7 +156,8 @@ fn confirmation(c: &Confirmation, l: Locale) -> minijinja::Value {
     ]
     .iter()
     .map(|(m, id)| {
-        let offered = p.lti.messages_supported.is_empty()
+        let offered = !invited
+            || p.lti.messages_supported.is_empty()
             || p.lti
                 .messages_supported
                 .iter()
@@ -161,16 +166,23 @@ fn confirmation(c: &Confirmation, l: Locale) -> minijinja::Value {
     })
     .collect();
     context! {
-        product => product(p), issuer => &p.issuer, account => &p.lti.account_name,
+        invited => invited,
+        product => invited.then(|| product(p)), issuer => &p.issuer,
+        account => if invited { p.lti.account_name.clone() } else { None },
         existing => c.existing, scopes => scopes, claims => claims, messages => messages,
         configuration_url => &c.configuration_url, registration_token => &c.registration_token,
-        proof => &c.proof,
+        invite => &c.invite, proof => &c.proof,
     }
 }
 
 fn registered(d: &Done) -> minijinja::Value {
+    // A registration waiting for approval was made without an invitation: the page repeats
+    // nothing the platform answered but its issuer, which the configuration URL starts with.
+    let pending = d.pending();
     context! {
-        product => product(&d.platform), issuer => d.registration.issuer.as_str(),
-        client_id => d.registration.client_id.as_str(), deployment => &d.deployment_id,
+        pending => pending,
+        product => (!pending).then(|| product(&d.platform)), issuer => d.registration.issuer.as_str(),
+        client_id => (!pending).then(|| d.registration.client_id.as_str()),
+        deployment => if pending { None } else { d.deployment_id.clone() },
     }
 }

@@ -1,5 +1,5 @@
-//! The `binome` binary as an administrator uses it: first start, settings errors, platform and
-//! key commands, LMS configuration.
+//! The `binome` binary as an administrator uses it: first start, settings errors, platform,
+//! registration invitation and key commands, LMS configuration.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -230,7 +230,10 @@ fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
     });
     let mut printed = String::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !printed.contains("binome platform add") && std::time::Instant::now() < deadline {
+    // The summary names the invitation URL's shape; the fresh invitation comes after it.
+    while printed.matches("/lti/register?invite=").count() < 2
+        && std::time::Instant::now() < deadline
+    {
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             printed.push_str(&line);
             printed.push('\n');
@@ -245,12 +248,20 @@ fn first_start_creates_the_database_and_keys_and_prints_the_urls() {
         "https://binome.example.org/lti/launch",
         "https://binome.example.org/.well-known/jwks.json",
         "binome platform add",
+        "binome registration invite",
+        "https://binome.example.org/lti/register?invite=",
     ] {
         assert!(
             printed.contains(url),
             "startup output lacks {url}: {printed}"
         );
     }
+    let first = printed.rfind("/lti/register?invite=").unwrap();
+    let token: String = printed[first + 21..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert_eq!(token.len(), 43, "a fresh invitation is printed: {printed}");
     assert!(
         dir.join("binome.db").exists(),
         "SQLite database created under BINOME_DATA_DIR"
@@ -333,4 +344,147 @@ fn pairs_plan_prints_a_plan_without_a_database() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("roster.json"), "{}", text(&bad));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The invitation URL a command printed, and its token.
+fn invitation_in(out: &str) -> (String, String) {
+    let at = out
+        .find("https://binome.example.org/lti/register?invite=")
+        .expect("an invitation URL");
+    let url: String = out[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let token = url.rsplit('=').next().unwrap().to_string();
+    (url, token)
+}
+
+#[tokio::test]
+async fn registration_invitations_from_the_command_line() {
+    let db = fresh_database().await;
+    let out = binome(
+        &db,
+        &[
+            "registration",
+            "invite",
+            "--note",
+            "Moodle of the Lyon campus",
+            "--expires",
+            "12h",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (_, token) = invitation_in(&text(&out));
+    assert_eq!(token.len(), 43, "32 random bytes");
+    let default = binome(&db, &["registration", "invite"]);
+    assert!(default.status.success(), "{}", text(&default));
+    let (_, other) = invitation_in(&text(&default));
+    assert_ne!(token, other);
+
+    // Stored as a hash only.
+    let store = binome::store::Store::connect(&db, 1).await.unwrap();
+    let now = crate::platform::now();
+    let found = store
+        .usable_invitation(&binome::launch::registration::invitation_hash(&token), now)
+        .await
+        .unwrap()
+        .expect("the invitation is stored by its hash");
+    assert!((found.expires_at - now - 12 * 3600).abs() < 60, "12 hours");
+    let second = store
+        .usable_invitation(&binome::launch::registration::invitation_hash(&other), now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        (second.expires_at - now - 7 * 86_400).abs() < 60,
+        "7 days by default"
+    );
+
+    let list = text(&binome(&db, &["registration", "list"]));
+    assert!(
+        list.contains(&format!("[{}] unused", found.id))
+            && list.contains("note: Moodle of the Lyon campus")
+            && list.contains(" UTC"),
+        "{list}"
+    );
+    assert!(
+        !list.contains(&token),
+        "the list never shows a token: {list}"
+    );
+
+    let out = binome(&db, &["registration", "revoke", &found.id.to_string()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = text(&binome(&db, &["registration", "list"]));
+    assert!(!list.contains("Lyon"), "{list}");
+    assert!(
+        store
+            .usable_invitation(&binome::launch::registration::invitation_hash(&token), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = binome(&db, &["registration", "revoke", &found.id.to_string()]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("not found"), "{}", text(&again));
+
+    for bad in ["100d", "7", "soon"] {
+        let out = binome(&db, &["registration", "invite", "--expires", bad]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(text(&out).contains("--expires"), "{bad}: {}", text(&out));
+    }
+}
+
+#[tokio::test]
+async fn a_pending_registration_is_listed_and_approved_from_the_command_line() {
+    let db = fresh_database().await;
+    let store = binome::store::Store::connect(&db, 1).await.unwrap();
+    let reg = store
+        .insert_registered_platform(
+            binome::store::NewPlatform {
+                issuer: "https://lms.example.org".into(),
+                client_id: "open-1".into(),
+                auth_url: "https://lms.example.org/auth".into(),
+                token_url: "https://lms.example.org/token".into(),
+                jwks_url: "https://lms.example.org/jwks".into(),
+                accept_new_deployments: false,
+                frame_origins: vec![],
+                deployments: vec!["1".into()],
+                status: binome::lti::PlatformStatus::Pending,
+                private_network: false,
+                service_hosts: vec![],
+                registered_via: binome::lti::RegisteredVia::Open,
+            },
+            None,
+            crate::platform::now(),
+        )
+        .await
+        .unwrap();
+    let id = reg.id.get().to_string();
+    let list = text(&binome(&db, &["platform", "list"]));
+    assert!(
+        list.contains(&format!("[{id}] PENDING"))
+            && list.contains(&format!("binome platform approve {id}"))
+            && list.contains("registered_via=open"),
+        "{list}"
+    );
+    let out = binome(&db, &["platform", "approve", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("approved"), "{}", text(&out));
+    let list = text(&binome(&db, &["platform", "list"]));
+    assert!(!list.contains("PENDING"), "{list}");
+    let reg = store.registrations().await.unwrap().remove(0);
+    assert_eq!(reg.status, binome::lti::PlatformStatus::Active);
+    assert!(
+        reg.private_network,
+        "an approved platform is trusted like an invited one"
+    );
+    let again = binome(&db, &["platform", "approve", &id]);
+    assert!(text(&again).contains("already active"), "{}", text(&again));
+    let unknown = binome(&db, &["platform", "approve", "999"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no such registration"),
+        "{}",
+        text(&unknown)
+    );
 }

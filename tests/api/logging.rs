@@ -112,15 +112,17 @@ async fn a_dynamic_registration_never_logs_the_registration_token() {
     use crate::platform::{DR_TOKEN, DrShape};
     use crate::registration::{confirm, form_of, open};
     capture_logs();
-    let app = crate::registration::spawn_dr().await;
+    let (app, invite) = crate::registration::spawn_dr().await;
     let conf = app.platform.dr_configuration_url(DrShape::Moodle);
-    let page = open(&app, &conf, Some(DR_TOKEN))
+    let page = open(&app, &conf, Some(DR_TOKEN), Some(&invite))
         .await
         .text()
         .await
         .unwrap();
     let form = form_of(&page);
-    app.platform.dr_refuse(Some((400, "refused for the test")));
+    let marker = "platform-body-Qx7Zk2";
+    app.platform
+        .dr_refuse(Some((400, &format!("refused for the test {marker}"))));
     assert_eq!(confirm(&app, &form).await.status().as_u16(), 502);
     app.platform.dr_refuse(None);
     assert_eq!(confirm(&app, &form).await.status().as_u16(), 200);
@@ -135,4 +137,9 @@ async fn a_dynamic_registration_never_logs_the_registration_token() {
         "the registration token is never logged"
     );
     assert!(!logs.contains("reg-token"), "not even a part of it");
+    assert!(!logs.contains(&invite), "the invitation is never logged");
+    assert!(
+        !logs.contains(marker),
+        "what the platform answered is never logged"
+    );
 }

@@ -140,6 +140,10 @@ pub struct PlatformState {
     pub dr_no_client_id: AtomicBool,
     /// Client ids handed out so far.
     pub dr_clients: AtomicUsize,
+    /// Requests the configuration endpoints received.
+    pub dr_configuration_hits: AtomicUsize,
+    /// When set, registrations are answered with this client id (one the tool may know).
+    pub dr_client_id: Mutex<Option<String>>,
     /// Line items as `GET`/`PUT …/lineitem` hold them, by path (the launch's line item is
     /// made on first sight with one point).
     pub ags_lineitem_store: Mutex<HashMap<String, Value>>,
@@ -230,6 +234,8 @@ impl TestPlatform {
             dr_wrong_issuer: AtomicBool::new(false),
             dr_no_client_id: AtomicBool::new(false),
             dr_clients: AtomicUsize::new(0),
+            dr_configuration_hits: AtomicUsize::new(0),
+            dr_client_id: Mutex::new(None),
             ags_lineitem_store: Mutex::new(HashMap::new()),
             ags_lineitem_puts: Mutex::new(Vec::new()),
             ags_results_page_size: AtomicUsize::new(50),
@@ -1419,6 +1425,16 @@ impl TestPlatform {
     pub fn dr_set_no_client_id(&self, on: bool) {
         self.state.dr_no_client_id.store(on, Ordering::SeqCst);
     }
+
+    /// Answer registrations with this client id (Some) or with fresh ones again (None).
+    pub fn dr_answer_client_id(&self, client_id: Option<&str>) {
+        *self.state.dr_client_id.lock().unwrap() = client_id.map(str::to_string);
+    }
+
+    /// Requests the configuration endpoints received so far.
+    pub fn dr_configuration_hits(&self) -> usize {
+        self.state.dr_configuration_hits.load(Ordering::SeqCst)
+    }
 }
 
 /// Whether the request carries the registration token as Bearer (Moodle refuses without).
@@ -1455,6 +1471,7 @@ async fn dr_moodle_configuration(
     state: web::Data<Arc<PlatformState>>,
     req: HttpRequest,
 ) -> HttpResponse {
+    state.dr_configuration_hits.fetch_add(1, Ordering::SeqCst);
     if !dr_authorized(&state, &req) {
         return HttpResponse::Unauthorized().body("Unauthorized");
     }
@@ -1480,6 +1497,7 @@ async fn dr_canvas_configuration(
     state: web::Data<Arc<PlatformState>>,
     req: HttpRequest,
 ) -> HttpResponse {
+    state.dr_configuration_hits.fetch_add(1, Ordering::SeqCst);
     if !dr_authorized(&state, &req) {
         return HttpResponse::Unauthorized()
             .json(json!({"errors": [{"message": "Invalid registration token"}]}));
@@ -1573,7 +1591,10 @@ fn dr_answer(
     deployment: Option<String>,
 ) -> Value {
     if !state.dr_no_client_id.load(Ordering::SeqCst) {
-        v["client_id"] = client_id;
+        v["client_id"] = match state.dr_client_id.lock().unwrap().clone() {
+            Some(known) => known.into(),
+            None => client_id,
+        };
     }
     if let Some(d) = deployment {
         v["https://purl.imsglobal.org/spec/lti-tool-configuration"]["deployment_id"] = d.into();

@@ -20,6 +20,7 @@ pub mod page_handoff;
 pub mod pair_set;
 pub mod pairing_event;
 pub mod platform;
+pub mod registration_invite;
 pub mod roster_member;
 pub mod secret;
 pub mod tool_key;

@@ -56,3 +56,5 @@ refused_too_many_pending_logins = Too many sign-ins to Binôme from this LMS are
 refused_too_many_pending_logins_check = Unfinished sign-ins expire after ten minutes. If this persists, the Binôme administrator can raise BINOME_MAX_PENDING_LOGINS, or look for a flood of login requests in the logs.
 refused_launch_origin_mismatch = Your browser kept no trace of the sign-in (its cookies are blocked), and this launch was not sent by the LMS page (it came from { $from }). Binôme refused it, to protect you from being signed in by another site.
 refused_launch_origin_mismatch_check = Open the activity again from the course. If it persists, allow cookies for the Binôme site, or check that the LMS does not send a Referrer-Policy of no-referrer on its sign-in page.
+refused_platform_pending = This LMS's registration of Binôme waits for the approval of the operator of the Binôme server.
+refused_platform_pending_check = It was registered without an invitation. The operator approves it with `binome platform approve { $id }` (it is marked PENDING in `binome platform list`); launches work right after.

@@ -7,8 +7,8 @@ register_platform_product = Product
 register_platform_issuer = Issuer (platform id)
 register_platform_account = Account
 register_platform_existing = { $count ->
-    [one] Binôme already has a registration for this issuer. Confirming adds another one, or updates it if the LMS gives the same client id again.
-   *[other] Binôme already has { $count } registrations for this issuer. Confirming adds another one, or updates one if the LMS gives the same client id again.
+    [one] Binôme already has a registration for this issuer. Confirming adds another one; it never changes the existing one.
+   *[other] Binôme already has { $count } registrations for this issuer. Confirming adds another one; it never changes the existing ones.
 }
 register_scopes = Services Binôme asks to use
 register_scope_nrps = Read the course roster (names and roles, read only), to form the pairs.
@@ -51,7 +51,7 @@ register_configuration_status_no_token_check = The registration URL came without
 register_configuration_invalid = The platform's configuration is not one Binôme can use ({ $detail }).
 register_configuration_invalid_check = Binôme needs an OpenID configuration with an LTI platform configuration (LTI Dynamic Registration 1.0). Check that the LMS supports LTI 1.3 Dynamic Registration.
 register_wrong_issuer = The platform's configuration names the issuer { $issuer }, which is not on the site it came from ({ $configuration }).
-register_wrong_issuer_check = The issuer must be on the same host as the configuration URL (LTI Dynamic Registration §3.5.1). Check the LMS's site address (Moodle: wwwroot), then start again.
+register_wrong_issuer_check = The configuration URL must start with the issuer, on the same scheme, host and port (LTI Dynamic Registration §3.5.1). Check the LMS's site address (Moodle: wwwroot), then start again.
 register_insecure_endpoint = The platform's { $field } ({ $url }) is not an https address, while Binôme runs on https.
 register_insecure_endpoint_check = Serve the LMS over https (Moodle: wwwroot in https), then start the registration again.
 register_missing_endpoint = The platform's configuration has no { $field }.
@@ -65,3 +65,17 @@ register_proof_invalid_check = Start the registration again from the LMS; the co
 register_busy = Too many registrations are waiting for confirmation on this Binôme server.
 register_busy_check = Wait a few minutes and start the registration again from the LMS.
 register_rate_limited = Too many registration requests came from your address; try again in { $retry_after } s.
+register_pending_notice = You are registering without an invitation: the registration will wait for the approval of the operator of this Binôme server before the LMS can open Binôme. With an invitation (`binome registration invite`) it works at once.
+registered_pending_title = Binôme is registered, pending approval
+registered_pending_text = The registration of { $issuer } is recorded in Binôme, and waits for the approval of the operator of this Binôme server: until then the LMS cannot open Binôme.
+registered_pending_check = Tell the operator: they see it marked PENDING in `binome platform list` and approve it with `binome platform approve <id>`.
+register_failed = Binôme could not register with this platform.
+register_failed_check = Check the address the LMS gave and that the LMS supports LTI 1.3 Dynamic Registration. Without an invitation Binôme says no more; ask the operator of this Binôme server for one (`binome registration invite`): with it, this page says what went wrong.
+register_invitation_required = Registering Binôme from an LMS needs an invitation from the operator of this Binôme server.
+register_invitation_required_check = Ask the operator to run `binome registration invite` on the Binôme server: it prints a one-time registration URL to paste into the LMS (Moodle: "Register tool URL"; Canvas: "LTI Registration").
+register_invitation_invalid = This invitation cannot be used: it was already used, revoked, or has expired.
+register_invitation_invalid_check = Ask the operator of this Binôme server for a new one (`binome registration invite`): each invitation registers one LMS, once.
+register_closed = Registering Binôme from an LMS (Dynamic Registration) is turned off on this server.
+register_closed_check = The operator of this Binôme server adds LMSs by hand with `binome platform add` (`binome lti-config moodle` or `binome lti-config canvas` print the steps).
+register_already_registered = The LMS answered with a registration Binôme already has (the same issuer and client id). A registration never changes another one: nothing was changed in Binôme.
+register_already_registered_check = The LMS may have created a tool entry anyway: delete it there. To change an existing registration, the operator of Binôme uses `binome platform update` or `binome platform remove`.

@@ -7,8 +7,8 @@ register_platform_product = Produit
 register_platform_issuer = Émetteur (identifiant de la plateforme)
 register_platform_account = Compte
 register_platform_existing = { $count ->
-    [one] Binôme a déjà un enregistrement pour cet émetteur. Confirmer en ajoute un autre, ou le met à jour si le LMS redonne le même identifiant client.
-   *[other] Binôme a déjà { $count } enregistrements pour cet émetteur. Confirmer en ajoute un autre, ou en met un à jour si le LMS redonne le même identifiant client.
+    [one] Binôme a déjà un enregistrement pour cet émetteur. Confirmer en ajoute un autre ; l'existant n'est jamais modifié.
+   *[other] Binôme a déjà { $count } enregistrements pour cet émetteur. Confirmer en ajoute un autre ; les existants ne sont jamais modifiés.
 }
 register_scopes = Services que Binôme demande à utiliser
 register_scope_nrps = Lire la liste des participants du cours (noms et rôles, en lecture seule), pour former les binômes.
@@ -51,7 +51,7 @@ register_configuration_status_no_token_check = L'adresse d'enregistrement est ar
 register_configuration_invalid = La configuration de la plateforme n'est pas utilisable par Binôme ({ $detail }).
 register_configuration_invalid_check = Binôme a besoin d'une configuration OpenID avec une configuration de plateforme LTI (LTI Dynamic Registration 1.0). Vérifiez que le LMS prend en charge l'enregistrement dynamique LTI 1.3.
 register_wrong_issuer = La configuration de la plateforme indique l'émetteur { $issuer }, qui n'est pas sur le site d'où elle vient ({ $configuration }).
-register_wrong_issuer_check = L'émetteur doit être sur le même hôte que l'adresse de configuration (LTI Dynamic Registration §3.5.1). Vérifiez l'adresse du site du LMS (Moodle : wwwroot), puis recommencez.
+register_wrong_issuer_check = L'adresse de configuration doit commencer par l'émetteur, avec le même schéma, le même hôte et le même port (LTI Dynamic Registration §3.5.1). Vérifiez l'adresse du site du LMS (Moodle : wwwroot), puis recommencez.
 register_insecure_endpoint = Le { $field } de la plateforme ({ $url }) n'est pas une adresse https, alors que Binôme tourne en https.
 register_insecure_endpoint_check = Servez le LMS en https (Moodle : wwwroot en https), puis relancez l'enregistrement.
 register_missing_endpoint = La configuration de la plateforme n'a pas de { $field }.
@@ -65,3 +65,17 @@ register_proof_invalid_check = Relancez l'enregistrement depuis le LMS ; la conf
 register_busy = Trop d'enregistrements attendent une confirmation sur ce serveur Binôme.
 register_busy_check = Attendez quelques minutes et relancez l'enregistrement depuis le LMS.
 register_rate_limited = Trop de demandes d'enregistrement sont venues de votre adresse ; réessayez dans { $retry_after } s.
+register_pending_notice = Vous enregistrez Binôme sans invitation : l'enregistrement attendra l'approbation de l'exploitant de ce serveur Binôme avant que le LMS puisse ouvrir Binôme. Avec une invitation (`binome registration invite`), il fonctionne tout de suite.
+registered_pending_title = Binôme est enregistré, en attente d'approbation
+registered_pending_text = L'enregistrement de { $issuer } est noté dans Binôme et attend l'approbation de l'exploitant de ce serveur Binôme : d'ici là, le LMS ne peut pas ouvrir Binôme.
+registered_pending_check = Prévenez l'exploitant : il le voit marqué PENDING dans `binome platform list` et l'approuve avec `binome platform approve <id>`.
+register_failed = Binôme n'a pas pu s'enregistrer auprès de cette plateforme.
+register_failed_check = Vérifiez l'adresse donnée par le LMS et que le LMS prend en charge l'enregistrement dynamique LTI 1.3. Sans invitation, Binôme n'en dit pas plus ; demandez-en une à l'exploitant de ce serveur Binôme (`binome registration invite`) : avec elle, cette page dit ce qui n'a pas marché.
+register_invitation_required = Enregistrer Binôme depuis un LMS demande une invitation de l'exploitant de ce serveur Binôme.
+register_invitation_required_check = Demandez à l'exploitant de lancer `binome registration invite` sur le serveur Binôme : la commande affiche une adresse d'enregistrement à usage unique, à coller dans le LMS (Moodle : « Register tool URL » ; Canvas : « LTI Registration »).
+register_invitation_invalid = Cette invitation n'est pas utilisable : elle a déjà servi, a été révoquée ou a expiré.
+register_invitation_invalid_check = Demandez-en une nouvelle à l'exploitant de ce serveur Binôme (`binome registration invite`) : chaque invitation enregistre un LMS, une fois.
+register_closed = L'enregistrement de Binôme depuis un LMS (enregistrement dynamique) est désactivé sur ce serveur.
+register_closed_check = L'exploitant de ce serveur Binôme ajoute les LMS à la main avec `binome platform add` (`binome lti-config moodle` ou `binome lti-config canvas` donnent la marche à suivre).
+register_already_registered = Le LMS a répondu avec un enregistrement que Binôme a déjà (même émetteur, même identifiant client). Un enregistrement n'en modifie jamais un autre : rien n'a été changé dans Binôme.
+register_already_registered_check = Le LMS a pu créer une entrée d'outil malgré tout : supprimez-la de son côté. Pour modifier un enregistrement existant, l'exploitant de Binôme utilise `binome platform update` ou `binome platform remove`.
