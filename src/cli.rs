@@ -88,8 +88,9 @@ pub enum PlatformCmd {
     List,
     /// Remove a registration and everything scoped to it.
     Remove(Which),
-    /// Change the framing origins or the new-deployment rule of a registration, keeping its
-    /// courses (Canvas schools on their own domain need their origin here).
+    /// Change the framing origins, the new-deployment rule or the service hosts of a
+    /// registration, keeping its courses (Canvas schools on their own domain need their
+    /// origin here).
     Update {
         #[command(flatten)]
         which: Which,
@@ -99,6 +100,8 @@ pub enum PlatformCmd {
         /// Accept (true) or refuse (false) launches from unknown deployment ids.
         #[arg(long)]
         accept_new_deployments: Option<bool>,
+        #[command(flatten)]
+        service_hosts: ServiceHostArgs,
     },
     /// Approve a registration made without an invitation (shown PENDING by `platform list`):
     /// its launches are let in.
@@ -162,6 +165,41 @@ pub struct AddPlatform {
     /// Extra origin allowed to frame the tool, e.g. https://school.instructure.com (repeatable).
     #[arg(long = "frame-origin")]
     frame_origins: Vec<String>,
+}
+
+/// The hosts a platform's service token may be sent to, beyond its own.
+#[derive(Debug, Args)]
+pub struct ServiceHostArgs {
+    /// A host the platform's roster and grade services live on, beyond the hosts of its
+    /// issuer, auth, token and keyset URLs (a bare host name, e.g. services.lms.example.org):
+    /// its service token may be sent there. Added to the current ones (repeatable).
+    #[arg(long = "service-host")]
+    add: Vec<String>,
+    /// Forget the service hosts added before (then add those given with --service-host).
+    #[arg(long = "clear-service-hosts")]
+    clear: bool,
+}
+
+impl ServiceHostArgs {
+    /// The registration's new list of added service hosts, or None when unchanged.
+    fn apply(&self, current: &[String]) -> Result<Option<Vec<String>>, CliError> {
+        if self.add.is_empty() && !self.clear {
+            return Ok(None);
+        }
+        let mut hosts: Vec<String> = if self.clear {
+            Vec::new()
+        } else {
+            current.to_vec()
+        };
+        for raw in &self.add {
+            let h = crate::lti::service_url::check_service_host(raw)
+                .map_err(|e| CliError::Usage(format!("--service-host {e}")))?;
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        Ok(Some(hosts))
+    }
 }
 
 /// Selects a registration by id or by issuer and client id.
@@ -358,6 +396,12 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                     r.accept_new_deployments,
                     if r.frame_origins.is_empty() { String::new() } else { format!("\n    frame_origins={}", r.frame_origins.join(" ")) }
                 ));
+                if !r.service_hosts.is_empty() {
+                    out.push_str(&format!(
+                        "    service_hosts={}\n",
+                        r.service_hosts.join(" ")
+                    ));
+                }
                 for d in deps.iter().filter(|d| d.registration == r.id) {
                     let status = match d.status {
                         DeploymentStatus::Active => "approved",
@@ -379,8 +423,17 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             which,
             frame_origins,
             accept_new_deployments,
+            service_hosts,
         }) => {
             let id = resolve(&store, &which).await?;
+            let current = store
+                .registrations()
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .map(|r| r.service_hosts)
+                .unwrap_or_default();
+            let service_hosts = service_hosts.apply(&current)?;
             let origins = match frame_origins {
                 Some(list) => Some(
                     list.iter()
@@ -390,7 +443,7 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 None => None,
             };
             store
-                .update_platform(id, origins, accept_new_deployments, None)
+                .update_platform(id, origins, accept_new_deployments, service_hosts)
                 .await?;
             Ok(format!("registration {} updated\n", id.get()))
         }

@@ -2,14 +2,16 @@
 //! read on staff's request and kept in the store (`Store::replace_lms_results`), so the
 //! activity page shows, next to each learner's delivery status, what the LMS holds — on
 //! every instance, until the next check. A failed read keeps the previous one and records
-//! the platform's words.
+//! why: the platform's status and a short text reason (`lti::remote`), or that the line item
+//! is on a host that is not the platform's (then no token is asked for and nothing is sent).
+//! A failure is logged at WARN with its status and reason code, never the platform's words.
 
 use std::time::Duration;
 
-use crate::lti::Registration;
 use crate::lti::ags::{self, AgsError};
 use crate::lti::keys::ToolKey;
 use crate::lti::services::ServiceTokens;
+use crate::lti::{Registration, ServiceUrl};
 use crate::store::{CourseId, LmsResult, Store};
 
 use super::GradesError;
@@ -28,7 +30,8 @@ pub enum CheckOutcome {
     NotGranted,
     /// No line item is known yet (none was found or created: no score was sent).
     NoLineItem,
-    /// The platform failed or refused, in its words (also kept with the results).
+    /// The platform failed or refused, or the line item is on a foreign host: the kept form
+    /// of the failure (`lti::Failure`), also kept with the results.
     Failed(String),
 }
 
@@ -70,9 +73,16 @@ impl Gradebook {
         let Some(lineitem) = ags.lineitem else {
             return Ok(CheckOutcome::NoLineItem);
         };
-        let read = tokio::time::timeout(READ_DEADLINE, self.read(reg, key, &lineitem)).await;
+        // Checked before a token is asked for.
+        let read = match reg.service_url(&lineitem) {
+            Ok(lineitem) => tokio::time::timeout(READ_DEADLINE, self.read(reg, key, &lineitem))
+                .await
+                .map_err(|_| None)
+                .and_then(|r| r.map_err(Some)),
+            Err(e) => Err(Some(AgsError::not_service(e))),
+        };
         let error = match read {
-            Ok(Ok(results)) => {
+            Ok(results) => {
                 let rows: Vec<LmsResult> = results
                     .into_iter()
                     .map(|r| LmsResult {
@@ -87,10 +97,24 @@ impl Gradebook {
                 let n = store.lms_results(course, activity).await?.results.len();
                 return Ok(CheckOutcome::Read(n));
             }
-            Ok(Err(e)) => super::outbox::describe(&e),
-            Err(_) => format!("no complete answer within {} s", READ_DEADLINE.as_secs()),
+            Err(Some(e)) => {
+                tracing::warn!(
+                    course = course.get(),
+                    status = e.status(),
+                    code = e.code(),
+                    "gradebook check failed"
+                );
+                super::outbox::describe(&e)
+            }
+            Err(None) => {
+                tracing::warn!(
+                    course = course.get(),
+                    code = "timeout",
+                    "gradebook check failed"
+                );
+                format!("no complete answer within {} s", READ_DEADLINE.as_secs())
+            }
         };
-        tracing::info!(course = course.get(), error = %error, "gradebook check failed");
         store.lms_results_failed(course, activity, &error).await?;
         Ok(CheckOutcome::Failed(error))
     }
@@ -100,7 +124,7 @@ impl Gradebook {
         &self,
         reg: &Registration,
         key: &ToolKey,
-        lineitem: &str,
+        lineitem: &ServiceUrl,
     ) -> Result<Vec<ags::AgsResult>, AgsError> {
         let scopes = [ags::SCOPE_RESULT];
         let http = self.http.for_platform(reg);

@@ -6,6 +6,13 @@
 //! moves the timestamp a second on 409, and after [`MAX_ATTEMPTS`] parks the score as failed
 //! with the platform's message. The loop is apart ([`run_loop`]), so tests drive the step
 //! with a clock of their own; it steps again at once while rows were due.
+//!
+//! A score whose line item (or container) is on a host that is not one of the platform's is
+//! never sent and no token is asked for it: it waits [`FOREIGN_HOST_WAIT`] and is looked at
+//! again, without counting against [`MAX_ATTEMPTS`]. Nothing left the tool, and only the
+//! operator can fix it (`binome platform update --service-host`): counting it would park
+//! every such score as failed within hours, to be re-sent by hand once the host is allowed,
+//! when waiting costs one claim and one update per score every quarter of an hour.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,10 +21,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use crate::lti::Registration;
 use crate::lti::ags::{self, AgsError, Score};
 use crate::lti::keys::ToolKey;
 use crate::lti::services::ServiceTokens;
+use crate::lti::{Failure, Registration, Service, ServiceUrl};
 use crate::store::{OutboxRow, Store, StoreError};
 
 /// Attempts before a score is parked as failed.
@@ -35,6 +42,9 @@ pub const LEASE: i64 = 300;
 pub const BACKOFF_BASE: i64 = 30;
 /// The longest wait between attempts (seconds).
 pub const BACKOFF_CAP: i64 = 3600;
+/// How long a score or a line item update whose address is on a foreign host waits before it
+/// is looked at again (seconds).
+pub const FOREIGN_HOST_WAIT: i64 = 900;
 /// How long the loop sleeps when the outbox had nothing due.
 pub const IDLE_SLEEP: Duration = Duration::from_secs(5);
 
@@ -57,6 +67,8 @@ pub struct StepReport {
     pub retried: usize,
     /// Scores parked as failed.
     pub failed: usize,
+    /// Scores not attempted, waiting for the operator (their line item is on a foreign host).
+    pub waiting: usize,
 }
 
 /// The worker's own HTTP client and token cache.
@@ -126,17 +138,39 @@ enum Attempt {
     },
     /// Nothing can make it succeed.
     Fail(String),
+    /// Not attempted, and not counted: only the operator can fix it (a line item on a
+    /// foreign host). Looked at again after [`FOREIGN_HOST_WAIT`].
+    Wait(String),
 }
 
-/// An AGS error in the words staff see: the HTTP status and the platform's message.
-pub fn describe(e: &AgsError) -> String {
-    match e {
+/// An AGS error as kept for staff: the HTTP status and the platform's short reason, or a
+/// foreign host (worded with its fix by the pages).
+pub fn failure(e: &AgsError) -> Failure {
+    let status = |s: &u16, m: &str| {
+        if m.is_empty() {
+            format!("HTTP {s}")
+        } else {
+            format!("HTTP {s}: {m}")
+        }
+    };
+    Failure::Text(match e {
+        AgsError::ForeignHost(host) => {
+            return Failure::ForeignHost {
+                service: Service::Grades,
+                host: host.clone(),
+            };
+        }
         AgsError::RetryAfter(d) => format!("HTTP 429: retry after {} s", d.as_secs()),
         AgsError::Unauthorized => "HTTP 401: access token refused".into(),
-        AgsError::Conflict(m) => format!("HTTP 409: {m}"),
-        AgsError::Server(s, m) | AgsError::Rejected(s, m) => format!("HTTP {s}: {m}"),
+        AgsError::Conflict(m) => status(&409, m),
+        AgsError::Server(s, m) | AgsError::Rejected(s, m) => status(s, m),
         AgsError::Network(m) => format!("unreachable: {m}"),
-    }
+    })
+}
+
+/// [`failure`] in its stored form.
+pub fn describe(e: &AgsError) -> String {
+    failure(e).to_stored()
 }
 
 /// Applies the line item updates due at `now`, then claims the scores due and posts them.
@@ -262,6 +296,17 @@ async fn settle(
             deps.store.mark_failed(r.id, &error, now).await?;
             report.failed += 1;
         }
+        Attempt::Wait(error) => {
+            tracing::debug!(
+                score = r.id,
+                code = "foreign_host",
+                "score waits for the operator"
+            );
+            deps.store
+                .mark_waiting(r.id, now + FOREIGN_HOST_WAIT, &error, now)
+                .await?;
+            report.waiting += 1;
+        }
         Attempt::Retry {
             after,
             error,
@@ -324,9 +369,28 @@ async fn update_one(
     let Some(reg) = deps.registrations.iter().find(|g| g.id == u.registration) else {
         return Err(("the platform is no longer registered".into(), None));
     };
-    if u.lineitem.is_none() && u.lineitems.is_none() {
-        return Err(("the activity has no line item".into(), None));
-    }
+    let unusable = |e: AgsError| {
+        let after = matches!(e, AgsError::ForeignHost(_)).then_some(FOREIGN_HOST_WAIT);
+        (describe(&e), after)
+    };
+    // The addresses are checked before a token is asked for.
+    let (item, container) = match (&u.lineitem, &u.lineitems) {
+        (Some(l), _) => (
+            Some(
+                reg.service_url(l)
+                    .map_err(|e| unusable(AgsError::not_service(e)))?,
+            ),
+            None,
+        ),
+        (None, Some(c)) => (
+            None,
+            Some(
+                reg.service_url(c)
+                    .map_err(|e| unusable(AgsError::not_service(e)))?,
+            ),
+        ),
+        (None, None) => return Err(("the activity has no line item".into(), None)),
+    };
     let scopes = [ags::SCOPE_LINEITEM];
     let http = deps.worker.http.for_platform(reg);
     let mut refreshed = false;
@@ -338,13 +402,17 @@ async fn update_one(
             .await
             .map_err(|e| (e.to_string(), None))?;
         let result = async {
-            let lineitem = match (&u.lineitem, &u.lineitems) {
+            let lineitem = match (&item, &container) {
                 (Some(l), _) => l.clone(),
                 (None, container) => {
+                    let Some(container) = container else {
+                        return Err(AgsError::Network("the activity has no line item".into()));
+                    };
                     ags::find_or_create_lineitem(
                         http,
                         &token,
-                        container.as_deref().unwrap_or_default(),
+                        reg,
+                        container,
                         &u.activity,
                         super::LINEITEM_TAG,
                         "Peer coaching",
@@ -358,11 +426,12 @@ async fn update_one(
         }
         .await;
         match result {
-            Ok(l) => return Ok(l),
+            Ok(l) => return Ok(l.as_str().to_string()),
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
                 deps.worker.tokens.invalidate(reg.id, &scopes);
             }
+            Err(e @ AgsError::ForeignHost(_)) => return Err(unusable(e)),
             Err(e) => {
                 let after = match &e {
                     AgsError::RetryAfter(d) => Some((d.as_secs() as i64).max(1)),
@@ -395,7 +464,20 @@ async fn attempt(
         error,
         timestamp,
     };
-    let scopes: &[&str] = if lineitem.is_some() {
+    // The line item, or the container to find it in, is checked before a token is asked
+    // for: a score is never sent, and no token asked for, to a host not the platform's.
+    let (mut item, container): (Option<ServiceUrl>, Option<ServiceUrl>) = match &lineitem {
+        Some(l) => match reg.service_url(l) {
+            Ok(u) => (Some(u), None),
+            Err(e) => return (failure_of(&AgsError::not_service(e), timestamp), None),
+        },
+        None => match r.lineitems.as_deref().map(|c| reg.service_url(c)) {
+            None => return (Attempt::Fail("the activity has no line item".into()), None),
+            Some(Ok(c)) => (None, Some(c)),
+            Some(Err(e)) => return (failure_of(&AgsError::not_service(e), timestamp), None),
+        },
+    };
+    let scopes: &[&str] = if item.is_some() {
         &[ags::SCOPE_SCORE]
     } else {
         &[ags::SCOPE_SCORE, ags::SCOPE_LINEITEM]
@@ -403,21 +485,20 @@ async fn attempt(
     let http = deps.worker.http.for_platform(reg);
     let mut refreshed = false;
     let mut conflicts = 0;
-    let mut lineitem = lineitem;
+    let known = |item: &Option<ServiceUrl>| item.as_ref().map(|u| u.as_str().to_string());
     loop {
         let token = match deps.worker.tokens.token(http, reg, deps.key, scopes).await {
             Ok(t) => t,
-            Err(e) => return (retry(None, e.to_string(), timestamp), lineitem),
+            Err(e) => return (retry(None, e.to_string(), timestamp), known(&item)),
         };
-        let url = match &lineitem {
-            Some(l) => l.clone(),
-            None => {
-                let Some(container) = r.lineitems.as_deref() else {
-                    return (Attempt::Fail("the activity has no line item".into()), None);
-                };
+        let url = match (&item, &container) {
+            (Some(l), _) => l.clone(),
+            (None, None) => return (Attempt::Fail("the activity has no line item".into()), None),
+            (None, Some(container)) => {
                 match ags::find_or_create_lineitem(
                     http,
                     &token,
+                    reg,
                     container,
                     &r.activity,
                     super::LINEITEM_TAG,
@@ -428,7 +509,7 @@ async fn attempt(
                 .await
                 {
                     Ok(l) => {
-                        lineitem = Some(l.clone());
+                        item = Some(l.clone());
                         l
                     }
                     Err(AgsError::Unauthorized) if !refreshed => {
@@ -436,12 +517,12 @@ async fn attempt(
                         deps.worker.tokens.invalidate(reg.id, scopes);
                         continue;
                     }
-                    Err(e) => return (failure(&e, timestamp), None),
+                    Err(e) => return (failure_of(&e, timestamp), None),
                 }
             }
         };
         match ags::post_score(http, &token, &url, &score).await {
-            Ok(()) => return (Attempt::Delivered, lineitem),
+            Ok(()) => return (Attempt::Delivered, known(&item)),
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
                 deps.worker.tokens.invalidate(reg.id, scopes);
@@ -452,18 +533,20 @@ async fn attempt(
                 timestamp += 1000;
                 score.timestamp = ags::timestamp(timestamp);
             }
-            Err(AgsError::Conflict(m)) => {
-                return (
-                    retry(None, format!("HTTP 409: {m}"), timestamp + 1000),
-                    lineitem,
-                );
+            Err(e @ AgsError::Conflict(_)) => {
+                return (retry(None, describe(&e), timestamp + 1000), known(&item));
             }
-            Err(e) => return (failure(&e, timestamp), lineitem),
+            Err(e) => return (failure_of(&e, timestamp), known(&item)),
         }
     }
 }
 
-fn failure(e: &AgsError, timestamp: i64) -> Attempt {
+/// How a failed attempt ends: a foreign host waits for the operator, anything else is
+/// retried (after `Retry-After` when the platform said).
+fn failure_of(e: &AgsError, timestamp: i64) -> Attempt {
+    if matches!(e, AgsError::ForeignHost(_)) {
+        return Attempt::Wait(describe(e));
+    }
     let after = match e {
         AgsError::RetryAfter(d) => Some((d.as_secs() as i64).max(1)),
         _ => None,
@@ -500,6 +583,7 @@ where
                         delivered = r.delivered,
                         retried = r.retried,
                         failed = r.failed,
+                        waiting = r.waiting,
                         "grade delivery"
                     );
                     sleep = Duration::ZERO;

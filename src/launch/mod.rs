@@ -174,6 +174,25 @@ fn remember<V>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, value: V) {
     map.insert(key, value);
 }
 
+/// The memberships URL a launch gives the course: the NRPS claim's (the platform's own word,
+/// checked against its service hosts where it is used), else Moodle's custom parameter
+/// `context_memberships_url` only when it is on one of the platform's service hosts — course
+/// staff can type custom parameters, and the platform's NRPS token must not follow them
+/// elsewhere. A custom one elsewhere is dropped; its host comes back so staff can be told.
+fn memberships_of<'a>(reg: &Registration, launch: &'a Launch) -> (Option<&'a str>, Option<String>) {
+    if let Some(claim) = launch.memberships_url.as_deref() {
+        return (Some(claim), None);
+    }
+    let Some(custom) = launch.custom_memberships_url.as_deref() else {
+        return (None, None);
+    };
+    match reg.service_url(custom) {
+        Ok(_) => (Some(custom), None),
+        Err(crate::lti::NotService::Foreign(host)) => (None, Some(host)),
+        Err(_) => (None, None),
+    }
+}
+
 impl RecentLaunches {
     async fn record(&self, store: &Store, r: &LaunchRecord<'_>) -> Result<CourseId, StoreError> {
         let course_key = hash_of((
@@ -607,13 +626,14 @@ impl LaunchFlow {
                 .unwrap_or("none")
         );
         let raw_roles = launch.roles.raw();
+        let (memberships_url, refused_custom) = memberships_of(reg, launch);
         let record = LaunchRecord {
             registration: reg.id,
             deployment_id: &launch.deployment_id,
             context_id: context_id.unwrap_or(&fallback),
             context_label: launch.context.as_ref().and_then(|c| c.label.as_deref()),
             context_title: launch.context.as_ref().and_then(|c| c.title.as_deref()),
-            memberships_url: launch.memberships_url.as_deref(),
+            memberships_url,
             resource_link: launch
                 .resource_link
                 .as_ref()
@@ -633,6 +653,19 @@ impl LaunchFlow {
             now,
         };
         let course = self.recent.record(&self.store, &record).await?;
+        // Staff learn why the roster service is missing: their launch records the refusal
+        // (with its fix) as the course's roster failure.
+        if let Some(host) = refused_custom
+            && launch.roles.is_staff()
+        {
+            let failure = crate::lti::Failure::ForeignHost {
+                service: crate::lti::Service::Roster,
+                host,
+            };
+            self.store
+                .record_sync_error(course, &failure.to_stored(), now)
+                .await?;
+        }
         // The deep-linking context travels in the session token: keep it bounded.
         if let Some(d) = &launch.deep_linking
             && d.return_url.len() + d.data.as_deref().map_or(0, str::len) > MAX_DEEP_LINK_CONTEXT
@@ -681,7 +714,7 @@ impl LaunchFlow {
                 .as_deref()
                 .or(launch.deep_linking.as_ref().map(|d| d.return_url.as_str()))
                 .and_then(crate::lti::origin_of),
-            roster_service: launch.memberships_url.is_some(),
+            roster_service: memberships_url.is_some(),
             grade_service: launch.ags.is_some(),
             launched_at: now_secs,
             expires_at: now_secs + self.settings.session_ttl.as_secs(),

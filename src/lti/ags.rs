@@ -6,12 +6,19 @@
 //!
 //! Moodle's line item URLs carry a query string (`…/lineitem?type_id=1`): `/scores` and
 //! `/results` go into the path, before the query. Its media types are checked exactly.
+//!
+//! A token is sent only to a [`ServiceUrl`] (on one of the platform's own hosts): the caller
+//! checks the launch's or the stored line item URLs before asking for a token, a line item
+//! the platform returns is checked here before it is used or kept, and `/scores`, `/results`
+//! and `next` pages stay on the line item's origin. What a platform answers on failure is
+//! kept as a status and a short text reason (`lti::remote`), never relayed.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::jwks::read_limited;
+use super::{Registration, ServiceUrl, remote};
 
 /// Scope to post scores.
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -36,7 +43,7 @@ const MAX_RESULT_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Results asked per page (a platform may cap it lower).
 const RESULT_PAGE_SIZE: &str = "1000";
 /// Longest platform message kept from an error answer.
-pub const MAX_MESSAGE: usize = 300;
+pub const MAX_MESSAGE: usize = remote::MAX_REASON;
 
 /// The learner's progress in the activity (AGS §3.4.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +120,51 @@ pub enum AgsError {
     /// The platform could not be reached, or its answer could not be read.
     #[error("unreachable: {0}")]
     Network(String),
+    /// A line item (or container) address on a host that is not one of the platform's:
+    /// nothing was sent there, and no token was asked for it.
+    #[error("line item address on host {0}, which is not one of this platform's hosts")]
+    ForeignHost(String),
+}
+
+impl AgsError {
+    /// The refusal of a line item URL the platform gave (see `Registration::service_url`).
+    pub fn not_service(e: super::NotService) -> AgsError {
+        match e {
+            super::NotService::Foreign(host) => AgsError::ForeignHost(host),
+            other => AgsError::Network(other.to_string()),
+        }
+    }
+
+    /// A short code for logs (which never carry a platform's words).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AgsError::RetryAfter(_) => "rate_limited",
+            AgsError::Unauthorized => "unauthorized",
+            AgsError::Conflict(_) => "conflict",
+            AgsError::Server(..) => "server_error",
+            AgsError::Rejected(..) => "rejected",
+            AgsError::Network(_) => "unreachable",
+            AgsError::ForeignHost(_) => "foreign_host",
+        }
+    }
+
+    /// The HTTP status the platform answered, when it answered one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AgsError::RetryAfter(_) => Some(429),
+            AgsError::Unauthorized => Some(401),
+            AgsError::Conflict(_) => Some(409),
+            AgsError::Server(s, _) | AgsError::Rejected(s, _) => Some(*s),
+            AgsError::Network(_) | AgsError::ForeignHost(_) => None,
+        }
+    }
+}
+
+/// A URL derived from a service URL (its `/scores`, `/results`, a page of it) on the same
+/// origin, or an error when it would leave it.
+fn derived(base: &ServiceUrl, raw: &str) -> Result<ServiceUrl, AgsError> {
+    base.same_origin(raw)
+        .ok_or_else(|| AgsError::Network("a derived address leaves the line item's origin".into()))
 }
 
 /// RFC 3339 with milliseconds in UTC of Unix milliseconds, e.g. `2026-12-01T12:00:00.123Z`.
@@ -156,15 +208,9 @@ pub fn retry_after(value: Option<&str>, now: std::time::SystemTime) -> Option<Du
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// A short, printable excerpt of an error body (never assumed to be JSON).
+/// A short, text-only reason from an error body (never assumed to be JSON, never markup).
 fn message(body: &[u8]) -> String {
-    String::from_utf8_lossy(body)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    remote::reason(body)
 }
 
 async fn classify(resp: reqwest::Response) -> Result<Vec<u8>, AgsError> {
@@ -194,13 +240,14 @@ async fn classify(resp: reqwest::Response) -> Result<Vec<u8>, AgsError> {
 pub async fn post_score(
     http: &super::outbound::HttpClient,
     token: &str,
-    lineitem: &str,
+    lineitem: &ServiceUrl,
     score: &Score,
 ) -> Result<(), AgsError> {
     let body = serde_json::to_vec(score).map_err(|e| AgsError::Network(e.to_string()))?;
+    let scores = derived(lineitem, &service_url(lineitem.as_str(), "scores"))?;
     let resp = http
         .send(
-            http.post(service_url(lineitem, "scores"))
+            http.post(scores.url().clone())
                 .bearer_auth(token)
                 .header(reqwest::header::CONTENT_TYPE, SCORE_MEDIA_TYPE)
                 .body(body),
@@ -222,17 +269,20 @@ struct LineItem {
 }
 
 /// The line item of `resource_link_id` with `tag` in the `lineitems` container, created with
-/// `label` and `score_maximum` when there is none; returns its URL.
+/// `label` and `score_maximum` when there is none; returns its URL, checked to be on one of
+/// the platform's service hosts (a line item elsewhere is [`AgsError::ForeignHost`]).
+#[expect(clippy::too_many_arguments)]
 pub async fn find_or_create_lineitem(
     http: &super::outbound::HttpClient,
     token: &str,
-    lineitems: &str,
+    reg: &Registration,
+    lineitems: &ServiceUrl,
     resource_link_id: &str,
     tag: &str,
     label: &str,
     score_maximum: f64,
-) -> Result<String, AgsError> {
-    let mut url = url::Url::parse(lineitems).map_err(|e| AgsError::Network(e.to_string()))?;
+) -> Result<ServiceUrl, AgsError> {
+    let mut url = lineitems.url().clone();
     url.query_pairs_mut()
         .append_pair("resource_link_id", resource_link_id)
         .append_pair("tag", tag);
@@ -245,13 +295,17 @@ pub async fn find_or_create_lineitem(
         .await
         .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
-    let items: Vec<LineItem> =
-        serde_json::from_slice(&body).map_err(|e| AgsError::Network(e.to_string()))?;
+    let items: Vec<LineItem> = serde_json::from_slice(&body).map_err(|e| {
+        AgsError::Network(format!(
+            "not a line item list: {}",
+            remote::json_problem(&e)
+        ))
+    })?;
     // Filters are optional for a platform: check them again.
     if let Some(item) = items.into_iter().find(|i| {
         i.resource_link_id.as_deref() == Some(resource_link_id) && i.tag.as_deref() == Some(tag)
     }) {
-        return Ok(item.id);
+        return reg.service_url(&item.id).map_err(AgsError::not_service);
     }
     let new = serde_json::json!({
         "scoreMaximum": score_maximum,
@@ -261,7 +315,7 @@ pub async fn find_or_create_lineitem(
     });
     let resp = http
         .send(
-            http.post(lineitems)
+            http.post(lineitems.url().clone())
                 .bearer_auth(token)
                 .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
                 .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
@@ -270,9 +324,9 @@ pub async fn find_or_create_lineitem(
         .await
         .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
-    let item: LineItem =
-        serde_json::from_slice(&body).map_err(|e| AgsError::Network(e.to_string()))?;
-    Ok(item.id)
+    let item: LineItem = serde_json::from_slice(&body)
+        .map_err(|e| AgsError::Network(format!("not a line item: {}", remote::json_problem(&e))))?;
+    reg.service_url(&item.id).map_err(AgsError::not_service)
 }
 
 /// A line item as the platform describes it (AGS §3.2): what the tool reads and writes back.
@@ -299,18 +353,19 @@ pub struct LineItemDetail {
 pub async fn get_lineitem(
     http: &super::outbound::HttpClient,
     token: &str,
-    lineitem: &str,
+    lineitem: &ServiceUrl,
 ) -> Result<LineItemDetail, AgsError> {
     let resp = http
         .send(
-            http.get(lineitem)
+            http.get(lineitem.url().clone())
                 .bearer_auth(token)
                 .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE),
         )
         .await
         .map_err(|e| AgsError::Network(e.short()))?;
     let body = classify(resp).await?;
-    serde_json::from_slice(&body).map_err(|e| AgsError::Network(format!("not a line item: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| AgsError::Network(format!("not a line item: {}", remote::json_problem(&e))))
 }
 
 /// Gives a line item a new `scoreMaximum`: reads it, and puts it back with its label,
@@ -320,7 +375,7 @@ pub async fn get_lineitem(
 pub async fn update_lineitem(
     http: &super::outbound::HttpClient,
     token: &str,
-    lineitem: &str,
+    lineitem: &ServiceUrl,
     score_maximum: f64,
 ) -> Result<LineItemDetail, AgsError> {
     let mut item = get_lineitem(http, token, lineitem).await?;
@@ -328,7 +383,7 @@ pub async fn update_lineitem(
     let body = serde_json::to_vec(&item).map_err(|e| AgsError::Network(e.to_string()))?;
     let resp = http
         .send(
-            http.put(lineitem)
+            http.put(lineitem.url().clone())
                 .bearer_auth(token)
                 .header(reqwest::header::CONTENT_TYPE, LINEITEM_MEDIA_TYPE)
                 .header(reqwest::header::ACCEPT, LINEITEM_MEDIA_TYPE)
@@ -341,7 +396,8 @@ pub async fn update_lineitem(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(item);
     }
-    serde_json::from_slice(&body).map_err(|e| AgsError::Network(format!("not a line item: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| AgsError::Network(format!("not a line item: {}", remote::json_problem(&e))))
 }
 
 /// What the platform holds for one learner in a line item (AGS §3.3).
@@ -375,21 +431,20 @@ pub fn results_url(lineitem: &str) -> String {
 pub async fn read_results(
     http: &super::outbound::HttpClient,
     token: &str,
-    lineitem: &str,
+    lineitem: &ServiceUrl,
 ) -> Result<Vec<AgsResult>, AgsError> {
-    let home = url::Url::parse(lineitem).map_err(|e| AgsError::Network(e.to_string()))?;
     let mut out = Vec::new();
-    let mut next = Some(results_url(lineitem));
+    let mut next = Some(derived(lineitem, &results_url(lineitem.as_str()))?);
     let mut seen = std::collections::HashSet::new();
     while let Some(page) = next.take() {
-        if !seen.insert(page.clone()) || seen.len() > MAX_RESULT_PAGES {
+        if !seen.insert(page.as_str().to_string()) || seen.len() > MAX_RESULT_PAGES {
             return Err(AgsError::Network(format!(
                 "the result pages loop or pass {MAX_RESULT_PAGES}"
             )));
         }
         let resp = http
             .send(
-                http.get(&page)
+                http.get(page.url().clone())
                     .bearer_auth(token)
                     .header(reqwest::header::ACCEPT, RESULTS_MEDIA_TYPE),
             )
@@ -406,8 +461,12 @@ pub async fn read_results(
         let body = read_limited(resp, MAX_RESULT_PAGE_BYTES)
             .await
             .map_err(AgsError::Network)?;
-        let results: Vec<AgsResult> = serde_json::from_slice(&body)
-            .map_err(|e| AgsError::Network(format!("not a result container: {e}")))?;
+        let results: Vec<AgsResult> = serde_json::from_slice(&body).map_err(|e| {
+            AgsError::Network(format!(
+                "not a result container: {}",
+                remote::json_problem(&e)
+            ))
+        })?;
         out.extend(results);
         if out.len() > MAX_RESULTS {
             return Err(AgsError::Network(format!(
@@ -415,9 +474,9 @@ pub async fn read_results(
             )));
         }
         next = match links.get("next") {
-            Some(n) => match url::Url::parse(n) {
-                Ok(u) if u.origin() == home.origin() => Some(n.clone()),
-                _ => {
+            Some(n) => match lineitem.same_origin(n) {
+                Some(n) => Some(n),
+                None => {
                     return Err(AgsError::Network(
                         "a result page links to another origin; not followed".into(),
                     ));

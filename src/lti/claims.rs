@@ -117,8 +117,12 @@ pub struct Launch {
     pub target_link_uri: Option<String>,
     pub custom: Map<String, Value>,
     pub ags: Option<AgsEndpoint>,
-    /// NRPS `context_memberships_url`, from the NRPS claim or Moodle's custom parameter.
+    /// NRPS `context_memberships_url` from the NRPS claim (the platform's own word).
     pub memberships_url: Option<String>,
+    /// Moodle's custom parameter `context_memberships_url`: course staff can type custom
+    /// parameters, so it stands in for a missing claim only on one of the platform's service
+    /// hosts (`Registration::service_url`, checked by the launch flow).
+    pub custom_memberships_url: Option<String>,
     pub deep_linking: Option<DeepLinkingSettings>,
     pub platform_product: Option<String>,
 }
@@ -243,8 +247,8 @@ impl Launch {
         let memberships_url = claims
             .get(CLAIM_NRPS)
             .and_then(Value::as_object)
-            .and_then(|n| s(n.get("context_memberships_url")))
-            .or_else(|| s(custom.get("context_memberships_url")));
+            .and_then(|n| s(n.get("context_memberships_url")));
+        let custom_memberships_url = s(custom.get("context_memberships_url"));
         let person = Person {
             id: s(claims.get("sub")),
             name: s(claims.get("name")),
@@ -271,6 +275,7 @@ impl Launch {
             custom,
             ags,
             memberships_url,
+            custom_memberships_url,
             deep_linking,
             platform_product: lti(claims, "tool_platform")
                 .and_then(Value::as_object)
@@ -302,6 +307,7 @@ mod tests {
         assert_eq!(l.resource_link.unwrap().id, "1");
         assert_eq!(l.locale.as_deref(), Some("en"));
         assert!(l.memberships_url.unwrap().ends_with("/memberships"));
+        assert!(l.custom_memberships_url.unwrap().ends_with("/memberships"));
         assert!(l.ags.unwrap().lineitem.is_some());
     }
 

@@ -188,8 +188,12 @@ impl JwksCache {
         }
         let ttl = cache_ttl(resp.headers(), self.min_refetch);
         let body = read_limited(resp, MAX_BODY).await.map_err(unavailable)?;
-        let set: JwkSet = serde_json::from_slice(&body)
-            .map_err(|e| unavailable(format!("not a JWK set: {e}")))?;
+        let set: JwkSet = serde_json::from_slice(&body).map_err(|e| {
+            unavailable(format!(
+                "not a JWK set: {}",
+                super::remote::json_problem(&e)
+            ))
+        })?;
         let keys: Vec<_> = set
             .keys
             .iter()
@@ -280,14 +284,21 @@ pub async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<V
     Ok(body)
 }
 
-/// A short, log- and page-safe account of a failed request to a platform.
+/// A short, log- and page-safe account of a failed request to a platform: the kind of
+/// failure only (reqwest's own text names the URL, query string included).
 pub fn short_error(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         "could not connect".into()
+    } else if e.is_redirect() {
+        "redirect refused".into()
+    } else if e.is_body() || e.is_decode() {
+        "the answer could not be read".into()
+    } else if e.is_builder() {
+        "not a usable address".into()
     } else {
-        e.to_string().chars().take(200).collect()
+        "the request failed".into()
     }
 }
 

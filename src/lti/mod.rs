@@ -14,12 +14,16 @@ pub mod login;
 pub mod nrps;
 pub mod outbound;
 pub mod registration;
+pub mod remote;
 pub mod roles;
+pub mod service_url;
 pub mod services;
 pub mod validate;
 
 pub use claims::{Launch, MessageType};
 pub use error::LaunchError;
+pub use remote::{Failure, Service};
+pub use service_url::{NotService, ServiceUrl};
 
 /// The database id of a platform registration (issuer + client id).
 #[derive(
@@ -198,9 +202,6 @@ impl RegisteredVia {
     }
 }
 
-/// Canvas Cloud's service hosts: every school's own domain and the shared ones.
-const CANVAS_CLOUD_SERVICE_DOMAIN: &str = "instructure.com";
-
 /// Well-known issuer of every Canvas Cloud school.
 const CANVAS_CLOUD_ISSUERS: &[&str] = &[
     "https://canvas.instructure.com",
@@ -249,47 +250,6 @@ impl Registration {
     /// Whether this is a Canvas Cloud registration.
     pub fn is_canvas_cloud(&self) -> bool {
         CANVAS_CLOUD_ISSUERS.contains(&self.issuer.as_str().trim_end_matches('/'))
-    }
-
-    /// The hosts the platform's service token may be sent to: those of its issuer, auth,
-    /// token and key set URLs, of its framing origins, and those an operator added.
-    pub fn service_host_list(&self) -> Vec<String> {
-        let mut out: Vec<String> = [
-            self.issuer.as_str(),
-            self.auth_url.as_str(),
-            self.token_url.as_str(),
-            self.jwks_url.as_str(),
-        ]
-        .into_iter()
-        .chain(self.frame_origins.iter().map(String::as_str))
-        .filter_map(|u| url::Url::parse(u).ok())
-        .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
-        .chain(self.service_hosts.iter().map(|h| h.to_ascii_lowercase()))
-        .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// Whether a service URL (NRPS, AGS) is on one of the platform's own service hosts, so
-    /// that its token may be sent there; Canvas Cloud's `*.instructure.com` is known.
-    pub fn is_service_url(&self, raw: &str) -> bool {
-        let Ok(u) = url::Url::parse(raw) else {
-            return false;
-        };
-        if !matches!(u.scheme(), "http" | "https") || !u.username().is_empty() {
-            return false;
-        }
-        let Some(host) = u.host_str().map(str::to_ascii_lowercase) else {
-            return false;
-        };
-        if self.is_canvas_cloud()
-            && (host == CANVAS_CLOUD_SERVICE_DOMAIN
-                || host.ends_with(&format!(".{CANVAS_CLOUD_SERVICE_DOMAIN}")))
-        {
-            return true;
-        }
-        self.service_host_list().contains(&host)
     }
 }
 

@@ -4,17 +4,19 @@
 //! The whole roster is read before anything is returned: a page that fails makes the whole
 //! read fail, so a half-fetched roster can never replace a complete one.
 //!
-//! Links are followed only on the memberships URL's origin: every request carries the
-//! platform's Bearer token, which must never be handed to another host. A page seen twice
-//! (a `next` cycle) ends the read as a failure instead of running to the page cap.
+//! The memberships URL is a [`ServiceUrl`] (on one of the platform's own hosts, checked by the
+//! caller before any token is asked for), and links are followed only on its origin: every
+//! request carries the platform's Bearer token, which must never be handed to another host.
+//! A page seen twice (a `next` cycle) ends the read as a failure instead of running to the
+//! page cap.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Registration;
 use super::jwks::read_limited;
 use super::keys::ToolKey;
 use super::services::{ServiceError, ServiceTokens, parse_links};
+use super::{Registration, ServiceUrl, remote};
 
 /// The NRPS read-only scope.
 pub const SCOPE: &str = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
@@ -178,14 +180,6 @@ fn member(v: &Value) -> Option<NrpsMember> {
     })
 }
 
-/// Whether `link` is on the same origin (scheme, host, port) as `home`.
-pub fn same_origin(link: &str, home: &str) -> bool {
-    match (url::Url::parse(link), url::Url::parse(home)) {
-        (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
-        _ => false,
-    }
-}
-
 /// Reads the whole membership at `url` (the launch's `context_memberships_url`, or a
 /// `differences` link got from it); only links on the origin of `home` (the memberships URL)
 /// are followed or kept.
@@ -194,28 +188,30 @@ pub async fn read_membership(
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
-    url: &str,
-    home: &str,
+    url: &ServiceUrl,
+    home: &ServiceUrl,
 ) -> Result<Membership, ServiceError> {
     let invalid = |detail: String| ServiceError::Invalid {
         service: "NRPS",
         detail,
     };
-    if !same_origin(url, home) {
+    if home.same_origin(url.as_str()).is_none() {
         return Err(invalid(
             "a roster link leads off the platform's origin".into(),
         ));
     }
     let mut members = Vec::new();
-    let mut next = Some(with_limit(url));
+    let first = home
+        .same_origin(&with_limit(url.as_str()))
+        .ok_or_else(|| invalid("a roster link leads off the platform's origin".into()))?;
+    let mut next = Some(first);
     let mut differences_url = None;
     let mut pages = 0;
     let mut visited = std::collections::HashSet::new();
     while let Some(page_url) = next.take() {
-        if !visited.insert(page_url.clone()) {
+        if !visited.insert(page_url.as_str().to_string()) {
             return Err(invalid(format!(
-                "the pages loop back to page {}",
-                page_url.chars().take(200).collect::<String>()
+                "the pages loop back (page {pages} links to an earlier one)"
             )));
         }
         pages += 1;
@@ -229,7 +225,10 @@ pub async fn read_membership(
         let container: Container =
             serde_json::from_slice(&body).map_err(|e| ServiceError::Invalid {
                 service: "NRPS",
-                detail: format!("page {pages} is not a membership container ({e})"),
+                detail: format!(
+                    "page {pages} is not a membership container ({})",
+                    remote::json_problem(&e)
+                ),
             })?;
         members.extend(container.members.iter().filter_map(member));
         if members.len() > 1_000_000 {
@@ -241,21 +240,25 @@ pub async fn read_membership(
         if differences_url.is_none()
             && let Some(d) = links.get("differences")
         {
-            if same_origin(d, home) {
-                differences_url = Some(d.clone());
-            } else {
-                tracing::warn!(
+            match home.same_origin(d) {
+                Some(d) => differences_url = Some(d.as_str().to_string()),
+                None => tracing::warn!(
                     registration = reg.id.0,
                     "NRPS differences link on another origin ignored"
-                );
+                ),
             }
         }
-        next = links.get("next").cloned().filter(|n| *n != page_url);
-        if next.as_deref().is_some_and(|n| !same_origin(n, home)) {
-            return Err(invalid(format!(
-                "page {pages} links its next page to another origin; not followed"
-            )));
-        }
+        next = match links.get("next").filter(|n| **n != page_url.as_str()) {
+            None => None,
+            Some(n) => match home.same_origin(n) {
+                Some(n) => Some(n),
+                None => {
+                    return Err(invalid(format!(
+                        "page {pages} links its next page to another origin; not followed"
+                    )));
+                }
+            },
+        };
     }
     Ok(Membership {
         members,
@@ -280,13 +283,13 @@ async fn get_page(
     tokens: &ServiceTokens,
     reg: &Registration,
     key: &ToolKey,
-    url: &str,
+    url: &ServiceUrl,
 ) -> Result<(Vec<u8>, std::collections::HashMap<String, String>), ServiceError> {
     for attempt in 0..2 {
         let token = tokens.token(http, reg, key, &[SCOPE]).await?;
         let resp = http
             .send(
-                http.get(url)
+                http.get(url.url().clone())
                     .header("Accept", MEDIA_TYPE)
                     .bearer_auth(&token),
             )

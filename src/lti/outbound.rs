@@ -148,25 +148,34 @@ pub enum SendError {
 impl SendError {
     /// A short text safe to show and log: the kind of failure, never a URL's path or query.
     pub fn short(&self) -> String {
-        match self {
-            SendError::Refused(r) => r.to_string(),
-            SendError::Http(e) => super::jwks::short_error(e),
+        match self.refusal() {
+            Some(r) => format!("refused by the tool's outbound policy: {r}"),
+            None => match self {
+                SendError::Refused(r) => r.to_string(),
+                SendError::Http(e) => super::jwks::short_error(e),
+            },
         }
     }
 
     /// Whether the policy (not the network) stopped the request, before or during it.
     pub fn is_refused(&self) -> bool {
+        self.refusal().is_some()
+    }
+
+    /// The policy's refusal, when the policy stopped the request (before it left, in the
+    /// resolver or on a redirect).
+    fn refusal(&self) -> Option<&Refused> {
         match self {
-            SendError::Refused(_) => true,
+            SendError::Refused(r) => Some(r),
             SendError::Http(e) => {
                 let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
                 while let Some(s) = src {
-                    if s.downcast_ref::<Refused>().is_some() {
-                        return true;
+                    if let Some(r) = s.downcast_ref::<Refused>() {
+                        return Some(r);
                     }
                     src = s.source();
                 }
-                false
+                None
             }
         }
     }

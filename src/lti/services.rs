@@ -14,9 +14,11 @@ use serde::Deserialize;
 use super::jwks::read_limited;
 use super::keys::ToolKey;
 use super::login::random_token;
-use super::{Registration, RegistrationId};
+use super::remote::{self, Failure, Service};
+use super::{NotService, Registration, RegistrationId};
 
-/// A service call failed.
+/// A service call failed. The texts are safe to show to staff who manage the course: the
+/// platform's own words only as a status and a short text-only reason (`lti::remote`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceError {
     /// The platform's token endpoint refused or failed.
@@ -37,6 +39,55 @@ pub enum ServiceError {
         service: &'static str,
         detail: String,
     },
+    /// The platform gave a service address on a host that is not one of its own: no token
+    /// was requested for it and nothing was sent there.
+    #[error(
+        "the LMS gave a {service} service address on host {host}, which is not one of this platform's hosts"
+    )]
+    ForeignHost { service: Service, host: String },
+}
+
+impl ServiceError {
+    /// The refusal of a service URL the platform gave (see `Registration::service_url`).
+    pub fn not_service(service: Service, e: NotService) -> ServiceError {
+        match e {
+            NotService::Foreign(host) => ServiceError::ForeignHost { service, host },
+            other => ServiceError::Invalid {
+                service: service.as_str(),
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// A short code for logs (which never carry a platform's words).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Token(_) => "token",
+            ServiceError::Status { .. } => "status",
+            ServiceError::Unreachable { .. } => "unreachable",
+            ServiceError::Invalid { .. } => "invalid",
+            ServiceError::ForeignHost { .. } => "foreign_host",
+        }
+    }
+
+    /// The HTTP status the platform answered, when it answered one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ServiceError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The failure as kept for staff.
+    pub fn failure(&self) -> Failure {
+        match self {
+            ServiceError::ForeignHost { service, host } => Failure::ForeignHost {
+                service: *service,
+                host: host.clone(),
+            },
+            other => Failure::Text(other.to_string()),
+        }
+    }
 }
 
 /// Seconds before expiry at which a cached token is no longer used.
@@ -183,16 +234,20 @@ async fn request_token(
         .await
         .map_err(ServiceError::Token)?;
     if !(200..300).contains(&status) {
-        // Error bodies are not always JSON (Moodle's may not parse): quote a little of it.
-        let text: String = String::from_utf8_lossy(&body)
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(160)
-            .collect();
-        return Err(ServiceError::Token(format!("HTTP {status}: {text}")));
+        // Error bodies are not always JSON (Moodle's may not parse): a short text reason.
+        let reason = remote::reason(&body);
+        return Err(ServiceError::Token(if reason.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            format!("HTTP {status}: {reason}")
+        }));
     }
-    let parsed: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|e| ServiceError::Token(format!("unreadable token response: {e}")))?;
+    let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+        ServiceError::Token(format!(
+            "unreadable token response: {}",
+            remote::json_problem(&e)
+        ))
+    })?;
     if parsed.access_token.is_empty() {
         return Err(ServiceError::Token("empty access token".into()));
     }

@@ -3,7 +3,9 @@
 //!
 //! Architecture Invariant: a sync replaces the stored roster only with a complete read; any
 //! failure (timeout, HTTP error, bad JSON on any page) leaves the stored roster untouched and
-//! records the error for the instructor.
+//! records the error for the instructor. The memberships URL is checked against the
+//! platform's service hosts before a token is asked for: one elsewhere is refused
+//! (`ServiceError::ForeignHost`) and recorded with its fix for the staff who manage.
 
 pub mod activity;
 pub mod cache;
@@ -22,10 +24,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::lti::Registration;
 use crate::lti::keys::ToolKey;
 use crate::lti::nrps::{self, NrpsMember};
 use crate::lti::services::{ServiceError, ServiceTokens};
+use crate::lti::{Registration, Service};
 use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, StoreError};
 
 /// How often an active course is synced in the background.
@@ -174,9 +176,15 @@ impl RosterSync {
             })),
         };
         if let Err(SyncError::Service(e)) = &result {
-            tracing::warn!(course = course.id.get(), error = %e, "roster sync failed; the stored roster is kept");
+            // The platform's words are kept for staff, never logged: a status and a code.
+            tracing::warn!(
+                course = course.id.get(),
+                code = e.code(),
+                status = e.status(),
+                "roster sync failed; the stored roster is kept"
+            );
             if let Err(store_err) = store
-                .record_sync_error(course.id, &e.to_string(), now)
+                .record_sync_error(course.id, &e.failure().to_stored(), now)
                 .await
             {
                 *slot = Some(Outcome::Broken(store_err.to_string()));
@@ -210,20 +218,25 @@ impl RosterSync {
                 .last_full_sync_at
                 .is_some_and(|t| now - t < FULL_READ_EVERY)
             && course.last_sync_error.is_none();
+        // The memberships URL must be on one of the platform's hosts before a token is asked
+        // for it.
+        let home = reg
+            .service_url(url)
+            .map_err(|e| ServiceError::not_service(Service::Roster, e))?;
         // A differences link stored before links were checked may lead elsewhere: then the
         // complete read, on the memberships URL's own origin, is the safe choice.
         let diff = course
             .differences_url
             .as_deref()
-            .filter(|d| nrps::same_origin(d, url));
+            .and_then(|d| home.same_origin(d));
         if let (Some(diff), true) = (diff, recent_full) {
             let read = nrps::read_membership(
                 self.http.for_platform(reg),
                 &self.tokens,
                 reg,
                 key,
-                diff,
-                url,
+                &diff,
+                &home,
             )
             .await?;
             let changes: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
@@ -238,7 +251,7 @@ impl RosterSync {
                 .replace_roster(
                     course.id,
                     &roster,
-                    read.differences_url.as_deref().or(Some(diff)),
+                    read.differences_url.as_deref().or(Some(diff.as_str())),
                     false,
                     now,
                 )
@@ -254,8 +267,8 @@ impl RosterSync {
             &self.tokens,
             reg,
             key,
-            url,
-            url,
+            &home,
+            &home,
         )
         .await?;
         let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();

@@ -18,8 +18,9 @@ use super::entities::{activity, course, grade_outbox};
 use super::{CourseId, Store, StoreError, Tx};
 use crate::lti::RegistrationId;
 
-/// Longest error message kept from a platform.
-pub const MAX_ERROR: usize = 300;
+/// Longest error kept (a status with a reason of at most 200 characters and the tool's own
+/// words, or a structured failure naming a host of up to 253).
+pub const MAX_ERROR: usize = 400;
 
 /// Where a score stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,6 +328,32 @@ impl Store {
             q = q.col_expr(C::Lineitem, Expr::value(l));
         }
         q.filter(C::Id.eq(id)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// The attempt could not be made for a reason only the operator can fix (its line item is
+    /// on a host that is not the platform's): nothing was sent, so the attempt is given back
+    /// and the score waits until `next_at` (Unix seconds), with the reason.
+    pub async fn mark_waiting(
+        &self,
+        id: i64,
+        next_at: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        use grade_outbox::Column as C;
+        grade_outbox::Entity::update_many()
+            .col_expr(C::NextAttemptAt, Expr::value(next_at))
+            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+            .col_expr(C::LastError, Expr::value(bounded(error)))
+            .col_expr(
+                C::Attempts,
+                Expr::cust("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"),
+            )
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(id))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ use super::AppState;
 use super::dashboard_view::{Overview, overview_context, overview_csv};
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Manager, course_of, frames_of, session_refusal};
+use super::staff_view::{Reader, failure_words};
 
 /// The overview's query: the page of the learners' matrix.
 #[derive(Debug, Default, Deserialize)]
@@ -40,7 +41,7 @@ pub async fn overview_page(
                 token => &a.token,
                 course => course.title,
                 last_sync => course.last_sync_at.map(|t| l.format_time(t)),
-                sync_error => failure.as_ref().map(|(_, e)| e.clone()),
+                sync_error => failure.as_ref().and_then(|(_, e)| failure_words(e, Reader::of(s), l)),
                 sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
                 ..values
             },
@@ -67,7 +68,7 @@ pub async fn export(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>
     let csv = async {
         course_of(&state, s).await?;
         let overview = Overview::load(&state, s).await?;
-        Ok::<_, WebError>(overview_csv(&overview, s.locale))
+        Ok::<_, WebError>(overview_csv(&overview, Reader::of(s), s.locale))
     }
     .await;
     match csv {

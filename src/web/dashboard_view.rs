@@ -15,7 +15,7 @@ use minijinja::{Value, context};
 use super::AppState;
 use super::error::WebError;
 use super::session_view::names;
-use super::staff_view::module;
+use super::staff_view::{Reader, failure_words, module};
 use crate::coaching::Step;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
@@ -191,22 +191,27 @@ fn duration_words(secs: i64, l: Locale) -> String {
     }
 }
 
-/// A learner's gradebook delivery in words: waiting, sent, or refused with the platform's
-/// message. Its key is the page's `data-grade`.
+/// A learner's gradebook delivery in words: waiting, sent, or refused; staff who may manage
+/// also read why (the platform's status and short reason, or a foreign host with its fix).
+/// Its key is the page's `data-grade`.
 pub fn grade_words(
     status: GradeStatus,
     last_error: Option<&str>,
+    reader: Reader,
     l: Locale,
 ) -> (&'static str, String) {
-    match status {
-        GradeStatus::Pending => ("pending", l.t("live_grade_pending")),
-        GradeStatus::Delivered => ("delivered", l.t("live_grade_delivered")),
-        GradeStatus::Failed => (
+    let why = last_error.and_then(|e| failure_words(e, reader, l));
+    match (status, why) {
+        (GradeStatus::Pending, None) => ("pending", l.t("live_grade_pending")),
+        (GradeStatus::Pending, Some(why)) => (
+            "pending",
+            l.tr("live_grade_waiting", &[("message", why.into())]),
+        ),
+        (GradeStatus::Delivered, _) => ("delivered", l.t("live_grade_delivered")),
+        (GradeStatus::Failed, None) => ("failed", l.t("live_grade_refused")),
+        (GradeStatus::Failed, Some(why)) => (
             "failed",
-            l.tr(
-                "live_grade_failed",
-                &[("message", last_error.unwrap_or_default().to_string().into())],
-            ),
+            l.tr("live_grade_failed", &[("message", why.into())]),
         ),
     }
 }
@@ -227,6 +232,7 @@ pub async fn activity_dashboard(state: &AppState, s: &Session) -> Result<Vec<Val
     people.sort();
     people.dedup();
     let names = names(state, s, &people).await?;
+    let reader = Reader::of(s);
     // Each learner's latest score in this activity: what the gradebook has or will have.
     let mut grades: HashMap<String, (GradeStatus, Option<String>)> = HashMap::new();
     for g in store.scores_of_activity(s.course, &m).await? {
@@ -239,7 +245,7 @@ pub async fn activity_dashboard(state: &AppState, s: &Session) -> Result<Vec<Val
                 .iter()
                 .filter_map(|p| {
                     let (status, error) = grades.get(p)?;
-                    let (key, words) = grade_words(*status, error.as_deref(), l);
+                    let (key, words) = grade_words(*status, error.as_deref(), reader, l);
                     Some(context! {
                         key => key,
                         text => l.tr("live_grade_line", &[("name", name_of(p).into()), ("status", words.into())]),
@@ -547,7 +553,7 @@ pub fn csv_cell(v: &str) -> String {
 
 /// The course's status as CSV: one row per learner and module, status only. The columns are
 /// named in the session's language; nothing a learner wrote is in the data it reads.
-pub fn overview_csv(o: &Overview, l: Locale) -> String {
+pub fn overview_csv(o: &Overview, reader: Reader, l: Locale) -> String {
     let header = [
         "dash_csv_name",
         "dash_csv_email",
@@ -608,7 +614,7 @@ pub fn overview_csv(o: &Overview, l: Locale) -> String {
                         .map(|t| l.format_time(t))
                         .unwrap_or_default(),
                     c.grade
-                        .map(|g| grade_words(g.status, g.last_error.as_deref(), l).1)
+                        .map(|g| grade_words(g.status, g.last_error.as_deref(), reader, l).1)
                         .unwrap_or_default(),
                 ],
                 &mut out,

@@ -1,17 +1,17 @@
 //! What staff see of the LMS gradebook on the activity page: per learner, our delivery
 //! status of their latest score next to what the LMS held at the last check (AGS results),
-//! with when that check was made or why it failed.
+//! with when that check was made or why it failed — why only for staff who may manage.
 
 use std::collections::BTreeSet;
 
 use minijinja::{Value, context};
 
 use super::AppState;
+use super::dashboard_view::grade_words;
 use super::error::WebError;
 use super::session_view::names;
-use super::staff_view::module;
+use super::staff_view::{Reader, failure_words, module};
 use crate::launch::session::Session;
-use crate::store::GradeStatus;
 
 /// A number as staff read it: `1`, `0.5`.
 fn points(v: f64) -> String {
@@ -25,6 +25,7 @@ pub async fn gradebook_block(state: &AppState, s: &Session) -> Result<Option<Val
         return Ok(None);
     }
     let l = s.locale;
+    let reader = Reader::of(s);
     let activity = module(s);
     let store = &state.flow.store;
     let scores = store.scores_of_activity(s.course, &activity).await?;
@@ -41,21 +42,8 @@ pub async fn gradebook_block(state: &AppState, s: &Session) -> Result<Option<Val
         .map(|p| {
             // The latest score: what the gradebook has or will have.
             let ours = scores.iter().rev().find(|r| &r.person_id == p);
-            let (ours_key, ours_text) = match ours.map(|r| r.status) {
-                Some(GradeStatus::Pending) => ("pending", l.t("live_grade_pending")),
-                Some(GradeStatus::Delivered) => ("delivered", l.t("live_grade_delivered")),
-                Some(GradeStatus::Failed) => (
-                    "failed",
-                    l.tr(
-                        "live_grade_failed",
-                        &[(
-                            "message",
-                            ours.and_then(|r| r.last_error.clone())
-                                .unwrap_or_default()
-                                .into(),
-                        )],
-                    ),
-                ),
+            let (ours_key, ours_text) = match ours {
+                Some(r) => grade_words(r.status, r.last_error.as_deref(), reader, l),
                 None => ("none", l.t("gradebook_nothing_sent")),
             };
             let lms = read.results.iter().find(|r| &r.person_id == p);
@@ -85,7 +73,8 @@ pub async fn gradebook_block(state: &AppState, s: &Session) -> Result<Option<Val
         .collect();
     Ok(Some(context! {
         checked => read.read_at.map(|t| l.format_time(t)),
-        error => read.error,
+        // What the LMS answered is for staff who may manage only.
+        error => read.error.as_deref().and_then(|e| failure_words(e, reader, l)),
         rows => rows,
     }))
 }

@@ -11,10 +11,55 @@ use super::AppState;
 use super::error::WebError;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
+use crate::lti::{Failure, RegistrationId, Service};
 use crate::pairing::{Note, UnplacedReason};
 use crate::roster::draft::StoredPlan;
 use crate::roster::people::{self, Person, RosterSource};
 use crate::store::PairSetStatus;
+
+/// Who reads a failed call to the LMS: staff who may manage see its reason (a status and a
+/// short text, or the operator's fix for a foreign host, naming the registration); anyone
+/// else only that it failed, never a word the LMS answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Manager(RegistrationId),
+    Other,
+}
+
+impl Reader {
+    /// The reader of a session.
+    pub fn of(s: &Session) -> Reader {
+        if s.staff && s.may_manage {
+            Reader::Manager(s.registration)
+        } else {
+            Reader::Other
+        }
+    }
+}
+
+/// A kept failure (`lti::Failure`'s stored form) in words for `reader`: None for a reader
+/// who may not see it.
+pub fn failure_words(stored: &str, reader: Reader, l: Locale) -> Option<String> {
+    let Reader::Manager(registration) = reader else {
+        return None;
+    };
+    Some(match Failure::from_stored(stored) {
+        Failure::ForeignHost { service, host } => {
+            let id = match service {
+                Service::Roster => "service_foreign_host_roster",
+                Service::Grades => "service_foreign_host_grades",
+            };
+            l.tr(
+                id,
+                &[
+                    ("host", host.into()),
+                    ("registration", registration.get().to_string().into()),
+                ],
+            )
+        }
+        Failure::Text(t) => t,
+    })
+}
 
 /// People shown per page of the staff roster.
 pub const ROSTER_PAGE: usize = 100;
@@ -212,7 +257,7 @@ pub async fn staff_context(
         roster_pages => pages,
         roster_nrps => source == RosterSource::Nrps,
         last_sync => course.last_sync_at.map(|t| l.format_time(t)),
-        sync_error => failure.as_ref().map(|(_, e)| e.clone()),
+        sync_error => failure.as_ref().and_then(|(_, e)| failure_words(e, Reader::of(s), l)),
         sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
         names_missing => names_missing,
         learners_launched => learners_launched,

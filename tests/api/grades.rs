@@ -532,6 +532,8 @@ async fn grades_lti_ags_reads_and_updates_a_line_item() {
         "{}/ags/ctx/lineitems/9/lineitem?type_id=1",
         app.platform.issuer
     );
+    // Only a URL on the platform's own hosts carries a token.
+    let url = app.reg.service_url(&url).unwrap();
     let http = w.worker.http.for_platform(&app.reg);
     let token = w
         .worker

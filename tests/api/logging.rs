@@ -22,7 +22,7 @@ impl Write for Capture {
 
 /// Sends every log line of this test binary (the app runs in-process) to [`LOGS`], at debug
 /// level for the tool's own targets.
-fn capture_logs() {
+pub(crate) fn capture_logs() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         tracing_subscriber::fmt()
@@ -34,7 +34,7 @@ fn capture_logs() {
     });
 }
 
-fn logs() -> String {
+pub(crate) fn logs() -> String {
     String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
 }
 

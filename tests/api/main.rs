@@ -33,6 +33,7 @@ mod registration;
 mod roster;
 mod roster_differences;
 mod roster_links;
+mod service_hosts;
 mod session;
 mod storage;
 mod store;

@@ -159,6 +159,9 @@ pub struct PlatformState {
     pub ags_score_delay_ms: AtomicU64,
     /// The access token of each accepted score (which worker posted it).
     pub ags_score_tokens: Mutex<Vec<String>>,
+    /// Line items created from now on get their `id` on this base URL instead of the
+    /// platform's own (a platform pointing the tool at another host).
+    pub ags_lineitem_id_base: Mutex<Option<String>>,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -240,6 +243,7 @@ impl TestPlatform {
             ags_results_hits: AtomicUsize::new(0),
             ags_score_delay_ms: AtomicU64::new(0),
             ags_score_tokens: Mutex::new(Vec::new()),
+            ags_lineitem_id_base: Mutex::new(None),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -1375,9 +1379,14 @@ async fn create_lineitem(
         .as_str()
         .unwrap_or("none")
         .to_string();
+    let base = state
+        .ags_lineitem_id_base
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| state.issuer.clone());
     item["id"] = format!(
-        "{}/ags/{}/lineitems/{rl}/lineitem?type_id=1",
-        state.issuer,
+        "{base}/ags/{}/lineitems/{rl}/lineitem?type_id=1",
         path.into_inner()
     )
     .into();

@@ -16,3 +16,9 @@ notice_gradebook_failed = The gradebook could not be read; the platform's answer
 notice_gradebook_no_service = This activity has no gradebook service.
 notice_gradebook_not_granted = The LMS does not let Binôme read its gradebook (results scope not granted).
 notice_gradebook_no_lineitem = The LMS has no grade column for this activity yet: it is made when the first grade is sent.
+# A line item address the LMS gave on a host that is not the platform's (never sent there).
+service_foreign_host_grades = The LMS gave a gradebook service (AGS) address on host { $host }, which is not one of this platform's hosts: nothing was sent there, and the grades wait. If it really belongs to your LMS, the tool's operator can allow it with `binome platform update --id { $registration } --service-host { $host }`; the waiting grades are then sent.
+# A grade's delivery as staff who may not manage read it (no word of the LMS's answer), and a
+# waiting grade with the reason of its last try, for staff who may manage.
+live_grade_refused = not accepted by the LMS
+live_grade_waiting = waiting to be sent (last try: { $message })

@@ -70,3 +70,5 @@ notice_proposed = A new proposal is ready below.
 notice_published = Pairs published: each learner now sees their partner.
 notice_refused = That change was refused: it would put two linked people together, or names someone not in a pair.
 pairs_trio = trio
+# A roster address the LMS gave on a host that is not the platform's (never sent there).
+service_foreign_host_roster = The LMS gave a roster service (NRPS) address on host { $host }, which is not one of this platform's hosts: nothing was sent there. If it really belongs to your LMS, the tool's operator can allow it with `binome platform update --id { $registration } --service-host { $host }`.

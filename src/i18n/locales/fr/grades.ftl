@@ -16,3 +16,9 @@ notice_gradebook_failed = Le carnet de notes n'a pas pu être lu ; la réponse d
 notice_gradebook_no_service = Cette activité n'a pas de service de carnet de notes.
 notice_gradebook_not_granted = La plateforme ne permet pas à Binôme de lire son carnet de notes (portée des résultats non accordée).
 notice_gradebook_no_lineitem = La plateforme n'a pas encore de colonne de notes pour cette activité : elle est créée à l'envoi de la première note.
+# A line item address the LMS gave on a host that is not the platform's (never sent there).
+service_foreign_host_grades = La plateforme a donné une adresse de service de notes (AGS) sur l'hôte { $host }, qui n'est pas l'un de ses hôtes : rien n'y a été envoyé, et les notes attendent. Si cet hôte appartient bien à votre plateforme, l'exploitant de l'outil peut l'autoriser avec `binome platform update --id { $registration } --service-host { $host }` ; les notes en attente partent alors.
+# A grade's delivery as staff who may not manage read it (no word of the LMS's answer), and a
+# waiting grade with the reason of its last try, for staff who may manage.
+live_grade_refused = refusé par la plateforme
+live_grade_waiting = en attente d'envoi (dernier essai : { $message })

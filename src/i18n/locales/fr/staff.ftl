@@ -70,3 +70,5 @@ notice_proposed = Une nouvelle proposition est prête ci-dessous.
 notice_published = Binômes publiés : chaque apprenant voit désormais son partenaire.
 notice_refused = Cette modification a été refusée : elle mettrait ensemble deux personnes liées, ou vise quelqu'un qui n'est dans aucun binôme.
 pairs_trio = trio
+# A roster address the LMS gave on a host that is not the platform's (never sent there).
+service_foreign_host_roster = La plateforme a donné une adresse de service de liste des participants (NRPS) sur l'hôte { $host }, qui n'est pas l'un de ses hôtes : rien n'y a été envoyé. Si cet hôte appartient bien à votre plateforme, l'exploitant de l'outil peut l'autoriser avec `binome platform update --id { $registration } --service-host { $host }`.
