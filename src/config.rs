@@ -273,24 +273,18 @@ impl Settings {
             "BINOME_JWKS_MIN_REFETCH_SECS",
             5,
         )?;
-        let trust_proxy = match get("BINOME_TRUST_PROXY") {
-            Some(raw) => parse_bool(&raw).ok_or_else(|| {
-                invalid(
-                    "BINOME_TRUST_PROXY",
-                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
-                )
-            })?,
-            None => file.trust_proxy.unwrap_or(false),
-        };
-        let allow_private_network = match get("BINOME_ALLOW_PRIVATE_NETWORK") {
-            Some(raw) => parse_bool(&raw).ok_or_else(|| {
-                invalid(
-                    "BINOME_ALLOW_PRIVATE_NETWORK",
-                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
-                )
-            })?,
-            None => file.allow_private_network.unwrap_or(false),
-        };
+        let trust_proxy = bool_setting(
+            get("BINOME_TRUST_PROXY"),
+            file.trust_proxy,
+            "BINOME_TRUST_PROXY",
+            false,
+        )?;
+        let allow_private_network = bool_setting(
+            get("BINOME_ALLOW_PRIVATE_NETWORK"),
+            file.allow_private_network,
+            "BINOME_ALLOW_PRIVATE_NETWORK",
+            false,
+        )?;
         let registration = match get("BINOME_REGISTRATION").or(file.registration) {
             Some(raw) => RegistrationMode::parse(&raw).ok_or_else(|| {
                 invalid(
@@ -300,15 +294,12 @@ impl Settings {
             })?,
             None => RegistrationMode::default(),
         };
-        let grade_worker = match get("BINOME_GRADE_WORKER") {
-            Some(raw) => parse_bool(&raw).ok_or_else(|| {
-                invalid(
-                    "BINOME_GRADE_WORKER",
-                    format!("{raw:?} is not true/false (or 1/0, yes/no)"),
-                )
-            })?,
-            None => file.grade_worker.unwrap_or(true),
-        };
+        let grade_worker = bool_setting(
+            get("BINOME_GRADE_WORKER"),
+            file.grade_worker,
+            "BINOME_GRADE_WORKER",
+            true,
+        )?;
         // 120 a minute lets a class behind one school NAT open an activity at once and still
         // stops a flood (4,800 requests/s were seen from one client before any limit).
         let login_rate_per_client = num_setting(
@@ -331,73 +322,48 @@ impl Settings {
             "BINOME_MAX_PENDING_LOGINS",
             20_000,
         )?;
-        let roster_sync_deadline = num_setting(
+        let roster_sync_deadline = ranged_setting(
             get("BINOME_ROSTER_SYNC_DEADLINE_SECS"),
             file.roster_sync_deadline_secs,
             "BINOME_ROSTER_SYNC_DEADLINE_SECS",
             120,
+            1..,
         )?;
-        if roster_sync_deadline == 0 {
-            return Err(invalid(
-                "BINOME_ROSTER_SYNC_DEADLINE_SECS",
-                "must be at least 1".into(),
-            ));
-        }
         // Far longer than a batch of posts takes; an operator may shorten it so that scores a
         // crashed instance had claimed go out sooner. The default is `grades::outbox::LEASE`
         // (this bottom-floor module cannot import it).
-        let grade_lease = num_setting(
+        let grade_lease = ranged_setting(
             get("BINOME_GRADE_LEASE_SECS"),
             file.grade_lease_secs,
             "BINOME_GRADE_LEASE_SECS",
             300,
+            1..=86_400,
         )?;
-        if !(1..=86_400).contains(&grade_lease) {
-            return Err(invalid(
-                "BINOME_GRADE_LEASE_SECS",
-                "must be between 1 and 86400".into(),
-            ));
-        }
         // 10,000 idle streams are the goal for one instance; an operator with more memory may
         // raise it, and the open-file limit caps it in any case.
-        let max_event_streams = num_setting(
+        let max_event_streams = ranged_setting(
             get("BINOME_MAX_EVENT_STREAMS"),
             file.max_event_streams,
             "BINOME_MAX_EVENT_STREAMS",
             10_000,
+            1..,
         )?;
-        if max_event_streams == 0 {
-            return Err(invalid(
-                "BINOME_MAX_EVENT_STREAMS",
-                "must be at least 1".into(),
-            ));
-        }
         // A lecture hall behind one NAT: 250 learners with two tabs each.
-        let event_streams_per_client = num_setting(
+        let event_streams_per_client = ranged_setting(
             get("BINOME_EVENT_STREAMS_PER_CLIENT"),
             file.event_streams_per_client,
             "BINOME_EVENT_STREAMS_PER_CLIENT",
             500,
+            1..,
         )?;
-        if event_streams_per_client == 0 {
-            return Err(invalid(
-                "BINOME_EVENT_STREAMS_PER_CLIENT",
-                "must be at least 1".into(),
-            ));
-        }
         // Two tabs plus their reconnections.
-        let event_streams_per_person = num_setting(
+        let event_streams_per_person = ranged_setting(
             get("BINOME_EVENT_STREAMS_PER_PERSON"),
             file.event_streams_per_person,
             "BINOME_EVENT_STREAMS_PER_PERSON",
             4,
+            1..=64,
         )?;
-        if !(1..=64).contains(&event_streams_per_person) {
-            return Err(invalid(
-                "BINOME_EVENT_STREAMS_PER_PERSON",
-                "must be between 1 and 64".into(),
-            ));
-        }
         // The page saves a field 1.2 s after the last key and on leaving it, and a click is a
         // command: a person stays far below 2 a second, with a burst of 120 for a page that
         // saves every field as it closes; a script is held to 2 a second.
@@ -509,6 +475,46 @@ fn num_setting<T: std::str::FromStr>(
             .trim()
             .parse()
             .map_err(|_| invalid(name, format!("{raw:?} is not a valid number"))),
+        None => Ok(file.unwrap_or(default)),
+    }
+}
+
+/// A number setting that must lie in `range`.
+fn ranged_setting<T, R>(
+    env: Option<String>,
+    file: Option<T>,
+    name: &str,
+    default: T,
+    range: R,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+    R: std::ops::RangeBounds<T>,
+{
+    let v = num_setting(env, file, name, default)?;
+    if range.contains(&v) {
+        return Ok(v);
+    }
+    let message = match (range.start_bound(), range.end_bound()) {
+        (std::ops::Bound::Included(lo), std::ops::Bound::Included(hi)) => {
+            format!("must be between {lo} and {hi}")
+        }
+        (std::ops::Bound::Included(lo), _) => format!("must be at least {lo}"),
+        _ => "is out of range".to_string(),
+    };
+    Err(invalid(name, message))
+}
+
+/// A true/false setting (also 1/0, yes/no).
+fn bool_setting(
+    env: Option<String>,
+    file: Option<bool>,
+    name: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match env {
+        Some(raw) => parse_bool(&raw)
+            .ok_or_else(|| invalid(name, format!("{raw:?} is not true/false (or 1/0, yes/no)"))),
         None => Ok(file.unwrap_or(default)),
     }
 }

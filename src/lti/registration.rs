@@ -60,7 +60,7 @@ pub const CLIENT_NAME: &str = "Binôme";
 pub const MAX_DOCUMENT: usize = 64 * 1024;
 /// Longest text from a platform shown (to an invited administrator only), after
 /// [`text_only`].
-pub const MAX_MESSAGE: usize = 200;
+pub const MAX_MESSAGE: usize = super::remote::MAX_REASON;
 /// Longest `openid_configuration` URL accepted.
 pub const MAX_URL: usize = 2048;
 /// Longest `registration_token` accepted (Moodle's is a JWT of a few hundred bytes).
@@ -412,30 +412,7 @@ fn is_canvas_cloud_configuration(iss: &Url, configuration: &Url) -> bool {
         && (host == "instructure.com" || host.ends_with(".instructure.com"))
 }
 
-/// Text from another system made safe to show: tags and control characters removed,
-/// white space folded, at most [`MAX_MESSAGE`] characters. (The page escapes it as well.)
-pub fn text_only(raw: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in raw.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if in_tag => {}
-            c if c.is_control() || c.is_whitespace() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(MAX_MESSAGE)
-        .collect()
-}
+pub use super::remote::text_only;
 
 /// Reads the platform's configuration (§3.4) with the registration token as Bearer, and
 /// checks its issuer and endpoints. `https_only`: the tool is served over https, so the
@@ -646,17 +623,10 @@ pub async fn register(
     parse_answer(resp.body())
 }
 
-/// The platform's own words from a refusal: RFC 7591's `error_description` / `error` when
-/// the body is JSON, else the text (Moodle answers plain text), as [`text_only`] text.
+/// The platform's own words from a refusal, as a short text reason (RFC 7591's
+/// `error_description` when the body is JSON, an HTML page's title, else the text).
 pub fn refusal_message(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<Value>(body) {
-        Ok(v) => ["error_description", "error", "message"]
-            .iter()
-            .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
-        Err(_) => String::from_utf8_lossy(&body[..body.len().min(4 * MAX_MESSAGE)]).into_owned(),
-    };
-    text_only(&text)
+    super::remote::reason(body)
 }
 
 /// An id the platform may send as a string or a number.
@@ -908,9 +878,9 @@ mod tests {
             "bad domain"
         );
         assert_eq!(refusal_message(b"Unauthorized\n"), "Unauthorized");
-        assert_eq!(refusal_message(&[b'x'; 5000]).len(), MAX_MESSAGE);
+        assert_eq!(refusal_message(&[b'x'; 5000]).chars().count(), MAX_MESSAGE);
         assert_eq!(
-            refusal_message(b"<html><body><h1>Forbidden</h1></body></html>"),
+            refusal_message(b"<html><head><title>Forbidden</title></head></html>"),
             "Forbidden"
         );
     }

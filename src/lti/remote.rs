@@ -109,6 +109,13 @@ pub fn reason(body: &[u8]) -> String {
     clean(&strip_tags(text))
 }
 
+/// Any text from another system (an issuer, a URL, an error it caused) made safe to show:
+/// tags, control and bidirectional-override characters out, whitespace collapsed, at most
+/// [`MAX_REASON`] characters.
+pub fn text_only(raw: &str) -> String {
+    clean(&strip_tags(raw))
+}
+
 /// A JSON parse error as a reason: what kind and where, never the text it choked on (serde
 /// quotes an unexpected string whole).
 pub fn json_problem(e: &serde_json::Error) -> String {

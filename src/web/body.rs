@@ -47,6 +47,18 @@ pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
     Ok(pairs)
 }
 
+/// The address a request comes from, as the limits see it: the TCP peer, or the last
+/// `X-Forwarded-For` entry behind a trusted proxy (`trust_proxy`).
+pub fn client_address(state: &super::AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
+    crate::launch::limits::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        state.flow.settings.trust_proxy,
+    )
+}
+
 /// The language of a request that has no session yet: the browser's preference.
 pub fn request_locale(req: &HttpRequest) -> Locale {
     Locale::from_accept_language(

@@ -56,13 +56,7 @@ async fn login(
     req: &HttpRequest,
     params: HashMap<String, String>,
 ) -> HttpResponse {
-    let client = crate::launch::limits::client_address(
-        req.peer_addr().map(|a| a.ip()),
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok()),
-        state.flow.settings.trust_proxy,
-    );
+    let client = super::body::client_address(state, req);
     let out: LoginOutcome = match state.flow.login(&params, client).await {
         Ok(o) => o,
         Err(e) => {

@@ -16,16 +16,7 @@ use crate::launch::now;
 use crate::launch::registration::{Confirmation, Done, RegistrationParams};
 use crate::lti::registration::{CLAIMS, Platform, SCOPE_RESULT_READONLY, SCOPES};
 
-/// The address a request comes from, as the login's limits see it.
-fn client(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
-    crate::launch::limits::client_address(
-        req.peer_addr().map(|a| a.ip()),
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok()),
-        state.flow.settings.trust_proxy,
-    )
-}
+use super::body::client_address as client;
 
 /// The registration URL: reads the platform's configuration and asks for confirmation.
 pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {

@@ -38,14 +38,7 @@ const STREAM_LIFE: Duration = Duration::from_secs(15 * 60);
 
 /// The client address a request is limited under (see `launch::limits`).
 fn client_of(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
-    crate::launch::limits::client_address(
-        req.peer_addr().map(|a| a.ip()),
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok()),
-        state.flow.settings.trust_proxy,
-    )
-    .map(crate::launch::limits::client_key)
+    super::body::client_address(state, req).map(crate::launch::limits::client_key)
 }
 
 /// Takes one write from the member's allowance, or says how long to wait.

@@ -200,16 +200,22 @@ fn one_member() -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn a_custom_memberships_url_on_another_host_gets_no_token_until_the_operator_allows_it() {
-    let app = app().await;
+/// A roster service on another host than the platform's, and its memberships URL.
+async fn foreign_roster() -> (FakeService, String) {
     let fake = FakeService::start(
         200,
         "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
         one_member(),
     )
     .await;
-    let foreign = format!("{}/nrps/2", fake.foreign_base());
+    let url = format!("{}/nrps/2", fake.foreign_base());
+    (fake, url)
+}
+
+#[tokio::test]
+async fn a_custom_memberships_url_on_another_host_gets_no_token_until_the_operator_allows_it() {
+    let app = app().await;
+    let (fake, foreign) = foreign_roster().await;
     // Course staff typed a custom parameter; the platform's NRPS claim is absent.
     let custom = foreign.clone();
     let edit = move |c: &mut Value| {
@@ -295,13 +301,7 @@ async fn a_custom_memberships_url_on_another_host_gets_no_token_until_the_operat
 #[tokio::test]
 async fn a_roster_claim_on_another_host_is_refused_at_each_sync() {
     let app = app().await;
-    let fake = FakeService::start(
-        200,
-        "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
-        one_member(),
-    )
-    .await;
-    let foreign = format!("{}/nrps/2", fake.foreign_base());
+    let (fake, foreign) = foreign_roster().await;
     let (t, _) = staff_launch_with(&app, move |c| {
         c[NRPS_CLAIM]["context_memberships_url"] = foreign.into();
     })
