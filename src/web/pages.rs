@@ -90,6 +90,7 @@ impl Pages {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_function("tr", tr);
+        env.add_filter("code_spans", code_spans);
         for (name, src) in templates {
             env.add_template(name, src)
                 .map_err(|source| PagesError::Compile { name, source })?;
@@ -276,6 +277,28 @@ fn tr(state: &State, id: &str, kwargs: Kwargs) -> Result<String, Error> {
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
 }
 
+/// `{{ text|code_spans }}`: the text escaped, each part between backticks in a `<code>`
+/// element (the catalogues name commands and settings that way). A text with an unpaired
+/// backtick is only escaped.
+fn code_spans(text: &str) -> Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return Value::from_safe_string(minijinja::HtmlEscape(text).to_string());
+    }
+    let mut html = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part).to_string();
+        if i % 2 == 1 {
+            html.push_str("<code>");
+            html.push_str(&escaped);
+            html.push_str("</code>");
+        } else {
+            html.push_str(&escaped);
+        }
+    }
+    Value::from_safe_string(html)
+}
+
 /// The messages a template names: (`t.` ids, `tr(` ids). The id of `tr` must be a literal.
 fn messages_used(
     src: &str,
@@ -451,8 +474,9 @@ mod tests {
                 context! { ..session, ..extra }
             }
             "error.html" => context! {
-                heading => "h", what => "w", check => if full { "c" } else { "" }, code => "c",
-                error_id => full.then_some("abc"), show_help => full,
+                heading => "h", what => "w <b>", check => if full { "run `binome x` & see" } else { "" }, code => "c",
+                command => full.then_some("binome platform approve 3"),
+                error_id => full.then_some("abc"), show_help => full, reopen_helps => !full,
                 relaunch => if full { vec![("iss".to_string(), "x".to_string())] } else { vec![] },
                 reopen => !full,
             },
@@ -512,6 +536,11 @@ mod tests {
         assert!(
             fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"),
             "names are escaped: {fr}"
+        );
+        let error = p.render("error.html", Locale::En, sample("error.html", true));
+        assert!(
+            error.contains("run <code>binome x</code> &amp; see") && error.contains("w &lt;b&gt;"),
+            "backticks become code, the rest is escaped: {error}"
         );
         let staff = p.render("staff.html", Locale::Fr, sample("staff.html", true));
         assert!(staff.contains("gardé depuis Module 1"), "{staff}");

@@ -14,7 +14,7 @@ const RL: &str = "https://purl.imsglobal.org/spec/lti/claim/resource_link";
 const CUSTOM: &str = "https://purl.imsglobal.org/spec/lti/claim/custom";
 
 /// Adds an activity by deep linking with `changes` to the default form; its custom key.
-async fn deep_link(app: &TestApp, changes: &[(&str, &str)]) -> String {
+pub(crate) async fn deep_link(app: &TestApp, changes: &[(&str, &str)]) -> String {
     let (status, body) = app.launch_with(deep_linking_claims).await;
     assert_eq!(status, 200, "{body}");
     let resp = app

@@ -12,6 +12,7 @@ mod browser_live;
 mod cli;
 mod coaching_store;
 mod coaching_wording;
+mod course_copy;
 mod dashboard;
 mod deep_linking;
 mod grades;
