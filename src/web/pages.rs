@@ -498,7 +498,7 @@ mod tests {
                 configuration_url => "https://lms.example/conf", registration_token => full.then_some("tok"), proof => "p",
             },
             "registered.html" => context! {
-                pending => !full, product => full.then_some("moodle 4.5"), issuer => "https://lms.example",
+                pending => !full, moodle => full, product => full.then_some("moodle 4.5"), issuer => "https://lms.example",
                 client_id => full.then_some("c"), deployment => full.then_some("1"),
             },
             "declare.html" => context! {
