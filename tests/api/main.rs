@@ -15,6 +15,7 @@ mod coaching_wording;
 mod course_copy;
 mod dashboard;
 mod deep_linking;
+mod follow_up;
 mod grades;
 mod health;
 mod helpers;
