@@ -271,3 +271,31 @@ async fn the_published_staff_page_shows_progress_in_the_first_screen_and_passes_
         .screenshot(std::path::Path::new("/tmp/binome-follow-up.png"))
         .await;
 }
+
+#[tokio::test]
+async fn a_links_upload_with_unused_lines_marks_its_field() {
+    let app = spawn_app().await;
+    let (t, _) = app.staff_launch(None).await;
+    app.post_ok("/app/roster/refresh", &t).await;
+    let r = app
+        .post_form(
+            "/app/links",
+            &t,
+            &[("csv", "nobody@example.org, ghost@example.org")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    let field = &page[page.find("<textarea name=\"csv\"").unwrap()..];
+    let field = &field[..field.find('>').unwrap()];
+    assert!(
+        field.contains("aria-invalid=\"true\" aria-describedby=\"upload-bad\""),
+        "{field}"
+    );
+    assert!(page.contains("<ul id=\"upload-bad\">"), "{page}");
+    // The report is in the set-up section, which an upload opens.
+    assert!(
+        !page.contains("<details class=\"setup\""),
+        "nothing published: not folded"
+    );
+}
