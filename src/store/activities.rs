@@ -219,9 +219,7 @@ impl Store {
             .await?;
         Ok(done.rows_affected > 0)
     }
-}
 
-impl Store {
     /// Course copy: gives an activity of `course` not configured yet the configuration
     /// deep-linked under `key` in another course of the same platform registration (the
     /// registration of `course` itself, read from its row, so a key made under another
