@@ -594,6 +594,24 @@ pub fn pairs_plan(args: &PlanArgs) -> Result<String, CliError> {
     Ok(out)
 }
 
+/// What an administrator needs beside the printed configuration, for standard error (so
+/// that standard output stays the JSON to paste): Canvas's developer key form also requires
+/// its Redirect URIs, one per line, which the JSON does not fill.
+pub fn lti_config_notes(settings: &Settings, lms: Lms) -> Option<String> {
+    match lms {
+        Lms::Canvas => Some(format!(
+            "Canvas: Admin → Developer Keys → + Developer Key → + LTI Key.\n\
+             \x20 Redirect URIs (required; one per line):\n\
+             \x20   {launch}\n\
+             \x20 Method: Paste JSON, with the JSON printed on standard output.\n\
+             \x20 Then save, turn the key ON, and install the app in an account or course with its client id\n\
+             \x20 (see `binome platform add --help` to register Canvas in Binôme).\n",
+            launch = settings.url("/lti/launch")
+        )),
+        Lms::Moodle => None,
+    }
+}
+
 /// The LMS configuration of `lti-config/`, filled in for this server.
 pub fn lti_config(settings: &Settings, lms: Lms) -> String {
     let template = match lms {

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-use binome::cli::{Cli, Command, run_admin};
+use binome::cli::{Cli, Command, lti_config, lti_config_notes, run_admin};
 use binome::config::Settings;
 use binome::launch::registration::startup_invitation;
 use binome::startup::Application;
@@ -37,6 +37,14 @@ fn main() -> std::process::ExitCode {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
+            // What to paste on standard output; the steps around it on standard error.
+            Command::LtiConfig { lms } => {
+                if let Some(notes) = lti_config_notes(&settings, lms) {
+                    eprint!("{notes}");
+                }
+                print!("{}", lti_config(&settings, lms));
+                std::process::ExitCode::SUCCESS
+            }
             cmd => match run_admin(&settings, cmd).await {
                 Ok(out) => {
                     print!("{out}");

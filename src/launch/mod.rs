@@ -590,9 +590,7 @@ impl LaunchFlow {
         }
         match status {
             Some(DeploymentStatus::Active) => Ok(()),
-            Some(DeploymentStatus::Pending) => {
-                Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into())
-            }
+            Some(DeploymentStatus::Pending) => Err(unknown_deployment(reg, deployment_id).into()),
             None if reg.accept_new_deployments => {
                 self.store
                     .set_deployment(reg.id, deployment_id, DeploymentStatus::Active, now)
@@ -604,7 +602,7 @@ impl LaunchFlow {
                 self.store
                     .record_pending_deployment(reg.id, deployment_id, now)
                     .await?;
-                Err(LaunchError::UnknownDeployment(deployment_id.to_string()).into())
+                Err(unknown_deployment(reg, deployment_id).into())
             }
         }
     }
@@ -725,7 +723,10 @@ impl LaunchFlow {
 
     /// The language an activity's configuration forces, if any. A resource link the LMS
     /// created from a deep-linked item names that item's configuration in its custom
-    /// parameters: the first launch gives it to the activity.
+    /// parameters: the first launch gives it to the activity — from its own course's drafts
+    /// first, else (a course copied from another: Moodle's backup and restore or Import,
+    /// Canvas's course copy, which keep custom parameters) from the original draft in another
+    /// course of the same registration.
     async fn activity_locale(
         &self,
         course: CourseId,
@@ -742,7 +743,7 @@ impl LaunchFlow {
         let mut config = self.courses.config(&self.store, course, &rl.id).await?;
         if config.is_none()
             && let Some(key) = config_key(&launch.custom)
-            && self.store.adopt_activity_draft(course, &rl.id, key).await?
+            && self.adopt_configuration(course, &rl.id, key, now).await?
         {
             self.courses.invalidate(course);
             config = self.courses.config(&self.store, course, &rl.id).await?;
@@ -756,9 +757,52 @@ impl LaunchFlow {
         Ok(config.and_then(|c| c.language))
     }
 
+    /// Gives an activity the configuration its key names: its own course's draft, else a
+    /// copy of the original draft of another course of the registration. Whether it has one
+    /// now.
+    async fn adopt_configuration(
+        &self,
+        course: CourseId,
+        resource_link: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<bool, FlowError> {
+        if self
+            .store
+            .adopt_activity_draft(course, resource_link, key)
+            .await?
+        {
+            return Ok(true);
+        }
+        match self
+            .store
+            .copy_activity_draft(course, resource_link, key, now)
+            .await?
+        {
+            Some(from) => {
+                tracing::info!(
+                    course = course.get(),
+                    from_course = from.get(),
+                    "activity configuration copied from another course of the registration"
+                );
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Whether a URL is on this tool's origin.
     pub fn is_own_url(&self, raw: &str) -> bool {
         Url::parse(raw).is_ok_and(|u| u.origin() == self.settings.base_url.origin())
+    }
+}
+
+/// The refusal of a deployment the operator has not approved, with what names it.
+fn unknown_deployment(reg: &Registration, deployment_id: &str) -> LaunchError {
+    LaunchError::UnknownDeployment {
+        deployment: deployment_id.chars().take(200).collect(),
+        issuer: reg.issuer.to_string(),
+        client_id: reg.client_id.to_string(),
     }
 }
 

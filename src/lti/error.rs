@@ -73,9 +73,15 @@ pub enum LaunchError {
     /// The token (state and nonce) was already used.
     #[error("token replayed")]
     Replayed,
-    /// The deployment is unknown to the registration (recorded as pending), or pending.
-    #[error("deployment {0:?} is not approved")]
-    UnknownDeployment(String),
+    /// The deployment is unknown to the registration (recorded as pending), or pending. The
+    /// registration's issuer and client id come along, so the refusal can name the command
+    /// that approves it.
+    #[error("deployment {deployment:?} is not approved")]
+    UnknownDeployment {
+        deployment: String,
+        issuer: String,
+        client_id: String,
+    },
     /// `version` is not 1.3.0.
     #[error("unsupported LTI version {0:?}")]
     WrongVersion(String),
@@ -138,7 +144,7 @@ impl LaunchError {
             LaunchError::StateExpired => "state_expired",
             LaunchError::StateMismatch => "state_mismatch",
             LaunchError::Replayed => "token_replayed",
-            LaunchError::UnknownDeployment(_) => "unknown_deployment",
+            LaunchError::UnknownDeployment { .. } => "unknown_deployment",
             LaunchError::WrongVersion(_) => "wrong_version",
             LaunchError::UnknownMessageType(_) => "unknown_message_type",
             LaunchError::MissingClaim(_) => "missing_claim",
@@ -161,7 +167,7 @@ impl LaunchError {
             | LaunchError::PlatformRateLimited { .. }
             | LaunchError::TooManyPendingLogins => 429,
             LaunchError::UnknownPlatform { .. }
-            | LaunchError::UnknownDeployment(_)
+            | LaunchError::UnknownDeployment { .. }
             | LaunchError::ForeignLaunchOrigin(_)
             | LaunchError::PlatformPending(_) => 403,
             LaunchError::Replayed => 409,

@@ -1,17 +1,20 @@
 //! Activity configurations: what a course designer set for one activity (title,
 //! instructions, module, pairing policy, step durations, session mode, language, grading),
 //! stored as checked JSON on the activity; and the configurations a Deep Linking response
-//! created, waiting for the first launch of their resource link. All scoped by course.
+//! created, waiting for the first launch of their resource link. All scoped by course; the
+//! one lookup across courses (a course copy, [`Store::copy_activity_draft`]) stays inside
+//! the courses of one platform registration.
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
-use super::entities::{activity, activity_draft};
+use super::entities::{activity, activity_draft, course};
 use super::{CourseId, Store, StoreError, Tx, parse_policy, policy_key};
 use crate::coaching::{Grading, SessionMode, Timings};
 use crate::i18n::Locale;
@@ -181,8 +184,8 @@ impl Store {
     }
 
     /// Gives an activity not configured yet the deep-linked configuration `key` of its course
-    /// names; whether it now has it. A course copy or a duplicated activity carries the same
-    /// key and gets the same configuration.
+    /// names; whether it now has it. A duplicated activity carries the same key and gets the
+    /// same configuration (a copied course: [`Store::copy_activity_draft`]).
     pub async fn adopt_activity_draft(
         &self,
         course: CourseId,
@@ -215,6 +218,80 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(done.rows_affected > 0)
+    }
+
+    /// Course copy: gives an activity of `course` not configured yet the configuration
+    /// deep-linked under `key` in another course of the same platform registration (the
+    /// registration of `course` itself, read from its row, so a key made under another
+    /// registration never matches), and that course's field-context tags when `course` has
+    /// none yet. The source is the original draft — what the designer saved by deep linking,
+    /// the earliest if several courses hold the key — never what a course later made of it,
+    /// and nothing else of the other course is read: no pairs, sessions, grades, roster or
+    /// links. Returns the course the configuration came from, or None when no other course
+    /// of the registration holds the key (or the activity already has a configuration).
+    ///
+    /// The same course's own draft is [`Store::adopt_activity_draft`], which the launch tries
+    /// first.
+    pub async fn copy_activity_draft(
+        &self,
+        course: CourseId,
+        resource_link: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<CourseId>, StoreError> {
+        let registration = Query::select()
+            .column(course::Column::PlatformId)
+            .from(course::Entity)
+            .and_where(course::Column::Id.eq(course.get()))
+            .to_owned();
+        let courses_of_registration = Query::select()
+            .column(course::Column::Id)
+            .from(course::Entity)
+            .and_where(course::Column::PlatformId.in_subquery(registration))
+            .to_owned();
+        let Some(draft) = activity_draft::Entity::find()
+            .filter(activity_draft::Column::Key.eq(key))
+            .filter(activity_draft::Column::CourseId.ne(course.get()))
+            .filter(activity_draft::Column::CourseId.in_subquery(courses_of_registration))
+            .order_by_asc(activity_draft::Column::CreatedAt)
+            .order_by_asc(activity_draft::Column::Id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // Checked before it is copied, so a bad row is reported where it is.
+        ActivityConfig::from_json(&draft.config, "activity_drafts", draft.id)?;
+        let source = CourseId::new(draft.course_id);
+        let tx = self.begin(course).await?;
+        let done = activity::Entity::update_many()
+            .col_expr(activity::Column::Config, Expr::value(draft.config))
+            .col_expr(activity::Column::ConfigUpdatedAt, Expr::value(now))
+            .col_expr(
+                activity::Column::ConfigUpdatedBy,
+                Expr::value(draft.created_by),
+            )
+            .filter(activity::Column::CourseId.eq(course.get()))
+            .filter(activity::Column::ResourceLinkId.eq(resource_link))
+            .filter(activity::Column::Config.is_null())
+            .exec(&tx.txn)
+            .await?;
+        if done.rows_affected == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        // The tags learners choose from were typed on the same form; a course that has its
+        // own already keeps them.
+        let mut settings = tx.course_settings().await?;
+        if settings.tag_options.is_empty() {
+            let theirs = super::settings::read_settings(&tx.txn, source).await?;
+            if !theirs.tag_options.is_empty() {
+                settings.tag_options = theirs.tag_options;
+                tx.set_course_settings(&settings, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(source))
     }
 }
 

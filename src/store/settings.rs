@@ -46,7 +46,7 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-async fn read_settings<C: ConnectionTrait>(
+pub(super) async fn read_settings<C: ConnectionTrait>(
     db: &C,
     course_id: CourseId,
 ) -> Result<CourseSettingsRow, StoreError> {

@@ -1,6 +1,7 @@
 //! What the activity configuration form shows: the values as typed (or as stored), the
-//! choices with their wording, the method's indicative range beside each step's minutes, and
-//! every problem of a refused submission, linked to its field.
+//! choices with their wording, the method's suggested minutes beside each step, and every
+//! problem of a refused submission: listed at the top with a link to its field, and next to
+//! the field itself, which is marked invalid and described by it.
 
 use minijinja::{Value, context};
 
@@ -142,6 +143,34 @@ pub fn problem_text(p: &FormProblem, l: Locale) -> String {
     }
 }
 
+/// The method's suggestion for a step, in words: one duration or a range.
+pub fn step_hint(step: Step, l: Locale) -> String {
+    match step.minutes() {
+        (lo, hi) if lo == hi => l.tr("cfg_step_hint_one", &[("minutes", i64::from(lo).into())]),
+        (lo, hi) => l.tr(
+            "cfg_step_hint",
+            &[("min", i64::from(lo).into()), ("max", i64::from(hi).into())],
+        ),
+    }
+}
+
+/// The problems of a refused form by the id of the field they are about (several problems
+/// of one field in one message), for the message next to each field.
+fn field_errors(problems: &[FormProblem], l: Locale) -> std::collections::BTreeMap<String, String> {
+    let mut errors = std::collections::BTreeMap::<String, String>::new();
+    for p in problems {
+        let text = problem_text(p, l);
+        errors
+            .entry(anchor(p))
+            .and_modify(|t| {
+                t.push(' ');
+                t.push_str(&text);
+            })
+            .or_insert(text);
+    }
+    errors
+}
+
 /// The form's own values (beside the page's common ones).
 pub fn setup_context(
     l: Locale,
@@ -155,12 +184,11 @@ pub fn setup_context(
     let steps: Vec<Value> = Step::ALL
         .into_iter()
         .map(|s| {
-            let (lo, hi) = s.minutes();
             context! {
                 name => minutes_name(s),
                 label => l.t(&format!("step_{}", s.key())),
                 value => form.minutes(s),
-                hint => l.tr("cfg_step_hint", &[("min", i64::from(lo).into()), ("max", i64::from(hi).into())]),
+                hint => step_hint(s, l),
             }
         })
         .collect();
@@ -168,6 +196,7 @@ pub fn setup_context(
         mode => mode.key(), action => mode.action(), form => Value::from_serialize(form),
         allowed => allowed, accept_resource_link => accepts.resource_link, accept_lineitem => accepts.lineitem,
         problems => problems.iter().map(|p| context! { field => anchor(p), text => problem_text(p, l) }).collect::<Vec<_>>(),
+        errors => field_errors(problems, l),
         policies => ["keep", "new", "free"].map(|p| choice(p, format!("cfg_policy_{p}"))),
         modes => SessionMode::ALL.map(|m| choice(m.key(), format!("cfg_mode_{}", m.key()))),
         languages => ["lms", "en", "fr"].map(|g| choice(g, format!("cfg_language_{g}"))),
@@ -211,5 +240,25 @@ mod tests {
             assert!(html.contains(&format!("id=\"{}\"", anchor(&p))), "{p:?}");
         }
         assert!(html.contains("id=\"cfg-{{ s.name }}\""));
+    }
+
+    #[test]
+    fn a_step_of_one_suggested_duration_says_so() {
+        assert_eq!(
+            step_hint(Step::Objectives, Locale::En),
+            "suggested: 5 minutes"
+        );
+        assert_eq!(
+            step_hint(Step::Objectives, Locale::Fr),
+            "suggéré : 5 minutes"
+        );
+        assert_eq!(
+            step_hint(Step::Sharing, Locale::En),
+            "suggested: 3 to 5 minutes"
+        );
+        assert_eq!(
+            step_hint(Step::Sharing, Locale::Fr),
+            "suggéré : 3 à 5 minutes"
+        );
     }
 }

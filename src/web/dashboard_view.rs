@@ -262,7 +262,7 @@ pub async fn activity_dashboard(state: &AppState, s: &Session) -> Result<Vec<Val
             status_key => status_key,
             practice => session.and_then(|x| (x.ordinal > 0).then_some(x.ordinal)),
             spent => session.and_then(time_spent).map(|t| duration_words(t, l)),
-            updated => session.filter(|x| x.last_seq > 0).map(|x| l.format_time(x.updated_at)),
+            updated => session.filter(|x| x.last_seq > 0).map(|x| super::pages::moment(l, x.updated_at)),
             grades => member_grades,
         }
     };

@@ -182,6 +182,8 @@ struct Described {
     code: &'static str,
     what: String,
     check: String,
+    /// The command that fixes it, to run on the Binôme server (shown as code after `check`).
+    command: Option<String>,
     error_id: Option<String>,
     /// Seconds after which the request may come again (`Retry-After`).
     retry_after: Option<u64>,
@@ -191,6 +193,10 @@ struct Described {
 /// `binome::refusal` line with its reason code, every internal error with its cause chain
 /// and an opaque id.
 fn describe(err: &WebError, l: Locale) -> Described {
+    let command = match err {
+        WebError::Refused(e) => fix_command(e),
+        _ => None,
+    };
     let (status, code, what, check, error_id) = match err {
         WebError::Refused(e) => {
             let (what, check) = explain(e, l);
@@ -408,8 +414,85 @@ fn describe(err: &WebError, l: Locale) -> Described {
         code,
         what,
         check,
+        command,
         error_id,
         retry_after,
+    }
+}
+
+/// Whether opening the activity again from the course may get past a refused launch: a
+/// sign-in that expired, was replayed or lost its browser, a busy moment, a key set that could
+/// not be read. Refusals that come from how the LMS and Binôme are set up (an unknown
+/// platform or deployment, a registration waiting for approval, a wrong signature or
+/// audience, a launch Binôme cannot read) come back at every try: a learner is not told to
+/// try again, only whom to tell.
+fn reopening_helps(e: &LaunchError) -> bool {
+    match e {
+        LaunchError::PlatformError { .. }
+        | LaunchError::JwksUnavailable(_)
+        | LaunchError::Expired
+        | LaunchError::IssuedInFuture
+        | LaunchError::NonceMismatch
+        | LaunchError::StateUnknown
+        | LaunchError::StateExpired
+        | LaunchError::StateMismatch
+        | LaunchError::Replayed
+        | LaunchError::BrowserCheckFailed
+        | LaunchError::LoginRateLimited { .. }
+        | LaunchError::PlatformRateLimited { .. }
+        | LaunchError::TooManyPendingLogins
+        | LaunchError::ForeignLaunchOrigin(_) => true,
+        LaunchError::MissingParam(_)
+        | LaunchError::UnknownPlatform { .. }
+        | LaunchError::AmbiguousClient(_)
+        | LaunchError::ForeignTargetLink(_)
+        | LaunchError::Malformed(_)
+        | LaunchError::AlgNotAllowed(_)
+        | LaunchError::UnknownKid(_)
+        | LaunchError::BadSignature
+        | LaunchError::WrongIssuer
+        | LaunchError::WrongAudience
+        | LaunchError::WrongAzp
+        | LaunchError::InvalidClaims(_)
+        | LaunchError::UnknownDeployment { .. }
+        | LaunchError::WrongVersion(_)
+        | LaunchError::UnknownMessageType(_)
+        | LaunchError::MissingClaim(_)
+        | LaunchError::TooLarge
+        | LaunchError::BadRequest(_)
+        | LaunchError::PlatformPending(_) => false,
+    }
+}
+
+/// A word of a shell command as typed: as is when it holds nothing the shell reads
+/// specially, else in single quotes.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/@%+=,".contains(&b));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The command an operator runs on the Binôme server to get past a refusal, whole (the
+/// registration named as `binome platform list` shows it), when one does.
+fn fix_command(e: &LaunchError) -> Option<String> {
+    match e {
+        LaunchError::UnknownDeployment {
+            deployment,
+            issuer,
+            client_id,
+        } => Some(format!(
+            "binome platform approve-deployment --issuer {} --client-id {} --deployment-id {}",
+            shell_word(issuer),
+            shell_word(client_id),
+            shell_word(deployment)
+        )),
+        LaunchError::PlatformPending(id) => Some(format!("binome platform approve {id}")),
+        _ => None,
     }
 }
 
@@ -427,15 +510,21 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
         code,
         what,
         check,
+        command,
         error_id,
         retry_after,
     } = describe(err, l);
+    let reopen_helps = match err {
+        WebError::Refused(e) => reopening_helps(e),
+        _ => true,
+    };
     let html = pages.render(
         "error.html",
         l,
         context! {
-            heading => title, what => what, check => check, code => code, error_id => error_id,
+            heading => title, what => what, check => check, command => command, code => code, error_id => error_id,
             show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_) | WebError::Busy(_)),
+            reopen_helps => reopen_helps,
             relaunch => cx.relaunch, reopen => cx.reopen,
         },
     );
@@ -618,9 +707,10 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
         | LaunchError::BrowserCheckFailed => ("refused_state", vec![]),
         LaunchError::StateExpired => ("refused_state_expired", vec![]),
         LaunchError::Replayed => ("refused_replayed", vec![]),
-        LaunchError::UnknownDeployment(d) => {
-            ("refused_unknown_deployment", vec![("deployment", d.into())])
-        }
+        LaunchError::UnknownDeployment { deployment, .. } => (
+            "refused_unknown_deployment",
+            vec![("deployment", deployment.into())],
+        ),
         LaunchError::TooLarge => ("refused_too_large", vec![]),
         LaunchError::LoginRateLimited { retry_after } => (
             "refused_login_rate_limited",
@@ -673,7 +763,7 @@ mod tests {
             LaunchError::StateExpired => 18,
             LaunchError::StateMismatch => 19,
             LaunchError::Replayed => 20,
-            LaunchError::UnknownDeployment(_) => 21,
+            LaunchError::UnknownDeployment { .. } => 21,
             LaunchError::WrongVersion(_) => 22,
             LaunchError::UnknownMessageType(_) => 23,
             LaunchError::MissingClaim(_) => 24,
@@ -889,7 +979,11 @@ mod tests {
             LaunchError::Replayed,
             LaunchError::TooLarge,
             LaunchError::JwksUnavailable("x".into()),
-            LaunchError::UnknownDeployment("dep-7".into()),
+            LaunchError::UnknownDeployment {
+                deployment: "dep-7".into(),
+                issuer: "https://lms.example".into(),
+                client_id: "c-42".into(),
+            },
             LaunchError::BrowserCheckFailed,
             LaunchError::LoginRateLimited { retry_after: 3 },
             LaunchError::PlatformRateLimited { retry_after: 3 },
@@ -925,8 +1019,19 @@ mod tests {
                 }
             }
         }
-        let (what, check) = explain(&LaunchError::UnknownDeployment("dep-7".into()), Locale::Fr);
-        assert!(what.contains("(déploiement dep-7)") && check.contains("--deployment-id dep-7 "));
+        let deployment = LaunchError::UnknownDeployment {
+            deployment: "dep 7".into(),
+            issuer: "https://lms.example".into(),
+            client_id: "c-42".into(),
+        };
+        let (what, check) = explain(&deployment, Locale::Fr);
+        assert!(what.contains("(déploiement dep 7)") && check.contains("exploitant"));
+        assert_eq!(
+            fix_command(&deployment).unwrap(),
+            "binome platform approve-deployment --issuer https://lms.example --client-id c-42 --deployment-id 'dep 7'",
+            "the whole command, each word as the shell reads it"
+        );
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
         let (what, _) = explain(
             &LaunchError::UnknownPlatform {
                 issuer: "https://lms.example".into(),

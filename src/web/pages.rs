@@ -90,6 +90,7 @@ impl Pages {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_function("tr", tr);
+        env.add_filter("code_spans", code_spans);
         for (name, src) in templates {
             env.add_template(name, src)
                 .map_err(|source| PagesError::Compile { name, source })?;
@@ -178,6 +179,26 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
         ("Referrer-Policy", "no-referrer".into()),
         ("Cache-Control", "no-store".into()),
     ]
+}
+
+/// A moment as pages show it: `iso`, the `datetime` of a `<time>` element (UTC), which the
+/// page's script (`app.js`) writes in the reader's own time zone and language; and `text`,
+/// the UTC wording the element holds for a reader without scripts.
+pub fn moment(l: Locale, unix_secs: i64) -> Value {
+    let iso = time::OffsetDateTime::from_unix_timestamp(unix_secs)
+        .ok()
+        .map(|at| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            )
+        });
+    context! { iso => iso, text => l.format_time(unix_secs) }
 }
 
 fn steps(locale: Locale) -> Vec<Value> {
@@ -274,6 +295,28 @@ fn tr(state: &State, id: &str, kwargs: Kwargs) -> Result<String, Error> {
     locale
         .lookup(id, &args)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// `{{ text|code_spans }}`: the text escaped, each part between backticks in a `<code>`
+/// element (the catalogues name commands and settings that way). A text with an unpaired
+/// backtick is only escaped.
+fn code_spans(text: &str) -> Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return Value::from_safe_string(minijinja::HtmlEscape(text).to_string());
+    }
+    let mut html = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part).to_string();
+        if i % 2 == 1 {
+            html.push_str("<code>");
+            html.push_str(&escaped);
+            html.push_str("</code>");
+        } else {
+            html.push_str(&escaped);
+        }
+    }
+    Value::from_safe_string(html)
 }
 
 /// The messages a template names: (`t.` ids, `tr(` ids). The id of `tr` must be a literal.
@@ -392,18 +435,18 @@ mod tests {
                     checked => "1 Dec 2026, 08:05 UTC", error => "HTTP 503: offline",
                     rows => vec![context! { person => "u1", name => "Ada", ours_key => "delivered", ours => "sent to the gradebook", lms_key => "graded", lms => "1 / 1" }],
                 }),
-                sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), spent => Some("1 h 05 min"), updated => Some("1 Dec 2026, 08:05 UTC"), grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
+                sessions => if full { vec![context! { group => "Ada, Zoé", status => "completed", status_key => "completed", practice => Some(1), spent => Some("1 h 05 min"), updated => Some(moment(Locale::En, 1_796_601_600)), grades => vec![context! { key => "failed", text => "Ada: not accepted by the LMS (HTTP 400: not gradable)" }] }] } else { vec![] },
                 manage => full,
                 roster => vec![context! { id => "u1", name => "Ada", email => full.then_some("ada@example.org"), role => "learner", status => "Active", tags => "", launched => full, pairable => true }],
                 roster_total => 1, roster_page => 0, roster_pages => if full { 3 } else { 1 },
                 module_title => "Module 1",
-                roster_nrps => full, last_sync => full.then_some("1 Dec 2026, 08:05 UTC"),
-                sync_error => full.then_some("timeout"), sync_error_at => full.then_some("1 Dec 2026, 08:00 UTC"),
-                names_missing => full, learners_launched => 1, staff_launched => 1,
+                roster_nrps => full, last_sync => full.then(|| moment(Locale::En, 1_796_601_600)),
+                sync_error => full.then_some("timeout, see `binome platform list`"), sync_error_at => full.then(|| moment(Locale::En, 1_796_601_000)),
+                names_missing => full, learners_launched => 1, staff_launched => 1, follow_up => full,
                 tag_options => "sector: health", policy => "keep", staff_links => 0,
                 draft => full.then(|| plan.clone()), published => full.then(|| plan.clone()),
                 learners => people.clone(),
-                events => if full { vec![context! { actor => "Ada", what => "swapped Ada and Zoé", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
+                events => if full { vec![context! { actor => "Ada", what => "swapped Ada and Zoé", at => moment(Locale::En, 1_796_601_600) }] } else { vec![] },
                 ..session
             },
             "overview.html" => context! {
@@ -419,7 +462,9 @@ mod tests {
                 ..session
             },
             "learner.html" => context! {
-                tag_options => if full { vec![context! { tag => "sector: health", checked => true }] } else { vec![] },
+                // Published (full) shows the summary; otherwise the form.
+                tag_options => vec![context! { category => Some("sector"), tags => vec![context! { tag => "sector: health", label => "health", checked => true }] }, context! { category => None::<&str>, tags => vec![context! { tag => "Nights", label => "Nights", checked => false }] }],
+                my_tags => if full { vec![context! { category => Some("sector"), labels => "health" }, context! { category => None::<&str>, labels => "Nights" }] } else { vec![] },
                 partners => if full { vec![context! { name => "Zoé", picture => Some("https://example.org/z.png"), email => Some("zoe@example.org") }] } else { vec![] },
                 trio => full, published => full,
                 ..session
@@ -451,8 +496,9 @@ mod tests {
                 context! { ..session, ..extra }
             }
             "error.html" => context! {
-                heading => "h", what => "w", check => if full { "c" } else { "" }, code => "c",
-                error_id => full.then_some("abc"), show_help => full,
+                heading => "h", what => "w <b>", check => if full { "run `binome x` & see" } else { "" }, code => "c",
+                command => full.then_some("binome platform approve 3"),
+                error_id => full.then_some("abc"), show_help => full, reopen_helps => !full,
                 relaunch => if full { vec![("iss".to_string(), "x".to_string())] } else { vec![] },
                 reopen => !full,
             },
@@ -474,7 +520,7 @@ mod tests {
                 configuration_url => "https://lms.example/conf", registration_token => full.then_some("tok"), proof => "p",
             },
             "registered.html" => context! {
-                pending => !full, product => full.then_some("moodle 4.5"), issuer => "https://lms.example",
+                pending => !full, moodle => full, product => full.then_some("moodle 4.5"), issuer => "https://lms.example",
                 client_id => full.then_some("c"), deployment => full.then_some("1"),
             },
             "declare.html" => context! {
@@ -513,8 +559,17 @@ mod tests {
             fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"),
             "names are escaped: {fr}"
         );
+        let error = p.render("error.html", Locale::En, sample("error.html", true));
+        assert!(
+            error.contains("run <code>binome x</code> &amp; see") && error.contains("w &lt;b&gt;"),
+            "backticks become code, the rest is escaped: {error}"
+        );
         let staff = p.render("staff.html", Locale::Fr, sample("staff.html", true));
         assert!(staff.contains("gardé depuis Module 1"), "{staff}");
+        assert!(
+            staff.contains("<time datetime=\"2026-12-07T00:00:00Z\">7 Dec 2026, 00:00 UTC</time>"),
+            "{staff}"
+        );
         assert!(staff.contains("Lignes non retenues :"), "{staff}");
     }
 

@@ -1,7 +1,8 @@
 //! LTI Dynamic Registration pages (`/lti/register`): the URL an LMS administrator pastes
 //! (Moodle's "Register tool URL", Canvas's LTI Registration; with an operator's invitation,
 //! `…/lti/register?invite=…`), the confirmation it shows, and the page that tells the LMS the
-//! registration is over. Framed by the platform that opened it (the configuration URL's
+//! registration is over — and, for Moodle, the two steps its administrator still takes before
+//! teachers see the tool. Framed by the platform that opened it (the configuration URL's
 //! origin). Without an invitation the pages show nothing another system said.
 
 use actix_web::http::StatusCode;
@@ -168,10 +169,19 @@ fn confirmation(c: &Confirmation, l: Locale) -> minijinja::Value {
 
 fn registered(d: &Done) -> minijinja::Value {
     // A registration waiting for approval was made without an invitation: the page repeats
-    // nothing the platform answered but its issuer, which the configuration URL starts with.
+    // nothing the platform answered but its issuer, which the configuration URL starts with
+    // (not even which product it said it is).
     let pending = d.pending();
+    // Moodle keeps a tool registered this way "Pending" until its administrator activates it,
+    // and always stores it as a preconfigured tool that the activity chooser does not show:
+    // the page says so, and waits for the administrator to close it.
+    let moodle = !pending
+        && d.platform
+            .lti
+            .product_family_code
+            .eq_ignore_ascii_case("moodle");
     context! {
-        pending => pending,
+        pending => pending, moodle => moodle,
         product => (!pending).then(|| product(&d.platform)), issuer => d.registration.issuer.as_str(),
         client_id => (!pending).then(|| d.registration.client_id.as_str()),
         deployment => if pending { None } else { d.deployment_id.clone() },

@@ -214,8 +214,13 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
         PairAction::Split(a) => (scope.split(a).await, "notice_saved"),
         PairAction::Exclude(a, b) => (scope.exclude(a, b).await, "notice_saved"),
     };
+    // Once published, the page leads with the sessions' progress: the outcome shows there.
+    let at = match action {
+        PairAction::Publish => "sessions",
+        _ => "pairs",
+    };
     match result {
-        Ok(()) => back(state, s, done, "pairs").await,
+        Ok(()) => back(state, s, done, at).await,
         Err(EditError::Store(e)) => session_refusal(state, s, e.into()).await,
         Err(EditError::Engine(e)) => {
             session_refusal(state, s, WebError::Internal(Box::new(e))).await

@@ -9,6 +9,7 @@ use minijinja::{Value, context};
 
 use super::AppState;
 use super::error::WebError;
+use super::pages::moment;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::lti::{Failure, RegistrationId, Service};
@@ -175,7 +176,7 @@ fn event_view(
         |m| module_name(modules, m, l),
         l,
     );
-    context! { actor => who, what => what, at => l.format_time(e.at) }
+    context! { actor => who, what => what, at => moment(l, e.at) }
 }
 
 /// Everything the staff page shows beyond the basics, and the name of the person looking.
@@ -256,9 +257,9 @@ pub async fn staff_context(
         roster_page => page,
         roster_pages => pages,
         roster_nrps => source == RosterSource::Nrps,
-        last_sync => course.last_sync_at.map(|t| l.format_time(t)),
+        last_sync => course.last_sync_at.map(|t| moment(l, t)),
         sync_error => failure.as_ref().and_then(|(_, e)| failure_words(e, Reader::of(s), l)),
-        sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
+        sync_error_at => failure.as_ref().map(|(at, _)| moment(l, *at)),
         names_missing => names_missing,
         learners_launched => learners_launched,
         staff_launched => staff_launched,

@@ -1,4 +1,4 @@
-//! Health checks, static files, the home page for administrators, and the session API the
+//! Health checks, static files (styles, scripts, the tool's icon), the home page for administrators, and the session API the
 //! page's script uses (who am I, renew my token).
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -52,6 +52,8 @@ pub async fn static_file(path: web::Path<String>) -> HttpResponse {
             include_str!("static/register.js"),
             "text/javascript; charset=utf-8",
         ),
+        // The tool's icon, for the LMS's tool lists and pickers (Canvas's `icon_url`).
+        "icon.svg" => (include_str!("static/icon.svg"), "image/svg+xml"),
         _ => return HttpResponse::NotFound().finish(),
     };
     HttpResponse::Ok()

@@ -14,7 +14,7 @@ const RL: &str = "https://purl.imsglobal.org/spec/lti/claim/resource_link";
 const CUSTOM: &str = "https://purl.imsglobal.org/spec/lti/claim/custom";
 
 /// Adds an activity by deep linking with `changes` to the default form; its custom key.
-async fn deep_link(app: &TestApp, changes: &[(&str, &str)]) -> String {
+pub(crate) async fn deep_link(app: &TestApp, changes: &[(&str, &str)]) -> String {
     let (status, body) = app.launch_with(deep_linking_claims).await;
     assert_eq!(status, 200, "{body}");
     let resp = app
@@ -380,4 +380,92 @@ async fn the_configured_meeting_mode_and_points_reach_the_session_and_the_gradeb
     );
     let (status, _): (u16, Value) = cmd(&app, &a[0], "mark_prepared").await;
     assert_eq!(status, 409);
+}
+
+/// The opening tag of the element with this id.
+fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no element {id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
+#[tokio::test]
+async fn each_field_in_error_is_marked_and_described_by_its_own_message() {
+    let app = spawn_app().await;
+    let (_, body) = app.launch_with(deep_linking_claims).await;
+    // The method's suggestions: one duration, or a range.
+    assert!(body.contains(">suggested: 5 minutes<"), "{body}");
+    assert!(body.contains(">suggested: 3 to 5 minutes<"), "{body}");
+    assert!(
+        !body.contains("5 to 5") && !body.contains("10 to 10"),
+        "{body}"
+    );
+    assert!(!body.contains("aria-invalid"), "nothing is wrong yet");
+    let resp = app
+        .post_form(
+            "/app/deep-link",
+            &session_token(&body),
+            &form(&[
+                ("title", " "),
+                ("minutes_analysis", "90"),
+                ("mode", "teleport"),
+            ]),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 422);
+    let page = resp.text().await.unwrap();
+    for (id, hint, words) in [
+        ("cfg-title", None, "Please fill in this field: Title"),
+        (
+            "cfg-minutes_analysis",
+            Some("cfg-minutes_analysis-hint"),
+            "Analysis: a whole number of minutes from 1 to 60.",
+        ),
+    ] {
+        let input = tag_with_id(&page, id);
+        assert!(input.contains("aria-invalid=\"true\""), "{input}");
+        let described = match hint {
+            Some(h) => format!("aria-describedby=\"{h} {id}-error\""),
+            None => format!("aria-describedby=\"{id}-error\""),
+        };
+        assert!(input.contains(&described), "{input}");
+        // Its own message, right after the field (before the next field's label).
+        let message = format!("id=\"{id}-error\">{words}</p>");
+        let at_message = page.find(&message).expect(&message);
+        let at_input = page.find(input).unwrap();
+        let next_label = at_input + page[at_input..].find("<label").unwrap();
+        assert!(at_input < at_message && at_message < next_label, "{page}");
+    }
+    // A choice in error: every option of the group points at the group's message.
+    let radios: Vec<&str> = page
+        .split("<input type=\"radio\" name=\"mode\"")
+        .skip(1)
+        .map(|s| &s[..s.find('>').unwrap()])
+        .collect();
+    assert_eq!(radios.len(), 3);
+    for r in radios {
+        assert!(
+            r.contains("aria-invalid=\"true\" aria-describedby=\"cfg-mode-error\""),
+            "{r}"
+        );
+    }
+    assert!(page.contains("id=\"cfg-mode-error\">How pairs meet: choose one"));
+    // Fields without a problem are not marked.
+    for id in ["cfg-points", "cfg-module-name", "cfg-minutes_options"] {
+        assert!(!tag_with_id(&page, id).contains("aria-invalid"), "{id}");
+    }
+
+    // In French too.
+    let (_, body) = app
+        .launch_with(|c| {
+            deep_linking_claims(c);
+            c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["locale"] =
+                "fr".into();
+        })
+        .await;
+    assert!(body.contains(">suggéré : 5 minutes<"), "{body}");
+    assert!(body.contains(">suggéré : 3 à 5 minutes<"), "{body}");
 }

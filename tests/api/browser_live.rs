@@ -31,13 +31,18 @@ const PANEL_TEXT: &str = "var p = document.getElementById('session-panel'); \
      p.querySelectorAll('textarea').forEach(function (t) { s += '\\n' + t.value; }); return s;";
 
 /// A member's browser, named for messages.
-struct Seat {
-    b: Browser,
-    who: String,
+pub(crate) struct Seat {
+    pub(crate) b: Browser,
+    pub(crate) who: String,
 }
 
 /// Runs `js` in the iframe's document until `done` accepts its value; returns that value.
-async fn wait_js(seat: &Seat, js: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn wait_js(
+    seat: &Seat,
+    js: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         let seen = async {
@@ -80,7 +85,7 @@ async fn panel_text(seat: &Seat) -> String {
 
 /// A WebDriver click on the first element matching `css` in the iframe, once it is there
 /// (a redraw may replace it between finding and clicking: then it is found again).
-async fn click(seat: &Seat, css: &str) {
+pub(crate) async fn click(seat: &Seat, css: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let clicked = async {
@@ -201,7 +206,7 @@ async fn open_session(app: &TestApp, sub: &str) -> Option<Seat> {
 }
 
 /// The axe-core script, or None (a skip) when it is not installed and `CI` is unset.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("BINOME_AXE")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -225,7 +230,7 @@ fn axe_source() -> Option<String> {
 
 /// Runs axe-core's WCAG 2.0/2.1 A and AA rules on the iframe's document and fails on any
 /// violation, listing each with its impact and the nodes concerned.
-async fn axe_check(seat: &Seat, axe: Option<&str>, label: &str) {
+pub(crate) async fn axe_check(seat: &Seat, axe: Option<&str>, label: &str) {
     let Some(axe) = axe else { return };
     seat.b.enter_iframe().await.unwrap();
     let present = seat.b.script("return typeof window.axe;").await.unwrap();
@@ -292,7 +297,7 @@ axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag2
         .collect();
     assert!(
         report.is_empty(),
-        "axe-core: {} violation(s) on the session page, {label} ({}):\n{}",
+        "axe-core: {} violation(s), {label} ({}):\n{}",
         report.len(),
         seat.who,
         report.join("\n")
@@ -439,7 +444,7 @@ async fn a_pair_runs_a_whole_session_in_two_browsers() {
 
 /// The trio's three browsers after the pair's two would make five Chromiums at once on a
 /// small machine: the tests of this file take turns.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test]
 async fn a_trio_runs_its_three_rounds_in_three_browsers() {

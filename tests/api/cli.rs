@@ -136,7 +136,9 @@ async fn key_rotation_from_the_command_line() {
 
 #[test]
 fn lti_config_is_filled_in_for_the_base_url() {
-    let canvas = text(&binome("sqlite::memory:", &["lti-config", "canvas"]));
+    // Standard output is the JSON to paste (the steps around it go to standard error).
+    let canvas = binome("sqlite::memory:", &["lti-config", "canvas"]);
+    let canvas = String::from_utf8_lossy(&canvas.stdout);
     let json: serde_json::Value = serde_json::from_str(&canvas).expect("valid JSON");
     assert_eq!(
         json["oidc_initiation_url"],
@@ -177,6 +179,55 @@ fn lti_config_is_filled_in_for_the_base_url() {
         assert!(moodle.contains(field), "Moodle guide lacks {field}");
     }
     assert!(!moodle.contains("{{"), "every placeholder is filled");
+}
+
+#[test]
+fn canvas_config_gives_the_redirect_uris_and_an_icon() {
+    let out = binome("sqlite::memory:", &["lti-config", "canvas"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON alone");
+    // The developer key form requires Redirect URIs, which the JSON does not fill: the
+    // command names them, one per line.
+    let steps = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = steps.lines().map(str::trim).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Redirect URIs"))
+        .unwrap_or_else(|| panic!("no Redirect URIs: {steps}"));
+    assert_eq!(
+        lines[at + 1],
+        "https://binome.example.org/lti/launch",
+        "{steps}"
+    );
+    assert!(steps.contains("Paste JSON"), "{steps}");
+    // An icon for the tool lists and pickers, served by the tool itself.
+    let icon = "https://binome.example.org/static/icon.svg";
+    let settings = &json["extensions"][0]["settings"];
+    assert_eq!(settings["icon_url"], icon);
+    let placements = settings["placements"].as_array().unwrap();
+    assert!(!placements.is_empty());
+    for p in placements {
+        assert_eq!(p["icon_url"], icon, "{p}");
+    }
+    // The Moodle guide is one text on standard output, as before.
+    let moodle = binome("sqlite::memory:", &["lti-config", "moodle"]);
+    assert!(moodle.stderr.is_empty(), "{moodle:?}");
+}
+
+#[tokio::test]
+async fn the_tool_serves_its_icon() {
+    let app = crate::helpers::spawn_app().await;
+    let r = app
+        .http
+        .get(format!("{}/static/icon.svg", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let svg = r.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Binôme"), "{svg}");
 }
 
 #[test]

@@ -518,3 +518,64 @@ async fn unknown_kids_cannot_make_the_tool_hammer_the_platform() {
         "one refetch for the unknown kid, then none: a refetch did not contain it"
     );
 }
+
+/// The text of the element with this id, unescaped.
+fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find("</")?;
+    Some(crate::registration::unescape(&html[start..end]))
+}
+
+#[tokio::test]
+async fn an_unknown_deployment_names_the_whole_command_and_no_useless_retry() {
+    let app = spawn_app().await;
+    let dep = "https://purl.imsglobal.org/spec/lti/claim/deployment_id";
+    let (status, body) = app.launch_with(|c| c[dep] = "dep-9".into()).await;
+    assert_eq!(status, 403);
+    assert_eq!(reason(&body), "unknown_deployment");
+    // The command, whole, in a code element: what the operator runs on the server.
+    let command = text_of(&body, "fix-command").expect("the command is shown as code");
+    assert_eq!(
+        command,
+        format!(
+            "binome platform approve-deployment --issuer {} --client-id {CLIENT_ID} --deployment-id dep-9",
+            app.platform.issuer
+        )
+    );
+    assert!(!body.contains('`'), "no Markdown left on the page: {body}");
+    assert!(
+        body.contains("For the LMS administrator and the operator of Binôme"),
+        "{body}"
+    );
+    // Opening the activity again cannot help: the learner is told whom to tell instead.
+    assert!(!body.contains("open the activity again"), "{body}");
+    assert!(body.contains("will not help"), "{body}");
+    // A refusal that reopening does mend still says so.
+    let login = app.login().await;
+    let claims = app.platform.claims(&login.nonce);
+    let token = app.platform.sign(&claims);
+    app.post_launch(&token, &login.state, login.cookie.as_deref())
+        .await;
+    let replayed = app
+        .post_launch(&token, &login.state, login.cookie.as_deref())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(reason(&replayed), "token_replayed");
+    assert!(replayed.contains("open the activity again"), "{replayed}");
+
+    // The command works as printed.
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_binome"));
+    cmd.env_clear();
+    for (k, v) in &app.env {
+        cmd.env(k, v);
+    }
+    let out = cmd.env("RUST_LOG", "warn").args(&args).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(3300)).await;
+    let (status, body) = app.launch_with(|c| c[dep] = "dep-9".into()).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -1298,3 +1298,49 @@ async fn the_start_up_invitation_is_fresh_each_start_until_an_lms_is_registered(
     );
     assert!(usable(second).await && usable(mine.token).await);
 }
+
+#[tokio::test]
+async fn moodle_is_told_the_two_steps_before_teachers_see_the_tool() {
+    let (app, invite) = spawn_dr().await;
+    let (status, done) = register_moodle(&app, Some(&invite)).await;
+    assert_eq!(status, 200, "{done}");
+    let text = unescape(&done);
+    assert!(text.contains("id=\"moodle-steps\""), "{done}");
+    for words in [
+        "Manage tools, Binôme is shown as \"Pending\": activate it",
+        "\"Tool configuration usage\" to \"Show in activity chooser and as a preconfigured tool\"",
+        "More → LTI External tools, turn on \"Show in activity chooser\"",
+    ] {
+        assert!(text.contains(words), "{words}: {done}");
+    }
+    // Moodle closes the window on the close message: it waits for the administrator.
+    assert!(done.contains("data-close-when-read"), "{done}");
+    let script = app
+        .http
+        .get(format!("{}/static/register.js", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("[data-close-when-read]"), "{script}");
+
+    // Canvas has no such steps: its page closes at once.
+    let invite = invitation(&app).await;
+    let (status, body) = page(
+        open(
+            &app,
+            &app.platform.dr_configuration_url(DrShape::Canvas),
+            Some(DR_TOKEN),
+            Some(&invite),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, done) = page(confirm(&app, &form_of(&body)).await).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Binôme is registered"), "{done}");
+    assert!(!done.contains("moodle-steps") && !done.contains("data-close-when-read"));
+}

@@ -1,6 +1,6 @@
 // The page's own script: keeps the session token out of URLs and alive while the page is in
-// use, reopens the page after a reload inside the LMS frame, tells the LMS the page's height,
-// and brings an action's outcome into view.
+// use, reopens the page after a reload inside the LMS frame, shows moments in the reader's
+// time zone, tells the LMS the page's height, and brings an action's outcome into view.
 (function () {
   "use strict";
   var KEY = "binome.session";
@@ -61,6 +61,24 @@
       document.body.appendChild(form);
       form.submit();
       return;
+    }
+  }
+
+  // Moments come from the server in UTC (`<time datetime>`, with the UTC wording for readers
+  // without scripts): write them in the reader's own time zone and language.
+  var times = document.querySelectorAll("time[datetime]");
+  var format = null;
+  if (times.length && window.Intl && Intl.DateTimeFormat) {
+    try {
+      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+        { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) { format = null; }
+  }
+  for (var n = 0; format && n < times.length; n++) {
+    var at = new Date(times[n].getAttribute("datetime"));
+    if (!isNaN(at.getTime())) {
+      times[n].title = times[n].textContent;
+      times[n].textContent = format.format(at);
     }
   }
 

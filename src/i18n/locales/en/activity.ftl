@@ -2,7 +2,8 @@
 ## page learners see before it is filled in.
 ## Variables: cfg_problem_too_long ($field: a label, $max: characters), cfg_problem_minutes
 ##   ($step: a step's name, $min, $max: minutes), cfg_problem_points ($max: points),
-##   cfg_problem_choice ($field: a label), cfg_step_hint ($min, $max: minutes).
+##   cfg_problem_choice ($field: a label), cfg_step_hint ($min, $max: minutes),
+##   cfg_step_hint_one ($minutes: the one suggested duration).
 
 cfg_heading_add = Add a peer-coaching activity
 cfg_heading_first = Set up this peer-coaching activity
@@ -28,7 +29,11 @@ cfg_field_tags = Field contexts learners choose from
 cfg_hint_tags = One per line, for instance a sector or a kind of workplace. Learners with close contexts are paired first. Shared by every activity of the course.
 cfg_legend_timings = Step durations (minutes)
 cfg_hint_timings = The method suggests a range for each step; the timer only informs, it never stops a pair.
-cfg_step_hint = suggested: { $min } to { $max }
+cfg_step_hint = suggested: { $min } to { $max } minutes
+cfg_step_hint_one = suggested: { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}
 cfg_field_mode = How pairs meet
 cfg_mode_in_person = In person
 cfg_mode_remote = Remotely, by video call (the pair shares a meeting link)

@@ -43,8 +43,8 @@ refused_state_expired_check = Open the activity again.
 refused_replayed = This launch has already been used. Each launch can be opened once.
 refused_replayed_check = Open the activity again from the course rather than reloading or going back.
 # $deployment: the deployment id.
-refused_unknown_deployment = This installation of Binôme in the LMS (deployment { $deployment }) has not been approved yet.
-refused_unknown_deployment_check = The deployment is recorded as pending. Approve it on the Binôme server with `binome platform approve-deployment --deployment-id { $deployment } ...`, or register it with --deployment-id.
+refused_unknown_deployment = This installation of Binôme in the LMS (deployment { $deployment }) has not been approved on the Binôme server yet.
+refused_unknown_deployment_check = Binôme recorded the deployment as pending. The operator of the Binôme server approves it with this command, run on the Binôme server; launches work right after:
 refused_too_large = The request is larger than Binôme accepts.
 refused_too_large_check = Check custom parameters and claims configured for the tool in the LMS.
 
@@ -57,4 +57,4 @@ refused_too_many_pending_logins_check = Unfinished sign-ins expire after ten min
 refused_launch_origin_mismatch = Your browser kept no trace of the sign-in (its cookies are blocked), and this launch was not sent by the LMS page (it came from { $from }). Binôme refused it, to protect you from being signed in by another site.
 refused_launch_origin_mismatch_check = Open the activity again from the course. If it persists, allow cookies for the Binôme site, or check that the LMS does not send a Referrer-Policy of no-referrer on its sign-in page.
 refused_platform_pending = This LMS's registration of Binôme waits for the approval of the operator of the Binôme server.
-refused_platform_pending_check = It was registered without an invitation. The operator approves it with `binome platform approve { $id }` (it is marked PENDING in `binome platform list`); launches work right after.
+refused_platform_pending_check = It was registered without an invitation (registration { $id }, marked PENDING in `binome platform list`). The operator approves it with this command, run on the Binôme server; launches work right after:

@@ -4,6 +4,9 @@
 
 staff_intro = This is the staff view of the activity. Learners see their own page; pairs are formed from the course roster.
 staff_setup_title = Course set-up
+staff_setup_summary = Set-up: roster, field contexts, links and pairs
+pairs_first = First learner
+pairs_second = Second learner
 staff_learners_launched = Learners who have opened the activity
 staff_staff_launched = Staff members who have opened it
 staff_no_names = Your LMS does not share learners' names with Binôme. In Moodle, set "Share launcher's name with tool" to "Always" in the tool's privacy settings.

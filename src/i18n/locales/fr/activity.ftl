@@ -3,7 +3,7 @@
 ## Variables : cfg_problem_too_long ($field : un libellé, $max : caractères),
 ##   cfg_problem_minutes ($step : le nom d'une étape, $min, $max : minutes),
 ##   cfg_problem_points ($max : points), cfg_problem_choice ($field : un libellé),
-##   cfg_step_hint ($min, $max : minutes).
+##   cfg_step_hint ($min, $max : minutes), cfg_step_hint_one ($minutes : la durée suggérée).
 
 cfg_heading_add = Ajouter une activité de codéveloppement
 cfg_heading_first = Paramétrer cette activité de codéveloppement
@@ -29,7 +29,11 @@ cfg_field_tags = Contextes de terrain proposés aux apprenants
 cfg_hint_tags = Un par ligne, par exemple un secteur ou un type de structure. Les apprenants aux contextes proches sont associés en priorité. Commun à toutes les activités du cours.
 cfg_legend_timings = Durée des étapes (minutes)
 cfg_hint_timings = La méthode propose une fourchette pour chaque étape ; le minuteur informe, il n'interrompt jamais un binôme.
-cfg_step_hint = conseillé : { $min } à { $max }
+cfg_step_hint = suggéré : { $min } à { $max } minutes
+cfg_step_hint_one = suggéré : { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}
 cfg_field_mode = Modalité des rencontres
 cfg_mode_in_person = En présentiel
 cfg_mode_remote = À distance, en visioconférence (le binôme partage un lien de réunion)

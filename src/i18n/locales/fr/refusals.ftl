@@ -35,8 +35,8 @@ refused_state_expired = La connexion a pris trop de temps et a expiré.
 refused_state_expired_check = Rouvrez l'activité.
 refused_replayed = Ce lancement a déjà été utilisé. Chaque lancement ne s'ouvre qu'une fois.
 refused_replayed_check = Rouvrez l'activité depuis le cours plutôt que de recharger la page ou revenir en arrière.
-refused_unknown_deployment = Cette installation de Binôme dans la plateforme (déploiement { $deployment }) n'est pas encore approuvée.
-refused_unknown_deployment_check = Le déploiement est enregistré comme en attente. Approuvez-le sur le serveur Binôme avec `binome platform approve-deployment --deployment-id { $deployment } ...`, ou enregistrez-le avec --deployment-id.
+refused_unknown_deployment = Cette installation de Binôme dans la plateforme (déploiement { $deployment }) n'est pas encore approuvée sur le serveur Binôme.
+refused_unknown_deployment_check = Binôme a enregistré ce déploiement comme en attente. L'exploitant du serveur Binôme l'approuve avec cette commande, à lancer sur le serveur Binôme ; les lancements fonctionnent aussitôt après :
 refused_too_large = La requête dépasse la taille acceptée par Binôme.
 refused_too_large_check = Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.
 
@@ -49,4 +49,4 @@ refused_too_many_pending_logins_check = Les connexions inachevées expirent apr�
 refused_launch_origin_mismatch = Votre navigateur n'a gardé aucune trace de la connexion (ses cookies sont bloqués), et ce lancement n'a pas été envoyé par la page de la plateforme (il vient de { $from }). Binôme l'a refusé, pour éviter qu'un autre site vous connecte à votre insu.
 refused_launch_origin_mismatch_check = Rouvrez l'activité depuis le cours. Si cela persiste, autorisez les cookies du site de Binôme, ou vérifiez que la plateforme n'envoie pas de Referrer-Policy no-referrer sur sa page de connexion.
 refused_platform_pending = L'enregistrement de Binôme par ce LMS attend l'approbation de l'exploitant du serveur Binôme.
-refused_platform_pending_check = Il a été fait sans invitation. L'exploitant l'approuve avec `binome platform approve { $id }` (il est marqué PENDING dans `binome platform list`) ; les lancements fonctionnent aussitôt après.
+refused_platform_pending_check = Il a été fait sans invitation (enregistrement { $id }, marqué PENDING dans `binome platform list`). L'exploitant l'approuve avec cette commande, à lancer sur le serveur Binôme ; les lancements fonctionnent aussitôt après :

@@ -4,6 +4,9 @@
 
 staff_intro = Ceci est la vue de l'équipe pédagogique. Les apprenants voient leur propre page ; les binômes sont formés à partir de la liste des participants.
 staff_setup_title = Mise en place
+staff_setup_summary = Mise en place : participants, contextes de terrain, liens et binômes
+pairs_first = Premier apprenant
+pairs_second = Second apprenant
 staff_learners_launched = Apprenants ayant ouvert l'activité
 staff_staff_launched = Membres de l'équipe l'ayant ouverte
 staff_no_names = Votre plateforme ne transmet pas le nom des apprenants à Binôme. Dans Moodle, réglez « Partager le nom de l'utilisateur avec l'outil » sur « Toujours » dans les paramètres de confidentialité de l'outil.
