@@ -15,6 +15,7 @@ mod coaching_wording;
 mod dashboard;
 mod deep_linking;
 mod grades;
+mod grades_regress;
 mod health;
 mod helpers;
 mod jwks_rotation;
