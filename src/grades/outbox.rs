@@ -171,7 +171,10 @@ enum Attempt {
     /// Not attempted, and not counted: looked at again after this long (seconds). Its line
     /// item is on a foreign host (only the operator can fix it), or another instance is
     /// finding it.
-    Wait { after: i64, error: String },
+    Wait {
+        after: i64,
+        error: String,
+    },
 }
 
 /// An AGS error as kept for staff: the HTTP status and the platform's short reason, or a
@@ -227,7 +230,9 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
         }
         let reg = deps.registrations.iter().find(|g| g.id == r.registration);
         let resolution = match (reg, r.lineitems.as_deref()) {
-            (None, _) => Err(Unresolved::Fail("the platform is no longer registered".into())),
+            (None, _) => Err(Unresolved::Fail(
+                "the platform is no longer registered".into(),
+            )),
             (_, None) => Err(Unresolved::Fail("the activity has no line item".into())),
             (Some(reg), Some(container)) => {
                 let points = r
@@ -276,16 +281,7 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
         .collect();
     let mut stream = futures_util::stream::iter(jobs).buffer_unordered(PER_HOST * 4);
     while let Some((r, outcome, found)) = stream.next().await {
-        settle(
-            deps,
-            &r,
-            outcome,
-            found,
-            now,
-            &mut report,
-            &mut delivered,
-        )
-        .await?;
+        settle(deps, &r, outcome, found, now, &mut report, &mut delivered).await?;
         // Marked as they come, a few at a time: a crash re-posts only the last few.
         if delivered.len() >= MARK_EVERY {
             deps.store.mark_delivered_many(&delivered, now).await?;

@@ -45,6 +45,15 @@ async fn queue(app: &TestApp, people: &[String], progress: &str, now_millis: i64
     c
 }
 
+/// Waits until `cond` holds (at most 20 s, then fails saying `what`).
+async fn until(what: &str, cond: impl Fn() -> bool) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(tokio::time::Instant::now() < end, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn learners(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|i| format!("learner-{i}")).collect()
 }
@@ -75,7 +84,11 @@ async fn drive(app: &TestApp, w: &Worker, mut t: i64, steps: usize) -> i64 {
         t = t.max(next);
         step(app, w, t).await;
     }
-    assert_eq!(app.store.pending_scores().await.unwrap(), 0, "still pending");
+    assert_eq!(
+        app.store.pending_scores().await.unwrap(),
+        0,
+        "still pending"
+    );
     t
 }
 
@@ -117,14 +130,15 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
         .store(1500, Ordering::SeqCst);
     let t0 = now();
     let (r, ()) = tokio::join!(step(&app, &w, t0), async {
-        while app.platform.score_hits() == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until("a score posted", || app.platform.score_hits() > 0).await;
         ok(&app, &b, "mark_prepared").await;
         ok(&app, &a, "start").await;
     });
     assert_eq!(r.claimed, 1, "{r:?}");
-    app.platform.state.ags_score_delay_ms.store(0, Ordering::SeqCst);
+    app.platform
+        .state
+        .ags_score_delay_ms
+        .store(0, Ordering::SeqCst);
     // Down long enough for every score to be parked.
     let t = drive(&app, &w, t0, 3 * MAX_ATTEMPTS as usize + 3).await;
     let rows = outbox(&app).await;
@@ -140,13 +154,18 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
     // The LMS is back; the session completes and Completed is delivered.
     *app.platform.state.ags_scores_fail.lock().unwrap() = None;
     finish_session(&app, &a, &b, ["Call the client", "Write the plan"]).await;
-    let r = step(&app, &w, t + 1).await;
+    let t = t.max(now()) + 1;
+    let r = step(&app, &w, t).await;
     assert_eq!(r.delivered, 2, "{r:?}");
     let page = app.page("/app", &staff).await;
     assert!(!page.contains(r#"data-grade="failed""#), "{page}");
     assert!(!page.contains("not accepted by the LMS"), "{page}");
     assert!(!page.contains("id=\"retry-grades\""), "{page}");
-    assert_eq!(page.matches(r#"data-grade="delivered""#).count(), 2, "{page}");
+    assert_eq!(
+        page.matches(r#"data-grade="delivered""#).count(),
+        2,
+        "{page}"
+    );
 
     // Pressing retry anyway (the route, directly) sends nothing stale.
     let r = app.post_form("/app/grades/retry", &staff, &[]).await;
@@ -218,7 +237,7 @@ async fn grades_regress_a_failed_line_item_lookup_is_not_repeated_by_each_score(
             .all(|(p, _)| p == "/ags/2/lineitems/1/lineitem")
     );
     queue(&app, &learners(6..8), "Completed", now() * 1000).await;
-    assert_eq!(step(&app, &w, t + 31).await.delivered, 2);
+    assert_eq!(step(&app, &w, now().max(t + 31)).await.delivered, 2);
     assert_eq!(state.ags_lineitems_gets.load(Ordering::SeqCst), 2);
     assert_eq!(state.ags_lineitems.lock().unwrap().len(), 1);
 }
@@ -236,18 +255,20 @@ async fn grades_regress_two_workers_create_one_line_item() {
     let state = &app.platform.state;
     state.ags_lineitems_delay_ms.store(600, Ordering::SeqCst);
     let t = now();
-    let (r1, r2) = tokio::join!(step(&app, &w1, t), async {
-        while state.ags_lineitems_gets.load(Ordering::SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+    let (r1, (r2, t2)) = tokio::join!(step(&app, &w1, t), async {
+        until("a line item lookup", || {
+            state.ags_lineitems_gets.load(Ordering::SeqCst) > 0
+        })
+        .await;
         queue(&app, &learners(4..8), "Completed", now() * 1000).await;
-        step(&app, &w2, t).await
+        let t2 = now();
+        (step(&app, &w2, t2).await, t2)
     });
     assert_eq!((r1.claimed, r2.claimed), (4, 4), "{r1:?} {r2:?}");
     assert_eq!(r1.delivered, 4, "{r1:?}");
     assert_eq!(r2.waiting, 4, "the second waits for the first: {r2:?}");
     state.ags_lineitems_delay_ms.store(0, Ordering::SeqCst);
-    let r = step(&app, &w2, t + RESOLVING_WAIT).await;
+    let r = step(&app, &w2, t2 + RESOLVING_WAIT).await;
     assert_eq!(r.delivered, 4, "{r:?}");
     assert_eq!(state.ags_lineitems_posts.load(Ordering::SeqCst), 1);
     let items = state.ags_lineitems.lock().unwrap().clone();
@@ -276,9 +297,7 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
             let hits = app.platform.score_hits();
             state.ags_score_delay_ms.store(1500, Ordering::SeqCst);
             let (r, ()) = tokio::join!(step(app, w, t), async {
-                while app.platform.score_hits() == hits {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                until("a score posted", || app.platform.score_hits() > hits).await;
                 let ms = now() * 1000;
                 queue(app, std::slice::from_ref(&p), "InProgress", ms).await;
                 queue(app, std::slice::from_ref(&p), "Completed", ms).await;
@@ -288,7 +307,7 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
                 assert!(mine[1].timestamp >= mine[0].timestamp + 1000, "{mine:?}");
                 assert_eq!(mine[1].activity_progress, "Completed");
                 // The new row waits behind the held one.
-                let claimed = app.store.claim_due_scores(t, 500, 300).await.unwrap();
+                let claimed = app.store.claim_due_scores(now(), 500, 300).await.unwrap();
                 assert!(claimed.iter().all(|r| r.person_id != p), "{claimed:?}");
             });
             state.ags_score_delay_ms.store(0, Ordering::SeqCst);
@@ -299,14 +318,13 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
     // x's Started fails while x's newer scores are queued.
     queue(&app, std::slice::from_ref(&x), "Started", now() * 1000).await;
     app.platform.inject_ags([AgsFailure::Server("busy".into())]);
-    let t = now();
-    let r = while_in_flight(&x, t).await;
+    let r = while_in_flight(&x, now()).await;
     assert_eq!((r.claimed, r.delivered, r.retried), (1, 0, 1), "{r:?}");
     // Another score of x's while its stale Started waits for a retry.
     queue(&app, std::slice::from_ref(&x), "Completed", now() * 1000).await;
     // y's Started is accepted while y's newer scores are queued.
     queue(&app, std::slice::from_ref(&y), "Started", now() * 1000).await;
-    while_in_flight(&y, t + 1).await;
+    while_in_flight(&y, now()).await;
 
     let rows = outbox(&app).await;
     for p in [&x, &y] {
@@ -321,7 +339,7 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
         stamps.dedup();
         assert_eq!(stamps.len(), mine.len(), "no twins: {mine:?}");
     }
-    drive(&app, w, t + 2, 10).await;
+    drive(&app, w, now(), 10).await;
     let got = received(&app, &x);
     assert_eq!(
         got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
@@ -370,7 +388,11 @@ async fn grades_regress_a_rate_limit_spends_no_attempt_for_a_day() {
     let late = now() + RATE_LIMIT_PATIENCE + 10;
     assert_eq!(step(&app, &w, late).await.retried, 1);
     let row = outbox(&app).await.pop().unwrap();
-    assert_eq!((row.attempts, row.next_attempt_at), (1, late + 5), "{row:?}");
+    assert_eq!(
+        (row.attempts, row.next_attempt_at),
+        (1, late + 5),
+        "{row:?}"
+    );
 }
 
 /// Point 4: a score whose earlier claims were lost to killed instances, and then fails once
@@ -383,7 +405,10 @@ async fn grades_regress_after_lost_claims_a_score_waits_at_most_a_minute() {
     let mut t = now();
     // Five instances claimed it and were killed before any answer (one-second leases).
     for _ in 0..5 {
-        assert_eq!(app.store.claim_due_scores(t, 500, 1).await.unwrap().len(), 1);
+        assert_eq!(
+            app.store.claim_due_scores(t, 500, 1).await.unwrap().len(),
+            1
+        );
         t += 2;
     }
     app.platform

@@ -1865,7 +1865,10 @@ async fn results(
     resp.content_type(RESULTS_MEDIA_TYPE);
     if page * size < all.len() {
         // The next page keeps the request's own parameters (a `limit` only if it had one).
-        let limit = q.limit.map(|_| format!("&limit={size}")).unwrap_or_default();
+        let limit = q
+            .limit
+            .map(|_| format!("&limit={size}"))
+            .unwrap_or_default();
         resp.insert_header((
             header::LINK,
             format!(
