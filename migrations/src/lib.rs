@@ -15,6 +15,7 @@ mod m20261201_000008_grades_points;
 mod m20261201_000009_dashboard;
 mod m20261207_000010_closed_doors;
 mod m20261208_000011_draft_keys;
+mod m20261208_000012_grades_once;
 
 /// Applies every migration of the project, in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_dashboard::Migration),
             Box::new(m20261207_000010_closed_doors::Migration),
             Box::new(m20261208_000011_draft_keys::Migration),
+            Box::new(m20261208_000012_grades_once::Migration),
         ]
     }
 }

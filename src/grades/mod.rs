@@ -6,8 +6,9 @@
 //! holds (AGS results) when staff ask.
 //!
 //! Architecture Invariant: a score is never lost and never posted from two instances at once:
-//! it leaves the outbox only as delivered or parked as failed with the platform's message,
-//! and a claim holds a lease.
+//! it leaves the outbox only as delivered, parked as failed with the platform's message, or
+//! superseded by a newer score of the same learner (kept, never sent); a claim holds a lease.
+//! An activity's line item is resolved once, by one instance at a time.
 //!
 //! Architecture Invariant: this module knows no actix and no web page; it talks to the LMS
 //! through `lti::ags` and `lti::services` only.

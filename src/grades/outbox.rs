@@ -1,11 +1,21 @@
 //! The outbox worker: one step first gives line items their new points (queued by
-//! `Store::set_activity_points`), then claims a batch of due scores, gets one token per
-//! registration and scope set, and posts the scores, several at once (at most
-//! [`PER_HOST`] in flight per platform host); on failure it backs off exponentially with
-//! jitter (at most an hour), honours `Retry-After` on 429, takes a fresh token once on 401,
-//! moves the timestamp a second on 409, and after [`MAX_ATTEMPTS`] parks the score as failed
-//! with the platform's message. The loop is apart ([`run_loop`]), so tests drive the step
-//! with a clock of their own; it steps again at once while rows were due.
+//! `Store::set_activity_points`), then claims a batch of due scores, resolves each activity's
+//! line item once, gets one token per registration and scope set, and posts the scores,
+//! several at once (at most [`PER_HOST`] in flight per platform host); on failure it backs off
+//! exponentially with jitter (at most [`BACKOFF_CAP`]), takes a fresh token once on 401, moves
+//! the timestamp a second on 409, and after [`MAX_ATTEMPTS`] parks the score as failed with
+//! the platform's message. The loop is apart ([`run_loop`]), so tests drive the step with a
+//! clock of their own; it steps again at once while rows were due.
+//!
+//! One line item per activity, ever: when the launch named none, the step finds or creates it
+//! once per activity, before any score of that activity is posted, under a claim in the store
+//! (`Store::claim_lineitem_resolution`) so that two instances never both create one, and keeps
+//! it for every later score. If that fails, every score of the activity in the step is
+//! retried later, and no other lookup is made in the step.
+//!
+//! A 429 is the platform asking to slow down, not a failure of the score: it waits as long as
+//! `Retry-After` says (at most [`RETRY_AFTER_CAP`]) without spending an attempt, for as long as
+//! the score is younger than [`RATE_LIMIT_PATIENCE`]; after that a 429 counts like a 500.
 //!
 //! A score whose line item (or container) is on a host that is not one of the platform's is
 //! never sent and no token is asked for it: it waits [`FOREIGN_HOST_WAIT`] and is looked at
@@ -25,10 +35,11 @@ use crate::lti::ags::{self, AgsError, Score};
 use crate::lti::keys::ToolKey;
 use crate::lti::services::ServiceTokens;
 use crate::lti::{Failure, Registration, Service, ServiceUrl};
-use crate::store::{OutboxRow, Store, StoreError};
+use crate::store::{LineItemClaim, OutboxRow, Store, StoreError};
 
-/// Attempts before a score is parked as failed.
-pub const MAX_ATTEMPTS: i32 = 8;
+/// Attempts before a score is parked as failed: with [`BACKOFF_CAP`], about an hour of a
+/// failing LMS (a claim whose instance was killed counts as one).
+pub const MAX_ATTEMPTS: i32 = 64;
 /// Scores claimed per step.
 pub const BATCH: u64 = 500;
 /// Scores in flight at once to one platform host (a platform is not to be flooded).
@@ -40,8 +51,18 @@ pub const LINEITEM_BATCH: u64 = 20;
 pub const LEASE: i64 = 300;
 /// The first retry waits about this long (seconds); each next one twice as long.
 pub const BACKOFF_BASE: i64 = 30;
-/// The longest wait between attempts (seconds).
-pub const BACKOFF_CAP: i64 = 3600;
+/// The longest wait between attempts after a failure (seconds): short, so that a score is
+/// delivered within a minute of the LMS coming back, however many attempts it took (or lost
+/// to a killed instance); [`MAX_ATTEMPTS`] sets how long it is tried.
+pub const BACKOFF_CAP: i64 = 60;
+/// The longest `Retry-After` honoured (seconds).
+pub const RETRY_AFTER_CAP: i64 = 3600;
+/// How long a score waits through 429s without spending attempts (seconds, from its
+/// timestamp); after that, a 429 counts as a failed attempt.
+pub const RATE_LIMIT_PATIENCE: i64 = 86_400;
+/// How long the scores of an activity wait while another instance finds its line item
+/// (seconds).
+pub const RESOLVING_WAIT: i64 = 10;
 /// How long a score or a line item update whose address is on a foreign host waits before it
 /// is looked at again (seconds).
 pub const FOREIGN_HOST_WAIT: i64 = 900;
@@ -67,7 +88,8 @@ pub struct StepReport {
     pub retried: usize,
     /// Scores parked as failed.
     pub failed: usize,
-    /// Scores not attempted, waiting for the operator (their line item is on a foreign host).
+    /// Scores not attempted: waiting for the operator (their line item is on a foreign host),
+    /// or for another instance that is finding their line item.
     pub waiting: usize,
 }
 
@@ -127,20 +149,32 @@ fn score_of(r: &OutboxRow) -> Option<Score> {
 }
 
 /// What an attempt ended with.
+#[derive(Debug, Clone)]
 enum Attempt {
     Delivered,
     /// Try again after this long (seconds, else the backoff), with this message and
-    /// timestamp.
+    /// timestamp; the attempt counts.
     Retry {
         after: Option<i64>,
         error: String,
         timestamp: i64,
     },
+    /// The platform asked to slow down (429): try again after this long (seconds); the
+    /// attempt counts only once the score is older than [`RATE_LIMIT_PATIENCE`].
+    RateLimited {
+        after: i64,
+        error: String,
+        timestamp: i64,
+    },
     /// Nothing can make it succeed.
     Fail(String),
-    /// Not attempted, and not counted: only the operator can fix it (a line item on a
-    /// foreign host). Looked at again after [`FOREIGN_HOST_WAIT`].
-    Wait(String),
+    /// Not attempted, and not counted: looked at again after this long (seconds). Its line
+    /// item is on a foreign host (only the operator can fix it), or another instance is
+    /// finding it.
+    Wait {
+        after: i64,
+        error: String,
+    },
 }
 
 /// An AGS error as kept for staff: the HTTP status and the platform's short reason, or a
@@ -173,7 +207,8 @@ pub fn describe(e: &AgsError) -> String {
     failure(e).to_stored()
 }
 
-/// Applies the line item updates due at `now`, then claims the scores due and posts them.
+/// Applies the line item updates due at `now`, then claims the scores due, resolves the line
+/// item of each activity that has none (once), and posts the scores.
 pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, GradesError> {
     update_lineitems(deps, now).await?;
     let rows = deps
@@ -184,52 +219,53 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
         claimed: rows.len(),
         ..Default::default()
     };
-    // Line items found or created in this step, by course and activity: the first score of
-    // an activity without one finds it alone, the others then use it.
-    let mut found: HashMap<(i32, String), String> = HashMap::new();
-    let mut first = Vec::new();
-    let mut rest = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for r in rows {
-        if r.lineitem.is_none() && seen.insert((r.course.get(), r.activity.clone())) {
-            first.push(r);
-        } else {
-            rest.push(r);
+    // The line item of each activity whose launch named none: resolved once, one activity
+    // after the other, before any of its scores is posted; every score of the activity then
+    // uses that answer, whatever it is (no score looks it up on its own).
+    let mut lineitems: HashMap<(i32, String), Result<String, Unresolved>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.lineitem.is_none()) {
+        let key = (r.course.get(), r.activity.clone());
+        if lineitems.contains_key(&key) {
+            continue;
         }
+        let reg = deps.registrations.iter().find(|g| g.id == r.registration);
+        let resolution = match (reg, r.lineitems.as_deref()) {
+            (None, _) => Err(Unresolved::Fail(
+                "the platform is no longer registered".into(),
+            )),
+            (_, None) => Err(Unresolved::Fail("the activity has no line item".into())),
+            (Some(reg), Some(container)) => {
+                let points = r
+                    .score_maximum
+                    .unwrap_or(f64::from(crate::coaching::Grading::default().points()));
+                resolve_lineitem(deps, reg, r.course, &r.activity, container, points, now).await?
+            }
+        };
+        lineitems.insert(key, resolution);
     }
     let mut delivered = Vec::new();
-    for r in first {
-        let (outcome, resolved) = attempt(deps, &r, None).await;
-        if let Some(l) = &resolved {
-            found.insert((r.course.get(), r.activity.clone()), l.clone());
-            deps.store
-                .set_activity_lineitem(r.course, &r.activity, l)
-                .await?;
-        }
-        settle(
-            deps,
-            &r,
-            outcome,
-            resolved,
-            now,
-            &mut report,
-            &mut delivered,
-        )
-        .await?;
+    let mut ready = Vec::new();
+    for r in rows {
+        let (lineitem, found) = match &r.lineitem {
+            Some(l) => (l.clone(), false),
+            None => match &lineitems[&(r.course.get(), r.activity.clone())] {
+                Ok(l) => (l.clone(), true),
+                Err(unresolved) => {
+                    let outcome = unresolved.outcome(r.timestamp);
+                    settle(deps, &r, outcome, None, now, &mut report, &mut delivered).await?;
+                    continue;
+                }
+            },
+        };
+        ready.push((r, lineitem, found));
     }
-    // The others at once, at most PER_HOST in flight per platform host.
+    // At once, at most PER_HOST in flight per platform host.
     let mut hosts: HashMap<String, std::sync::Arc<tokio::sync::Semaphore>> = HashMap::new();
-    let jobs: Vec<_> = rest
+    let jobs: Vec<_> = ready
         .into_iter()
-        .map(|r| {
-            let lineitem = r
-                .lineitem
-                .clone()
-                .or_else(|| found.get(&(r.course.get(), r.activity.clone())).cloned());
-            let host = lineitem
-                .as_deref()
-                .or(r.lineitems.as_deref())
-                .and_then(|u| url::Url::parse(u).ok())
+        .map(|(r, lineitem, found)| {
+            let host = url::Url::parse(&lineitem)
+                .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default();
             let gate = hosts
@@ -238,23 +274,14 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
                 .clone();
             async move {
                 let _permit = gate.acquire_owned().await.ok();
-                let (outcome, resolved) = attempt(deps, &r, lineitem).await;
-                (r, outcome, resolved)
+                let outcome = attempt(deps, &r, &lineitem).await;
+                (r, outcome, found.then_some(lineitem))
             }
         })
         .collect();
     let mut stream = futures_util::stream::iter(jobs).buffer_unordered(PER_HOST * 4);
-    while let Some((r, outcome, resolved)) = stream.next().await {
-        settle(
-            deps,
-            &r,
-            outcome,
-            resolved,
-            now,
-            &mut report,
-            &mut delivered,
-        )
-        .await?;
+    while let Some((r, outcome, found)) = stream.next().await {
+        settle(deps, &r, outcome, found, now, &mut report, &mut delivered).await?;
         // Marked as they come, a few at a time: a crash re-posts only the last few.
         if delivered.len() >= MARK_EVERY {
             deps.store.mark_delivered_many(&delivered, now).await?;
@@ -278,6 +305,19 @@ async fn settle(
     report: &mut StepReport,
     delivered: &mut Vec<i64>,
 ) -> Result<(), GradesError> {
+    // A 429 spends no attempt while the score is young enough; after that it counts.
+    let outcome = match outcome {
+        Attempt::RateLimited {
+            after,
+            error,
+            timestamp,
+        } if now - r.timestamp.div_euclid(1000) >= RATE_LIMIT_PATIENCE => Attempt::Retry {
+            after: Some(after),
+            error,
+            timestamp,
+        },
+        other => other,
+    };
     match outcome {
         Attempt::Delivered => {
             delivered.push(r.id);
@@ -296,16 +336,18 @@ async fn settle(
             deps.store.mark_failed(r.id, &error, now).await?;
             report.failed += 1;
         }
-        Attempt::Wait(error) => {
-            tracing::debug!(
-                score = r.id,
-                code = "foreign_host",
-                "score waits for the operator"
-            );
+        Attempt::Wait { after, error } => {
+            tracing::debug!(score = r.id, "score waits, not attempted");
             deps.store
-                .mark_waiting(r.id, now + FOREIGN_HOST_WAIT, &error, now)
+                .mark_waiting(r.id, now + after, &error, now)
                 .await?;
             report.waiting += 1;
+        }
+        Attempt::RateLimited { after, error, .. } => {
+            deps.store
+                .mark_waiting(r.id, now + after, &error, now)
+                .await?;
+            report.retried += 1;
         }
         Attempt::Retry {
             after,
@@ -322,6 +364,123 @@ async fn settle(
     Ok(())
 }
 
+/// Why an activity's line item is not known in this step.
+#[derive(Debug, Clone)]
+enum Unresolved {
+    /// The platform failed or refused, or the container is on a foreign host.
+    Failed(AgsError),
+    /// Another instance is finding it.
+    Busy,
+    /// Nothing can find it.
+    Fail(String),
+}
+
+/// What a score's attempt is told while another instance finds its line item.
+const RESOLVING: &str = "the line item is being found by another instance";
+
+impl Unresolved {
+    /// How the attempt of each score of the activity ends: as the lookup did.
+    fn outcome(&self, timestamp: i64) -> Attempt {
+        match self {
+            Unresolved::Failed(e) => failure_of(e, timestamp),
+            Unresolved::Busy => Attempt::Wait {
+                after: RESOLVING_WAIT,
+                error: RESOLVING.into(),
+            },
+            Unresolved::Fail(m) => Attempt::Fail(m.clone()),
+        }
+    }
+}
+
+/// The line item of an activity whose launch names none: the one kept from an earlier step,
+/// else found or created in `container` by this instance alone (under a claim in the store,
+/// kept for every later score; given back on failure).
+async fn resolve_lineitem(
+    deps: &Deps<'_>,
+    reg: &Registration,
+    course: crate::store::CourseId,
+    activity: &str,
+    container: &str,
+    points: f64,
+    now: i64,
+) -> Result<Result<String, Unresolved>, GradesError> {
+    if let Some(l) = deps.store.resolved_lineitem(course, activity).await? {
+        return Ok(Ok(l));
+    }
+    // The container is checked before a token is asked for.
+    let container = match reg.service_url(container) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(Unresolved::Failed(AgsError::not_service(e)))),
+    };
+    let until = match deps
+        .store
+        .claim_lineitem_resolution(course, activity, now, deps.worker.lease)
+        .await?
+    {
+        LineItemClaim::Resolved(l) => return Ok(Ok(l)),
+        LineItemClaim::Busy => return Ok(Err(Unresolved::Busy)),
+        LineItemClaim::Claimed(until) => until,
+    };
+    match find_lineitem(deps, reg, &container, activity, points).await {
+        Ok(l) => {
+            tracing::info!(course = course.get(), "line item resolved");
+            deps.store
+                .lineitem_resolved(course, activity, l.as_str())
+                .await?;
+            Ok(Ok(l.as_str().to_string()))
+        }
+        Err(e) => {
+            tracing::warn!(
+                course = course.get(),
+                status = e.status(),
+                code = e.code(),
+                "line item not resolved"
+            );
+            deps.store
+                .release_lineitem_claim(course, activity, until)
+                .await?;
+            Ok(Err(Unresolved::Failed(e)))
+        }
+    }
+}
+
+/// Finds or creates the activity's line item in the container, with one fresh token after a
+/// 401.
+async fn find_lineitem(
+    deps: &Deps<'_>,
+    reg: &Registration,
+    container: &ServiceUrl,
+    activity: &str,
+    points: f64,
+) -> Result<ServiceUrl, AgsError> {
+    let scopes = [ags::SCOPE_LINEITEM];
+    let http = deps.worker.http.for_platform(reg);
+    for first in [true, false] {
+        let token = deps
+            .worker
+            .tokens
+            .token(http, reg, deps.key, &scopes)
+            .await
+            .map_err(|e| AgsError::Network(e.to_string()))?;
+        match ags::find_or_create_lineitem(
+            http,
+            &token,
+            reg,
+            container,
+            activity,
+            super::LINEITEM_TAG,
+            "Peer coaching",
+            points,
+        )
+        .await
+        {
+            Err(AgsError::Unauthorized) if first => deps.worker.tokens.invalidate(reg.id, &scopes),
+            other => return other,
+        }
+    }
+    Err(AgsError::Unauthorized)
+}
+
 /// How long a failed line item update waits (seconds), unless the platform says.
 const LINEITEM_RETRY: i64 = 300;
 
@@ -335,7 +494,7 @@ async fn update_lineitems(deps: &Deps<'_>, now: i64) -> Result<(), GradesError> 
         .claim_lineitem_updates(now, LINEITEM_BATCH, deps.worker.lease)
         .await?;
     for u in due {
-        match update_one(deps, &u).await {
+        match update_one(deps, &u, now).await {
             Ok(lineitem) => {
                 tracing::info!(
                     course = u.course.get(),
@@ -365,30 +524,38 @@ async fn update_lineitems(deps: &Deps<'_>, now: i64) -> Result<(), GradesError> 
 async fn update_one(
     deps: &Deps<'_>,
     u: &crate::store::LineItemUpdate,
+    now: i64,
 ) -> Result<String, (String, Option<i64>)> {
     let Some(reg) = deps.registrations.iter().find(|g| g.id == u.registration) else {
         return Err(("the platform is no longer registered".into(), None));
     };
     let unusable = |e: AgsError| {
-        let after = matches!(e, AgsError::ForeignHost(_)).then_some(FOREIGN_HOST_WAIT);
+        let after = match &e {
+            AgsError::ForeignHost(_) => Some(FOREIGN_HOST_WAIT),
+            AgsError::RetryAfter(d) => Some(retry_after_secs(*d)),
+            _ => None,
+        };
         (describe(&e), after)
     };
-    // The addresses are checked before a token is asked for.
-    let (item, container) = match (&u.lineitem, &u.lineitems) {
-        (Some(l), _) => (
-            Some(
-                reg.service_url(l)
+    // The addresses are checked before a token is asked for; a line item the launch did
+    // not name is resolved as for scores (once, by one instance).
+    let lineitem = match (&u.lineitem, &u.lineitems) {
+        (Some(l), _) => reg
+            .service_url(l)
+            .map_err(|e| unusable(AgsError::not_service(e)))?,
+        (None, Some(c)) => {
+            let resolution = resolve_lineitem(deps, reg, u.course, &u.activity, c, u.points, now)
+                .await
+                .map_err(|e| (e.to_string(), None))?;
+            match resolution {
+                Ok(l) => reg
+                    .service_url(&l)
                     .map_err(|e| unusable(AgsError::not_service(e)))?,
-            ),
-            None,
-        ),
-        (None, Some(c)) => (
-            None,
-            Some(
-                reg.service_url(c)
-                    .map_err(|e| unusable(AgsError::not_service(e)))?,
-            ),
-        ),
+                Err(Unresolved::Failed(e)) => return Err(unusable(e)),
+                Err(Unresolved::Busy) => return Err((RESOLVING.into(), Some(RESOLVING_WAIT))),
+                Err(Unresolved::Fail(m)) => return Err((m, None)),
+            }
+        }
         (None, None) => return Err(("the activity has no line item".into(), None)),
     };
     let scopes = [ags::SCOPE_LINEITEM];
@@ -401,131 +568,52 @@ async fn update_one(
             .token(http, reg, deps.key, &scopes)
             .await
             .map_err(|e| (e.to_string(), None))?;
-        let result = async {
-            let lineitem = match (&item, &container) {
-                (Some(l), _) => l.clone(),
-                (None, container) => {
-                    let Some(container) = container else {
-                        return Err(AgsError::Network("the activity has no line item".into()));
-                    };
-                    ags::find_or_create_lineitem(
-                        http,
-                        &token,
-                        reg,
-                        container,
-                        &u.activity,
-                        super::LINEITEM_TAG,
-                        "Peer coaching",
-                        u.points,
-                    )
-                    .await?
-                }
-            };
-            ags::update_lineitem(http, &token, &lineitem, u.points).await?;
-            Ok(lineitem)
-        }
-        .await;
-        match result {
-            Ok(l) => return Ok(l.as_str().to_string()),
+        match ags::update_lineitem(http, &token, &lineitem, u.points).await {
+            Ok(_) => return Ok(lineitem.as_str().to_string()),
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
                 deps.worker.tokens.invalidate(reg.id, &scopes);
             }
-            Err(e @ AgsError::ForeignHost(_)) => return Err(unusable(e)),
-            Err(e) => {
-                let after = match &e {
-                    AgsError::RetryAfter(d) => Some((d.as_secs() as i64).max(1)),
-                    _ => None,
-                };
-                return Err((describe(&e), after));
-            }
+            Err(e) => return Err(unusable(e)),
         }
     }
 }
 
-/// One attempt at one score; also returns the line item when it is known.
-async fn attempt(
-    deps: &Deps<'_>,
-    r: &OutboxRow,
-    lineitem: Option<String>,
-) -> (Attempt, Option<String>) {
+/// One attempt at one score, to its line item.
+async fn attempt(deps: &Deps<'_>, r: &OutboxRow, lineitem: &str) -> Attempt {
     let Some(reg) = deps.registrations.iter().find(|g| g.id == r.registration) else {
-        return (
-            Attempt::Fail("the platform is no longer registered".into()),
-            None,
-        );
+        return Attempt::Fail("the platform is no longer registered".into());
     };
     let Some(mut score) = score_of(r) else {
-        return (Attempt::Fail("unknown progress value".into()), None);
+        return Attempt::Fail("unknown progress value".into());
     };
     let mut timestamp = r.timestamp;
-    let retry = |after: Option<i64>, error: String, timestamp: i64| Attempt::Retry {
-        after,
-        error,
-        timestamp,
+    // The line item is checked before a token is asked for: a score is never sent, and no
+    // token asked for, to a host not the platform's.
+    let url = match reg.service_url(lineitem) {
+        Ok(u) => u,
+        Err(e) => return failure_of(&AgsError::not_service(e), timestamp),
     };
-    // The line item, or the container to find it in, is checked before a token is asked
-    // for: a score is never sent, and no token asked for, to a host not the platform's.
-    let (mut item, container): (Option<ServiceUrl>, Option<ServiceUrl>) = match &lineitem {
-        Some(l) => match reg.service_url(l) {
-            Ok(u) => (Some(u), None),
-            Err(e) => return (failure_of(&AgsError::not_service(e), timestamp), None),
-        },
-        None => match r.lineitems.as_deref().map(|c| reg.service_url(c)) {
-            None => return (Attempt::Fail("the activity has no line item".into()), None),
-            Some(Ok(c)) => (None, Some(c)),
-            Some(Err(e)) => return (failure_of(&AgsError::not_service(e), timestamp), None),
-        },
-    };
-    let scopes: &[&str] = if item.is_some() {
-        &[ags::SCOPE_SCORE]
-    } else {
-        &[ags::SCOPE_SCORE, ags::SCOPE_LINEITEM]
-    };
+    let scopes = [ags::SCOPE_SCORE];
     let http = deps.worker.http.for_platform(reg);
     let mut refreshed = false;
     let mut conflicts = 0;
-    let known = |item: &Option<ServiceUrl>| item.as_ref().map(|u| u.as_str().to_string());
     loop {
-        let token = match deps.worker.tokens.token(http, reg, deps.key, scopes).await {
+        let token = match deps.worker.tokens.token(http, reg, deps.key, &scopes).await {
             Ok(t) => t,
-            Err(e) => return (retry(None, e.to_string(), timestamp), known(&item)),
-        };
-        let url = match (&item, &container) {
-            (Some(l), _) => l.clone(),
-            (None, None) => return (Attempt::Fail("the activity has no line item".into()), None),
-            (None, Some(container)) => {
-                match ags::find_or_create_lineitem(
-                    http,
-                    &token,
-                    reg,
-                    container,
-                    &r.activity,
-                    super::LINEITEM_TAG,
-                    "Peer coaching",
-                    r.score_maximum
-                        .unwrap_or(f64::from(crate::coaching::Grading::default().points())),
-                )
-                .await
-                {
-                    Ok(l) => {
-                        item = Some(l.clone());
-                        l
-                    }
-                    Err(AgsError::Unauthorized) if !refreshed => {
-                        refreshed = true;
-                        deps.worker.tokens.invalidate(reg.id, scopes);
-                        continue;
-                    }
-                    Err(e) => return (failure_of(&e, timestamp), None),
-                }
+            Err(e) => {
+                return Attempt::Retry {
+                    after: None,
+                    error: e.to_string(),
+                    timestamp,
+                };
             }
         };
         match ags::post_score(http, &token, &url, &score).await {
-            Ok(()) => return (Attempt::Delivered, known(&item)),
+            Ok(()) => return Attempt::Delivered,
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
-                deps.worker.tokens.invalidate(reg.id, scopes);
+                deps.worker.tokens.invalidate(reg.id, &scopes);
             }
             Err(AgsError::Conflict(_)) if conflicts == 0 => {
                 // The platform holds a score as recent as this one: one second later.
@@ -534,27 +622,42 @@ async fn attempt(
                 score.timestamp = ags::timestamp(timestamp);
             }
             Err(e @ AgsError::Conflict(_)) => {
-                return (retry(None, describe(&e), timestamp + 1000), known(&item));
+                return Attempt::Retry {
+                    after: None,
+                    error: describe(&e),
+                    timestamp: timestamp + 1000,
+                };
             }
-            Err(e) => return (failure_of(&e, timestamp), known(&item)),
+            Err(e) => return failure_of(&e, timestamp),
         }
     }
 }
 
-/// How a failed attempt ends: a foreign host waits for the operator, anything else is
-/// retried (after `Retry-After` when the platform said).
+/// A `Retry-After` in seconds, as honoured: at least one, at most [`RETRY_AFTER_CAP`].
+fn retry_after_secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs())
+        .unwrap_or(i64::MAX)
+        .clamp(1, RETRY_AFTER_CAP)
+}
+
+/// How a failed attempt ends: a foreign host waits for the operator, a 429 waits as the
+/// platform says, anything else is retried.
 fn failure_of(e: &AgsError, timestamp: i64) -> Attempt {
-    if matches!(e, AgsError::ForeignHost(_)) {
-        return Attempt::Wait(describe(e));
-    }
-    let after = match e {
-        AgsError::RetryAfter(d) => Some((d.as_secs() as i64).max(1)),
-        _ => None,
-    };
-    Attempt::Retry {
-        after,
-        error: describe(e),
-        timestamp,
+    match e {
+        AgsError::ForeignHost(_) => Attempt::Wait {
+            after: FOREIGN_HOST_WAIT,
+            error: describe(e),
+        },
+        AgsError::RetryAfter(d) => Attempt::RateLimited {
+            after: retry_after_secs(*d),
+            error: describe(e),
+            timestamp,
+        },
+        _ => Attempt::Retry {
+            after: None,
+            error: describe(e),
+            timestamp,
+        },
     }
 }
 
@@ -608,11 +711,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_to_an_hour_with_jitter() {
-        for (attempts, lo, hi) in [(1, 24, 36), (2, 48, 72), (3, 96, 144), (8, 2880, 3600)] {
+    fn backoff_grows_to_a_minute_with_jitter() {
+        for (attempts, lo, hi) in [(1, 24, 36), (2, 48, 60), (3, 48, 60), (8, 48, 60)] {
             let b = backoff(attempts, 7);
             assert!((lo..=hi).contains(&b), "{attempts}: {b}");
         }
-        assert!(backoff(30, 7) <= BACKOFF_CAP);
+        // However many attempts it took (or lost to a killed instance), at most a minute.
+        for attempts in 1..=MAX_ATTEMPTS + 4 {
+            for id in 0..20 {
+                assert!(backoff(attempts, id) <= 60, "{attempts}");
+            }
+        }
     }
 }

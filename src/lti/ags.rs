@@ -5,7 +5,8 @@
 //! and the platform's answers as a typed error.
 //!
 //! Moodle's line item URLs carry a query string (`…/lineitem?type_id=1`): `/scores` and
-//! `/results` go into the path, before the query. Its media types are checked exactly.
+//! `/results` go into the path, before the query, and a results URL gets no `limit` then
+//! (Moodle 4.5 fails `limit` next to `type_id`). Its media types are checked exactly.
 //!
 //! A token is sent only to a [`ServiceUrl`] (on one of the platform's own hosts): the caller
 //! checks the launch's or the stored line item URLs before asking for a token, a line item
@@ -413,11 +414,16 @@ pub struct AgsResult {
     pub comment: Option<String>,
 }
 
-/// A line item's results URL, with a page size unless it has one.
+/// A line item's results URL, with a page size when the line item URL has no query string.
+///
+/// A line item URL with a query is the platform's own addressing (Moodle's `?type_id=1`,
+/// Chamilo's `?t=3`), and Moodle 4.5 fails such a results URL once `limit` is added (an error
+/// page, HTTP 404: its paging builds on a URL it does not have); without `limit` it answers
+/// every result at once, and a platform that pages anyway says so with `Link: rel="next"`.
 pub fn results_url(lineitem: &str) -> String {
     let url = service_url(lineitem, "results");
     match url::Url::parse(&url) {
-        Ok(mut u) if !u.query_pairs().any(|(k, _)| k == "limit") => {
+        Ok(mut u) if u.query().is_none() => {
             u.query_pairs_mut().append_pair("limit", RESULT_PAGE_SIZE);
             u.into()
         }
@@ -509,12 +515,13 @@ mod tests {
     }
 
     #[test]
-    fn results_go_into_the_path_before_the_query_with_a_page_size() {
+    fn results_go_into_the_path_before_the_query_with_a_page_size_unless_it_has_a_query() {
+        // Moodle 4.5 fails `limit` next to its own `type_id`: no page size there.
         assert_eq!(
             results_url(
                 "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
             ),
-            "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/results?type_id=1&limit=1000"
+            "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/results?type_id=1"
         );
         assert_eq!(
             results_url("https://canvas.example/api/lti/courses/1/line_items/3"),

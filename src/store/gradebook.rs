@@ -2,6 +2,10 @@
 //! the LMS line item has them yet (a durable line item update, claimed like a score so that
 //! one instance applies it at a time, and retried until the LMS takes it), and what the LMS
 //! held at staff's last check (AGS results), kept so every instance shows the same.
+//!
+//! When the launch names no line item, the one the tool finds or creates is kept here too
+//! (`lineitem`, never overwritten by a launch), resolved by one instance at a time under a
+//! claim (`lineitem_claimed_until`): one line item per activity, ever.
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -22,6 +26,18 @@ pub struct LineItemUpdate {
     pub lineitem: Option<String>,
     pub lineitems: Option<String>,
     pub points: f64,
+}
+
+/// The answer to [`Store::claim_lineitem_resolution`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineItemClaim {
+    /// The line item is known already.
+    Resolved(String),
+    /// This caller may find or create it until then (Unix seconds), and must then report
+    /// with [`Store::lineitem_resolved`] or [`Store::release_lineitem_claim`].
+    Claimed(i64),
+    /// Another instance is finding it right now.
+    Busy,
 }
 
 /// What the LMS held for one learner at the last check.
@@ -67,6 +83,8 @@ fn key(course: CourseId, activity: &str) -> activity_grade::ActiveModel {
         points_error: Set(None),
         results_read_at: Set(None),
         results_error: Set(None),
+        lineitem: Set(None),
+        lineitem_claimed_until: Set(None),
     }
 }
 
@@ -262,12 +280,110 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("course {}", course.get())))?
             .platform_id;
+        let lineitem = match act.ags_lineitem {
+            Some(l) => Some(l),
+            None => self.resolved_lineitem(course, activity).await?,
+        };
         Ok(Some(ActivityAgs {
             registration: RegistrationId::new(platform),
-            lineitem: act.ags_lineitem,
+            lineitem,
             lineitems: act.ags_lineitems,
             scopes: act.ags_scopes.unwrap_or_default(),
         }))
+    }
+
+    /// The line item the tool found or created for an activity, if it did.
+    pub async fn resolved_lineitem(
+        &self,
+        course: CourseId,
+        activity: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            activity_grade::Entity::find_by_id((course.get(), activity.to_string()))
+                .one(&self.db)
+                .await?
+                .and_then(|g| g.lineitem),
+        )
+    }
+
+    /// Asks for the right to find or create an activity's line item until `now + lease`: the
+    /// line item when one was already found, else the claim when nobody else holds one, else
+    /// `Busy`. One conditional update: of two instances asking at once, one gets it (on
+    /// PostgreSQL the second waits for the first's update and then finds the claim held).
+    pub async fn claim_lineitem_resolution(
+        &self,
+        course: CourseId,
+        activity: &str,
+        now: i64,
+        lease: i64,
+    ) -> Result<LineItemClaim, StoreError> {
+        use activity_grade::Column as C;
+        activity_grade::Entity::insert(key(course, activity))
+            .on_conflict(
+                OnConflict::columns([C::CourseId, C::Activity])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        let claimed = activity_grade::Entity::update_many()
+            .col_expr(C::LineitemClaimedUntil, Expr::value(now + lease.max(1)))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .filter(C::Lineitem.is_null())
+            .filter(
+                sea_orm::Condition::any()
+                    .add(C::LineitemClaimedUntil.is_null())
+                    .add(C::LineitemClaimedUntil.lte(now)),
+            )
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        if claimed > 0 {
+            return Ok(LineItemClaim::Claimed(now + lease.max(1)));
+        }
+        Ok(match self.resolved_lineitem(course, activity).await? {
+            Some(l) => LineItemClaim::Resolved(l),
+            None => LineItemClaim::Busy,
+        })
+    }
+
+    /// The line item of an activity is found (or created): kept for every later score, on
+    /// every instance, and the claim given back.
+    pub async fn lineitem_resolved(
+        &self,
+        course: CourseId,
+        activity: &str,
+        lineitem: &str,
+    ) -> Result<(), StoreError> {
+        use activity_grade::Column as C;
+        activity_grade::Entity::update_many()
+            .col_expr(C::Lineitem, Expr::value(lineitem))
+            .col_expr(C::LineitemClaimedUntil, Expr::value(Option::<i64>::None))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .exec(&self.db)
+            .await?;
+        self.set_activity_lineitem(course, activity, lineitem).await
+    }
+
+    /// Finding the line item failed: the claim held until `until` is given back (the next
+    /// step asks again); a claim another instance took since is left alone.
+    pub async fn release_lineitem_claim(
+        &self,
+        course: CourseId,
+        activity: &str,
+        until: i64,
+    ) -> Result<(), StoreError> {
+        use activity_grade::Column as C;
+        activity_grade::Entity::update_many()
+            .col_expr(C::LineitemClaimedUntil, Expr::value(Option::<i64>::None))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .filter(C::LineitemClaimedUntil.eq(until))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// Replaces what the LMS held for an activity with a complete read of its results.

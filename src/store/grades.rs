@@ -3,15 +3,24 @@
 //! lease so that several instances never post one row twice.
 //!
 //! A learner's scores in an activity have strictly increasing timestamps, at least one second
-//! apart (Moodle keeps seconds and answers 409 to a second score in the same second). A newer
-//! score replaces the learner's pending one in place, unless that one is being delivered right
-//! now (then it waits behind it: a row is claimed only when no older pending row of the same
+//! apart (Moodle keeps seconds and answers 409 to a second score in the same second). A learner
+//! has at most one pending row per activity that no worker holds: a newer score replaces it in
+//! place. When the learner's pending row is held by a worker (claimed, its post perhaps in
+//! flight), the newer score gets a row of its own, with a later timestamp, claimed only once
+//! the held one is settled (a row is claimed only when no older pending row of the same
 //! learner and activity exists).
+//!
+//! A row a newer score of the same learner and activity made stale before it was delivered
+//! becomes `superseded`: kept for the record, never sent again. That happens when the newer
+//! score is enqueued (to parked rows), when the stale row's attempt ends without delivery,
+//! and, for a row whose claim ran out (its instance was killed) or one left behind by a race
+//! between instances, at the next claim. So a parked (failed) row is always its learner's
+//! latest score, and "send the refused grades again" never re-sends a stale one.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use super::entities::{activity, course, grade_outbox};
@@ -31,6 +40,9 @@ pub enum GradeStatus {
     Delivered,
     /// Parked after the last attempt, with the platform's message.
     Failed,
+    /// A newer score of the same learner and activity took its place before it was
+    /// delivered: kept for the record, never sent again.
+    Superseded,
 }
 
 impl GradeStatus {
@@ -39,6 +51,7 @@ impl GradeStatus {
             GradeStatus::Pending => "pending",
             GradeStatus::Delivered => "delivered",
             GradeStatus::Failed => "failed",
+            GradeStatus::Superseded => "superseded",
         }
     }
 
@@ -47,6 +60,7 @@ impl GradeStatus {
             "pending" => Ok(GradeStatus::Pending),
             "delivered" => Ok(GradeStatus::Delivered),
             "failed" => Ok(GradeStatus::Failed),
+            "superseded" => Ok(GradeStatus::Superseded),
             other => Err(format!("unknown status {other:?}")),
         }
     }
@@ -130,10 +144,27 @@ pub struct AgsRecord<'a> {
     pub scopes: String,
 }
 
+/// SQL: a newer row of the same learner and activity exists than the `grade_outbox` row the
+/// statement is on.
+const NEWER_EXISTS: &str = "EXISTS (SELECT 1 FROM grade_outbox o \
+     WHERE o.course_id = grade_outbox.course_id AND o.activity = grade_outbox.activity \
+     AND o.person_id = grade_outbox.person_id AND o.id > grade_outbox.id)";
+
+/// SQL: the status a row whose attempt ended without delivery takes: `superseded` when a
+/// newer score of the learner is queued behind it, else `status` (an SQL expression).
+fn unless_superseded(status: &str) -> Expr {
+    Expr::cust(format!(
+        "CASE WHEN {NEWER_EXISTS} THEN '{}' ELSE {status} END",
+        GradeStatus::Superseded.key()
+    ))
+}
+
 impl Tx<'_> {
     /// Enqueues a learner's score in an activity, when the activity has an AGS endpoint;
-    /// returns whether it did. A pending score of the same learner and activity that is not
-    /// being delivered is replaced in place.
+    /// returns whether it did. In this transaction: the learner's parked scores in the
+    /// activity become superseded; their pending row that no worker holds takes the new score
+    /// in place (there is at most one); else a row is inserted, timestamped after every
+    /// earlier score of theirs (one held by a worker is sent first).
     pub async fn enqueue_score(&self, s: NewScore<'_>) -> Result<bool, StoreError> {
         let Some(act) = activity::Entity::find()
             .filter(activity::Column::CourseId.eq(self.course.get()))
@@ -170,30 +201,53 @@ impl Tx<'_> {
             None => s.now_millis,
         };
         let now = s.now_millis.div_euclid(1000);
-        let replaced = grade_outbox::Entity::update_many()
-            .col_expr(C::Lineitem, Expr::value(act.ags_lineitem.clone()))
-            .col_expr(C::Lineitems, Expr::value(act.ags_lineitems.clone()))
-            .col_expr(C::ScoreGiven, Expr::value(s.score_given))
-            .col_expr(C::ScoreMaximum, Expr::value(s.score_maximum))
-            .col_expr(C::ActivityProgress, Expr::value(s.activity_progress))
-            .col_expr(C::GradingProgress, Expr::value(s.grading_progress))
-            .col_expr(C::Comment, Expr::value(s.comment.map(str::to_string)))
-            .col_expr(C::Timestamp, Expr::value(ts))
-            .col_expr(C::Attempts, Expr::value(0))
-            .col_expr(C::NextAttemptAt, Expr::value(now))
-            .col_expr(C::LastError, Expr::value(Option::<String>::None))
-            .col_expr(C::UpdatedAt, Expr::value(now))
+        let supersede = |ids: Condition| {
+            grade_outbox::Entity::update_many()
+                .col_expr(C::Status, Expr::value(GradeStatus::Superseded.key()))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .filter(learner())
+                .filter(ids)
+        };
+        // Parked scores of the learner are stale now: never sent again.
+        supersede(Condition::all().add(C::Status.eq(GradeStatus::Failed.key())))
+            .exec(&self.txn)
+            .await?;
+        // The learner's pending rows no worker holds (a held one keeps its lease even once it
+        // ran out: its worker may still be posting it and then mark it delivered, so its
+        // content never changes under it).
+        let open: Vec<i64> = grade_outbox::Entity::find()
+            .select_only()
+            .column(C::Id)
             .filter(learner())
             .filter(C::Status.eq(GradeStatus::Pending.key()))
-            .filter(
-                Condition::any()
-                    .add(C::LockedUntil.is_null())
-                    .add(C::LockedUntil.lte(now)),
-            )
-            .exec(&self.txn)
-            .await?
-            .rows_affected;
-        if replaced > 0 {
+            .filter(C::LockedUntil.is_null())
+            .order_by_desc(C::Id)
+            .into_tuple()
+            .all(&self.txn)
+            .await?;
+        if let Some((&keep, older)) = open.split_first() {
+            // Older open rows (twins a race left behind) are stale as well.
+            if !older.is_empty() {
+                supersede(Condition::all().add(C::Id.is_in(older.iter().copied())))
+                    .exec(&self.txn)
+                    .await?;
+            }
+            grade_outbox::Entity::update_many()
+                .col_expr(C::Lineitem, Expr::value(act.ags_lineitem.clone()))
+                .col_expr(C::Lineitems, Expr::value(act.ags_lineitems.clone()))
+                .col_expr(C::ScoreGiven, Expr::value(s.score_given))
+                .col_expr(C::ScoreMaximum, Expr::value(s.score_maximum))
+                .col_expr(C::ActivityProgress, Expr::value(s.activity_progress))
+                .col_expr(C::GradingProgress, Expr::value(s.grading_progress))
+                .col_expr(C::Comment, Expr::value(s.comment.map(str::to_string)))
+                .col_expr(C::Timestamp, Expr::value(ts))
+                .col_expr(C::Attempts, Expr::value(0))
+                .col_expr(C::NextAttemptAt, Expr::value(now))
+                .col_expr(C::LastError, Expr::value(Option::<String>::None))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .filter(C::Id.eq(keep))
+                .exec(&self.txn)
+                .await?;
             return Ok(true);
         }
         grade_outbox::Entity::insert(grade_outbox::ActiveModel {
@@ -230,6 +284,11 @@ impl Store {
     /// their attempt count goes up and nobody else claims them until the lease ends. One
     /// statement; on PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`, so
     /// instances claiming at once get different rows.
+    ///
+    /// First, rows a newer score of the same learner made stale and that no live claim holds
+    /// (a pending row whose instance was killed, a parked or pending one a race between
+    /// instances left behind) become superseded: never sent, and no longer in the way of the
+    /// newer one.
     pub async fn claim_due_scores(
         &self,
         now: i64,
@@ -241,6 +300,21 @@ impl Store {
             DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
             _ => (["?", "?", "?"], ""),
         };
+        let stale = format!(
+            "UPDATE grade_outbox SET status = 'superseded', locked_until = NULL, updated_at = {now_p} \
+             WHERE id IN (SELECT grade_outbox.id FROM grade_outbox \
+               WHERE (grade_outbox.status = 'failed' OR (grade_outbox.status = 'pending' \
+                 AND (grade_outbox.locked_until IS NULL OR grade_outbox.locked_until <= {now_p}))) \
+               AND {NEWER_EXISTS}{lock})",
+            now_p = p[0],
+        );
+        let values: Vec<sea_orm::Value> = match backend {
+            DbBackend::Postgres => vec![now.into()],
+            _ => vec![now.into(), now.into()],
+        };
+        self.db
+            .execute_raw(Statement::from_sql_and_values(backend, stale, values))
+            .await?;
         let sql = format!(
             "UPDATE grade_outbox SET locked_until = {lease_p}, attempts = attempts + 1 \
              WHERE id IN (SELECT g.id FROM grade_outbox g \
@@ -307,7 +381,9 @@ impl Store {
     }
 
     /// The attempt failed: try again at `next_at` (Unix seconds), with the score's
-    /// timestamp moved to `timestamp` (after a 409) and the line item now known.
+    /// timestamp moved to `timestamp` (after a 409) and the line item now known — unless a
+    /// newer score of the learner is queued behind it: then it is superseded, never sent again.
+    /// A row no longer pending (superseded at a claim after its lease ran out) stays as it is.
     pub async fn mark_retry(
         &self,
         id: i64,
@@ -319,6 +395,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         use grade_outbox::Column as C;
         let mut q = grade_outbox::Entity::update_many()
+            .col_expr(C::Status, unless_superseded("status"))
             .col_expr(C::NextAttemptAt, Expr::value(next_at))
             .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
             .col_expr(C::LastError, Expr::value(bounded(error)))
@@ -327,13 +404,17 @@ impl Store {
         if let Some(l) = lineitem {
             q = q.col_expr(C::Lineitem, Expr::value(l));
         }
-        q.filter(C::Id.eq(id)).exec(&self.db).await?;
+        q.filter(C::Id.eq(id))
+            .filter(C::Status.eq(GradeStatus::Pending.key()))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
-    /// The attempt could not be made for a reason only the operator can fix (its line item is
-    /// on a host that is not the platform's): nothing was sent, so the attempt is given back
-    /// and the score waits until `next_at` (Unix seconds), with the reason.
+    /// The attempt could not be made, or was not the score's fault (its line item is on a host
+    /// that is not the platform's, the platform asked to slow down, another instance is
+    /// finding the line item): the attempt is given back and the score waits until `next_at`
+    /// (Unix seconds), with the reason — or is superseded, as with [`Store::mark_retry`].
     pub async fn mark_waiting(
         &self,
         id: i64,
@@ -343,6 +424,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         use grade_outbox::Column as C;
         grade_outbox::Entity::update_many()
+            .col_expr(C::Status, unless_superseded("status"))
             .col_expr(C::NextAttemptAt, Expr::value(next_at))
             .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
             .col_expr(C::LastError, Expr::value(bounded(error)))
@@ -352,27 +434,35 @@ impl Store {
             )
             .col_expr(C::UpdatedAt, Expr::value(now))
             .filter(C::Id.eq(id))
+            .filter(C::Status.eq(GradeStatus::Pending.key()))
             .exec(&self.db)
             .await?;
         Ok(())
     }
 
-    /// The score is parked after its last attempt, with the platform's message.
+    /// The score is parked after its last attempt, with the platform's message — or
+    /// superseded, as with [`Store::mark_retry`]: a parked score is always its learner's latest.
     pub async fn mark_failed(&self, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
         use grade_outbox::Column as C;
         grade_outbox::Entity::update_many()
-            .col_expr(C::Status, Expr::value(GradeStatus::Failed.key()))
+            .col_expr(
+                C::Status,
+                unless_superseded(&format!("'{}'", GradeStatus::Failed.key())),
+            )
             .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
             .col_expr(C::LastError, Expr::value(bounded(error)))
             .col_expr(C::UpdatedAt, Expr::value(now))
             .filter(C::Id.eq(id))
+            .filter(C::Status.eq(GradeStatus::Pending.key()))
             .exec(&self.db)
             .await?;
         Ok(())
     }
 
-    /// Staff's "retry": the activity's parked scores are due again now, with a fresh count
-    /// of attempts. Returns how many.
+    /// Staff's "retry": the activity's parked scores that are still their learner's latest
+    /// are due again now, with a fresh count of attempts; a parked score a newer one of the
+    /// same learner made stale is superseded instead, never sent again. Returns how many are
+    /// sent again.
     pub async fn retry_failed_scores(
         &self,
         course: CourseId,
@@ -380,6 +470,15 @@ impl Store {
         now: i64,
     ) -> Result<u64, StoreError> {
         use grade_outbox::Column as C;
+        grade_outbox::Entity::update_many()
+            .col_expr(C::Status, Expr::value(GradeStatus::Superseded.key()))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::CourseId.eq(course.get()))
+            .filter(C::Activity.eq(activity))
+            .filter(C::Status.eq(GradeStatus::Failed.key()))
+            .filter(Expr::cust(NEWER_EXISTS))
+            .exec(&self.db)
+            .await?;
         let res = grade_outbox::Entity::update_many()
             .col_expr(C::Status, Expr::value(GradeStatus::Pending.key()))
             .col_expr(C::Attempts, Expr::value(0))
@@ -388,6 +487,7 @@ impl Store {
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Activity.eq(activity))
             .filter(C::Status.eq(GradeStatus::Failed.key()))
+            .filter(Expr::cust(format!("NOT {NEWER_EXISTS}")))
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected)

@@ -40,7 +40,7 @@ pub use coaching::{
 };
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
-pub use gradebook::{ActivityAgs, LineItemUpdate, LmsResult, LmsResults};
+pub use gradebook::{ActivityAgs, LineItemClaim, LineItemUpdate, LmsResult, LmsResults};
 pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use invites::Invitation;
 pub use keys::StoredKey;

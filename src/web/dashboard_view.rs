@@ -213,6 +213,7 @@ pub fn grade_words(
             "failed",
             l.tr("live_grade_failed", &[("message", why.into())]),
         ),
+        (GradeStatus::Superseded, _) => ("superseded", l.t("live_grade_superseded")),
     }
 }
 

@@ -16,10 +16,10 @@ use crate::live::{finish_session, ok, pair_and_other};
 use crate::platform::AgsFailure;
 
 /// The resource link of the default launch.
-const ACTIVITY: &str = "1";
+pub(crate) const ACTIVITY: &str = "1";
 
 /// An app whose own grade worker is off: the test runs every step.
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     spawn_with(Options {
         env: vec![("BINOME_GRADE_WORKER", "false".into())],
         ..Default::default()
@@ -27,12 +27,12 @@ async fn app() -> TestApp {
     .await
 }
 
-struct Worker {
-    worker: GradeWorker,
-    key: ToolKey,
+pub(crate) struct Worker {
+    pub(crate) worker: GradeWorker,
+    pub(crate) key: ToolKey,
 }
 
-async fn worker(app: &TestApp) -> Worker {
+pub(crate) async fn worker(app: &TestApp) -> Worker {
     let now = crate::platform::now();
     let keys = KeyRing::load(app.store.clone(), Duration::from_secs(3600), now)
         .await
@@ -45,7 +45,7 @@ async fn worker(app: &TestApp) -> Worker {
     }
 }
 
-async fn step(app: &TestApp, w: &Worker, now: i64) -> StepReport {
+pub(crate) async fn step(app: &TestApp, w: &Worker, now: i64) -> StepReport {
     let regs = [app.reg.clone()];
     let deps = Deps {
         store: &app.store,
@@ -56,13 +56,13 @@ async fn step(app: &TestApp, w: &Worker, now: i64) -> StepReport {
     deliver_step(&deps, now).await.unwrap()
 }
 
-async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
+pub(crate) async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
     let c = app.first_course().await;
     app.store.scores_of_activity(c, ACTIVITY).await.unwrap()
 }
 
 /// Scores the platform holds for one learner.
-fn scores_of(app: &TestApp, person: &str) -> Vec<Value> {
+pub(crate) fn scores_of(app: &TestApp, person: &str) -> Vec<Value> {
     app.platform
         .scores()
         .into_iter()
@@ -73,7 +73,7 @@ fn scores_of(app: &TestApp, person: &str) -> Vec<Value> {
 
 /// A launched pair that accepted the framework and whose first member marked prepared
 /// (one Started score queued for them).
-async fn one_score_queued(app: &TestApp) -> ([String; 2], String) {
+pub(crate) async fn one_score_queued(app: &TestApp) -> ([String; 2], String) {
     let ([a, b], _, staff, _) = pair_and_other(app).await;
     for t in [&a, &b] {
         ok(app, t, "accept_framework").await;
@@ -84,7 +84,7 @@ async fn one_score_queued(app: &TestApp) -> ([String; 2], String) {
     ([a, b], staff)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     crate::platform::now()
 }
 

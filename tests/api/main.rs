@@ -17,6 +17,7 @@ mod dashboard;
 mod deep_linking;
 mod follow_up;
 mod grades;
+mod grades_regress;
 mod health;
 mod helpers;
 mod jwks_rotation;

@@ -162,6 +162,20 @@ pub struct PlatformState {
     /// Line items created from now on get their `id` on this base URL instead of the
     /// platform's own (a platform pointing the tool at another host).
     pub ags_lineitem_id_base: Mutex<Option<String>>,
+    /// Makes every score request fail with this status and body, until cleared (the LMS is
+    /// down); an injected failure (`ags_inject`) comes first.
+    pub ags_scores_fail: Mutex<Option<(u16, String)>>,
+    /// Answers the next requests to the line item container (`GET` or `POST …/lineitems`) get
+    /// instead of being handled, first first.
+    pub ags_lineitems_inject: Mutex<std::collections::VecDeque<AgsFailure>>,
+    /// Requests to list the line item container (`GET …/lineitems`).
+    pub ags_lineitems_gets: AtomicUsize,
+    /// Requests to create a line item (`POST …/lineitems`), accepted or not.
+    pub ags_lineitems_posts: AtomicUsize,
+    /// The container's list answers this many milliseconds after it was read.
+    pub ags_lineitems_delay_ms: AtomicU64,
+    /// The query string of every results request, in order.
+    pub ags_results_queries: Mutex<Vec<String>>,
 }
 
 /// How the next score request fails (`TestPlatform::inject_ags`).
@@ -244,6 +258,12 @@ impl TestPlatform {
             ags_score_delay_ms: AtomicU64::new(0),
             ags_score_tokens: Mutex::new(Vec::new()),
             ags_lineitem_id_base: Mutex::new(None),
+            ags_scores_fail: Mutex::new(None),
+            ags_lineitems_inject: Mutex::new(Default::default()),
+            ags_lineitems_gets: AtomicUsize::new(0),
+            ags_lineitems_posts: AtomicUsize::new(0),
+            ags_lineitems_delay_ms: AtomicU64::new(0),
+            ags_results_queries: Mutex::new(Vec::new()),
         });
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -1280,6 +1300,9 @@ async fn post_score(
         }
         None => {}
     }
+    if let Some((status, body)) = state.ags_scores_fail.lock().unwrap().clone() {
+        return HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(body);
+    }
     if !has_token_with(&state, &req, SCORE_SCOPE) {
         return HttpResponse::Unauthorized().finish();
     }
@@ -1326,6 +1349,22 @@ async fn post_score(
     HttpResponse::Ok().finish()
 }
 
+/// The answer an injected failure gets (`None`: handle the request).
+async fn injected(failure: Option<AgsFailure>) -> Option<HttpResponse> {
+    Some(match failure? {
+        AgsFailure::Server(msg) => HttpResponse::InternalServerError().body(msg),
+        AgsFailure::TooMany(secs) => HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, secs.to_string()))
+            .body("slow down"),
+        AgsFailure::Unauthorized => HttpResponse::Unauthorized().finish(),
+        AgsFailure::Conflict => HttpResponse::Conflict().body("conflict"),
+        AgsFailure::Hang(secs) => {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            HttpResponse::ServiceUnavailable().body("gradebook busy")
+        }
+    })
+}
+
 #[derive(serde::Deserialize)]
 struct LineItemQuery {
     resource_link_id: Option<String>,
@@ -1338,6 +1377,11 @@ async fn list_lineitems(
     req: HttpRequest,
     q: web::Query<LineItemQuery>,
 ) -> HttpResponse {
+    state.ags_lineitems_gets.fetch_add(1, Ordering::SeqCst);
+    let failure = state.ags_lineitems_inject.lock().unwrap().pop_front();
+    if let Some(resp) = injected(failure).await {
+        return resp;
+    }
     if !has_token_with(&state, &req, AGS_SCOPES[0]) {
         return HttpResponse::Unauthorized().finish();
     }
@@ -1354,6 +1398,11 @@ async fn list_lineitems(
         })
         .cloned()
         .collect();
+    // A slow answer, read before the wait: a line item created meanwhile is not in it.
+    let delay = state.ags_lineitems_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     HttpResponse::Ok()
         .content_type("application/vnd.ims.lis.v2.lineitemcontainer+json")
         .json(items)
@@ -1366,6 +1415,11 @@ async fn create_lineitem(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
+    state.ags_lineitems_posts.fetch_add(1, Ordering::SeqCst);
+    let failure = state.ags_lineitems_inject.lock().unwrap().pop_front();
+    if let Some(resp) = injected(failure).await {
+        return resp;
+    }
     if !has_token_with(&state, &req, AGS_SCOPES[0]) {
         return HttpResponse::Unauthorized().finish();
     }
@@ -1732,19 +1786,37 @@ fn accept(req: &HttpRequest) -> &str {
 struct ResultsQuery {
     limit: Option<usize>,
     page: Option<usize>,
+    type_id: Option<String>,
 }
 
 /// `GET /ags/{ctx}/lineitems/{rl}/lineitem/results`: the latest score of each user of the
 /// line item as a result (`scoreGiven` → `resultScore`), paged with `Link: rel="next"`;
-/// exact media type and a token with the results scope.
+/// exact media type and a token with the results scope. As Moodle 4.5, a request with both
+/// `limit` and `type_id` gets Moodle's error page (HTTP 404, HTML).
 async fn results(
     state: web::Data<Arc<PlatformState>>,
     req: HttpRequest,
     q: web::Query<ResultsQuery>,
 ) -> HttpResponse {
     state.ags_results_hits.fetch_add(1, Ordering::SeqCst);
+    state
+        .ags_results_queries
+        .lock()
+        .unwrap()
+        .push(req.query_string().to_string());
     if let Some((status, body)) = state.ags_results_fail.lock().unwrap().clone() {
         return HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(body);
+    }
+    if q.limit.is_some() && q.type_id.is_some() {
+        // Moodle's results.php pages through a URL it does not have: "Call to a member
+        // function out() on null", answered as its error page.
+        return HttpResponse::NotFound()
+            .content_type("text/html; charset=utf-8")
+            .body(
+                "<!DOCTYPE html><html><head><title>Error | Moodle</title></head><body>\
+                 <div class=\"errorbox\"><p class=\"errormessage\">Call to a member function \
+                 out() on null</p></div></body></html>",
+            );
     }
     if !has_token_with(&state, &req, RESULT_SCOPE) {
         return HttpResponse::Unauthorized().finish();
@@ -1792,10 +1864,15 @@ async fn results(
     let mut resp = HttpResponse::Ok();
     resp.content_type(RESULTS_MEDIA_TYPE);
     if page * size < all.len() {
+        // The next page keeps the request's own parameters (a `limit` only if it had one).
+        let limit = q
+            .limit
+            .map(|_| format!("&limit={size}"))
+            .unwrap_or_default();
         resp.insert_header((
             header::LINK,
             format!(
-                "<{}{}?type_id=1&limit={size}&page={}>; rel=\"next\"",
+                "<{}{}?type_id=1{limit}&page={}>; rel=\"next\"",
                 state.issuer,
                 req.path(),
                 page + 1

@@ -21,6 +21,12 @@ pub struct Model {
     pub results_read_at: Option<i64>,
     /// Why that read failed, the platform's words.
     pub results_error: Option<String>,
+    /// The line item the tool found or created in the `lineitems` container (when the
+    /// launch names none); a launch never overwrites it.
+    pub lineitem: Option<String>,
+    /// Until when an instance holds the right to find or create that line item (Unix
+    /// seconds): one instance at a time, so one line item per activity.
+    pub lineitem_claimed_until: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

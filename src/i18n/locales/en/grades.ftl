@@ -22,3 +22,6 @@ service_foreign_host_grades = The LMS gave a gradebook service (AGS) address on 
 # waiting grade with the reason of its last try, for staff who may manage.
 live_grade_refused = not accepted by the LMS
 live_grade_waiting = waiting to be sent (last try: { $message })
+# A score a newer score of the same learner replaced before it was sent (never sent; a
+# learner's latest score is never in this state, so staff rarely read it).
+live_grade_superseded = replaced by a newer grade before it was sent

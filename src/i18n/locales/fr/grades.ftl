@@ -22,3 +22,6 @@ service_foreign_host_grades = La plateforme a donné une adresse de service de n
 # waiting grade with the reason of its last try, for staff who may manage.
 live_grade_refused = refusé par la plateforme
 live_grade_waiting = en attente d'envoi (dernier essai : { $message })
+# A score a newer score of the same learner replaced before it was sent (never sent; a
+# learner's latest score is never in this state, so staff rarely read it).
+live_grade_superseded = remplacée par une note plus récente avant son envoi
