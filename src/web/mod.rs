@@ -19,6 +19,8 @@ mod gradebook_view;
 mod learner_routes;
 mod learner_view;
 mod lti_routes;
+pub mod metrics;
+pub mod observe;
 pub mod pages;
 mod register_routes;
 mod services;
@@ -58,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(system::home))
         .route("/healthz", web::get().to(system::healthz))
         .route("/readyz", web::get().to(system::readyz))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/.well-known/jwks.json", web::get().to(lti_routes::jwks))
         .route("/lti/login", web::get().to(lti_routes::login_get))
         .route("/lti/login", web::post().to(lti_routes::login_post))

@@ -217,7 +217,7 @@ fn axe_source() -> Option<String> {
                 path.display()
             );
             assert!(std::env::var_os("CI").is_none(), "{message}");
-            eprintln!("SKIPPED: {message}");
+            crate::browser::skipped("accessibility (axe-core)", &message);
             None
         }
     }
