@@ -54,33 +54,168 @@ const fn doc(
 /// Every setting, in the order the README's table lists them: the one list `--help`, the
 /// unknown-setting check and the README test read.
 pub const SETTINGS: &[SettingDoc] = &[
-    doc("BINOME_BASE_URL", Some("base_url"), "http://localhost:8080", "public URL the LMS and browsers see"),
-    doc("BINOME_BIND", Some("bind"), "127.0.0.1:8080", "address and port to listen on"),
-    doc("BINOME_DATA_DIR", Some("data_dir"), "./data", "folder of the default SQLite database"),
-    doc("DATABASE_URL", Some("database_url"), "sqlite://$BINOME_DATA_DIR/binome.db?mode=rwc", "sqlite: or postgres:// URL"),
-    doc("BINOME_WORKERS", Some("workers"), "number of cores", "HTTP worker threads"),
-    doc("BINOME_DB_MAX_CONNECTIONS", Some("db_max_connections"), "10", "database pool size"),
-    doc("BINOME_SESSION_TTL_SECS", Some("session_ttl_secs"), "1800", "lifetime of a page's session token (renewed while open, up to 12 h)"),
-    doc("BINOME_KEY_GRACE_DAYS", Some("key_grace_days"), "7", "how long a rotated-out key stays published"),
-    doc("BINOME_JWKS_MIN_REFETCH_SECS", Some("jwks_min_refetch_secs"), "5", "least interval between two key-set refetches of a platform on unknown kids"),
-    doc("BINOME_TRUST_PROXY", Some("trust_proxy"), "false", "a trusted reverse proxy is in front (X-Forwarded-For, X-Request-Id)"),
-    doc("BINOME_LOGIN_RATE_PER_CLIENT", Some("login_rate_per_client"), "120", "logins per client address and minute (0 = off)"),
-    doc("BINOME_LOGIN_RATE_PER_PLATFORM", Some("login_rate_per_platform"), "3000", "logins per platform registration and minute (0 = off)"),
-    doc("BINOME_MAX_PENDING_LOGINS", Some("max_pending_logins"), "20000", "unused logins kept per platform registration (0 = no cap)"),
-    doc("BINOME_ROSTER_SYNC_DEADLINE_SECS", Some("roster_sync_deadline_secs"), "120", "longest time a whole roster sync may take"),
-    doc("BINOME_GRADE_WORKER", Some("grade_worker"), "true", "run this instance's grade delivery worker"),
-    doc("BINOME_GRADE_LEASE_SECS", Some("grade_lease_secs"), "300", "how long the grade worker's claim holds a score (1-86400)"),
-    doc("BINOME_REGISTRATION", Some("registration"), "invite", "who may register an LMS: invite, open or off"),
-    doc("BINOME_MAX_EVENT_STREAMS", Some("max_event_streams"), "10000", "event streams this instance holds at once"),
-    doc("BINOME_EVENT_STREAMS_PER_CLIENT", Some("event_streams_per_client"), "500", "event streams from one client address"),
-    doc("BINOME_EVENT_STREAMS_PER_PERSON", Some("event_streams_per_person"), "4", "event streams one person keeps on one session (1-64)"),
-    doc("BINOME_SESSION_WRITES_PER_MINUTE", Some("session_writes_per_minute"), "120", "live-session writes per member and minute (0 = off)"),
-    doc("BINOME_ALLOW_PRIVATE_NETWORK", Some("allow_private_network"), "false", "development only: every platform may reach private networks"),
-    doc("BINOME_LOG_FORMAT", Some("log_format"), "text", "log lines as text or json (one object per line)"),
-    doc("BINOME_METRICS", Some("metrics"), "true", "serve Prometheus metrics on /metrics"),
-    doc("BINOME_METRICS_BIND", Some("metrics_bind"), "(the main port)", "serve /metrics on this address:port instead of the main port"),
-    doc("BINOME_CONFIG", None, "binome.toml", "settings file to read"),
-    doc("RUST_LOG", None, "info (serve), warn (other commands)", "log filter (tracing); refusals under binome::refusal"),
+    doc(
+        "BINOME_BASE_URL",
+        Some("base_url"),
+        "http://localhost:8080",
+        "public URL the LMS and browsers see",
+    ),
+    doc(
+        "BINOME_BIND",
+        Some("bind"),
+        "127.0.0.1:8080",
+        "address and port to listen on",
+    ),
+    doc(
+        "BINOME_DATA_DIR",
+        Some("data_dir"),
+        "./data",
+        "folder of the default SQLite database",
+    ),
+    doc(
+        "DATABASE_URL",
+        Some("database_url"),
+        "sqlite://$BINOME_DATA_DIR/binome.db?mode=rwc",
+        "sqlite: or postgres:// URL",
+    ),
+    doc(
+        "BINOME_WORKERS",
+        Some("workers"),
+        "number of cores",
+        "HTTP worker threads",
+    ),
+    doc(
+        "BINOME_DB_MAX_CONNECTIONS",
+        Some("db_max_connections"),
+        "10",
+        "database pool size",
+    ),
+    doc(
+        "BINOME_SESSION_TTL_SECS",
+        Some("session_ttl_secs"),
+        "1800",
+        "lifetime of a page's session token (renewed while open, up to 12 h)",
+    ),
+    doc(
+        "BINOME_KEY_GRACE_DAYS",
+        Some("key_grace_days"),
+        "7",
+        "how long a rotated-out key stays published",
+    ),
+    doc(
+        "BINOME_JWKS_MIN_REFETCH_SECS",
+        Some("jwks_min_refetch_secs"),
+        "5",
+        "least interval between two key-set refetches of a platform on unknown kids",
+    ),
+    doc(
+        "BINOME_TRUST_PROXY",
+        Some("trust_proxy"),
+        "false",
+        "a trusted reverse proxy is in front (X-Forwarded-For, X-Request-Id)",
+    ),
+    doc(
+        "BINOME_LOGIN_RATE_PER_CLIENT",
+        Some("login_rate_per_client"),
+        "120",
+        "logins per client address and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_LOGIN_RATE_PER_PLATFORM",
+        Some("login_rate_per_platform"),
+        "3000",
+        "logins per platform registration and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_MAX_PENDING_LOGINS",
+        Some("max_pending_logins"),
+        "20000",
+        "unused logins kept per platform registration (0 = no cap)",
+    ),
+    doc(
+        "BINOME_ROSTER_SYNC_DEADLINE_SECS",
+        Some("roster_sync_deadline_secs"),
+        "120",
+        "longest time a whole roster sync may take",
+    ),
+    doc(
+        "BINOME_GRADE_WORKER",
+        Some("grade_worker"),
+        "true",
+        "run this instance's grade delivery worker",
+    ),
+    doc(
+        "BINOME_GRADE_LEASE_SECS",
+        Some("grade_lease_secs"),
+        "300",
+        "how long the grade worker's claim holds a score (1-86400)",
+    ),
+    doc(
+        "BINOME_REGISTRATION",
+        Some("registration"),
+        "invite",
+        "who may register an LMS: invite, open or off",
+    ),
+    doc(
+        "BINOME_MAX_EVENT_STREAMS",
+        Some("max_event_streams"),
+        "10000",
+        "event streams this instance holds at once",
+    ),
+    doc(
+        "BINOME_EVENT_STREAMS_PER_CLIENT",
+        Some("event_streams_per_client"),
+        "500",
+        "event streams from one client address",
+    ),
+    doc(
+        "BINOME_EVENT_STREAMS_PER_PERSON",
+        Some("event_streams_per_person"),
+        "4",
+        "event streams one person keeps on one session (1-64)",
+    ),
+    doc(
+        "BINOME_SESSION_WRITES_PER_MINUTE",
+        Some("session_writes_per_minute"),
+        "120",
+        "live-session writes per member and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_ALLOW_PRIVATE_NETWORK",
+        Some("allow_private_network"),
+        "false",
+        "development only: every platform may reach private networks",
+    ),
+    doc(
+        "BINOME_LOG_FORMAT",
+        Some("log_format"),
+        "text",
+        "log lines as text or json (one object per line)",
+    ),
+    doc(
+        "BINOME_METRICS",
+        Some("metrics"),
+        "true",
+        "serve Prometheus metrics on /metrics",
+    ),
+    doc(
+        "BINOME_METRICS_BIND",
+        Some("metrics_bind"),
+        "(the main port)",
+        "serve /metrics on this address:port instead of the main port",
+    ),
+    doc(
+        "BINOME_CONFIG",
+        None,
+        "binome.toml",
+        "settings file to read",
+    ),
+    doc(
+        "RUST_LOG",
+        None,
+        "info (serve), warn (other commands)",
+        "log filter (tracing); refusals under binome::refusal",
+    ),
 ];
 
 /// Variables named `BINOME_*` that are not settings: the project documents them for its tests
@@ -486,12 +621,7 @@ impl Settings {
             })?,
             None => LogFormat::default(),
         };
-        let metrics = bool_setting(
-            get("BINOME_METRICS"),
-            file.metrics,
-            "BINOME_METRICS",
-            true,
-        )?;
+        let metrics = bool_setting(get("BINOME_METRICS"), file.metrics, "BINOME_METRICS", true)?;
         let metrics_bind = match get("BINOME_METRICS_BIND").or(file.metrics_bind) {
             Some(raw) if raw.trim().is_empty() => None,
             Some(raw) => Some(raw.trim().parse::<SocketAddr>().map_err(|e| {
@@ -911,7 +1041,11 @@ mod tests {
         }
         let help = settings_help();
         for d in SETTINGS {
-            assert!(help.contains(d.env) && help.contains(d.default), "{}", d.env);
+            assert!(
+                help.contains(d.env) && help.contains(d.default),
+                "{}",
+                d.env
+            );
         }
     }
 

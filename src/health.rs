@@ -42,8 +42,8 @@ pub fn url_of_bind(bind: SocketAddr) -> String {
 /// Asks `url` (an `http://` URL; its path, `/readyz` when it has none) and returns what the
 /// instance said when it answered 200.
 pub fn check(url: &str, timeout: Duration) -> Result<String, HealthError> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| HealthError::Url(format!("{url:?} is not a URL ({e})")))?;
+    let parsed = url::Url::parse(url)
+        .map_err(|e| HealthError::Url(format!("{url:?} is not a URL ({e})")))?;
     if parsed.scheme() != "http" {
         return Err(HealthError::Url(format!(
             "{url:?}: binome health speaks plain http to the instance itself (its bind address), not {}",
@@ -111,7 +111,9 @@ pub fn check(url: &str, timeout: Duration) -> Result<String, HealthError> {
     if status == "200" {
         Ok(body)
     } else if status.is_empty() {
-        Err(HealthError::NotReady(format!("{addr_text} did not answer HTTP")))
+        Err(HealthError::NotReady(format!(
+            "{addr_text} did not answer HTTP"
+        )))
     } else {
         Err(HealthError::NotReady(format!("{status} {body}")))
     }

@@ -40,7 +40,18 @@ const HTTP_BUCKETS: [f64; 14] = [
 /// Buckets of grade delivery latency (seconds): from the score to the LMS's acknowledgement,
 /// seconds when all is well, hours when an LMS was down.
 const GRADE_BUCKETS: [f64; 12] = [
-    1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 4.0 * 3600.0, 86_400.0, 7.0 * 86_400.0,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+    900.0,
+    3600.0,
+    4.0 * 3600.0,
+    86_400.0,
+    7.0 * 86_400.0,
 ];
 
 /// Writes a label value from a fixed word.
@@ -316,7 +327,9 @@ impl Global {
 
     /// A request refused by a rate limit.
     pub fn rate_limited(&self, limit: Limit) {
-        self.rate_limited.get_or_create(&LimitLabels { limit }).inc();
+        self.rate_limited
+            .get_or_create(&LimitLabels { limit })
+            .inc();
     }
 }
 

@@ -265,7 +265,8 @@ impl Application {
         };
         stopping.send_replace(true);
         if let Some(task) = grades.as_mut() {
-            let left = signalled.map_or(Duration::ZERO, |t| STOP_BUDGET.saturating_sub(t.elapsed()));
+            let left =
+                signalled.map_or(Duration::ZERO, |t| STOP_BUDGET.saturating_sub(t.elapsed()));
             if tokio::time::timeout(left, &mut *task).await.is_err() {
                 tracing::warn!(
                     "the grade worker's step did not finish in time; its scores are sent again once their lease ends"
@@ -283,10 +284,7 @@ impl Application {
             task.abort();
         }
         if let Some(t) = signalled {
-            tracing::info!(
-                seconds = t.elapsed().as_secs_f64(),
-                "stopped"
-            );
+            tracing::info!(seconds = t.elapsed().as_secs_f64(), "stopped");
         }
         res
     }
@@ -330,11 +328,10 @@ fn metrics_server(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(scrape.clone())
-            .route(
-                "/metrics",
-                web::get().to(crate::web::metrics::scrape_apart),
-            )
-            .default_service(web::to(|| async { actix_web::HttpResponse::NotFound().finish() }))
+            .route("/metrics", web::get().to(crate::web::metrics::scrape_apart))
+            .default_service(web::to(|| async {
+                actix_web::HttpResponse::NotFound().finish()
+            }))
     })
     .workers(1)
     .disable_signals()

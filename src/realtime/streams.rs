@@ -450,7 +450,10 @@ mod tests {
                 .and_then(|r| r.split('\n').next())
                 .and_then(|n| n.parse().ok())
                 .unwrap();
-            assert!((RETRY_MIN_MS..RETRY_MIN_MS + RETRY_SPREAD_MS).contains(&ms), "{bye}");
+            assert!(
+                (RETRY_MIN_MS..RETRY_MIN_MS + RETRY_SPREAD_MS).contains(&ms),
+                "{bye}"
+            );
             assert!(bye.ends_with("event: reconnect\ndata: {}\n\n"), "{bye}");
         }
         assert_eq!(

@@ -1,5 +1,6 @@
 //! What every request leaves behind, in one middleware around the whole app: a request id
-//! (answered in `X-Request-Id`, and on the request's log line), the time the request took
+//! (answered in `X-Request-Id` — every answer of a handler, refusals and 404s included —
+//! and on the request's log line), the time the request took
 //! (on the log line, `startup::QuietRootSpan`), and its series in the metrics — by method,
 //! route *pattern* and status, and for `/lti/login` and `/lti/launch` a launch counted by
 //! outcome with the refusal's reason code (which `web::error` puts on the answer as
@@ -44,9 +45,9 @@ pub struct Reason(pub &'static str);
 pub fn from_proxy(raw: &str) -> Option<&str> {
     let ok = !raw.is_empty()
         && raw.len() <= MAX_REQUEST_ID
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'=' | b'+' | b'/'));
+        && raw.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'=' | b'+' | b'/')
+        });
     ok.then_some(raw)
 }
 
@@ -75,17 +76,18 @@ pub async fn observe(
     req.extensions_mut().insert(Started(started));
     let method = metrics::method(req.method().as_str());
     let route = req.match_pattern();
-    let request = req.request().clone();
-    // An error that reaches here (an extractor's, a middleware's) is answered now, so that it
-    // too carries the request id and is counted.
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, request),
+    // (No clone of the request may be kept across the call: routing needs it alone.)
+    let outcome = next.call(req).await;
+    let status = match &outcome {
+        Ok(res) => res.status().as_u16(),
+        // A middleware's error (handlers and extractors answer with a response): actix
+        // renders it further out, without our header, but it is counted.
+        Err(e) => e.as_response_error().status_code().as_u16(),
     };
-    let status = res.status().as_u16();
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(X_REQUEST_ID, v);
-    }
+    let reason = match &outcome {
+        Ok(res) => res.response().extensions().get::<Reason>().map(|r| r.0),
+        Err(_) => None,
+    };
     let global = metrics::global();
     let step = match route.as_deref() {
         Some("/lti/login") => Some(LaunchStep::Login),
@@ -94,15 +96,12 @@ pub async fn observe(
     };
     if let Some(step) = step {
         let outcome = Outcome::of_status(status);
-        let reason = match outcome {
+        let counted = Outcome::of_status(status);
+        let reason = match counted {
             Outcome::Ok => "",
-            _ => res
-                .response()
-                .extensions()
-                .get::<Reason>()
-                .map_or("unknown", |r| r.0),
+            _ => reason.unwrap_or("unknown"),
         };
-        global.launch(step, outcome, reason);
+        global.launch(step, counted, reason);
     }
     global.http_request(
         &HttpLabels {
@@ -112,6 +111,10 @@ pub async fn observe(
         },
         started.elapsed().as_secs_f64(),
     );
+    let mut res = outcome?.map_into_boxed_body();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID, v);
+    }
     Ok(res)
 }
 

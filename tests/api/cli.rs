@@ -505,19 +505,39 @@ fn binome_with(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
 async fn tool_variables_stop_no_command_and_pairs_plan_reads_no_settings() {
     let db = fresh_database().await;
     // The README offers BINOME_AXE for the accessibility tests: it is not a setting.
-    for args in [&["keys", "list"][..], &["platform", "list"], &["lti-config", "canvas"]] {
-        let out = binome_with(&[("DATABASE_URL", &db), ("BINOME_AXE", "/tmp/axe.min.js")], args);
+    for args in [
+        &["keys", "list"][..],
+        &["platform", "list"],
+        &["lti-config", "canvas"],
+    ] {
+        let out = binome_with(
+            &[("DATABASE_URL", &db), ("BINOME_AXE", "/tmp/axe.min.js")],
+            args,
+        );
         assert!(out.status.success(), "{args:?}: {}", text(&out));
     }
     // An unknown setting still stops a command that reads settings, naming the command and
     // the setting, and "cannot start" is for `serve` only.
-    let out = binome_with(&[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")], &["platform", "list"]);
+    let out = binome_with(
+        &[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")],
+        &["platform", "list"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let said = text(&out);
-    assert!(said.starts_with("binome platform list: ") && said.contains("BINOME_BASEURL"), "{said}");
+    assert!(
+        said.starts_with("binome platform list: ") && said.contains("BINOME_BASEURL"),
+        "{said}"
+    );
     assert!(!said.contains("cannot start"), "{said}");
-    let out = binome_with(&[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")], &["serve"]);
-    assert!(text(&out).starts_with("binome: cannot start: "), "{}", text(&out));
+    let out = binome_with(
+        &[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")],
+        &["serve"],
+    );
+    assert!(
+        text(&out).starts_with("binome: cannot start: "),
+        "{}",
+        text(&out)
+    );
     // `pairs plan` reads no settings at all: a malformed one does not matter to it.
     let dir = std::env::temp_dir().join(format!(
         "binome-plan-env-{}",
@@ -532,7 +552,11 @@ async fn tool_variables_stop_no_command_and_pairs_plan_reads_no_settings() {
     );
     assert!(out.status.success(), "{}", text(&out));
     // It refuses a key it does not know, naming it and where it is.
-    std::fs::write(&roster, "{\"participants\":[{\"id\":\"a\"}],\n \"polcy\": \"free\"}").unwrap();
+    std::fs::write(
+        &roster,
+        "{\"participants\":[{\"id\":\"a\"}],\n \"polcy\": \"free\"}",
+    )
+    .unwrap();
     let out = binome_with(&[], &["pairs", "plan", "--input", roster.to_str().unwrap()]);
     assert!(!out.status.success());
     let said = text(&out);
@@ -551,9 +575,14 @@ async fn lists_print_dates_for_people_and_json_for_scripts() {
     assert!(binome(&db, &["keys", "rotate"]).status.success());
     let list = text(&binome(&db, &["keys", "list"]));
     assert!(list.contains(" UTC") && list.contains("current"), "{list}");
-    assert!(list.contains("retired ") && list.contains("published until "), "{list}");
     assert!(
-        !list.split_whitespace().any(|w| w.len() >= 10 && w.chars().all(|c| c.is_ascii_digit())),
+        list.contains("retired ") && list.contains("published until "),
+        "{list}"
+    );
+    assert!(
+        !list
+            .split_whitespace()
+            .any(|w| w.len() >= 10 && w.chars().all(|c| c.is_ascii_digit())),
         "no epoch seconds: {list}"
     );
     let out = binome(&db, &["keys", "list", "--json"]);
@@ -562,8 +591,14 @@ async fn lists_print_dates_for_people_and_json_for_scripts() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys.iter().filter(|k| k["current"] == true).count(), 1);
     let created = keys[0]["created_at"].as_str().unwrap();
-    assert!(created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T', "{created}");
-    for args in [&["platform", "list", "--json"][..], &["registration", "list", "--json"]] {
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+        "{created}"
+    );
+    for args in [
+        &["platform", "list", "--json"][..],
+        &["registration", "list", "--json"],
+    ] {
         let out = binome(&db, args);
         assert!(out.status.success(), "{}", text(&out));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -577,9 +612,18 @@ async fn platform_remove_asks_first_or_needs_yes() {
     let out = binome(
         &db,
         &[
-            "platform", "add", "--issuer", "https://lms.example.org", "--client-id", "C1",
-            "--auth-url", "https://lms.example.org/auth", "--token-url",
-            "https://lms.example.org/token", "--jwks-url", "https://lms.example.org/jwks",
+            "platform",
+            "add",
+            "--issuer",
+            "https://lms.example.org",
+            "--client-id",
+            "C1",
+            "--auth-url",
+            "https://lms.example.org/auth",
+            "--token-url",
+            "https://lms.example.org/token",
+            "--jwks-url",
+            "https://lms.example.org/jwks",
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -632,16 +676,25 @@ fn help_lists_every_setting_with_its_key_and_default() {
             if let Some(key) = s.key {
                 assert!(help.contains(key), "{args:?} lacks {key}");
             }
-            assert!(help.contains(&format!("[default: {}]", s.default)), "{args:?}: {}", s.env);
+            assert!(
+                help.contains(&format!("[default: {}]", s.default)),
+                "{args:?}: {}",
+                s.env
+            );
         }
     }
 }
 
 #[test]
 fn the_readme_documents_every_setting_and_every_metric() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for s in binome::config::SETTINGS {
-        assert!(readme.contains(&format!("| `{}` |", s.env)), "README lacks {}", s.env);
+        assert!(
+            readme.contains(&format!("| `{}` |", s.env)),
+            "README lacks {}",
+            s.env
+        );
     }
     for series in [
         "binome_http_request_duration_seconds",
@@ -658,6 +711,9 @@ fn the_readme_documents_every_setting_and_every_metric() {
         "binome_build_info",
         "binome_start_time_seconds",
     ] {
-        assert!(readme.contains(&format!("`{series}")), "README lacks {series}");
+        assert!(
+            readme.contains(&format!("`{series}")),
+            "README lacks {series}"
+        );
     }
 }

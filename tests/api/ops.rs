@@ -147,7 +147,11 @@ async fn metrics_are_scraped_and_parsed_after_a_launch_and_a_session_act() {
     );
     at_least_one(
         "binome_http_request_duration_seconds_count",
-        &[("method", "POST"), ("route", "/lti/launch"), ("status", "303")],
+        &[
+            ("method", "POST"),
+            ("route", "/lti/launch"),
+            ("status", "303"),
+        ],
     );
     at_least_one(
         "binome_http_request_duration_seconds_bucket",
@@ -241,7 +245,11 @@ async fn every_answer_carries_a_request_id_a_trusted_proxy_may_give() {
             .unwrap();
         assert_eq!(r.status().as_u16(), status, "{path}");
         let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
-        assert_eq!(id.len(), 22, "{path}: our own id, the client's is ignored: {id}");
+        assert_eq!(
+            id.len(),
+            22,
+            "{path}: our own id, the client's is ignored: {id}"
+        );
         seen.push(id);
     }
     seen.sort();
@@ -346,7 +354,10 @@ impl Served {
 fn own_env(db: &str) -> Vec<(String, String)> {
     vec![
         ("DATABASE_URL".into(), db.to_string()),
-        ("BINOME_BASE_URL".into(), "https://binome.example.org".into()),
+        (
+            "BINOME_BASE_URL".into(),
+            "https://binome.example.org".into(),
+        ),
         ("BINOME_WORKERS".into(), "1".into()),
         ("BINOME_GRADE_WORKER".into(), "false".into()),
     ]
