@@ -95,7 +95,6 @@ pub async fn observe(
         _ => None,
     };
     if let Some(step) = step {
-        let outcome = Outcome::of_status(status);
         let counted = Outcome::of_status(status);
         let reason = match counted {
             Outcome::Ok => "",

@@ -717,3 +717,49 @@ fn the_readme_documents_every_setting_and_every_metric() {
         );
     }
 }
+
+#[test]
+fn the_readme_pairs_plan_example_prints_what_the_readme_shows() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("### Planning pairs offline")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    let blocks: Vec<&str> = section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("\n```").next().unwrap())
+        .collect();
+    let [roster, history, output] = blocks[..] else {
+        panic!("three JSON blocks expected: {blocks:?}");
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "binome-readme-plan-{}",
+        binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("roster.json"), roster).unwrap();
+    std::fs::write(dir.join("history.json"), history).unwrap();
+    let out = binome_with(
+        &[],
+        &[
+            "pairs",
+            "plan",
+            "--input",
+            dir.join("roster.json").to_str().unwrap(),
+            "--history",
+            dir.join("history.json").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(output).unwrap();
+    assert_eq!(printed, shown, "the README's example output is stale");
+    assert!(
+        printed["groups"].as_array().unwrap().len() >= 2,
+        "the example pairs people"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
