@@ -3,9 +3,10 @@
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `register_routes`, `app_pages`,
 //! `staff_routes`, `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`,
-//! `system`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
+//! `system`, `metrics`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
 //! `dashboard_view`, `gradebook_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
-//! handler module.
+//! handler module but `startup` (and `metrics`, which answers 404 as `system` does). `observe`,
+//! the middleware around every request, imports no other module of `web/` but the state.
 
 mod activity_routes;
 mod activity_view;
