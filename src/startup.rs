@@ -265,13 +265,18 @@ impl Application {
         };
         stopping.send_replace(true);
         if let Some(task) = grades.as_mut() {
-            let left =
-                signalled.map_or(Duration::ZERO, |t| STOP_BUDGET.saturating_sub(t.elapsed()));
-            if tokio::time::timeout(left, &mut *task).await.is_err() {
-                tracing::warn!(
-                    "the grade worker's step did not finish in time; its scores are sent again once their lease ends"
-                );
-                task.abort();
+            match signalled {
+                Some(t) => {
+                    let left = STOP_BUDGET.saturating_sub(t.elapsed());
+                    if tokio::time::timeout(left, &mut *task).await.is_err() {
+                        tracing::warn!(
+                            "the grade worker's step did not finish in time; its scores are sent again once their lease ends"
+                        );
+                        task.abort();
+                    }
+                }
+                // The server ended on its own (an error): nothing to wait for.
+                None => task.abort(),
             }
         }
         maintenance.abort();
