@@ -1,7 +1,11 @@
 //! The command line: `binome serve` (the default) and the administration commands for
-//! platforms, deployments, registration invitations, keys and LMS configuration.
+//! platforms, deployments, registration invitations, keys and LMS configuration, the health
+//! check of a running instance (`binome health`) and the offline pairing (`binome pairs plan`).
+//!
+//! Lists print for people, or JSON with `--json` for scripts; a command that deletes asks
+//! first (on a terminal) or wants `--yes`; an error names the command that failed.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
 use crate::launch::keyring;
@@ -20,6 +24,21 @@ use crate::store::{DeploymentStatus, NewPlatform, Store};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log more of what an administration command does (-v: info, such as the database
+    /// migrations applied; -vv: debug). `RUST_LOG` overrides it. `serve` logs at info.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Reads the command line; `--help` (of `binome` and of `binome serve`) ends with every
+/// setting, its `binome.toml` key and its default.
+pub fn parse() -> Cli {
+    let help = crate::config::settings_help();
+    let command = Cli::command()
+        .after_help(help.clone())
+        .mut_subcommand("serve", |c| c.after_help(help));
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,9 +56,71 @@ pub enum Command {
     Keys(KeysCmd),
     /// Print the configuration to paste into an LMS, filled in for BINOME_BASE_URL.
     LtiConfig { lms: Lms },
-    /// Plan pairs offline from JSON files (no database needed).
+    /// Plan pairs offline from JSON files (no database, no settings needed).
     #[command(subcommand)]
     Pairs(PairsCmd),
+    /// Ask a running instance whether it is ready (GET /readyz): exit 0 when it is, 1 when
+    /// not (for container health checks).
+    Health(HealthArgs),
+}
+
+impl Command {
+    /// The command as typed, for messages (`binome platform remove: …`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Serve => "serve",
+            Command::Platform(p) => match p {
+                PlatformCmd::Add(_) => "platform add",
+                PlatformCmd::List(_) => "platform list",
+                PlatformCmd::Remove(_) => "platform remove",
+                PlatformCmd::Update { .. } => "platform update",
+                PlatformCmd::Approve { .. } => "platform approve",
+                PlatformCmd::ApproveDeployment { .. } => "platform approve-deployment",
+            },
+            Command::Registration(r) => match r {
+                RegistrationCmd::Invite { .. } => "registration invite",
+                RegistrationCmd::List(_) => "registration list",
+                RegistrationCmd::Revoke { .. } => "registration revoke",
+            },
+            Command::Keys(k) => match k {
+                KeysCmd::Rotate => "keys rotate",
+                KeysCmd::List(_) => "keys list",
+            },
+            Command::LtiConfig { .. } => "lti-config",
+            Command::Pairs(_) => "pairs plan",
+            Command::Health(_) => "health",
+        }
+    }
+}
+
+/// `binome health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The instance's readiness URL (plain http); default: /readyz on BINOME_BIND, with
+    /// 0.0.0.0 or :: asked on loopback. With --url, no setting is read.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// How long to wait for the answer, in seconds.
+    #[arg(long, default_value_t = 3)]
+    pub timeout: u64,
+}
+
+/// `--json` of the list commands.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON (for scripts) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `binome platform remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    which: Which,
+    /// Remove without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,9 +166,10 @@ pub enum PlatformCmd {
     /// Register a platform (issuer + client id) and its deployments.
     Add(AddPlatform),
     /// List registrations and deployments.
-    List,
-    /// Remove a registration and everything scoped to it.
-    Remove(Which),
+    List(ListArgs),
+    /// Remove a registration and everything scoped to it (its courses, rosters, pairs,
+    /// sessions and grades); asks first, or --yes.
+    Remove(RemoveArgs),
     /// Change the framing origins, the new-deployment rule or the service hosts of a
     /// registration, keeping its courses (Canvas schools on their own domain need their
     /// origin here).
@@ -131,7 +213,7 @@ pub enum RegistrationCmd {
         expires: String,
     },
     /// List invitations: note, created, expires, used or not, by which registration.
-    List,
+    List(ListArgs),
     /// Revoke an unused invitation.
     Revoke {
         /// Invitation id as shown by `binome registration list`.
@@ -218,19 +300,40 @@ pub struct Which {
 pub enum KeysCmd {
     /// Add a new current key; the previous one stays published for BINOME_KEY_GRACE_DAYS.
     Rotate,
-    /// List the published keys.
-    List,
+    /// List the published keys: created, current or retired, published until.
+    List(ListArgs),
 }
 
 /// A command failed; main prints this and exits with status 1.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// The command line or an input file is not usable.
     #[error("{0}")]
     Usage(String),
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The tool's keys could not be read or made.
     #[error(transparent)]
     Keys(#[from] keyring::KeyRingError),
+    /// The operator did not confirm a deletion.
+    #[error("{0}")]
+    NotConfirmed(String),
+}
+
+/// An error and its causes, as one line: "database error: unable to open database file".
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 fn check_url(name: &str, raw: &str) -> Result<(), CliError> {
@@ -280,6 +383,22 @@ pub fn parse_duration(raw: &str) -> Result<i64, CliError> {
         return Err(bad());
     }
     Ok(secs)
+}
+
+/// A Unix time as scripts read it: RFC 3339, UTC (`2026-12-07T00:00:00Z`).
+pub fn iso_time(t: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(d) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        ),
+        Err(_) => t.to_string(),
+    }
 }
 
 /// A Unix time as a person reads it, in UTC.
@@ -369,9 +488,44 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 reg.client_id
             ))
         }
-        Command::Platform(PlatformCmd::List) => {
+        Command::Platform(PlatformCmd::List(list)) => {
             let regs = store.registrations().await?;
             let deps = store.deployments().await?;
+            if list.json {
+                let rows: Vec<serde_json::Value> = regs
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id.get(),
+                            "issuer": r.issuer,
+                            "client_id": r.client_id,
+                            "status": match r.status {
+                                PlatformStatus::Active => "active",
+                                PlatformStatus::Pending => "pending",
+                            },
+                            "registered_via": r.registered_via.as_str(),
+                            "auth_url": r.auth_url,
+                            "token_url": r.token_url,
+                            "jwks_url": r.jwks_url,
+                            "accept_new_deployments": r.accept_new_deployments,
+                            "frame_origins": r.frame_origins,
+                            "service_hosts": r.service_hosts,
+                            "deployments": deps
+                                .iter()
+                                .filter(|d| d.registration == r.id)
+                                .map(|d| serde_json::json!({
+                                    "deployment_id": d.deployment_id,
+                                    "status": match d.status {
+                                        DeploymentStatus::Active => "approved",
+                                        DeploymentStatus::Pending => "pending",
+                                    },
+                                }))
+                                .collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                return Ok(json_lines(&rows));
+            }
             if regs.is_empty() {
                 return Ok("no platform registered yet; see `binome platform add --help`\n".into());
             }
@@ -414,10 +568,27 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             }
             Ok(out)
         }
-        Command::Platform(PlatformCmd::Remove(w)) => {
-            let id = resolve(&store, &w).await?;
+        Command::Platform(PlatformCmd::Remove(args)) => {
+            let id = resolve(&store, &args.which).await?;
+            let reg = store
+                .registrations()
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| CliError::Usage("no such registration".into()))?;
+            let courses = store.courses_of_platform(id).await?;
+            let what = format!(
+                "registration {} (issuer {}, client id {}) and everything under it: {courses} course{} with their rosters, pairs, live sessions and grades",
+                id.get(),
+                reg.issuer,
+                reg.client_id,
+                if courses == 1 { "" } else { "s" },
+            );
+            if !args.yes {
+                confirm(&what, &id.get().to_string())?;
+            }
             store.remove_platform(id).await?;
-            Ok(format!("removed registration {}\n", id.get()))
+            Ok(format!("removed {what}\n"))
         }
         Command::Platform(PlatformCmd::Update {
             which,
@@ -479,8 +650,25 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
             }
             Ok(out)
         }
-        Command::Registration(RegistrationCmd::List) => {
+        Command::Registration(RegistrationCmd::List(list)) => {
             let invitations = store.invitations().await?;
+            if list.json {
+                let rows: Vec<serde_json::Value> = invitations
+                    .iter()
+                    .map(|i| {
+                        serde_json::json!({
+                            "id": i.id,
+                            "note": i.note,
+                            "created_at": iso_time(i.created_at),
+                            "expires_at": iso_time(i.expires_at),
+                            "used_at": i.used_at.map(iso_time),
+                            "registration": i.platform.map(|p| p.get()),
+                            "expired": i.used_at.is_none() && i.expires_at <= now,
+                        })
+                    })
+                    .collect();
+                return Ok(json_lines(&rows));
+            }
             if invitations.is_empty() {
                 return Ok("no invitation yet; see `binome registration invite --help`\n".into());
             }
@@ -536,24 +724,81 @@ pub async fn run_admin(settings: &Settings, cmd: Command) -> Result<String, CliE
                 settings.key_grace.as_secs() / 86_400
             ))
         }
-        Command::Keys(KeysCmd::List) => {
-            let keys = store
-                .published_keys(now - settings.key_grace.as_secs() as i64)
-                .await?;
+        Command::Keys(KeysCmd::List(list)) => {
+            let grace = settings.key_grace.as_secs() as i64;
+            let keys = store.published_keys(now - grace).await?;
+            if list.json {
+                let rows: Vec<serde_json::Value> = keys
+                    .iter()
+                    .map(|k| {
+                        serde_json::json!({
+                            "kid": k.kid,
+                            "created_at": iso_time(k.created_at),
+                            "current": k.retired_at.is_none(),
+                            "retired_at": k.retired_at.map(iso_time),
+                            "published_until": k.retired_at.map(|t| iso_time(t + grace)),
+                        })
+                    })
+                    .collect();
+                return Ok(json_lines(&rows));
+            }
             let mut out = String::new();
             for k in keys {
                 let status = match k.retired_at {
-                    None => "current".to_string(),
+                    None => "current (signs)".to_string(),
                     Some(t) => format!(
-                        "retired at {t}, published until {}",
-                        t + settings.key_grace.as_secs() as i64
+                        "retired {}, published until {}",
+                        human_time(t),
+                        human_time(t + grace)
                     ),
                 };
-                out.push_str(&format!("{} created {} {status}\n", k.kid, k.created_at));
+                out.push_str(&format!(
+                    "{}  created {}  {status}\n",
+                    k.kid,
+                    human_time(k.created_at)
+                ));
             }
             Ok(out)
         }
-        Command::Serve | Command::LtiConfig { .. } | Command::Pairs(_) => Ok(String::new()),
+        Command::Serve | Command::LtiConfig { .. } | Command::Pairs(_) | Command::Health(_) => {
+            Ok(String::new())
+        }
+    }
+}
+
+/// A JSON array, pretty-printed, with a final newline.
+fn json_lines(rows: &[serde_json::Value]) -> String {
+    let mut out = serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
+}
+
+/// Asks the operator, on a terminal, to type `answer` before `what` is deleted; refuses
+/// without asking when standard input is not a terminal (a script must say `--yes`).
+fn confirm(what: &str, answer: &str) -> Result<(), CliError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::NotConfirmed(format!(
+            "this deletes {what}; nothing was removed: run it on a terminal to confirm, or add --yes"
+        )));
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "This deletes {what}.\nIt cannot be undone. Type {answer} to confirm: "
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::NotConfirmed(format!("no confirmation read ({e})")))?;
+    if line.trim() == answer {
+        Ok(())
+    } else {
+        Err(CliError::NotConfirmed(
+            "not confirmed; nothing was removed".into(),
+        ))
     }
 }
 
@@ -564,10 +809,11 @@ fn read_json<T: serde::de::DeserializeOwned>(
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("--{flag} {}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| {
-        CliError::Usage(format!(
-            "--{flag} {}: not valid JSON here: {e}",
-            path.display()
-        ))
+        let problem = match e.classify() {
+            serde_json::error::Category::Data => "does not fit the expected input",
+            _ => "is not valid JSON",
+        };
+        CliError::Usage(format!("--{flag} {} {problem}: {e}", path.display()))
     })
 }
 

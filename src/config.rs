@@ -17,38 +17,268 @@ pub enum ConfigError {
     #[error("setting {name}: {message}")]
     Invalid { name: String, message: String },
     /// An environment variable starts with `BINOME_` but is not a setting we know.
-    #[error("unknown setting {0} in the environment (known: {known})", known = ENV_SETTINGS.join(", "))]
+    #[error("unknown setting {0} in the environment (known: {known})", known = known_env().join(", "))]
     UnknownEnv(String),
     /// The settings file could not be read or parsed.
     #[error("settings file {path}: {message}")]
     File { path: String, message: String },
 }
 
-/// Every environment variable of the form `BINOME_*` that the tool understands.
-pub const ENV_SETTINGS: &[&str] = &[
-    "BINOME_BASE_URL",
-    "BINOME_BIND",
-    "BINOME_DATA_DIR",
-    "BINOME_CONFIG",
-    "BINOME_WORKERS",
-    "BINOME_DB_MAX_CONNECTIONS",
-    "BINOME_SESSION_TTL_SECS",
-    "BINOME_KEY_GRACE_DAYS",
-    "BINOME_JWKS_MIN_REFETCH_SECS",
-    "BINOME_TRUST_PROXY",
-    "BINOME_LOGIN_RATE_PER_CLIENT",
-    "BINOME_LOGIN_RATE_PER_PLATFORM",
-    "BINOME_MAX_PENDING_LOGINS",
-    "BINOME_ROSTER_SYNC_DEADLINE_SECS",
-    "BINOME_GRADE_WORKER",
-    "BINOME_GRADE_LEASE_SECS",
-    "BINOME_ALLOW_PRIVATE_NETWORK",
-    "BINOME_REGISTRATION",
-    "BINOME_MAX_EVENT_STREAMS",
-    "BINOME_EVENT_STREAMS_PER_CLIENT",
-    "BINOME_EVENT_STREAMS_PER_PERSON",
-    "BINOME_SESSION_WRITES_PER_MINUTE",
+/// One setting as `--help` and the README list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingDoc {
+    /// The environment variable.
+    pub env: &'static str,
+    /// The key in `binome.toml`, when the file may set it.
+    pub key: Option<&'static str>,
+    /// The default, as a person reads it.
+    pub default: &'static str,
+    /// What it is for, in a few words.
+    pub meaning: &'static str,
+}
+
+const fn doc(
+    env: &'static str,
+    key: Option<&'static str>,
+    default: &'static str,
+    meaning: &'static str,
+) -> SettingDoc {
+    SettingDoc {
+        env,
+        key,
+        default,
+        meaning,
+    }
+}
+
+/// Every setting, in the order the README's table lists them: the one list `--help`, the
+/// unknown-setting check and the README test read.
+pub const SETTINGS: &[SettingDoc] = &[
+    doc(
+        "BINOME_BASE_URL",
+        Some("base_url"),
+        "http://localhost:8080",
+        "public URL the LMS and browsers see",
+    ),
+    doc(
+        "BINOME_BIND",
+        Some("bind"),
+        "127.0.0.1:8080",
+        "address and port to listen on",
+    ),
+    doc(
+        "BINOME_DATA_DIR",
+        Some("data_dir"),
+        "./data",
+        "folder of the default SQLite database",
+    ),
+    doc(
+        "DATABASE_URL",
+        Some("database_url"),
+        "sqlite://$BINOME_DATA_DIR/binome.db?mode=rwc",
+        "sqlite: or postgres:// URL",
+    ),
+    doc(
+        "BINOME_WORKERS",
+        Some("workers"),
+        "number of cores",
+        "HTTP worker threads",
+    ),
+    doc(
+        "BINOME_DB_MAX_CONNECTIONS",
+        Some("db_max_connections"),
+        "10",
+        "database pool size",
+    ),
+    doc(
+        "BINOME_SESSION_TTL_SECS",
+        Some("session_ttl_secs"),
+        "1800",
+        "lifetime of a page's session token (renewed while open, up to 12 h)",
+    ),
+    doc(
+        "BINOME_KEY_GRACE_DAYS",
+        Some("key_grace_days"),
+        "7",
+        "how long a rotated-out key stays published",
+    ),
+    doc(
+        "BINOME_JWKS_MIN_REFETCH_SECS",
+        Some("jwks_min_refetch_secs"),
+        "5",
+        "least interval between two key-set refetches of a platform on unknown kids",
+    ),
+    doc(
+        "BINOME_TRUST_PROXY",
+        Some("trust_proxy"),
+        "false",
+        "a trusted reverse proxy is in front (X-Forwarded-For, X-Request-Id)",
+    ),
+    doc(
+        "BINOME_LOGIN_RATE_PER_CLIENT",
+        Some("login_rate_per_client"),
+        "120",
+        "logins per client address and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_LOGIN_RATE_PER_PLATFORM",
+        Some("login_rate_per_platform"),
+        "3000",
+        "logins per platform registration and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_MAX_PENDING_LOGINS",
+        Some("max_pending_logins"),
+        "20000",
+        "unused logins kept per platform registration (0 = no cap)",
+    ),
+    doc(
+        "BINOME_ROSTER_SYNC_DEADLINE_SECS",
+        Some("roster_sync_deadline_secs"),
+        "120",
+        "longest time a whole roster sync may take",
+    ),
+    doc(
+        "BINOME_GRADE_WORKER",
+        Some("grade_worker"),
+        "true",
+        "run this instance's grade delivery worker",
+    ),
+    doc(
+        "BINOME_GRADE_LEASE_SECS",
+        Some("grade_lease_secs"),
+        "300",
+        "how long the grade worker's claim holds a score (1-86400)",
+    ),
+    doc(
+        "BINOME_REGISTRATION",
+        Some("registration"),
+        "invite",
+        "who may register an LMS: invite, open or off",
+    ),
+    doc(
+        "BINOME_MAX_EVENT_STREAMS",
+        Some("max_event_streams"),
+        "10000",
+        "event streams this instance holds at once",
+    ),
+    doc(
+        "BINOME_EVENT_STREAMS_PER_CLIENT",
+        Some("event_streams_per_client"),
+        "500",
+        "event streams from one client address",
+    ),
+    doc(
+        "BINOME_EVENT_STREAMS_PER_PERSON",
+        Some("event_streams_per_person"),
+        "4",
+        "event streams one person keeps on one session (1-64)",
+    ),
+    doc(
+        "BINOME_SESSION_WRITES_PER_MINUTE",
+        Some("session_writes_per_minute"),
+        "120",
+        "live-session writes per member and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_ALLOW_PRIVATE_NETWORK",
+        Some("allow_private_network"),
+        "false",
+        "development only: every platform may reach private networks",
+    ),
+    doc(
+        "BINOME_LOG_FORMAT",
+        Some("log_format"),
+        "text",
+        "log lines as text or json (one object per line)",
+    ),
+    doc(
+        "BINOME_METRICS",
+        Some("metrics"),
+        "true",
+        "serve Prometheus metrics on /metrics",
+    ),
+    doc(
+        "BINOME_METRICS_BIND",
+        Some("metrics_bind"),
+        "(the main port)",
+        "serve /metrics on this address:port instead of the main port",
+    ),
+    doc(
+        "BINOME_CONFIG",
+        None,
+        "binome.toml",
+        "settings file to read",
+    ),
+    doc(
+        "RUST_LOG",
+        None,
+        "info (serve), warn (other commands)",
+        "log filter (tracing); refusals under binome::refusal",
+    ),
 ];
+
+/// Variables named `BINOME_*` that are not settings: the project documents them for its tests
+/// and tools, so setting them never stops a command.
+pub const TOOL_VARIABLES: &[&str] = &[
+    // The axe-core script the accessibility tests read (tests/api/browser_live.rs).
+    "BINOME_AXE",
+    // Set by the live-session bench on the copy of itself it starts (benches/live.rs).
+    "BINOME_BENCH_REEXEC",
+];
+
+/// Every environment variable of the form `BINOME_*` that is a setting.
+pub fn known_env() -> Vec<&'static str> {
+    SETTINGS
+        .iter()
+        .map(|d| d.env)
+        .filter(|e| e.starts_with("BINOME_"))
+        .collect()
+}
+
+/// The settings as `binome --help` lists them: each with its variable, its `binome.toml` key,
+/// its default and what it is for.
+pub fn settings_help() -> String {
+    let mut out = String::from(
+        "Settings: the defaults, then binome.toml (or the file named by BINOME_CONFIG), then the\n\
+         environment. An unknown BINOME_* variable or file key stops the command, naming it.\n\
+         (variable, binome.toml key, default: meaning)\n",
+    );
+    for d in SETTINGS {
+        out.push_str(&format!(
+            "  {}{}  [default: {}]\n      {}\n",
+            d.env,
+            d.key.map(|k| format!(", {k}")).unwrap_or_default(),
+            d.default,
+            d.meaning
+        ));
+    }
+    out.push_str(&format!(
+        "Not settings (read by the project's tests and tools, never refused): {}\n",
+        TOOL_VARIABLES.join(", ")
+    ));
+    out
+}
+
+/// How log lines are written (`BINOME_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human text, coloured on a terminal only.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+impl LogFormat {
+    fn parse(raw: &str) -> Option<LogFormat> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
 
 /// The resolved settings of one Binôme process.
 #[derive(Debug, Clone)]
@@ -106,6 +336,12 @@ pub struct Settings {
     /// Writes (commands, field saves, presence, deleting notes) one member may make per
     /// minute in a live session, as a burst, then 1/60 of it per second; 0 = no limit.
     pub session_writes_per_minute: u32,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// Whether `/metrics` is served.
+    pub metrics: bool,
+    /// Where `/metrics` is served instead of the main port, when set.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Who may register a platform by LTI Dynamic Registration (`registration`). Whatever the
@@ -167,6 +403,9 @@ struct FileSettings {
     event_streams_per_client: Option<u32>,
     event_streams_per_person: Option<u32>,
     session_writes_per_minute: Option<u32>,
+    log_format: Option<String>,
+    metrics: Option<bool>,
+    metrics_bind: Option<String>,
 }
 
 impl Settings {
@@ -183,7 +422,10 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         for (name, _) in env {
-            if name.starts_with("BINOME_") && !ENV_SETTINGS.contains(&name.as_str()) {
+            if name.starts_with("BINOME_")
+                && !known_env().contains(&name.as_str())
+                && !TOOL_VARIABLES.contains(&name.as_str())
+            {
                 return Err(ConfigError::UnknownEnv(name.clone()));
             }
         }
@@ -373,6 +615,23 @@ impl Settings {
             "BINOME_SESSION_WRITES_PER_MINUTE",
             120,
         )?;
+        let log_format = match get("BINOME_LOG_FORMAT").or(file.log_format) {
+            Some(raw) => LogFormat::parse(&raw).ok_or_else(|| {
+                invalid("BINOME_LOG_FORMAT", format!("{raw:?} is not text or json"))
+            })?,
+            None => LogFormat::default(),
+        };
+        let metrics = bool_setting(get("BINOME_METRICS"), file.metrics, "BINOME_METRICS", true)?;
+        let metrics_bind = match get("BINOME_METRICS_BIND").or(file.metrics_bind) {
+            Some(raw) if raw.trim().is_empty() => None,
+            Some(raw) => Some(raw.trim().parse::<SocketAddr>().map_err(|e| {
+                invalid(
+                    "BINOME_METRICS_BIND",
+                    format!("{raw:?} is not an address:port ({e})"),
+                )
+            })?),
+            None => None,
+        };
         if workers == 0 {
             return Err(invalid("BINOME_WORKERS", "must be at least 1".into()));
         }
@@ -405,6 +664,9 @@ impl Settings {
             event_streams_per_client,
             event_streams_per_person,
             session_writes_per_minute,
+            log_format,
+            metrics,
+            metrics_bind,
         })
     }
 
@@ -736,6 +998,79 @@ mod tests {
             ("BINOME_EVENT_STREAMS_PER_PERSON", "0"),
             ("BINOME_EVENT_STREAMS_PER_PERSON", "65"),
             ("BINOME_SESSION_WRITES_PER_MINUTE", "1.5"),
+        ] {
+            let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn tool_variables_are_not_settings_and_stop_nothing() {
+        for tool in TOOL_VARIABLES {
+            Settings::from_sources(&env(&[(tool, "/anything")]), Some(""))
+                .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        }
+        let err = Settings::from_sources(&env(&[("BINOME_AXES", "x")]), Some("")).unwrap_err();
+        assert!(err.to_string().contains("BINOME_AXES"), "{err}");
+    }
+
+    #[test]
+    fn every_documented_setting_is_read_and_its_default_holds() {
+        let defaults = Settings::from_sources(&[], Some("")).unwrap();
+        for d in SETTINGS {
+            // A literal default set explicitly gives the same settings as none at all.
+            let literal = !d.default.contains(' ') && !d.default.contains('$');
+            if d.env.starts_with("BINOME_") && literal && d.env != "BINOME_CONFIG" {
+                let s = Settings::from_sources(&env(&[(d.env, d.default)]), Some(""))
+                    .unwrap_or_else(|e| panic!("{}: {e}", d.env));
+                assert_eq!(
+                    format!("{s:?}"),
+                    format!("{defaults:?}"),
+                    "{} = {} is not the default",
+                    d.env,
+                    d.default
+                );
+            }
+            if let Some(key) = d.key {
+                // The file knows the key (a wrong type is named, never "unknown field").
+                let err = Settings::from_sources(&[], Some(&format!("{key} = [1]")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(!err.contains("unknown field"), "{key}: {err}");
+            }
+        }
+        let help = settings_help();
+        for d in SETTINGS {
+            assert!(
+                help.contains(d.env) && help.contains(d.default),
+                "{}",
+                d.env
+            );
+        }
+    }
+
+    #[test]
+    fn logs_and_metrics_have_settings() {
+        let s = Settings::from_sources(&[], Some("")).unwrap();
+        assert_eq!(
+            (s.log_format, s.metrics, s.metrics_bind),
+            (LogFormat::Text, true, None)
+        );
+        let s = Settings::from_sources(
+            &env(&[
+                ("BINOME_LOG_FORMAT", "JSON"),
+                ("BINOME_METRICS_BIND", "127.0.0.1:9187"),
+            ]),
+            Some("metrics = false"),
+        )
+        .unwrap();
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert!(!s.metrics);
+        assert_eq!(s.metrics_bind.unwrap().port(), 9187);
+        for (name, value) in [
+            ("BINOME_LOG_FORMAT", "xml"),
+            ("BINOME_METRICS", "perhaps"),
+            ("BINOME_METRICS_BIND", "9187"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]), Some("")).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");

@@ -1,41 +1,84 @@
-//! The `binome` binary: settings, logging, then `serve` (the default) or an admin command.
+//! The `binome` binary: the command line, settings, logging, then `serve` (the default) or an
+//! administration command. `pairs plan` and `health --url` read no settings.
 
-use clap::Parser;
+use std::process::ExitCode;
+use std::time::Duration;
 
-use binome::cli::{Cli, Command, lti_config, lti_config_notes, run_admin};
+use binome::cli::{
+    Command, HealthArgs, PairsCmd, error_chain, lti_config, lti_config_notes, pairs_plan, run_admin,
+};
 use binome::config::Settings;
 use binome::launch::registration::startup_invitation;
 use binome::startup::Application;
 use binome::store::Store;
+use binome::telemetry;
 
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    let cli = binome::cli::parse();
+    let verbose = cli.verbose;
+    let command = cli.command.unwrap_or(Command::Serve);
+    let name = command.name();
+    // What needs no settings never reads them: a `BINOME_*` variable of some other tool
+    // cannot stop it.
+    match &command {
+        Command::Pairs(PairsCmd::Plan(args)) => {
+            return match pairs_plan(args) {
+                Ok(out) => {
+                    print!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("binome {name}: {}", error_chain(&e));
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::Health(HealthArgs {
+            url: Some(url),
+            timeout,
+        }) => return health(url, *timeout),
+        _ => {}
+    }
+    let serving = matches!(command, Command::Serve);
     let settings = match Settings::load() {
         Ok(s) => s,
-        Err(e) => {
+        Err(e) if serving => {
             eprintln!("binome: cannot start: {e}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("binome {name}: {e}");
+            // A health check fails with 1 whatever the cause (Docker reserves 2).
+            return ExitCode::from(if matches!(command, Command::Health(_)) {
+                1
+            } else {
+                2
+            });
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Command::Health(h) = &command {
+        return health(&binome::health::url_of_bind(settings.bind), h.timeout);
+    }
+    telemetry::init(
+        settings.log_format,
+        if serving {
+            telemetry::SERVE_FILTER
+        } else {
+            telemetry::admin_filter(verbose)
+        },
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("binome: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            eprintln!("binome {name}: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
         }
     };
     runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
+        match command {
             Command::Serve => serve(settings).await,
             // What to paste on standard output; the steps around it on standard error.
             Command::LtiConfig { lms } => {
@@ -43,23 +86,37 @@ fn main() -> std::process::ExitCode {
                     eprint!("{notes}");
                 }
                 print!("{}", lti_config(&settings, lms));
-                std::process::ExitCode::SUCCESS
+                ExitCode::SUCCESS
             }
             cmd => match run_admin(&settings, cmd).await {
                 Ok(out) => {
                     print!("{out}");
-                    std::process::ExitCode::SUCCESS
+                    ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("binome: {e}");
-                    std::process::ExitCode::FAILURE
+                    eprintln!("binome {name}: {}", error_chain(&e));
+                    ExitCode::FAILURE
                 }
             },
         }
     })
 }
 
-async fn serve(settings: Settings) -> std::process::ExitCode {
+/// `binome health`: 0 when the instance is ready, 1 otherwise.
+fn health(url: &str, timeout: u64) -> ExitCode {
+    match binome::health::check(url, Duration::from_secs(timeout.max(1))) {
+        Ok(said) => {
+            println!("ready ({url}): {said}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("binome health: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
     let bind = settings.bind;
     let summary = settings.admin_summary();
     let db = if settings.is_sqlite() {
@@ -69,22 +126,27 @@ async fn serve(settings: Settings) -> std::process::ExitCode {
     };
     let mode = settings.registration;
     let register_url = settings.tool_urls().register;
+    let metrics = match (settings.metrics, settings.metrics_bind) {
+        (false, _) => "off".to_string(),
+        (true, None) => "/metrics".to_string(),
+        (true, Some(addr)) => format!("http://{addr}/metrics"),
+    };
     let store = match Store::connect(&settings.database_url, settings.db_max_connections).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("binome: cannot start: {e}");
-            return std::process::ExitCode::FAILURE;
+            eprintln!("binome: cannot start: {}", error_chain(&e));
+            return ExitCode::FAILURE;
         }
     };
     let app = match Application::build_with_store(settings, store.clone()).await {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("binome: cannot start: {e}");
-            return std::process::ExitCode::FAILURE;
+            eprintln!("binome: cannot start: {}", error_chain(&e));
+            return ExitCode::FAILURE;
         }
     };
     println!(
-        "Binôme is listening on http://{}:{} (database: {db})\n",
+        "Binôme is listening on http://{}:{} (database: {db}; metrics: {metrics})\n",
         bind.ip(),
         app.port()
     );
@@ -102,10 +164,10 @@ async fn serve(settings: Settings) -> std::process::ExitCode {
         Err(e) => eprintln!("binome: could not make a first invitation: {e}"),
     }
     match app.run_until_stopped().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("binome: server stopped: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

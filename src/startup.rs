@@ -1,11 +1,21 @@
 //! Building the application: store, keys, registry, HTTP server. `Application::build` binds
-//! (port 0 in tests) and `run_until_stopped` serves; `main` runs it beside the maintenance loop.
+//! (port 0 in tests) and `run_until_stopped` serves, beside the maintenance loop, the grade
+//! worker and the metrics' periodic refresh, until SIGTERM or SIGINT.
+//!
+//! **Stopping takes less than 10 s** (what `docker stop` and most orchestrators wait before
+//! killing): on the signal the server stops accepting connections, every live-session event
+//! stream gets a retry hint and ends (`realtime::streams`: the page reconnects, through the
+//! load balancer, to an instance still running), requests under way finish (at most
+//! [`HTTP_SHUTDOWN`]), the grade worker finishes the step it is in (so no score stays
+//! claimed for a lease; at most [`STOP_BUDGET`] from the signal), then the process exits.
 
-use std::net::TcpListener;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer, web};
+use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::launch::keyring::{KeyRing, KeyRingError};
@@ -15,8 +25,18 @@ use crate::launch::{LaunchFlow, now};
 use crate::lti::jwks::JwksCache;
 use crate::lti::outbound::Outbound;
 use crate::store::{Store, StoreError};
+use crate::web::metrics::Scrape;
+use crate::web::observe::{RequestId, Started};
 use crate::web::pages::Pages;
 use crate::web::{AppState, routes};
+
+/// The longest a stopping server waits for requests under way (seconds).
+pub const HTTP_SHUTDOWN: Duration = Duration::from_secs(5);
+/// The longest a stop takes from the signal to the end of the grade worker's last step;
+/// beyond it the step is abandoned (its claims are taken again when their lease ends).
+pub const STOP_BUDGET: Duration = Duration::from_secs(8);
+/// How often the grade outbox's depth is counted for the metrics.
+const GAUGE_REFRESH: Duration = Duration::from_secs(15);
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +70,10 @@ pub struct Application {
     relay: Option<tokio::task::JoinHandle<()>>,
     /// The clients the grade worker posts scores with.
     http: Outbound,
+    /// The gauges `/metrics` shows, shared with the metrics server.
+    scrape: web::Data<Scrape>,
+    /// The server of `/metrics` on its own address (`BINOME_METRICS_BIND`), and its port.
+    metrics: Option<(actix_web::dev::Server, u16)>,
 }
 
 /// The outbound clients for calls to platforms: identified (Canvas requires a User-Agent),
@@ -138,15 +162,33 @@ impl Application {
         });
 
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let scrape = web::Data::new(Scrape {
+            instance: crate::metrics::Instance::new(),
+            streams: state.streams.clone(),
+            store: state.flow.store.clone(),
+        });
+        let metrics = match (settings.metrics, settings.metrics_bind) {
+            (true, Some(addr)) => Some(metrics_server(addr, scrape.clone())?),
+            _ => None,
+        };
         let data = state.clone();
+        let gauges = scrape.clone();
         let hsts = settings.base_url.scheme() == "https";
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(default_headers(hsts))
                 .wrap(tracing_actix_web::TracingLogger::<QuietRootSpan>::new())
+                // Outermost: the request id and the start time exist before the log line's
+                // span, and every answer gets its `X-Request-Id` and its count.
+                .wrap(actix_web::middleware::from_fn(crate::web::observe::observe))
                 .app_data(data.clone())
+                .app_data(gauges.clone())
                 .configure(routes)
         })
+        // We catch SIGTERM and SIGINT ourselves (`run_until_stopped`): the event streams must
+        // be told before the server waits for them.
+        .disable_signals()
+        .shutdown_timeout(HTTP_SHUTDOWN.as_secs())
         .workers(settings.workers)
         .backlog(2048)
         // A client that closes its side is gone: end its connection at once, so that an
@@ -166,6 +208,8 @@ impl Application {
             state,
             relay,
             http,
+            scrape,
+            metrics,
         })
     }
 
@@ -174,24 +218,145 @@ impl Application {
         self.port
     }
 
-    /// Serves until the server is stopped (Ctrl-C or SIGTERM), with the maintenance loop.
+    /// The port `/metrics` is served on apart (`BINOME_METRICS_BIND`), if it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully (see the module's doc).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let maintenance = tokio::spawn(maintenance_loop(self.state.clone()));
-        let grades = self
-            .state
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` resolves, then stops gracefully: the server stops accepting, event
+    /// streams are told to reconnect elsewhere and end, requests under way finish, the grade
+    /// worker finishes its step.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let maintenance = tokio::spawn(maintenance_loop(state.clone()));
+        let gauges = tokio::spawn(refresh_gauges(self.scrape.clone()));
+        let (stopping, stop_rx) = watch::channel(false);
+        let mut grades = state
             .flow
             .settings
             .grade_worker
-            .then(|| tokio::spawn(grades_loop(self.state.clone(), self.http.clone())));
-        let res = self.server.await;
-        maintenance.abort();
-        if let Some(grades) = grades {
-            grades.abort();
+            .then(|| tokio::spawn(grades_loop(state.clone(), self.http.clone(), stop_rx)));
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
+        let handle = self.server.handle();
+        let mut server = std::pin::pin!(self.server);
+        let mut signalled = None;
+        let res = tokio::select! {
+            res = &mut server => res,
+            () = stop => {
+                signalled = Some(Instant::now());
+                tracing::info!(
+                    "stopping: no new connections; event streams told to reconnect elsewhere; \
+                     finishing the requests and the grade delivery under way"
+                );
+                state.streams.drain();
+                stopping.send_replace(true);
+                // `stop` sends its command at once; the server's own future ends the stop.
+                drop(handle.stop(true));
+                server.await
+            }
+        };
+        stopping.send_replace(true);
+        if let Some(task) = grades.as_mut() {
+            match signalled {
+                Some(t) => {
+                    let left = STOP_BUDGET.saturating_sub(t.elapsed());
+                    if tokio::time::timeout(left, &mut *task).await.is_err() {
+                        tracing::warn!(
+                            "the grade worker's step did not finish in time; its scores are sent again once their lease ends"
+                        );
+                        task.abort();
+                    }
+                }
+                // The server ended on its own (an error): nothing to wait for.
+                None => task.abort(),
+            }
         }
+        maintenance.abort();
+        gauges.abort();
         if let Some(relay) = self.relay {
             relay.abort();
         }
+        if let Some((handle, task)) = metrics {
+            handle.stop(false).await;
+            task.abort();
+        }
+        if let Some(t) = signalled {
+            tracing::info!(seconds = t.elapsed().as_secs_f64(), "stopped");
+        }
         res
+    }
+}
+
+/// Resolves on SIGTERM (`docker stop`, systemd, Kubernetes) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The server of `/metrics` on an address of its own: one worker, one route.
+fn metrics_server(
+    addr: SocketAddr,
+    scrape: web::Data<Scrape>,
+) -> Result<(actix_web::dev::Server, u16), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(bind_error)?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(scrape.clone())
+            .route("/metrics", web::get().to(crate::web::metrics::scrape_apart))
+            .default_service(web::to(|| async {
+                actix_web::HttpResponse::NotFound().finish()
+            }))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)
+    .map_err(bind_error)?
+    .run();
+    Ok((server, port))
+}
+
+/// Refreshes the gauges that cost a query (the grade outbox's depth) every
+/// [`GAUGE_REFRESH`], so a scrape never waits on the database.
+async fn refresh_gauges(scrape: web::Data<Scrape>) {
+    let mut tick = tokio::time::interval(GAUGE_REFRESH);
+    loop {
+        tick.tick().await;
+        match scrape.store.outbox_depth().await {
+            Ok(d) => scrape.instance.set_grade_outbox(d.pending, d.failed),
+            Err(e) => tracing::debug!(error = %e, "grade outbox depth not read"),
+        }
     }
 }
 
@@ -249,8 +414,9 @@ async fn maintenance_loop(state: web::Data<AppState>) {
     }
 }
 
-/// Delivers the grade outbox until aborted, with the registrations and key of the moment.
-async fn grades_loop(state: web::Data<AppState>, http: Outbound) {
+/// Delivers the grade outbox until `stop` turns true (the step under way finishes first),
+/// with the registrations and key of the moment.
+async fn grades_loop(state: web::Data<AppState>, http: Outbound, mut stop: watch::Receiver<bool>) {
     let store = state.flow.store.clone();
     let source = || async {
         let snap = state.flow.registry.snapshot().await.ok()?;
@@ -259,14 +425,19 @@ async fn grades_loop(state: web::Data<AppState>, http: Outbound) {
     };
     let lease = state.flow.settings.grade_lease.as_secs() as i64;
     let worker = crate::grades::GradeWorker::new(http).with_lease(lease);
-    crate::grades::run_loop(store, worker, source).await;
+    let stop = async move {
+        // A dropped sender (the application gone) stops the worker too.
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    crate::grades::run_until(store, worker, source, stop).await;
 }
 
-/// The span of each request, and its one log line at the end: a request id, the method, the
-/// route *pattern* (`/app/pairs/{id}`, never the path with its values, never the query: a
-/// query can hold a session token, a path an LMS user id), the status and the time taken.
-/// Neither addresses nor user agents: they are personal data, and the default span of
-/// tracing-actix-web records both along with the full target.
+/// The span of each request, and its one log line at the end: the request id (the one
+/// answered in `X-Request-Id`, `web::observe`), the method, the route *pattern*
+/// (`/app/pairs/{id}`, never the path with its values, never the query: a query can hold a
+/// session token, a path an LMS user id), the status and the time taken (`duration_ms`, until
+/// the answer starts). Neither addresses nor user agents: they are personal data, and the
+/// default span of tracing-actix-web records both along with the full target.
 pub struct QuietRootSpan;
 
 impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
@@ -274,8 +445,8 @@ impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
         use actix_web::HttpMessage;
         let request_id = request
             .extensions()
-            .get::<tracing_actix_web::RequestId>()
-            .map(|id| id.to_string())
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
             .unwrap_or_default();
         let route = request
             .match_pattern()
@@ -293,11 +464,25 @@ impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
         span: tracing::Span,
         outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
     ) {
-        let status = match outcome {
-            Ok(resp) => resp.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
-        };
-        span.record("status", status);
-        tracing::info!(parent: &span, status, "request done");
+        use actix_web::HttpMessage;
+        match outcome {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                span.record("status", status);
+                let started = resp.request().extensions().get::<Started>().map(|s| s.0);
+                // Milliseconds, to the microsecond.
+                let duration_ms = started.map_or(0.0, |t| {
+                    (t.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0
+                });
+                tracing::info!(parent: &span, status, duration_ms, "request done");
+            }
+            // A middleware's error, answered further out (`web::observe`): no request here to
+            // read the start from.
+            Err(e) => {
+                let status = e.as_response_error().status_code().as_u16();
+                span.record("status", status);
+                tracing::info!(parent: &span, status, "request done");
+            }
+        }
     }
 }

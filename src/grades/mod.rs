@@ -17,7 +17,7 @@ pub mod gradebook;
 pub mod outbox;
 
 pub use gradebook::{CheckOutcome, Gradebook};
-pub use outbox::{Deps, GradeWorker, GradesError, StepReport, deliver_step, run_loop};
+pub use outbox::{Deps, GradeWorker, GradesError, StepReport, deliver_step, run_loop, run_until};
 
 /// The line item tag the tool finds or creates its line items by.
 pub const LINEITEM_TAG: &str = "binome";

@@ -322,6 +322,7 @@ async fn settle(
         Attempt::Delivered => {
             delivered.push(r.id);
             report.delivered += 1;
+            crate::metrics::global().grade_delivered(r.timestamp);
         }
         Attempt::Retry { error, .. } | Attempt::Fail(error) if r.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(
@@ -669,6 +670,19 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Option<(Vec<Registration>, ToolKey)>>,
 {
+    run_until(store, worker, source, std::future::pending()).await
+}
+
+/// [`run_loop`] until `stop` resolves: a step under way when it does is finished first (its
+/// posts, and the marks of what was delivered), then no other begins. A stopping instance
+/// thus leaves no claimed score behind for the next worker to wait a lease for.
+pub async fn run_until<F, Fut, S>(store: Store, worker: GradeWorker, source: F, stop: S)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<(Vec<Registration>, ToolKey)>>,
+    S: Future<Output = ()>,
+{
+    let mut stop = std::pin::pin!(stop);
     loop {
         let mut sleep = IDLE_SLEEP;
         if let Some((registrations, key)) = source().await {
@@ -695,7 +709,11 @@ where
                 Err(e) => tracing::warn!(error = %e, "grade delivery failed"),
             }
         }
-        tokio::time::sleep(sleep).await;
+        tokio::select! {
+            biased;
+            () = &mut stop => return,
+            () = tokio::time::sleep(sleep) => {}
+        }
     }
 }
 

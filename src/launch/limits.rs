@@ -32,6 +32,8 @@ struct Bucket {
 pub struct RateLimiter<K> {
     per_minute: u32,
     buckets: Mutex<HashMap<K, Bucket>>,
+    /// The series its refusals are counted under, if any.
+    counted: Option<crate::metrics::Limit>,
 }
 
 impl<K: Hash + Eq + Copy> RateLimiter<K> {
@@ -40,6 +42,15 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
         RateLimiter {
             per_minute,
             buckets: Mutex::new(HashMap::new()),
+            counted: None,
+        }
+    }
+
+    /// The same, with its refusals counted in the metrics under `limit`.
+    pub fn counted(per_minute: u32, limit: crate::metrics::Limit) -> RateLimiter<K> {
+        RateLimiter {
+            counted: Some(limit),
+            ..RateLimiter::new(per_minute)
         }
     }
 
@@ -79,6 +90,9 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
             Ok(())
         } else {
             *b = Bucket { tokens, at: now };
+            if let Some(limit) = self.counted {
+                crate::metrics::global().rate_limited(limit);
+            }
             let wait = (1.0 - tokens) / (cap / 60.0);
             Err(wait.ceil().max(1.0) as u64)
         }
@@ -110,7 +124,7 @@ impl PersonRate {
     pub fn new(per_minute: u32) -> PersonRate {
         PersonRate {
             keys: RandomState::new(),
-            limiter: RateLimiter::new(per_minute),
+            limiter: RateLimiter::counted(per_minute, crate::metrics::Limit::SessionWrites),
         }
     }
 
@@ -202,8 +216,14 @@ pub struct LoginLimits {
 impl LoginLimits {
     pub fn new(settings: &crate::config::Settings) -> LoginLimits {
         LoginLimits {
-            per_client: RateLimiter::new(settings.login_rate_per_client),
-            per_registration: RateLimiter::new(settings.login_rate_per_platform),
+            per_client: RateLimiter::counted(
+                settings.login_rate_per_client,
+                crate::metrics::Limit::LoginPerClient,
+            ),
+            per_registration: RateLimiter::counted(
+                settings.login_rate_per_platform,
+                crate::metrics::Limit::LoginPerPlatform,
+            ),
             pending: PendingLogins::default(),
             max_pending: settings.max_pending_logins,
         }

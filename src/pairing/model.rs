@@ -28,6 +28,7 @@ impl std::fmt::Display for LearnerId {
 
 /// One learner of the course. Staff are filtered out before the engine: it sees learners only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Participant {
     pub id: LearnerId,
     /// Field-context tags ("sector:health", "job:trainer"); shared tags make a better pair.
@@ -75,6 +76,7 @@ impl LinkKind {
 
 /// A hard exclusion between two learners.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Link {
     pub a: LearnerId,
     pub b: LearnerId,
@@ -96,6 +98,7 @@ pub enum Policy {
 
 /// The groups of one module.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModulePairs {
     pub module: String,
     pub groups: Vec<Vec<LearnerId>>,
@@ -104,6 +107,7 @@ pub struct ModulePairs {
 /// Previous modules, oldest first; the last one holds the current pairs. It may name people who
 /// have left the roster since: they are ignored.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct History {
     #[serde(default)]
     pub modules: Vec<ModulePairs>,
@@ -113,9 +117,10 @@ pub struct History {
 ///
 /// There is no bonus for pairing orphans (learners whose partner left) together any more: it
 /// outweighed every shared tag and made the new pairs less similar. Old inputs that still carry
-/// `orphans_together` are read; the field is ignored.
+/// `orphans_together` are read; the field is ignored. Any other unknown field is refused, so a
+/// misspelt weight is not silently the default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Weights {
     /// Reward for each tag both learners have.
     pub shared_tag: i64,
@@ -129,6 +134,9 @@ pub struct Weights {
     /// `keep_pairs`: reward for staying with a current partner when a group has to be reopened
     /// (a trio that must absorb a late joiner).
     pub keep_partner: i64,
+    /// Read from old inputs and ignored (see above); never written.
+    #[serde(rename = "orphans_together", skip_serializing)]
+    ignored_orphans_together: Option<i64>,
 }
 
 impl Default for Weights {
@@ -139,13 +147,15 @@ impl Default for Weights {
             shared_group: 3,
             repeat_partner: 10_000,
             keep_partner: 100_000,
+            ignored_orphans_together: None,
         }
     }
 }
 
-/// Everything the engine needs. In JSON every field but `participants` may be left out.
+/// Everything the engine needs. In JSON every field but `participants` may be left out; a
+/// field it does not know (a misspelt `"polcy"`) is refused, never silently ignored.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlanInput {
     pub participants: Vec<Participant>,
     pub links: Vec<Link>,

@@ -511,6 +511,35 @@ fn table() {
 }
 
 #[test]
+fn unknown_keys_are_refused_and_named() {
+    for (raw, key) in [
+        (r#"{"participants":[{"id":"a"}],"polcy":"free"}"#, "polcy"),
+        (r#"{"participants":[{"id":"a","tag":["x"]}]}"#, "tag"),
+        (
+            r#"{"participants":[],"links":[{"a":"a","b":"b","kind":"manages","why":1}]}"#,
+            "why",
+        ),
+        (
+            r#"{"participants":[],"weights":{"shared_tags":1}}"#,
+            "shared_tags",
+        ),
+        (r#"{"participants":[],"history":{"module":[]}}"#, "module"),
+    ] {
+        let err = serde_json::from_str::<PlanInput>(raw)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("unknown field `{key}`")),
+            "{raw}: {err}"
+        );
+    }
+    // A weight older inputs carry is still read, and ignored.
+    let old: PlanInput =
+        serde_json::from_str(r#"{"participants":[],"weights":{"orphans_together":1000}}"#).unwrap();
+    assert!(!serde_json::to_string(&old).unwrap().contains("orphans"));
+}
+
+#[test]
 fn minimal_json_input() {
     let raw = r#"{"participants":[{"id":"a"},{"id":"b","tags":["x"]}],
                   "links":[{"a":"a","b":"b","kind":"do_not_pair"}]}"#;

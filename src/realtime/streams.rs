@@ -15,6 +15,14 @@
 //! For the same reason, a person who already holds a stream on the session gets a new one
 //! in place of their oldest when the address's or the instance's cap is reached.
 //!
+//! **A stopping instance sends its screens elsewhere.** On SIGTERM the server stops accepting
+//! connections and [`Streams::drain`]s: every open stream's [`Slot::farewell`] resolves with
+//! its last words — an SSE `retry:` line (a delay spread over a few seconds,
+//! so that thousands of screens do not come back at the same instant) and `event: reconnect`
+//! — after which the stream ends and the page connects again, through the load balancer, to
+//! an instance that is still running. New streams are refused meanwhile (503), and the
+//! graceful shutdown is no longer held by streams that would otherwise stay open for minutes.
+//!
 //! The bookkeeping is small and bounded: one map entry per person and session with a short
 //! list of tickets, one counter per client address, one oneshot channel per stream
 //! (about 200 bytes a stream), so 10,000 idle streams cost about 2 MB here.
@@ -24,7 +32,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// Why a stream was not opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +136,8 @@ pub struct Streams {
     /// A keyed hash, so nobody can choose person ids that share a slot list.
     keys: RandomState,
     inner: Mutex<Inner>,
+    /// True once the instance is stopping: every stream ends, no new one opens.
+    draining: watch::Sender<bool>,
 }
 
 impl Streams {
@@ -136,7 +146,19 @@ impl Streams {
             limits,
             keys: RandomState::new(),
             inner: Mutex::new(Inner::default()),
+            draining: watch::Sender::new(false),
         })
+    }
+
+    /// The instance is stopping: tells every open stream to say goodbye and end, and refuses
+    /// new ones from now on.
+    pub fn drain(&self) {
+        self.draining.send_replace(true);
+    }
+
+    /// Whether [`drain`](Self::drain) was called.
+    pub fn draining(&self) -> bool {
+        *self.draining.borrow()
     }
 
     /// The caps in force.
@@ -164,6 +186,10 @@ impl Streams {
         person: &str,
         client: Option<IpAddr>,
     ) -> Result<Slot, StreamRefused> {
+        if self.draining() {
+            // A stopping instance takes no new stream: the page tries again, elsewhere.
+            return Err(StreamRefused::Server);
+        }
         let key = (session, self.keys.hash_one(person));
         let mut inner = self.lock();
         let (held, oldest) = inner
@@ -209,6 +235,7 @@ impl Streams {
             key,
             ticket,
             replaced: Some(rx),
+            drain: self.draining.subscribe(),
         })
     }
 
@@ -240,9 +267,35 @@ pub struct Slot {
     key: (i64, u64),
     ticket: u64,
     replaced: Option<oneshot::Receiver<()>>,
+    drain: watch::Receiver<bool>,
 }
 
+/// The least and the spread of the reconnection delay a stopping instance gives its screens
+/// (milliseconds): at least a second, so the load balancer has seen the instance go; spread
+/// over four more, so the screens do not all arrive on the other instances at once.
+const RETRY_MIN_MS: u64 = 1_000;
+const RETRY_SPREAD_MS: u64 = 4_000;
+
 impl Slot {
+    /// Resolves when the instance starts stopping (and never otherwise) with the stream's
+    /// last words: how long to wait before connecting again (`retry:`, in milliseconds,
+    /// spread per stream) and `event: reconnect`. The future borrows nothing, so a stream can
+    /// wait for it beside [`replaced`](Self::replaced).
+    pub fn farewell(&self) -> impl Future<Output = String> + Send + 'static {
+        let mut drain = self.drain.clone();
+        let spread = self.streams.keys.hash_one(self.ticket) % RETRY_SPREAD_MS;
+        let words = format!(
+            "retry: {}\nevent: reconnect\ndata: {{}}\n\n",
+            RETRY_MIN_MS + spread
+        );
+        async move {
+            if drain.wait_for(|d| *d).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            words
+        }
+    }
+
     /// Resolves when a newer stream of the same person on the same session replaced this
     /// one (and never otherwise, while the slot is held).
     pub async fn replaced(&mut self) {
@@ -380,6 +433,35 @@ mod tests {
         let inner = s.lock();
         assert_eq!(inner.open, 0);
         assert!(inner.by_client.is_empty() && inner.by_person.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_draining_instance_ends_its_streams_with_a_retry_hint_and_opens_none() {
+        let s = streams(4, 10, 10);
+        let a = s.open(1, "ann", ip("10.0.0.1")).unwrap();
+        let b = s.open(2, "bob", ip("10.0.0.2")).unwrap();
+        s.drain();
+        for slot in [&a, &b] {
+            let bye = tokio::time::timeout(std::time::Duration::from_secs(1), slot.farewell())
+                .await
+                .expect("every stream is told");
+            let ms: u64 = bye
+                .strip_prefix("retry: ")
+                .and_then(|r| r.split('\n').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            assert!(
+                (RETRY_MIN_MS..RETRY_MIN_MS + RETRY_SPREAD_MS).contains(&ms),
+                "{bye}"
+            );
+            assert!(bye.ends_with("event: reconnect\ndata: {}\n\n"), "{bye}");
+        }
+        assert_eq!(
+            s.open(3, "cid", ip("10.0.0.3")).err(),
+            Some(StreamRefused::Server)
+        );
+        drop((a, b));
+        assert_eq!(s.open_count(), 0);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::lti::keys::ToolKey;
 use crate::lti::nrps::{self, NrpsMember};
 use crate::lti::services::{ServiceError, ServiceTokens};
 use crate::lti::{Registration, Service};
+use crate::metrics::RosterOutcome;
 use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, StoreError};
 
 /// How often an active course is synced in the background.
@@ -127,10 +128,10 @@ impl RosterSync {
         full: bool,
         now: i64,
     ) -> Result<SyncReport, SyncError> {
-        let url = course
-            .memberships_url
-            .as_deref()
-            .ok_or(SyncError::NoService)?;
+        let Some(url) = course.memberships_url.as_deref() else {
+            crate::metrics::global().roster_sync(RosterOutcome::NoService);
+            return Err(SyncError::NoService);
+        };
         // One sync per course at a time in this process: a caller who finds one running waits
         // for it and takes its outcome — success or failure — instead of reading the roster a
         // second time.
@@ -188,9 +189,17 @@ impl RosterSync {
                 .await
             {
                 *slot = Some(Outcome::Broken(store_err.to_string()));
+                crate::metrics::global().roster_sync(RosterOutcome::Failed);
                 return Err(store_err.into());
             }
         }
+        crate::metrics::global().roster_sync(match &result {
+            Ok(r) if r.differences => RosterOutcome::Differences,
+            Ok(_) => RosterOutcome::Full,
+            Err(SyncError::Service(_)) => RosterOutcome::Failed,
+            Err(SyncError::NoService) => RosterOutcome::NoService,
+            Err(SyncError::Store(_)) => RosterOutcome::StoreFailed,
+        });
         *slot = Some(match &result {
             Ok(r) => Outcome::Done(r.clone()),
             Err(SyncError::Service(e)) => Outcome::Failed(e.clone()),

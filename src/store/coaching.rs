@@ -645,6 +645,8 @@ impl Tx<'_> {
         coaching_event::Entity::insert(row)
             .exec_without_returning(&self.txn)
             .await?;
+        self.appended
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // No NOTIFY here: a transaction that notifies holds a database-wide lock while it
         // commits, which made every append commit one at a time. The writer announces its
         // committed appends afterwards, grouped (`Store::notify_appended`).

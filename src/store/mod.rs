@@ -17,6 +17,7 @@ mod keys;
 mod links;
 mod logins;
 mod notify;
+mod ops;
 mod pairs;
 mod platforms;
 mod roster;
@@ -47,6 +48,7 @@ pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};
 pub use logins::{LoginRecord, NewLogin};
 pub use notify::{CHANNEL, Listener, Notice};
+pub use ops::{OutboxDepth, PoolStats};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};
 pub use platforms::{DeploymentStatus, NewPlatform, StoredDeployment};
 pub use roster::{

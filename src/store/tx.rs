@@ -33,6 +33,9 @@ pub type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send +
 pub struct Tx<'s> {
     pub(super) txn: DatabaseTransaction,
     pub(super) course: CourseId,
+    /// Live-session events appended in this transaction, counted in the metrics when it
+    /// commits (an append retried after a conflict is not counted twice).
+    pub(super) appended: std::sync::atomic::AtomicU64,
     // Ties the transaction to the store borrow, which gives `Store::transaction` closures the
     // implied bound that what they borrow outlives the transaction (as `std::thread::scope`).
     _store: PhantomData<&'s Store>,
@@ -60,6 +63,7 @@ impl Store {
         Ok(Tx {
             txn,
             course,
+            appended: Default::default(),
             _store: PhantomData,
         })
     }
@@ -104,7 +108,9 @@ impl Tx<'_> {
 
     /// Makes everything written in this transaction visible at once.
     pub async fn commit(self) -> Result<(), StoreError> {
+        let appended = self.appended.into_inner();
         self.txn.commit().await?;
+        crate::metrics::global().session_events(appended);
         Ok(())
     }
 

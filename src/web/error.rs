@@ -530,6 +530,8 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
     );
     let mut resp = pages.respond(status, html, cx.frame_ancestors);
     with_retry_after(&mut resp, retry_after);
+    // The reason code travels with the answer to the metrics (`web::observe`).
+    resp.extensions_mut().insert(super::observe::Reason(code));
     resp
 }
 
@@ -551,6 +553,8 @@ pub fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "code": d.code, "message": message }));
     with_retry_after(&mut resp, d.retry_after);
+    // The reason code travels with the answer to the metrics (`web::observe`).
+    resp.extensions_mut().insert(super::observe::Reason(d.code));
     resp
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `register_routes`, `app_pages`,
 //! `staff_routes`, `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`,
-//! `system`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
+//! `system`, `metrics`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
 //! `dashboard_view`, `gradebook_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
-//! handler module.
+//! handler module but `startup` (and `metrics`, which answers 404 as `system` does). `observe`,
+//! the middleware around every request, imports no other module of `web/` but the state.
 
 mod activity_routes;
 mod activity_view;
@@ -19,6 +20,8 @@ mod gradebook_view;
 mod learner_routes;
 mod learner_view;
 mod lti_routes;
+pub mod metrics;
+pub mod observe;
 pub mod pages;
 mod register_routes;
 mod services;
@@ -58,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(system::home))
         .route("/healthz", web::get().to(system::healthz))
         .route("/readyz", web::get().to(system::readyz))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/.well-known/jwks.json", web::get().to(lti_routes::jwks))
         .route("/lti/login", web::get().to(lti_routes::login_get))
         .route("/lti/login", web::post().to(lti_routes::login_post))

@@ -515,6 +515,10 @@ pub async fn events(
                     _ = &mut alive => {
                         return Some((Ok(web::Bytes::from_static(b": alive\n\n")), Some(st)));
                     }
+                    // The instance is stopping: a retry hint, then the stream ends.
+                    bye = st.slot.farewell() => {
+                        return Some((Ok(web::Bytes::from(bye)), None));
+                    }
                     _ = st.slot.replaced() => {
                         // The last word of this stream; `None` ends it after this.
                         let bye = web::Bytes::from_static(b"event: replaced\ndata: {}\n\n");

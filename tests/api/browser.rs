@@ -40,8 +40,27 @@ pub(crate) fn executable(var: &str, default: &str) -> Option<String> {
          (Debian: `apt-get install -y chromium chromium-driver`; or set {var})"
     );
     assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("SKIPPED: {message}");
+    skipped("browser", &message);
     None
+}
+
+/// Says that a kind of check was skipped, where a person running `cargo test` sees it: once
+/// per kind and run, on the terminal itself (libtest captures `eprintln!` of passing tests and
+/// shows nothing of it), and in the test's own captured output. In CI (`CI` set) the callers
+/// fail instead of skipping.
+pub(crate) fn skipped(kind: &'static str, message: &str) {
+    use std::io::Write;
+    static TOLD: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    eprintln!("SKIPPED: {message}");
+    let mut told = TOLD.lock().unwrap_or_else(|e| e.into_inner());
+    if !told.contains(&kind) {
+        told.push(kind);
+        // Written to the process's standard error directly, past libtest's capture.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\nSKIPPED {kind} checks (they did not run; CI fails instead): {message}"
+        );
+    }
 }
 
 /// The cookie settings of a browser. Measured with Chromium 156: the preference

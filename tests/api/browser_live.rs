@@ -222,7 +222,7 @@ pub(crate) fn axe_source() -> Option<String> {
                 path.display()
             );
             assert!(std::env::var_os("CI").is_none(), "{message}");
-            eprintln!("SKIPPED: {message}");
+            crate::browser::skipped("accessibility (axe-core)", &message);
             None
         }
     }

@@ -90,6 +90,7 @@ async fn platform_and_deployment_administration() {
             "https://moodle.example.org",
             "--client-id",
             "Other456",
+            "--yes",
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -538,4 +539,278 @@ async fn a_pending_registration_is_listed_and_approved_from_the_command_line() {
         "{}",
         text(&unknown)
     );
+}
+
+/// The binary with exactly `env` (nothing inherited): what an operator's shell or a
+/// container gives it.
+fn binome_with(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_binome"));
+    cmd.env_clear().args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[tokio::test]
+async fn tool_variables_stop_no_command_and_pairs_plan_reads_no_settings() {
+    let db = fresh_database().await;
+    // The README offers BINOME_AXE for the accessibility tests: it is not a setting.
+    for args in [
+        &["keys", "list"][..],
+        &["platform", "list"],
+        &["lti-config", "canvas"],
+    ] {
+        let out = binome_with(
+            &[("DATABASE_URL", &db), ("BINOME_AXE", "/tmp/axe.min.js")],
+            args,
+        );
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    // An unknown setting still stops a command that reads settings, naming the command and
+    // the setting, and "cannot start" is for `serve` only.
+    let out = binome_with(
+        &[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")],
+        &["platform", "list"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out);
+    assert!(
+        said.starts_with("binome platform list: ") && said.contains("BINOME_BASEURL"),
+        "{said}"
+    );
+    assert!(!said.contains("cannot start"), "{said}");
+    let out = binome_with(
+        &[("DATABASE_URL", &db), ("BINOME_BASEURL", "x")],
+        &["serve"],
+    );
+    assert!(
+        text(&out).starts_with("binome: cannot start: "),
+        "{}",
+        text(&out)
+    );
+    // `pairs plan` reads no settings at all: a malformed one does not matter to it.
+    let dir = std::env::temp_dir().join(format!(
+        "binome-plan-env-{}",
+        binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let roster = dir.join("roster.json");
+    std::fs::write(&roster, r#"{"participants":[{"id":"a"},{"id":"b"}]}"#).unwrap();
+    let out = binome_with(
+        &[("BINOME_SOMETHING_ELSE", "1"), ("BINOME_BIND", "nonsense")],
+        &["pairs", "plan", "--input", roster.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // It refuses a key it does not know, naming it and where it is.
+    std::fs::write(
+        &roster,
+        "{\"participants\":[{\"id\":\"a\"}],\n \"polcy\": \"free\"}",
+    )
+    .unwrap();
+    let out = binome_with(&[], &["pairs", "plan", "--input", roster.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.starts_with("binome pairs plan: --input")
+            && said.contains("unknown field `polcy`")
+            && said.contains("line 2"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn lists_print_dates_for_people_and_json_for_scripts() {
+    let db = fresh_database().await;
+    assert!(binome(&db, &["keys", "rotate"]).status.success());
+    let list = text(&binome(&db, &["keys", "list"]));
+    assert!(list.contains(" UTC") && list.contains("current"), "{list}");
+    assert!(
+        list.contains("retired ") && list.contains("published until "),
+        "{list}"
+    );
+    assert!(
+        !list
+            .split_whitespace()
+            .any(|w| w.len() >= 10 && w.chars().all(|c| c.is_ascii_digit())),
+        "no epoch seconds: {list}"
+    );
+    let out = binome(&db, &["keys", "list", "--json"]);
+    let keys: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys.iter().filter(|k| k["current"] == true).count(), 1);
+    let created = keys[0]["created_at"].as_str().unwrap();
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+        "{created}"
+    );
+    for args in [
+        &["platform", "list", "--json"][..],
+        &["registration", "list", "--json"],
+    ] {
+        let out = binome(&db, args);
+        assert!(out.status.success(), "{}", text(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(v.is_array(), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn platform_remove_asks_first_or_needs_yes() {
+    let db = fresh_database().await;
+    let out = binome(
+        &db,
+        &[
+            "platform",
+            "add",
+            "--issuer",
+            "https://lms.example.org",
+            "--client-id",
+            "C1",
+            "--auth-url",
+            "https://lms.example.org/auth",
+            "--token-url",
+            "https://lms.example.org/token",
+            "--jwks-url",
+            "https://lms.example.org/jwks",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // Not a terminal and no --yes: nothing is removed, and the message says what would go.
+    let out = binome(&db, &["platform", "remove", "--id", "1"]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.starts_with("binome platform remove: ")
+            && said.contains("--yes")
+            && said.contains("0 courses")
+            && said.contains("https://lms.example.org"),
+        "{said}"
+    );
+    assert!(text(&binome(&db, &["platform", "list"])).contains("client_id=C1"));
+    let out = binome(&db, &["platform", "remove", "--id", "1", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&binome(&db, &["platform", "list"])).contains("client_id=C1"));
+}
+
+#[test]
+fn admin_commands_are_quiet_on_a_fresh_database_unless_asked() {
+    for (verbose, logged) in [(false, false), (true, true)] {
+        let dir = std::env::temp_dir().join(format!(
+            "binome-quiet-{}",
+            binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+        ));
+        let db = format!("sqlite://{}?mode=rwc", dir.join("binome.db").display());
+        let mut args = vec!["keys", "list"];
+        if verbose {
+            args.push("-v");
+        }
+        let out = binome_with(&[("DATABASE_URL", &db)], &args);
+        assert!(out.status.success(), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.contains("migration"), logged, "-v {verbose}: {err}");
+        assert!(!err.contains('\u{1b}'), "no colour: {err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[test]
+fn help_lists_every_setting_with_its_key_and_default() {
+    for args in [&["--help"][..], &["serve", "--help"]] {
+        let out = binome_with(&[], args);
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout);
+        for s in binome::config::SETTINGS {
+            assert!(help.contains(s.env), "{args:?} lacks {}", s.env);
+            if let Some(key) = s.key {
+                assert!(help.contains(key), "{args:?} lacks {key}");
+            }
+            assert!(
+                help.contains(&format!("[default: {}]", s.default)),
+                "{args:?}: {}",
+                s.env
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_documents_every_setting_and_every_metric() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for s in binome::config::SETTINGS {
+        assert!(
+            readme.contains(&format!("| `{}` |", s.env)),
+            "README lacks {}",
+            s.env
+        );
+    }
+    for series in [
+        "binome_http_request_duration_seconds",
+        "binome_launches_total",
+        "binome_session_events_total",
+        "binome_grade_delivery_latency_seconds",
+        "binome_grade_outbox_scores",
+        "binome_roster_syncs_total",
+        "binome_rate_limited_total",
+        "binome_event_streams_open",
+        "binome_event_streams_max",
+        "binome_db_pool_connections",
+        "binome_db_pool_max_connections",
+        "binome_build_info",
+        "binome_start_time_seconds",
+    ] {
+        assert!(
+            readme.contains(&format!("`{series}")),
+            "README lacks {series}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_pairs_plan_example_prints_what_the_readme_shows() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("### Planning pairs offline")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    let blocks: Vec<&str> = section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("\n```").next().unwrap())
+        .collect();
+    let [roster, history, output] = blocks[..] else {
+        panic!("three JSON blocks expected: {blocks:?}");
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "binome-readme-plan-{}",
+        binome::lti::login::random_token()[..8].replace(['-', '_'], "x")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("roster.json"), roster).unwrap();
+    std::fs::write(dir.join("history.json"), history).unwrap();
+    let out = binome_with(
+        &[],
+        &[
+            "pairs",
+            "plan",
+            "--input",
+            dir.join("roster.json").to_str().unwrap(),
+            "--history",
+            dir.join("history.json").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(output).unwrap();
+    assert_eq!(printed, shown, "the README's example output is stale");
+    assert!(
+        printed["groups"].as_array().unwrap().len() >= 2,
+        "the example pairs people"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -234,7 +234,7 @@ async fn stored_with(app: &TestApp, needle: &str) -> i64 {
 }
 
 /// Reads a stream until `needle` arrives or two seconds pass; returns what came.
-async fn read_until(resp: &mut reqwest::Response, needle: &str) -> String {
+pub(crate) async fn read_until(resp: &mut reqwest::Response, needle: &str) -> String {
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     while !seen.contains(needle) {

@@ -29,6 +29,7 @@ mod logging;
 mod login;
 mod login_limits;
 mod nrps_names;
+mod ops;
 mod platform;
 mod platform_selftest;
 mod refusals;

@@ -287,6 +287,8 @@
       if (line.indexOf("id:") === 0) { id = line.slice(3).trim(); }
       else if (line.indexOf("event:") === 0) { type = line.slice(6).trim(); }
       else if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
+      // A stopping server says when to come back (it then ends the stream).
+      else if (line.indexOf("retry:") === 0) { var ms = Number(line.slice(6).trim()); if (ms > 0) { backoff = Math.min(ms, 10000); } }
     });
     if (id !== null && Number(id) > lastSeq) { lastSeq = Number(id); }
     if (type === "hello") {
