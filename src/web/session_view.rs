@@ -133,6 +133,11 @@ fn round_fields(round: u8, step: Option<Step>) -> Vec<FieldRef> {
         .collect()
 }
 
+/// The notes a round's coach or observer keeps for themself while the coachee speaks.
+fn is_private_note(key: FieldKey) -> bool {
+    matches!(key, FieldKey::CoachScratchpad | FieldKey::ObserverNotes)
+}
+
 /// A member reading their session: their seat, the texts they may read, the members' names.
 struct Reader {
     seat: Seat,
@@ -312,19 +317,19 @@ pub async fn panel(
                     }
                 })
             };
+            // The private notes open at the round's sharing, so `round_fields` lists them
+            // there too: they are taken out and shown once, after the step's own fields.
             let now_fields = round_fields(round, Some(step))
                 .into_iter()
+                .filter(|f| !is_private_note(f.key()))
                 .chain(
                     [FieldKey::CoachScratchpad, FieldKey::ObserverNotes]
                         .into_iter()
                         .filter_map(|k| FieldRef::round(k, round).ok()),
                 )
                 .filter(|f| readable(f))
-                .filter(|f| {
-                    // Private notes show only to their writer.
-                    !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes)
-                        || writer(f) == Some(seat)
-                })
+                // Private notes show only to their writer.
+                .filter(|f| !is_private_note(f.key()) || writer(f) == Some(seat))
                 .map(|f| view(f, writer(&f)))
                 .collect();
             let earlier = round_fields(round, None)
@@ -335,7 +340,7 @@ pub async fn panel(
                         .is_some_and(|(_, st)| st.number() < step.number())
                 })
                 .filter(|f| readable(f) && rows.contains_key(&field_id(f)))
-                .filter(|f| !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes))
+                .filter(|f| !is_private_note(f.key()))
                 .map(|f| view(f, writer(&f)))
                 .collect();
             (now_fields, earlier)

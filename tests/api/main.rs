@@ -22,6 +22,7 @@ mod launch;
 mod launch_origin;
 mod live;
 mod live_instances;
+mod live_panel;
 mod logging;
 mod login;
 mod login_limits;
