@@ -108,6 +108,13 @@ enum Note {
         at: UnixMillis,
         minutes: [u32; 6],
     },
+    /// The group opened its next session (`ordinal`) after this one ended: the screens still
+    /// following this one redraw, find the newer one and follow it.
+    NextSession {
+        by: Seat,
+        at: UnixMillis,
+        ordinal: i32,
+    },
     /// A member's screen came, went away or came back.
     Presence {
         by: Seat,
@@ -296,7 +303,48 @@ impl Live {
                 Err(e) => return Err(e),
             }
         }
+        self.tell_next_session(row.course, row.id, person, seat, new.ordinal, now)
+            .await?;
         Ok(new)
+    }
+
+    /// Notes in a session that ended that the group opened its next one, so that the screens
+    /// still following it (the other members', who did not click) hear of it through their
+    /// event stream, redraw and follow the new session. Without it their stream stays on a
+    /// session where nothing happens any more. Best effort on a full log.
+    async fn tell_next_session(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        seat: Seat,
+        ordinal: i32,
+        now: i64,
+    ) -> Result<(), LiveError> {
+        let note = Entry::Note(Note::NextSession {
+            by: seat,
+            at: UnixMillis(now),
+            ordinal,
+        });
+        for _ in 0..RETRIES {
+            let state = self.state(course, id).await?;
+            match self
+                .append(
+                    course,
+                    &state,
+                    person,
+                    std::slice::from_ref(&note),
+                    &state.session,
+                    now,
+                )
+                .await
+            {
+                Err(LiveError::Store(StoreError::SessionMoved { .. })) => continue,
+                Ok(_) | Err(LiveError::LogFull) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The configuration of an activity, if staff set it up.
@@ -829,6 +877,7 @@ fn kind_of(r: &EventRow) -> &'static str {
         Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
         Ok(Entry::Note(Note::Presence { .. })) => "presence",
         Ok(Entry::Note(Note::Timings { .. })) => "change",
+        Ok(Entry::Note(Note::NextSession { .. })) => "change",
         Err(_) => "change",
     }
 }
@@ -876,7 +925,9 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
             }
             state.last_at = Some(at);
         }
-        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+        Entry::Note(Note::FieldSaved { at, .. } | Note::NextSession { at, .. }) => {
+            state.last_at = Some(at)
+        }
         Entry::Note(Note::Timings { at, minutes, .. }) => {
             // Only a session nobody acted in yet takes its timings from the log.
             if !state.begun {

@@ -428,7 +428,14 @@ pub async fn events(
     // Subscribe before reading, so nothing written in between is missed.
     let sub = state.live.hub().subscribe(id);
     let started = tokio::time::Instant::now();
-    let hello = format!("event: hello\ndata: {{\"now\":{}}}\n\n", now_millis());
+    // The first word of a stream says which of the group's sessions it follows (its
+    // ordinal) and after which entry it starts, so the screen can tell whether the panel it
+    // shows is of that session and up to date.
+    let hello = format!(
+        "event: hello\ndata: {{\"now\":{},\"session\":{},\"seq\":{last}}}\n\n",
+        now_millis(),
+        live.row.ordinal,
+    );
     // A screen with its stream open is online; when the stream goes (tab closed, network
     // lost), it is offline until its next beat says otherwise.
     if let Err(e) = state

@@ -533,6 +533,7 @@ pub async fn panel(
     let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
     Ok(context! {
         seq => live.row.last_seq,
+        ordinal => live.row.ordinal,
         server_now => now,
         phase => phase_key,
         step_key => step_key,

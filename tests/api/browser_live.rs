@@ -556,3 +556,72 @@ async fn the_staff_dashboard_and_course_overview_pass_axe_in_a_320_px_frame() {
         .await;
     fits_in_320_px(&staff).await;
 }
+
+/// Makes every panel the page's script fetches from now on reach it 1.5 s after the server
+/// rendered it, and counts those that arrived: a partner's change made in that window is
+/// one the fetched panel cannot show.
+const HOLD_PANELS: &str = "var orig = window.fetch; window.binomePanelsServed = 0; \
+     window.fetch = function (url, opts) { \
+       var p = orig.apply(window, arguments); \
+       if (String(url).indexOf('/app/session/panel') < 0) { return p; } \
+       return p.then(function (r) { window.binomePanelsServed += 1; \
+         return new Promise(function (done) { setTimeout(function () { done(r); }, 1500); }); }); \
+     }; return true;";
+
+#[tokio::test]
+async fn a_change_that_comes_while_the_panel_is_being_fetched_still_shows() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session(&app, &pair[0]).await else {
+        return;
+    };
+    // The partner acts from their own device, through the same routes as their page.
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    a.b.enter_iframe().await.unwrap();
+    a.b.script(HOLD_PANELS).await.unwrap();
+    click(&a, "button[data-action=accept_framework]").await;
+    // A's own acceptance has its panel rendered; it is on its way to A's script.
+    wait_js(
+        &a,
+        "return window.binomePanelsServed || null;",
+        "a panel fetched after A's acceptance",
+        |v| v.as_i64().is_some_and(|n| n >= 1),
+    )
+    .await;
+    // B accepts now: B's event reaches A's script while that older panel is in flight.
+    crate::live::ok(&app, &b, "accept_framework").await;
+    wait_step(&a, "preparation").await;
+}
+
+#[tokio::test]
+async fn a_screen_follows_the_next_session_its_partner_opens() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session(&app, &pair[0]).await else {
+        return;
+    };
+    // A's commands from another tab, B's from their own device.
+    let (a2, _) = app.learner_launch(&pair[0]).await;
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    crate::live::ok(&app, &a2, "abandon").await;
+    crate::live::ok(&app, &b, "abandon").await;
+    wait_step(&a, "abandoned").await;
+    // B opens a practice session: A's page shows it, and follows it live.
+    crate::live::ok(&app, &b, "practice").await;
+    wait_js(
+        &a,
+        "var p = document.getElementById('session-panel'); \
+         return p ? [p.getAttribute('data-session'), p.getAttribute('data-phase')] : null;",
+        "the practice session",
+        |v| *v == json!(["1", "framework"]),
+    )
+    .await;
+    crate::live::ok(&app, &b, "accept_framework").await;
+    wait_text(&a, "has accepted").await;
+}

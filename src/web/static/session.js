@@ -153,9 +153,40 @@
   }
 
   // ---- the panel: redrawn by the server, keeping what is being typed
+  // Each panel says which of the group's sessions it shows (data-session, an ordinal) and
+  // up to which entry of its log (data-seq); the stream's hello says which session it
+  // follows. A redraw asked while one is in flight is done after it, never dropped (its
+  // answer may have been rendered before the change that asked for it), and a panel older
+  // than an event heard is fetched again: no change is ever left off the screen.
   var drawing = null;
+  var again = false;
+  var stale = 0; // redraws in a row that came back older than what the stream said
+  var streamSession = null; // the session the stream follows, from its hello
+  function shownAt() {
+    var p = document.getElementById("session-panel");
+    return {
+      session: Number(p.getAttribute("data-session") || 0),
+      seq: Number(p.getAttribute("data-seq") || 0)
+    };
+  }
+  function behind() {
+    if (streamSession === null) { return false; }
+    var at = shownAt();
+    return at.session < streamSession || (at.session === streamSession && at.seq < lastSeq);
+  }
+  function settle() {
+    var at = shownAt();
+    if (streamSession !== null && at.session > streamSession) { follow(at); }
+    if (again || behind()) {
+      stale = again ? 0 : stale + 1;
+      // A panel that keeps coming back older (which should not happen) is asked for again
+      // more and more slowly rather than in a tight loop.
+      setTimeout(redraw, stale > 1 ? Math.min(250 * stale, 5000) : 0);
+    } else { stale = 0; }
+  }
   function redraw() {
-    if (drawing) { return drawing; }
+    if (drawing) { again = true; return drawing; }
+    again = false;
     drawing = fetch(base + "/app/session/panel", { headers: auth() })
       .then(function (r) {
         learnClock(r.headers.get("X-Server-Now"));
@@ -198,7 +229,7 @@
         tick();
       })
       .catch(function () {})
-      .then(function () { drawing = null; });
+      .then(function () { drawing = null; settle(); });
     return drawing;
   }
 
@@ -233,8 +264,11 @@
   // ---- the event stream: fetch with the token in a header (never in the URL), resumed from
   // the last event seen after any drop
   var backoff = 500;
+  var streamCtrl = null;
   function connect() {
     var ctrl = new AbortController();
+    streamCtrl = ctrl;
+    streamSession = null;
     fetch(base + "/api/coaching/events", {
       headers: auth({ "Accept": "text/event-stream", "Last-Event-ID": String(lastSeq) }),
       signal: ctrl.signal, cache: "no-store"
@@ -259,10 +293,23 @@
       }
       return read();
     }).catch(function (err) {
+      // A stream this page let go of (it follows a newer session now) is not reconnected.
+      if (ctrl !== streamCtrl) { return; }
       if ((err && err.message === "refused") || replaced) { return; }
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 10000);
     });
+  }
+  // The group opened its next session (the panel shows it): follow that one from the
+  // panel's place in its log.
+  function follow(at) {
+    if (replaced) { return; }
+    lastSeq = at.seq;
+    var old = streamCtrl;
+    streamCtrl = null;
+    if (old) { old.abort(); }
+    backoff = 500;
+    connect();
   }
   // A newer screen of the same person took this one's place (the server keeps a few per
   // person): say so, and follow again only when asked, so that two tabs do not take turns.
@@ -290,7 +337,14 @@
     });
     if (id !== null && Number(id) > lastSeq) { lastSeq = Number(id); }
     if (type === "hello") {
-      try { learnClock(JSON.parse(data).now); } catch (e) {}
+      var hello = {};
+      try { hello = JSON.parse(data); } catch (e) {}
+      learnClock(hello.now);
+      if (typeof hello.session === "number") {
+        streamSession = hello.session;
+        lastSeq = Number(hello.seq) || 0;
+        if (!drawing && behind()) { redraw(); }
+      }
       return;
     }
     if (type === "replaced") { replaced = true; showReplaced(); return; }
