@@ -289,11 +289,18 @@ pub async fn field(
 
 #[derive(Debug, Deserialize)]
 pub struct PresenceForm {
+    /// `true` while the screen is hidden.
     #[serde(default)]
     away: Option<String>,
+    /// `offline` when the page goes (its script's beacon as the tab closes or navigates
+    /// away); it wins over `away`.
+    #[serde(default)]
+    presence: Option<String>,
 }
 
-/// POST /api/coaching/presence: whether the member's screen is looked at.
+/// POST /api/coaching/presence: whether the member's screen is looked at, or gone. The
+/// page's script also sends it as a beacon when the page is hidden for good (the token in
+/// the form's `t`, since a beacon carries no header).
 pub async fn presence(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -303,7 +310,15 @@ pub async fn presence(
     let result = async {
         throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
-        let p = if f.form.away.as_deref() == Some("true") {
+        let p = if f.form.presence.as_deref() == Some("offline") {
+            // The page that said so is going; the person stays online through another of
+            // their screens that still follows the session here (the going page's own
+            // stream may not have closed yet, so one open stream is that page's).
+            if state.streams.held(live.row.id, &me) > 1 {
+                return Ok(serde_json::json!({}));
+            }
+            Presence::Offline
+        } else if f.form.away.as_deref() == Some("true") {
             Presence::Away
         } else {
             Presence::Online

@@ -23,6 +23,7 @@ mod launch_origin;
 mod live;
 mod live_instances;
 mod live_panel;
+mod live_presence;
 mod live_soak;
 mod logging;
 mod login;

@@ -131,6 +131,7 @@
   window.addEventListener("pagehide", function () {
     var areas = root.querySelectorAll("textarea[data-field]");
     for (var i = 0; i < areas.length; i++) { save(areas[i], true); }
+    gone();
   });
 
   // ---- commands: posted in the background, the panel redraws from the event they cause
@@ -361,6 +362,21 @@
   }
   document.addEventListener("visibilitychange", presence);
   setInterval(presence, 30000);
+  // The page goes (tab closed, the LMS page left): say so at once, with a beacon (it carries
+  // the token in its form, as it can send no header), so the others see this member offline
+  // within seconds rather than "away" until the stream's end is noticed.
+  function gone() {
+    var body = new URLSearchParams();
+    body.set("t", token()); body.set("presence", "offline");
+    var url = base + "/api/coaching/presence";
+    if (navigator.sendBeacon && navigator.sendBeacon(url, body)) { return; }
+    fetch(url, { method: "POST", keepalive: true, headers: auth({ "Accept": "application/json" }), body: body })
+      .catch(function () {});
+  }
+  // Back from the browser's page cache: online again, and the panel brought up to date.
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) { presence(); redraw(); }
+  });
 
   // A print-friendly copy: the print style sheet shows every text and hides the controls.
   document.addEventListener("click", function (e) {
