@@ -431,8 +431,9 @@ impl Live {
     }
 
     /// What each member committed to in the group's last completed session of another
-    /// module: (person, the commitments as typed, one per line), members without any left
-    /// out. The next module's session opens with them.
+    /// module: (person, the commitments as stored: a JSON list of
+    /// [`coaching::fields::Action`]), members without any left out. The next module's
+    /// session opens with them.
     pub async fn previous_commitments(
         &self,
         row: &SessionRow,
@@ -456,10 +457,7 @@ impl Live {
             };
             let id = format!("{}.r{round}", FieldKey::Actions.key());
             if let Some(f) = fields.iter().find(|f| f.field == id && !f.text.is_empty()) {
-                out.push((
-                    person.clone(),
-                    coaching::list_to_lines(FieldKey::Actions, &f.text),
-                ));
+                out.push((person.clone(), f.text.clone()));
             }
         }
         Ok(out)

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{Busy, WebError, respond_json};
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
-use super::session_view::{current, markdown, my_group, panel};
+use super::session_view::{calendar, current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
 use crate::launch::session::Session;
@@ -375,6 +375,33 @@ pub async fn export(
             ))
             .content_type("text/markdown; charset=utf-8")
             .body(md),
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// POST /app/session/calendar: the group's next meeting as a calendar file (`.ics`), for
+/// the members of the group only (a form, so the token never goes in a URL).
+pub async fn calendar_file(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        calendar(&state, s, &live, &me)
+            .await?
+            .ok_or(WebError::NotFound)
+    }
+    .await;
+    match result {
+        Ok(ics) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"binome-meeting.ics\"",
+            ))
+            .content_type("text/calendar; charset=utf-8")
+            .body(ics),
         Err(e) => session_refusal(&state, s, e).await,
     }
 }

@@ -207,3 +207,224 @@ async fn no_panel_has_an_element_id_twice_at_any_step_round_or_role() {
         problems.join("\n")
     );
 }
+
+/// A learner's launch in French (the LMS's locale).
+async fn french_launch(app: &TestApp, sub: &str) -> String {
+    let p = app.platform.clone();
+    let sub = sub.to_string();
+    let (status, body) = app
+        .launch_with(move |c| {
+            c["sub"] = sub.into();
+            c["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["locale"] =
+                "fr-FR".into();
+            p.use_test_services(c);
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    crate::helpers::session_token(&body)
+}
+
+#[tokio::test]
+async fn the_summary_shows_lists_as_tables_with_dates_in_the_readers_language() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, pair) = crate::live::pair_and_other(&app).await;
+    crate::live::run_to_completion(
+        &app,
+        &a,
+        &b,
+        [
+            "Call the client | 2027-01-15\nWrite the plan",
+            "Ask for help | 2027-03-02",
+        ],
+    )
+    .await;
+    let en = panel(&app, &a).await;
+    let summary = &en[en.find("id=\"summary\"").expect("the summary")..];
+    assert!(
+        summary.contains("<th scope=\"col\">Action</th><th scope=\"col\">By</th>")
+            && summary.contains("<td>Call the client</td><td>15 Jan 2027</td>")
+            && summary.contains("<td>Write the plan</td><td></td>")
+            && summary.contains("<td>Ask for help</td><td>2 Mar 2027</td>"),
+        "{summary}"
+    );
+    assert!(
+        !en.contains("2027-01-15"),
+        "no date in its input form: {en}"
+    );
+    assert!(!en.contains(" | "), "no entry in its input form");
+    let fr = panel(&app, &french_launch(&app, &pair[1]).await).await;
+    assert!(
+        fr.contains("<td>Call the client</td><td>15 janv. 2027</td>")
+            && fr.contains("<td>Ask for help</td><td>2 mars 2027</td>"),
+        "{fr}"
+    );
+}
+
+#[tokio::test]
+async fn the_panel_shows_where_the_pair_is_in_the_method_and_the_step_first() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = crate::live::pair_and_other(&app).await;
+    for c in ["accept_framework", "mark_prepared"] {
+        for t in [&a, &b] {
+            ok(&app, t, c).await;
+        }
+    }
+    ok(&app, &a, "start").await;
+    ok(&app, &a, "next_step").await;
+    ok(&app, &b, "next_step").await;
+    let p = panel(&app, &a).await;
+    // One step is the current one, said in words; the ones before are done, in words too.
+    assert_eq!(p.matches("aria-current=\"step\"").count(), 1, "{p}");
+    let at = p.find("aria-current=\"step\"").unwrap();
+    let current = &p[at..at + p[at..].find("</li>").unwrap()];
+    assert!(
+        current.contains("Round 1, step 2: Objectives: now"),
+        "{current}"
+    );
+    for done in [
+        "Preparation: done",
+        "Step 0: Introduction: done",
+        "Round 1, step 1: Sharing: done",
+    ] {
+        assert!(p.contains(done), "{done}: {p}");
+    }
+    assert!(p.contains("Round 2, step 5: Commitments: to come"), "{p}");
+    // The step's own work comes before the folded preparations and the tools.
+    let work = p.find("id=\"step-work\"").unwrap();
+    let field = p.find("data-field=\"global_objective.r1\"").unwrap();
+    let preparations = p.find("id=\"preparations\"").unwrap();
+    assert!(
+        work < field && field < preparations,
+        "the step's fields come first"
+    );
+    assert!(
+        p.contains("<details class=\"card fold\" id=\"preparations\">"),
+        "folded during a round: {p}"
+    );
+    assert!(p.find("id=\"controls\"").unwrap() > preparations);
+}
+
+#[tokio::test]
+async fn the_meeting_is_a_date_and_time_with_a_calendar_file_for_the_group_only() {
+    let app = spawn_app().await;
+    let ([a, b], x, staff, _) = crate::live::pair_and_other(&app).await;
+    app.page("/app/session", &a).await;
+    // The link: http or https, nothing else.
+    let (status, _) = save(&app, &a, "meeting_link.g", "ftp://meet.example/x", 0).await;
+    assert_eq!(status, 409);
+    let (status, _) = save(&app, &a, "meeting_link.g", "http://meet.example/pair", 0).await;
+    assert_eq!(status, 200);
+    // The time: an instant in UTC with the zone it was set in.
+    let (status, _) = save(&app, &b, "meeting_date.g", "next Thursday", 0).await;
+    assert_eq!(status, 409, "free text is refused");
+    let (status, body) = save(
+        &app,
+        &b,
+        "meeting_date.g",
+        "2027-01-15T13:00:00Z[Europe/Paris]",
+        0,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let p = panel(&app, &a).await;
+    assert!(
+        p.contains("type=\"datetime-local\"")
+            && p.contains("data-utc=\"2027-01-15T13:00:00Z\"")
+            && p.contains(
+                "<time datetime=\"2027-01-15T13:00:00Z\" data-local>15 Jan 2027, 13:00 UTC</time>"
+            ),
+        "{p}"
+    );
+    assert!(p.contains("type=\"url\""), "{p}");
+    assert!(p.contains("id=\"add-to-calendar\""), "{p}");
+
+    // The calendar file: a member's download.
+    let r = app.post_form("/app/session/calendar", &b, &[]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar"),
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".ics")
+    );
+    let ics = r.text().await.unwrap();
+    let unfolded = ics.replace("\r\n ", "");
+    let lines: Vec<&str> = unfolded.split("\r\n").collect();
+    for expected in [
+        "BEGIN:VEVENT",
+        "DTSTART:20270115T130000Z",
+        "DURATION:PT85M",
+        "SUMMARY:Peer coaching",
+        "URL:http://meet.example/pair",
+        "DESCRIPTION:http://meet.example/pair",
+        "END:VEVENT",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} in {ics}");
+    }
+    assert!(lines.iter().any(|l| l.starts_with("UID:")));
+    assert!(lines.iter().any(|l| l.starts_with("DTSTAMP:")));
+    // The same event at every download, for both members.
+    let again = app
+        .post_form("/app/session/calendar", &a, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let uid = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("UID:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(uid(&ics), uid(&again));
+    // No name, no word of the session.
+    let names = app.page("/app/session", &a).await;
+    for member in app.platform.members() {
+        if let Some(name) = member["name"].as_str()
+            && names.contains(name)
+        {
+            assert!(!ics.contains(name), "{name} in {ics}");
+        }
+    }
+    // Nobody else gets it: another group has no meeting noted, staff have no session.
+    let r = app.post_form("/app/session/calendar", &x, &[]).await;
+    assert_eq!(r.status().as_u16(), 404);
+    let r = app.post_form("/app/session/calendar", &staff, &[]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    let r = app
+        .http
+        .post(format!("{}/app/session/calendar", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+}
+
+#[tokio::test]
+async fn a_meeting_time_noted_as_free_text_before_stays_readable() {
+    let app = spawn_app().await;
+    let ([a, _], _, _, _) = crate::live::pair_and_other(&app).await;
+    app.page("/app/session", &a).await;
+    // Written by an earlier version, which took any text.
+    let course = app.first_course().await;
+    let id = app.store.sessions_of_activity(course, "1").await.unwrap()[0].id;
+    let tx = app.store.begin(course).await.unwrap();
+    tx.save_field(id, "", "meeting_date.g", "Thursday 14:00", 0, 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let p = panel(&app, &a).await;
+    assert!(p.contains("Noted earlier: Thursday 14:00"), "{p}");
+    assert!(
+        !p.contains("id=\"add-to-calendar\""),
+        "no calendar entry for a time that is not one"
+    );
+    let r = app.post_form("/app/session/calendar", &a, &[]).await;
+    assert_eq!(r.status().as_u16(), 404);
+}
