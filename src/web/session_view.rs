@@ -711,15 +711,12 @@ pub async fn panel(
         })
         .collect();
     // When the group meets, as a moment (each reader's page shows it in their own zone),
-    // with its calendar entry; a free text noted before dates were asked for stays shown.
+    // with its calendar entry (a free text noted before dates were asked for shows in the
+    // field itself).
     let meeting_date = rows.get(&format!("{}.g", FieldKey::MeetingDate.key()));
     let meeting_when = meeting_date
         .and_then(|r| coaching::meeting::Moment::parse(&r.text))
         .map(|m| moment_view(&m, l));
-    let meeting_noted = meeting_date
-        .filter(|r| coaching::meeting::Moment::parse(&r.text).is_none())
-        .map(|r| r.text.trim().to_string())
-        .filter(|t| !t.is_empty());
     let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
     Ok(context! {
         seq => live.row.last_seq,
@@ -753,7 +750,6 @@ pub async fn panel(
         history => history,
         meeting_url => meeting_url,
         meeting_when => meeting_when,
-        meeting_noted => meeting_noted,
         check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
         abandon_request => abandon_request,
