@@ -484,15 +484,13 @@ pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
             if super::meeting::is_meeting_link(text) {
                 Ok(())
             } else {
-                Err(malformed(
-                    "a meeting link starts with https:// (or http://)".into(),
-                ))
+                Err(CoachingError::NotALink)
             }
         }
         FieldFormat::Text => Ok(()),
         FieldFormat::Moment => match super::meeting::Moment::parse(text) {
             Some(_) => Ok(()),
-            None => Err(malformed(format!("{text:?} is not a date and time"))),
+            None => Err(CoachingError::NotAMoment),
         },
         FieldFormat::Options => {
             check_list::<OptionItem>(text, |o| check_items(&[&o.option, &o.pros, &o.cons]))

@@ -310,13 +310,21 @@ async fn the_meeting_is_a_date_and_time_with_a_calendar_file_for_the_group_only(
     let ([a, b], x, staff, _) = crate::live::pair_and_other(&app).await;
     app.page("/app/session", &a).await;
     // The link: http or https, nothing else.
-    let (status, _) = save(&app, &a, "meeting_link.g", "ftp://meet.example/x", 0).await;
+    let (status, body) = save(&app, &a, "meeting_link.g", "ftp://meet.example/x", 0).await;
     assert_eq!(status, 409);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("https://"),
+        "the refusal says what a link is: {body}"
+    );
     let (status, _) = save(&app, &a, "meeting_link.g", "http://meet.example/pair", 0).await;
     assert_eq!(status, 200);
     // The time: an instant in UTC with the zone it was set in.
-    let (status, _) = save(&app, &b, "meeting_date.g", "next Thursday", 0).await;
+    let (status, body) = save(&app, &b, "meeting_date.g", "next Thursday", 0).await;
     assert_eq!(status, 409, "free text is refused");
+    assert_eq!(body["message"], "Choose a date and a time.");
     let (status, body) = save(
         &app,
         &b,

@@ -105,10 +105,14 @@
         el.removeAttribute("aria-invalid");
         if (status) { status.textContent = root.getAttribute("data-saved-text") || ""; }
         clearConflict(el);
-      } else if (res.status === 409) {
+      } else if (res.status === 409 && res.body && typeof res.body.version === "number") {
         showConflict(el, shown(el, res.body.text), res.body.version);
-      } else if (status) {
-        status.textContent = (res.body && res.body.message) || root.getAttribute("data-save-failed") || "";
+      } else {
+        // Refused (a link that is not one, a text too long…): say why, keep what was typed.
+        if (res.status === 409) { el.setAttribute("aria-invalid", "true"); }
+        if (status) {
+          status.textContent = (res.body && res.body.message) || root.getAttribute("data-save-failed") || "";
+        }
       }
     }).catch(function () {
       if (status) { status.textContent = root.getAttribute("data-save-failed") || ""; }

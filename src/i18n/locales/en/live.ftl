@@ -145,3 +145,5 @@ live_meeting_calendar = Add to my calendar
 live_meeting_noted = Noted earlier: { $text }
 live_meeting_link_hint = The address of your video call, starting with https://
 live_meeting_date_hint = In your own time zone: each of you sees it in theirs.
+live_refused_not_a_link = A meeting link starts with https:// (or http://), followed by the address of your video call.
+live_refused_not_a_moment = Choose a date and a time.

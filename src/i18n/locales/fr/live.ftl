@@ -145,3 +145,5 @@ live_meeting_calendar = Ajouter à mon agenda
 live_meeting_noted = Noté auparavant : { $text }
 live_meeting_link_hint = L'adresse de votre visio, commençant par https://
 live_meeting_date_hint = Dans votre fuseau horaire : chacun le voit dans le sien.
+live_refused_not_a_link = Un lien de rendez-vous commence par https:// (ou http://), suivi de l'adresse de votre visio.
+live_refused_not_a_moment = Choisissez une date et une heure.
