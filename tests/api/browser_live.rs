@@ -718,6 +718,13 @@ async fn in_a_650_px_frame_the_steps_work_shows_without_scrolling() {
         .unwrap();
     assert_eq!(first, json!(true), "the preparation's first field");
     click(&a, "button[data-action=mark_prepared]").await;
+    wait_js(
+        &a,
+        "return document.querySelector('button[data-action=mark_prepared]') ? null : true;",
+        "A prepared",
+        |v| *v == json!(true),
+    )
+    .await;
     ok(&b, "mark_prepared").await;
     ok(&b, "start").await;
     wait_step(&a, "introduction").await;
