@@ -93,6 +93,12 @@ pub enum CoachingError {
     /// A structured field (a list of options, actions or obstacles) does not have its shape.
     #[error("the field's content is malformed: {reason}")]
     FieldMalformed { reason: String },
+    /// The meeting link is not an `http://` or `https://` link to a host.
+    #[error("not a meeting link: it starts with https:// (or http://)")]
+    NotALink,
+    /// The meeting's time is not a date and time.
+    #[error("not a date and time")]
+    NotAMoment,
     /// This member already asked to abandon the guided session; the others have not all
     /// agreed yet.
     #[error("you already asked to abandon this session; the others have not all agreed")]

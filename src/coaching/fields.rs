@@ -98,6 +98,8 @@ pub enum FieldFormat {
     Actions,
     /// JSON list of [`Obstacle`].
     Obstacles,
+    /// A moment: `2027-01-15T13:00:00Z[Europe/Paris]` ([`super::meeting::Moment`]).
+    Moment,
 }
 
 impl FieldKey {
@@ -214,6 +216,7 @@ impl FieldKey {
             FieldKey::Options => FieldFormat::Options,
             FieldKey::Actions => FieldFormat::Actions,
             FieldKey::Obstacles => FieldFormat::Obstacles,
+            FieldKey::MeetingDate => FieldFormat::Moment,
             _ => FieldFormat::Text,
         }
     }
@@ -221,8 +224,10 @@ impl FieldKey {
     /// The most characters the field's text holds.
     pub fn max_chars(self) -> usize {
         match self.format() {
-            FieldFormat::Text if self.scope() == Scope::Group => MAX_MEETING_CHARS,
-            FieldFormat::Text => MAX_FIELD_CHARS,
+            FieldFormat::Text | FieldFormat::Moment if self.scope() == Scope::Group => {
+                MAX_MEETING_CHARS
+            }
+            FieldFormat::Text | FieldFormat::Moment => MAX_FIELD_CHARS,
             _ => MAX_LIST_FIELD_CHARS,
         }
     }
@@ -474,16 +479,19 @@ pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
         return Ok(());
     }
     match key.format() {
-        // A link that a page shows as a link: https only, so no script can hide in it.
+        // A link that a page shows as a link: http or https only, so no script can hide in it.
         FieldFormat::Text if key == FieldKey::MeetingLink => {
-            let t = text.trim();
-            if t.starts_with("https://") && !t.contains(char::is_whitespace) && url_like(t) {
+            if super::meeting::is_meeting_link(text) {
                 Ok(())
             } else {
-                Err(malformed("a meeting link starts with https://".into()))
+                Err(CoachingError::NotALink)
             }
         }
         FieldFormat::Text => Ok(()),
+        FieldFormat::Moment => match super::meeting::Moment::parse(text) {
+            Some(_) => Ok(()),
+            None => Err(CoachingError::NotAMoment),
+        },
         FieldFormat::Options => {
             check_list::<OptionItem>(text, |o| check_items(&[&o.option, &o.pros, &o.cons]))
         }
@@ -500,16 +508,6 @@ pub fn check_text(key: FieldKey, text: &str) -> Result<(), CoachingError> {
             check_list::<Obstacle>(text, |o| check_items(&[&o.obstacle, &o.overcome]))
         }
     }
-}
-
-/// A host after `https://`, made of the characters URLs allow.
-fn url_like(t: &str) -> bool {
-    let rest = &t["https://".len()..];
-    !rest.is_empty()
-        && !rest.starts_with('/')
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !"<>\"'`\\{}|^".contains(c))
 }
 
 fn malformed(reason: String) -> CoachingError {
@@ -586,7 +584,7 @@ pub fn list_to_lines(key: FieldKey, stored: &str) -> String {
         return String::new();
     }
     match key.format() {
-        FieldFormat::Text => stored.to_string(),
+        FieldFormat::Text | FieldFormat::Moment => stored.to_string(),
         FieldFormat::Options => join::<OptionItem>(stored, |o| {
             vec![o.option.clone(), o.pros.clone(), o.cons.clone()]
         }),
@@ -611,6 +609,11 @@ pub fn lines_to_stored(key: FieldKey, typed: &str) -> Result<String, CoachingErr
     let part = |p: &[String], i: usize| p.get(i).cloned().unwrap_or_default();
     let stored = match key.format() {
         FieldFormat::Text => typed.to_string(),
+        // Stored in one form whatever the page sent (an empty text clears it).
+        FieldFormat::Moment => match super::meeting::Moment::parse(typed) {
+            Some(m) => m.stored(),
+            None => typed.to_string(),
+        },
         _ if lines.is_empty() => String::new(),
         FieldFormat::Options => serde_json::to_string(
             &lines

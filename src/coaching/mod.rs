@@ -3,7 +3,9 @@
 //! ([`roles`]); the live session, commands in and events out ([`session`]); the server-owned
 //! step timer ([`timer`]); who writes and reads each field ([`fields`]); and which prompts
 //! each screen shows ([`prompts`]); what an activity's configuration sets for them
-//! ([`activity`]: how the group meets, what the gradebook gets). Pure: no I/O, no database, no HTTP, no clock of its own.
+//! ([`activity`]: how the group meets, what the gradebook gets); and the group's meeting, its
+//! time, link and calendar entry ([`meeting`]). Pure: no I/O, no database, no HTTP, no clock
+//! of its own.
 //!
 //! The store persists a session's [`Event`]s and rebuilds it with [`Session::replay`]; the
 //! web layer turns a request into a [`Command`], asks [`Session::decide`], and checks
@@ -12,6 +14,7 @@
 pub mod activity;
 pub mod error;
 pub mod fields;
+pub mod meeting;
 pub mod method;
 pub mod prompts;
 pub mod roles;

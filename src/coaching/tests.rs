@@ -130,13 +130,15 @@ fn variant(e: &E) -> &'static str {
         E::NoObserver => "NoObserver",
         E::FieldTooLong { .. } => "FieldTooLong",
         E::FieldMalformed { .. } => "FieldMalformed",
+        E::NotALink => "NotALink",
+        E::NotAMoment => "NotAMoment",
         E::AbandonAlreadyRequested => "AbandonAlreadyRequested",
         E::NoAbandonRequest => "NoAbandonRequest",
         E::EventDoesNotFit { .. } => "EventDoesNotFit",
     }
 }
 
-const VARIANTS: usize = 29;
+const VARIANTS: usize = 31;
 
 /// One command from one seat in a given state, and what must come of it.
 fn check(s: &Session, seat: u8, cmd: Command, expected: Result<Change, E>) {
@@ -474,6 +476,8 @@ fn transitions_legal_and_illegal() {
         may_write(&sharing, Seat(0), &field_r(FieldKey::ObserverNotes, 1)).unwrap_err(),
         check_text(FieldKey::Takeaway, &"x".repeat(MAX_FIELD_CHARS + 1)).unwrap_err(),
         check_text(FieldKey::Options, "not json").unwrap_err(),
+        check_text(FieldKey::MeetingLink, "javascript:alert(1)").unwrap_err(),
+        check_text(FieldKey::MeetingDate, "Thursday 14:00").unwrap_err(),
         sharing
             .clone()
             .apply(&Event {
@@ -499,6 +503,8 @@ fn transitions_legal_and_illegal() {
             "NoObserver",
             "FieldTooLong",
             "FieldMalformed",
+            "NotALink",
+            "NotAMoment",
             "EventDoesNotFit",
         ]
     );

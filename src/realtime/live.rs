@@ -108,6 +108,13 @@ enum Note {
         at: UnixMillis,
         minutes: [u32; 6],
     },
+    /// The group opened its next session (`ordinal`) after this one ended: the screens still
+    /// following this one redraw, find the newer one and follow it.
+    NextSession {
+        by: Seat,
+        at: UnixMillis,
+        ordinal: i32,
+    },
     /// A member's screen came, went away or came back.
     Presence {
         by: Seat,
@@ -186,10 +193,32 @@ pub fn group_key(members: &[String]) -> String {
 }
 
 /// The live sessions of this instance: the store, the hub, and a cache of rebuilt states.
+/// Cheap to clone (a presence written later holds one).
+#[derive(Clone)]
 pub struct Live {
     store: Store,
     hub: Hub,
-    cache: Mutex<HashMap<i64, Arc<State>>>,
+    cache: Arc<Mutex<HashMap<i64, Arc<State>>>>,
+    /// The latest presence each member's screens asked for, by session and person, until it
+    /// is written: a change that comes too soon after the last one waits for its turn, and
+    /// a later wish replaces it, so the last word (offline, say) is never lost.
+    wishes: Arc<Mutex<HashMap<(i64, String), u64>>>,
+    next_wish: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What one attempt to record a presence did.
+enum PresenceTry {
+    /// Recorded, or already what the log says, or a later wish took over: nothing left to do.
+    Done,
+    /// Too soon after the member's last change: try again in this many milliseconds.
+    TooSoon(i64),
+}
+
+/// The clock of a presence written later (times passed in are the caller's otherwise).
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 const CACHE_MAX: usize = 20_000;
@@ -199,7 +228,9 @@ impl Live {
         Live {
             store,
             hub,
-            cache: Mutex::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+            wishes: Arc::new(Mutex::new(HashMap::new())),
+            next_wish: Arc::new(std::sync::atomic::AtomicU64::new(1)),
         }
     }
 
@@ -296,7 +327,48 @@ impl Live {
                 Err(e) => return Err(e),
             }
         }
+        self.tell_next_session(row.course, row.id, person, seat, new.ordinal, now)
+            .await?;
         Ok(new)
+    }
+
+    /// Notes in a session that ended that the group opened its next one, so that the screens
+    /// still following it (the other members', who did not click) hear of it through their
+    /// event stream, redraw and follow the new session. Without it their stream stays on a
+    /// session where nothing happens any more. Best effort on a full log.
+    async fn tell_next_session(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        seat: Seat,
+        ordinal: i32,
+        now: i64,
+    ) -> Result<(), LiveError> {
+        let note = Entry::Note(Note::NextSession {
+            by: seat,
+            at: UnixMillis(now),
+            ordinal,
+        });
+        for _ in 0..RETRIES {
+            let state = self.state(course, id).await?;
+            match self
+                .append(
+                    course,
+                    &state,
+                    person,
+                    std::slice::from_ref(&note),
+                    &state.session,
+                    now,
+                )
+                .await
+            {
+                Err(LiveError::Store(StoreError::SessionMoved { .. })) => continue,
+                Ok(_) | Err(LiveError::LogFull) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The configuration of an activity, if staff set it up.
@@ -359,8 +431,9 @@ impl Live {
     }
 
     /// What each member committed to in the group's last completed session of another
-    /// module: (person, the commitments as typed, one per line), members without any left
-    /// out. The next module's session opens with them.
+    /// module: (person, the commitments as stored: a JSON list of
+    /// [`coaching::fields::Action`]), members without any left out. The next module's
+    /// session opens with them.
     pub async fn previous_commitments(
         &self,
         row: &SessionRow,
@@ -384,10 +457,7 @@ impl Live {
             };
             let id = format!("{}.r{round}", FieldKey::Actions.key());
             if let Some(f) = fields.iter().find(|f| f.field == id && !f.text.is_empty()) {
-                out.push((
-                    person.clone(),
-                    coaching::list_to_lines(FieldKey::Actions, &f.text),
-                ));
+                out.push((person.clone(), f.text.clone()));
             }
         }
         Ok(out)
@@ -638,8 +708,12 @@ impl Live {
         }))
     }
 
-    /// Records a member's presence when it changed (and not more often than every two
-    /// seconds), so the other screens show it.
+    /// Records a member's presence when it changed, so the other screens show it. Changes
+    /// are written at most every two seconds per member (a tab switched back and forth must
+    /// not fill the log): one that comes sooner is written when its turn comes, unless a
+    /// later one replaced it by then, and one that loses a race with another entry is tried
+    /// again. So the last word always reaches the others: a screen closed right after it was
+    /// hidden says offline, not away, within seconds.
     pub async fn presence(
         &self,
         course: CourseId,
@@ -648,24 +722,103 @@ impl Live {
         presence: Presence,
         now: i64,
     ) -> Result<(), LiveError> {
-        let state = self.state(course, id).await?;
-        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
-        let (was, at) = state.presence[seat.0 as usize];
-        if was == presence || at.is_some_and(|at| now - at.0 < PRESENCE_EVERY_MS) {
-            return Ok(());
-        }
-        let note = Entry::Note(Note::Presence {
-            by: seat,
-            at: UnixMillis(now),
-            presence,
+        let wish = self
+            .next_wish
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock_wishes().insert((id, person.to_string()), wish);
+        let first = self
+            .try_presence(course, id, person, presence, now, wish)
+            .await;
+        let wait = match first {
+            Ok(PresenceTry::TooSoon(wait)) => wait,
+            Ok(PresenceTry::Done) => return Ok(()),
+            Err(e) => {
+                self.forget_wish(id, person, wish);
+                return Err(e);
+            }
+        };
+        let (this, person) = (self.clone(), person.to_string());
+        tokio::spawn(async move {
+            let mut wait = wait;
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(wait.unsigned_abs())).await;
+                match this
+                    .try_presence(course, id, &person, presence, unix_millis(), wish)
+                    .await
+                {
+                    Ok(PresenceTry::TooSoon(w)) => wait = w,
+                    Ok(PresenceTry::Done) => break,
+                    Err(e) => {
+                        this.forget_wish(id, &person, wish);
+                        tracing::warn!(session = id, error = %e, "presence not recorded");
+                        break;
+                    }
+                }
+            }
         });
-        match self
-            .append(course, &state, person, &[note], &state.session, now)
-            .await
-        {
-            // Someone else wrote first: presence is not worth a retry; the next beat says it.
-            Err(LiveError::Store(StoreError::SessionMoved { .. })) => Ok(()),
-            other => other.map(|_| ()),
+        Ok(())
+    }
+
+    /// One attempt at writing wish `wish` (the member's latest, or it gives way).
+    async fn try_presence(
+        &self,
+        course: CourseId,
+        id: i64,
+        person: &str,
+        presence: Presence,
+        now: i64,
+        wish: u64,
+    ) -> Result<PresenceTry, LiveError> {
+        for _ in 0..RETRIES {
+            if self.lock_wishes().get(&(id, person.to_string())) != Some(&wish) {
+                return Ok(PresenceTry::Done);
+            }
+            let state = self.state(course, id).await?;
+            let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+            let (was, at) = state.presence[seat.0 as usize];
+            if was == presence {
+                self.forget_wish(id, person, wish);
+                return Ok(PresenceTry::Done);
+            }
+            if let Some(at) = at
+                && now - at.0 < PRESENCE_EVERY_MS
+            {
+                let wait = (PRESENCE_EVERY_MS - (now - at.0)).clamp(1, PRESENCE_EVERY_MS);
+                return Ok(PresenceTry::TooSoon(wait));
+            }
+            let note = Entry::Note(Note::Presence {
+                by: seat,
+                at: UnixMillis(now),
+                presence,
+            });
+            match self
+                .append(course, &state, person, &[note], &state.session, now)
+                .await
+            {
+                // Someone else wrote first: read again and retry.
+                Err(LiveError::Store(StoreError::SessionMoved { .. })) => continue,
+                Ok(_) => {
+                    self.forget_wish(id, person, wish);
+                    return Ok(PresenceTry::Done);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // A log this busy is written again within moments; the next change says it.
+        self.forget_wish(id, person, wish);
+        Ok(PresenceTry::Done)
+    }
+
+    fn lock_wishes(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, String), u64>> {
+        self.wishes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets a member's wish once written (unless a later one replaced it meanwhile).
+    fn forget_wish(&self, id: i64, person: &str, wish: u64) {
+        let mut wishes = self.lock_wishes();
+        let key = (id, person.to_string());
+        if wishes.get(&key) == Some(&wish) {
+            wishes.remove(&key);
         }
     }
 
@@ -829,6 +982,7 @@ fn kind_of(r: &EventRow) -> &'static str {
         Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
         Ok(Entry::Note(Note::Presence { .. })) => "presence",
         Ok(Entry::Note(Note::Timings { .. })) => "change",
+        Ok(Entry::Note(Note::NextSession { .. })) => "change",
         Err(_) => "change",
     }
 }
@@ -876,7 +1030,9 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
             }
             state.last_at = Some(at);
         }
-        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+        Entry::Note(Note::FieldSaved { at, .. } | Note::NextSession { at, .. }) => {
+            state.last_at = Some(at)
+        }
         Entry::Note(Note::Timings { at, minutes, .. }) => {
             // Only a session nobody acted in yet takes its timings from the log.
             if !state.begun {

@@ -171,6 +171,12 @@ impl Streams {
         self.lock().open
     }
 
+    /// How many streams `person` holds on session `session` here.
+    pub fn held(&self, session: i64, person: &str) -> usize {
+        let key = (session, self.keys.hash_one(person));
+        self.lock().by_person.get(&key).map_or(0, Vec::len)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }

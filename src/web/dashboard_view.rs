@@ -177,8 +177,12 @@ pub fn time_spent(s: &SessionSummary) -> Option<i64> {
     Some((end - start).max(0))
 }
 
-/// A duration for people: "1 h 05 min", "12 min".
+/// A duration for people: "1 h 05 min", "12 min", and "40 s" below a minute (a group that
+/// just began has not spent "0 min").
 fn duration_words(secs: i64, l: Locale) -> String {
+    if secs < 60 {
+        return l.tr("dash_duration_seconds", &[("s", secs.max(0).into())]);
+    }
     let minutes = secs / 60;
     let (h, m) = (minutes / 60, minutes % 60);
     if h > 0 {
@@ -694,6 +698,9 @@ mod tests {
         assert_eq!(time_spent(&s), Some(4_500), "to completion");
         assert_eq!(duration_words(4_500, Locale::En), "1 h 15 min");
         assert_eq!(duration_words(600, Locale::En), "10 min");
+        assert_eq!(duration_words(60, Locale::En), "1 min");
+        assert_eq!(duration_words(42, Locale::En), "42 s");
+        assert_eq!(duration_words(0, Locale::Fr), "0 s");
     }
 
     #[test]

@@ -581,6 +581,8 @@ fn coaching_refusal(e: &CoachingError, l: Locale) -> String {
             return l.tr("live_refused_too_long", &[("max", (*max as i64).into())]);
         }
         CoachingError::FieldMalformed { .. } => "live_refused_malformed",
+        CoachingError::NotALink => "live_refused_not_a_link",
+        CoachingError::NotAMoment => "live_refused_not_a_moment",
         CoachingError::AbandonAlreadyRequested => "live_refused_abandon_asked",
         CoachingError::NoAbandonRequest => "live_refused_no_abandon_request",
         CoachingError::InvalidGroupSize { .. }

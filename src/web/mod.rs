@@ -123,6 +123,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(session_routes::delete_notes),
         )
         .route(
+            "/app/session/calendar",
+            web::post().to(session_routes::calendar_file),
+        )
+        .route(
             "/api/coaching/presence",
             web::post().to(session_routes::presence),
         )

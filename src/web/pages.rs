@@ -395,18 +395,39 @@ mod tests {
             max_declarations => 5,
             upload => full.then(|| context! { added => 2, bad => vec![context! { line => 3, why => "unknown" }] }),
         };
+        let table =
+            context! { head => vec!["Option", "Pros", "Cons"], rows => vec![vec!["a", "b", "c"]] };
+        let moment = context! { utc => "2027-01-15T13:00:00Z", input => "2027-01-15T13:00", words => "15 Jan 2027, 13:00 UTC", zone => "Europe/Paris" };
         let field = context! {
-            id => "options.r1", dom_id => "options-r1", label => "Options", text => if full { "a | b | c" } else { "" },
+            id => "options.r1", dom_id => "options-r1", label => "Options", kind => "list", text => if full { "a | b | c" } else { "" },
+            table => (!full).then(|| table.clone()), moment => None::<Value>, earlier => None::<String>,
             version => 1, editable => full, hint => full.then_some("One per line"), author => (!full).then_some("Zoé"), max => 20000, rows => 4,
         };
+        let when = context! {
+            id => "meeting_date.g", dom_id => "meeting_date-g", label => "When we meet", kind => "moment", text => "",
+            table => None::<Value>, moment => full.then(|| moment.clone()), earlier => (!full).then_some("Thursday 14:00"),
+            version => 1, editable => full, hint => full.then_some("In your own time zone."), author => None::<String>, max => 500, rows => 1,
+        };
+        let link = context! {
+            id => "meeting_link.g", dom_id => "meeting_link-g", label => "Where we meet", kind => "link", text => "https://meet.example/x",
+            table => None::<Value>, moment => None::<Value>, earlier => None::<String>,
+            version => 1, editable => full, hint => None::<String>, author => None::<String>, max => 500, rows => 1,
+        };
+        let stage = |state: &str| context! { short => "1", long => "Round 1, step 1: Sharing: done", state => state };
+        let progress = context! {
+            prep => stage("done"), intro => stage("done"),
+            rounds => vec![context! { short => "R1", steps => vec![stage("done"), stage("now"), stage("todo")] }],
+            closing => stage("todo"),
+        };
         let panel = context! {
-            seq => 3, server_now => 1, phase => if full { "round" } else { "preparation" }, step_key => "1-options",
+            seq => 3, ordinal => 0, server_now => 1, phase => if full { "round" } else { "preparation" }, step_key => "1-options",
+            progress => full.then_some(progress), lead => full.then_some("Ask open questions."),
             title => "Step 4: Options", announce => "Now: options",
             round_title => full.then_some("Round 1 of 2"), you_are => full.then_some("You are coach"),
             members => vec![context! { name => "Ada", me => true, role => full.then_some("Coach"), presence => "online", presence_key => "online", accepted => full, prepared => full }],
             guidance => vec!["g"], posture => if full { vec!["p"] } else { vec![] }, questions => if full { vec!["q"] } else { vec![] },
             preparations => vec![context! { name => "Ada", me => true, fields => vec![field.clone()] }],
-            step_fields => vec![field.clone()], round_so_far => if full { vec![field.clone()] } else { vec![] },
+            work_fields => vec![field.clone()], round_so_far => if full { vec![field.clone()] } else { vec![] },
             summary => if full { vec![context! { title => "Commitments of Zoé", fields => vec![field.clone()] }] } else { vec![] },
             takeaways => if full { vec![field.clone()] } else { vec![] },
             timer => full.then(|| context! { text => "4:59", started => 1, duration => 300, paused_since => None::<i64>, paused_total => 0, remaining => 299 }),
@@ -421,9 +442,10 @@ mod tests {
             trio => full, practice_number => full.then_some(1),
             history => if full { vec![context! { ordinal => 0, label => "Guided session", status => "completed", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
             timings => vec![context! { key => "sharing", name => "Sharing", minutes => 5 }],
-            meeting => vec![field.clone()], meeting_url => full.then_some("https://meet.example/x"),
+            meeting => vec![link, when], meeting_url => full.then_some("https://meet.example/x"),
+            meeting_when => full.then_some(moment),
             in_person => full, instructions => full.then_some("Bring a real situation."),
-            check_in => if full { vec![context! { name => "Zoé", me => false, commitments => vec!["Call | 2027-01-31"], field => Some(field.clone()) }] } else { vec![] },
+            check_in => vec![context! { name => "Zoé", me => false, table => full.then_some(table), text => "Call | 2027-01-31", field => full.then(|| field.clone()) }],
             abandon_request => full.then_some("Zoé asked to abandon this session."),
         };
         match name {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{Busy, WebError, respond_json};
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
-use super::session_view::{current, markdown, my_group, panel};
+use super::session_view::{calendar, current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
 use crate::launch::session::Session;
@@ -282,11 +282,18 @@ pub async fn field(
 
 #[derive(Debug, Deserialize)]
 pub struct PresenceForm {
+    /// `true` while the screen is hidden.
     #[serde(default)]
     away: Option<String>,
+    /// `offline` when the page goes (its script's beacon as the tab closes or navigates
+    /// away); it wins over `away`.
+    #[serde(default)]
+    presence: Option<String>,
 }
 
-/// POST /api/coaching/presence: whether the member's screen is looked at.
+/// POST /api/coaching/presence: whether the member's screen is looked at, or gone. The
+/// page's script also sends it as a beacon when the page is hidden for good (the token in
+/// the form's `t`, since a beacon carries no header).
 pub async fn presence(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -296,7 +303,15 @@ pub async fn presence(
     let result = async {
         throttle(&state, s)?;
         let (live, me) = mine(&state, s).await?;
-        let p = if f.form.away.as_deref() == Some("true") {
+        let p = if f.form.presence.as_deref() == Some("offline") {
+            // The page that said so is going; the person stays online through another of
+            // their screens that still follows the session here (the going page's own
+            // stream may not have closed yet, so one open stream is that page's).
+            if state.streams.held(live.row.id, &me) > 1 {
+                return Ok(serde_json::json!({}));
+            }
+            Presence::Offline
+        } else if f.form.away.as_deref() == Some("true") {
             Presence::Away
         } else {
             Presence::Online
@@ -353,6 +368,33 @@ pub async fn export(
             ))
             .content_type("text/markdown; charset=utf-8")
             .body(md),
+        Err(e) => session_refusal(&state, s, e).await,
+    }
+}
+
+/// POST /app/session/calendar: the group's next meeting as a calendar file (`.ics`), for
+/// the members of the group only (a form, so the token never goes in a URL).
+pub async fn calendar_file(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Learner>,
+) -> HttpResponse {
+    let s = &f.session;
+    let result = async {
+        let (live, me) = mine(&state, s).await?;
+        calendar(&state, s, &live, &me)
+            .await?
+            .ok_or(WebError::NotFound)
+    }
+    .await;
+    match result {
+        Ok(ics) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"binome-meeting.ics\"",
+            ))
+            .content_type("text/calendar; charset=utf-8")
+            .body(ics),
         Err(e) => session_refusal(&state, s, e).await,
     }
 }
@@ -421,7 +463,14 @@ pub async fn events(
     // Subscribe before reading, so nothing written in between is missed.
     let sub = state.live.hub().subscribe(id);
     let started = tokio::time::Instant::now();
-    let hello = format!("event: hello\ndata: {{\"now\":{}}}\n\n", now_millis());
+    // The first word of a stream says which of the group's sessions it follows (its
+    // ordinal) and after which entry it starts, so the screen can tell whether the panel it
+    // shows is of that session and up to date.
+    let hello = format!(
+        "event: hello\ndata: {{\"now\":{},\"session\":{},\"seq\":{last}}}\n\n",
+        now_millis(),
+        live.row.ordinal,
+    );
     // A screen with its stream open is online; when the stream goes (tab closed, network
     // lost), it is offline until its next beat says otherwise.
     if let Err(e) = state

@@ -87,6 +87,76 @@ fn step_name(step: Step, l: Locale) -> String {
     l.t(&format!("step_{}", step.key()))
 }
 
+/// A date as the reader's language writes it: "15 Jan 2027", "15 janv. 2027".
+pub fn date_words(d: time::Date, l: Locale) -> String {
+    let month = l.tr("month_short", &[("month", u8::from(d.month()).into())]);
+    l.tr(
+        "live_date",
+        &[
+            ("day", d.day().to_string().into()),
+            ("month", month.into()),
+            ("year", d.year().to_string().into()),
+        ],
+    )
+}
+
+/// A list field's entries as a table: the column headings and each entry's cells, a date
+/// written in the reader's language. None for a text field, or a list that does not parse
+/// (shown as typed then).
+fn list_table(key: FieldKey, stored: &str, l: Locale) -> Option<Value> {
+    use coaching::fields::{Action, FieldFormat, Obstacle, OptionItem};
+    let parse = |t: &str| -> Option<Vec<Vec<String>>> {
+        Some(match key.format() {
+            FieldFormat::Options => serde_json::from_str::<Vec<OptionItem>>(t)
+                .ok()?
+                .into_iter()
+                .map(|o| vec![o.option, o.pros, o.cons])
+                .collect(),
+            FieldFormat::Actions => serde_json::from_str::<Vec<Action>>(t)
+                .ok()?
+                .into_iter()
+                .map(|a| {
+                    let due = a.due.map(|d| {
+                        coaching::fields::parse_date(&d).map_or(d, |date| date_words(date, l))
+                    });
+                    vec![a.action, due.unwrap_or_default()]
+                })
+                .collect(),
+            FieldFormat::Obstacles => serde_json::from_str::<Vec<Obstacle>>(t)
+                .ok()?
+                .into_iter()
+                .map(|o| vec![o.obstacle, o.overcome])
+                .collect(),
+            FieldFormat::Text | FieldFormat::Moment => return None,
+        })
+    };
+    let rows = parse(stored)?;
+    if rows.is_empty() {
+        return None;
+    }
+    let head: &[&str] = match key.format() {
+        FieldFormat::Options => &["coach_item_option", "coach_item_pros", "coach_item_cons"],
+        FieldFormat::Actions => &["coach_item_action", "coach_item_due"],
+        _ => &["coach_item_obstacle", "coach_item_overcome"],
+    };
+    Some(context! {
+        head => head.iter().map(|id| l.t(id)).collect::<Vec<_>>(),
+        rows => rows,
+    })
+}
+
+/// A moment as a page shows it: the instant for `<time datetime>` and for the date-and-time
+/// input (UTC; the page's script shows both in the reader's own time zone), and the words
+/// a page without its script shows, in UTC, with the zone it was set in.
+fn moment_view(m: &coaching::meeting::Moment, l: Locale) -> Value {
+    context! {
+        utc => m.utc(),
+        input => m.input_value(),
+        words => l.format_time(m.at.unix_timestamp()),
+        zone => m.zone.clone(),
+    }
+}
+
 /// A field as a page shows it.
 fn field_view(
     f: FieldRef,
@@ -95,22 +165,40 @@ fn field_view(
     author: Option<&str>,
     l: Locale,
 ) -> Value {
+    use coaching::fields::FieldFormat;
     let id = field_id(&f);
     let row = rows.get(&id);
-    let text = row
-        .map(|r| coaching::list_to_lines(f.key(), &r.text))
-        .unwrap_or_default();
+    let stored = row.map(|r| r.text.as_str()).unwrap_or_default();
+    let text = coaching::list_to_lines(f.key(), stored);
     let hint = match f.key().format() {
-        coaching::fields::FieldFormat::Options => Some(l.t("live_lines_options")),
-        coaching::fields::FieldFormat::Actions => Some(l.t("live_lines_actions")),
-        coaching::fields::FieldFormat::Obstacles => Some(l.t("live_lines_obstacles")),
-        coaching::fields::FieldFormat::Text => None,
+        FieldFormat::Options => Some(l.t("live_lines_options")),
+        FieldFormat::Actions => Some(l.t("live_lines_actions")),
+        FieldFormat::Obstacles => Some(l.t("live_lines_obstacles")),
+        FieldFormat::Text if f.key() == FieldKey::MeetingLink => {
+            Some(l.t("live_meeting_link_hint"))
+        }
+        FieldFormat::Text => None,
+        FieldFormat::Moment => Some(l.t("live_meeting_date_hint")),
     };
+    let kind = match f.key().format() {
+        FieldFormat::Moment => "moment",
+        FieldFormat::Text if f.key() == FieldKey::MeetingLink => "link",
+        FieldFormat::Text => "text",
+        _ => "list",
+    };
+    // A moment, or the text a group noted before dates were asked for, shown as typed.
+    let moment = coaching::meeting::Moment::parse(stored);
+    let earlier = (kind == "moment" && moment.is_none() && !stored.trim().is_empty())
+        .then(|| stored.to_string());
     context! {
         id => id,
         dom_id => id.replace('.', "-"),
         label => l.t(prompts::field_label(f.key())),
+        kind => kind,
         text => text,
+        table => if writable { None } else { list_table(f.key(), stored, l) },
+        moment => moment.as_ref().map(|m| moment_view(m, l)),
+        earlier => earlier,
         version => row.map_or(0, |r| r.version),
         editable => writable,
         hint => hint,
@@ -131,6 +219,11 @@ fn round_fields(round: u8, step: Option<Step>) -> Vec<FieldRef> {
         })
         .filter_map(|k| FieldRef::round(k, round).ok())
         .collect()
+}
+
+/// The notes a round's coach or observer keeps for themself while the coachee speaks.
+fn is_private_note(key: FieldKey) -> bool {
+    matches!(key, FieldKey::CoachScratchpad | FieldKey::ObserverNotes)
 }
 
 /// A member reading their session: their seat, the texts they may read, the members' names.
@@ -159,6 +252,75 @@ impl Reader {
     fn name_of(&self, seat: Seat) -> String {
         self.names.get(seat.0 as usize).cloned().unwrap_or_default()
     }
+}
+
+/// Where the group stands in the method, as a compact list the page shows at the top:
+/// the preparation, the introduction (step 0), each round's five steps, the closing; each
+/// done, under way (`aria-current="step"`) or to come, in words as well as in looks. None
+/// for an abandoned session.
+fn progress(phase: Phase, rounds: u8, l: Locale) -> Option<Value> {
+    let now = phase.rank()?;
+    let state = |from: (u8, u8, u8), to: (u8, u8, u8)| {
+        if now > to {
+            "done"
+        } else if now >= from {
+            "now"
+        } else {
+            "todo"
+        }
+    };
+    let item = |short: String, what: String, state: &str| {
+        let long = l.tr(&format!("live_progress_{state}"), &[("what", what.into())]);
+        context! { short => short, long => long, state => state }
+    };
+    let prep = item(
+        l.t("live_progress_prep_short"),
+        l.t("live_phase_preparation"),
+        state((0, 0, 0), (1, 9, 9)),
+    );
+    let intro = item(
+        "0".into(),
+        l.tr(
+            "live_now_step",
+            &[
+                ("number", 0.into()),
+                ("step", step_name(Step::Introduction, l).into()),
+            ],
+        ),
+        state((2, 0, 0), (2, 0, 0)),
+    );
+    let rounds: Vec<Value> = (1..=rounds)
+        .map(|r| {
+            let steps: Vec<Value> = Step::ALL[1..]
+                .iter()
+                .map(|st| {
+                    let at = (3, r, st.number());
+                    item(
+                        st.number().to_string(),
+                        l.tr(
+                            "live_progress_step",
+                            &[
+                                ("round", i64::from(r).into()),
+                                ("number", i64::from(st.number()).into()),
+                                ("step", step_name(*st, l).into()),
+                            ],
+                        ),
+                        state(at, at),
+                    )
+                })
+                .collect();
+            context! {
+                short => l.tr("live_progress_round_short", &[("round", i64::from(r).into())]),
+                steps => steps,
+            }
+        })
+        .collect();
+    let closing = item(
+        l.t("live_progress_closing_short"),
+        l.t("live_phase_closing"),
+        state((4, 0, 0), (4, 0, 0)),
+    );
+    Some(context! { prep => prep, intro => intro, rounds => rounds, closing => closing })
 }
 
 /// Everything the panel of the session shows to `me`.
@@ -288,6 +450,7 @@ pub async fn panel(
         .size()
         .seats()
         .filter(|m| *m == seat || session.reached_introduction())
+        .filter(|_| phase != Phase::Preparation)
         .map(|m| {
             let fields: Vec<Value> = prep_keys
                 .iter()
@@ -298,6 +461,18 @@ pub async fn panel(
             context! { name => name_of(m), me => m == seat, fields => fields }
         })
         .collect();
+
+    // While preparing, one's own preparation is the work of the moment.
+    let my_preparation: Vec<Value> = if phase == Phase::Preparation {
+        prep_keys
+            .iter()
+            .filter_map(|k| FieldRef::member(*k, seat).ok())
+            .filter(|f| readable(f))
+            .map(|f| view(f, Some(seat)))
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     // The current round's fields: those of this step first, then the round so far.
     let (step_fields, round_so_far): (Vec<Value>, Vec<Value>) = match phase {
@@ -312,19 +487,19 @@ pub async fn panel(
                     }
                 })
             };
+            // The private notes open at the round's sharing, so `round_fields` lists them
+            // there too: they are taken out and shown once, after the step's own fields.
             let now_fields = round_fields(round, Some(step))
                 .into_iter()
+                .filter(|f| !is_private_note(f.key()))
                 .chain(
                     [FieldKey::CoachScratchpad, FieldKey::ObserverNotes]
                         .into_iter()
                         .filter_map(|k| FieldRef::round(k, round).ok()),
                 )
                 .filter(|f| readable(f))
-                .filter(|f| {
-                    // Private notes show only to their writer.
-                    !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes)
-                        || writer(f) == Some(seat)
-                })
+                // Private notes show only to their writer.
+                .filter(|f| !is_private_note(f.key()) || writer(f) == Some(seat))
                 .map(|f| view(f, writer(&f)))
                 .collect();
             let earlier = round_fields(round, None)
@@ -335,7 +510,7 @@ pub async fn panel(
                         .is_some_and(|(_, st)| st.number() < step.number())
                 })
                 .filter(|f| readable(f) && rows.contains_key(&field_id(f)))
-                .filter(|f| !matches!(f.key(), FieldKey::CoachScratchpad | FieldKey::ObserverNotes))
+                .filter(|f| !is_private_note(f.key()))
                 .map(|f| view(f, writer(&f)))
                 .collect();
             (now_fields, earlier)
@@ -379,6 +554,15 @@ pub async fn panel(
             .collect()
     } else {
         Vec::new()
+    };
+
+    // The fields of the moment, shown first: one's preparation, the step's fields, the
+    // closing words.
+    let (work_fields, takeaways) = match phase {
+        Phase::Preparation => (my_preparation, Vec::new()),
+        Phase::Round { .. } => (step_fields, Vec::new()),
+        Phase::Closing => (takeaways, Vec::new()),
+        _ => (Vec::new(), takeaways),
     };
 
     // Which buttons the method offers me now.
@@ -496,7 +680,8 @@ pub async fn panel(
                 Some(context! {
                     name => name_of(m),
                     me => m == seat,
-                    commitments => lines.lines().map(str::to_string).collect::<Vec<_>>(),
+                    table => list_table(FieldKey::Actions, lines, l),
+                    text => coaching::list_to_lines(FieldKey::Actions, lines),
                     field => field,
                 })
             })
@@ -525,9 +710,17 @@ pub async fn panel(
             }
         })
         .collect();
+    // When the group meets, as a moment (each reader's page shows it in their own zone),
+    // with its calendar entry (a free text noted before dates were asked for shows in the
+    // field itself).
+    let meeting_date = rows.get(&format!("{}.g", FieldKey::MeetingDate.key()));
+    let meeting_when = meeting_date
+        .and_then(|r| coaching::meeting::Moment::parse(&r.text))
+        .map(|m| moment_view(&m, l));
     let announce = l.tr("live_now_announce", &[("what", title.clone().into())]);
     Ok(context! {
         seq => live.row.last_seq,
+        ordinal => live.row.ordinal,
         server_now => now,
         phase => phase_key,
         step_key => step_key,
@@ -536,11 +729,13 @@ pub async fn panel(
         round_title => session.round().filter(|r| *r > 0).map(|r| l.tr("coach_round_title", &[("round", i64::from(r).into()), ("rounds", i64::from(rounds).into())])),
         you_are => my_role.map(|r| l.tr("live_you_are", &[("role", role_name(r, l).to_lowercase().into())])),
         members => members,
-        guidance => words(guidance),
+        progress => progress(phase, rounds, l),
+        lead => words(guidance).into_iter().next(),
+        guidance => words(guidance).into_iter().skip(1).collect::<Vec<_>>(),
+        work_fields => work_fields,
         posture => words(posture),
         questions => words(questions),
         preparations => preparations,
-        step_fields => step_fields,
         round_so_far => round_so_far,
         summary => summary,
         takeaways => takeaways,
@@ -554,10 +749,77 @@ pub async fn panel(
         instructions => instructions,
         history => history,
         meeting_url => meeting_url,
+        meeting_when => meeting_when,
         check_in => check_in,
         practice_number => (live.row.ordinal > 0).then_some(live.row.ordinal),
         abandon_request => abandon_request,
     })
+}
+
+/// The group's next meeting as a calendar file (RFC 5545), for a member of the group: the
+/// activity's title, the agreed time, the session's planned length and the meeting link;
+/// nothing the group wrote and nobody's name. None while no date and time is noted.
+pub async fn calendar(
+    state: &AppState,
+    s: &Session,
+    live: &State,
+    me: &str,
+) -> Result<Option<String>, WebError> {
+    use coaching::meeting::{CalendarEntry, Moment, ics, is_meeting_link};
+    let rows = state.live.readable_fields(live, me).await?;
+    let field = |k: FieldKey| rows.get(&format!("{}.g", k.key()));
+    let Some(date) = field(FieldKey::MeetingDate) else {
+        return Ok(None);
+    };
+    let Some(start) = Moment::parse(&date.text) else {
+        return Ok(None);
+    };
+    let config = match s.resource_link() {
+        Some(rl) => {
+            state
+                .courses
+                .config(&state.flow.store, s.course, rl)
+                .await?
+        }
+        None => None,
+    };
+    let mode = config.as_ref().map(|c| c.mode).unwrap_or_default();
+    let title = config
+        .as_ref()
+        .map(|c| c.title.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| s.locale.t("live_title"));
+    let link = field(FieldKey::MeetingLink)
+        .map(|r| r.text.trim())
+        .filter(|t| mode.uses_meeting_link() && is_meeting_link(t));
+    // The planned length: the introduction once, the five steps once per round.
+    let minutes = live
+        .session
+        .timings()
+        .session_minutes(live.session.size().rounds());
+    // One identifier per group session, the same at every download (a calendar updates the
+    // event it already has); it names no one and says nothing of the session.
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("binome-meeting:{}:{}", s.course.get(), live.row.id).as_bytes(),
+    );
+    let hex: String = digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let host = state.flow.settings.base_url.host_str().unwrap_or("binome");
+    let uid = format!("{hex}@{host}");
+    let stamp = time::OffsetDateTime::from_unix_timestamp(crate::launch::now_millis() / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    Ok(Some(ics(&CalendarEntry {
+        uid: &uid,
+        sequence: date.version,
+        stamp,
+        start: &start,
+        minutes,
+        summary: &title,
+        link,
+    })))
 }
 
 /// A member's own copy of the session, as Markdown: what they may read, nothing else.

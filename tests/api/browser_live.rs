@@ -186,7 +186,20 @@ async fn fits_in_320_px(seat: &Seat) {
 
 /// A browser launched as learner `sub` from the course page, on the session page.
 async fn open_session(app: &TestApp, sub: &str) -> Option<Seat> {
+    open_session_in(app, sub, None).await
+}
+
+/// Same, with the browser's time zone set to `zone` (an IANA name) when given.
+async fn open_session_in(app: &TestApp, sub: &str, zone: Option<&str>) -> Option<Seat> {
     let b = Browser::start(Cookies::Default).await?;
+    if let Some(zone) = zone {
+        b.post(
+            "/goog/cdp/execute",
+            json!({ "cmd": "Emulation.setTimezoneOverride", "params": { "timezoneId": zone } }),
+        )
+        .await
+        .unwrap();
+    }
     let seat = Seat {
         b,
         who: format!("learner {sub}"),
@@ -560,4 +573,258 @@ async fn the_staff_dashboard_and_course_overview_pass_axe_in_a_320_px_frame() {
         .screenshot(std::path::Path::new("/tmp/binome-overview.png"))
         .await;
     fits_in_320_px(&staff).await;
+}
+
+/// Makes every panel the page's script fetches from now on reach it 1.5 s after the server
+/// rendered it, and counts those that arrived: a partner's change made in that window is
+/// one the fetched panel cannot show.
+const HOLD_PANELS: &str = "var orig = window.fetch; window.binomePanelsServed = 0; \
+     window.fetch = function (url, opts) { \
+       var p = orig.apply(window, arguments); \
+       if (String(url).indexOf('/app/session/panel') < 0) { return p; } \
+       return p.then(function (r) { window.binomePanelsServed += 1; \
+         return new Promise(function (done) { setTimeout(function () { done(r); }, 1500); }); }); \
+     }; return true;";
+
+#[tokio::test]
+async fn a_change_that_comes_while_the_panel_is_being_fetched_still_shows() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session(&app, &pair[0]).await else {
+        return;
+    };
+    // The partner acts from their own device, through the same routes as their page.
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    a.b.enter_iframe().await.unwrap();
+    a.b.script(HOLD_PANELS).await.unwrap();
+    click(&a, "button[data-action=accept_framework]").await;
+    // A's own acceptance has its panel rendered; it is on its way to A's script.
+    wait_js(
+        &a,
+        "return window.binomePanelsServed || null;",
+        "a panel fetched after A's acceptance",
+        |v| v.as_i64().is_some_and(|n| n >= 1),
+    )
+    .await;
+    // B accepts now: B's event reaches A's script while that older panel is in flight.
+    crate::live::ok(&app, &b, "accept_framework").await;
+    wait_step(&a, "preparation").await;
+}
+
+#[tokio::test]
+async fn a_screen_follows_the_next_session_its_partner_opens() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session(&app, &pair[0]).await else {
+        return;
+    };
+    // A's commands from another tab, B's from their own device.
+    let (a2, _) = app.learner_launch(&pair[0]).await;
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    crate::live::ok(&app, &a2, "abandon").await;
+    crate::live::ok(&app, &b, "abandon").await;
+    wait_step(&a, "abandoned").await;
+    // B opens a practice session: A's page shows it, and follows it live.
+    crate::live::ok(&app, &b, "practice").await;
+    wait_js(
+        &a,
+        "var p = document.getElementById('session-panel'); \
+         return p ? [p.getAttribute('data-session'), p.getAttribute('data-phase')] : null;",
+        "the practice session",
+        |v| *v == json!(["1", "framework"]),
+    )
+    .await;
+    crate::live::ok(&app, &b, "accept_framework").await;
+    wait_text(&a, "has accepted").await;
+}
+
+/// Gives the LMS frame the size of Moodle's (about 650 px high, ignoring lti.frameResize)
+/// in a main column of 700 px, and scrolls it to the top.
+async fn moodle_frame(seat: &Seat) {
+    seat.b.to_top().await.unwrap();
+    seat.b
+        .script(
+            "var f = document.querySelector('iframe'); f.style.height = '650px'; \
+             f.style.width = '700px'; return true;",
+        )
+        .await
+        .unwrap();
+    seat.b.enter_iframe().await.unwrap();
+    wait_js(
+        seat,
+        "window.scrollTo(0, 0); return window.innerHeight === 650 ? true : null;",
+        "a 650 px frame",
+        |v| *v == json!(true),
+    )
+    .await;
+}
+
+/// Which of the step's heading, timer and first field are not wholly inside the frame
+/// without scrolling: [names], empty when all are.
+const ABOVE_THE_FOLD: &str = "window.scrollTo(0, 0); var h = window.innerHeight; var out = []; \
+     var parts = { heading: document.getElementById('session-title'), \
+       timer: document.querySelector('[data-timer]'), \
+       'first field': document.querySelector('#step-work .field textarea, #step-work .field input, #step-work .field .readonly, #step-work .field table') }; \
+     for (var k in parts) { var e = parts[k]; \
+       if (!e) { out.push(k + ' missing'); continue; } \
+       var r = e.getBoundingClientRect(); \
+       if (r.top < 0 || r.bottom > h) { out.push(k + ' at ' + Math.round(r.top) + '-' + Math.round(r.bottom) + ' of ' + h); } } \
+     return out;";
+
+/// Checks that the step's heading, timer and first field show without scrolling at `step`.
+async fn step_first(seat: &Seat, step: &str) {
+    wait_step(seat, step).await;
+    seat.b.enter_iframe().await.unwrap();
+    let hidden = seat.b.script(ABOVE_THE_FOLD).await.unwrap();
+    assert_eq!(
+        hidden,
+        json!([]),
+        "{}: at {step}, in a 650 px frame, below the fold: {hidden}",
+        seat.who
+    );
+}
+
+#[tokio::test]
+async fn in_a_650_px_frame_the_steps_work_shows_without_scrolling() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let axe = axe_source();
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session(&app, &pair[0]).await else {
+        return;
+    };
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    let ok = |t: &str, c: &'static str| {
+        let (app, t) = (&app, t.to_string());
+        async move { crate::live::ok(app, &t, c).await }
+    };
+    // A meeting noted, as most groups have: its line is in the head too.
+    crate::live::save(&app, &b, "meeting_link.g", "https://meet.example/pair", 0).await;
+    crate::live::save(&app, &b, "meeting_date.g", "2027-01-15T13:00:00Z[UTC]", 0).await;
+    click(&a, "button[data-action=accept_framework]").await;
+    ok(&b, "accept_framework").await;
+    wait_step(&a, "preparation").await;
+    moodle_frame(&a).await;
+    // While preparing, one's preparation is the work: its first field shows at once.
+    let first =
+        a.b.script(
+            "var e = document.querySelector('#step-work textarea'); \
+             return e ? e.getBoundingClientRect().bottom <= window.innerHeight : null;",
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, json!(true), "the preparation's first field");
+    click(&a, "button[data-action=mark_prepared]").await;
+    wait_js(
+        &a,
+        "return document.querySelector('button[data-action=mark_prepared]') ? null : true;",
+        "A prepared",
+        |v| *v == json!(true),
+    )
+    .await;
+    ok(&b, "mark_prepared").await;
+    ok(&b, "start").await;
+    wait_step(&a, "introduction").await;
+    // Round 1: A is the coachee; round 2, the coach (scratchpad, then the questions).
+    click(&a, "button[data-action=next_step]").await;
+    step_first(&a, "1-sharing").await;
+    ok(&b, "next_step").await;
+    step_first(&a, "1-objectives").await;
+    axe_check(
+        &a,
+        axe.as_deref(),
+        "round 1 objectives, coachee, 650 px frame",
+    )
+    .await;
+    for _ in 0..3 {
+        ok(&b, "next_step").await;
+    }
+    step_first(&a, "1-commitments").await;
+    ok(&b, "end_round").await;
+    wait_step(&a, "1-ended").await;
+    click(&a, "button[data-action=next_step]").await;
+    step_first(&a, "2-sharing").await;
+    click(&a, "button[data-action=next_step]").await;
+    click_when_step(&a, "2-objectives").await;
+    step_first(&a, "2-analysis").await;
+    axe_check(&a, axe.as_deref(), "round 2 analysis, coach, 650 px frame").await;
+    a.b.to_top().await.unwrap();
+    a.b.screenshot(std::path::Path::new("/tmp/binome-650.png"))
+        .await;
+}
+
+/// Clicks the next step once the panel shows `step` (the coach moving on).
+async fn click_when_step(seat: &Seat, step: &str) {
+    wait_step(seat, step).await;
+    click(seat, "button[data-action=next_step]").await;
+}
+
+#[tokio::test]
+async fn the_meeting_time_shows_and_is_set_in_the_readers_time_zone() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    app.set_up_default_activity().await;
+    let (_, groups) = app.publish_pairs().await;
+    let pair = groups.iter().find(|g| g.len() == 2).unwrap().clone();
+    let Some(a) = open_session_in(&app, &pair[0], Some("Europe/Paris")).await else {
+        return;
+    };
+    let (b, _) = app.learner_launch(&pair[1]).await;
+    // B, in New York, set 08:00 there: 13:00 UTC, 14:00 in Paris (winter).
+    let (status, _) = crate::live::save(
+        &app,
+        &b,
+        "meeting_date.g",
+        "2027-01-15T13:00:00Z[America/New_York]",
+        0,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let shown = wait_js(
+        &a,
+        "var i = document.querySelector('input[data-field=\"meeting_date.g\"]'); \
+         var t = document.querySelector('#meeting-when time'); \
+         var z = document.querySelector('[data-zone]'); \
+         return i && t && i.value ? [i.value, t.textContent, z ? z.textContent : ''] : null;",
+        "the meeting's time",
+        |v| v[0] == "2027-01-15T14:00",
+    )
+    .await;
+    assert!(
+        shown[1]
+            .as_str()
+            .is_some_and(|s| s.contains("2027") && !s.contains("UTC")),
+        "in the reader's zone, not the server's UTC: {shown}"
+    );
+    assert_eq!(shown[2], "(Europe/Paris)");
+    // A moves it to 1 Feb, 09:30 in Paris: stored as 08:30 UTC, with A's zone.
+    a.b.enter_iframe().await.unwrap();
+    a.b.script(
+        "var i = document.querySelector('input[data-field=\"meeting_date.g\"]'); \
+         i.value = '2027-02-01T09:30'; i.dispatchEvent(new Event('change')); i.blur(); return true;",
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let p = crate::live::panel(&app, &b).await;
+        if p.contains("data-utc=\"2027-02-01T08:30:00Z\"") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "A's new time never saved: {p}");
+        tokio::time::sleep(POLL).await;
+    }
+    let course = app.first_course().await;
+    let id = app.store.sessions_of_activity(course, "1").await.unwrap()[0].id;
+    let fields = app.store.fields(course, id).await.unwrap();
+    let stored = fields.iter().find(|f| f.field == "meeting_date.g").unwrap();
+    assert_eq!(stored.text, "2027-02-01T08:30:00Z[Europe/Paris]");
 }

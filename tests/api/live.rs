@@ -426,7 +426,11 @@ async fn the_next_module_opens_with_last_module_commitments_and_a_check_in() {
     ok(&app, &b2, "accept_framework").await;
     let p = panel(&app, &a2).await;
     assert!(p.contains("id=\"check-in\""), "{p}");
-    assert!(p.contains("Call the client | 2027-01-31") && p.contains("Write the plan"));
+    // Shown as a table with the date in the reader's language (no longer as typed).
+    assert!(
+        p.contains("<td>Call the client</td><td>31 Jan 2027</td>") && p.contains("Write the plan"),
+        "{p}"
+    );
     let (status, _) = save(&app, &a2, "check_in.s0", "Done: the client said yes", 0).await;
     assert_eq!(status, 200);
     assert!(
@@ -444,7 +448,17 @@ async fn the_group_notes_where_and_when_it_meets_and_only_https_links() {
     assert_eq!(status, 409, "only an https link is kept");
     let (status, _) = save(&app, &b, "meeting_link.g", "https://meet.example/pair", 0).await;
     assert_eq!(status, 200);
+    // When they meet is a date and time now (see live_panel.rs), no longer free text.
     let (status, _) = save(&app, &a, "meeting_date.g", "Thursday 14:00", 0).await;
+    assert_eq!(status, 409, "a date and time, not free text");
+    let (status, _) = save(
+        &app,
+        &a,
+        "meeting_date.g",
+        "2027-01-14T13:00Z[Europe/Paris]",
+        0,
+    )
+    .await;
     assert_eq!(status, 200);
     let p = panel(&app, &a).await;
     assert!(
@@ -452,7 +466,7 @@ async fn the_group_notes_where_and_when_it_meets_and_only_https_links() {
             && p.contains("href=\"https:&#x2f;&#x2f;meet.example&#x2f;pair\""),
         "{p}"
     );
-    assert!(p.contains("Thursday 14:00"));
+    assert!(p.contains("datetime=\"2027-01-14T13:00:00Z\""), "{p}");
     // One text for the group: a save from the other member on a stale version conflicts.
     let (status, body) = save(&app, &a, "meeting_link.g", "https://other.example", 0).await;
     assert_eq!(status, 409);

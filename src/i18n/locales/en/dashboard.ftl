@@ -9,6 +9,7 @@ dash_in_progress_closing = in progress: closing words
 dash_round_step = round { $round } of { $rounds }, step { $step } ({ $name })
 dash_duration_hours = { $h } h { $m } min
 dash_duration_minutes = { $m } min
+dash_duration_seconds = { $s } s
 dash_time_spent = Time spent
 dash_time_spent_help = Time spent runs from the moment the group began its introduction to its completion, or to its last activity while it is not completed. Preparation, done alone beforehand, is not counted.
 dash_none = —

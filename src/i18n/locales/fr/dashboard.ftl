@@ -9,6 +9,7 @@ dash_in_progress_closing = en cours : mot de la fin
 dash_round_step = tour { $round } sur { $rounds }, étape { $step } ({ $name })
 dash_duration_hours = { $h } h { $m } min
 dash_duration_minutes = { $m } min
+dash_duration_seconds = { $s } s
 dash_time_spent = Temps passé
 dash_time_spent_help = Le temps passé court du début de l'introduction du groupe jusqu'à la fin de la séance, ou jusqu'à sa dernière activité tant qu'elle n'est pas terminée. La préparation, faite seul en amont, n'est pas comptée.
 dash_none = —
