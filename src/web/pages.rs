@@ -397,7 +397,7 @@ mod tests {
         };
         let table =
             context! { head => vec!["Option", "Pros", "Cons"], rows => vec![vec!["a", "b", "c"]] };
-        let moment = context! { utc => "2027-01-15T13:00:00Z", input => "2027-01-15T13:00", words => "15 Jan 2027, 13:00 UTC", zone => "Europe/Paris" };
+        let meeting_moment = context! { utc => "2027-01-15T13:00:00Z", input => "2027-01-15T13:00", words => "15 Jan 2027, 13:00 UTC", zone => "Europe/Paris" };
         let field = context! {
             id => "options.r1", dom_id => "options-r1", label => "Options", kind => "list", text => if full { "a | b | c" } else { "" },
             table => (!full).then(|| table.clone()), moment => None::<Value>, earlier => None::<String>,
@@ -405,7 +405,7 @@ mod tests {
         };
         let when = context! {
             id => "meeting_date.g", dom_id => "meeting_date-g", label => "When we meet", kind => "moment", text => "",
-            table => None::<Value>, moment => full.then(|| moment.clone()), earlier => (!full).then_some("Thursday 14:00"),
+            table => None::<Value>, moment => full.then(|| meeting_moment.clone()), earlier => (!full).then_some("Thursday 14:00"),
             version => 1, editable => full, hint => full.then_some("In your own time zone."), author => None::<String>, max => 500, rows => 1,
         };
         let link = context! {
@@ -443,7 +443,7 @@ mod tests {
             history => if full { vec![context! { ordinal => 0, label => "Guided session", status => "completed", at => "1 Dec 2026, 08:05 UTC" }] } else { vec![] },
             timings => vec![context! { key => "sharing", name => "Sharing", minutes => 5 }],
             meeting => vec![link, when], meeting_url => full.then_some("https://meet.example/x"),
-            meeting_when => full.then_some(moment),
+            meeting_when => full.then_some(meeting_moment),
             in_person => full, instructions => full.then_some("Bring a real situation."),
             check_in => vec![context! { name => "Zoé", me => false, table => full.then_some(table), text => "Call | 2027-01-31", field => full.then(|| field.clone()) }],
             abandon_request => full.then_some("Zoé asked to abandon this session."),
