@@ -13,6 +13,7 @@ use super::dashboard_view::activity_dashboard;
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
 use super::learner_view::{declare_context, learner_context};
+use super::session_view::activity_config;
 use super::staff_view::staff_context;
 use crate::launch::session::{Session, SessionPage};
 use crate::roster::activity::{ActivityForm, FormProblem};
@@ -133,15 +134,7 @@ async fn common(
     let activity = s
         .resource_link()
         .and_then(|rl| titles.activities.get(rl).cloned().flatten());
-    let config = match s.resource_link() {
-        Some(rl) => {
-            state
-                .courses
-                .config(&state.flow.store, s.course, rl)
-                .await?
-        }
-        None => None,
-    };
+    let config = activity_config(state, s).await?;
     let module = config
         .as_ref()
         .and_then(|c| super::activity_view::module_label(c, l));

@@ -18,6 +18,21 @@ use crate::launch::session::Session;
 use crate::realtime::live::{Presence, State, field_id};
 use crate::store::{FieldRow, SessionRow};
 
+/// The configuration of the session's activity (none for a course-level session or an
+/// activity not set up yet), through the course cache.
+pub async fn activity_config(
+    state: &AppState,
+    s: &Session,
+) -> Result<Option<crate::store::ActivityConfig>, WebError> {
+    match s.resource_link() {
+        Some(rl) => Ok(state
+            .courses
+            .config(&state.flow.store, s.course, rl)
+            .await?),
+        None => Ok(None),
+    }
+}
+
 /// The published group of the session's learner in the activity's module, in its stored
 /// order; None when pairs are not published or the learner is in no group.
 pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<String>>, WebError> {
@@ -640,15 +655,7 @@ pub async fn panel(
     };
     // What the activity's configuration sets: how the group meets, the designer's
     // instructions (shown until the session begins).
-    let config = match s.resource_link() {
-        Some(rl) => {
-            state
-                .courses
-                .config(&state.flow.store, s.course, rl)
-                .await?
-        }
-        None => None,
-    };
+    let config = activity_config(state, s).await?;
     let mode = config.as_ref().map(|c| c.mode).unwrap_or_default();
     let instructions = config
         .as_ref()
@@ -774,15 +781,7 @@ pub async fn calendar(
     let Some(start) = Moment::parse(&date.text) else {
         return Ok(None);
     };
-    let config = match s.resource_link() {
-        Some(rl) => {
-            state
-                .courses
-                .config(&state.flow.store, s.course, rl)
-                .await?
-        }
-        None => None,
-    };
+    let config = activity_config(state, s).await?;
     let mode = config.as_ref().map(|c| c.mode).unwrap_or_default();
     let title = config
         .as_ref()
