@@ -10,17 +10,21 @@ WORKDIR /src
 # every crate it depends on comes from the cache until Cargo.toml or Cargo.lock change.
 COPY Cargo.toml Cargo.lock ./
 COPY migrations/Cargo.toml migrations/
+COPY crates/lti/Cargo.toml crates/lti/
+COPY crates/coaching/Cargo.toml crates/coaching/
+COPY crates/pairing/Cargo.toml crates/pairing/
 RUN set -eu; \
-    mkdir -p src migrations/src tests/api benches; \
+    mkdir -p src migrations/src tests/api benches crates/lti/src crates/coaching/src crates/pairing/src; \
     echo 'fn main() {}' > src/main.rs; \
-    touch src/lib.rs migrations/src/lib.rs tests/api/main.rs; \
+    touch src/lib.rs migrations/src/lib.rs tests/api/main.rs \
+      crates/lti/src/lib.rs crates/coaching/src/lib.rs crates/pairing/src/lib.rs; \
     for b in launch login_flood live pairing grades; do echo 'fn main() {}' > "benches/$b.rs"; done; \
     cargo build --release --locked --bin binome; \
-    rm -rf src migrations/src tests benches
+    rm -rf src migrations/src tests benches crates/*/src
 # Then the sources. Their timestamps may be older than the empty stand-ins just built, so
 # touch them: cargo must see them as changed.
 COPY . .
-RUN find src migrations/src -name '*.rs' -exec touch {} + \
+RUN find src migrations/src crates -name '*.rs' -exec touch {} + \
     && cargo build --release --locked --bin binome
 
 FROM debian:12.11-slim

@@ -48,7 +48,7 @@ pub fn new_kid() -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    format!("binome-{secs}-{}", &crate::lti::login::random_token()[..8])
+    format!("binome-{secs}-{}", &crate::login::random_token()[..8])
 }
 
 /// One tool key, ready to sign and to be published.

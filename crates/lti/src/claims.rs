@@ -290,7 +290,7 @@ mod tests {
 
     fn moodle() -> Map<String, Value> {
         let text = include_str!(
-            "../../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json"
+            "../../../tests/fixtures/moodle-4.5/id_token_LtiResourceLinkRequest.claims.json"
         );
         serde_json::from_str(text).unwrap()
     }
@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn parses_moodle_deep_linking_launch() {
         let text = include_str!(
-            "../../tests/fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json"
+            "../../../tests/fixtures/moodle-4.5/id_token_LtiDeepLinkingRequest.claims.json"
         );
         let claims: Map<String, Value> = serde_json::from_str(text).unwrap();
         let l = Launch::from_claims(&claims, &"ltiharness-client".into()).unwrap();

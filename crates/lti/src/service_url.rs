@@ -141,7 +141,7 @@ pub fn check_service_host(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lti::{PlatformStatus, RegisteredVia, RegistrationId};
+    use crate::{PlatformStatus, RegisteredVia, RegistrationId};
 
     fn reg(issuer: &str, service_hosts: &[&str]) -> Registration {
         Registration {

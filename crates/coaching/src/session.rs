@@ -59,7 +59,7 @@ impl Phase {
     /// An order on the phases of a session that runs to its end, used to say "from this
     /// step on": (stage, round, step number). A round's end sorts after its last step.
     /// `None` for an abandoned session, which has no place in that order.
-    pub(crate) fn rank(self) -> Option<(u8, u8, u8)> {
+    pub fn rank(self) -> Option<(u8, u8, u8)> {
         Some(match self {
             Phase::Framework => (0, 0, 0),
             Phase::Preparation => (1, 0, 0),
