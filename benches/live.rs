@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use binome::lti::keys::{ToolKey, generate_private_pem};
-use binome::roster::draft::{StoredGroup, StoredPlan};
+use binome::pairs::draft::{StoredGroup, StoredPlan};
 use binome::store::{CourseId, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -754,7 +754,7 @@ async fn bench(
     // 2. The pairs are published (directly in the store), then seen by every instance once
     //    their caches expire.
     publish_pairs(database_url, groups).await;
-    tokio::time::sleep(binome::roster::cache::TTL + Duration::from_millis(200)).await;
+    tokio::time::sleep(binome::course::cache::TTL + Duration::from_millis(200)).await;
     let pairs: Arc<Vec<Pair>> = Arc::new(
         tokens
             .chunks(2)

@@ -8,13 +8,16 @@ pub use binome_coaching as coaching;
 pub use binome_lti as lti;
 pub use binome_pairing as pairing;
 
+pub mod activity;
 pub mod cli;
 pub mod config;
+pub mod course;
 pub mod grades;
 pub mod health;
 pub mod i18n;
 pub mod launch;
 pub mod metrics;
+pub mod pairs;
 pub mod realtime;
 pub mod roster;
 pub mod startup;

@@ -132,7 +132,7 @@ impl Application {
         let live = crate::realtime::live::Live::new(store.clone(), hub);
         let limits = crate::launch::limits::LoginLimits::new(&settings);
         let settings = Arc::new(settings);
-        let courses = Arc::new(crate::roster::cache::CourseCache::default());
+        let courses = Arc::new(crate::course::cache::CourseCache::default());
         let flow = LaunchFlow {
             courses: courses.clone(),
             settings: settings.clone(),

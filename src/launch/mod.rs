@@ -130,7 +130,7 @@ pub struct LaunchFlow {
     pub recent: RecentLaunches,
     pub limits: limits::LoginLimits,
     /// Course data every page reads (here: activity configurations, for a forced language).
-    pub courses: Arc<crate::roster::cache::CourseCache>,
+    pub courses: Arc<crate::course::cache::CourseCache>,
     /// Dynamic Registration: the proof key and the confirmations in progress.
     pub registrations: registration::Registrations,
 }
@@ -702,7 +702,7 @@ impl LaunchFlow {
             course,
             subject: launch.person.id.clone().map(crate::lti::Subject::new),
             staff: launch.roles.is_staff(),
-            may_manage: crate::roster::rules::may_manage(&launch.roles),
+            may_manage: crate::course::rules::may_manage(&launch.roles),
             locale,
             page,
             // The LMS page's own origin, from the signed return URL (Canvas schools have their

@@ -7,18 +7,7 @@
 //! platform's service hosts before a token is asked for: one elsewhere is refused
 //! (`ServiceError::ForeignHost`) and recorded with its fix for the staff who manage.
 
-pub mod activity;
-pub mod cache;
-pub mod draft;
-pub mod history;
-pub mod links_csv;
-pub mod people;
-pub mod plan_input;
-pub mod rules;
 pub mod schedule;
-pub mod settings;
-
-pub use rules::may_still_manage;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -13,10 +13,10 @@ use super::activity_view::{SetupMode, form_of};
 use super::app_pages::{Notice, setup_page};
 use super::error::WebError;
 use super::extract::{Authed, AuthedForm, Designer, Manager, frames_of, redirect, session_refusal};
+use crate::activity::form::{ActivityForm, FormProblem, Saved, Target, save_config};
 use crate::launch::session::{Presentation, Session};
 use crate::launch::{CONFIG_PARAM, now};
 use crate::lti::deep_linking::{Iframe, LineItem, ResourceLink, Responder, Window, sign_response};
-use crate::roster::activity::{ActivityForm, FormProblem, Saved, Target, save_config};
 use crate::store::ActivityConfig;
 
 /// The tag of the grade column a Binôme activity creates.

@@ -7,10 +7,10 @@ use minijinja::{Value, context};
 
 use super::AppState;
 use super::error::WebError;
+use crate::activity::form::{ActivityForm, FormProblem};
 use crate::coaching::{SessionMode, Step, activity::MAX_ACTIVITY_POINTS, timer::STEP_MINUTES};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
-use crate::roster::activity::{ActivityForm, FormProblem};
 use crate::store::{ActivityConfig, MAX_INSTRUCTIONS, MAX_MODULE_NAME, MAX_TITLE};
 
 /// What a form starts from: the method's defaults and a neutral title.

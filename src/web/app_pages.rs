@@ -15,8 +15,8 @@ use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_r
 use super::learner_view::{declare_context, learner_context};
 use super::session_view::activity_config;
 use super::staff_view::staff_context;
+use crate::activity::form::{ActivityForm, FormProblem};
 use crate::launch::session::{Session, SessionPage};
-use crate::roster::activity::{ActivityForm, FormProblem};
 
 /// The outcome notices a redirect may ask a page to show, and the sections they belong to
 /// (anything else is ignored).

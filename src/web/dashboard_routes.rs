@@ -32,7 +32,7 @@ pub async fn overview_page(
     let html = async {
         let course = course_of(&state, s).await?;
         let overview = Overview::load(&state, s).await?;
-        let failure = crate::roster::history::sync_failure(&course);
+        let failure = crate::pairs::history::sync_failure(&course);
         let values = overview_context(&overview, q.page.unwrap_or(0), l);
         Ok::<_, WebError>(state.pages.render(
             "overview.html",

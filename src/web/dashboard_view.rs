@@ -17,12 +17,12 @@ use super::error::WebError;
 use super::session_view::names;
 use super::staff_view::{Reader, failure_words, module};
 use crate::coaching::Step;
+use crate::course::cache::Configs;
+use crate::course::pair_set::StoredPlan;
+use crate::course::people::{self, Person};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::group_key;
-use crate::roster::cache::Configs;
-use crate::roster::draft::StoredPlan;
-use crate::roster::people::{self, Person};
 use crate::store::{GradeStatus, ModuleRow, ScoreState, SessionStatus, SessionSummary};
 
 /// Learners shown per page of the course overview's matrix.

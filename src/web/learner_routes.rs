@@ -64,7 +64,7 @@ pub async fn profile(
                     &me,
                     &f.form.other,
                     kind,
-                    crate::roster::rules::is_pairable_roles,
+                    crate::course::rules::is_pairable_roles,
                     now,
                 )
                 .await

@@ -8,8 +8,8 @@ use minijinja::{Value, context};
 use super::AppState;
 use super::error::WebError;
 use super::staff_view::module;
+use crate::course::rules::is_pairable_roles;
 use crate::launch::session::Session;
-use crate::roster::rules::is_pairable_roles;
 
 /// Learners listed per page of the declaration page.
 pub const DECLARE_PAGE: usize = 50;

@@ -42,7 +42,7 @@ pub struct AppState {
     pub pages: Pages,
     pub roster: crate::roster::RosterSync,
     /// The same cache as the launch flow's, so a writer's invalidation reaches launches.
-    pub courses: std::sync::Arc<crate::roster::cache::CourseCache>,
+    pub courses: std::sync::Arc<crate::course::cache::CourseCache>,
     /// The live coaching sessions.
     pub live: crate::realtime::live::Live,
     /// Reads what the LMS gradebook holds, when staff ask.

@@ -492,9 +492,9 @@ mod tests {
                 ..session
             },
             "activity_setup.html" => {
-                let form = crate::roster::activity::ActivityForm::of(&Default::default(), &[]);
+                let form = crate::activity::form::ActivityForm::of(&Default::default(), &[]);
                 let problems = if full {
-                    vec![crate::roster::activity::FormProblem::MissingTitle]
+                    vec![crate::activity::form::FormProblem::MissingTitle]
                 } else {
                     vec![]
                 };

@@ -17,9 +17,9 @@ use super::staff_view::module;
 use crate::grades::{CheckOutcome, GradesError};
 use crate::launch::now;
 use crate::launch::session::Session;
-use crate::roster::draft::{DraftScope, EditError};
+use crate::pairs::draft::{DraftScope, EditError};
+use crate::pairs::{links_csv, settings};
 use crate::roster::schedule::Trigger;
-use crate::roster::{links_csv, settings};
 
 /// An empty form: the action is the route.
 #[derive(Debug, Deserialize)]

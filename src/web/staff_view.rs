@@ -10,12 +10,12 @@ use minijinja::{Value, context};
 use super::AppState;
 use super::error::WebError;
 use super::pages::moment;
+use crate::course::pair_set::StoredPlan;
+use crate::course::people::{self, Person, RosterSource};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::lti::{Failure, RegistrationId, Service};
 use crate::pairing::{Note, UnplacedReason};
-use crate::roster::draft::StoredPlan;
-use crate::roster::people::{self, Person, RosterSource};
 use crate::store::PairSetStatus;
 
 /// Who reads a failed call to the LMS: staff who may manage see its reason (a status and a
@@ -170,7 +170,7 @@ fn event_view(
     l: Locale,
 ) -> Value {
     let who = names.get(&e.actor, l);
-    let what = crate::roster::history::describe(
+    let what = crate::pairs::history::describe(
         e,
         |id| names.get(id, l),
         |m| module_name(modules, m, l),
@@ -234,7 +234,7 @@ pub async fn staff_context(
             .iter()
             .filter(|p| p.learner)
             .all(|p| p.name.is_none() && p.email.is_none());
-    let failure = crate::roster::history::sync_failure(&course);
+    let failure = crate::pairs::history::sync_failure(&course);
     let pages = people.len().div_ceil(ROSTER_PAGE).max(1);
     let page = page.min(pages - 1);
     let roster: Vec<Value> = people

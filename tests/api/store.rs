@@ -2,10 +2,11 @@
 //! DATABASE_URL points at one): one transaction per change, corrupt data as errors, display
 //! names, the declaration cap, and pages of the roster.
 
-use binome::roster::draft::{DraftScope, EditError, StoredGroup, StoredPlan};
-use binome::roster::people::people;
-use binome::roster::plan_input::plan_input;
-use binome::roster::rules::is_pairable_roles;
+use binome::course::pair_set::{StoredGroup, StoredPlan};
+use binome::course::people::people;
+use binome::course::rules::is_pairable_roles;
+use binome::pairs::draft::{DraftScope, EditError};
+use binome::pairs::plan_input::plan_input;
 use binome::store::{
     CourseId, DECLARATION_CAP, DeclarationKind, DeclareOutcome, LaunchRecord, MemberStatus,
     NewPlatform, PairSetStatus, RosterEntry, Store, StoreError,
@@ -346,8 +347,8 @@ async fn corrupt_stored_values_are_errors_that_name_the_row() {
         "a learner is not silently dropped"
     );
 
-    let settings = binome::roster::settings::settings_from_form("a\nb", "new");
-    binome::roster::settings::save_settings(
+    let settings = binome::pairs::settings::settings_from_form("a\nb", "new");
+    binome::pairs::settings::save_settings(
         &store,
         &Default::default(),
         course,

@@ -109,6 +109,9 @@ fn lti_knows_no_coaching_actix_or_database() {
 fn glue_layers_know_no_actix() {
     forbid("src/launch", &["actix_web", "crate::web"]);
     forbid("src/roster", &["actix_web", "crate::web"]);
+    forbid("src/activity", &["actix_web", "crate::web"]);
+    forbid("src/pairs", &["actix_web", "crate::web"]);
+    forbid("src/course", &["actix_web", "crate::web"]);
     forbid("src/grades", &["actix_web", "crate::web"]);
     forbid(
         "src/realtime",
@@ -151,7 +154,9 @@ const FLOORS: &[&[&str]] = &[
     &["startup", "telemetry"],
     &["web"],
     &["launch"],
-    &["roster", "grades", "realtime"],
+    &["roster", "grades", "realtime", "activity"],
+    &["pairs"],
+    &["course"],
     &["store"],
     &["lti", "pairing", "coaching", "i18n", "config", "metrics"],
 ];
@@ -161,6 +166,9 @@ const REQUIRED: &[&str] = &[
     "src/web",
     "src/launch",
     "src/roster",
+    "src/activity",
+    "src/pairs",
+    "src/course",
     "src/grades",
     "src/realtime",
     "src/store",

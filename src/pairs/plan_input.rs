@@ -4,8 +4,8 @@
 use crate::pairing::{self, History, LearnerId, Link, ModulePairs, Participant, PlanInput, Policy};
 use crate::store::{self, CourseId, LinkRow, LinkSource, PairSetStatus, Store, StoreError};
 
-use super::draft::StoredPlan;
-use super::people::{Person, people};
+use crate::course::pair_set::StoredPlan;
+use crate::course::people::{Person, people};
 
 /// How the engine must treat a stored link. A learner's declaration excludes the declarer's
 /// own pairing and nothing more: it is direct whatever it says, so that no declaration can

@@ -4,7 +4,7 @@
 use crate::store::{CourseId, LinkKind, LinkSource, Store, StoreError};
 
 use super::history::PairingChange;
-use super::people::{Person, people};
+use crate::course::people::{Person, people};
 
 /// Why a line of a links CSV was not used. The wording is the web layer's (Fluent ids
 /// `csv_not_two_values`, `csv_same_person`, `csv_not_in_roster`).

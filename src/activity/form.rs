@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cache::CourseCache;
-use super::history::PairingChange;
-use super::settings::settings_from_form;
 use crate::coaching::{Grading, SessionMode, Step, Timings, timer::STEP_MINUTES};
+use crate::course::cache::CourseCache;
 use crate::i18n::Locale;
+use crate::pairs::history::PairingChange;
+use crate::pairs::settings::settings_from_form;
 use crate::store::{
     ActivityConfig, CourseId, DraftSaved, MAX_INSTRUCTIONS, MAX_MODULE_NAME, MAX_TITLE,
     MODULE_NUMBERS, Store, StoreError, parse_policy, policy_key,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::draft::StoredPlan;
+use crate::course::pair_set::StoredPlan;
 use crate::lti::RegistrationId;
 use crate::store::{ActivityConfig, CourseId, CourseSettingsRow, PairSetStatus, Store, StoreError};
 

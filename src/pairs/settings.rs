@@ -3,8 +3,8 @@
 
 use crate::pairing::Policy;
 
-use super::cache::CourseCache;
 use super::history::PairingChange;
+use crate::course::cache::CourseCache;
 use crate::store::{CourseId, CourseSettingsRow, Store, StoreError, parse_policy, policy_key};
 
 /// At most this many tags, of at most [`MAX_TAG_CHARS`] characters each.

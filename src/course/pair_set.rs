@@ -1,0 +1,74 @@
+//! A module's pair set as it is stored (draft or published): its groups, who is locked, why
+//! each group was formed, and who was left out. Read by every page of the course through the
+//! course cache, edited by the draft's state machine (`crate::pairs::draft`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::pairing::{Explanation, LearnerId, Unplaced, UnplacedReason};
+use crate::store::{PairSet, StoreError};
+
+/// One group of a stored pair set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredGroup {
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub explanation: Explanation,
+}
+
+/// A stored pair set: groups, and the learners left out with the reason.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StoredPlan {
+    pub groups: Vec<StoredGroup>,
+    #[serde(default)]
+    pub unplaced: Vec<Unplaced>,
+    #[serde(default)]
+    pub exact: bool,
+}
+
+impl StoredPlan {
+    /// The plan a stored pair set holds. One that does not parse is an error naming its
+    /// row: read as empty, it would show no pairs and, as history, forget who met whom.
+    pub fn from_set(set: &PairSet) -> Result<StoredPlan, StoreError> {
+        serde_json::from_str(&set.groups).map_err(|e| StoreError::corrupt("pair_sets", set.id, e))
+    }
+
+    /// The stored form. A plan is strings, numbers, booleans and lists, which always
+    /// serialise.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The group of a learner, if any.
+    pub fn group_of(&self, user: &str) -> Option<&StoredGroup> {
+        self.groups
+            .iter()
+            .find(|g| g.members.iter().any(|m| m == user))
+    }
+
+    /// Dissolves the group of a learner; its members wait for the next proposal. Returns
+    /// the members, or none when the learner is in no group.
+    pub(crate) fn split(&mut self, member: &str) -> Option<Vec<String>> {
+        let i = self
+            .groups
+            .iter()
+            .position(|g| g.members.iter().any(|m| m == member))?;
+        let g = self.groups.remove(i);
+        for m in &g.members {
+            self.unplaced.push(Unplaced {
+                id: LearnerId::new(m),
+                reason: UnplacedReason::LeftOver {
+                    detail: "split_by_instructor".into(),
+                },
+            });
+        }
+        Some(g.members)
+    }
+
+    pub(crate) fn together(&self, a: &str, b: &str) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.members.iter().any(|m| m == a) && g.members.iter().any(|m| m == b))
+    }
+}
