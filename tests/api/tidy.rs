@@ -343,21 +343,28 @@ fn the_import_reader_understands_braces_and_super() {
     );
 }
 
-/// The words of a vocabulary that has a type: a member's status (NRPS). Each is read and
-/// written through its one mapping (a `match` or `FromStr`), so comparing one of these words
-/// as a string anywhere else means a vocabulary escaped its type.
-const VOCABULARY_WORDS: &[&str] = &[
-    // lti::nrps::MemberStatus
-    "Active", "Inactive", "Deleted",
+/// The words of each vocabulary that has a type (a member's status, a session's status
+/// detail), each named by its type. Each is read and written through its one mapping (a
+/// `match` or `FromStr`), so comparing one of these words as a string anywhere else means
+/// a vocabulary escaped its type.
+const VOCABULARIES: &[(&str, &[&str])] = &[
+    (
+        "lti::nrps::MemberStatus",
+        &["Active", "Inactive", "Deleted"],
+    ),
+    ("coaching::StatusDetail", &["closing", "ended", "prepared"]),
 ];
 
-/// Where a line compares one of [`VOCABULARY_WORDS`] as a string, if it does.
+/// Where a line compares a word of [`VOCABULARIES`] as a string, if it does.
 fn vocabulary_comparison(line: &str) -> Option<&'static str> {
     let l = line.trim_start();
     if l.starts_with("//") {
         return None;
     }
-    VOCABULARY_WORDS.iter().copied().find(|w| {
+    let mut words = VOCABULARIES
+        .iter()
+        .flat_map(|(_, words)| words.iter().copied());
+    words.find(|w| {
         let lit = format!("\"{w}\"");
         [
             format!("== {lit}"),
@@ -401,6 +408,11 @@ fn the_vocabulary_check_sees_comparisons() {
         Some("Inactive"),
     );
     check(r#"s.strip_prefix("Active:")"#, Some("Active"));
+    check(
+        r#"None if detail == Some("closing") => x,"#,
+        Some("closing"),
+    );
+    check(r#"d.strip_prefix("prepared:")"#, Some("prepared"));
     check(r#""Active" => MemberStatus::Active,"#, None);
     check(r#"// status == "Active" in a comment"#, None);
     check(r#"status.is_active()"#, None);
