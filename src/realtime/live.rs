@@ -21,6 +21,7 @@ use crate::coaching::{
     self, Change, CoachingError, Command, FieldKey, Grading, GroupSize, Milestone, Seat, Session,
     SessionKind, Status, StatusDetail, Timings, UnixMillis,
 };
+use crate::lti::ags::{ActivityProgress, GradingProgress};
 use crate::store::{
     ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow,
     SessionStatus, Store, StoreError,
@@ -844,10 +845,11 @@ fn score_for<'a>(
     now: i64,
 ) -> crate::store::NewScore<'a> {
     let score = grading.score(progress);
+    // The one mapping of the method's milestones to AGS's progress vocabulary.
     let activity_progress = match progress {
-        Milestone::Started => "Started",
-        Milestone::InProgress => "InProgress",
-        Milestone::Completed => "Completed",
+        Milestone::Started => ActivityProgress::Started,
+        Milestone::InProgress => ActivityProgress::InProgress,
+        Milestone::Completed => ActivityProgress::Completed,
     };
     crate::store::NewScore {
         activity,
@@ -856,9 +858,9 @@ fn score_for<'a>(
         score_maximum: Some(score.maximum),
         activity_progress,
         grading_progress: if score.final_grade {
-            "FullyGraded"
+            GradingProgress::FullyGraded
         } else {
-            "Pending"
+            GradingProgress::Pending
         },
         comment: score.comment,
         now_millis: now,
@@ -980,4 +982,43 @@ pub fn is_step_change(c: &Change) -> bool {
             | Change::ClosingOpened
             | Change::Closed
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_milestone_is_scored_in_the_ags_vocabulary() {
+        let partial = Grading::new(10, 4).unwrap();
+        let check = |m: Milestone, g: &Grading, want: (ActivityProgress, GradingProgress)| {
+            let s = score_for("a", "p", m, g, 5_000);
+            assert_eq!((s.activity_progress, s.grading_progress), want, "{m:?}");
+            assert_eq!(s.comment, g.score(m).comment);
+            assert_eq!((s.activity, s.person_id, s.now_millis), ("a", "p", 5_000));
+        };
+        use ActivityProgress as A;
+        use GradingProgress as G;
+        check(Milestone::Started, &partial, (A::Started, G::FullyGraded));
+        check(
+            Milestone::InProgress,
+            &partial,
+            (A::InProgress, G::FullyGraded),
+        );
+        check(
+            Milestone::Completed,
+            &partial,
+            (A::Completed, G::FullyGraded),
+        );
+        let plain = Grading::default();
+        check(Milestone::Started, &plain, (A::Started, G::Pending));
+        check(Milestone::InProgress, &plain, (A::InProgress, G::Pending));
+        check(Milestone::Completed, &plain, (A::Completed, G::FullyGraded));
+    }
+
+    #[test]
+    fn a_new_session_is_not_started_without_detail() {
+        let s = Session::new(GroupSize::Pair, SessionKind::Guided, Timings::default());
+        assert_eq!(status_of(&s), (SessionStatus::NotStarted, None));
+    }
 }

@@ -344,15 +344,30 @@ fn the_import_reader_understands_braces_and_super() {
 }
 
 /// The words of each vocabulary that has a type (a member's status, a session's status
-/// detail), each named by its type. Each is read and written through its one mapping (a
-/// `match` or `FromStr`), so comparing one of these words as a string anywhere else means
-/// a vocabulary escaped its type.
+/// detail, a score's progress), each named by its type. Each is read and written through its
+/// one mapping (a `match` or `FromStr`), so comparing one of these words as a string anywhere
+/// else means a vocabulary escaped its type.
 const VOCABULARIES: &[(&str, &[&str])] = &[
     (
         "lti::nrps::MemberStatus",
         &["Active", "Inactive", "Deleted"],
     ),
     ("coaching::StatusDetail", &["closing", "ended", "prepared"]),
+    (
+        "lti::ags::ActivityProgress, GradingProgress",
+        &[
+            "Initialized",
+            "Started",
+            "InProgress",
+            "Submitted",
+            "Completed",
+            "FullyGraded",
+            "Pending",
+            "PendingManual",
+            "Failed",
+            "NotReady",
+        ],
+    ),
 ];
 
 /// Where a line compares a word of [`VOCABULARIES`] as a string, if it does.
@@ -413,6 +428,10 @@ fn the_vocabulary_check_sees_comparisons() {
         Some("closing"),
     );
     check(r#"d.strip_prefix("prepared:")"#, Some("prepared"));
+    check(
+        r#".filter(|r| r.activity_progress != "Completed")"#,
+        Some("Completed"),
+    );
     check(r#""Active" => MemberStatus::Active,"#, None);
     check(r#"// status == "Active" in a comment"#, None);
     check(r#"status.is_active()"#, None);
