@@ -16,7 +16,7 @@ use super::AppState;
 use super::error::WebError;
 use super::session_view::names;
 use super::staff_view::{Reader, failure_words, module};
-use crate::coaching::StatusDetail;
+use crate::coaching::{StatusDetail, method};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::group_key;
@@ -113,10 +113,10 @@ pub fn status_words(s: Option<&SessionSummary>, members: usize, l: Locale) -> St
                 "dash_in_progress_step",
                 &[
                     ("step", i64::from(step.number()).into()),
-                    ("steps", 5.into()),
+                    ("steps", i64::from(method::steps_per_round()).into()),
                     ("round", i64::from(*round).into()),
                     ("rounds", n.into()),
-                    ("name", l.t(&format!("step_{}", step.key())).into()),
+                    ("name", l.t(step.name_id()).into()),
                 ],
             ),
             Some(StatusDetail::RoundEnded { round: 0 }) => l.t("dash_in_progress_introduction"),
@@ -144,7 +144,7 @@ fn step_round_words(s: &SessionSummary, members: usize, l: Locale) -> String {
                 ("round", i64::from(*round).into()),
                 ("rounds", i64::try_from(members).unwrap_or(0).into()),
                 ("step", i64::from(step.number()).into()),
-                ("name", l.t(&format!("step_{}", step.key())).into()),
+                ("name", l.t(step.name_id()).into()),
             ],
         ),
         _ => status_words(Some(s), members, l),
