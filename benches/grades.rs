@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use binome::grades::{GradeWorker, run_loop};
+use binome::lti::ags::{ActivityProgress, GradingProgress};
 use binome::lti::keys::{ToolKey, generate_private_pem};
 use binome::store::{AgsRecord, LaunchRecord, NewPlatform, NewScore, Store};
 
@@ -129,8 +130,8 @@ async fn bench(label: &str, db_url: &str, n: usize) {
             person_id: &person,
             score_given: Some(1.0),
             score_maximum: Some(1.0),
-            activity_progress: "Completed",
-            grading_progress: "FullyGraded",
+            activity_progress: ActivityProgress::Completed,
+            grading_progress: GradingProgress::FullyGraded,
             comment: None,
             now_millis: now * 1000,
         })

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::lti::roles::Roles;
-use crate::store::{CourseId, RosterEntry, Store, StoreError, display_name};
+use crate::store::{CourseId, MemberStatus, RosterEntry, Store, StoreError, display_name};
 
 /// Where the people of a course come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Person {
     pub name: Option<String>,
     pub email: Option<String>,
     pub picture: Option<String>,
-    pub status: String,
+    pub status: MemberStatus,
     pub learner: bool,
     pub staff: bool,
     pub launched_at: Option<i64>,
@@ -48,7 +48,7 @@ impl Person {
 
     /// Learners who are active: the only people the engine may pair.
     pub fn pairable(&self) -> bool {
-        self.learner && self.status == "Active"
+        self.learner && self.status.is_active()
     }
 
     fn new(
@@ -62,7 +62,7 @@ impl Person {
             name,
             email: e.email,
             picture: e.picture,
-            status: e.status.as_str().to_string(),
+            status: e.status,
             learner: super::rules::is_pairable_learner(&roles),
             staff: roles.is_context_staff(),
             launched_at,

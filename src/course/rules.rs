@@ -39,7 +39,7 @@ pub async fn may_still_manage(
         Standing::NoRoster => true,
         Standing::Absent => false,
         Standing::Listed { roles, status } => {
-            status == "Active" && may_manage(&Roles::parse(&roles))
+            status.is_active() && may_manage(&Roles::parse(&roles))
         }
     })
 }

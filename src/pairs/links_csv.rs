@@ -101,7 +101,7 @@ mod tests {
             name: None,
             email: Some(email.into()),
             picture: None,
-            status: MemberStatus::Active.as_str().into(),
+            status: MemberStatus::Active,
             learner: true,
             staff: false,
             launched_at: None,

@@ -87,7 +87,7 @@ pub(super) async fn plan_input_with_draft(
             id: LearnerId::new(&p.user_id),
             tags: p.tags.clone(),
             groups: Vec::new(),
-            available: p.status == "Active",
+            available: p.status.is_active(),
         })
         .collect();
     let input = PlanInput {

@@ -5,21 +5,23 @@
 //!
 //! Times passed in are Unix milliseconds (the method's clock); the store keeps seconds.
 //!
-//! The log holds two kinds of entries: the method's events ([`coaching::Event`], replayed
-//! into the state) and notes that only tell screens to redraw (a field saved, a presence
-//! change). Neither carries a word of what was written: the text lives in the fields table
-//! alone, so deleting one's notes deletes them from the database.
+//! The log's format and the field ids are [`coaching::log`]'s; the status detail staff read
+//! is [`coaching::StatusDetail`]; which milestones a change reaches and what each earns in
+//! the gradebook are [`coaching::activity`]'s (pure, and on a floor this one may import:
+//! `grades/` is beside it). This module orchestrates: it reads, decides, appends in one
+//! transaction and wakes the screens.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
 use super::Hub;
+use crate::coaching::log::{Entry, Note};
+pub use crate::coaching::log::{Presence, field_id, parse_field_id};
 use crate::coaching::{
-    self, Change, CoachingError, Command, FieldKey, FieldRef, Grading, GroupSize, Milestone, Seat,
-    Session, SessionKind, Status, Timings, UnixMillis,
+    self, Change, CoachingError, Command, FieldKey, Grading, GroupSize, Milestone, Seat, Session,
+    SessionKind, Status, StatusDetail, Timings, UnixMillis,
 };
+use crate::lti::ags::{ActivityProgress, GradingProgress};
 use crate::store::{
     ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow,
     SessionStatus, Store, StoreError,
@@ -45,11 +47,6 @@ const GROUP_OWNER: &str = "";
 pub const MAX_PRACTICE: i32 = 100;
 /// How often a member's presence may change the log.
 const PRESENCE_EVERY_MS: i64 = 2_000;
-/// The comment that goes to the gradebook with a completed session's score (plain and
-/// short: the LMS shows it as it is, in its own language's page).
-const COMPLETED_COMMENT: &str = "Peer-coaching session completed";
-/// The comment of the points a preparation alone earns.
-const PREPARED_COMMENT: &str = "Preparation done; the peer-coaching session is still to come";
 /// How many times a command is retried when another member's event came first.
 const RETRIES: usize = 20;
 
@@ -83,55 +80,6 @@ pub enum LiveError {
     Store(#[from] StoreError),
 }
 
-/// An entry of the log.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-enum Entry {
-    Method(coaching::Event),
-    Note(Note),
-}
-
-/// An entry that is not part of the method's state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Note {
-    /// A field changed (its id and new version; never its text).
-    FieldSaved {
-        by: Seat,
-        at: UnixMillis,
-        field: String,
-        version: i64,
-    },
-    /// The step durations of a session the group opened on its own (first entry only).
-    Timings {
-        by: Seat,
-        at: UnixMillis,
-        minutes: [u32; 6],
-    },
-    /// The group opened its next session (`ordinal`) after this one ended: the screens still
-    /// following this one redraw, find the newer one and follow it.
-    NextSession {
-        by: Seat,
-        at: UnixMillis,
-        ordinal: i32,
-    },
-    /// A member's screen came, went away or came back.
-    Presence {
-        by: Seat,
-        at: UnixMillis,
-        presence: Presence,
-    },
-}
-
-/// Where a member is, as the others see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Presence {
-    Online,
-    Away,
-    Offline,
-}
-
 /// A session as rebuilt from its log, with what screens show beside the method's state.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -157,31 +105,6 @@ fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
         .iter()
         .position(|m| m == person)
         .map(|i| Seat(i as u8))
-}
-
-/// A field of a session by its id on the wire and in the fields table: `<key>.s<seat>` for
-/// a member's own field, `<key>.r<round>` for a round's, `<key>.g` for the group's.
-pub fn field_id(f: &FieldRef) -> String {
-    match (f.seat(), f.round_no()) {
-        (Some(seat), _) => format!("{}.s{}", f.key().key(), seat.0),
-        (None, Some(round)) => format!("{}.r{round}", f.key().key()),
-        (None, None) => format!("{}.g", f.key().key()),
-    }
-}
-
-/// The field an id names.
-pub fn parse_field_id(id: &str) -> Option<FieldRef> {
-    let (key, slot) = id.split_once('.')?;
-    let key = FieldKey::ALL.into_iter().find(|k| k.key() == key)?;
-    if slot == "g" {
-        return FieldRef::group(key).ok();
-    }
-    let n: u8 = slot.get(1..)?.parse().ok()?;
-    match slot.as_bytes().first()? {
-        b's' => FieldRef::member(key, Seat(n)).ok(),
-        b'r' => FieldRef::round(key, n).ok(),
-        _ => None,
-    }
 }
 
 /// The stable key of a group: its members, sorted. Person ids are the platform's (at most a
@@ -455,7 +378,10 @@ impl Live {
             let Some(person) = prev.members.get(roles.coachee.0 as usize) else {
                 continue;
             };
-            let id = format!("{}.r{round}", FieldKey::Actions.key());
+            let Ok(actions) = coaching::FieldRef::round(FieldKey::Actions, round) else {
+                continue;
+            };
+            let id = field_id(&actions);
             if let Some(f) = fields.iter().find(|f| f.field == id && !f.text.is_empty()) {
                 out.push((person.clone(), f.text.clone()));
             }
@@ -587,7 +513,7 @@ impl Live {
         };
         let tx = self.store.begin(course).await?;
         for e in entries {
-            let payload = serde_json::to_string(e).map_err(|e| LiveError::Corrupt {
+            let payload = e.encode().map_err(|e| LiveError::Corrupt {
                 session: id,
                 detail: e.to_string(),
             })?;
@@ -676,7 +602,7 @@ impl Live {
                 field: field.to_string(),
                 version: new,
             });
-            let payload = serde_json::to_string(&note).unwrap_or_default();
+            let payload = note.encode().unwrap_or_default();
             let (status, detail) = status_of(&state.session);
             match tx
                 .append_event(new_event(
@@ -897,26 +823,17 @@ impl Live {
     }
 }
 
-/// The progress each member made from `before` to `after`, in the order it happened.
+/// The progress each member made from `before` to `after`, in the order it happened (the
+/// rules are [`coaching::activity::milestones_reached`]).
 fn progress_changes<'m>(
     members: &'m [String],
     before: &Session,
     after: &Session,
 ) -> Vec<(&'m str, Milestone)> {
-    let mut out = Vec::new();
-    for (i, m) in members.iter().enumerate() {
-        let seat = Seat(i as u8);
-        if !before.is_prepared(seat) && after.is_prepared(seat) {
-            out.push((m.as_str(), Milestone::Started));
-        }
-    }
-    if !before.reached_introduction() && after.reached_introduction() {
-        out.extend(members.iter().map(|m| (m.as_str(), Milestone::InProgress)));
-    }
-    if before.status() != Status::Completed && after.status() == Status::Completed {
-        out.extend(members.iter().map(|m| (m.as_str(), Milestone::Completed)));
-    }
-    out
+    coaching::activity::milestones_reached(before, after)
+        .into_iter()
+        .filter_map(|(seat, m)| Some((members.get(usize::from(seat.0))?.as_str(), m)))
+        .collect()
 }
 
 /// The score that tells the gradebook of a member's progress (times in milliseconds).
@@ -928,14 +845,11 @@ fn score_for<'a>(
     now: i64,
 ) -> crate::store::NewScore<'a> {
     let score = grading.score(progress);
+    // The one mapping of the method's milestones to AGS's progress vocabulary.
     let activity_progress = match progress {
-        Milestone::Started => "Started",
-        Milestone::InProgress => "InProgress",
-        Milestone::Completed => "Completed",
-    };
-    let comment = match progress {
-        Milestone::Completed => Some(COMPLETED_COMMENT),
-        Milestone::Started | Milestone::InProgress => score.given.map(|_| PREPARED_COMMENT),
+        Milestone::Started => ActivityProgress::Started,
+        Milestone::InProgress => ActivityProgress::InProgress,
+        Milestone::Completed => ActivityProgress::Completed,
     };
     crate::store::NewScore {
         activity,
@@ -944,11 +858,11 @@ fn score_for<'a>(
         score_maximum: Some(score.maximum),
         activity_progress,
         grading_progress: if score.final_grade {
-            "FullyGraded"
+            GradingProgress::FullyGraded
         } else {
-            "Pending"
+            GradingProgress::Pending
         },
-        comment,
+        comment: score.comment,
         now_millis: now,
     }
 }
@@ -960,7 +874,7 @@ fn new_event<'a>(
     actor: &'a str,
     payload: &'a str,
     status: SessionStatus,
-    detail: &'a Option<String>,
+    detail: &'a Option<StatusDetail>,
     now: i64,
 ) -> NewEvent<'a> {
     NewEvent {
@@ -970,14 +884,14 @@ fn new_event<'a>(
         payload,
         snapshot: None,
         status,
-        status_detail: detail.as_deref(),
+        status_detail: detail.as_ref(),
         now: now / 1000,
     }
 }
 
 /// What an entry tells a screen, as the name of its server-sent event.
 fn kind_of(r: &EventRow) -> &'static str {
-    match serde_json::from_str::<Entry>(&r.payload) {
+    match Entry::decode(&r.payload) {
         Ok(Entry::Method(_)) => "change",
         Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
         Ok(Entry::Note(Note::Presence { .. })) => "presence",
@@ -1015,7 +929,7 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
         session: e.session_id,
         detail: format!("entry {}: {detail}", e.seq),
     };
-    match serde_json::from_str::<Entry>(&e.payload).map_err(|x| corrupt(x.to_string()))? {
+    match Entry::decode(&e.payload).map_err(|x| corrupt(x.to_string()))? {
         Entry::Method(ev) => {
             state
                 .session
@@ -1046,32 +960,15 @@ fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
 }
 
 /// What staff see of a session: its status and, while it runs, where it is (no content).
-fn status_of(s: &Session) -> (SessionStatus, Option<String>) {
-    match s.status() {
-        Status::NotStarted => {
-            // The seats whose preparation is done ("prepared:0,2"), so staff see "1 of 2
-            // prepared" and who: a fact about progress, never content.
-            let seats: Vec<String> = s
-                .size()
-                .seats()
-                .filter(|m| s.is_prepared(*m))
-                .map(|m| m.to_string())
-                .collect();
-            let detail = (!seats.is_empty()).then(|| format!("prepared:{}", seats.join(",")));
-            (SessionStatus::NotStarted, detail)
-        }
-        Status::Prepared => (SessionStatus::Prepared, None),
-        Status::InProgress { round, step } => (
-            SessionStatus::InProgress,
-            Some(match step {
-                Some(step) => format!("{round}:{}", step.key()),
-                None => format!("{round}:ended"),
-            }),
-        ),
-        Status::Closing => (SessionStatus::InProgress, Some("closing".into())),
-        Status::Completed => (SessionStatus::Completed, None),
-        Status::Abandoned => (SessionStatus::Abandoned, None),
-    }
+fn status_of(s: &Session) -> (SessionStatus, Option<StatusDetail>) {
+    let status = match s.status() {
+        Status::NotStarted => SessionStatus::NotStarted,
+        Status::Prepared => SessionStatus::Prepared,
+        Status::InProgress { .. } | Status::Closing => SessionStatus::InProgress,
+        Status::Completed => SessionStatus::Completed,
+        Status::Abandoned => SessionStatus::Abandoned,
+    };
+    (status, StatusDetail::of(s))
 }
 
 /// Whether an event changes the step (screens announce those).
@@ -1085,4 +982,43 @@ pub fn is_step_change(c: &Change) -> bool {
             | Change::ClosingOpened
             | Change::Closed
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_milestone_is_scored_in_the_ags_vocabulary() {
+        let partial = Grading::new(10, 4).unwrap();
+        let check = |m: Milestone, g: &Grading, want: (ActivityProgress, GradingProgress)| {
+            let s = score_for("a", "p", m, g, 5_000);
+            assert_eq!((s.activity_progress, s.grading_progress), want, "{m:?}");
+            assert_eq!(s.comment, g.score(m).comment);
+            assert_eq!((s.activity, s.person_id, s.now_millis), ("a", "p", 5_000));
+        };
+        use ActivityProgress as A;
+        use GradingProgress as G;
+        check(Milestone::Started, &partial, (A::Started, G::FullyGraded));
+        check(
+            Milestone::InProgress,
+            &partial,
+            (A::InProgress, G::FullyGraded),
+        );
+        check(
+            Milestone::Completed,
+            &partial,
+            (A::Completed, G::FullyGraded),
+        );
+        let plain = Grading::default();
+        check(Milestone::Started, &plain, (A::Started, G::Pending));
+        check(Milestone::InProgress, &plain, (A::InProgress, G::Pending));
+        check(Milestone::Completed, &plain, (A::Completed, G::FullyGraded));
+    }
+
+    #[test]
+    fn a_new_session_is_not_started_without_detail() {
+        let s = Session::new(GroupSize::Pair, SessionKind::Guided, Timings::default());
+        assert_eq!(status_of(&s), (SessionStatus::NotStarted, None));
+    }
 }

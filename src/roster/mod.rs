@@ -18,7 +18,7 @@ use crate::lti::nrps::{self, NrpsMember};
 use crate::lti::services::{ServiceError, ServiceTokens};
 use crate::lti::{Registration, Service};
 use crate::metrics::RosterOutcome;
-use crate::store::{CourseId, CourseInfo, MemberStatus, RosterEntry, Store, StoreError};
+use crate::store::{CourseId, CourseInfo, RosterEntry, Store, StoreError};
 
 /// How often an active course is synced in the background.
 pub const SCHEDULE_EVERY: Duration = Duration::from_secs(3600);
@@ -84,14 +84,9 @@ fn entry(m: NrpsMember) -> RosterEntry {
         email: m.email,
         picture: m.picture,
         roles: m.roles,
-        status: match m.status {
-            nrps::MemberStatus::Active => MemberStatus::Active,
-            nrps::MemberStatus::Inactive => MemberStatus::Inactive,
-            nrps::MemberStatus::Deleted => MemberStatus::Deleted,
-            // A status the spec does not name (a platform's own, such as a suspension) must
-            // not make someone pairable: treated as inactive until the store can keep it.
-            nrps::MemberStatus::Other(_) => MemberStatus::Inactive,
-        },
+        // A status the spec does not name is kept as it came; the store keeps it as
+        // inactive (see `store::roster`), so it never makes someone pairable.
+        status: m.status,
     }
 }
 

@@ -21,6 +21,7 @@ use sea_orm::{
 
 use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
 use super::{CourseId, Store, StoreError, Tx};
+use crate::coaching::StatusDetail;
 
 /// The most events one [`Store::events_since`] returns: a client further behind reads the
 /// snapshot instead, or pages on.
@@ -93,8 +94,8 @@ pub struct SessionRow {
     /// The state after `last_seq`, as the caller last wrote it (JSON).
     pub snapshot: Option<String>,
     pub status: SessionStatus,
-    /// A short status for staff ("round 1 step 3"), never content.
-    pub status_detail: Option<String>,
+    /// Where the session stands for staff, never content.
+    pub status_detail: Option<StatusDetail>,
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
@@ -112,7 +113,7 @@ pub struct SessionSummary {
     pub ordinal: i32,
     pub last_seq: i64,
     pub status: SessionStatus,
-    pub status_detail: Option<String>,
+    pub status_detail: Option<StatusDetail>,
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
@@ -134,7 +135,7 @@ pub struct NewEvent<'a> {
     /// snapshot of an older state.
     pub snapshot: Option<&'a str>,
     pub status: SessionStatus,
-    pub status_detail: Option<&'a str>,
+    pub status_detail: Option<&'a StatusDetail>,
     pub now: i64,
 }
 
@@ -203,6 +204,13 @@ fn parse_status(id: i64, s: &str) -> Result<SessionStatus, StoreError> {
         .ok_or_else(|| StoreError::corrupt("coaching_sessions", id, "unknown status"))
 }
 
+/// A stored status detail, as [`StatusDetail`]'s `Display` wrote it.
+pub(super) fn parse_detail(id: i64, s: Option<&str>) -> Result<Option<StatusDetail>, StoreError> {
+    s.map(str::parse)
+        .transpose()
+        .map_err(|e| StoreError::corrupt("coaching_sessions", id, e))
+}
+
 fn to_session(r: coaching_session::Model) -> Result<SessionRow, StoreError> {
     Ok(SessionRow {
         members: parse_members("coaching_sessions", r.id, &r.members)?,
@@ -215,7 +223,7 @@ fn to_session(r: coaching_session::Model) -> Result<SessionRow, StoreError> {
         ordinal: r.ordinal,
         last_seq: r.last_seq,
         snapshot: r.snapshot,
-        status_detail: r.status_detail,
+        status_detail: parse_detail(r.id, r.status_detail.as_deref())?,
         created_at: r.created_at,
         updated_at: r.updated_at,
         completed_at: r.completed_at,
@@ -403,7 +411,7 @@ impl Store {
                         group_key,
                         ordinal,
                         last_seq,
-                        status_detail: detail,
+                        status_detail: parse_detail(id, detail.as_deref())?,
                         created_at: c,
                         updated_at: u,
                         completed_at: done,
@@ -600,7 +608,7 @@ impl Tx<'_> {
             .col_expr(C::Status, Expr::value(e.status.as_str()))
             .col_expr(
                 C::StatusDetail,
-                Expr::value(e.status_detail.map(str::to_string)),
+                Expr::value(e.status_detail.map(StatusDetail::to_string)),
             )
             .col_expr(C::UpdatedAt, Expr::value(e.now));
         if matches!(

@@ -7,7 +7,7 @@
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 
-use super::coaching::{SessionStatus, SessionSummary};
+use super::coaching::{SessionStatus, SessionSummary, parse_detail};
 use super::entities::{activity, coaching_session, grade_outbox};
 use super::{CourseId, GradeStatus, Store, StoreError};
 
@@ -127,7 +127,7 @@ impl Store {
                         ordinal: r.ordinal,
                         last_seq: r.last_seq,
                         status,
-                        status_detail: r.status_detail,
+                        status_detail: parse_detail(r.id, r.status_detail.as_deref())?,
                         created_at: r.created_at,
                         updated_at: r.updated_at,
                         completed_at: r.completed_at,

@@ -26,6 +26,7 @@ use sea_orm::{
 use super::entities::{activity, course, grade_outbox};
 use super::{CourseId, Store, StoreError, Tx};
 use crate::lti::RegistrationId;
+use crate::lti::ags::{ActivityProgress, GradingProgress};
 
 /// Longest error kept (a status with a reason of at most 200 characters and the tool's own
 /// words, or a structured failure naming a host of up to 253).
@@ -66,15 +67,15 @@ impl GradeStatus {
     }
 }
 
-/// A score to enqueue (the wire names of the progress values, as in AGS).
+/// A score to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewScore<'a> {
     pub activity: &'a str,
     pub person_id: &'a str,
     pub score_given: Option<f64>,
     pub score_maximum: Option<f64>,
-    pub activity_progress: &'a str,
-    pub grading_progress: &'a str,
+    pub activity_progress: ActivityProgress,
+    pub grading_progress: GradingProgress,
     pub comment: Option<&'a str>,
     /// Unix milliseconds; the stored timestamp is later when the learner has a later one.
     pub now_millis: i64,
@@ -93,8 +94,8 @@ pub struct OutboxRow {
     pub lineitems: Option<String>,
     pub score_given: Option<f64>,
     pub score_maximum: Option<f64>,
-    pub activity_progress: String,
-    pub grading_progress: String,
+    pub activity_progress: ActivityProgress,
+    pub grading_progress: GradingProgress,
     pub comment: Option<String>,
     /// The score's own timestamp, Unix milliseconds.
     pub timestamp: i64,
@@ -119,8 +120,11 @@ fn row(m: grade_outbox::Model) -> Result<OutboxRow, StoreError> {
         lineitems: m.lineitems,
         score_given: m.score_given,
         score_maximum: m.score_maximum,
-        activity_progress: m.activity_progress,
-        grading_progress: m.grading_progress,
+        activity_progress: ActivityProgress::parse(&m.activity_progress).ok_or_else(|| {
+            StoreError::corrupt("grade_outbox", m.id, "unknown activity progress")
+        })?,
+        grading_progress: GradingProgress::parse(&m.grading_progress)
+            .ok_or_else(|| StoreError::corrupt("grade_outbox", m.id, "unknown grading progress"))?,
         comment: m.comment,
         timestamp: m.timestamp,
         status,
@@ -237,8 +241,11 @@ impl Tx<'_> {
                 .col_expr(C::Lineitems, Expr::value(act.ags_lineitems.clone()))
                 .col_expr(C::ScoreGiven, Expr::value(s.score_given))
                 .col_expr(C::ScoreMaximum, Expr::value(s.score_maximum))
-                .col_expr(C::ActivityProgress, Expr::value(s.activity_progress))
-                .col_expr(C::GradingProgress, Expr::value(s.grading_progress))
+                .col_expr(
+                    C::ActivityProgress,
+                    Expr::value(s.activity_progress.as_str()),
+                )
+                .col_expr(C::GradingProgress, Expr::value(s.grading_progress.as_str()))
                 .col_expr(C::Comment, Expr::value(s.comment.map(str::to_string)))
                 .col_expr(C::Timestamp, Expr::value(ts))
                 .col_expr(C::Attempts, Expr::value(0))
@@ -259,8 +266,8 @@ impl Tx<'_> {
             lineitems: Set(act.ags_lineitems),
             score_given: Set(s.score_given),
             score_maximum: Set(s.score_maximum),
-            activity_progress: Set(s.activity_progress.to_string()),
-            grading_progress: Set(s.grading_progress.to_string()),
+            activity_progress: Set(s.activity_progress.as_str().to_string()),
+            grading_progress: Set(s.grading_progress.as_str().to_string()),
             comment: Set(s.comment.map(str::to_string)),
             timestamp: Set(ts),
             status: Set(GradeStatus::Pending.key().to_string()),

@@ -14,41 +14,29 @@ use super::entities::{course, member, roster_member};
 use super::{CourseId, Store, StoreError};
 use crate::lti::RegistrationId;
 
-/// Membership status as NRPS reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MemberStatus {
-    Active,
-    Inactive,
-    Deleted,
+pub use crate::lti::nrps::MemberStatus;
+
+/// The one mapping of a member's status to the `roster_members.status` column, which holds
+/// the spec's three names only. A status the spec does not name is kept as `Inactive`: the
+/// column holds what the product acts on, and such a member must never become pairable or
+/// manage (the staff page shows them as inactive).
+fn stored_status(s: &MemberStatus) -> &'static str {
+    match s {
+        MemberStatus::Active => "Active",
+        MemberStatus::Inactive | MemberStatus::Other(_) => "Inactive",
+        MemberStatus::Deleted => "Deleted",
+    }
 }
 
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Active => "Active",
-            MemberStatus::Inactive => "Inactive",
-            MemberStatus::Deleted => "Deleted",
-        }
-    }
-    /// A stored status, exactly as [`as_str`](Self::as_str) wrote it.
-    fn from_stored(s: &str) -> Option<MemberStatus> {
-        [
-            MemberStatus::Active,
-            MemberStatus::Inactive,
-            MemberStatus::Deleted,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
-    }
-
-    /// A status as NRPS sends it; anything unknown counts as active, as the spec's default.
-    pub fn parse(s: &str) -> MemberStatus {
-        match s {
-            "Inactive" => MemberStatus::Inactive,
-            "Deleted" => MemberStatus::Deleted,
-            _ => MemberStatus::Active,
-        }
-    }
+/// A stored status, exactly as [`stored_status`] wrote it.
+pub(super) fn status_from_stored(s: &str) -> Option<MemberStatus> {
+    [
+        MemberStatus::Active,
+        MemberStatus::Inactive,
+        MemberStatus::Deleted,
+    ]
+    .into_iter()
+    .find(|m| stored_status(m) == s)
 }
 
 /// One person of a course roster.
@@ -209,7 +197,7 @@ impl Store {
                 email: Set(m.email.clone()),
                 picture: Set(m.picture.clone()),
                 roles: Set(serde_json::to_string(&m.roles).unwrap_or_else(|_| "[]".into())),
-                status: Set(m.status.as_str().to_string()),
+                status: Set(stored_status(&m.status).to_string()),
                 synced_at: Set(now),
                 ..Default::default()
             });
@@ -353,7 +341,7 @@ impl Store {
             let read = rows.len() as u64;
             for e in rows {
                 after = Some(e.user_id.clone());
-                if e.status == MemberStatus::Active && pairable(&e.roles) {
+                if e.status.is_active() && pairable(&e.roles) {
                     found.push(e);
                 }
             }
@@ -466,7 +454,7 @@ pub(super) async fn pairable_in<C: ConnectionTrait>(
             .map(member_entry)
             .transpose()?
     };
-    Ok(entry.is_some_and(|e| e.status == MemberStatus::Active && pairable(&e.roles)))
+    Ok(entry.is_some_and(|e| e.status.is_active() && pairable(&e.roles)))
 }
 
 /// The product's rule of who may be paired, given a person's LTI roles: the roster layer
@@ -633,7 +621,7 @@ fn member_entry(m: member::Model) -> Result<RosterEntry, StoreError> {
 fn roster_entry(r: roster_member::Model) -> Result<RosterEntry, StoreError> {
     Ok(RosterEntry {
         roles: roles(&r.roles, "roster_members", r.id)?,
-        status: MemberStatus::from_stored(&r.status)
+        status: status_from_stored(&r.status)
             .ok_or_else(|| StoreError::corrupt("roster_members", r.id, "unknown status"))?,
         user_id: r.user_id,
         name: r.name,
@@ -675,6 +663,24 @@ mod tests {
         check(None, Some("Ada"), None, Some("Ada"));
         check(None, Some(""), Some("Lovelace"), Some("Lovelace"));
         check(None, None, None, None);
+    }
+
+    #[test]
+    fn a_stored_status_reads_back_and_an_unnamed_one_is_stored_inactive() {
+        for s in [
+            MemberStatus::Active,
+            MemberStatus::Inactive,
+            MemberStatus::Deleted,
+        ] {
+            assert_eq!(status_from_stored(stored_status(&s)), Some(s));
+        }
+        let other = MemberStatus::Other("Suspended".into());
+        assert_eq!(
+            status_from_stored(stored_status(&other)),
+            Some(MemberStatus::Inactive)
+        );
+        assert_eq!(status_from_stored("active"), None, "stored names are exact");
+        assert_eq!(status_from_stored("Suspended"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::HashMap;
 
 use super::entities::{member, roster_member};
+use super::roster::{MemberStatus, status_from_stored};
 use super::{CourseId, Store, StoreError};
 
 /// How a learner's partner is shown to them, and how to reach them.
@@ -35,7 +36,10 @@ pub enum Standing {
     /// The roster does not list the person.
     Absent,
     /// The roster lists the person with these roles and this status.
-    Listed { roles: Vec<String>, status: String },
+    Listed {
+        roles: Vec<String>,
+        status: MemberStatus,
+    },
 }
 
 impl Store {
@@ -61,10 +65,9 @@ impl Store {
         };
         let roles = serde_json::from_str(&r.roles)
             .map_err(|e| StoreError::corrupt("roster_members", r.id, format!("roles: {e}")))?;
-        Ok(Standing::Listed {
-            roles,
-            status: r.status,
-        })
+        let status = status_from_stored(&r.status)
+            .ok_or_else(|| StoreError::corrupt("roster_members", r.id, "unknown status"))?;
+        Ok(Standing::Listed { roles, status })
     }
 
     /// Names, emails and pictures of a few people of a course. The name a person's own launch

@@ -114,7 +114,7 @@ fn anchor(p: &FormProblem) -> String {
 
 /// A problem in words.
 pub fn problem_text(p: &FormProblem, l: Locale) -> String {
-    let step = |s: &Step| l.t(&format!("step_{}", s.key()));
+    let step = |s: &Step| l.t(s.name_id());
     match p {
         FormProblem::MissingTitle => {
             l.tr("form_missing", &[("field", l.t("cfg_field_title").into())])
@@ -186,7 +186,7 @@ pub fn setup_context(
         .map(|s| {
             context! {
                 name => minutes_name(s),
-                label => l.t(&format!("step_{}", s.key())),
+                label => l.t(s.name_id()),
                 value => form.minutes(s),
                 hint => step_hint(s, l),
             }

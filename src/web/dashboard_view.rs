@@ -16,7 +16,7 @@ use super::AppState;
 use super::error::WebError;
 use super::session_view::names;
 use super::staff_view::{Reader, failure_words, module};
-use crate::coaching::Step;
+use crate::coaching::{StatusDetail, method};
 use crate::course::cache::Configs;
 use crate::course::pair_set::StoredPlan;
 use crate::course::people::{self, Person};
@@ -78,28 +78,12 @@ pub fn order_modules(modules: &mut [ModuleRow], configs: &Configs) {
     });
 }
 
-/// The seats whose preparation is done, from a not-started session's detail
-/// ("prepared:0,2").
-fn prepared_seats(detail: Option<&str>) -> Vec<usize> {
-    detail
-        .and_then(|d| d.strip_prefix("prepared:"))
-        .map(|list| list.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_default()
-}
-
-/// The round and step of an in-progress session's detail ("1:analysis"); the step is none
-/// between rounds ("1:ended").
-fn round_step(detail: Option<&str>) -> Option<(u8, Option<Step>)> {
-    let (round, step) = detail?.split_once(':')?;
-    let round = round.parse().ok()?;
-    let step = Step::ALL.iter().copied().find(|s| s.key() == step);
-    Some((round, step))
-}
-
 /// Whether member `seat` of a session has done their preparation.
 fn is_prepared(s: &SessionSummary, seat: usize) -> bool {
     match s.status {
-        SessionStatus::NotStarted => prepared_seats(s.status_detail.as_deref()).contains(&seat),
+        SessionStatus::NotStarted => StatusDetail::prepared_seats(s.status_detail.as_ref())
+            .iter()
+            .any(|x| usize::from(x.0) == seat),
         SessionStatus::Prepared | SessionStatus::InProgress | SessionStatus::Completed => true,
         // Given up: prepared only if it had reached the introduction.
         SessionStatus::Abandoned => s.started_at.is_some(),
@@ -115,7 +99,7 @@ pub fn status_words(s: Option<&SessionSummary>, members: usize, l: Locale) -> St
     let n = i64::try_from(members).unwrap_or(0);
     match s.status {
         SessionStatus::NotStarted => {
-            let k = prepared_seats(s.status_detail.as_deref()).len();
+            let k = StatusDetail::prepared_seats(s.status_detail.as_ref()).len();
             if k == 0 {
                 l.t("dash_not_prepared")
             } else {
@@ -123,26 +107,25 @@ pub fn status_words(s: Option<&SessionSummary>, members: usize, l: Locale) -> St
             }
         }
         SessionStatus::Prepared => l.tr("dash_prepared_all", &[("n", n.into())]),
-        SessionStatus::InProgress => match round_step(s.status_detail.as_deref()) {
-            Some((0, _)) => l.t("dash_in_progress_introduction"),
-            Some((round, Some(step))) => l.tr(
+        SessionStatus::InProgress => match &s.status_detail {
+            Some(StatusDetail::Step { round: 0, .. }) => l.t("dash_in_progress_introduction"),
+            Some(StatusDetail::Step { round, step }) => l.tr(
                 "dash_in_progress_step",
                 &[
                     ("step", i64::from(step.number()).into()),
-                    ("steps", 5.into()),
-                    ("round", i64::from(round).into()),
+                    ("steps", i64::from(method::steps_per_round()).into()),
+                    ("round", i64::from(*round).into()),
                     ("rounds", n.into()),
-                    ("name", l.t(&format!("step_{}", step.key())).into()),
+                    ("name", l.t(step.name_id()).into()),
                 ],
             ),
-            Some((round, None)) => l.tr(
+            Some(StatusDetail::RoundEnded { round: 0 }) => l.t("dash_in_progress_introduction"),
+            Some(StatusDetail::RoundEnded { round }) => l.tr(
                 "dash_in_progress_round_ended",
-                &[("round", i64::from(round).into()), ("rounds", n.into())],
+                &[("round", i64::from(*round).into()), ("rounds", n.into())],
             ),
-            None if s.status_detail.as_deref() == Some("closing") => {
-                l.t("dash_in_progress_closing")
-            }
-            None => l.t("live_status_in_progress"),
+            Some(StatusDetail::Closing) => l.t("dash_in_progress_closing"),
+            Some(StatusDetail::Prepared(_)) | None => l.t("live_status_in_progress"),
         },
         SessionStatus::Completed => l.t("live_status_completed"),
         SessionStatus::Abandoned => l.t("live_status_abandoned"),
@@ -154,14 +137,14 @@ fn step_round_words(s: &SessionSummary, members: usize, l: Locale) -> String {
     if s.status != SessionStatus::InProgress {
         return String::new();
     }
-    match round_step(s.status_detail.as_deref()) {
-        Some((round, Some(step))) => l.tr(
+    match &s.status_detail {
+        Some(StatusDetail::Step { round, step }) => l.tr(
             "dash_round_step",
             &[
-                ("round", i64::from(round).into()),
+                ("round", i64::from(*round).into()),
                 ("rounds", i64::try_from(members).unwrap_or(0).into()),
                 ("step", i64::from(step.number()).into()),
-                ("name", l.t(&format!("step_{}", step.key())).into()),
+                ("name", l.t(step.name_id()).into()),
             ],
         ),
         _ => status_words(Some(s), members, l),
@@ -642,7 +625,7 @@ mod tests {
             ordinal: 0,
             last_seq: 3,
             status,
-            status_detail: detail.map(str::to_string),
+            status_detail: detail.map(|d| d.parse().unwrap()),
             created_at: 100,
             updated_at: 4_000,
             completed_at: None,

@@ -207,15 +207,7 @@ fn steps(locale: Locale) -> Vec<Value> {
         .map(|s| {
             let (lo, hi) = s.minutes();
             let time = if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") };
-            let (name, text) = match s {
-                Step::Introduction => ("step_introduction", "step_introduction_text"),
-                Step::Sharing => ("step_sharing", "step_sharing_text"),
-                Step::Objectives => ("step_objectives", "step_objectives_text"),
-                Step::Analysis => ("step_analysis", "step_analysis_text"),
-                Step::Options => ("step_options", "step_options_text"),
-                Step::Commitments => ("step_commitments", "step_commitments_text"),
-            };
-            context! { key => s.key(), name => locale.t(name), text => locale.t(text), time => time }
+            context! { key => s.key(), name => locale.t(s.name_id()), text => locale.t(s.text_id()), time => time }
         })
         .collect()
 }

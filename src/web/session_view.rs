@@ -99,7 +99,7 @@ fn role_name(r: Role, l: Locale) -> String {
 }
 
 fn step_name(step: Step, l: Locale) -> String {
-    l.t(&format!("step_{}", step.key()))
+    l.t(step.name_id())
 }
 
 /// A date as the reader's language writes it: "15 Jan 2027", "15 janv. 2027".
@@ -203,8 +203,9 @@ fn field_view(
     };
     // A moment, or the text a group noted before dates were asked for, shown as typed.
     let moment = coaching::meeting::Moment::parse(stored);
-    let earlier = (kind == "moment" && moment.is_none() && !stored.trim().is_empty())
-        .then(|| stored.to_string());
+    let earlier =
+        (f.key().format() == FieldFormat::Moment && moment.is_none() && !stored.trim().is_empty())
+            .then(|| stored.to_string());
     context! {
         id => id,
         dom_id => id.replace('.', "-"),

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use binome::coaching::{StatusDetail, Step};
 use binome::realtime::{Hub, Subscription, Wake};
 use binome::store::{
     CourseId, FieldSave, LaunchRecord, NewEvent, NewPlatform, NewSession, SessionRow,
@@ -15,6 +16,11 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::helpers::fresh_database;
 
 const NOW: i64 = 1_800_000_000;
+/// The status detail the test's events write and read back.
+static DETAIL: StatusDetail = StatusDetail::Step {
+    round: 1,
+    step: Step::Sharing,
+};
 const ACTIVITY: &str = "rl-1";
 
 fn launch<'a>(registration: binome::lti::RegistrationId, context: &'a str) -> LaunchRecord<'a> {
@@ -97,7 +103,7 @@ fn event<'a>(session: i64, after: i64, payload: &'a str) -> NewEvent<'a> {
         payload,
         snapshot: Some(r#"{"step":1}"#),
         status: SessionStatus::InProgress,
-        status_detail: Some("round 1 step 1"),
+        status_detail: Some(&DETAIL),
         now: NOW + after,
     }
 }
@@ -177,7 +183,7 @@ async fn coaching_store_append_checks_the_expected_seq() {
     assert_eq!(row.last_seq, 2);
     assert_eq!(row.snapshot.as_deref(), Some(r#"{"step":1}"#));
     assert_eq!(row.status, SessionStatus::InProgress);
-    assert_eq!(row.status_detail.as_deref(), Some("round 1 step 1"));
+    assert_eq!(row.status_detail.as_ref(), Some(&DETAIL));
     assert_eq!(row.completed_at, None);
 
     // A rolled-back append leaves nothing behind.

@@ -45,3 +45,34 @@ fn every_prompt_id_exists_in_both_languages() {
     );
     assert!(prompts::POSTURE.iter().all(|p| ids.contains(p)));
 }
+
+/// A step's name and description are named by `Step::name_id` and `Step::text_id`, never
+/// built with `format!`: the literal-id scan cannot see ids made at run time, so this asks
+/// both languages for every step's, and no source builds one.
+#[test]
+fn every_step_names_messages_of_both_languages() {
+    for step in Step::ALL {
+        for id in [step.name_id(), step.text_id()] {
+            for l in Locale::ALL {
+                assert!(l.has(id), "{id} ({})", l.code());
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(
+                    !text.contains("format!(\"step_"),
+                    "{} builds a step's message id; use Step::name_id",
+                    p.display()
+                );
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use binome::grades::{Deps, GradeWorker, StepReport, deliver_step};
 use binome::launch::keyring::KeyRing;
+use binome::lti::ags::{ActivityProgress, GradingProgress};
 use binome::lti::keys::ToolKey;
 use binome::store::{CourseId, GradeStatus, OutboxRow};
 use sea_orm::ConnectionTrait;
@@ -169,7 +170,10 @@ async fn grades_a_newer_pending_score_replaces_the_older_one() {
     crate::live::run_to_completion(&app, &a, &b, ["One", "Two"]).await;
     let rows = outbox(&app).await;
     assert_eq!(rows.len(), 2, "one row per learner: {rows:?}");
-    assert!(rows.iter().all(|r| r.activity_progress == "Completed"));
+    assert!(
+        rows.iter()
+            .all(|r| r.activity_progress == ActivityProgress::Completed)
+    );
     step(&app, &w, now()).await;
     for person in &pair {
         let scores = scores_of(&app, person);
@@ -358,8 +362,8 @@ async fn queue_completed(app: &TestApp, n: usize) -> CourseId {
                 person_id: &person,
                 score_given: Some(1.0),
                 score_maximum: Some(1.0),
-                activity_progress: "Completed",
-                grading_progress: "FullyGraded",
+                activity_progress: ActivityProgress::Completed,
+                grading_progress: GradingProgress::FullyGraded,
                 comment: None,
                 now_millis: now_ms,
             })

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use binome::grades::outbox::{MAX_ATTEMPTS, RATE_LIMIT_PATIENCE, RESOLVING_WAIT};
+use binome::lti::ags::{ActivityProgress, GradingProgress};
 use binome::store::{CourseId, GradeStatus, OutboxRow};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
@@ -21,11 +22,16 @@ use crate::platform::AgsFailure;
 
 /// Queues one score for each of `people` in the default activity, in one transaction (as
 /// the session events that cause them would).
-async fn queue(app: &TestApp, people: &[String], progress: &str, now_millis: i64) -> CourseId {
+async fn queue(
+    app: &TestApp,
+    people: &[String],
+    progress: ActivityProgress,
+    now_millis: i64,
+) -> CourseId {
     let c = app.first_course().await;
     let tx = app.store.begin(c).await.unwrap();
     for person in people {
-        let completed = progress == "Completed";
+        let completed = progress == ActivityProgress::Completed;
         let queued = tx
             .enqueue_score(binome::store::NewScore {
                 activity: ACTIVITY,
@@ -33,7 +39,11 @@ async fn queue(app: &TestApp, people: &[String], progress: &str, now_millis: i64
                 score_given: completed.then_some(1.0),
                 score_maximum: Some(1.0),
                 activity_progress: progress,
-                grading_progress: if completed { "FullyGraded" } else { "Pending" },
+                grading_progress: if completed {
+                    GradingProgress::FullyGraded
+                } else {
+                    GradingProgress::Pending
+                },
                 comment: None,
                 now_millis,
             })
@@ -144,8 +154,8 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
     let rows = outbox(&app).await;
     let latest = *rows_of(&rows, &pair[0]).last().unwrap();
     assert_eq!(
-        (latest.activity_progress.as_str(), latest.status),
-        ("InProgress", GradeStatus::Failed),
+        (latest.activity_progress, latest.status),
+        (ActivityProgress::InProgress, GradeStatus::Failed),
         "{rows:?}"
     );
     let page = app.page("/app", &staff).await;
@@ -189,7 +199,7 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
     let rows = outbox(&app).await;
     assert!(
         rows.iter()
-            .filter(|r| r.activity_progress != "Completed")
+            .filter(|r| r.activity_progress != ActivityProgress::Completed)
             .all(|r| r.status == GradeStatus::Superseded),
         "{rows:?}"
     );
@@ -203,7 +213,13 @@ async fn grades_regress_a_failed_line_item_lookup_is_not_repeated_by_each_score(
     let w = worker(&app).await;
     app.staff_launch(None).await;
     without_lineitem_claim(&app).await;
-    queue(&app, &learners(0..6), "Completed", now() * 1000).await;
+    queue(
+        &app,
+        &learners(0..6),
+        ActivityProgress::Completed,
+        now() * 1000,
+    )
+    .await;
     app.platform
         .state
         .ags_lineitems_inject
@@ -236,7 +252,13 @@ async fn grades_regress_a_failed_line_item_lookup_is_not_repeated_by_each_score(
             .iter()
             .all(|(p, _)| p == "/ags/2/lineitems/1/lineitem")
     );
-    queue(&app, &learners(6..8), "Completed", now() * 1000).await;
+    queue(
+        &app,
+        &learners(6..8),
+        ActivityProgress::Completed,
+        now() * 1000,
+    )
+    .await;
     assert_eq!(step(&app, &w, now().max(t + 31)).await.delivered, 2);
     assert_eq!(state.ags_lineitems_gets.load(Ordering::SeqCst), 2);
     assert_eq!(state.ags_lineitems.lock().unwrap().len(), 1);
@@ -250,7 +272,13 @@ async fn grades_regress_two_workers_create_one_line_item() {
     let (w1, w2) = (worker(&app).await, worker(&app).await);
     app.staff_launch(None).await;
     without_lineitem_claim(&app).await;
-    queue(&app, &learners(0..4), "Completed", now() * 1000).await;
+    queue(
+        &app,
+        &learners(0..4),
+        ActivityProgress::Completed,
+        now() * 1000,
+    )
+    .await;
     // A slow list: the first worker is still reading it when the second claims its scores.
     let state = &app.platform.state;
     state.ags_lineitems_delay_ms.store(600, Ordering::SeqCst);
@@ -260,7 +288,13 @@ async fn grades_regress_two_workers_create_one_line_item() {
             state.ags_lineitems_gets.load(Ordering::SeqCst) > 0
         })
         .await;
-        queue(&app, &learners(4..8), "Completed", now() * 1000).await;
+        queue(
+            &app,
+            &learners(4..8),
+            ActivityProgress::Completed,
+            now() * 1000,
+        )
+        .await;
         let t2 = now();
         (step(&app, &w2, t2).await, t2)
     });
@@ -299,13 +333,25 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
             let (r, ()) = tokio::join!(step(app, w, t), async {
                 until("a score posted", || app.platform.score_hits() > hits).await;
                 let ms = now() * 1000;
-                queue(app, std::slice::from_ref(&p), "InProgress", ms).await;
-                queue(app, std::slice::from_ref(&p), "Completed", ms).await;
+                queue(
+                    app,
+                    std::slice::from_ref(&p),
+                    ActivityProgress::InProgress,
+                    ms,
+                )
+                .await;
+                queue(
+                    app,
+                    std::slice::from_ref(&p),
+                    ActivityProgress::Completed,
+                    ms,
+                )
+                .await;
                 let rows = outbox(app).await;
                 let mine = rows_of(&rows, &p);
                 assert_eq!(mine.len(), 2, "the held row and one more: {mine:?}");
                 assert!(mine[1].timestamp >= mine[0].timestamp + 1000, "{mine:?}");
-                assert_eq!(mine[1].activity_progress, "Completed");
+                assert_eq!(mine[1].activity_progress, ActivityProgress::Completed);
                 // The new row waits behind the held one.
                 let claimed = app.store.claim_due_scores(now(), 500, 300).await.unwrap();
                 assert!(claimed.iter().all(|r| r.person_id != p), "{claimed:?}");
@@ -316,14 +362,32 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
     };
 
     // x's Started fails while x's newer scores are queued.
-    queue(&app, std::slice::from_ref(&x), "Started", now() * 1000).await;
+    queue(
+        &app,
+        std::slice::from_ref(&x),
+        ActivityProgress::Started,
+        now() * 1000,
+    )
+    .await;
     app.platform.inject_ags([AgsFailure::Server("busy".into())]);
     let r = while_in_flight(&x, now()).await;
     assert_eq!((r.claimed, r.delivered, r.retried), (1, 0, 1), "{r:?}");
     // Another score of x's while its stale Started waits for a retry.
-    queue(&app, std::slice::from_ref(&x), "Completed", now() * 1000).await;
+    queue(
+        &app,
+        std::slice::from_ref(&x),
+        ActivityProgress::Completed,
+        now() * 1000,
+    )
+    .await;
     // y's Started is accepted while y's newer scores are queued.
-    queue(&app, std::slice::from_ref(&y), "Started", now() * 1000).await;
+    queue(
+        &app,
+        std::slice::from_ref(&y),
+        ActivityProgress::Started,
+        now() * 1000,
+    )
+    .await;
     while_in_flight(&y, now()).await;
 
     let rows = outbox(&app).await;

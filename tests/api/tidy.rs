@@ -390,3 +390,97 @@ fn the_import_reader_understands_braces_and_super() {
         "{paths:?}"
     );
 }
+
+/// The words of each vocabulary that has a type (a member's status, a session's status
+/// detail, a score's progress), each named by its type. Each is read and written through its
+/// one mapping (a `match` or `FromStr`), so comparing one of these words as a string anywhere
+/// else means a vocabulary escaped its type.
+const VOCABULARIES: &[(&str, &[&str])] = &[
+    (
+        "lti::nrps::MemberStatus",
+        &["Active", "Inactive", "Deleted"],
+    ),
+    ("coaching::StatusDetail", &["closing", "ended", "prepared"]),
+    (
+        "lti::ags::ActivityProgress, GradingProgress",
+        &[
+            "Initialized",
+            "Started",
+            "InProgress",
+            "Submitted",
+            "Completed",
+            "FullyGraded",
+            "Pending",
+            "PendingManual",
+            "Failed",
+            "NotReady",
+        ],
+    ),
+];
+
+/// Where a line compares a word of [`VOCABULARIES`] as a string, if it does.
+fn vocabulary_comparison(line: &str) -> Option<&'static str> {
+    let l = line.trim_start();
+    if l.starts_with("//") {
+        return None;
+    }
+    let mut words = VOCABULARIES
+        .iter()
+        .flat_map(|(_, words)| words.iter().copied());
+    words.find(|w| {
+        let lit = format!("\"{w}\"");
+        [
+            format!("== {lit}"),
+            format!("!= {lit}"),
+            format!("{lit} =="),
+            format!("{lit} !="),
+            format!("== Some({lit})"),
+            format!("!= Some({lit})"),
+            format!("strip_prefix(\"{w}"),
+            format!("starts_with(\"{w}"),
+        ]
+        .iter()
+        .any(|p| l.contains(p.as_str()))
+    })
+}
+
+#[test]
+fn vocabularies_are_never_compared_as_strings() {
+    let mut seen = 0;
+    // The pure core may live in workspace crates (`crates/*/src`) as well as in `src/`.
+    for (path, text) in sources("src").into_iter().chain(sources("crates")) {
+        for line in text.lines() {
+            seen += 1;
+            if let Some(word) = vocabulary_comparison(line) {
+                panic!("{path} compares {word:?} as a string; match its type: {line}");
+            }
+        }
+    }
+    assert!(seen > 10_000, "the scan saw only {seen} lines");
+}
+
+#[test]
+fn the_vocabulary_check_sees_comparisons() {
+    let check = |line: &str, expected: Option<&str>| {
+        assert_eq!(vocabulary_comparison(line), expected, "{line}");
+    };
+    check(r#"status == "Active" && may_manage(r)"#, Some("Active"));
+    check(r#"if p.status != "Deleted" {"#, Some("Deleted"));
+    check(
+        r#"None if status == Some("Inactive") => x,"#,
+        Some("Inactive"),
+    );
+    check(r#"s.strip_prefix("Active:")"#, Some("Active"));
+    check(
+        r#"None if detail == Some("closing") => x,"#,
+        Some("closing"),
+    );
+    check(r#"d.strip_prefix("prepared:")"#, Some("prepared"));
+    check(
+        r#".filter(|r| r.activity_progress != "Completed")"#,
+        Some("Completed"),
+    );
+    check(r#""Active" => MemberStatus::Active,"#, None);
+    check(r#"// status == "Active" in a comment"#, None);
+    check(r#"status.is_active()"#, None);
+}

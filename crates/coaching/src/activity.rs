@@ -1,8 +1,12 @@
 //! What a course designer sets for one activity of the training and what the method makes of
-//! it: how the group meets ([`SessionMode`]) and what the gradebook gets ([`Grading`]). The
-//! store keeps these inside the activity's configuration; the live session reads them.
+//! it: how the group meets ([`SessionMode`]) and what the gradebook gets ([`Grading`]): the
+//! grade rules, which milestone a session's change reaches ([`milestones_reached`]) and what
+//! each earns ([`Grading::score`]). The store keeps these inside the activity's
+//! configuration; the live session reads them.
 
 use serde::{Deserialize, Serialize};
+
+use super::{Seat, Session, Status};
 
 /// Points outside the bounds of [`Grading::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +110,33 @@ pub struct MilestoneScore {
     pub given: Option<f64>,
     pub maximum: f64,
     pub final_grade: bool,
+    /// The comment that goes with the score, if any.
+    pub comment: Option<&'static str>,
+}
+
+/// The comment that goes to the gradebook with a completed session's score. Plain English and
+/// short: the LMS shows it as it is, on its own page, long after the session and to people
+/// whose language the tool does not know then, so it is not a message of the catalogues.
+pub const COMPLETED_COMMENT: &str = "Peer-coaching session completed";
+/// The comment of the points a preparation alone earns (see [`COMPLETED_COMMENT`]).
+pub const PREPARED_COMMENT: &str = "Preparation done; the peer-coaching session is still to come";
+
+/// The milestones each seat reached from `before` to `after` (two states of one session), in
+/// the order they happened: a member's preparation, then the group's introduction, then the
+/// completion.
+pub fn milestones_reached(before: &Session, after: &Session) -> Vec<(Seat, Milestone)> {
+    let seats = || after.size().seats();
+    let mut out: Vec<(Seat, Milestone)> = seats()
+        .filter(|s| !before.is_prepared(*s) && after.is_prepared(*s))
+        .map(|s| (s, Milestone::Started))
+        .collect();
+    if !before.reached_introduction() && after.reached_introduction() {
+        out.extend(seats().map(|s| (s, Milestone::InProgress)));
+    }
+    if before.status() != Status::Completed && after.status() == Status::Completed {
+        out.extend(seats().map(|s| (s, Milestone::Completed)));
+    }
+    out
 }
 
 impl Grading {
@@ -140,11 +171,13 @@ impl Grading {
                 given: partial,
                 maximum,
                 final_grade: partial.is_some(),
+                comment: partial.map(|_| PREPARED_COMMENT),
             },
             Milestone::Completed => MilestoneScore {
                 given: Some(maximum),
                 maximum,
                 final_grade: true,
+                comment: Some(COMPLETED_COMMENT),
             },
         }
     }
@@ -153,6 +186,7 @@ impl Grading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coaching::{GroupSize, SessionKind, Timings};
 
     #[test]
     fn grading_is_bounded_and_partial_points_stay_below_the_whole() {
@@ -173,6 +207,48 @@ mod tests {
             serde_json::from_str::<Grading>(r#"{"points":5,"preparation_points":9}"#).is_err(),
             "an out-of-bounds stored grading does not parse"
         );
+    }
+
+    #[test]
+    fn each_milestone_says_what_it_earns_and_why() {
+        let check = |g: Grading, m: Milestone, want: (Option<f64>, f64, bool, Option<&str>)| {
+            let s = g.score(m);
+            assert_eq!(
+                (s.given, s.maximum, s.final_grade, s.comment),
+                want,
+                "{m:?}"
+            );
+        };
+        let partial = Grading::new(10, 4).unwrap();
+        let plain = Grading::default();
+        check(
+            partial,
+            Milestone::Started,
+            (Some(4.0), 10.0, true, Some(PREPARED_COMMENT)),
+        );
+        check(
+            partial,
+            Milestone::InProgress,
+            (Some(4.0), 10.0, true, Some(PREPARED_COMMENT)),
+        );
+        check(
+            partial,
+            Milestone::Completed,
+            (Some(10.0), 10.0, true, Some(COMPLETED_COMMENT)),
+        );
+        check(plain, Milestone::Started, (None, 1.0, false, None));
+        check(plain, Milestone::InProgress, (None, 1.0, false, None));
+        check(
+            plain,
+            Milestone::Completed,
+            (Some(1.0), 1.0, true, Some(COMPLETED_COMMENT)),
+        );
+    }
+
+    #[test]
+    fn nothing_is_reached_between_equal_states() {
+        let s = Session::new(GroupSize::Trio, SessionKind::Guided, Timings::default());
+        assert!(milestones_reached(&s, &s).is_empty());
     }
 
     #[test]

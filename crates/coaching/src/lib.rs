@@ -4,8 +4,9 @@
 //! step timer ([`timer`]); who writes and reads each field ([`fields`]); and which prompts
 //! each screen shows ([`prompts`]); what an activity's configuration sets for them
 //! ([`activity`]: how the group meets, what the gradebook gets); and the group's meeting, its
-//! time, link and calendar entry ([`meeting`]). Pure: no I/O, no database, no HTTP, no clock
-//! of its own.
+//! time, link and calendar entry ([`meeting`]). How a session is written down: the format of
+//! its log and its field ids ([`log`]) and the status detail staff read ([`status_detail`]).
+//! Pure: no I/O, no database, no HTTP, no clock of its own.
 //!
 //! The store persists a session's [`Event`]s and rebuilds it with [`Session::replay`]; the
 //! web layer turns a request into a [`Command`], asks [`Session::decide`], and checks
@@ -14,11 +15,13 @@
 pub mod activity;
 pub mod error;
 pub mod fields;
+pub mod log;
 pub mod meeting;
 pub mod method;
 pub mod prompts;
 pub mod roles;
 pub mod session;
+pub mod status_detail;
 pub mod timer;
 
 #[cfg(test)]
@@ -32,4 +35,5 @@ pub use fields::{
 pub use method::{Lead, Step};
 pub use roles::{GroupSize, Role, Roles, Seat, rounds};
 pub use session::{Change, Command, Event, Phase, Session, SessionKind, Status};
+pub use status_detail::StatusDetail;
 pub use timer::{StepTimer, TimerView, Timings, UnixMillis};

@@ -52,6 +52,32 @@ impl Step {
         }
     }
 
+    /// The catalogue id of the step's name. Written out in full, not built from
+    /// [`Step::key`], so a search for an id finds its one spelling; the id check
+    /// (`tests/api/coaching_wording.rs`) asks both languages for every step's ids.
+    pub fn name_id(self) -> &'static str {
+        match self {
+            Step::Introduction => "step_introduction",
+            Step::Sharing => "step_sharing",
+            Step::Objectives => "step_objectives",
+            Step::Analysis => "step_analysis",
+            Step::Options => "step_options",
+            Step::Commitments => "step_commitments",
+        }
+    }
+
+    /// The catalogue id of the step's description (see [`Step::name_id`]).
+    pub fn text_id(self) -> &'static str {
+        match self {
+            Step::Introduction => "step_introduction_text",
+            Step::Sharing => "step_sharing_text",
+            Step::Objectives => "step_objectives_text",
+            Step::Analysis => "step_analysis_text",
+            Step::Options => "step_options_text",
+            Step::Commitments => "step_commitments_text",
+        }
+    }
+
     /// Indicative duration in minutes, as a (min, max) range.
     pub fn minutes(self) -> (u32, u32) {
         match self {
@@ -103,6 +129,11 @@ impl Step {
     }
 }
 
+/// How many steps one round has: every step but those that happen once per session.
+pub fn steps_per_round() -> u8 {
+    Step::ALL.iter().filter(|s| !s.once_per_session()).count() as u8
+}
+
 /// Planned length of a whole session in minutes (min, max): the introduction once, then the
 /// other five steps once per round; a trio plays three rounds.
 pub fn session_minutes(rounds: u32) -> (u32, u32) {
@@ -121,6 +152,25 @@ mod tests {
     fn a_pair_session_fits_the_method_length() {
         // Two rounds: 3-5 + 2 × (3-5 + 5 + 10 + 10 + 10) = 79-85 minutes, inside 75-90.
         assert_eq!(session_minutes(2), (79, 85));
+    }
+
+    #[test]
+    fn a_round_has_five_steps_numbered_from_one() {
+        assert_eq!(steps_per_round(), 5);
+        let numbers: Vec<u8> = Step::ALL
+            .iter()
+            .filter(|s| !s.once_per_session())
+            .map(|s| s.number())
+            .collect();
+        assert_eq!(numbers, (1..=steps_per_round()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn message_ids_are_named_after_the_step() {
+        for s in Step::ALL {
+            assert_eq!(s.name_id().strip_prefix("step_"), Some(s.key()));
+            assert_eq!(s.text_id().strip_suffix("_text"), Some(s.name_id()));
+        }
     }
 
     #[test]

@@ -1394,3 +1394,65 @@ proptest! {
         prop_assert_eq!(again, s);
     }
 }
+
+/// A whole guided session, one command at a time: each member's preparation reaches
+/// `Started` for them alone, the introduction `InProgress` and the completion `Completed`
+/// for everyone, each once; the status detail staff read says where the session is and its
+/// text reads back.
+#[test]
+fn milestones_and_status_details_follow_a_whole_session() {
+    use super::StatusDetail;
+    use super::activity::{Milestone, milestones_reached};
+    for size in [GroupSize::Pair, GroupSize::Trio] {
+        let mut s = Session::new(size, SessionKind::Guided, Timings::default());
+        let mut reached = Vec::new();
+        while let Some((seat, cmd)) = driver(&s) {
+            let before = s.clone();
+            run(&mut s, &[(seat.0, cmd)]);
+            reached.extend(milestones_reached(&before, &s));
+            let detail = StatusDetail::of(&s);
+            match (s.status(), &detail) {
+                (Status::NotStarted, Some(StatusDetail::Prepared(seats))) => {
+                    assert!(seats.iter().all(|m| s.is_prepared(*m)));
+                }
+                (
+                    Status::InProgress {
+                        round,
+                        step: Some(step),
+                    },
+                    d,
+                ) => {
+                    assert_eq!(d, &Some(StatusDetail::Step { round, step }));
+                }
+                (Status::InProgress { round, step: None }, d) => {
+                    assert_eq!(d, &Some(StatusDetail::RoundEnded { round }));
+                }
+                (Status::Closing, d) => assert_eq!(d, &Some(StatusDetail::Closing)),
+                (_, d) => assert_eq!(d, &None, "{:?}", s.status()),
+            }
+            if let Some(d) = detail {
+                assert_eq!(d.to_string().parse::<StatusDetail>(), Ok(d));
+            }
+        }
+        assert_eq!(s.status(), Status::Completed);
+        let n = usize::from(size.members());
+        assert_eq!(reached.len(), 3 * n, "{reached:?}");
+        for (i, m) in [
+            Milestone::Started,
+            Milestone::InProgress,
+            Milestone::Completed,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let seats: Vec<Seat> = reached[i * n..(i + 1) * n]
+                .iter()
+                .map(|(seat, got)| {
+                    assert_eq!(*got, m);
+                    *seat
+                })
+                .collect();
+            assert_eq!(seats, size.seats().collect::<Vec<_>>(), "{m:?}");
+        }
+    }
+}

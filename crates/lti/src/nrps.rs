@@ -29,13 +29,15 @@ const PAGE_SIZE: &str = "1000";
 const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A member's `status` (NRPS §2.3): an open set, so a value this tool does not know is kept
-/// as it came rather than read as one it does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// as it came rather than read as one it does. The one membership-status vocabulary of the
+/// tool: the roster store keeps it and the rules ask [`MemberStatus::is_active`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberStatus {
     /// Also what an absent status means (the spec's default).
     Active,
     Inactive,
     Deleted,
+    /// A status the spec does not name (a platform's own, such as a suspension), as sent.
     Other(String),
 }
 
@@ -51,6 +53,44 @@ impl MemberStatus {
             "deleted" => MemberStatus::Deleted,
             _ => MemberStatus::Other(raw.chars().take(100).collect()),
         }
+    }
+
+    /// The spec's name of the status (`Active`, `Inactive`, `Deleted`), or the platform's
+    /// own value as it came.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MemberStatus::Active => "Active",
+            MemberStatus::Inactive => "Inactive",
+            MemberStatus::Deleted => "Deleted",
+            MemberStatus::Other(s) => s,
+        }
+    }
+
+    /// Whether the member takes part: only the spec's `Active` does (a status it does not
+    /// name must never make someone pairable or let them manage).
+    pub fn is_active(&self) -> bool {
+        *self == MemberStatus::Active
+    }
+}
+
+impl std::fmt::Display for MemberStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Written as its name, as NRPS spells it.
+impl serde::Serialize for MemberStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Read as NRPS would send it (see [`MemberStatus::parse`]).
+impl<'de> Deserialize<'de> for MemberStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Ok(MemberStatus::parse(Some(&raw)))
     }
 }
 
@@ -368,6 +408,23 @@ mod tests {
             MemberStatus::parse(Some("Suspended")),
             MemberStatus::Other("Suspended".into())
         );
+    }
+
+    #[test]
+    fn member_status_names_round_trip_and_only_active_takes_part() {
+        for (status, name, active) in [
+            (MemberStatus::Active, "Active", true),
+            (MemberStatus::Inactive, "Inactive", false),
+            (MemberStatus::Deleted, "Deleted", false),
+            (MemberStatus::Other("Suspended".into()), "Suspended", false),
+        ] {
+            assert_eq!(status.as_str(), name);
+            assert_eq!(status.is_active(), active, "{name}");
+            assert_eq!(MemberStatus::parse(Some(name)), status);
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<MemberStatus>(&json).unwrap(), status);
+        }
     }
 
     #[test]
