@@ -7,10 +7,23 @@ use futures_util::StreamExt;
 use super::error::{BadForm, ErrorContext, WebError, respond};
 use super::{AppState, MAX_BODY};
 use crate::i18n::Locale;
-use crate::lti::LaunchError;
+
+/// Why a request's body or query could not be read (before any of its fields is used).
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than [`MAX_BODY`].
+    #[error("request too large")]
+    TooLarge,
+    /// The body broke off or could not be received.
+    #[error("unreadable request body")]
+    Payload(#[source] actix_web::error::PayloadError),
+    /// The body or the query is not URL-encoded form data.
+    #[error("the {0} is not a form")]
+    NotAForm(&'static str, #[source] serde_urlencoded::de::Error),
+}
 
 /// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
-pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, LaunchError>
+pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, BodyError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
@@ -20,13 +33,13 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(LaunchError::TooLarge);
+        return Err(BodyError::TooLarge);
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| LaunchError::BadRequest(e.to_string()))?;
+        let chunk = chunk.map_err(BodyError::Payload)?;
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(LaunchError::TooLarge);
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use minijinja::context;
 
+use super::body::BodyError;
 use super::pages::Pages;
 use crate::coaching::CoachingError;
 use crate::i18n::{Arg, Locale};
@@ -106,6 +107,9 @@ pub enum WebError {
     /// An LTI login or launch was refused.
     #[error(transparent)]
     Refused(#[from] LaunchError),
+    /// A request's body or query could not be read.
+    #[error(transparent)]
+    Body(#[from] BodyError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -133,6 +137,100 @@ pub enum WebError {
     /// A bug or an unavailable dependency on our side.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl WebError {
+    /// The HTTP status of the answer: the one place a status is chosen for an error.
+    pub fn status(&self) -> StatusCode {
+        use LaunchError as L;
+        match self {
+            WebError::Refused(L::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Refused(
+                L::LoginRateLimited { .. }
+                | L::PlatformRateLimited { .. }
+                | L::TooManyPendingLogins,
+            ) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Refused(
+                L::UnknownPlatform { .. }
+                | L::UnknownDeployment { .. }
+                | L::ForeignLaunchOrigin(_)
+                | L::PlatformPending(_),
+            ) => StatusCode::FORBIDDEN,
+            WebError::Refused(L::Replayed) => StatusCode::CONFLICT,
+            WebError::Refused(
+                L::MissingParam(_)
+                | L::AmbiguousClient(_)
+                | L::ForeignTargetLink(_)
+                | L::Malformed(_)
+                | L::WrongVersion(_)
+                | L::UnknownMessageType(_)
+                | L::MissingClaim(_)
+                | L::InvalidClaims(_),
+            ) => StatusCode::BAD_REQUEST,
+            WebError::Refused(
+                L::PlatformError { .. }
+                | L::AlgNotAllowed(_)
+                | L::UnknownKid(_)
+                | L::BadSignature
+                | L::JwksUnavailable(_)
+                | L::Expired
+                | L::IssuedInFuture
+                | L::WrongIssuer
+                | L::WrongAudience
+                | L::WrongAzp
+                | L::NonceMismatch
+                | L::StateUnknown
+                | L::StateExpired
+                | L::StateMismatch
+                | L::BrowserCheckFailed,
+            ) => StatusCode::UNAUTHORIZED,
+            WebError::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Body(BodyError::Payload(_) | BodyError::NotAForm(..)) => {
+                StatusCode::BAD_REQUEST
+            }
+            WebError::NoSession => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+            WebError::Live(LiveError::Refused(_)) => StatusCode::CONFLICT,
+            WebError::Live(LiveError::NotAMember) => StatusCode::FORBIDDEN,
+            WebError::Live(
+                LiveError::LogFull | LiveError::TooManySessions | LiveError::GroupFull,
+            ) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Live(LiveError::UnknownField(_)) => StatusCode::BAD_REQUEST,
+            WebError::Busy(Busy::Writes { .. } | Busy::ClientStreams) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            WebError::Busy(Busy::ServerStreams) => StatusCode::SERVICE_UNAVAILABLE,
+            // A request we cannot use is the asker's; a platform that failed or refused is
+            // a bad gateway.
+            WebError::Registration(RegisterError::Refused(
+                RegistrationError::MissingConfigurationUrl
+                | RegistrationError::BadConfigurationUrl(_)
+                | RegistrationError::TokenTooLong,
+            )) => StatusCode::BAD_REQUEST,
+            WebError::Registration(RegisterError::Refused(_) | RegisterError::Failed { .. }) => {
+                StatusCode::BAD_GATEWAY
+            }
+            WebError::Registration(RegisterError::ProofInvalid) => StatusCode::BAD_REQUEST,
+            WebError::Registration(RegisterError::RateLimited { .. } | RegisterError::Busy) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            WebError::Registration(
+                RegisterError::InvitationRequired
+                | RegisterError::InvitationInvalid
+                | RegisterError::Closed,
+            ) => StatusCode::FORBIDDEN,
+            WebError::Registration(RegisterError::AlreadyRegistered) => StatusCode::CONFLICT,
+            // The database is unavailable: the request may succeed later.
+            WebError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_)
+            | WebError::Registration(RegisterError::Store(_))
+            | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
 }
 
 impl From<RegisterError> for WebError {
@@ -197,40 +295,31 @@ fn describe(err: &WebError, l: Locale) -> Described {
         WebError::Refused(e) => fix_command(e),
         _ => None,
     };
-    let (status, code, what, check, error_id) = match err {
+    let status = err.status();
+    let (code, what, check, error_id) = match err {
         WebError::Refused(e) => {
             let (what, check) = explain(e, l);
-            (
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                e.code(),
-                what,
-                check,
-                None,
-            )
+            (e.code(), what, check, None)
+        }
+        // Worded as the launch refusals were, which these once were.
+        WebError::Body(b) => {
+            let (code, case) = match b {
+                BodyError::TooLarge => ("request_too_large", "refused_too_large"),
+                BodyError::Payload(_) | BodyError::NotAForm(..) => {
+                    ("bad_request", "refused_malformed")
+                }
+            };
+            (code, l.t(case), l.t(&format!("{case}_check")), None)
         }
         WebError::NoSession => (
-            StatusCode::UNAUTHORIZED,
             "session_invalid",
             l.t("session_expired"),
             String::new(),
             None,
         ),
-        WebError::Forbidden(f) => (
-            StatusCode::FORBIDDEN,
-            f.code(),
-            l.t(f.code()),
-            String::new(),
-            None,
-        ),
-        WebError::NotFound => (
-            StatusCode::NOT_FOUND,
-            "not_found",
-            l.t("not_found"),
-            String::new(),
-            None,
-        ),
+        WebError::Forbidden(f) => (f.code(), l.t(f.code()), String::new(), None),
+        WebError::NotFound => ("not_found", l.t("not_found"), String::new(), None),
         WebError::BadForm(f) => (
-            StatusCode::BAD_REQUEST,
             "bad_form",
             match f {
                 BadForm::Unreadable => l.t("form_unreadable"),
@@ -242,35 +331,30 @@ fn describe(err: &WebError, l: Locale) -> Described {
             None,
         ),
         WebError::Live(LiveError::Refused(e)) => (
-            StatusCode::CONFLICT,
             "coaching_refused",
             coaching_refusal(e, l),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::NotAMember) => (
-            StatusCode::FORBIDDEN,
             "coaching_not_member",
             l.t("coaching_not_member"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::LogFull) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_log_full",
             l.t("coaching_log_full"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::TooManySessions) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_too_many_sessions",
             l.t("coaching_too_many_sessions"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::GroupFull) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_group_full",
             l.t("coaching_group_full"),
             String::new(),
@@ -278,7 +362,6 @@ fn describe(err: &WebError, l: Locale) -> Described {
         ),
         WebError::Busy(b) => match b {
             Busy::Writes { retry_after } => (
-                StatusCode::TOO_MANY_REQUESTS,
                 "session_too_fast",
                 l.tr(
                     "session_too_fast",
@@ -288,46 +371,32 @@ fn describe(err: &WebError, l: Locale) -> Described {
                 None,
             ),
             Busy::ClientStreams => (
-                StatusCode::TOO_MANY_REQUESTS,
                 "stream_limit_client",
                 l.t("stream_limit_client"),
                 String::new(),
                 None,
             ),
             Busy::ServerStreams => (
-                StatusCode::SERVICE_UNAVAILABLE,
                 "stream_limit_server",
                 l.t("stream_limit_server"),
                 String::new(),
                 None,
             ),
         },
-        WebError::Live(LiveError::UnknownField(_)) => (
-            StatusCode::BAD_REQUEST,
-            "bad_form",
-            l.t("form_unknown_action"),
-            String::new(),
-            None,
-        ),
+        WebError::Live(LiveError::UnknownField(_)) => {
+            ("bad_form", l.t("form_unknown_action"), String::new(), None)
+        }
         WebError::Registration(RegisterError::Refused(e)) => {
             let (what, check) = explain_registration(e, l);
-            (
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY),
-                e.code(),
-                what,
-                check,
-                None,
-            )
+            (e.code(), what, check, None)
         }
         WebError::Registration(RegisterError::ProofInvalid) => (
-            StatusCode::BAD_REQUEST,
             "register_proof_invalid",
             l.t("register_proof_invalid"),
             l.t("register_proof_invalid_check"),
             None,
         ),
         WebError::Registration(RegisterError::RateLimited { retry_after }) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "register_rate_limited",
             l.tr(
                 "register_rate_limited",
@@ -337,7 +406,6 @@ fn describe(err: &WebError, l: Locale) -> Described {
             None,
         ),
         WebError::Registration(RegisterError::Busy) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "register_busy",
             l.t("register_busy"),
             l.t("register_busy_check"),
@@ -346,35 +414,30 @@ fn describe(err: &WebError, l: Locale) -> Described {
         // One page for every failure that involves another system, to anyone without an
         // invitation: same status, same words, nothing the other system said.
         WebError::Registration(RegisterError::Failed { .. }) => (
-            StatusCode::BAD_GATEWAY,
             "register_failed",
             l.t("register_failed"),
             l.t("register_failed_check"),
             None,
         ),
         WebError::Registration(RegisterError::InvitationRequired) => (
-            StatusCode::FORBIDDEN,
             "register_invitation_required",
             l.t("register_invitation_required"),
             l.t("register_invitation_required_check"),
             None,
         ),
         WebError::Registration(RegisterError::InvitationInvalid) => (
-            StatusCode::FORBIDDEN,
             "register_invitation_invalid",
             l.t("register_invitation_invalid"),
             l.t("register_invitation_invalid_check"),
             None,
         ),
         WebError::Registration(RegisterError::Closed) => (
-            StatusCode::FORBIDDEN,
             "register_closed",
             l.t("register_closed"),
             l.t("register_closed_check"),
             None,
         ),
         WebError::Registration(RegisterError::AlreadyRegistered) => (
-            StatusCode::CONFLICT,
             "register_already_registered",
             l.t("register_already_registered"),
             l.t("register_already_registered_check"),
@@ -385,13 +448,7 @@ fn describe(err: &WebError, l: Locale) -> Described {
         | WebError::Registration(RegisterError::Store(_))
         | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
             let id = crate::lti::login::random_token()[..12].to_string();
-            let status = if matches!(err, WebError::Store(_)) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
             (
-                status,
                 "internal_error",
                 l.t("internal_error"),
                 String::new(),
@@ -459,7 +516,6 @@ fn reopening_helps(e: &LaunchError) -> bool {
         | LaunchError::UnknownMessageType(_)
         | LaunchError::MissingClaim(_)
         | LaunchError::TooLarge
-        | LaunchError::BadRequest(_)
         | LaunchError::PlatformPending(_) => false,
     }
 }
@@ -516,6 +572,8 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
     } = describe(err, l);
     let reopen_helps = match err {
         WebError::Refused(e) => reopening_helps(e),
+        // Sending the same body again meets the same refusal.
+        WebError::Body(_) => false,
         _ => true,
     };
     let html = pages.render(
@@ -693,7 +751,7 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             };
             return (what, l.t("refused_platform_error_check"));
         }
-        LaunchError::Malformed(_) | LaunchError::BadRequest(_) => ("refused_malformed", vec![]),
+        LaunchError::Malformed(_) => ("refused_malformed", vec![]),
         LaunchError::AlgNotAllowed(a) => ("refused_alg", vec![("alg", a.into())]),
         LaunchError::UnknownKid(_) | LaunchError::BadSignature => ("refused_signature", vec![]),
         LaunchError::JwksUnavailable(m) => ("refused_jwks", vec![("detail", m.into())]),
@@ -743,7 +801,7 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
 mod tests {
     use super::*;
 
-    const VARIANTS: usize = 33;
+    const VARIANTS: usize = 32;
 
     /// The variant of a refusal, as a number: exhaustive on purpose.
     fn variant(e: &LaunchError) -> usize {
@@ -774,13 +832,12 @@ mod tests {
             LaunchError::UnknownMessageType(_) => 23,
             LaunchError::MissingClaim(_) => 24,
             LaunchError::TooLarge => 25,
-            LaunchError::BadRequest(_) => 26,
-            LaunchError::BrowserCheckFailed => 27,
-            LaunchError::LoginRateLimited { .. } => 28,
-            LaunchError::PlatformRateLimited { .. } => 29,
-            LaunchError::ForeignLaunchOrigin(_) => 30,
-            LaunchError::TooManyPendingLogins => 31,
-            LaunchError::PlatformPending(_) => 32,
+            LaunchError::BrowserCheckFailed => 26,
+            LaunchError::LoginRateLimited { .. } => 27,
+            LaunchError::PlatformRateLimited { .. } => 28,
+            LaunchError::ForeignLaunchOrigin(_) => 29,
+            LaunchError::TooManyPendingLogins => 30,
+            LaunchError::PlatformPending(_) => 31,
         }
     }
 
@@ -802,6 +859,11 @@ mod tests {
             WebError::BadForm(BadForm::UnknownAction),
             WebError::BadForm(BadForm::Missing("cfg_field_title")),
             WebError::Refused(LaunchError::Replayed),
+            WebError::Body(BodyError::TooLarge),
+            WebError::Body(BodyError::NotAForm(
+                "body",
+                serde_urlencoded::from_str::<Vec<(String, u8)>>("a=b").unwrap_err(),
+            )),
             WebError::Live(LiveError::NotAMember),
             WebError::Live(LiveError::LogFull),
             WebError::Live(LiveError::TooManySessions),
@@ -1007,14 +1069,14 @@ mod tests {
             LaunchError::WrongVersion("1.1".into()),
             LaunchError::UnknownMessageType("x".into()),
             LaunchError::MissingClaim("sub"),
-            LaunchError::BadRequest("x".into()),
         ];
         // Every variant is sampled: `variant` has no catch-all arm, so a new variant does not
         // compile until it is listed there, and the count below fails until it is sampled.
         let seen: std::collections::BTreeSet<usize> = all.iter().map(variant).collect();
         assert_eq!(seen.len(), VARIANTS, "every LaunchError variant is sampled");
         for e in all {
-            assert!((400..500).contains(&e.status()), "{e:?}");
+            let status = WebError::Refused(e.clone()).status();
+            assert!(status.is_client_error(), "{e:?}");
             for l in Locale::ALL {
                 let (what, check) = explain(&e, l);
                 for text in [&what, &check] {

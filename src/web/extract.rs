@@ -290,7 +290,7 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
             let state = state_of(&req);
             let pairs = match read_body(&req, payload).await {
                 Ok(body) => form_pairs(&body),
-                Err(e) => Err(WebError::Refused(e)),
+                Err(e) => Err(WebError::Body(e)),
             };
             let pairs = match pairs {
                 Ok(p) => p,

@@ -8,31 +8,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 
 use super::AppState;
-use super::body::{read_body, refuse, request_locale};
+use super::body::{BodyError, read_body, refuse, request_locale};
 use super::error::WebError;
 use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, PostedFrom, now};
-use crate::lti::LaunchError;
 use crate::lti::login::{LoginRequest, LoginState};
 
 const COOKIE_PREFIX: &str = "binome_st_";
 
-fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, LaunchError> {
-    serde_urlencoded::from_bytes(bytes)
-        .map_err(|_| LaunchError::BadRequest("the body is not a form".into()))
+fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| BodyError::NotAForm("body", e))
 }
 
 pub async fn login_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string()) {
         Ok(params) => login(&state, &req, params).await,
-        Err(_) => {
-            refuse(
-                &state,
-                &req,
-                LaunchError::BadRequest("unreadable query".into()).into(),
-                vec![],
-            )
-            .await
-        }
+        Err(e) => refuse(&state, &req, BodyError::NotAForm("query", e).into(), vec![]).await,
     }
 }
 
