@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::AppState;
 use super::activity_view::{Accepts, SetupMode, form_of, setup_context};
 use super::dashboard_view::activity_dashboard;
-use super::error::WebError;
-use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
+use super::error::{Audience, OrRefuse, Refusal, WebError};
+use super::extract::{Authed, AuthedForm, Learner, redirect};
 use super::learner_view::{declare_context, learner_context};
 use super::session_view::activity_config;
 use super::staff_view::staff_context;
@@ -168,10 +168,11 @@ pub async fn session_page(
     state: &AppState,
     s: &Session,
     token: &str,
+    to: &Audience,
     notice: Option<Notice>,
     roster_page: usize,
     upload: Option<Value>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let html = async {
         let l = s.locale;
         Ok::<_, WebError>(match &s.page {
@@ -214,11 +215,9 @@ pub async fn session_page(
             }
         })
     }
-    .await;
-    match html {
-        Ok(html) => respond(state, s, html).await,
-        Err(e) => session_refusal(state, s, e).await,
-    }
+    .await
+    .or_refuse(to)?;
+    Ok(to.page(StatusCode::OK, html))
 }
 
 /// Whether the activity of a session has its configuration (a launch without a resource
@@ -274,21 +273,17 @@ pub async fn setup_page(
     ))
 }
 
-async fn respond(state: &AppState, s: &Session, html: String) -> HttpResponse {
-    let frames = frames_of(state, s).await;
-    state.pages.respond(StatusCode::OK, html, &frames)
-}
-
 /// GET /app: the activity page (or the deep-linking form).
 pub async fn app_page(
     state: web::Data<AppState>,
     a: Authed,
     q: web::Query<PageQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     session_page(
         &state,
         &a.session,
         &a.token,
+        &a.to,
         q.notice(),
         q.page.unwrap_or(0),
         None,
@@ -303,7 +298,7 @@ pub async fn about_page(state: web::Data<AppState>, a: Authed) -> HttpResponse {
         a.session.locale,
         context! { token => &a.token },
     );
-    respond(&state, &a.session, html).await
+    a.to.page(StatusCode::OK, html)
 }
 
 /// GET /app/declare: the learner picks the person of a private hierarchical declaration.
@@ -311,7 +306,7 @@ pub async fn declare_page(
     state: web::Data<AppState>,
     a: Authed<Learner>,
     q: web::Query<PageQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let me = s.user().unwrap_or_default().to_string();
     let result = async {
@@ -325,11 +320,9 @@ pub async fn declare_page(
             context! { ..common, ..extra },
         ))
     }
-    .await;
-    match result {
-        Ok(html) => respond(&state, s, html).await,
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, result))
 }
 
 /// Where `POST /app/go` may lead.
@@ -346,7 +339,10 @@ pub struct GoForm {
 
 /// POST /app/go: moves to another page of the session (links are forms, so that the token
 /// travels in the body; the redirect carries a single-use code).
-pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpResponse {
+pub async fn go(
+    state: web::Data<AppState>,
+    f: AuthedForm<GoForm>,
+) -> Result<HttpResponse, Refusal> {
     let path = match f.form.to.as_str() {
         "about" => "/app/about",
         "declare" => "/app/declare",
@@ -363,5 +359,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
             query.push((k, v));
         }
     }
-    redirect(&state, &f.session, path, &query, "").await
+    redirect(&state, &f.session, path, &query, "")
+        .await
+        .or_refuse(&f.to)
 }

@@ -1,10 +1,10 @@
 //! Request bodies and the language of a request: bounded reads, form decoding, and the
 //! refusal page of a request that has no session (yet).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
-use super::error::{BadForm, ErrorContext, WebError, respond};
+use super::error::{Audience, BadForm, Refusal, WebError};
 use super::{AppState, MAX_BODY};
 use crate::i18n::Locale;
 
@@ -81,13 +81,9 @@ pub fn request_locale(req: &HttpRequest) -> Locale {
     )
 }
 
-/// Renders a refusal of a request without a session, framed by any registered platform.
-pub async fn refuse(
-    state: &AppState,
-    req: &HttpRequest,
-    err: WebError,
-    relaunch: Vec<(String, String)>,
-) -> HttpResponse {
+/// Who a request without a session (yet) is answered to: its browser's language, framed by
+/// any registered platform.
+pub async fn audience(state: &AppState, req: &HttpRequest) -> Audience {
     let frames = state
         .flow
         .registry
@@ -95,16 +91,13 @@ pub async fn refuse(
         .await
         .map(|s| s.frame_ancestors.clone())
         .unwrap_or_default();
+    Audience::new(state.pages.clone(), request_locale(req), frames)
+}
+
+/// The refusal of a request without a session.
+pub async fn refuse(state: &AppState, req: &HttpRequest, err: impl Into<WebError>) -> Refusal {
+    let err = err.into();
     // A page of the tool asked without a session: offer the tab's script to reopen it.
     let reopen = matches!(err, WebError::NoSession) && req.method() == actix_web::http::Method::GET;
-    respond(
-        &state.pages,
-        &err,
-        ErrorContext {
-            locale: request_locale(req),
-            frame_ancestors: &frames,
-            relaunch,
-            reopen,
-        },
-    )
+    audience(state, req).await.refuse(err).reopening(reopen)
 }

@@ -2,9 +2,12 @@
 //! wrong and what the LMS administrator should check, logged as one structured line with its
 //! reason code; internal failures are logged with their cause and shown with an opaque id.
 
-use actix_web::HttpResponse;
+use std::sync::Arc;
+
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::{HttpResponse, ResponseError};
 use minijinja::context;
 
 use super::body::BodyError;
@@ -233,6 +236,24 @@ impl WebError {
     }
 }
 
+impl From<Forbidden> for WebError {
+    fn from(f: Forbidden) -> WebError {
+        WebError::Forbidden(f)
+    }
+}
+
+impl From<BadForm> for WebError {
+    fn from(f: BadForm) -> WebError {
+        WebError::BadForm(f)
+    }
+}
+
+impl From<Busy> for WebError {
+    fn from(b: Busy) -> WebError {
+        WebError::Busy(b)
+    }
+}
+
 impl From<RegisterError> for WebError {
     fn from(e: RegisterError) -> WebError {
         match e {
@@ -251,14 +272,142 @@ impl From<FlowError> for WebError {
     }
 }
 
-/// Context for rendering an error: who asked, in which language, framed by whom.
-pub struct ErrorContext<'a> {
+/// Who a refusal is answered to: the reader's language and the origins that may frame the
+/// page, with the pages to render it. A session's handlers get theirs from the extractors
+/// (`extract::Authed::to`), a request without a session from `body::audience`.
+#[derive(Clone)]
+pub struct Audience {
+    pages: Arc<Pages>,
     pub locale: Locale,
-    pub frame_ancestors: &'a [String],
-    pub relaunch: Vec<(String, String)>,
+    pub frames: Vec<String>,
+}
+
+impl Audience {
+    pub fn new(pages: Arc<Pages>, locale: Locale, frames: Vec<String>) -> Audience {
+        Audience {
+            pages,
+            locale,
+            frames,
+        }
+    }
+
+    /// A page to this audience, framed by its origins.
+    pub fn page(&self, status: StatusCode, html: String) -> HttpResponse {
+        self.pages.respond(status, html, &self.frames)
+    }
+
+    /// `err`, answered with its page.
+    pub fn refuse(&self, err: impl Into<WebError>) -> Refusal {
+        Refusal {
+            error: err.into(),
+            to: self.clone(),
+            json: false,
+            reopen: false,
+            close: false,
+        }
+    }
+
+    /// `err`, answered with the JSON a page's script reads (`{"code", "message"}`).
+    pub fn refuse_json(&self, err: impl Into<WebError>) -> Refusal {
+        Refusal {
+            json: true,
+            ..self.refuse(err)
+        }
+    }
+}
+
+/// An error on its way to becoming the answer: the error, and what the answer needs (the
+/// reader's language and the origins that may frame the page). Handlers return
+/// `Result<HttpResponse, Refusal>`; actix renders it through [`ResponseError`], which takes
+/// the status from [`WebError::status`] and logs the refusal (see [`describe`]).
+pub struct Refusal {
+    error: WebError,
+    to: Audience,
+    /// Answered as JSON for a page's script, not as a page.
+    json: bool,
     /// A page of a session was asked without one: the page's script may reopen it from the
     /// token it keeps for this tab (a reload inside the LMS frame).
-    pub reopen: bool,
+    reopen: bool,
+    /// The connection closes with the answer (a refused event stream tries again later on a
+    /// new one).
+    close: bool,
+}
+
+impl Refusal {
+    /// The error refused.
+    pub fn error(&self) -> &WebError {
+        &self.error
+    }
+
+    /// Offers the page's script to reopen the page from the tab's token.
+    pub fn reopening(mut self, reopen: bool) -> Refusal {
+        self.reopen = reopen;
+        self
+    }
+
+    /// Closes the connection with the answer.
+    pub fn closing(mut self) -> Refusal {
+        self.close = true;
+        self
+    }
+}
+
+impl std::fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refusal")
+            .field("error", &self.error)
+            .field("locale", &self.to.locale)
+            .field("json", &self.json)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut resp = if self.json {
+            respond_json(&self.error, self.to.locale)
+        } else {
+            respond(&self.to.pages, &self.error, &self.to, self.reopen)
+        };
+        if self.close {
+            resp.head_mut().set_connection_type(ConnectionType::Close);
+        }
+        resp
+    }
+}
+
+/// Turns the error of a result into a [`Refusal`] to `to`, so handlers can use `?`.
+pub trait OrRefuse<T> {
+    /// The error answered with its page.
+    fn or_refuse(self, to: &Audience) -> Result<T, Refusal>;
+    /// The error answered with JSON for a page's script.
+    fn or_refuse_json(self, to: &Audience) -> Result<T, Refusal>;
+}
+
+impl<T, E: Into<WebError>> OrRefuse<T> for Result<T, E> {
+    fn or_refuse(self, to: &Audience) -> Result<T, Refusal> {
+        self.map_err(|e| to.refuse(e))
+    }
+
+    fn or_refuse_json(self, to: &Audience) -> Result<T, Refusal> {
+        self.map_err(|e| to.refuse_json(e))
+    }
 }
 
 /// The error's cause chain, for the log.
@@ -464,6 +613,7 @@ fn describe(err: &WebError, l: Locale) -> Described {
     }
     let retry_after = match err {
         WebError::Busy(b) => Some(b.retry_after()),
+        WebError::Refused(e) => e.retry_after(),
         _ => None,
     };
     Described {
@@ -553,8 +703,8 @@ fn fix_command(e: &LaunchError) -> Option<String> {
 }
 
 /// Renders an error as a page, logged (see [`describe`]).
-pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
-    let l = cx.locale;
+fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpResponse {
+    let l = to.locale;
     let registering = matches!(err, WebError::Registration(_));
     let title = l.t(if registering {
         "register_error_title"
@@ -583,10 +733,10 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
             heading => title, what => what, check => check, command => command, code => code, error_id => error_id,
             show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_) | WebError::Busy(_)),
             reopen_helps => reopen_helps,
-            relaunch => cx.relaunch, reopen => cx.reopen,
+            relaunch => Vec::<(String, String)>::new(), reopen => reopen,
         },
     );
-    let mut resp = pages.respond(status, html, cx.frame_ancestors);
+    let mut resp = pages.respond(status, html, &to.frames);
     with_retry_after(&mut resp, retry_after);
     // The reason code travels with the answer to the metrics (`web::observe`).
     resp.extensions_mut().insert(super::observe::Reason(code));
@@ -601,7 +751,7 @@ fn with_retry_after(resp: &mut HttpResponse, seconds: Option<u64>) {
 }
 
 /// An error as the JSON a page's script reads (`{"code", "message"}`), logged like a page.
-pub fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
+fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
     let d = describe(err, l);
     let message = match d.error_id {
         Some(id) => format!("{} ({id})", d.what),
@@ -843,7 +993,7 @@ mod tests {
 
     #[test]
     fn every_web_refusal_is_a_4xx_page_with_its_own_reason() {
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         let all = [
             WebError::NoSession,
             WebError::NotFound,
@@ -879,16 +1029,7 @@ mod tests {
         ];
         for e in &all {
             for l in Locale::ALL {
-                let r = respond(
-                    &pages,
-                    e,
-                    ErrorContext {
-                        locale: l,
-                        frame_ancestors: &[],
-                        relaunch: vec![],
-                        reopen: false,
-                    },
-                );
+                let r = respond(&pages, e, &Audience::new(pages.clone(), l, vec![]), false);
                 assert!(r.status().is_client_error(), "{e:?}");
             }
         }
@@ -921,16 +1062,12 @@ mod tests {
                 assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), secs, "{busy:?}");
             }
         }
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         let page = respond(
             &pages,
             &WebError::Busy(Busy::Writes { retry_after: 2 }),
-            ErrorContext {
-                locale: Locale::Fr,
-                frame_ancestors: &[],
-                relaunch: vec![],
-                reopen: false,
-            },
+            &Audience::new(pages.clone(), Locale::Fr, vec![]),
+            false,
         );
         assert_eq!(page.headers().get(RETRY_AFTER).unwrap(), "2");
     }
@@ -973,7 +1110,7 @@ mod tests {
             },
             RegistrationError::AnswerInvalid("x".into()),
         ];
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         for e in &all {
             for l in Locale::ALL {
                 let (what, check) = explain_registration(e, l);
@@ -1002,12 +1139,8 @@ mod tests {
             let r = respond(
                 &pages,
                 &err,
-                ErrorContext {
-                    locale: Locale::Fr,
-                    frame_ancestors: &[],
-                    relaunch: vec![],
-                    reopen: false,
-                },
+                &Audience::new(pages.clone(), Locale::Fr, vec![]),
+                false,
             );
             assert!(
                 r.status().is_client_error() || r.status() == StatusCode::BAD_GATEWAY,
