@@ -141,7 +141,7 @@ async fn response_page(
         "autopost.html",
         l,
         context! { message => l.t("dl_returning"), action => &dl.return_url, fields => vec![("JWT".to_string(), jwt)] },
-    ))
+    )?)
 }
 
 /// GET /app/activity/settings: the configuration of this activity, to change it.

@@ -186,7 +186,7 @@ pub async fn session_page(
                     setup_page(state, s, token, SetupMode::First, &form, &[]).await?
                 } else {
                     let common = common(state, s, token, notice, None).await?;
-                    state.pages.render("not_set_up.html", l, common)
+                    state.pages.render("not_set_up.html", l, common)?
                 }
             }
             SessionPage::Activity { .. } if s.staff => {
@@ -204,14 +204,14 @@ pub async fn session_page(
                 let extra = context! { upload => upload, sessions => sessions, grades_failed => grades_failed, gradebook => gradebook, ..extra };
                 state
                     .pages
-                    .render("staff.html", l, context! { ..common, ..extra })
+                    .render("staff.html", l, context! { ..common, ..extra })?
             }
             SessionPage::Activity { .. } => {
                 let (extra, name) = learner_context(state, s).await?;
                 let common = common(state, s, token, notice, name).await?;
                 state
                     .pages
-                    .render("learner.html", l, context! { ..common, ..extra })
+                    .render("learner.html", l, context! { ..common, ..extra })?
             }
         })
     }
@@ -270,7 +270,7 @@ pub async fn setup_page(
         "activity_setup.html",
         s.locale,
         context! { ..common, ..extra },
-    ))
+    )?)
 }
 
 /// GET /app: the activity page (or the deep-linking form).
@@ -292,13 +292,16 @@ pub async fn app_page(
 }
 
 /// GET /app/about: the method and its credits.
-pub async fn about_page(state: web::Data<AppState>, a: Authed) -> HttpResponse {
-    let html = state.pages.render(
-        "about.html",
-        a.session.locale,
-        context! { token => &a.token },
-    );
-    a.to.page(StatusCode::OK, html)
+pub async fn about_page(state: web::Data<AppState>, a: Authed) -> Result<HttpResponse, Refusal> {
+    let html = state
+        .pages
+        .render(
+            "about.html",
+            a.session.locale,
+            context! { token => &a.token },
+        )
+        .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, html))
 }
 
 /// GET /app/declare: the learner picks the person of a private hierarchical declaration.
@@ -318,7 +321,7 @@ pub async fn declare_page(
             "declare.html",
             s.locale,
             context! { ..common, ..extra },
-        ))
+        )?)
     }
     .await
     .or_refuse(&a.to)?;

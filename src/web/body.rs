@@ -4,23 +4,9 @@
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
-use super::error::{Audience, BadForm, Refusal, WebError};
+use super::error::{Audience, BadForm, BodyError, Refusal, WebError};
 use super::{AppState, MAX_BODY};
 use crate::i18n::Locale;
-
-/// Why a request's body or query could not be read (before any of its fields is used).
-#[derive(Debug, thiserror::Error)]
-pub enum BodyError {
-    /// The body is larger than [`MAX_BODY`].
-    #[error("request too large")]
-    TooLarge,
-    /// The body broke off or could not be received.
-    #[error("unreadable request body")]
-    Payload(#[source] actix_web::error::PayloadError),
-    /// The body or the query is not URL-encoded form data.
-    #[error("the {0} is not a form")]
-    NotAForm(&'static str, #[source] serde_urlencoded::de::Error),
-}
 
 /// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
 pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, BodyError>

@@ -45,7 +45,7 @@ pub async fn overview_page(
                 sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
                 ..values
             },
-        ))
+        )?)
     }
     .await
     .or_refuse(&a.to)?;

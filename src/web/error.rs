@@ -10,8 +10,7 @@ use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use minijinja::context;
 
-use super::body::BodyError;
-use super::pages::Pages;
+use super::pages::{Pages, RenderError};
 use crate::coaching::CoachingError;
 use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
@@ -67,6 +66,20 @@ pub enum BadForm {
     Missing(&'static str),
     /// The action named is not one this page offers.
     UnknownAction,
+}
+
+/// Why a request's body or query could not be read (before any of its fields is used).
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than [`super::MAX_BODY`].
+    #[error("request too large")]
+    TooLarge,
+    /// The body broke off or could not be received.
+    #[error("unreadable request body")]
+    Payload(#[source] actix_web::error::PayloadError),
+    /// The body or the query is not URL-encoded form data.
+    #[error("the {0} is not a form")]
+    NotAForm(&'static str, #[source] serde_urlencoded::de::Error),
 }
 
 /// A bound on what one person, one address or the whole instance may use was reached: the
@@ -137,6 +150,9 @@ pub enum WebError {
     /// A Dynamic Registration could not go on (never a store failure: that is `Store`).
     #[error(transparent)]
     Registration(RegisterError),
+    /// A page could not be rendered (a bug on our side).
+    #[error(transparent)]
+    Render(#[from] RenderError),
     /// A bug or an unavailable dependency on our side.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -228,6 +244,7 @@ impl WebError {
             // The database is unavailable: the request may succeed later.
             WebError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_)
+            | WebError::Render(_)
             | WebError::Registration(RegisterError::Store(_))
             | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -408,6 +425,11 @@ impl<T, E: Into<WebError>> OrRefuse<T> for Result<T, E> {
     fn or_refuse_json(self, to: &Audience) -> Result<T, Refusal> {
         self.map_err(|e| to.refuse_json(e))
     }
+}
+
+/// A fresh opaque id for an internal error: shown to the person, logged with the cause.
+fn error_id_now() -> String {
+    crate::lti::login::random_token()[..12].to_string()
 }
 
 /// The error's cause chain, for the log.
@@ -594,9 +616,10 @@ fn describe(err: &WebError, l: Locale) -> Described {
         ),
         WebError::Store(_)
         | WebError::Internal(_)
+        | WebError::Render(_)
         | WebError::Registration(RegisterError::Store(_))
         | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
-            let id = crate::lti::login::random_token()[..12].to_string();
+            let id = error_id_now();
             (
                 "internal_error",
                 l.t("internal_error"),
@@ -726,7 +749,7 @@ fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpRe
         WebError::Body(_) => false,
         _ => true,
     };
-    let html = pages.render(
+    let rendered = pages.render(
         "error.html",
         l,
         context! {
@@ -736,6 +759,20 @@ fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpRe
             relaunch => Vec::<(String, String)>::new(), reopen => reopen,
         },
     );
+    let (status, html, code) = match rendered {
+        Ok(html) => (status, html, code),
+        // The error page itself failed: a bare apology with the id the failure is logged
+        // under, never the error's own page half made.
+        Err(e) => {
+            let id = error_id_now();
+            tracing::error!(error_id = %id, error = %chain(&e), "internal error");
+            let html = format!(
+                "<!doctype html><title>Binôme</title><p>{} ({id})</p>",
+                l.t("internal_error")
+            );
+            (StatusCode::INTERNAL_SERVER_ERROR, html, "internal_error")
+        }
+    };
     let mut resp = pages.respond(status, html, &to.frames);
     with_retry_after(&mut resp, retry_after);
     // The reason code travels with the answer to the metrics (`web::observe`).
@@ -1047,6 +1084,55 @@ mod tests {
         .map(|f| Locale::En.t(f.code()))
         .collect();
         assert_eq!(texts.len(), 7);
+    }
+
+    /// The error id a page shows (the last `<dd><code>id</code></dd>`, after the reason
+    /// code), if any.
+    fn shown_id(html: &str) -> Option<&str> {
+        let start = html.rfind("<dd><code>")? + "<dd><code>".len();
+        Some(&html[start..start + html[start..].find('<')?])
+    }
+
+    #[test]
+    fn a_template_that_fails_is_a_500_with_an_error_id_never_a_200() {
+        // Strict mode: a value the template needs and the context lacks fails the render.
+        let broken =
+            Pages::with_templates("http://tool.example", &[("broken.html", "{{ missing }}")])
+                .unwrap();
+        let err = broken
+            .render("broken.html", Locale::En, context! {})
+            .unwrap_err();
+        let err = WebError::from(err);
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
+        for l in Locale::ALL {
+            let to = Audience::new(pages.clone(), l, vec![]);
+            let page = respond(&pages, &err, &to, false);
+            assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body = actix_web::body::to_bytes(page.into_body());
+            let body = futures_util::FutureExt::now_or_never(body)
+                .unwrap()
+                .unwrap();
+            let html = String::from_utf8(body.to_vec()).unwrap();
+            let id = shown_id(&html).expect("the page shows an error id");
+            assert_eq!(id.len(), 12, "{html}");
+            let json = respond_json(&err, l);
+            assert_eq!(json.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        // When the error page itself fails, the answer is still a 500 with an id.
+        let pages = Arc::new(
+            Pages::with_templates("http://tool.example", &[("error.html", "{{ missing }}")])
+                .unwrap(),
+        );
+        let to = Audience::new(pages.clone(), Locale::Fr, vec![]);
+        let page = respond(&pages, &WebError::NotFound, &to, false);
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(page.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .unwrap()
+            .unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(html.contains(&Locale::Fr.t("internal_error")), "{html}");
     }
 
     #[test]

@@ -8,7 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use minijinja::context;
 
 use super::AppState;
-use super::body::{BodyError, read_body, refuse, request_locale};
+use super::body::{read_body, refuse, request_locale};
+use super::error::BodyError;
 use super::error::Refusal;
 use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, PostedFrom, now};
 use crate::lti::login::{LoginRequest, LoginState};
@@ -81,6 +82,10 @@ async fn login(
                     fields => Vec::<(String, String)>::new(), relaunch => relaunch,
                 },
             );
+            let html = match html {
+                Ok(html) => html,
+                Err(e) => return Err(refuse(state, req, e).await),
+            };
             let mut resp = state
                 .pages
                 .respond(StatusCode::OK, html, &out.frame_ancestors);
@@ -175,6 +180,10 @@ pub async fn launch(
                     fields => vec![("id_token".to_string(), id_token), ("state".to_string(), st)], relaunch => relaunch,
                 },
             );
+            let html = match html {
+                Ok(html) => html,
+                Err(e) => return Err(refuse(&state, &req, e).await),
+            };
             Ok(state.pages.respond(StatusCode::OK, html, &frame_ancestors))
         }
         Err(e) => Err(refuse(&state, &req, e).await),

@@ -35,7 +35,8 @@ pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         Ok(c) => {
             let html = state
                 .pages
-                .render("register.html", locale, confirmation(&c, locale));
+                .render("register.html", locale, confirmation(&c, locale))
+                .map_err(|e| fail(&state, locale, &frames, e.into()))?;
             Ok(state.pages.respond(StatusCode::OK, html, &frames))
         }
         Err(e) => Err(fail(&state, locale, &frames, e.into())),
@@ -66,7 +67,8 @@ pub async fn confirm(
         Ok(done) => {
             let html = state
                 .pages
-                .render("registered.html", locale, registered(&done));
+                .render("registered.html", locale, registered(&done))
+                .map_err(|e| fail(&state, locale, &frames, e.into()))?;
             Ok(state.pages.respond(StatusCode::OK, html, &frames))
         }
         Err(e) => Err(fail(&state, locale, &frames, e.into())),

@@ -75,7 +75,7 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
                 "session.html",
                 l,
                 context! { token => &a.token, no_group => true },
-            ));
+            )?);
         };
         let row = current(&state, s, &members).await?;
         let live = state.live.state(s.course, row.id).await?;
@@ -85,7 +85,7 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
             "session.html",
             l,
             context! { token => &a.token, no_group => false, p => panel },
-        ))
+        )?)
     }
     .await
     .or_refuse(&a.to)?;
@@ -102,14 +102,11 @@ pub async fn panel_fragment(
     let html = async {
         let (live, me) = mine(&state, s).await?;
         let p = panel(&state, s, &live, &me).await?;
-        state
-            .pages
-            .try_render(
-                "session_panel.html",
-                s.locale,
-                context! { token => &a.token, p => p },
-            )
-            .map_err(|e| WebError::Internal(Box::new(e)))
+        Ok::<_, WebError>(state.pages.render(
+            "session_panel.html",
+            s.locale,
+            context! { token => &a.token, p => p },
+        )?)
     }
     .await
     .or_refuse_json(&a.to)?;
