@@ -126,7 +126,7 @@ impl Application {
         let registry = Registry::load(store.clone()).await?;
         let http = http_client(&settings)?;
         let jwks = JwksCache::new(http.clone(), settings.jwks_min_refetch);
-        let pages = Pages::new(settings.base())?;
+        let pages = Arc::new(Pages::new(settings.base())?);
         let hub = crate::realtime::Hub::new(store.clone());
         let relay = hub.start().await?;
         let live = crate::realtime::live::Live::new(store.clone(), hub);

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::AppState;
 use super::activity_view::{SetupMode, form_of};
 use super::app_pages::{Notice, setup_page};
-use super::error::WebError;
-use super::extract::{Authed, AuthedForm, Designer, Manager, frames_of, redirect, session_refusal};
+use super::error::{Audience, OrRefuse, Refusal, WebError};
+use super::extract::{Authed, AuthedForm, Designer, Manager, redirect};
 use crate::activity::form::{ActivityForm, FormProblem, Saved, Target, save_config};
 use crate::launch::session::{Presentation, Session};
 use crate::launch::{CONFIG_PARAM, now};
@@ -33,19 +33,15 @@ async fn refused_form(
     state: &AppState,
     s: &Session,
     token: &str,
+    to: &Audience,
     mode: SetupMode,
     form: &ActivityForm,
     problems: &[FormProblem],
-) -> HttpResponse {
-    match setup_page(state, s, token, mode, form, problems).await {
-        Ok(html) => {
-            let frames = frames_of(state, s).await;
-            state
-                .pages
-                .respond(StatusCode::UNPROCESSABLE_ENTITY, html, &frames)
-        }
-        Err(e) => session_refusal(state, s, e).await,
-    }
+) -> Result<HttpResponse, Refusal> {
+    let html = setup_page(state, s, token, mode, form, problems)
+        .await
+        .or_refuse(to)?;
+    Ok(to.page(StatusCode::UNPROCESSABLE_ENTITY, html))
 }
 
 /// POST /app/deep-link: the designer's configuration, kept for the resource link the LMS
@@ -53,26 +49,24 @@ async fn refused_form(
 pub async fn add(
     state: web::Data<AppState>,
     f: AuthedForm<ActivityForm, Designer>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let (config, tags) = match f.form.check() {
         Ok(c) => c,
         Err(problems) => {
-            return refused_form(&state, s, &f.token, SetupMode::DeepLink, &f.form, &problems)
-                .await;
+            let mode = SetupMode::DeepLink;
+            return refused_form(&state, s, &f.token, &f.to, mode, &f.form, &problems).await;
         }
     };
-    match response_page(&state, s, &config, &tags).await {
-        Ok(html) => {
-            let mut frames = frames_of(&state, s).await;
-            frames.extend(
-                s.deep_linking()
-                    .and_then(|d| crate::lti::origin_of(&d.return_url)),
-            );
-            state.pages.respond(StatusCode::OK, html, &frames)
-        }
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    let html = response_page(&state, s, &config, &tags)
+        .await
+        .or_refuse(&f.to)?;
+    let mut frames = f.to.frames.clone();
+    frames.extend(
+        s.deep_linking()
+            .and_then(|d| crate::lti::origin_of(&d.return_url)),
+    );
+    Ok(state.pages.respond(StatusCode::OK, html, &frames))
 }
 
 async fn response_page(
@@ -147,11 +141,14 @@ async fn response_page(
         "autopost.html",
         l,
         context! { message => l.t("dl_returning"), action => &dl.return_url, fields => vec![("JWT".to_string(), jwt)] },
-    ))
+    )?)
 }
 
 /// GET /app/activity/settings: the configuration of this activity, to change it.
-pub async fn settings_page(state: web::Data<AppState>, a: Authed<Manager>) -> HttpResponse {
+pub async fn settings_page(
+    state: web::Data<AppState>,
+    a: Authed<Manager>,
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let form = async {
         let rl = s.resource_link().ok_or(WebError::NotFound)?;
@@ -167,21 +164,16 @@ pub async fn settings_page(state: web::Data<AppState>, a: Authed<Manager>) -> Ht
         let form = form_of(&state, s, config.as_ref()).await?;
         setup_page(&state, s, &a.token, mode, &form, &[]).await
     }
-    .await;
-    match form {
-        Ok(html) => {
-            let frames = frames_of(&state, s).await;
-            state.pages.respond(StatusCode::OK, html, &frames)
-        }
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, form))
 }
 
 /// POST /app/activity/settings: saves this activity's configuration.
 pub async fn save(
     state: web::Data<AppState>,
     f: AuthedForm<ActivityForm, Manager>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let (config, tags) = match f.form.check() {
         Ok(c) => c,
@@ -200,12 +192,13 @@ pub async fn save(
             } else {
                 SetupMode::Edit
             };
-            return refused_form(&state, s, &f.token, mode, &f.form, &problems).await;
+            return refused_form(&state, s, &f.token, &f.to, mode, &f.form, &problems).await;
         }
     };
-    let Some(rl) = s.resource_link() else {
-        return session_refusal(&state, s, WebError::NotFound).await;
-    };
+    let rl = s
+        .resource_link()
+        .ok_or(WebError::NotFound)
+        .or_refuse(&f.to)?;
     let saved = save_config(
         &state.flow.store,
         &state.courses,
@@ -216,20 +209,19 @@ pub async fn save(
         &tags,
         now(),
     )
-    .await;
-    match saved {
-        Ok(Saved::Saved) => {
-            let notice = Notice::CONFIG_SAVED;
-            redirect(
-                &state,
-                s,
-                "/app",
-                &[("notice", notice.key), ("at", notice.at)],
-                "notice",
-            )
-            .await
-        }
-        Ok(_) => session_refusal(&state, s, WebError::NotFound).await,
-        Err(e) => session_refusal(&state, s, e.into()).await,
+    .await
+    .or_refuse(&f.to)?;
+    if saved != Saved::Saved {
+        return Err(f.to.refuse(WebError::NotFound));
     }
+    let notice = Notice::CONFIG_SAVED;
+    redirect(
+        &state,
+        s,
+        "/app",
+        &[("notice", notice.key), ("at", notice.at)],
+        "notice",
+    )
+    .await
+    .or_refuse(&f.to)
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::AppState;
 use super::activity_view::{Accepts, SetupMode, form_of, setup_context};
 use super::dashboard_view::activity_dashboard;
-use super::error::WebError;
-use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
+use super::error::{Audience, OrRefuse, Refusal, WebError};
+use super::extract::{Authed, AuthedForm, Learner, redirect};
 use super::learner_view::{declare_context, learner_context};
 use super::session_view::activity_config;
 use super::staff_view::staff_context;
@@ -168,10 +168,11 @@ pub async fn session_page(
     state: &AppState,
     s: &Session,
     token: &str,
+    to: &Audience,
     notice: Option<Notice>,
     roster_page: usize,
     upload: Option<Value>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let html = async {
         let l = s.locale;
         Ok::<_, WebError>(match &s.page {
@@ -185,7 +186,7 @@ pub async fn session_page(
                     setup_page(state, s, token, SetupMode::First, &form, &[]).await?
                 } else {
                     let common = common(state, s, token, notice, None).await?;
-                    state.pages.render("not_set_up.html", l, common)
+                    state.pages.render("not_set_up.html", l, common)?
                 }
             }
             SessionPage::Activity { .. } if s.staff => {
@@ -203,22 +204,20 @@ pub async fn session_page(
                 let extra = context! { upload => upload, sessions => sessions, grades_failed => grades_failed, gradebook => gradebook, ..extra };
                 state
                     .pages
-                    .render("staff.html", l, context! { ..common, ..extra })
+                    .render("staff.html", l, context! { ..common, ..extra })?
             }
             SessionPage::Activity { .. } => {
                 let (extra, name) = learner_context(state, s).await?;
                 let common = common(state, s, token, notice, name).await?;
                 state
                     .pages
-                    .render("learner.html", l, context! { ..common, ..extra })
+                    .render("learner.html", l, context! { ..common, ..extra })?
             }
         })
     }
-    .await;
-    match html {
-        Ok(html) => respond(state, s, html).await,
-        Err(e) => session_refusal(state, s, e).await,
-    }
+    .await
+    .or_refuse(to)?;
+    Ok(to.page(StatusCode::OK, html))
 }
 
 /// Whether the activity of a session has its configuration (a launch without a resource
@@ -271,12 +270,7 @@ pub async fn setup_page(
         "activity_setup.html",
         s.locale,
         context! { ..common, ..extra },
-    ))
-}
-
-async fn respond(state: &AppState, s: &Session, html: String) -> HttpResponse {
-    let frames = frames_of(state, s).await;
-    state.pages.respond(StatusCode::OK, html, &frames)
+    )?)
 }
 
 /// GET /app: the activity page (or the deep-linking form).
@@ -284,11 +278,12 @@ pub async fn app_page(
     state: web::Data<AppState>,
     a: Authed,
     q: web::Query<PageQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     session_page(
         &state,
         &a.session,
         &a.token,
+        &a.to,
         q.notice(),
         q.page.unwrap_or(0),
         None,
@@ -297,13 +292,16 @@ pub async fn app_page(
 }
 
 /// GET /app/about: the method and its credits.
-pub async fn about_page(state: web::Data<AppState>, a: Authed) -> HttpResponse {
-    let html = state.pages.render(
-        "about.html",
-        a.session.locale,
-        context! { token => &a.token },
-    );
-    respond(&state, &a.session, html).await
+pub async fn about_page(state: web::Data<AppState>, a: Authed) -> Result<HttpResponse, Refusal> {
+    let html = state
+        .pages
+        .render(
+            "about.html",
+            a.session.locale,
+            context! { token => &a.token },
+        )
+        .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, html))
 }
 
 /// GET /app/declare: the learner picks the person of a private hierarchical declaration.
@@ -311,7 +309,7 @@ pub async fn declare_page(
     state: web::Data<AppState>,
     a: Authed<Learner>,
     q: web::Query<PageQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let me = s.user().unwrap_or_default().to_string();
     let result = async {
@@ -323,13 +321,11 @@ pub async fn declare_page(
             "declare.html",
             s.locale,
             context! { ..common, ..extra },
-        ))
+        )?)
     }
-    .await;
-    match result {
-        Ok(html) => respond(&state, s, html).await,
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, result))
 }
 
 /// Where `POST /app/go` may lead.
@@ -346,7 +342,10 @@ pub struct GoForm {
 
 /// POST /app/go: moves to another page of the session (links are forms, so that the token
 /// travels in the body; the redirect carries a single-use code).
-pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpResponse {
+pub async fn go(
+    state: web::Data<AppState>,
+    f: AuthedForm<GoForm>,
+) -> Result<HttpResponse, Refusal> {
     let path = match f.form.to.as_str() {
         "about" => "/app/about",
         "declare" => "/app/declare",
@@ -363,5 +362,7 @@ pub async fn go(state: web::Data<AppState>, f: AuthedForm<GoForm>) -> HttpRespon
             query.push((k, v));
         }
     }
-    redirect(&state, &f.session, path, &query, "").await
+    redirect(&state, &f.session, path, &query, "")
+        .await
+        .or_refuse(&f.to)
 }

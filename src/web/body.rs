@@ -1,16 +1,15 @@
 //! Request bodies and the language of a request: bounded reads, form decoding, and the
 //! refusal page of a request that has no session (yet).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
-use super::error::{BadForm, ErrorContext, WebError, respond};
+use super::error::{Audience, BadForm, BodyError, Refusal, WebError};
 use super::{AppState, MAX_BODY};
 use crate::i18n::Locale;
-use crate::lti::LaunchError;
 
 /// Reads a request body up to [`MAX_BODY`], refusing larger ones before reading them whole.
-pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, LaunchError>
+pub async fn read_body<S>(req: &HttpRequest, mut payload: S) -> Result<web::Bytes, BodyError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
@@ -20,13 +19,13 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(LaunchError::TooLarge);
+        return Err(BodyError::TooLarge);
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| LaunchError::BadRequest(e.to_string()))?;
+        let chunk = chunk.map_err(BodyError::Payload)?;
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(LaunchError::TooLarge);
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
@@ -68,13 +67,9 @@ pub fn request_locale(req: &HttpRequest) -> Locale {
     )
 }
 
-/// Renders a refusal of a request without a session, framed by any registered platform.
-pub async fn refuse(
-    state: &AppState,
-    req: &HttpRequest,
-    err: WebError,
-    relaunch: Vec<(String, String)>,
-) -> HttpResponse {
+/// Who a request without a session (yet) is answered to: its browser's language, framed by
+/// any registered platform.
+pub async fn audience(state: &AppState, req: &HttpRequest) -> Audience {
     let frames = state
         .flow
         .registry
@@ -82,16 +77,13 @@ pub async fn refuse(
         .await
         .map(|s| s.frame_ancestors.clone())
         .unwrap_or_default();
+    Audience::new(state.pages.clone(), request_locale(req), frames)
+}
+
+/// The refusal of a request without a session.
+pub async fn refuse(state: &AppState, req: &HttpRequest, err: impl Into<WebError>) -> Refusal {
+    let err = err.into();
     // A page of the tool asked without a session: offer the tab's script to reopen it.
     let reopen = matches!(err, WebError::NoSession) && req.method() == actix_web::http::Method::GET;
-    respond(
-        &state.pages,
-        &err,
-        ErrorContext {
-            locale: request_locale(req),
-            frame_ancestors: &frames,
-            relaunch,
-            reopen,
-        },
-    )
+    audience(state, req).await.refuse(err).reopening(reopen)
 }

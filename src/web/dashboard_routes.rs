@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::dashboard_view::{Overview, overview_context, overview_csv};
-use super::error::WebError;
-use super::extract::{Authed, AuthedForm, Manager, course_of, frames_of, session_refusal};
+use super::error::{OrRefuse, Refusal, WebError};
+use super::extract::{Authed, AuthedForm, Manager, course_of};
 use super::staff_view::{Reader, failure_words};
 
 /// The overview's query: the page of the learners' matrix.
@@ -26,7 +26,7 @@ pub async fn overview_page(
     state: web::Data<AppState>,
     a: Authed<Manager>,
     q: web::Query<OverviewQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let l = s.locale;
     let html = async {
@@ -45,16 +45,11 @@ pub async fn overview_page(
                 sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
                 ..values
             },
-        ))
+        )?)
     }
-    .await;
-    match html {
-        Ok(html) => {
-            let frames = frames_of(&state, s).await;
-            state.pages.respond(StatusCode::OK, html, &frames)
-        }
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, html))
 }
 
 /// A form with no fields of its own (the token only).
@@ -63,23 +58,24 @@ pub struct NoFields {}
 
 /// POST /app/overview/export: the course's status as CSV, one row per learner and module.
 /// The file name names no person and no course.
-pub async fn export(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
+pub async fn export(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let csv = async {
         course_of(&state, s).await?;
         let overview = Overview::load(&state, s).await?;
         Ok::<_, WebError>(overview_csv(&overview, Reader::of(s), s.locale))
     }
-    .await;
-    match csv {
-        Ok(csv) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header((
-                "Content-Disposition",
-                "attachment; filename=\"binome-progress.csv\"",
-            ))
-            .content_type("text/csv; charset=utf-8")
-            .body(csv),
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&f.to)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"binome-progress.csv\"",
+        ))
+        .content_type("text/csv; charset=utf-8")
+        .body(csv))
 }

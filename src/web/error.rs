@@ -2,12 +2,15 @@
 //! wrong and what the LMS administrator should check, logged as one structured line with its
 //! reason code; internal failures are logged with their cause and shown with an opaque id.
 
-use actix_web::HttpResponse;
+use std::sync::Arc;
+
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::{HttpResponse, ResponseError};
 use minijinja::context;
 
-use super::pages::Pages;
+use super::pages::{Pages, RenderError};
 use crate::coaching::CoachingError;
 use crate::i18n::{Arg, Locale};
 use crate::launch::FlowError;
@@ -65,6 +68,20 @@ pub enum BadForm {
     UnknownAction,
 }
 
+/// Why a request's body or query could not be read (before any of its fields is used).
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than [`super::MAX_BODY`].
+    #[error("request too large")]
+    TooLarge,
+    /// The body broke off or could not be received.
+    #[error("unreadable request body")]
+    Payload(#[source] actix_web::error::PayloadError),
+    /// The body or the query is not URL-encoded form data.
+    #[error("the {0} is not a form")]
+    NotAForm(&'static str, #[source] serde_urlencoded::de::Error),
+}
+
 /// A bound on what one person, one address or the whole instance may use was reached: the
 /// request may come again later (the answer says when, in `Retry-After`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +123,9 @@ pub enum WebError {
     /// An LTI login or launch was refused.
     #[error(transparent)]
     Refused(#[from] LaunchError),
+    /// A request's body or query could not be read.
+    #[error(transparent)]
+    Body(#[from] BodyError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -130,9 +150,125 @@ pub enum WebError {
     /// A Dynamic Registration could not go on (never a store failure: that is `Store`).
     #[error(transparent)]
     Registration(RegisterError),
+    /// A page could not be rendered (a bug on our side).
+    #[error(transparent)]
+    Render(#[from] RenderError),
     /// A bug or an unavailable dependency on our side.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl WebError {
+    /// The HTTP status of the answer: the one place a status is chosen for an error.
+    pub fn status(&self) -> StatusCode {
+        use LaunchError as L;
+        match self {
+            WebError::Refused(L::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Refused(
+                L::LoginRateLimited { .. }
+                | L::PlatformRateLimited { .. }
+                | L::TooManyPendingLogins,
+            ) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Refused(
+                L::UnknownPlatform { .. }
+                | L::UnknownDeployment { .. }
+                | L::ForeignLaunchOrigin(_)
+                | L::PlatformPending(_),
+            ) => StatusCode::FORBIDDEN,
+            WebError::Refused(L::Replayed) => StatusCode::CONFLICT,
+            WebError::Refused(
+                L::MissingParam(_)
+                | L::AmbiguousClient(_)
+                | L::ForeignTargetLink(_)
+                | L::Malformed(_)
+                | L::WrongVersion(_)
+                | L::UnknownMessageType(_)
+                | L::MissingClaim(_)
+                | L::InvalidClaims(_),
+            ) => StatusCode::BAD_REQUEST,
+            WebError::Refused(
+                L::PlatformError { .. }
+                | L::AlgNotAllowed(_)
+                | L::UnknownKid(_)
+                | L::BadSignature
+                | L::JwksUnavailable(_)
+                | L::Expired
+                | L::IssuedInFuture
+                | L::WrongIssuer
+                | L::WrongAudience
+                | L::WrongAzp
+                | L::NonceMismatch
+                | L::StateUnknown
+                | L::StateExpired
+                | L::StateMismatch
+                | L::BrowserCheckFailed,
+            ) => StatusCode::UNAUTHORIZED,
+            WebError::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Body(BodyError::Payload(_) | BodyError::NotAForm(..)) => {
+                StatusCode::BAD_REQUEST
+            }
+            WebError::NoSession => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+            WebError::Live(LiveError::Refused(_)) => StatusCode::CONFLICT,
+            WebError::Live(LiveError::NotAMember) => StatusCode::FORBIDDEN,
+            WebError::Live(
+                LiveError::LogFull | LiveError::TooManySessions | LiveError::GroupFull,
+            ) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Live(LiveError::UnknownField(_)) => StatusCode::BAD_REQUEST,
+            WebError::Busy(Busy::Writes { .. } | Busy::ClientStreams) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            WebError::Busy(Busy::ServerStreams) => StatusCode::SERVICE_UNAVAILABLE,
+            // A request we cannot use is the asker's; a platform that failed or refused is
+            // a bad gateway.
+            WebError::Registration(RegisterError::Refused(
+                RegistrationError::MissingConfigurationUrl
+                | RegistrationError::BadConfigurationUrl(_)
+                | RegistrationError::TokenTooLong,
+            )) => StatusCode::BAD_REQUEST,
+            WebError::Registration(RegisterError::Refused(_) | RegisterError::Failed { .. }) => {
+                StatusCode::BAD_GATEWAY
+            }
+            WebError::Registration(RegisterError::ProofInvalid) => StatusCode::BAD_REQUEST,
+            WebError::Registration(RegisterError::RateLimited { .. } | RegisterError::Busy) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            WebError::Registration(
+                RegisterError::InvitationRequired
+                | RegisterError::InvitationInvalid
+                | RegisterError::Closed,
+            ) => StatusCode::FORBIDDEN,
+            WebError::Registration(RegisterError::AlreadyRegistered) => StatusCode::CONFLICT,
+            // The database is unavailable: the request may succeed later.
+            WebError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_)
+            | WebError::Render(_)
+            | WebError::Registration(RegisterError::Store(_))
+            | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl From<Forbidden> for WebError {
+    fn from(f: Forbidden) -> WebError {
+        WebError::Forbidden(f)
+    }
+}
+
+impl From<BadForm> for WebError {
+    fn from(f: BadForm) -> WebError {
+        WebError::BadForm(f)
+    }
+}
+
+impl From<Busy> for WebError {
+    fn from(b: Busy) -> WebError {
+        WebError::Busy(b)
+    }
 }
 
 impl From<RegisterError> for WebError {
@@ -153,14 +289,147 @@ impl From<FlowError> for WebError {
     }
 }
 
-/// Context for rendering an error: who asked, in which language, framed by whom.
-pub struct ErrorContext<'a> {
+/// Who a refusal is answered to: the reader's language and the origins that may frame the
+/// page, with the pages to render it. A session's handlers get theirs from the extractors
+/// (`extract::Authed::to`), a request without a session from `body::audience`.
+#[derive(Clone)]
+pub struct Audience {
+    pages: Arc<Pages>,
     pub locale: Locale,
-    pub frame_ancestors: &'a [String],
-    pub relaunch: Vec<(String, String)>,
+    pub frames: Vec<String>,
+}
+
+impl Audience {
+    pub fn new(pages: Arc<Pages>, locale: Locale, frames: Vec<String>) -> Audience {
+        Audience {
+            pages,
+            locale,
+            frames,
+        }
+    }
+
+    /// A page to this audience, framed by its origins.
+    pub fn page(&self, status: StatusCode, html: String) -> HttpResponse {
+        self.pages.respond(status, html, &self.frames)
+    }
+
+    /// `err`, answered with its page.
+    pub fn refuse(&self, err: impl Into<WebError>) -> Refusal {
+        Refusal {
+            error: err.into(),
+            to: self.clone(),
+            json: false,
+            reopen: false,
+            close: false,
+        }
+    }
+
+    /// `err`, answered with the JSON a page's script reads (`{"code", "message"}`).
+    pub fn refuse_json(&self, err: impl Into<WebError>) -> Refusal {
+        Refusal {
+            json: true,
+            ..self.refuse(err)
+        }
+    }
+}
+
+/// An error on its way to becoming the answer: the error, and what the answer needs (the
+/// reader's language and the origins that may frame the page). Handlers return
+/// `Result<HttpResponse, Refusal>`; actix renders it through [`ResponseError`], which takes
+/// the status from [`WebError::status`] and logs the refusal (see [`describe`]).
+pub struct Refusal {
+    error: WebError,
+    to: Audience,
+    /// Answered as JSON for a page's script, not as a page.
+    json: bool,
     /// A page of a session was asked without one: the page's script may reopen it from the
     /// token it keeps for this tab (a reload inside the LMS frame).
-    pub reopen: bool,
+    reopen: bool,
+    /// The connection closes with the answer (a refused event stream tries again later on a
+    /// new one).
+    close: bool,
+}
+
+impl Refusal {
+    /// The error refused.
+    pub fn error(&self) -> &WebError {
+        &self.error
+    }
+
+    /// Offers the page's script to reopen the page from the tab's token.
+    pub fn reopening(mut self, reopen: bool) -> Refusal {
+        self.reopen = reopen;
+        self
+    }
+
+    /// Closes the connection with the answer.
+    pub fn closing(mut self) -> Refusal {
+        self.close = true;
+        self
+    }
+}
+
+impl std::fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refusal")
+            .field("error", &self.error)
+            .field("locale", &self.to.locale)
+            .field("json", &self.json)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut resp = if self.json {
+            respond_json(&self.error, self.to.locale)
+        } else {
+            respond(&self.to.pages, &self.error, &self.to, self.reopen)
+        };
+        if self.close {
+            resp.head_mut().set_connection_type(ConnectionType::Close);
+        }
+        resp
+    }
+}
+
+/// Turns the error of a result into a [`Refusal`] to `to`, so handlers can use `?`.
+pub trait OrRefuse<T> {
+    /// The error answered with its page.
+    fn or_refuse(self, to: &Audience) -> Result<T, Refusal>;
+    /// The error answered with JSON for a page's script.
+    fn or_refuse_json(self, to: &Audience) -> Result<T, Refusal>;
+}
+
+impl<T, E: Into<WebError>> OrRefuse<T> for Result<T, E> {
+    fn or_refuse(self, to: &Audience) -> Result<T, Refusal> {
+        self.map_err(|e| to.refuse(e))
+    }
+
+    fn or_refuse_json(self, to: &Audience) -> Result<T, Refusal> {
+        self.map_err(|e| to.refuse_json(e))
+    }
+}
+
+/// A fresh opaque id for an internal error: shown to the person, logged with the cause.
+fn error_id_now() -> String {
+    crate::lti::login::random_token()[..12].to_string()
 }
 
 /// The error's cause chain, for the log.
@@ -197,40 +466,31 @@ fn describe(err: &WebError, l: Locale) -> Described {
         WebError::Refused(e) => fix_command(e),
         _ => None,
     };
-    let (status, code, what, check, error_id) = match err {
+    let status = err.status();
+    let (code, what, check, error_id) = match err {
         WebError::Refused(e) => {
             let (what, check) = explain(e, l);
-            (
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                e.code(),
-                what,
-                check,
-                None,
-            )
+            (e.code(), what, check, None)
+        }
+        // Worded as the launch refusals were, which these once were.
+        WebError::Body(b) => {
+            let (code, case) = match b {
+                BodyError::TooLarge => ("request_too_large", "refused_too_large"),
+                BodyError::Payload(_) | BodyError::NotAForm(..) => {
+                    ("bad_request", "refused_malformed")
+                }
+            };
+            (code, l.t(case), l.t(&format!("{case}_check")), None)
         }
         WebError::NoSession => (
-            StatusCode::UNAUTHORIZED,
             "session_invalid",
             l.t("session_expired"),
             String::new(),
             None,
         ),
-        WebError::Forbidden(f) => (
-            StatusCode::FORBIDDEN,
-            f.code(),
-            l.t(f.code()),
-            String::new(),
-            None,
-        ),
-        WebError::NotFound => (
-            StatusCode::NOT_FOUND,
-            "not_found",
-            l.t("not_found"),
-            String::new(),
-            None,
-        ),
+        WebError::Forbidden(f) => (f.code(), l.t(f.code()), String::new(), None),
+        WebError::NotFound => ("not_found", l.t("not_found"), String::new(), None),
         WebError::BadForm(f) => (
-            StatusCode::BAD_REQUEST,
             "bad_form",
             match f {
                 BadForm::Unreadable => l.t("form_unreadable"),
@@ -242,35 +502,30 @@ fn describe(err: &WebError, l: Locale) -> Described {
             None,
         ),
         WebError::Live(LiveError::Refused(e)) => (
-            StatusCode::CONFLICT,
             "coaching_refused",
             coaching_refusal(e, l),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::NotAMember) => (
-            StatusCode::FORBIDDEN,
             "coaching_not_member",
             l.t("coaching_not_member"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::LogFull) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_log_full",
             l.t("coaching_log_full"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::TooManySessions) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_too_many_sessions",
             l.t("coaching_too_many_sessions"),
             String::new(),
             None,
         ),
         WebError::Live(LiveError::GroupFull) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "coaching_group_full",
             l.t("coaching_group_full"),
             String::new(),
@@ -278,7 +533,6 @@ fn describe(err: &WebError, l: Locale) -> Described {
         ),
         WebError::Busy(b) => match b {
             Busy::Writes { retry_after } => (
-                StatusCode::TOO_MANY_REQUESTS,
                 "session_too_fast",
                 l.tr(
                     "session_too_fast",
@@ -288,46 +542,32 @@ fn describe(err: &WebError, l: Locale) -> Described {
                 None,
             ),
             Busy::ClientStreams => (
-                StatusCode::TOO_MANY_REQUESTS,
                 "stream_limit_client",
                 l.t("stream_limit_client"),
                 String::new(),
                 None,
             ),
             Busy::ServerStreams => (
-                StatusCode::SERVICE_UNAVAILABLE,
                 "stream_limit_server",
                 l.t("stream_limit_server"),
                 String::new(),
                 None,
             ),
         },
-        WebError::Live(LiveError::UnknownField(_)) => (
-            StatusCode::BAD_REQUEST,
-            "bad_form",
-            l.t("form_unknown_action"),
-            String::new(),
-            None,
-        ),
+        WebError::Live(LiveError::UnknownField(_)) => {
+            ("bad_form", l.t("form_unknown_action"), String::new(), None)
+        }
         WebError::Registration(RegisterError::Refused(e)) => {
             let (what, check) = explain_registration(e, l);
-            (
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY),
-                e.code(),
-                what,
-                check,
-                None,
-            )
+            (e.code(), what, check, None)
         }
         WebError::Registration(RegisterError::ProofInvalid) => (
-            StatusCode::BAD_REQUEST,
             "register_proof_invalid",
             l.t("register_proof_invalid"),
             l.t("register_proof_invalid_check"),
             None,
         ),
         WebError::Registration(RegisterError::RateLimited { retry_after }) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "register_rate_limited",
             l.tr(
                 "register_rate_limited",
@@ -337,7 +577,6 @@ fn describe(err: &WebError, l: Locale) -> Described {
             None,
         ),
         WebError::Registration(RegisterError::Busy) => (
-            StatusCode::TOO_MANY_REQUESTS,
             "register_busy",
             l.t("register_busy"),
             l.t("register_busy_check"),
@@ -346,35 +585,30 @@ fn describe(err: &WebError, l: Locale) -> Described {
         // One page for every failure that involves another system, to anyone without an
         // invitation: same status, same words, nothing the other system said.
         WebError::Registration(RegisterError::Failed { .. }) => (
-            StatusCode::BAD_GATEWAY,
             "register_failed",
             l.t("register_failed"),
             l.t("register_failed_check"),
             None,
         ),
         WebError::Registration(RegisterError::InvitationRequired) => (
-            StatusCode::FORBIDDEN,
             "register_invitation_required",
             l.t("register_invitation_required"),
             l.t("register_invitation_required_check"),
             None,
         ),
         WebError::Registration(RegisterError::InvitationInvalid) => (
-            StatusCode::FORBIDDEN,
             "register_invitation_invalid",
             l.t("register_invitation_invalid"),
             l.t("register_invitation_invalid_check"),
             None,
         ),
         WebError::Registration(RegisterError::Closed) => (
-            StatusCode::FORBIDDEN,
             "register_closed",
             l.t("register_closed"),
             l.t("register_closed_check"),
             None,
         ),
         WebError::Registration(RegisterError::AlreadyRegistered) => (
-            StatusCode::CONFLICT,
             "register_already_registered",
             l.t("register_already_registered"),
             l.t("register_already_registered_check"),
@@ -382,16 +616,11 @@ fn describe(err: &WebError, l: Locale) -> Described {
         ),
         WebError::Store(_)
         | WebError::Internal(_)
+        | WebError::Render(_)
         | WebError::Registration(RegisterError::Store(_))
         | WebError::Live(LiveError::Store(_) | LiveError::Corrupt { .. }) => {
-            let id = crate::lti::login::random_token()[..12].to_string();
-            let status = if matches!(err, WebError::Store(_)) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
+            let id = error_id_now();
             (
-                status,
                 "internal_error",
                 l.t("internal_error"),
                 String::new(),
@@ -407,6 +636,7 @@ fn describe(err: &WebError, l: Locale) -> Described {
     }
     let retry_after = match err {
         WebError::Busy(b) => Some(b.retry_after()),
+        WebError::Refused(e) => e.retry_after(),
         _ => None,
     };
     Described {
@@ -459,7 +689,6 @@ fn reopening_helps(e: &LaunchError) -> bool {
         | LaunchError::UnknownMessageType(_)
         | LaunchError::MissingClaim(_)
         | LaunchError::TooLarge
-        | LaunchError::BadRequest(_)
         | LaunchError::PlatformPending(_) => false,
     }
 }
@@ -497,8 +726,8 @@ fn fix_command(e: &LaunchError) -> Option<String> {
 }
 
 /// Renders an error as a page, logged (see [`describe`]).
-pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpResponse {
-    let l = cx.locale;
+fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpResponse {
+    let l = to.locale;
     let registering = matches!(err, WebError::Registration(_));
     let title = l.t(if registering {
         "register_error_title"
@@ -516,19 +745,35 @@ pub fn respond(pages: &Pages, err: &WebError, cx: ErrorContext<'_>) -> HttpRespo
     } = describe(err, l);
     let reopen_helps = match err {
         WebError::Refused(e) => reopening_helps(e),
+        // Sending the same body again meets the same refusal.
+        WebError::Body(_) => false,
         _ => true,
     };
-    let html = pages.render(
+    let rendered = pages.render(
         "error.html",
         l,
         context! {
             heading => title, what => what, check => check, command => command, code => code, error_id => error_id,
             show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_) | WebError::Busy(_)),
             reopen_helps => reopen_helps,
-            relaunch => cx.relaunch, reopen => cx.reopen,
+            relaunch => Vec::<(String, String)>::new(), reopen => reopen,
         },
     );
-    let mut resp = pages.respond(status, html, cx.frame_ancestors);
+    let (status, html, code) = match rendered {
+        Ok(html) => (status, html, code),
+        // The error page itself failed: a bare apology with the id the failure is logged
+        // under, never the error's own page half made.
+        Err(e) => {
+            let id = error_id_now();
+            tracing::error!(error_id = %id, error = %chain(&e), "internal error");
+            let html = format!(
+                "<!doctype html><title>Binôme</title><p>{} ({id})</p>",
+                l.t("internal_error")
+            );
+            (StatusCode::INTERNAL_SERVER_ERROR, html, "internal_error")
+        }
+    };
+    let mut resp = pages.respond(status, html, &to.frames);
     with_retry_after(&mut resp, retry_after);
     // The reason code travels with the answer to the metrics (`web::observe`).
     resp.extensions_mut().insert(super::observe::Reason(code));
@@ -543,7 +788,7 @@ fn with_retry_after(resp: &mut HttpResponse, seconds: Option<u64>) {
 }
 
 /// An error as the JSON a page's script reads (`{"code", "message"}`), logged like a page.
-pub fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
+fn respond_json(err: &WebError, l: Locale) -> HttpResponse {
     let d = describe(err, l);
     let message = match d.error_id {
         Some(id) => format!("{} ({id})", d.what),
@@ -693,7 +938,7 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
             };
             return (what, l.t("refused_platform_error_check"));
         }
-        LaunchError::Malformed(_) | LaunchError::BadRequest(_) => ("refused_malformed", vec![]),
+        LaunchError::Malformed(_) => ("refused_malformed", vec![]),
         LaunchError::AlgNotAllowed(a) => ("refused_alg", vec![("alg", a.into())]),
         LaunchError::UnknownKid(_) | LaunchError::BadSignature => ("refused_signature", vec![]),
         LaunchError::JwksUnavailable(m) => ("refused_jwks", vec![("detail", m.into())]),
@@ -743,7 +988,7 @@ fn explain(e: &LaunchError, l: Locale) -> (String, String) {
 mod tests {
     use super::*;
 
-    const VARIANTS: usize = 33;
+    const VARIANTS: usize = 32;
 
     /// The variant of a refusal, as a number: exhaustive on purpose.
     fn variant(e: &LaunchError) -> usize {
@@ -774,19 +1019,18 @@ mod tests {
             LaunchError::UnknownMessageType(_) => 23,
             LaunchError::MissingClaim(_) => 24,
             LaunchError::TooLarge => 25,
-            LaunchError::BadRequest(_) => 26,
-            LaunchError::BrowserCheckFailed => 27,
-            LaunchError::LoginRateLimited { .. } => 28,
-            LaunchError::PlatformRateLimited { .. } => 29,
-            LaunchError::ForeignLaunchOrigin(_) => 30,
-            LaunchError::TooManyPendingLogins => 31,
-            LaunchError::PlatformPending(_) => 32,
+            LaunchError::BrowserCheckFailed => 26,
+            LaunchError::LoginRateLimited { .. } => 27,
+            LaunchError::PlatformRateLimited { .. } => 28,
+            LaunchError::ForeignLaunchOrigin(_) => 29,
+            LaunchError::TooManyPendingLogins => 30,
+            LaunchError::PlatformPending(_) => 31,
         }
     }
 
     #[test]
     fn every_web_refusal_is_a_4xx_page_with_its_own_reason() {
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         let all = [
             WebError::NoSession,
             WebError::NotFound,
@@ -802,6 +1046,11 @@ mod tests {
             WebError::BadForm(BadForm::UnknownAction),
             WebError::BadForm(BadForm::Missing("cfg_field_title")),
             WebError::Refused(LaunchError::Replayed),
+            WebError::Body(BodyError::TooLarge),
+            WebError::Body(BodyError::NotAForm(
+                "body",
+                serde_urlencoded::from_str::<Vec<(String, u8)>>("a=b").unwrap_err(),
+            )),
             WebError::Live(LiveError::NotAMember),
             WebError::Live(LiveError::LogFull),
             WebError::Live(LiveError::TooManySessions),
@@ -817,16 +1066,7 @@ mod tests {
         ];
         for e in &all {
             for l in Locale::ALL {
-                let r = respond(
-                    &pages,
-                    e,
-                    ErrorContext {
-                        locale: l,
-                        frame_ancestors: &[],
-                        relaunch: vec![],
-                        reopen: false,
-                    },
-                );
+                let r = respond(&pages, e, &Audience::new(pages.clone(), l, vec![]), false);
                 assert!(r.status().is_client_error(), "{e:?}");
             }
         }
@@ -846,6 +1086,55 @@ mod tests {
         assert_eq!(texts.len(), 7);
     }
 
+    /// The error id a page shows (the last `<dd><code>id</code></dd>`, after the reason
+    /// code), if any.
+    fn shown_id(html: &str) -> Option<&str> {
+        let start = html.rfind("<dd><code>")? + "<dd><code>".len();
+        Some(&html[start..start + html[start..].find('<')?])
+    }
+
+    #[test]
+    fn a_template_that_fails_is_a_500_with_an_error_id_never_a_200() {
+        // Strict mode: a value the template needs and the context lacks fails the render.
+        let broken =
+            Pages::with_templates("http://tool.example", &[("broken.html", "{{ missing }}")])
+                .unwrap();
+        let err = broken
+            .render("broken.html", Locale::En, context! {})
+            .unwrap_err();
+        let err = WebError::from(err);
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
+        for l in Locale::ALL {
+            let to = Audience::new(pages.clone(), l, vec![]);
+            let page = respond(&pages, &err, &to, false);
+            assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body = actix_web::body::to_bytes(page.into_body());
+            let body = futures_util::FutureExt::now_or_never(body)
+                .unwrap()
+                .unwrap();
+            let html = String::from_utf8(body.to_vec()).unwrap();
+            let id = shown_id(&html).expect("the page shows an error id");
+            assert_eq!(id.len(), 12, "{html}");
+            let json = respond_json(&err, l);
+            assert_eq!(json.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        // When the error page itself fails, the answer is still a 500 with an id.
+        let pages = Arc::new(
+            Pages::with_templates("http://tool.example", &[("error.html", "{{ missing }}")])
+                .unwrap(),
+        );
+        let to = Audience::new(pages.clone(), Locale::Fr, vec![]);
+        let page = respond(&pages, &WebError::NotFound, &to, false);
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(page.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .unwrap()
+            .unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(html.contains(&Locale::Fr.t("internal_error")), "{html}");
+    }
+
     #[test]
     fn a_busy_refusal_says_when_to_come_back() {
         for (busy, status, secs) in [
@@ -859,16 +1148,12 @@ mod tests {
                 assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), secs, "{busy:?}");
             }
         }
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         let page = respond(
             &pages,
             &WebError::Busy(Busy::Writes { retry_after: 2 }),
-            ErrorContext {
-                locale: Locale::Fr,
-                frame_ancestors: &[],
-                relaunch: vec![],
-                reopen: false,
-            },
+            &Audience::new(pages.clone(), Locale::Fr, vec![]),
+            false,
         );
         assert_eq!(page.headers().get(RETRY_AFTER).unwrap(), "2");
     }
@@ -911,7 +1196,7 @@ mod tests {
             },
             RegistrationError::AnswerInvalid("x".into()),
         ];
-        let pages = Pages::new("http://tool.example").unwrap();
+        let pages = Arc::new(Pages::new("http://tool.example").unwrap());
         for e in &all {
             for l in Locale::ALL {
                 let (what, check) = explain_registration(e, l);
@@ -940,12 +1225,8 @@ mod tests {
             let r = respond(
                 &pages,
                 &err,
-                ErrorContext {
-                    locale: Locale::Fr,
-                    frame_ancestors: &[],
-                    relaunch: vec![],
-                    reopen: false,
-                },
+                &Audience::new(pages.clone(), Locale::Fr, vec![]),
+                false,
             );
             assert!(
                 r.status().is_client_error() || r.status() == StatusCode::BAD_GATEWAY,
@@ -1007,14 +1288,14 @@ mod tests {
             LaunchError::WrongVersion("1.1".into()),
             LaunchError::UnknownMessageType("x".into()),
             LaunchError::MissingClaim("sub"),
-            LaunchError::BadRequest("x".into()),
         ];
         // Every variant is sampled: `variant` has no catch-all arm, so a new variant does not
         // compile until it is listed there, and the count below fails until it is sampled.
         let seen: std::collections::BTreeSet<usize> = all.iter().map(variant).collect();
         assert_eq!(seen.len(), VARIANTS, "every LaunchError variant is sampled");
         for e in all {
-            assert!((400..500).contains(&e.status()), "{e:?}");
+            let status = WebError::Refused(e.clone()).status();
+            assert!(status.is_client_error(), "{e:?}");
             for l in Locale::ALL {
                 let (what, check) = explain(&e, l);
                 for text in [&what, &check] {

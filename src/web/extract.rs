@@ -12,13 +12,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::InternalError;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::body::{form_pairs, read_body, refuse};
-use super::error::{ErrorContext, Forbidden, WebError, respond};
+use super::error::{Audience, BadForm, Forbidden, OrRefuse, Refusal, WebError};
 use crate::launch::now;
 use crate::launch::session::Session;
 
@@ -107,6 +106,8 @@ pub struct Authed<R = Valid> {
     pub session: Session,
     /// The token the page carries from now on.
     pub token: String,
+    /// Who the answer is for: the session's language and the origins that may frame it.
+    pub to: Audience,
     _r: PhantomData<R>,
 }
 
@@ -114,28 +115,12 @@ pub struct Authed<R = Valid> {
 pub struct AuthedForm<F, R = Valid> {
     pub session: Session,
     pub token: String,
+    /// Who the answer is for: the session's language and the origins that may frame it.
+    pub to: Audience,
     pub form: F,
     /// Every field in order, for repeated names (checkbox lists).
     pub pairs: Vec<(String, String)>,
     _r: PhantomData<R>,
-}
-
-type Refusal = actix_web::Error;
-
-fn rendered(err: WebError, resp: HttpResponse) -> Refusal {
-    InternalError::from_response(err, resp).into()
-}
-
-/// The error to carry beside a refusal page rendered from `e` (the page took `e` itself):
-/// the same for the refusals a person causes, the message for the rest.
-fn cause_of(e: &WebError) -> WebError {
-    match e {
-        WebError::NoSession => WebError::NoSession,
-        WebError::NotFound => WebError::NotFound,
-        WebError::Forbidden(f) => WebError::Forbidden(*f),
-        WebError::BadForm(b) => WebError::BadForm(b.clone()),
-        other => WebError::Internal(other.to_string().into()),
-    }
 }
 
 fn state_of(req: &HttpRequest) -> web::Data<AppState> {
@@ -161,7 +146,7 @@ fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The origins allowed to frame a session's pages: its platform's, and the LMS page's.
-pub async fn frames_of(state: &AppState, s: &Session) -> Vec<String> {
+async fn frames_of(state: &AppState, s: &Session) -> Vec<String> {
     let mut frames = match state.flow.registry.snapshot().await {
         Ok(snap) => snap
             .registration(s.registration)
@@ -188,19 +173,9 @@ pub async fn course_of(
         .ok_or(WebError::NoSession)
 }
 
-/// The refusal page of a session that may not do what it asked.
-pub async fn session_refusal(state: &AppState, s: &Session, err: WebError) -> HttpResponse {
-    let frames = frames_of(state, s).await;
-    respond(
-        &state.pages,
-        &err,
-        ErrorContext {
-            locale: s.locale,
-            frame_ancestors: &frames,
-            relaunch: vec![],
-            reopen: false,
-        },
-    )
+/// Who a session's answers are for: its language, framed by its platform and LMS page.
+pub async fn audience_of(state: &AppState, s: &Session) -> Audience {
+    Audience::new(state.pages.clone(), s.locale, frames_of(state, s).await)
 }
 
 /// The session of a token, or `NoSession` when it is forged, expired, or of a platform no
@@ -213,35 +188,22 @@ pub async fn verify(state: &AppState, token: &str) -> Result<Session, WebError> 
         .ok_or(WebError::NoSession)
 }
 
+/// The session of `token` when it meets `R`, with who its answers are for.
 async fn qualify<R: Requirement>(
     state: &AppState,
     req: &HttpRequest,
     token: Option<String>,
-) -> Result<(Session, String), Refusal> {
+) -> Result<(Session, String, Audience), Refusal> {
     let Some(token) = token else {
-        return Err(rendered(
-            WebError::NoSession,
-            refuse(state, req, WebError::NoSession, vec![]).await,
-        ));
+        return Err(refuse(state, req, WebError::NoSession).await);
     };
     let session = match verify(state, &token).await {
         Ok(s) => s,
-        Err(WebError::NoSession) => {
-            let page = refuse(state, req, WebError::NoSession, vec![]).await;
-            return Err(rendered(WebError::NoSession, page));
-        }
-        Err(e) => {
-            let cause = cause_of(&e);
-            let page = refuse(state, req, e, vec![]).await;
-            return Err(rendered(cause, page));
-        }
+        Err(e) => return Err(refuse(state, req, e).await),
     };
-    if let Err(e) = R::check(state, &session).await {
-        let cause = cause_of(&e);
-        let page = session_refusal(state, &session, e).await;
-        return Err(rendered(cause, page));
-    }
-    Ok((session, token))
+    let to = audience_of(state, &session).await;
+    R::check(state, &session).await.or_refuse(&to)?;
+    Ok((session, token, to))
 }
 
 impl<R: Requirement + 'static> FromRequest for Authed<R> {
@@ -258,21 +220,17 @@ impl<R: Requirement + 'static> FromRequest for Authed<R> {
                     Some(code) if is_code(&code) => {
                         match state.flow.store.take_handoff(&code, now()).await {
                             Ok(t) => t,
-                            Err(e) => {
-                                let err = WebError::Store(e);
-                                let cause = cause_of(&err);
-                                let page = refuse(&state, &req, err, vec![]).await;
-                                return Err(rendered(cause, page));
-                            }
+                            Err(e) => return Err(refuse(&state, &req, e).await),
                         }
                     }
                     _ => None,
                 },
             };
-            let (session, token) = qualify::<R>(&state, &req, token).await?;
+            let (session, token, to) = qualify::<R>(&state, &req, token).await?;
             Ok(Authed {
                 session,
                 token,
+                to,
                 _r: PhantomData,
             })
         })
@@ -290,35 +248,24 @@ impl<F: DeserializeOwned + 'static, R: Requirement + 'static> FromRequest for Au
             let state = state_of(&req);
             let pairs = match read_body(&req, payload).await {
                 Ok(body) => form_pairs(&body),
-                Err(e) => Err(WebError::Refused(e)),
+                Err(e) => Err(WebError::Body(e)),
             };
             let pairs = match pairs {
                 Ok(p) => p,
-                Err(e) => {
-                    let cause = cause_of(&e);
-                    let page = refuse(&state, &req, e, vec![]).await;
-                    return Err(rendered(cause, page));
-                }
+                Err(e) => return Err(refuse(&state, &req, e).await),
             };
             let token = bearer(&req)
                 .or_else(|| pairs.iter().find(|(k, _)| k == "t").map(|(_, v)| v.clone()));
-            let (session, token) = qualify::<R>(&state, &req, token).await?;
+            let (session, token, to) = qualify::<R>(&state, &req, token).await?;
             // Serde reads the form from its fields again; unknown ones (such as `t`) are ignored.
             let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-            let form = match serde_urlencoded::from_str::<F>(&encoded) {
-                Ok(f) => f,
-                Err(_) => {
-                    let err = WebError::BadForm(super::error::BadForm::Unreadable);
-                    let page = session_refusal(&state, &session, err).await;
-                    return Err(rendered(
-                        WebError::BadForm(super::error::BadForm::Unreadable),
-                        page,
-                    ));
-                }
-            };
+            let form = serde_urlencoded::from_str::<F>(&encoded)
+                .map_err(|_| WebError::BadForm(BadForm::Unreadable))
+                .or_refuse(&to)?;
             Ok(AuthedForm {
                 session,
                 token,
+                to,
                 form,
                 pairs,
                 _r: PhantomData,
@@ -342,25 +289,21 @@ pub async fn redirect(
     page: &str,
     query: &[(&str, &str)],
     anchor: &str,
-) -> HttpResponse {
-    match handoff(state, s).await {
-        Ok(code) => {
-            let mut q: Vec<(&str, &str)> = vec![(HANDOFF_PARAM, code.as_str())];
-            q.extend_from_slice(query);
-            let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
-            let base = state.pages.base_path();
-            let fragment = if anchor.is_empty() {
-                String::new()
-            } else {
-                format!("#{anchor}")
-            };
-            HttpResponse::SeeOther()
-                .insert_header(("Location", format!("{base}{page}?{qs}{fragment}")))
-                .insert_header(("Cache-Control", "no-store"))
-                .finish()
-        }
-        Err(e) => session_refusal(state, s, e).await,
-    }
+) -> Result<HttpResponse, WebError> {
+    let code = handoff(state, s).await?;
+    let mut q: Vec<(&str, &str)> = vec![(HANDOFF_PARAM, code.as_str())];
+    q.extend_from_slice(query);
+    let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let base = state.pages.base_path();
+    let fragment = if anchor.is_empty() {
+        String::new()
+    } else {
+        format!("#{anchor}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("{base}{page}?{qs}{fragment}")))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish())
 }
 
 /// Stores a hand-off of a renewed token for `s`; returns its code.

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::{BadForm, WebError};
-use super::extract::{AuthedForm, Learner, redirect, session_refusal};
+use super::error::{BadForm, OrRefuse, Refusal, WebError};
+use super::extract::{AuthedForm, Learner, redirect};
 use crate::launch::now;
 use crate::store::{DeclarationKind, DeclareOutcome};
 
@@ -26,7 +26,7 @@ pub struct ProfileForm {
 pub async fn profile(
     state: web::Data<AppState>,
     f: AuthedForm<ProfileForm, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let me = s.user().unwrap_or_default().to_string();
     let store = &state.flow.store;
@@ -94,8 +94,8 @@ pub async fn profile(
             "profile",
         ),
     };
-    match result {
-        Ok(notice) => redirect(&state, s, page, &[("notice", notice), ("at", at)], "notice").await,
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    let notice = result.or_refuse(&f.to)?;
+    redirect(&state, s, page, &[("notice", notice), ("at", at)], "notice")
+        .await
+        .or_refuse(&f.to)
 }

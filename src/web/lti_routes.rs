@@ -3,36 +3,30 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER, SET_COOKIE};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use minijinja::context;
 
 use super::AppState;
 use super::body::{read_body, refuse, request_locale};
-use super::error::WebError;
+use super::error::BodyError;
+use super::error::Refusal;
 use crate::launch::{LaunchForm, LaunchOutcome, LoginOutcome, PostedFrom, now};
-use crate::lti::LaunchError;
 use crate::lti::login::{LoginRequest, LoginState};
 
 const COOKIE_PREFIX: &str = "binome_st_";
 
-fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, LaunchError> {
-    serde_urlencoded::from_bytes(bytes)
-        .map_err(|_| LaunchError::BadRequest("the body is not a form".into()))
+fn parse_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| BodyError::NotAForm("body", e))
 }
 
-pub async fn login_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub async fn login_get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Refusal> {
     match serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string()) {
         Ok(params) => login(&state, &req, params).await,
-        Err(_) => {
-            refuse(
-                &state,
-                &req,
-                LaunchError::BadRequest("unreadable query".into()).into(),
-                vec![],
-            )
-            .await
-        }
+        Err(e) => Err(refuse(&state, &req, BodyError::NotAForm("query", e)).await),
     }
 }
 
@@ -40,13 +34,13 @@ pub async fn login_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let params = match read_body(&req, payload)
         .await
         .and_then(|b| parse_form::<HashMap<String, String>>(&b))
     {
         Ok(p) => p,
-        Err(e) => return refuse(&state, &req, e.into(), vec![]).await,
+        Err(e) => return Err(refuse(&state, &req, e).await),
     };
     login(&state, &req, params).await
 }
@@ -55,21 +49,12 @@ async fn login(
     state: &AppState,
     req: &HttpRequest,
     params: HashMap<String, String>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let client = super::body::client_address(state, req);
+    // A refusal that is only about too many logins says when to come back (`Retry-After`).
     let out: LoginOutcome = match state.flow.login(&params, client).await {
         Ok(o) => o,
-        Err(e) => {
-            let retry = match &e {
-                crate::launch::FlowError::Refused(r) => r.retry_after(),
-                _ => None,
-            };
-            let mut resp = refuse(state, req, e.into(), vec![]).await;
-            if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-                resp.headers_mut().insert(RETRY_AFTER, v);
-            }
-            return resp;
-        }
+        Err(e) => return Err(refuse(state, req, e).await),
     };
     let cookie = state_cookie(
         state.pages.base_path(),
@@ -77,7 +62,7 @@ async fn login(
         &out.browser_secret,
         600,
     );
-    match &out.storage {
+    Ok(match &out.storage {
         None => HttpResponse::Found()
             .insert_header(("Location", out.redirect.as_str()))
             .insert_header(("Set-Cookie", cookie))
@@ -97,6 +82,10 @@ async fn login(
                     fields => Vec::<(String, String)>::new(), relaunch => relaunch,
                 },
             );
+            let html = match html {
+                Ok(html) => html,
+                Err(e) => return Err(refuse(state, req, e).await),
+            };
             let mut resp = state
                 .pages
                 .respond(StatusCode::OK, html, &out.frame_ancestors);
@@ -105,7 +94,7 @@ async fn login(
             }
             resp
         }
-    }
+    })
 }
 
 /// The state cookie: third-party inside the LMS iframe, hence `SameSite=None; Secure;
@@ -120,10 +109,10 @@ pub async fn launch(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let form: LaunchForm = match read_body(&req, payload).await.and_then(|b| parse_form(&b)) {
         Ok(f) => f,
-        Err(e) => return refuse(&state, &req, e.into(), vec![]).await,
+        Err(e) => return Err(refuse(&state, &req, e).await),
     };
     let login_state = form.state.as_deref().and_then(LoginState::parse);
     let cookie = login_state
@@ -156,7 +145,14 @@ pub async fn launch(
                 });
             }
             // Post/redirect/get: the used id_token is not posted again when the frame reloads.
-            let mut resp = super::extract::redirect(&state, &session, "/app", &[], "").await;
+            // A refusal here still expires the login's cookie, so it is rendered now.
+            let mut resp = match super::extract::redirect(&state, &session, "/app", &[], "").await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    let to = super::extract::audience_of(&state, &session).await;
+                    to.refuse(e).error_response()
+                }
+            };
             // The login is used up: its cookie can go.
             let expired = login_state
                 .as_ref()
@@ -165,7 +161,7 @@ pub async fn launch(
             if let Some(v) = expired.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(SET_COOKIE, v);
             }
-            resp
+            Ok(resp)
         }
         Ok(LaunchOutcome::CheckBrowser {
             storage,
@@ -184,12 +180,13 @@ pub async fn launch(
                     fields => vec![("id_token".to_string(), id_token), ("state".to_string(), st)], relaunch => relaunch,
                 },
             );
-            state.pages.respond(StatusCode::OK, html, &frame_ancestors)
+            let html = match html {
+                Ok(html) => html,
+                Err(e) => return Err(refuse(&state, &req, e).await),
+            };
+            Ok(state.pages.respond(StatusCode::OK, html, &frame_ancestors))
         }
-        Err(e) => {
-            let web_err: WebError = e.into();
-            refuse(&state, &req, web_err, vec![]).await
-        }
+        Err(e) => Err(refuse(&state, &req, e).await),
     }
 }
 

@@ -52,10 +52,10 @@ pub async fn scrape(
     state: web::Data<AppState>,
     scrape: Option<web::Data<Scrape>>,
     req: HttpRequest,
-) -> HttpResponse {
+) -> Result<HttpResponse, super::error::Refusal> {
     match scrape {
         Some(s) if state.flow.settings.metrics && state.flow.settings.metrics_bind.is_none() => {
-            answer(&s)
+            Ok(answer(&s))
         }
         _ => super::system::not_found(state, req).await,
     }

@@ -39,7 +39,7 @@ use pages::Pages;
 /// Shared state of every handler.
 pub struct AppState {
     pub flow: LaunchFlow,
-    pub pages: Pages,
+    pub pages: std::sync::Arc<Pages>,
     pub roster: crate::roster::RosterSync,
     /// The same cache as the launch flow's, so a writer's invalidation reaches launches.
     pub courses: std::sync::Arc<crate::course::cache::CourseCache>,

@@ -27,6 +27,16 @@ pub struct Pages {
     texts: [(Value, Value); 2],
 }
 
+/// A template failed to render (a bug: the values do not fit the template). The page is
+/// not served; the web layer answers with a 500 and an error id.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name} failed to render")]
+pub struct RenderError {
+    name: String,
+    #[source]
+    source: Error,
+}
+
 /// Why the pages could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum PagesError {
@@ -128,18 +138,13 @@ impl Pages {
         self.env.get_template(name).and_then(|t| t.render(ctx))
     }
 
-    /// Same; a failure is logged and shown as a short apology.
-    pub fn render(&self, name: &str, locale: Locale, values: Value) -> String {
-        match self.try_render(name, locale, values) {
-            Ok(html) => html,
-            Err(e) => {
-                tracing::error!(template = name, error = %format!("{e:#}"), "template failed");
-                format!(
-                    "<!doctype html><title>Binôme</title><p>{}</p>",
-                    locale.t("internal_error")
-                )
-            }
-        }
+    /// Same, with the template's name on the error (for the error page and the log).
+    pub fn render(&self, name: &str, locale: Locale, values: Value) -> Result<String, RenderError> {
+        self.try_render(name, locale, values)
+            .map_err(|source| RenderError {
+                name: name.to_string(),
+                source,
+            })
     }
 
     /// An HTML response with the security headers of a framed page.
@@ -564,21 +569,27 @@ mod tests {
                 }
             }
         }
-        let fr = p.render(
-            "learner.html",
-            Locale::Fr,
-            context! { name => "<b>Zoé</b>", ..sample("learner.html", true) },
-        );
+        let fr = p
+            .render(
+                "learner.html",
+                Locale::Fr,
+                context! { name => "<b>Zoé</b>", ..sample("learner.html", true) },
+            )
+            .unwrap();
         assert!(
             fr.contains("Bonjour &lt;b&gt;Zoé") && !fr.contains("<b>"),
             "names are escaped: {fr}"
         );
-        let error = p.render("error.html", Locale::En, sample("error.html", true));
+        let error = p
+            .render("error.html", Locale::En, sample("error.html", true))
+            .unwrap();
         assert!(
             error.contains("run <code>binome x</code> &amp; see") && error.contains("w &lt;b&gt;"),
             "backticks become code, the rest is escaped: {error}"
         );
-        let staff = p.render("staff.html", Locale::Fr, sample("staff.html", true));
+        let staff = p
+            .render("staff.html", Locale::Fr, sample("staff.html", true))
+            .unwrap();
         assert!(staff.contains("gardé depuis Module 1"), "{staff}");
         assert!(
             staff.contains("<time datetime=\"2026-12-07T00:00:00Z\">7 Dec 2026, 00:00 UTC</time>"),

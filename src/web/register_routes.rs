@@ -11,7 +11,7 @@ use minijinja::context;
 
 use super::AppState;
 use super::body::{read_body, request_locale};
-use super::error::{ErrorContext, WebError, respond};
+use super::error::{Audience, Refusal, WebError};
 use crate::i18n::Locale;
 use crate::launch::now;
 use crate::launch::registration::{Confirmation, Done, RegistrationParams};
@@ -20,11 +20,11 @@ use crate::lti::registration::{CLAIMS, Platform, SCOPE_RESULT_READONLY, SCOPES};
 use super::body::client_address as client;
 
 /// The registration URL: reads the platform's configuration and asks for confirmation.
-pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Refusal> {
     let locale = request_locale(&req);
     let params: RegistrationParams = match serde_urlencoded::from_str(req.query_string()) {
         Ok(p) => p,
-        Err(_) => return fail(&state, locale, &[], refused_missing()),
+        Err(_) => return Err(fail(&state, locale, &[], refused_missing())),
     };
     let frames = state.flow.registration_frames(&params);
     match state
@@ -35,10 +35,11 @@ pub async fn start(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
         Ok(c) => {
             let html = state
                 .pages
-                .render("register.html", locale, confirmation(&c, locale));
-            state.pages.respond(StatusCode::OK, html, &frames)
+                .render("register.html", locale, confirmation(&c, locale))
+                .map_err(|e| fail(&state, locale, &frames, e.into()))?;
+            Ok(state.pages.respond(StatusCode::OK, html, &frames))
         }
-        Err(e) => fail(&state, locale, &frames, e.into()),
+        Err(e) => Err(fail(&state, locale, &frames, e.into())),
     }
 }
 
@@ -47,7 +48,7 @@ pub async fn confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let locale = request_locale(&req);
     let params: RegistrationParams = match read_body(&req, payload)
         .await
@@ -55,7 +56,7 @@ pub async fn confirm(
         .and_then(|b| serde_urlencoded::from_bytes(&b).ok())
     {
         Some(p) => p,
-        None => return fail(&state, locale, &[], refused_missing()),
+        None => return Err(fail(&state, locale, &[], refused_missing())),
     };
     let frames = state.flow.registration_frames(&params);
     match state
@@ -66,10 +67,11 @@ pub async fn confirm(
         Ok(done) => {
             let html = state
                 .pages
-                .render("registered.html", locale, registered(&done));
-            state.pages.respond(StatusCode::OK, html, &frames)
+                .render("registered.html", locale, registered(&done))
+                .map_err(|e| fail(&state, locale, &frames, e.into()))?;
+            Ok(state.pages.respond(StatusCode::OK, html, &frames))
         }
-        Err(e) => fail(&state, locale, &frames, e.into()),
+        Err(e) => Err(fail(&state, locale, &frames, e.into())),
     }
 }
 
@@ -80,17 +82,9 @@ fn refused_missing() -> WebError {
     .into()
 }
 
-fn fail(state: &AppState, locale: Locale, frames: &[String], err: WebError) -> HttpResponse {
-    respond(
-        &state.pages,
-        &err,
-        ErrorContext {
-            locale,
-            frame_ancestors: frames,
-            relaunch: vec![],
-            reopen: false,
-        },
-    )
+/// A registration refused, framed by the platform that opened it.
+fn fail(state: &AppState, locale: Locale, frames: &[String], err: WebError) -> Refusal {
+    Audience::new(state.pages.clone(), locale, frames.to_vec()).refuse(err)
 }
 
 /// Why Binôme asks for each scope, in the page's language.

@@ -14,15 +14,15 @@
 
 use std::time::Duration;
 
-use actix_web::http::{ConnectionType, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::{Busy, WebError, respond_json};
-use super::extract::{Authed, AuthedForm, Learner, frames_of, redirect, session_refusal};
+use super::error::{Audience, Busy, OrRefuse, Refusal, WebError};
+use super::extract::{Authed, AuthedForm, Learner, redirect};
 use super::session_view::{calendar, current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
@@ -66,7 +66,7 @@ fn wants_json(req: &HttpRequest) -> bool {
 }
 
 /// GET /app/session: the session page (or, without a published group, a page that says so).
-pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> HttpResponse {
+pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let l = s.locale;
     let html = async {
@@ -75,7 +75,7 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> HttpRespons
                 "session.html",
                 l,
                 context! { token => &a.token, no_group => true },
-            ));
+            )?);
         };
         let row = current(&state, s, &members).await?;
         let live = state.live.state(s.course, row.id).await?;
@@ -85,43 +85,36 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> HttpRespons
             "session.html",
             l,
             context! { token => &a.token, no_group => false, p => panel },
-        ))
+        )?)
     }
-    .await;
-    match html {
-        Ok(html) => {
-            let frames = frames_of(&state, s).await;
-            state.pages.respond(StatusCode::OK, html, &frames)
-        }
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&a.to)?;
+    Ok(a.to.page(StatusCode::OK, html))
 }
 
 /// GET /app/session/panel: the panel alone, which the page's script swaps in after each
 /// change; `X-Server-Now` lets it correct the timer for its own clock.
-pub async fn panel_fragment(state: web::Data<AppState>, a: Authed<Learner>) -> HttpResponse {
+pub async fn panel_fragment(
+    state: web::Data<AppState>,
+    a: Authed<Learner>,
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
-    let result = async {
+    let html = async {
         let (live, me) = mine(&state, s).await?;
         let p = panel(&state, s, &live, &me).await?;
-        state
-            .pages
-            .try_render(
-                "session_panel.html",
-                s.locale,
-                context! { token => &a.token, p => p },
-            )
-            .map_err(|e| WebError::Internal(Box::new(e)))
+        Ok::<_, WebError>(state.pages.render(
+            "session_panel.html",
+            s.locale,
+            context! { token => &a.token, p => p },
+        )?)
     }
-    .await;
-    match result {
-        Ok(html) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("X-Server-Now", now_millis().to_string()))
-            .content_type("text/html; charset=utf-8")
-            .body(html),
-        Err(e) => respond_json(&e, s.locale),
-    }
+    .await
+    .or_refuse_json(&a.to)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Server-Now", now_millis().to_string()))
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +168,7 @@ pub async fn command(
     state: web::Data<AppState>,
     req: HttpRequest,
     f: AuthedForm<CommandForm, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
         throttle(&state, s)?;
@@ -200,6 +193,7 @@ pub async fn command(
         &state,
         &req,
         s,
+        &f.to,
         result.map(|seq| serde_json::json!({ "seq": seq })),
     )
     .await
@@ -211,16 +205,19 @@ async fn answer(
     state: &AppState,
     req: &HttpRequest,
     s: &Session,
+    to: &Audience,
     result: Result<serde_json::Value, WebError>,
-) -> HttpResponse {
-    match (result, wants_json(req)) {
-        (Ok(v), true) => HttpResponse::Ok()
+) -> Result<HttpResponse, Refusal> {
+    if wants_json(req) {
+        let v = result.or_refuse_json(to)?;
+        return Ok(HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
-            .json(v),
-        (Err(e), true) => respond_json(&e, s.locale),
-        (Ok(_), false) => redirect(state, s, "/app/session", &[], "").await,
-        (Err(e), false) => session_refusal(state, s, e).await,
+            .json(v));
     }
+    result.or_refuse(to)?;
+    redirect(state, s, "/app/session", &[], "")
+        .await
+        .or_refuse(to)
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,7 +235,7 @@ pub async fn field(
     state: web::Data<AppState>,
     req: HttpRequest,
     f: AuthedForm<FieldForm, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
         throttle(&state, s)?;
@@ -263,20 +260,17 @@ pub async fn field(
         Ok(FieldSave::Stale {
             current_text,
             current_version,
-        }) if wants_json(&req) => HttpResponse::Conflict()
+        }) if wants_json(&req) => Ok(HttpResponse::Conflict()
             .insert_header(("Cache-Control", "no-store"))
-            .json(serde_json::json!({ "text": current_text, "version": current_version })),
-        Ok(FieldSave::Stale { .. }) => redirect(&state, s, "/app/session", &[], "").await,
-        Ok(FieldSave::Saved { version }) => {
-            answer(
-                &state,
-                &req,
-                s,
-                Ok(serde_json::json!({ "version": version })),
-            )
+            .json(serde_json::json!({ "text": current_text, "version": current_version }))),
+        Ok(FieldSave::Stale { .. }) => redirect(&state, s, "/app/session", &[], "")
             .await
+            .or_refuse(&f.to),
+        Ok(FieldSave::Saved { version }) => {
+            let saved = serde_json::json!({ "version": version });
+            answer(&state, &req, s, &f.to, Ok(saved)).await
         }
-        Err(e) => answer(&state, &req, s, Err(e)).await,
+        Err(e) => answer(&state, &req, s, &f.to, Err(e)).await,
     }
 }
 
@@ -298,7 +292,7 @@ pub async fn presence(
     state: web::Data<AppState>,
     req: HttpRequest,
     f: AuthedForm<PresenceForm, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
         throttle(&state, s)?;
@@ -323,7 +317,7 @@ pub async fn presence(
         Ok(serde_json::json!({}))
     }
     .await;
-    answer(&state, &req, s, result).await
+    answer(&state, &req, s, &f.to, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,7 +332,7 @@ pub struct ExportForm {
 pub async fn export(
     state: web::Data<AppState>,
     f: AuthedForm<ExportForm, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
         let (live, me) = mine(&state, s).await?;
@@ -358,18 +352,16 @@ pub async fn export(
         };
         markdown(&state, s, &live, &me).await
     }
-    .await;
-    match result {
-        Ok(md) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header((
-                "Content-Disposition",
-                "attachment; filename=\"binome-session.md\"",
-            ))
-            .content_type("text/markdown; charset=utf-8")
-            .body(md),
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&f.to)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"binome-session.md\"",
+        ))
+        .content_type("text/markdown; charset=utf-8")
+        .body(result))
 }
 
 /// POST /app/session/calendar: the group's next meeting as a calendar file (`.ics`), for
@@ -377,26 +369,24 @@ pub async fn export(
 pub async fn calendar_file(
     state: web::Data<AppState>,
     f: AuthedForm<NoFields, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
-    let result = async {
+    let ics = async {
         let (live, me) = mine(&state, s).await?;
         calendar(&state, s, &live, &me)
             .await?
             .ok_or(WebError::NotFound)
     }
-    .await;
-    match result {
-        Ok(ics) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header((
-                "Content-Disposition",
-                "attachment; filename=\"binome-meeting.ics\"",
-            ))
-            .content_type("text/calendar; charset=utf-8")
-            .body(ics),
-        Err(e) => session_refusal(&state, s, e).await,
-    }
+    .await
+    .or_refuse(&f.to)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"binome-meeting.ics\"",
+        ))
+        .content_type("text/calendar; charset=utf-8")
+        .body(ics))
 }
 
 /// A form with no fields of its own (the token only).
@@ -408,7 +398,7 @@ pub async fn delete_notes(
     state: web::Data<AppState>,
     req: HttpRequest,
     f: AuthedForm<NoFields, Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
         throttle(&state, s)?;
@@ -420,7 +410,7 @@ pub async fn delete_notes(
         Ok(serde_json::json!({ "deleted": n }))
     }
     .await;
-    answer(&state, &req, s, result).await
+    answer(&state, &req, s, &f.to, result).await
 }
 
 /// GET /api/coaching/events: the session's server-sent events, resumed after the
@@ -432,25 +422,15 @@ pub async fn events(
     state: web::Data<AppState>,
     req: HttpRequest,
     a: Authed<Learner>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
-    let refuse = |e: WebError| {
-        let mut r = respond_json(&e, s.locale);
-        // A refused screen tries again later on a new connection: this one goes now.
-        r.head_mut().set_connection_type(ConnectionType::Close);
-        r
-    };
-    let (live, me) = match mine(&state, s).await {
-        Ok(x) => x,
-        Err(e) => return refuse(e),
-    };
-    let slot = match state
+    // A refused screen tries again later on a new connection: this one goes now.
+    let refuse = |e: WebError| a.to.refuse_json(e).closing();
+    let (live, me) = mine(&state, s).await.map_err(refuse)?;
+    let slot = state
         .streams
         .open(live.row.id, &me, client_of(&state, &req))
-    {
-        Ok(slot) => slot,
-        Err(r) => return refuse(WebError::Busy(r.into())),
-    };
+        .map_err(|r| refuse(Busy::from(r).into()))?;
     let last: i64 = req
         .headers()
         .get("last-event-id")
@@ -577,12 +557,12 @@ pub async fn events(
             }
         }
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/event-stream"))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("X-Accel-Buffering", "no"))
         // The connection ends with its stream, so its file descriptor is given back at once
         // rather than after a keep-alive wait.
         .force_close()
-        .streaming(body)
+        .streaming(body))
 }

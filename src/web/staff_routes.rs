@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::app_pages::{Notice, session_page};
-use super::error::{BadForm, WebError};
-use super::extract::{AuthedForm, Manager, redirect, session_refusal};
+use super::error::{BadForm, OrRefuse, Refusal, WebError};
+use super::extract::{AuthedForm, Manager, redirect};
 use super::services::sync_now;
 use super::staff_view::module;
 use crate::grades::{CheckOutcome, GradesError};
@@ -30,7 +30,12 @@ fn actor(s: &Session) -> String {
 }
 
 /// Back to the activity page, showing `notice` in section `at`.
-async fn back(state: &AppState, s: &Session, notice: &str, at: &str) -> HttpResponse {
+async fn back(
+    state: &AppState,
+    s: &Session,
+    notice: &str,
+    at: &str,
+) -> Result<HttpResponse, WebError> {
     redirect(
         state,
         s,
@@ -42,14 +47,19 @@ async fn back(state: &AppState, s: &Session, notice: &str, at: &str) -> HttpResp
 }
 
 /// POST /app/roster/refresh: a complete read of the roster now.
-pub async fn refresh(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> Result<HttpResponse, Refusal> {
     let ok = sync_now(&state, &f.session, Trigger::Refresh).await;
     let notice = if ok {
         "notice_synced"
     } else {
         "notice_sync_failed"
     };
-    back(&state, &f.session, notice, "roster").await
+    back(&state, &f.session, notice, "roster")
+        .await
+        .or_refuse(&f.to)
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,10 +74,10 @@ pub struct SettingsForm {
 pub async fn save_settings(
     state: web::Data<AppState>,
     f: AuthedForm<SettingsForm, Manager>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let row = settings::settings_from_form(&f.form.tags, &f.form.policy);
-    let saved = settings::save_settings_in(
+    settings::save_settings_in(
         &state.flow.store,
         &state.courses,
         s.course,
@@ -76,11 +86,11 @@ pub async fn save_settings(
         &row,
         now(),
     )
-    .await;
-    match saved {
-        Ok(()) => back(&state, s, "notice_saved", "settings").await,
-        Err(e) => session_refusal(&state, s, e.into()).await,
-    }
+    .await
+    .or_refuse(&f.to)?;
+    back(&state, s, "notice_saved", "settings")
+        .await
+        .or_refuse(&f.to)
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,41 +103,49 @@ pub struct LinksForm {
 pub async fn upload_links(
     state: web::Data<AppState>,
     f: AuthedForm<LinksForm, Manager>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let l = s.locale;
-    match links_csv::upload_links(&state.flow.store, s.course, &actor(s), &f.form.csv, now()).await
-    {
-        Ok(links) => {
-            let report = context! {
-                added => links.good.len(),
-                bad => links.bad.iter().map(|(n, why)| context! { line => n, why => csv_problem(why, l) }).collect::<Vec<_>>(),
-            };
-            session_page(
-                &state,
-                s,
-                &f.token,
-                Some(Notice {
-                    key: "notice_saved",
-                    at: "links",
-                }),
-                0,
-                Some(report),
-            )
-            .await
-        }
-        Err(e) => session_refusal(&state, s, e.into()).await,
-    }
+    let links = links_csv::upload_links(&state.flow.store, s.course, &actor(s), &f.form.csv, now())
+        .await
+        .or_refuse(&f.to)?;
+    let report = context! {
+        added => links.good.len(),
+        bad => links.bad.iter().map(|(n, why)| context! { line => n, why => csv_problem(why, l) }).collect::<Vec<_>>(),
+    };
+    session_page(
+        &state,
+        s,
+        &f.token,
+        &f.to,
+        Some(Notice {
+            key: "notice_saved",
+            at: "links",
+        }),
+        0,
+        Some(report),
+    )
+    .await
 }
 
 /// POST /app/pairs/propose.
-pub async fn propose(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
-    pair_action(&state, &f.session, PairAction::Propose).await
+pub async fn propose(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> Result<HttpResponse, Refusal> {
+    pair_action(&state, &f.session, PairAction::Propose)
+        .await
+        .or_refuse(&f.to)
 }
 
 /// POST /app/pairs/publish.
-pub async fn publish(state: web::Data<AppState>, f: AuthedForm<NoFields, Manager>) -> HttpResponse {
-    pair_action(&state, &f.session, PairAction::Publish).await
+pub async fn publish(
+    state: web::Data<AppState>,
+    f: AuthedForm<NoFields, Manager>,
+) -> Result<HttpResponse, Refusal> {
+    pair_action(&state, &f.session, PairAction::Publish)
+        .await
+        .or_refuse(&f.to)
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,7 +158,10 @@ pub struct EditForm {
 }
 
 /// POST /app/pairs/edit: swap, lock, unlock, split, exclude.
-pub async fn edit(state: web::Data<AppState>, f: AuthedForm<EditForm, Manager>) -> HttpResponse {
+pub async fn edit(
+    state: web::Data<AppState>,
+    f: AuthedForm<EditForm, Manager>,
+) -> Result<HttpResponse, Refusal> {
     let EditForm { action, a, b } = f.form;
     let action = match action.as_str() {
         "swap" => PairAction::Swap(a, b),
@@ -148,16 +169,11 @@ pub async fn edit(state: web::Data<AppState>, f: AuthedForm<EditForm, Manager>) 
         "unlock" => PairAction::Lock(a, false),
         "split" => PairAction::Split(a),
         "exclude" => PairAction::Exclude(a, b),
-        _ => {
-            return session_refusal(
-                &state,
-                &f.session,
-                WebError::BadForm(BadForm::UnknownAction),
-            )
-            .await;
-        }
+        _ => return Err(f.to.refuse(BadForm::UnknownAction)),
     };
-    pair_action(&state, &f.session, action).await
+    pair_action(&state, &f.session, action)
+        .await
+        .or_refuse(&f.to)
 }
 
 /// What staff do to a module's pairs.
@@ -196,7 +212,11 @@ fn refusal_notice(e: &EditError) -> &'static str {
 }
 
 /// One staff action on the module's pair set, answered with a redirect to the pairs.
-async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpResponse {
+async fn pair_action(
+    state: &AppState,
+    s: &Session,
+    action: PairAction,
+) -> Result<HttpResponse, WebError> {
     let (m, who) = (module(s), actor(s));
     let scope = DraftScope {
         store: &state.flow.store,
@@ -221,10 +241,8 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
     };
     match result {
         Ok(()) => back(state, s, done, at).await,
-        Err(EditError::Store(e)) => session_refusal(state, s, e.into()).await,
-        Err(EditError::Engine(e)) => {
-            session_refusal(state, s, WebError::Internal(Box::new(e))).await
-        }
+        Err(EditError::Store(e)) => Err(e.into()),
+        Err(EditError::Engine(e)) => Err(WebError::Internal(Box::new(e))),
         Err(e) => {
             tracing::info!(course = s.course.get(), reason = %e, "pair change refused");
             back(state, s, refusal_notice(&e), "pairs").await
@@ -236,26 +254,23 @@ async fn pair_action(state: &AppState, s: &Session, action: PairAction) -> HttpR
 pub async fn retry_grades(
     state: web::Data<AppState>,
     f: AuthedForm<NoFields, Manager>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
-    match state
+    state
         .flow
         .store
         .retry_failed_scores(s.course, &module(s), now())
         .await
-    {
-        Ok(_) => {
-            redirect(
-                &state,
-                s,
-                "/app",
-                &[("notice", "notice_grades_retried"), ("at", "sessions")],
-                "sessions",
-            )
-            .await
-        }
-        Err(e) => session_refusal(&state, s, e.into()).await,
-    }
+        .or_refuse(&f.to)?;
+    redirect(
+        &state,
+        s,
+        "/app",
+        &[("notice", "notice_grades_retried"), ("at", "sessions")],
+        "sessions",
+    )
+    .await
+    .or_refuse(&f.to)
 }
 
 /// POST /app/grades/check: reads what the LMS gradebook holds for the activity (AGS
@@ -264,13 +279,17 @@ pub async fn retry_grades(
 pub async fn check_gradebook(
     state: web::Data<AppState>,
     f: AuthedForm<NoFields, Manager>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let Ok(snap) = state.flow.registry.snapshot().await else {
-        return back(&state, s, "notice_gradebook_failed", "gradebook").await;
+        return back(&state, s, "notice_gradebook_failed", "gradebook")
+            .await
+            .or_refuse(&f.to);
     };
     let Some(reg) = snap.registration(s.registration) else {
-        return back(&state, s, "notice_gradebook_no_service", "gradebook").await;
+        return back(&state, s, "notice_gradebook_no_service", "gradebook")
+            .await
+            .or_refuse(&f.to);
     };
     let now = now();
     let key = state.flow.keys.current(now).await;
@@ -284,7 +303,7 @@ pub async fn check_gradebook(
         Ok(CheckOutcome::NoService) => "notice_gradebook_no_service",
         Ok(CheckOutcome::NotGranted) => "notice_gradebook_not_granted",
         Ok(CheckOutcome::NoLineItem) => "notice_gradebook_no_lineitem",
-        Err(GradesError::Store(e)) => return session_refusal(&state, s, e.into()).await,
+        Err(GradesError::Store(e)) => return Err(f.to.refuse(e)),
     };
-    back(&state, s, notice, "gradebook").await
+    back(&state, s, notice, "gradebook").await.or_refuse(&f.to)
 }

@@ -1,11 +1,11 @@
 //! Health checks, static files (styles, scripts, the tool's icon), the home page for administrators, and the session API the
 //! page's script uses (who am I, renew my token).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use super::AppState;
 use super::body::refuse;
-use super::error::{WebError, respond_json};
+use super::error::{Audience, Refusal, WebError};
 use super::extract::verify;
 use crate::launch::now;
 
@@ -62,8 +62,12 @@ pub async fn static_file(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
-pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    refuse(&state, &req, WebError::NotFound, vec![]).await
+/// Anything else: a page that says so (a refusal, as every 404).
+pub async fn not_found(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Refusal> {
+    Err(refuse(&state, &req, WebError::NotFound).await)
 }
 
 /// The session of an API call: `Authorization: Bearer` only; JSON answers, no pages.
@@ -90,7 +94,11 @@ async fn api_session(
     match verify(state, token).await {
         Ok(s) => Ok(s),
         Err(WebError::NoSession) => Err(refused()),
-        Err(e) => Err(Box::new(respond_json(&e, crate::i18n::Locale::En))),
+        // Answered here, as the session API answers: JSON, in English, never framed.
+        Err(e) => {
+            let to = Audience::new(state.pages.clone(), crate::i18n::Locale::En, vec![]);
+            Err(Box::new(to.refuse_json(e).error_response()))
+        }
     }
 }
 

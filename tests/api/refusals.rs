@@ -53,242 +53,249 @@ async fn refused(
     .await;
 }
 
+/// How a row's id_token is made from the login's claims.
+type Edit = Box<dyn Fn(&mut Value)>;
+type Sign = Box<dyn Fn(&Value) -> String>;
+
+/// One refused launch: its name, how the claims are changed, how they are signed (the
+/// platform's key unless said), the status and the reason code of the page.
+struct Row {
+    name: &'static str,
+    edit: Edit,
+    sign: Option<Sign>,
+    status: u16,
+    code: &'static str,
+}
+
+fn row(
+    name: &'static str,
+    edit: impl Fn(&mut Value) + 'static,
+    status: u16,
+    code: &'static str,
+) -> Row {
+    Row {
+        name,
+        edit: Box::new(edit),
+        sign: None,
+        status,
+        code,
+    }
+}
+
+fn signed(
+    name: &'static str,
+    sign: impl Fn(&Value) -> String + 'static,
+    status: u16,
+    code: &'static str,
+) -> Row {
+    Row {
+        name,
+        edit: Box::new(|_| {}),
+        sign: Some(Box::new(sign)),
+        status,
+        code,
+    }
+}
+
+/// Drops a claim.
+fn without(claim: &'static str) -> impl Fn(&mut Value) {
+    move |c| {
+        c.as_object_mut().unwrap().remove(claim);
+    }
+}
+
+const CLAIM: &str = "https://purl.imsglobal.org/spec/lti/claim/";
+
 #[tokio::test]
 async fn forged_tokens_are_refused() {
     let app = spawn_app().await;
     let p = app.platform.clone();
-    let sign = |c: &Value| p.sign(c);
-
-    refused(
-        &app,
-        "alg none",
-        |_| {},
-        |c| {
-            format!(
-                "{}.{}.",
-                b64(br#"{"alg":"none","typ":"JWT"}"#),
-                b64(c.to_string().as_bytes())
-            )
-        },
-        "algorithm_not_allowed",
-    )
-    .await;
-
     // The classic confusion attack: HS256 with the platform's public key as the secret.
     let public = serde_json::to_string(p.key().public_jwk()).unwrap();
-    refused(
-        &app,
-        "HS256 with the public key",
-        |_| {},
-        |c| {
-            let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-            h.kid = Some("platform-key-1".into());
-            jsonwebtoken::encode(
-                &h,
-                c,
-                &jsonwebtoken::EncodingKey::from_secret(public.as_bytes()),
-            )
-            .unwrap()
-        },
-        "algorithm_not_allowed",
-    )
-    .await;
-
-    refused(
-        &app,
-        "foreign key under a known kid",
-        |_| {},
-        |c| {
-            ToolKey::from_pem("platform-key-1", &spare_pem(2))
+    let platform = p.clone();
+    let rows = vec![
+        signed(
+            "alg none",
+            |c| {
+                format!(
+                    "{}.{}.",
+                    b64(br#"{"alg":"none","typ":"JWT"}"#),
+                    b64(c.to_string().as_bytes())
+                )
+            },
+            401,
+            "algorithm_not_allowed",
+        ),
+        signed(
+            "HS256 with the public key",
+            move |c| {
+                let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+                h.kid = Some("platform-key-1".into());
+                jsonwebtoken::encode(
+                    &h,
+                    c,
+                    &jsonwebtoken::EncodingKey::from_secret(public.as_bytes()),
+                )
                 .unwrap()
-                .sign(c)
-                .unwrap()
-        },
-        "bad_signature",
-    )
-    .await;
-    refused(
-        &app,
-        "unknown kid",
-        |_| {},
-        |c| {
-            ToolKey::from_pem("no-such-kid", &spare_pem(2))
-                .unwrap()
-                .sign(c)
-                .unwrap()
-        },
-        "unknown_kid",
-    )
-    .await;
-    refused(
-        &app,
-        "tampered payload",
-        |_| {},
-        |c| {
-            let t = p.sign(c);
-            let parts: Vec<&str> = t.split('.').collect();
-            let mut claims = c.clone();
-            claims["sub"] = "1".into();
-            format!(
-                "{}.{}.{}",
-                parts[0],
-                b64(claims.to_string().as_bytes()),
-                parts[2]
-            )
-        },
-        "bad_signature",
-    )
-    .await;
-
-    refused(
-        &app,
-        "expired",
-        |c| {
-            c["iat"] = (now() - 600).into();
-            c["exp"] = (now() - 300).into();
-        },
-        sign,
-        "token_expired",
-    )
-    .await;
-    refused(
-        &app,
-        "iat in the future",
-        |c| {
-            c["iat"] = (now() + 600).into();
-            c["exp"] = (now() + 660).into();
-        },
-        sign,
-        "issued_in_future",
-    )
-    .await;
-    refused(
-        &app,
-        "missing exp",
-        |c| {
-            c.as_object_mut().unwrap().remove("exp");
-        },
-        sign,
-        "invalid_claims",
-    )
-    .await;
-    refused(
-        &app,
-        "wrong audience",
-        |c| c["aud"] = "another-tool".into(),
-        sign,
-        "wrong_audience",
-    )
-    .await;
-    refused(
-        &app,
-        "aud array with a wrong azp",
-        |c| {
-            c["aud"] = json!([CLIENT_ID, "another-tool"]);
-            c["azp"] = "another-tool".into();
-        },
-        sign,
-        "wrong_azp",
-    )
-    .await;
-    refused(
-        &app,
-        "aud array without azp",
-        |c| c["aud"] = json!([CLIENT_ID, "another-tool"]),
-        sign,
-        "wrong_azp",
-    )
-    .await;
-    refused(
-        &app,
-        "wrong issuer",
-        |c| c["iss"] = "https://evil.example".into(),
-        sign,
-        "wrong_issuer",
-    )
-    .await;
-    refused(
-        &app,
-        "nonce mismatch",
-        |c| c["nonce"] = "not-the-login-nonce".into(),
-        sign,
-        "nonce_mismatch",
-    )
-    .await;
-    refused(
-        &app,
-        "wrong version",
-        |c| c["https://purl.imsglobal.org/spec/lti/claim/version"] = "1.1.0".into(),
-        sign,
-        "wrong_version",
-    )
-    .await;
-    refused(
-        &app,
-        "unknown message type",
-        |c| {
-            c["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
-                "LtiSubmissionReviewRequestX".into()
-        },
-        sign,
-        "unknown_message_type",
-    )
-    .await;
-    refused(
-        &app,
-        "missing resource link",
-        |c| {
-            c.as_object_mut()
-                .unwrap()
-                .remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
-        },
-        sign,
-        "missing_claim",
-    )
-    .await;
-    refused(
-        &app,
-        "resource link without id",
-        |c| c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = json!({"title": "x"}),
-        sign,
-        "missing_claim",
-    )
-    .await;
-    refused(
-        &app,
-        "missing roles claim",
-        |c| {
-            c.as_object_mut()
-                .unwrap()
-                .remove("https://purl.imsglobal.org/spec/lti/claim/roles");
-        },
-        sign,
-        "missing_claim",
-    )
-    .await;
-    refused(
-        &app,
-        "deep linking without settings",
-        |c| {
-            c["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
-                "LtiDeepLinkingRequest".into()
-        },
-        sign,
-        "missing_claim",
-    )
-    .await;
-    refused(
-        &app,
-        "missing deployment id",
-        |c| {
-            c.as_object_mut()
-                .unwrap()
-                .remove("https://purl.imsglobal.org/spec/lti/claim/deployment_id");
-        },
-        sign,
-        "missing_claim",
-    )
-    .await;
+            },
+            401,
+            "algorithm_not_allowed",
+        ),
+        signed(
+            "foreign key under a known kid",
+            |c| {
+                ToolKey::from_pem("platform-key-1", &spare_pem(2))
+                    .unwrap()
+                    .sign(c)
+                    .unwrap()
+            },
+            401,
+            "bad_signature",
+        ),
+        signed(
+            "unknown kid",
+            |c| {
+                ToolKey::from_pem("no-such-kid", &spare_pem(2))
+                    .unwrap()
+                    .sign(c)
+                    .unwrap()
+            },
+            401,
+            "unknown_kid",
+        ),
+        signed(
+            "tampered payload",
+            move |c| {
+                let t = platform.sign(c);
+                let parts: Vec<&str> = t.split('.').collect();
+                let mut claims = c.clone();
+                claims["sub"] = "1".into();
+                format!(
+                    "{}.{}.{}",
+                    parts[0],
+                    b64(claims.to_string().as_bytes()),
+                    parts[2]
+                )
+            },
+            401,
+            "bad_signature",
+        ),
+        row(
+            "expired",
+            |c| {
+                c["iat"] = (now() - 600).into();
+                c["exp"] = (now() - 300).into();
+            },
+            401,
+            "token_expired",
+        ),
+        row(
+            "iat in the future",
+            |c| {
+                c["iat"] = (now() + 600).into();
+                c["exp"] = (now() + 660).into();
+            },
+            401,
+            "issued_in_future",
+        ),
+        row("missing exp", without("exp"), 400, "invalid_claims"),
+        row(
+            "wrong audience",
+            |c| c["aud"] = "another-tool".into(),
+            401,
+            "wrong_audience",
+        ),
+        row(
+            "aud array with a wrong azp",
+            |c| {
+                c["aud"] = json!([CLIENT_ID, "another-tool"]);
+                c["azp"] = "another-tool".into();
+            },
+            401,
+            "wrong_azp",
+        ),
+        row(
+            "aud array without azp",
+            |c| c["aud"] = json!([CLIENT_ID, "another-tool"]),
+            401,
+            "wrong_azp",
+        ),
+        row(
+            "wrong issuer",
+            |c| c["iss"] = "https://evil.example".into(),
+            401,
+            "wrong_issuer",
+        ),
+        row(
+            "nonce mismatch",
+            |c| c["nonce"] = "not-the-login-nonce".into(),
+            401,
+            "nonce_mismatch",
+        ),
+        row(
+            "wrong version",
+            |c| c[format!("{CLAIM}version")] = "1.1.0".into(),
+            400,
+            "wrong_version",
+        ),
+        row(
+            "unknown message type",
+            |c| c[format!("{CLAIM}message_type")] = "LtiSubmissionReviewRequestX".into(),
+            400,
+            "unknown_message_type",
+        ),
+        row(
+            "missing resource link",
+            without("https://purl.imsglobal.org/spec/lti/claim/resource_link"),
+            400,
+            "missing_claim",
+        ),
+        row(
+            "resource link without id",
+            |c| c[format!("{CLAIM}resource_link")] = json!({"title": "x"}),
+            400,
+            "missing_claim",
+        ),
+        row(
+            "missing roles claim",
+            without("https://purl.imsglobal.org/spec/lti/claim/roles"),
+            400,
+            "missing_claim",
+        ),
+        row(
+            "deep linking without settings",
+            |c| c[format!("{CLAIM}message_type")] = "LtiDeepLinkingRequest".into(),
+            400,
+            "missing_claim",
+        ),
+        row(
+            "missing deployment id",
+            without("https://purl.imsglobal.org/spec/lti/claim/deployment_id"),
+            400,
+            "missing_claim",
+        ),
+    ];
+    for r in rows {
+        let login = app.login().await;
+        let mut claims = p.claims(&login.nonce);
+        (r.edit)(&mut claims);
+        let token = match &r.sign {
+            Some(sign) => sign(&claims),
+            None => p.sign(&claims),
+        };
+        let resp = app
+            .post_launch(&token, &login.state, login.cookie.as_deref())
+            .await;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        assert_eq!(status, r.status, "{}", r.name);
+        assert_eq!(reason(&body), r.code, "{}", r.name);
+        assert!(
+            body.contains("For the LMS administrator"),
+            "{}: the page says what to check",
+            r.name
+        );
+    }
 }
 
 #[tokio::test]
@@ -410,15 +417,8 @@ async fn garbage_and_oversized_requests_get_4xx_pages() {
     )
     .await;
 
-    let url = format!("{}/lti/launch", app.base);
     let big = "x".repeat(200 * 1024);
-    let r = app
-        .http
-        .post(&url)
-        .form(&[("id_token", big.as_str()), ("state", "s")])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_launch_from(&big, "s", None, &[]).await;
     assert_eq!(r.status().as_u16(), 413);
     assert_eq!(reason(&r.text().await.unwrap()), "request_too_large");
 

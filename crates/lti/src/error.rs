@@ -94,9 +94,6 @@ pub enum LaunchError {
     /// The request body is larger than allowed.
     #[error("request too large")]
     TooLarge,
-    /// The request body could not be read as a form.
-    #[error("unreadable request: {0}")]
-    BadRequest(String),
     /// The browser could not prove it started this login (platform storage had no match).
     #[error("the browser could not be matched to the login")]
     BrowserCheckFailed,
@@ -149,38 +146,12 @@ impl LaunchError {
             LaunchError::UnknownMessageType(_) => "unknown_message_type",
             LaunchError::MissingClaim(_) => "missing_claim",
             LaunchError::TooLarge => "request_too_large",
-            LaunchError::BadRequest(_) => "bad_request",
             LaunchError::BrowserCheckFailed => "browser_check_failed",
             LaunchError::LoginRateLimited { .. } => "login_rate_limited",
             LaunchError::PlatformRateLimited { .. } => "platform_login_rate_limited",
             LaunchError::TooManyPendingLogins => "too_many_pending_logins",
             LaunchError::ForeignLaunchOrigin(_) => "launch_origin_mismatch",
             LaunchError::PlatformPending(_) => "platform_pending",
-        }
-    }
-
-    /// The HTTP status of the refusal: always 4xx.
-    pub fn status(&self) -> u16 {
-        match self {
-            LaunchError::TooLarge => 413,
-            LaunchError::LoginRateLimited { .. }
-            | LaunchError::PlatformRateLimited { .. }
-            | LaunchError::TooManyPendingLogins => 429,
-            LaunchError::UnknownPlatform { .. }
-            | LaunchError::UnknownDeployment { .. }
-            | LaunchError::ForeignLaunchOrigin(_)
-            | LaunchError::PlatformPending(_) => 403,
-            LaunchError::Replayed => 409,
-            LaunchError::MissingParam(_)
-            | LaunchError::AmbiguousClient(_)
-            | LaunchError::ForeignTargetLink(_)
-            | LaunchError::Malformed(_)
-            | LaunchError::BadRequest(_)
-            | LaunchError::WrongVersion(_)
-            | LaunchError::UnknownMessageType(_)
-            | LaunchError::MissingClaim(_)
-            | LaunchError::InvalidClaims(_) => 400,
-            _ => 401,
         }
     }
 

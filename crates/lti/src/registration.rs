@@ -147,17 +147,6 @@ impl RegistrationError {
             RegistrationError::AnswerInvalid(_) => "register_answer_invalid",
         }
     }
-
-    /// The HTTP status of the page: 400 for a request we cannot use, 502 when the platform
-    /// failed or refused.
-    pub fn status(&self) -> u16 {
-        match self {
-            RegistrationError::MissingConfigurationUrl
-            | RegistrationError::BadConfigurationUrl(_)
-            | RegistrationError::TokenTooLong => 400,
-            _ => 502,
-        }
-    }
 }
 
 /// A message type the platform supports, with its placements (§3.4.1).
