@@ -177,7 +177,7 @@ impl DraftScope<'_> {
                 })
             })
             .await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(stored)
     }
 
@@ -211,7 +211,7 @@ impl DraftScope<'_> {
                 })
             })
             .await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 
@@ -341,7 +341,7 @@ impl DraftScope<'_> {
             }
         }
         tx.commit().await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 
@@ -360,7 +360,7 @@ impl DraftScope<'_> {
         )
         .await?;
         tx.commit().await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 }
