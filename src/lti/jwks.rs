@@ -255,6 +255,8 @@ fn pick(set: &CachedSet, kid: Option<&str>) -> Option<Vec<DecodingKey>> {
 }
 
 /// How long a response may be cached, from its headers, kept between `floor` and a day.
+/// `Expires` is read by `httpdate`; of `Cache-Control` only `max-age`, `no-store` and
+/// `no-cache` matter here, a few lines that a typed-headers crate would not shorten.
 pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Duration {
     let ttl = if let Some(cc) = headers
         .get(reqwest::header::CACHE_CONTROL)

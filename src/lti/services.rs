@@ -258,6 +258,8 @@ async fn request_token(
 }
 
 /// The targets of an HTTP `Link` header, by relation (RFC 8288), e.g. `next`, `differences`.
+/// By hand: neither `http` nor a well-kept crate parses `Link`, and NRPS paging needs only
+/// the target and `rel` of each link.
 pub fn parse_links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for value in headers
