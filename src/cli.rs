@@ -387,33 +387,23 @@ pub fn parse_duration(raw: &str) -> Result<i64, CliError> {
 
 /// A Unix time as scripts read it: RFC 3339, UTC (`2026-12-07T00:00:00Z`).
 pub fn iso_time(t: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(t) {
-        Ok(d) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        ),
-        Err(_) => t.to_string(),
-    }
+    // Whole seconds, so RFC 3339 writes no fraction.
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
 }
 
 /// A Unix time as a person reads it, in UTC.
 pub fn human_time(t: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(t) {
-        Ok(d) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            d.hour(),
-            d.minute()
-        ),
-        Err(_) => t.to_string(),
-    }
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(format).ok())
+        .unwrap_or_else(|| t.to_string())
 }
 
 async fn resolve(store: &Store, w: &Which) -> Result<RegistrationId, CliError> {
@@ -873,6 +863,16 @@ pub fn lti_config(settings: &Settings, lms: Lms) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_as_scripts_and_people_read_them() {
+        assert_eq!(iso_time(1_796_601_600), "2026-12-07T00:00:00Z");
+        assert_eq!(iso_time(1_796_635_845), "2026-12-07T09:30:45Z");
+        assert_eq!(iso_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso_time(i64::MAX), i64::MAX.to_string());
+        assert_eq!(human_time(1_796_635_845), "2026-12-07 09:30 UTC");
+        assert_eq!(human_time(i64::MIN), i64::MIN.to_string());
+    }
 
     #[test]
     fn invitation_durations_read_as_an_operator_writes_them() {

@@ -8,6 +8,16 @@
 //! load balancer, to an instance still running), requests under way finish (at most
 //! [`HTTP_SHUTDOWN`]), the grade worker finishes the step it is in (so no score stays
 //! claimed for a lease; at most [`STOP_BUDGET`] from the signal), then the process exits.
+//!
+//! **A worker that ends stops the instance.** The HTTP server, the grade worker, the event
+//! relay, the maintenance tick, the gauges' refresh and the metrics server run until told to
+//! stop; none ends on its own. If one ends or panics anyway, [`Workers::first_end`] says which,
+//! the failure is logged at error level, the instance stops the way it does on SIGTERM, and
+//! `run_until` returns [`RunError::Worker`], so the binary exits non-zero and the orchestrator
+//! (Docker's `restart:`, systemd, Kubernetes) starts a fresh process. We stop rather than
+//! restart the task in place: a panic may have left shared state (a cache, a channel, a
+//! listener) half-changed, a fresh process starts from a known state, and a crash loop shows
+//! in the orchestrator's restart count where a task quietly restarting in a loop would not.
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -60,6 +70,117 @@ pub enum StartupError {
     #[error("pages: {0}")]
     Pages(#[from] crate::web::pages::PagesError),
 }
+
+/// Why a running application stopped other than on its signal.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The HTTP server failed.
+    #[error("HTTP server: {0}")]
+    Server(#[from] std::io::Error),
+    /// A worker ended or panicked, which none does on its own.
+    #[error(transparent)]
+    Worker(#[from] WorkerFailure),
+}
+
+/// A supervised task that ended: which one, and how.
+#[derive(Debug, thiserror::Error)]
+#[error("the {name} {how}")]
+pub struct WorkerFailure {
+    /// The task's name, as the log and the exit message say it.
+    pub name: &'static str,
+    /// How it ended.
+    pub how: WorkerEnd,
+}
+
+/// How a supervised task ended.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkerEnd {
+    /// It returned, which a worker loop never does.
+    #[error("ended")]
+    Returned,
+    /// It panicked, with this message.
+    #[error("panicked: {0}")]
+    Panicked(String),
+    /// It was cancelled from outside the supervisor (the runtime shutting down).
+    #[error("was cancelled")]
+    Cancelled,
+}
+
+impl WorkerEnd {
+    fn of(result: Result<(), tokio::task::JoinError>) -> WorkerEnd {
+        match result {
+            Ok(()) => WorkerEnd::Returned,
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                // `panic!` with a literal carries a `&str`, with a format a `String`.
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                WorkerEnd::Panicked(message)
+            }
+            Err(_) => WorkerEnd::Cancelled,
+        }
+    }
+}
+
+/// The background tasks of a running instance, each with its name, watched together: the
+/// first to end is reported ([`first_end`](Self::first_end)); the rest are aborted when this
+/// is dropped.
+#[derive(Default)]
+pub struct Workers {
+    tasks: Vec<(&'static str, tokio::task::JoinHandle<()>)>,
+}
+
+impl Workers {
+    /// Watches an already spawned task under `name`.
+    pub fn watch(&mut self, name: &'static str, task: tokio::task::JoinHandle<()>) {
+        self.tasks.push((name, task));
+    }
+
+    /// Spawns `work` and watches it under `name`.
+    pub fn spawn(&mut self, name: &'static str, work: impl Future<Output = ()> + Send + 'static) {
+        self.watch(name, tokio::spawn(work));
+    }
+
+    /// Takes a task out of the watch (to wait for it apart), if it is still watched.
+    pub fn take(&mut self, name: &'static str) -> Option<tokio::task::JoinHandle<()>> {
+        let at = self.tasks.iter().position(|(n, _)| *n == name)?;
+        Some(self.tasks.remove(at).1)
+    }
+
+    /// Resolves when a watched task ends, with which one and how, and stops watching it;
+    /// never resolves while none is watched. Cancel-safe: dropping the future loses nothing.
+    pub async fn first_end(&mut self) -> WorkerFailure {
+        let (at, result) = std::future::poll_fn(|cx| {
+            for (at, (_, task)) in self.tasks.iter_mut().enumerate() {
+                if let std::task::Poll::Ready(result) = std::pin::Pin::new(task).poll(cx) {
+                    return std::task::Poll::Ready((at, result));
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+        let (name, _) = self.tasks.remove(at);
+        WorkerFailure {
+            name,
+            how: WorkerEnd::of(result),
+        }
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for (_, task) in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// The names the supervised tasks are logged with.
+const HTTP_SERVER: &str = "HTTP server";
+const GRADE_WORKER: &str = "grade worker";
 
 /// A built, bound application.
 pub struct Application {
@@ -224,73 +345,101 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then stops gracefully (see the module's doc).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(self) -> Result<(), RunError> {
         self.run_until(shutdown_signal()).await
     }
 
     /// Serves until `stop` resolves, then stops gracefully: the server stops accepting, event
     /// streams are told to reconnect elsewhere and end, requests under way finish, the grade
-    /// worker finishes its step.
-    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+    /// worker finishes its step. A worker or the server ending first stops the same way and
+    /// is returned as the error (see the module's doc).
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), RunError> {
         let state = self.state.clone();
-        let maintenance = tokio::spawn(maintenance_loop(state.clone()));
-        let gauges = tokio::spawn(refresh_gauges(self.scrape.clone()));
+        let mut workers = Workers::default();
+        workers.spawn("maintenance tick", maintenance_loop(state.clone()));
+        workers.spawn("gauges refresh", refresh_gauges(self.scrape.clone()));
+        if let Some(relay) = self.relay {
+            workers.watch("event relay", relay);
+        }
         let (stopping, stop_rx) = watch::channel(false);
-        let mut grades = state
-            .flow
-            .settings
-            .grade_worker
-            .then(|| tokio::spawn(grades_loop(state.clone(), self.http.clone(), stop_rx)));
+        if state.flow.settings.grade_worker {
+            workers.spawn(
+                GRADE_WORKER,
+                grades_loop(state.clone(), self.http.clone(), stop_rx),
+            );
+        }
         let metrics = self.metrics.map(|(server, _)| {
             let handle = server.handle();
-            (handle, tokio::spawn(server))
+            workers.spawn("metrics server", async move {
+                if let Err(e) = server.await {
+                    tracing::error!(error = %e, "the metrics server failed");
+                }
+            });
+            handle
         });
         let handle = self.server.handle();
         let mut server = std::pin::pin!(self.server);
-        let mut signalled = None;
-        let res = tokio::select! {
-            res = &mut server => res,
-            () = stop => {
-                signalled = Some(Instant::now());
-                tracing::info!(
-                    "stopping: no new connections; event streams told to reconnect elsewhere; \
-                     finishing the requests and the grade delivery under way"
+        let stopped_by = tokio::select! {
+            res = &mut server => Err(match res {
+                Err(e) => RunError::Server(e),
+                Ok(()) => RunError::Worker(WorkerFailure {
+                    name: HTTP_SERVER,
+                    how: WorkerEnd::Returned,
+                }),
+            }),
+            failure = workers.first_end() => Ok(Some(failure)),
+            () = stop => Ok(None),
+        };
+        let t = Instant::now();
+        let res = match stopped_by {
+            // The server is gone: nothing to drain, nothing to wait for.
+            Err(e) => {
+                tracing::error!(
+                    error = &e as &dyn std::error::Error,
+                    "the HTTP server ended; stopping"
                 );
+                Err(e)
+            }
+            Ok(failure) => {
+                match &failure {
+                    None => tracing::info!(
+                        "stopping: no new connections; event streams told to reconnect elsewhere; \
+                         finishing the requests and the grade delivery under way"
+                    ),
+                    Some(f) => tracing::error!(
+                        worker = f.name,
+                        error = %f,
+                        "a worker ended; stopping so that the process is restarted"
+                    ),
+                }
                 state.streams.drain();
                 stopping.send_replace(true);
                 // `stop` sends its command at once; the server's own future ends the stop.
                 drop(handle.stop(true));
-                server.await
-            }
-        };
-        stopping.send_replace(true);
-        if let Some(task) = grades.as_mut() {
-            match signalled {
-                Some(t) => {
+                let served = server.await;
+                if let Some(mut task) = workers.take(GRADE_WORKER) {
                     let left = STOP_BUDGET.saturating_sub(t.elapsed());
-                    if tokio::time::timeout(left, &mut *task).await.is_err() {
+                    if tokio::time::timeout(left, &mut task).await.is_err() {
                         tracing::warn!(
                             "the grade worker's step did not finish in time; its scores are sent again once their lease ends"
                         );
                         task.abort();
                     }
                 }
-                // The server ended on its own (an error): nothing to wait for.
-                None => task.abort(),
+                match failure {
+                    Some(f) => Err(f.into()),
+                    None => served.map_err(RunError::Server),
+                }
             }
-        }
-        maintenance.abort();
-        gauges.abort();
-        if let Some(relay) = self.relay {
-            relay.abort();
-        }
-        if let Some((handle, task)) = metrics {
+        };
+        stopping.send_replace(true);
+        if let Some(handle) = metrics {
             handle.stop(false).await;
-            task.abort();
         }
-        if let Some(t) = signalled {
-            tracing::info!(seconds = t.elapsed().as_secs_f64(), "stopped");
-        }
+        // The maintenance tick, the gauges, the relay (and the grade worker if the server
+        // failed) are aborted.
+        drop(workers);
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "stopped");
         res
     }
 }
@@ -484,5 +633,88 @@ impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
                 tracing::info!(parent: &span, status, "request done");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A task that runs until aborted, as every worker loop does.
+    fn forever() -> impl Future<Output = ()> + Send + 'static {
+        std::future::pending()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_worker_is_reported_by_name_with_its_message() {
+        let mut workers = Workers::default();
+        workers.spawn("maintenance tick", forever());
+        workers.spawn("grade worker", async { panic!("claimed twice: {}", 7) });
+        let failure = workers.first_end().await;
+        assert_eq!(failure.name, "grade worker");
+        assert_eq!(failure.how, WorkerEnd::Panicked("claimed twice: 7".into()));
+        assert_eq!(
+            failure.to_string(),
+            "the grade worker panicked: claimed twice: 7"
+        );
+        let run = RunError::from(failure);
+        assert_eq!(
+            run.to_string(),
+            "the grade worker panicked: claimed twice: 7"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_worker_that_returns_is_reported_too() {
+        let mut workers = Workers::default();
+        workers.spawn("gauges refresh", forever());
+        workers.spawn("event relay", async {});
+        let failure = workers.first_end().await;
+        assert_eq!(failure.name, "event relay");
+        assert_eq!(failure.how, WorkerEnd::Returned);
+        assert_eq!(failure.to_string(), "the event relay ended");
+    }
+
+    #[tokio::test]
+    async fn a_literal_panic_message_is_kept() {
+        let mut workers = Workers::default();
+        workers.spawn("relay", async { panic!("lost the listener") });
+        let failure = workers.first_end().await;
+        assert_eq!(failure.how, WorkerEnd::Panicked("lost the listener".into()));
+    }
+
+    #[tokio::test]
+    async fn no_worker_ending_means_no_end() {
+        let mut workers = Workers::default();
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), workers.first_end())
+                .await
+                .is_err(),
+            "nothing watched"
+        );
+        workers.spawn("maintenance tick", forever());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), workers.first_end())
+                .await
+                .is_err(),
+            "a worker that runs"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_taken_worker_is_no_longer_watched_and_the_rest_are_aborted_on_drop() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut workers = Workers::default();
+        // The sender lives as long as the task: dropped when the task is aborted.
+        workers.spawn("gauges refresh", async move {
+            let _tx = tx;
+            std::future::pending::<()>().await
+        });
+        workers.spawn("grade worker", async {});
+        let grades = workers.take("grade worker").expect("watched");
+        grades.await.unwrap();
+        assert!(workers.take("grade worker").is_none());
+        drop(workers);
+        assert!(rx.await.is_err(), "the remaining task was aborted");
     }
 }

@@ -266,7 +266,7 @@ pub async fn save_config(
             .await?;
     }
     tx.commit().await?;
-    cache.invalidate(course);
+    cache.invalidate(course).await;
     Ok(Saved::Saved)
 }
 

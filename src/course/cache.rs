@@ -6,8 +6,10 @@
 //! [`TTL`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
 
 use crate::course::pair_set::StoredPlan;
 use crate::lti::RegistrationId;
@@ -15,7 +17,8 @@ use crate::store::{ActivityConfig, CourseId, CourseSettingsRow, PairSetStatus, S
 
 /// How long a cached value is used.
 pub const TTL: Duration = Duration::from_secs(2);
-const MAX_ENTRIES: usize = 50_000;
+/// The most entries each of the four caches holds.
+const MAX_ENTRIES: u64 = 50_000;
 
 type Published = Option<Arc<StoredPlan>>;
 /// The configured activities of a course, by resource link id.
@@ -34,31 +37,37 @@ type Scoped = (CourseId, RegistrationId, String);
 /// The titles of a course, or None when it is not in that scope.
 type ScopedTitles = Option<Arc<Titles>>;
 
-/// Per-process cache; cheap to share.
-#[derive(Default)]
+/// Per-process cache; cheap to share. Concurrent misses of one key share one read.
 pub struct CourseCache {
-    settings: Mutex<HashMap<CourseId, (Instant, CourseSettingsRow)>>,
-    published: Mutex<HashMap<(CourseId, String), (Instant, Published)>>,
-    titles: Mutex<HashMap<Scoped, (Instant, ScopedTitles)>>,
-    configs: Mutex<HashMap<CourseId, (Instant, Configs)>>,
+    settings: Cache<CourseId, CourseSettingsRow>,
+    published: Cache<(CourseId, String), Published>,
+    titles: Cache<Scoped, ScopedTitles>,
+    configs: Cache<CourseId, Configs>,
 }
 
-fn get<K: std::hash::Hash + Eq, V: Clone>(
-    map: &Mutex<HashMap<K, (Instant, V)>>,
-    k: &K,
-) -> Option<V> {
-    let map = map.lock().unwrap_or_else(|e| e.into_inner());
-    map.get(k)
-        .filter(|(at, _)| at.elapsed() < TTL)
-        .map(|(_, v)| v.clone())
-}
-
-fn put<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, (Instant, V)>>, k: K, v: V) {
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= MAX_ENTRIES {
-        map.retain(|_, (at, _)| at.elapsed() < TTL);
+impl Default for CourseCache {
+    fn default() -> Self {
+        CourseCache {
+            settings: cache(),
+            published: cache(),
+            titles: cache(),
+            configs: cache(),
+        }
     }
-    map.insert(k, (Instant::now(), v));
+}
+
+/// A cache of [`MAX_ENTRIES`] values kept [`TTL`]; keys that hold a course besides other
+/// parts are invalidated by predicate (`invalidate`).
+fn cache<K, V>() -> Cache<K, V>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    Cache::builder()
+        .max_capacity(MAX_ENTRIES)
+        .time_to_live(TTL)
+        .support_invalidation_closures()
+        .build()
 }
 
 impl CourseCache {
@@ -68,25 +77,26 @@ impl CourseCache {
         store: &Store,
         course: CourseId,
     ) -> Result<CourseSettingsRow, StoreError> {
-        if let Some(s) = get(&self.settings, &course) {
-            return Ok(s);
-        }
-        let s = store.course_settings(course).await?;
-        put(&self.settings, course, s.clone());
-        Ok(s)
+        self.settings
+            .try_get_with(course, store.course_settings(course))
+            .await
+            .map_err(StoreError::shared)
     }
 
     /// The configured activities of a course.
     pub async fn configs(&self, store: &Store, course: CourseId) -> Result<Configs, StoreError> {
-        match get(&self.configs, &course) {
-            Some(c) => Ok(c),
-            None => self.read_configs(store, course).await,
-        }
+        self.configs
+            .try_get_with(course, async {
+                Ok::<_, StoreError>(Arc::new(store.activity_configs(course).await?))
+            })
+            .await
+            .map_err(StoreError::shared)
     }
 
+    /// Reads the configurations again, cached or not, and caches them.
     async fn read_configs(&self, store: &Store, course: CourseId) -> Result<Configs, StoreError> {
         let c = Arc::new(store.activity_configs(course).await?);
-        put(&self.configs, course, c.clone());
+        self.configs.insert(course, c.clone()).await;
         Ok(c)
     }
 
@@ -99,7 +109,7 @@ impl CourseCache {
         course: CourseId,
         resource_link: &str,
     ) -> Result<Option<ActivityConfig>, StoreError> {
-        if let Some(c) = get(&self.configs, &course)
+        if let Some(c) = self.configs.get(&course).await
             && let Some(found) = c.get(resource_link)
         {
             return Ok(Some(found.clone()));
@@ -118,17 +128,17 @@ impl CourseCache {
         course: CourseId,
         module: &str,
     ) -> Result<Published, StoreError> {
-        let key = (course, module.to_string());
-        if let Some(p) = get(&self.published, &key) {
-            return Ok(p);
-        }
-        let p = store
-            .pair_set(course, module, PairSetStatus::Published)
-            .await?
-            .map(|d| StoredPlan::from_set(&d).map(Arc::new))
-            .transpose()?;
-        put(&self.published, key, p.clone());
-        Ok(p)
+        let read = async {
+            store
+                .pair_set(course, module, PairSetStatus::Published)
+                .await?
+                .map(|d| StoredPlan::from_set(&d).map(Arc::new))
+                .transpose()
+        };
+        self.published
+            .try_get_with((course, module.to_string()), read)
+            .await
+            .map_err(StoreError::shared)
     }
 
     /// The titles of a course, or None when the course is not within that registration and
@@ -140,41 +150,42 @@ impl CourseCache {
         registration: RegistrationId,
         deployment_id: &str,
     ) -> Result<Option<Arc<Titles>>, StoreError> {
-        let key = (course, registration, deployment_id.to_string());
-        if let Some(t) = get(&self.titles, &key) {
-            return Ok(t);
-        }
-        let t = match store
-            .course_in_scope(course, registration, deployment_id)
-            .await?
-        {
-            Some(info) => Some(Arc::new(Titles {
-                course: info.title,
-                activities: store.activity_titles(course).await?,
-            })),
-            None => None,
+        let read = async {
+            Ok::<_, StoreError>(
+                match store
+                    .course_in_scope(course, registration, deployment_id)
+                    .await?
+                {
+                    Some(info) => Some(Arc::new(Titles {
+                        course: info.title,
+                        activities: store.activity_titles(course).await?,
+                    })),
+                    None => None,
+                },
+            )
         };
-        put(&self.titles, key, t.clone());
-        Ok(t)
+        self.titles
+            .try_get_with((course, registration, deployment_id.to_string()), read)
+            .await
+            .map_err(StoreError::shared)
     }
 
     /// Forgets what this instance knows of a course, after it changed something.
-    pub fn invalidate(&self, course: CourseId) {
-        self.titles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(c, _, _), _| *c != course);
-        self.settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&course);
-        self.published
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(c, _), _| *c != course);
-        self.configs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&course);
+    pub async fn invalidate(&self, course: CourseId) {
+        self.settings.invalidate(&course).await;
+        self.configs.invalidate(&course).await;
+        // Seen by every read from now on; the entries themselves go at the next housekeeping.
+        let titles = self
+            .titles
+            .invalidate_entries_if(move |(c, _, _), _| *c == course);
+        let published = self
+            .published
+            .invalidate_entries_if(move |(c, _), _| *c == course);
+        // Only a cache built without invalidation closures refuses them (not ours, see
+        // `cache`); were it so, forgetting everything is still correct.
+        if titles.is_err() || published.is_err() {
+            self.titles.invalidate_all();
+            self.published.invalidate_all();
+        }
     }
 }

@@ -136,7 +136,7 @@ impl Gradebook {
                 .map_err(|e| AgsError::Network(e.to_string()))?;
             match ags::read_results(http, &token, lineitem).await {
                 Err(AgsError::Unauthorized) if first => {
-                    self.tokens.invalidate(reg.id, &scopes);
+                    self.tokens.invalidate(reg.id, &scopes).await;
                 }
                 other => return other,
             }

@@ -475,7 +475,9 @@ async fn find_lineitem(
         )
         .await
         {
-            Err(AgsError::Unauthorized) if first => deps.worker.tokens.invalidate(reg.id, &scopes),
+            Err(AgsError::Unauthorized) if first => {
+                deps.worker.tokens.invalidate(reg.id, &scopes).await
+            }
             other => return other,
         }
     }
@@ -573,7 +575,7 @@ async fn update_one(
             Ok(_) => return Ok(lineitem.as_str().to_string()),
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
-                deps.worker.tokens.invalidate(reg.id, &scopes);
+                deps.worker.tokens.invalidate(reg.id, &scopes).await;
             }
             Err(e) => return Err(unusable(e)),
         }
@@ -612,7 +614,7 @@ async fn attempt(deps: &Deps<'_>, r: &OutboxRow, lineitem: &str) -> Attempt {
             Ok(()) => return Attempt::Delivered,
             Err(AgsError::Unauthorized) if !refreshed => {
                 refreshed = true;
-                deps.worker.tokens.invalidate(reg.id, &scopes);
+                deps.worker.tokens.invalidate(reg.id, &scopes).await;
             }
             Err(AgsError::Conflict(_)) if conflicts == 0 => {
                 // The platform holds a score as recent as this one: one second later.

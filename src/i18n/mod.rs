@@ -42,24 +42,28 @@ impl Locale {
         }
     }
 
-    /// From an `Accept-Language` header: the first of French or English listed.
+    /// From an `Accept-Language` header: the first of French or English listed (in the
+    /// header's order, as Fluent negotiates: browsers list languages by preference), a
+    /// regional tag (`fr-CA`) counting for its language; English otherwise.
     pub fn from_accept_language(header: Option<&str>) -> Locale {
         let Some(h) = header else { return Locale::En };
-        for part in h.split(',') {
-            let tag = part
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if tag.starts_with("fr") {
-                return Locale::Fr;
-            }
-            if tag.starts_with("en") {
-                return Locale::En;
-            }
+        let requested = fluent_langneg::parse_accepted_languages(h);
+        let available = Locale::ALL.map(|l| l.langid());
+        let chosen = fluent_langneg::negotiate_languages(
+            &requested,
+            &available,
+            None,
+            fluent_langneg::NegotiationStrategy::Lookup,
+        );
+        match chosen.first() {
+            Some(lang) if lang.language.as_str() == "fr" => Locale::Fr,
+            _ => Locale::En,
         }
-        Locale::En
+    }
+
+    /// The language as Unicode names it (our two codes always parse).
+    fn langid(self) -> unic_langid::LanguageIdentifier {
+        self.code().parse().unwrap_or_default()
     }
 
     pub fn code(self) -> &'static str {
@@ -565,5 +569,25 @@ mod tests {
             Locale::Fr
         );
         assert_eq!(Locale::from_accept_language(None), Locale::En);
+    }
+
+    #[test]
+    fn accept_language_takes_the_first_known_language_listed() {
+        let check = |header: &str, expected: Locale| {
+            assert_eq!(
+                Locale::from_accept_language(Some(header)),
+                expected,
+                "{header}"
+            );
+        };
+        check("fr-CA,fr;q=0.9,en;q=0.8", Locale::Fr);
+        check("en-US,en;q=0.9,fr;q=0.8", Locale::En);
+        check("de-DE, de;q=0.9, fr-BE;q=0.5", Locale::Fr);
+        check("FR", Locale::Fr);
+        check(" de ,  en-GB ", Locale::En);
+        check("de, it", Locale::En);
+        check("", Locale::En);
+        check("*", Locale::En);
+        check("not a tag!, fr", Locale::Fr);
     }
 }

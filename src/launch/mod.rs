@@ -13,6 +13,7 @@ pub mod session;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use moka::future::Cache;
 use serde_json::Value;
 use url::Url;
 
@@ -137,41 +138,37 @@ pub struct LaunchFlow {
 
 /// Launches recorded in the last few minutes, so that people opening the activity again do
 /// not rewrite the same course, activity and member rows each time (a member's
-/// `last_launch_at` is then up to [`RECENT_SECS`] old).
-#[derive(Default)]
+/// `last_launch_at` is then up to [`RECENT_SECS`] old). Keyed by a hash of what a launch
+/// writes; a class opening the activity at once shares one write per key.
 pub struct RecentLaunches {
-    courses: std::sync::Mutex<HashMap<u64, (CourseId, i64)>>,
-    members: std::sync::Mutex<HashMap<u64, i64>>,
+    courses: Cache<u64, CourseId>,
+    members: Cache<u64, ()>,
 }
 
 /// How long a recorded launch is not written again.
 pub const RECENT_SECS: i64 = 300;
-const RECENT_MAX: usize = 100_000;
+const RECENT_MAX: u64 = 100_000;
+
+impl Default for RecentLaunches {
+    fn default() -> Self {
+        fn recent<V: Clone + Send + Sync + 'static>() -> Cache<u64, V> {
+            Cache::builder()
+                .max_capacity(RECENT_MAX)
+                .time_to_live(std::time::Duration::from_secs(RECENT_SECS as u64))
+                .build()
+        }
+        RecentLaunches {
+            courses: recent(),
+            members: recent(),
+        }
+    }
+}
 
 fn hash_of(v: impl std::hash::Hash) -> u64 {
     use std::hash::Hasher;
     let mut h = std::collections::hash_map::DefaultHasher::new();
     v.hash(&mut h);
     h.finish()
-}
-
-/// The value remembered for `key`, when it was remembered less than [`RECENT_SECS`] ago.
-fn fresh_in<V: Copy>(
-    map: &std::sync::Mutex<HashMap<u64, V>>,
-    key: u64,
-    at: impl Fn(&V) -> i64,
-    now: i64,
-) -> Option<V> {
-    let map = map.lock().unwrap_or_else(|e| e.into_inner());
-    map.get(&key).copied().filter(|v| now - at(v) < RECENT_SECS)
-}
-
-fn remember<V>(map: &std::sync::Mutex<HashMap<u64, V>>, key: u64, value: V) {
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= RECENT_MAX {
-        map.clear();
-    }
-    map.insert(key, value);
 }
 
 /// The memberships URL a launch gives the course: the NRPS claim's (the platform's own word,
@@ -205,14 +202,11 @@ impl RecentLaunches {
             r.resource_link,
             &r.ags,
         ));
-        let course = match fresh_in(&self.courses, course_key, |(_, at)| *at, r.now) {
-            Some((course, _)) => course,
-            None => {
-                let course = store.upsert_course(r).await?;
-                remember(&self.courses, course_key, (course, r.now));
-                course
-            }
-        };
+        let course = self
+            .courses
+            .try_get_with(course_key, store.upsert_course(r))
+            .await
+            .map_err(StoreError::shared)?;
         let member_key = hash_of((
             course,
             r.user_id,
@@ -223,10 +217,10 @@ impl RecentLaunches {
             r.picture,
             r.roles,
         ));
-        if fresh_in(&self.members, member_key, |at| *at, r.now).is_none() {
-            store.upsert_member(course, r).await?;
-            remember(&self.members, member_key, r.now);
-        }
+        self.members
+            .try_get_with(member_key, store.upsert_member(course, r))
+            .await
+            .map_err(StoreError::shared)?;
         Ok(course)
     }
 }
@@ -745,7 +739,7 @@ impl LaunchFlow {
             && let Some(key) = config_key(&launch.custom)
             && self.adopt_configuration(course, &rl.id, key, now).await?
         {
-            self.courses.invalidate(course);
+            self.courses.invalidate(course).await;
             config = self.courses.config(&self.store, course, &rl.id).await?;
             if let Some(c) = &config {
                 // The deep-linked line item was made with these points; the worker checks.

@@ -285,6 +285,9 @@ pub async fn startup_invitation(
 pub struct Registrations {
     http: crate::lti::outbound::Outbound,
     key: hmac::Key,
+    /// By nonce, with the proof's expiry. By hand rather than a bounded cache: when full of
+    /// live proofs it refuses new ones ([`RegisterError::Busy`]) instead of evicting one, which
+    /// would let a second post of an evicted form run its confirmation twice.
     attempts: Mutex<HashMap<String, (i64, Attempt)>>,
     per_client: RateLimiter<IpAddr>,
 }

@@ -37,7 +37,9 @@ impl Snapshot {
     }
 }
 
-/// The cached registry.
+/// The cached registry. By hand rather than a TTL cache: it holds one value, and a reload
+/// after a miss is rate-limited from the snapshot's age ([`MIN_RELOAD`]), which a cache that
+/// forgets expired values could not tell.
 pub struct Registry {
     store: Store,
     current: RwLock<(Arc<Snapshot>, Instant)>,

@@ -110,7 +110,7 @@ impl DraftScope<'_> {
                 })
             })
             .await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(stored)
     }
 
@@ -144,7 +144,7 @@ impl DraftScope<'_> {
                 })
             })
             .await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 
@@ -274,7 +274,7 @@ impl DraftScope<'_> {
             }
         }
         tx.commit().await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 
@@ -293,7 +293,7 @@ impl DraftScope<'_> {
         )
         .await?;
         tx.commit().await?;
-        self.cache.invalidate(self.course);
+        self.cache.invalidate(self.course).await;
         Ok(())
     }
 }

@@ -26,11 +26,14 @@ pub struct CsvLinks {
 }
 
 /// Hierarchical links uploaded as CSV: `a,b` per line (emails or LMS user ids; the first is
-/// the manager of the second). Returns the links found and the bad lines with their line
-/// number and problem; good lines are kept even when others are bad.
+/// the manager of the second), the values separated by a comma, a semicolon or a tab (the
+/// first of them outside quotes on the line: spreadsheets in French locales save with
+/// semicolons), quoted or not, with or without a UTF-8 byte order mark, with CRLF or LF line
+/// ends; blank lines and lines starting with `#` are skipped. Returns the links found and the
+/// bad lines with their line number and problem; good lines are kept even when others are
+/// bad. A quoted value cannot span lines: no email or user id holds a line break.
 pub fn parse_links_csv(text: &str, people: &[Person]) -> CsvLinks {
     let find = |v: &str| -> Option<String> {
-        let v = v.trim().trim_matches('"').trim();
         people
             .iter()
             .find(|p| {
@@ -41,6 +44,7 @@ pub fn parse_links_csv(text: &str, people: &[Person]) -> CsvLinks {
             })
             .map(|p| p.user_id.clone())
     };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -49,19 +53,49 @@ pub fn parse_links_csv(text: &str, people: &[Person]) -> CsvLinks {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let cells: Vec<&str> = line.split([',', ';', '\t']).collect();
-        if cells.len() != 2 {
+        let cells = csv_values(line);
+        let [a, b] = cells.as_slice() else {
             bad.push((n, CsvProblem::NotTwoValues));
             continue;
-        }
-        match (find(cells[0]), find(cells[1])) {
+        };
+        match (find(a), find(b)) {
             (Some(a), Some(b)) if a == b => bad.push((n, CsvProblem::SamePerson)),
             (Some(a), Some(b)) => good.push((a, b)),
-            (None, _) => bad.push((n, CsvProblem::NotInRoster(cells[0].trim().to_string()))),
-            (_, None) => bad.push((n, CsvProblem::NotInRoster(cells[1].trim().to_string()))),
+            (None, _) => bad.push((n, CsvProblem::NotInRoster(a.clone()))),
+            (_, None) => bad.push((n, CsvProblem::NotInRoster(b.clone()))),
         }
     }
     CsvLinks { good, bad }
+}
+
+/// The separator of a CSV line: the first comma, semicolon or tab outside double quotes (a
+/// comma when there is none: the line holds one value).
+fn separator(line: &str) -> u8 {
+    let mut quoted = false;
+    for b in line.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' | b';' | b'\t' if !quoted => return b,
+            _ => {}
+        }
+    }
+    b','
+}
+
+/// The values of one CSV line, unquoted and trimmed.
+fn csv_values(line: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(separator(line))
+        .trim(csv::Trim::All)
+        .from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(|v| v.trim().to_string()).collect(),
+        // A line of valid UTF-8 always reads; an unreadable one is no pair of values.
+        Ok(false) | Err(_) => Vec::new(),
+    }
 }
 
 /// Parses a links CSV against the course's people and stores its good lines as uploaded
@@ -135,5 +169,72 @@ mod tests {
                 (6, CsvProblem::SamePerson),
             ]
         );
+    }
+
+    fn people() -> [Person; 3] {
+        [
+            person("4", "ada@example.com"),
+            person("5", "brian@example.com"),
+            person("6", "chloe@example.com"),
+        ]
+    }
+
+    /// The links found in `text`, and the numbers of its bad lines.
+    fn check(text: &str, good: &[(&str, &str)], bad: &[usize]) {
+        let links = parse_links_csv(text, &people());
+        let found: Vec<(&str, &str)> = links
+            .good
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(found, good, "{text:?}");
+        let lines: Vec<usize> = links.bad.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, bad, "{text:?}");
+    }
+
+    #[test]
+    fn quoted_values_may_hold_the_separator_and_quotes() {
+        check(
+            "\"ada@example.com\",\"brian@example.com\"\n",
+            &[("4", "5")],
+            &[],
+        );
+        check("\" ada@example.com \" , 5\n", &[("4", "5")], &[]);
+        // The comma inside quotes is no separator: one value, not two.
+        check("\"ada@example.com,brian@example.com\"\n", &[], &[1]);
+        // Quoted with a semicolon separator (a spreadsheet in a French locale).
+        check("\"6\";\"4\"\n", &[("6", "4")], &[]);
+        // A doubled quote is a quote in the value: nobody is called that.
+        let links = parse_links_csv("\"a\"\"b\",4\n", &people());
+        assert_eq!(links.bad, vec![(1, CsvProblem::NotInRoster("a\"b".into()))]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_value() {
+        check(
+            "\u{feff}ada@example.com,brian@example.com\n6,4\n",
+            &[("4", "5"), ("6", "4")],
+            &[],
+        );
+        check("\u{feff}\"4\",\"5\"", &[("4", "5")], &[]);
+    }
+
+    #[test]
+    fn crlf_line_ends_count_lines_as_lf_does() {
+        check(
+            "ada@example.com,brian@example.com\r\n\r\nonly-one\r\n6\t4\r\n",
+            &[("4", "5"), ("6", "4")],
+            &[3],
+        );
+        check("# manager,report\r\n4,5", &[("4", "5")], &[]);
+    }
+
+    #[test]
+    fn the_separator_is_the_first_outside_quotes() {
+        assert_eq!(separator("a,b"), b',');
+        assert_eq!(separator("a;b,c"), b';');
+        assert_eq!(separator("a\tb"), b'\t');
+        assert_eq!(separator("\"a;b\",c"), b',');
+        assert_eq!(separator("alone"), b',');
     }
 }

@@ -72,7 +72,7 @@ pub async fn save_settings_in(
     tx.log_event(None, actor, change.action(), &change.detail(), now)
         .await?;
     let done = tx.commit().await;
-    cache.invalidate(course);
+    cache.invalidate(course).await;
     done
 }
 

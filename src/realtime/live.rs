@@ -14,6 +14,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use moka::future::Cache;
+
 use super::Hub;
 use crate::coaching::log::{Entry, Note};
 pub use crate::coaching::log::{Presence, field_id, parse_field_id};
@@ -121,7 +123,9 @@ pub fn group_key(members: &[String]) -> String {
 pub struct Live {
     store: Store,
     hub: Hub,
-    cache: Arc<Mutex<HashMap<i64, Arc<State>>>>,
+    /// Rebuilt states by session, checked against the session's last event at each read (so
+    /// no time to live), the least used going first when full.
+    cache: Cache<i64, Arc<State>>,
     /// The latest presence each member's screens asked for, by session and person, until it
     /// is written: a change that comes too soon after the last one waits for its turn, and
     /// a later wish replaces it, so the last word (offline, say) is never lost.
@@ -144,14 +148,14 @@ fn unix_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-const CACHE_MAX: usize = 20_000;
+const CACHE_MAX: u64 = 20_000;
 
 impl Live {
     pub fn new(store: Store, hub: Hub) -> Live {
         Live {
             store,
             hub,
-            cache: Arc::new(Mutex::new(HashMap::new())),
+            cache: Cache::new(CACHE_MAX),
             wishes: Arc::new(Mutex::new(HashMap::new())),
             next_wish: Arc::new(std::sync::atomic::AtomicU64::new(1)),
         }
@@ -392,7 +396,7 @@ impl Live {
     /// The state of a session now, from the cache when nothing happened since.
     pub async fn state(&self, course: CourseId, id: i64) -> Result<Arc<State>, LiveError> {
         let row = self.store.session(course, id).await?;
-        let cached = self.cached(id);
+        let cached = self.cache.get(&id).await;
         if let Some(c) = &cached
             && c.row.last_seq == row.last_seq
         {
@@ -420,24 +424,8 @@ impl Live {
         state.row = row;
         state.row.last_seq = state.row.last_seq.max(after);
         let state = Arc::new(state);
-        self.remember(id, state.clone());
+        self.cache.insert(id, state.clone()).await;
         Ok(state)
-    }
-
-    fn cached(&self, id: i64) -> Option<Arc<State>> {
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .cloned()
-    }
-
-    fn remember(&self, id: i64, state: Arc<State>) {
-        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if c.len() >= CACHE_MAX {
-            c.clear();
-        }
-        c.insert(id, state);
     }
 
     /// Runs a member's command: decided against the current state, appended with the

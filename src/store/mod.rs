@@ -103,9 +103,19 @@ pub enum StoreError {
     /// The store's connection pool was closed (the process is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// A read shared by concurrent callers (a cache's one read per miss) failed; every
+    /// caller gets the same cause.
+    #[error(transparent)]
+    Shared(Arc<StoreError>),
 }
 
 impl StoreError {
+    /// The error of a read shared by concurrent callers: the error itself when no other
+    /// caller holds it any more, else the shared one.
+    pub fn shared(e: Arc<StoreError>) -> StoreError {
+        Arc::try_unwrap(e).unwrap_or_else(StoreError::Shared)
+    }
+
     /// A corrupt stored value, logged where it is found (the error may be mapped to a page
     /// far from here, and the table and row are what an operator needs to repair it).
     pub fn corrupt(table: &'static str, row: impl ToString, detail: impl ToString) -> StoreError {

@@ -528,15 +528,35 @@ pub fn overview_context(o: &Overview, page: usize, l: Locale) -> Value {
     }
 }
 
-/// A CSV cell: quoted, quotes doubled, and a leading `'` when a spreadsheet would read it
-/// as a formula (`=`, `+`, `-`, `@`, tab, carriage return).
-pub fn csv_cell(v: &str) -> String {
-    let guarded = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
+/// A CSV value as a spreadsheet must read it: with a leading `'` when it would otherwise be
+/// read as a formula (`=`, `+`, `-`, `@`, tab, carriage return).
+fn formula_guard(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}").into()
     } else {
-        v.to_string()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
+        v.into()
+    }
+}
+
+/// A writer of CSV lines: every value quoted (quotes doubled) and guarded against formulas,
+/// lines ended by CRLF (RFC 4180).
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+/// Writes one line of guarded values (to memory: it cannot fail).
+fn csv_line<S: AsRef<str>>(out: &mut csv::Writer<Vec<u8>>, cells: &[S]) {
+    let written = out.write_record(cells.iter().map(|c| formula_guard(c.as_ref()).into_owned()));
+    debug_assert!(written.is_ok(), "a CSV line written to memory: {written:?}");
+}
+
+/// The text a CSV writer wrote (from `String`s: UTF-8 whatever it holds).
+fn csv_text(out: csv::Writer<Vec<u8>>) -> String {
+    let bytes = out.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The course's status as CSV: one row per learner and module, status only. The columns are
@@ -553,17 +573,8 @@ pub fn overview_csv(o: &Overview, reader: Reader, l: Locale) -> String {
         "dash_csv_completed_at",
         "dash_csv_grade",
     ];
-    let mut out = String::new();
-    let line = |cells: Vec<String>, out: &mut String| {
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    };
+    let mut out = csv_writer();
+    let line = |cells: Vec<String>, out: &mut csv::Writer<Vec<u8>>| csv_line(out, &cells);
     line(header.iter().map(|h| l.t(h)).collect(), &mut out);
     for p in &o.learners {
         for m in &o.modules {
@@ -609,7 +620,7 @@ pub fn overview_csv(o: &Overview, reader: Reader, l: Locale) -> String {
             );
         }
     }
-    out
+    csv_text(out)
 }
 
 #[cfg(test)]
@@ -696,7 +707,11 @@ mod tests {
 
     #[test]
     fn csv_cells_never_start_a_formula() {
-        let check = |v: &str, expected: &str| assert_eq!(csv_cell(v), expected);
+        let check = |v: &str, expected: &str| {
+            let mut out = csv_writer();
+            csv_line(&mut out, &[v]);
+            assert_eq!(csv_text(out), format!("{expected}\r\n"));
+        };
         check("Ana", "\"Ana\"");
         check("=SUM(A1)", "\"'=SUM(A1)\"");
         check("+33 6", "\"'+33 6\"");
@@ -706,5 +721,18 @@ mod tests {
         check("\rx", "\"'\rx\"");
         check("say \"hi\"", "\"say \"\"hi\"\"\"");
         check("a, b", "\"a, b\"");
+        check("", "\"\"");
+        check("x\r\ny", "\"x\r\ny\"");
+    }
+
+    #[test]
+    fn csv_lines_are_quoted_comma_separated_and_crlf_ended() {
+        let mut out = csv_writer();
+        csv_line(&mut out, &["Ana", "=1", ""]);
+        csv_line(&mut out, &["é \"b\"", "-", "c"]);
+        assert_eq!(
+            csv_text(out),
+            "\"Ana\",\"'=1\",\"\"\r\n\"é \"\"b\"\"\",\"'-\",\"c\"\r\n"
+        );
     }
 }

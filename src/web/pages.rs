@@ -190,18 +190,12 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
 /// page's script (`app.js`) writes in the reader's own time zone and language; and `text`,
 /// the UTC wording the element holds for a reader without scripts.
 pub fn moment(l: Locale, unix_secs: i64) -> Value {
+    // Whole seconds, so RFC 3339 writes no fraction: `2026-12-07T09:30:00Z`.
     let iso = time::OffsetDateTime::from_unix_timestamp(unix_secs)
         .ok()
-        .map(|at| {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            )
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
         });
     context! { iso => iso, text => l.format_time(unix_secs) }
 }

@@ -31,6 +31,6 @@ pub async fn sync_now(state: &AppState, s: &Session, trigger: Trigger) -> bool {
         Outcome::Fresh => true,
         Outcome::Synced(r) => r.is_ok(),
     };
-    state.courses.invalidate(s.course);
+    state.courses.invalidate(s.course).await;
     ok
 }

@@ -62,16 +62,10 @@ impl Moment {
 
     /// The instant as RFC 3339 in UTC: `2027-01-15T13:00:00Z` (an HTML `<time>`'s datetime).
     pub fn utc(&self) -> String {
-        let (d, t) = (self.at.date(), self.at.time());
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        // Whole seconds whatever the instant holds, which RFC 3339 alone would not drop.
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        self.at.format(format).unwrap_or_default()
     }
 
     /// The instant as a date-and-time input's value, in UTC: `2027-01-15T13:00` (the page's
@@ -82,16 +76,9 @@ impl Moment {
 
     /// The instant as an RFC 5545 UTC date-time: `20270115T130000Z`.
     fn ics_utc(at: OffsetDateTime) -> String {
-        let (d, t) = (at.date(), at.time());
-        format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        let format =
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        at.format(format).unwrap_or_default()
     }
 }
 

@@ -170,18 +170,15 @@ fn derived(base: &ServiceUrl, raw: &str) -> Result<ServiceUrl, AgsError> {
 
 /// RFC 3339 with milliseconds in UTC of Unix milliseconds, e.g. `2026-12-01T12:00:00.123Z`.
 pub fn timestamp(unix_millis: i64) -> String {
+    // Always three digits of fraction (RFC 3339 alone would drop trailing zeros), as the
+    // AGS examples write it.
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(unix_millis as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    t.format(format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
 /// `<url>/<segment>` with the segment in the path, before any query string.
@@ -199,7 +196,7 @@ pub fn service_url(lineitem: &str, segment: &str) -> String {
 }
 
 /// How long a `Retry-After` header says to wait: seconds, or an HTTP date (then relative to
-/// `now`). None when absent or unreadable.
+/// `now`, read by `httpdate`). None when absent or unreadable.
 pub fn retry_after(value: Option<&str>, now: std::time::SystemTime) -> Option<Duration> {
     let v = value?.trim();
     if let Ok(secs) = v.parse::<u64>() {
@@ -553,6 +550,9 @@ mod tests {
     #[test]
     fn timestamps_have_milliseconds() {
         assert_eq!(timestamp(1_764_590_400_123), "2025-12-01T12:00:00.123Z");
+        assert_eq!(timestamp(1_764_590_400_100), "2025-12-01T12:00:00.100Z");
+        assert_eq!(timestamp(1_764_590_400_000), "2025-12-01T12:00:00.000Z");
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
+use moka::future::Cache;
 
 use super::LaunchError;
 use super::outbound::Reach;
@@ -34,7 +35,7 @@ pub const MAX_KID_WAIT: Duration = Duration::from_secs(10);
 /// How long a `kid` that a fresh refetch did not contain is refused without a new fetch.
 pub const MISSING_KID_TTL: Duration = Duration::from_secs(60);
 /// Largest number of missing kids remembered per key set (forgers choose them freely).
-const MAX_MISSING_KIDS: usize = 1024;
+const MAX_MISSING_KIDS: u64 = 1024;
 
 #[derive(Clone)]
 struct CachedSet {
@@ -43,29 +44,39 @@ struct CachedSet {
     expires: Instant,
 }
 
-#[derive(Default)]
+/// One platform's key set. The set itself stays by hand, not in a TTL cache: an expired set
+/// is still used when the platform cannot be reached, and its refetches are scheduled.
 struct Entry {
     cached: Mutex<Option<CachedSet>>,
     /// When the last refetch for an unknown kid happened, or is scheduled (in the future).
     last_forced: Mutex<Option<Instant>>,
     fetching: tokio::sync::Mutex<()>,
-    /// Kids a refetch made after they were asked did not contain, with when that was.
-    missing: Mutex<HashMap<String, Instant>>,
+    /// Kids a refetch made after they were asked did not contain, for [`MISSING_KID_TTL`]
+    /// (at least `min_refetch`), at most [`MAX_MISSING_KIDS`] of them.
+    missing: Cache<String, ()>,
 }
 
 impl Entry {
-    fn is_missing(&self, kid: &str, now: Instant, ttl: Duration) -> bool {
-        let map = self.missing.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(kid)
-            .is_some_and(|at| now.saturating_duration_since(*at) < ttl)
+    fn new(missing_ttl: Duration) -> Entry {
+        Entry {
+            cached: Mutex::default(),
+            last_forced: Mutex::default(),
+            fetching: tokio::sync::Mutex::default(),
+            missing: Cache::builder()
+                .max_capacity(MAX_MISSING_KIDS)
+                .time_to_live(missing_ttl)
+                .build(),
+        }
     }
 
-    fn note_missing(&self, kid: &str, now: Instant) {
-        let mut map = self.missing.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_MISSING_KIDS {
-            map.clear();
-        }
-        map.insert(kid.chars().take(100).collect(), now);
+    fn is_missing(&self, kid: &str) -> bool {
+        self.missing.contains_key(kid)
+    }
+
+    async fn note_missing(&self, kid: &str) {
+        self.missing
+            .insert(kid.chars().take(100).collect(), ())
+            .await;
     }
 }
 
@@ -73,6 +84,7 @@ impl Entry {
 pub struct JwksCache {
     http: super::outbound::Outbound,
     min_refetch: Duration,
+    /// By JWKS URL; as many as registered platforms, so no bound is needed.
     entries: Mutex<HashMap<String, Arc<Entry>>>,
 }
 
@@ -87,7 +99,9 @@ impl JwksCache {
 
     fn entry(&self, url: &str) -> Arc<Entry> {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(url.to_string()).or_default().clone()
+        map.entry(url.to_string())
+            .or_insert_with(|| Arc::new(Entry::new(MISSING_KID_TTL.max(self.min_refetch))))
+            .clone()
     }
 
     /// The candidate keys for a token: the one with this `kid`, or every key when the token
@@ -112,8 +126,7 @@ impl JwksCache {
             }
             // Fresh set without this kid: the platform may have rotated its key.
             let unknown = || LaunchError::UnknownKid(kid.unwrap_or("").chars().take(100).collect());
-            let missing_ttl = MISSING_KID_TTL.max(self.min_refetch);
-            if kid.is_some_and(|k| entry.is_missing(k, now, missing_ttl)) {
+            if kid.is_some_and(|k| entry.is_missing(k)) {
                 return Err(unknown());
             }
             // The refetch this miss may use: one scheduled already (shared), or the first
@@ -133,12 +146,15 @@ impl JwksCache {
             };
             tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
             let set = self.refresh(&entry, jwks_url, reach, Some(slot)).await?;
-            return pick(&set, kid).ok_or_else(|| {
-                if let Some(k) = kid {
-                    entry.note_missing(k, Instant::now());
+            return match pick(&set, kid) {
+                Some(found) => Ok(found),
+                None => {
+                    if let Some(k) = kid {
+                        entry.note_missing(k).await;
+                    }
+                    Err(unknown())
                 }
-                unknown()
-            });
+            };
         }
         match self.refresh(&entry, jwks_url, reach, None).await {
             Ok(set) => pick(&set, kid).ok_or_else(|| {
@@ -239,6 +255,8 @@ fn pick(set: &CachedSet, kid: Option<&str>) -> Option<Vec<DecodingKey>> {
 }
 
 /// How long a response may be cached, from its headers, kept between `floor` and a day.
+/// `Expires` is read by `httpdate`; of `Cache-Control` only `max-age`, `no-store` and
+/// `no-cache` matter here, a few lines that a typed-headers crate would not shorten.
 pub fn cache_ttl(headers: &reqwest::header::HeaderMap, floor: Duration) -> Duration {
     let ttl = if let Some(cc) = headers
         .get(reqwest::header::CACHE_CONTROL)

@@ -341,7 +341,7 @@ async fn get_page(
         let status = resp.status().as_u16();
         if status == 401 && attempt == 0 {
             // The token may have been revoked or expired early: one retry with a fresh one.
-            tokens.invalidate(reg.id, &[SCOPE]);
+            tokens.invalidate(reg.id, &[SCOPE]).await;
             continue;
         }
         if !(200..300).contains(&status) {

@@ -6,9 +6,10 @@
 //! fresh token. Every request carries the client's `User-Agent` (Canvas requires one).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use moka::future::Cache;
 use serde::Deserialize;
 
 use super::jwks::read_limited;
@@ -95,19 +96,41 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// How far `iat` of our assertions is backdated, for platform clock skew.
 const IAT_BACKDATE: u64 = 5;
 
+/// A token and how long it may be used (its life less [`EXPIRY_MARGIN`]).
 #[derive(Clone)]
 struct Cached {
     token: String,
-    expires: Instant,
+    usable: Duration,
 }
 
 type Key = (RegistrationId, String);
 
+/// The most tokens kept: one per registration and scope set in use.
+const MAX_TOKENS: u64 = 10_000;
+
+/// Each token expires when the platform said, less the margin.
+struct TokenLife;
+
+impl moka::Expiry<Key, Cached> for TokenLife {
+    fn expire_after_create(&self, _: &Key, value: &Cached, _: Instant) -> Option<Duration> {
+        Some(value.usable)
+    }
+}
+
 /// Access tokens per registration and scope set.
-#[derive(Default)]
 pub struct ServiceTokens {
-    cache: Mutex<HashMap<Key, Cached>>,
-    locks: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    cache: Cache<Key, Cached>,
+}
+
+impl Default for ServiceTokens {
+    fn default() -> Self {
+        ServiceTokens {
+            cache: Cache::builder()
+                .max_capacity(MAX_TOKENS)
+                .expire_after(TokenLife)
+                .build(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -134,46 +157,23 @@ impl ServiceTokens {
         scopes: &[&str],
     ) -> Result<String, ServiceError> {
         let k = (reg.id, scope_key(scopes));
-        if let Some(t) = self.cached(&k) {
-            return Ok(t);
-        }
-        let lock = self
-            .locks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(k.clone())
-            .or_default()
-            .clone();
-        let _one_at_a_time = lock.lock().await;
-        if let Some(t) = self.cached(&k) {
-            return Ok(t);
-        }
-        let (token, ttl) = request_token(http, reg, key, &k.1).await?;
-        let expires = Instant::now() + ttl.saturating_sub(EXPIRY_MARGIN);
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            k,
-            Cached {
-                token: token.clone(),
-                expires,
-            },
-        );
-        Ok(token)
+        let request = async {
+            let (token, ttl) = request_token(http, reg, key, &k.1).await?;
+            Ok::<_, ServiceError>(Cached {
+                token,
+                usable: ttl.saturating_sub(EXPIRY_MARGIN),
+            })
+        };
+        self.cache
+            .try_get_with_by_ref(&k, request)
+            .await
+            .map(|c| c.token)
+            .map_err(Arc::unwrap_or_clone)
     }
 
     /// Forgets a token the service refused.
-    pub fn invalidate(&self, reg: RegistrationId, scopes: &[&str]) {
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(reg, scope_key(scopes)));
-    }
-
-    fn cached(&self, k: &Key) -> Option<String> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(k)
-            .filter(|c| c.expires > Instant::now())
-            .map(|c| c.token.clone())
+    pub async fn invalidate(&self, reg: RegistrationId, scopes: &[&str]) {
+        self.cache.invalidate(&(reg, scope_key(scopes))).await;
     }
 }
 
@@ -258,6 +258,8 @@ async fn request_token(
 }
 
 /// The targets of an HTTP `Link` header, by relation (RFC 8288), e.g. `next`, `differences`.
+/// By hand: neither `http` nor a well-kept crate parses `Link`, and NRPS paging needs only
+/// the target and `rel` of each link.
 pub fn parse_links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for value in headers
