@@ -12,6 +12,7 @@ pub mod launch;
 pub mod lti;
 pub mod metrics;
 pub mod pairing;
+pub mod read;
 pub mod realtime;
 pub mod roster;
 pub mod startup;

@@ -181,24 +181,9 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
     ]
 }
 
-/// A moment as pages show it: `iso`, the `datetime` of a `<time>` element (UTC), which the
-/// page's script (`app.js`) writes in the reader's own time zone and language; and `text`,
-/// the UTC wording the element holds for a reader without scripts.
+/// A moment as pages show it (see `read::Moment`).
 pub fn moment(l: Locale, unix_secs: i64) -> Value {
-    let iso = time::OffsetDateTime::from_unix_timestamp(unix_secs)
-        .ok()
-        .map(|at| {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            )
-        });
-    context! { iso => iso, text => l.format_time(unix_secs) }
+    Value::from_serialize(crate::read::Moment::at(l, unix_secs))
 }
 
 fn steps(locale: Locale) -> Vec<Value> {
