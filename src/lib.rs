@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod launch;
 pub mod metrics;
 pub mod pairs;
+pub mod read;
 pub mod realtime;
 pub mod roster;
 pub mod startup;

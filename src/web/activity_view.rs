@@ -13,24 +13,13 @@ use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::store::{ActivityConfig, MAX_INSTRUCTIONS, MAX_MODULE_NAME, MAX_TITLE};
 
+pub use crate::read::module_label;
+
 /// What a form starts from: the method's defaults and a neutral title.
 pub fn default_config(s: &Session) -> ActivityConfig {
     ActivityConfig {
         title: s.locale.t("dl_default_title"),
         ..Default::default()
-    }
-}
-
-/// How pages name the module of an activity: "Module 2 — Conflicts", or either part alone.
-pub fn module_label(c: &crate::store::ActivityConfig, l: crate::i18n::Locale) -> Option<String> {
-    let number = c
-        .module_number
-        .map(|n| l.tr("module_label", &[("number", i64::from(n).into())]));
-    match (number, c.module_name.as_str()) {
-        (Some(n), "") => Some(n),
-        (Some(n), name) => Some(format!("{n} — {name}")),
-        (None, "") => None,
-        (None, name) => Some(name.to_string()),
     }
 }
 

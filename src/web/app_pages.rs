@@ -5,18 +5,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::{Value, context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::activity_view::{Accepts, SetupMode, form_of, setup_context};
-use super::dashboard_view::activity_dashboard;
 use super::error::{Audience, OrRefuse, Refusal, WebError};
 use super::extract::{Authed, AuthedForm, Learner, redirect};
-use super::learner_view::{declare_context, learner_context};
+use super::learner_view::declare_context;
 use super::session_view::activity_config;
 use super::staff_view::staff_context;
 use crate::activity::form::{ActivityForm, FormProblem};
 use crate::launch::session::{Session, SessionPage};
+use crate::read::learner::{self, LearnerPage};
 
 /// The outcome notices a redirect may ask a page to show, and the sections they belong to
 /// (anything else is ignored).
@@ -110,6 +110,26 @@ impl PageQuery {
     }
 }
 
+/// The values every page of a session shows.
+#[derive(Serialize)]
+struct Common<'a> {
+    /// The module's name as configured.
+    module: Option<String>,
+    /// The designer's instructions.
+    instructions: Option<String>,
+    token: &'a str,
+    name: Option<String>,
+    course: Option<String>,
+    activity: Option<String>,
+    anonymous: bool,
+    nrps: bool,
+    ags: bool,
+    notice: Option<String>,
+    notice_at: Option<&'static str>,
+    notice_class: &'static str,
+    max_declarations: u64,
+}
+
 /// The values every page of a session shows: who (`name`, which the caller looked up with
 /// whatever else it reads of people), which course, which activity. Titles come from the
 /// course cache, so a page in steady state costs no query for them.
@@ -139,14 +159,26 @@ async fn common(
         .as_ref()
         .and_then(|c| super::activity_view::module_label(c, l));
     let instructions = config.map(|c| c.instructions).filter(|i| !i.is_empty());
-    Ok(context! {
-        module => module, instructions => instructions,
-        token => token, name => name, course => titles.course.clone(), activity => activity,
-        anonymous => s.subject.is_none(), nrps => s.roster_service, ags => s.grade_service,
-        notice => notice.map(|n| l.tr(n.key, &[("max", crate::store::DECLARATION_CAP.into())])), notice_at => notice.map(|n| n.at),
-        notice_class => if notice.is_some_and(Notice::is_warning) { "notice" } else { "notice-ok" },
-        max_declarations => crate::store::DECLARATION_CAP,
-    })
+    let page = Common {
+        module,
+        instructions,
+        token,
+        name,
+        course: titles.course.clone(),
+        activity,
+        anonymous: s.subject.is_none(),
+        nrps: s.roster_service,
+        ags: s.grade_service,
+        notice: notice.map(|n| l.tr(n.key, &[("max", crate::store::DECLARATION_CAP.into())])),
+        notice_at: notice.map(|n| n.at),
+        notice_class: if notice.is_some_and(Notice::is_warning) {
+            "notice"
+        } else {
+            "notice-ok"
+        },
+        max_declarations: crate::store::DECLARATION_CAP,
+    };
+    Ok(Value::from_serialize(&page))
 }
 
 /// The session's own display name, for pages that read nobody else's.
@@ -192,7 +224,11 @@ pub async fn session_page(
             SessionPage::Activity { .. } if s.staff => {
                 let (extra, name) = staff_context(state, s, roster_page).await?;
                 let common = common(state, s, token, notice, name).await?;
-                let sessions = activity_dashboard(state, s).await?;
+                let sessions = {
+                    use crate::read::overview::activity;
+                    let input = activity::load(state.sources(), s).await?;
+                    activity::rows(&input, crate::read::staff::Reader::of(s), l)
+                };
                 let grades_failed = state
                     .flow
                     .store
@@ -207,11 +243,16 @@ pub async fn session_page(
                     .render("staff.html", l, context! { ..common, ..extra })?
             }
             SessionPage::Activity { .. } => {
-                let (extra, name) = learner_context(state, s).await?;
+                let (page, name) = match learner::load(state.sources(), s).await? {
+                    Some((input, name)) => (LearnerPage::build(&input, l), name),
+                    // Anonymous: nobody to pair, nothing to show but the method.
+                    None => (LearnerPage::build(&Default::default(), l), None),
+                };
                 let common = common(state, s, token, notice, name).await?;
+                let page = Value::from_serialize(&page);
                 state
                     .pages
-                    .render("learner.html", l, context! { ..common, ..extra })?
+                    .render("learner.html", l, context! { ..common, ..page })?
             }
         })
     }

@@ -5,19 +5,31 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use minijinja::context;
-use serde::Deserialize;
+use minijinja::Value;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::dashboard_view::{Overview, overview_context, overview_csv};
 use super::error::{OrRefuse, Refusal, WebError};
 use super::extract::{Authed, AuthedForm, Manager, course_of};
-use super::staff_view::{Reader, failure_words};
+use crate::read::overview::{Overview, OverviewPage, export_rows};
+use crate::read::staff::{Reader, failure_words};
 
 /// The overview's query: the page of the learners' matrix.
 #[derive(Debug, Default, Deserialize)]
 pub struct OverviewQuery {
     page: Option<usize>,
+}
+
+/// The values of the overview page: the course, its roster's last sync, and the overview.
+#[derive(Serialize)]
+struct OverviewValues<'a> {
+    token: &'a str,
+    course: Option<String>,
+    last_sync: Option<String>,
+    sync_error: Option<String>,
+    sync_error_at: Option<String>,
+    #[serde(flatten)]
+    overview: OverviewPage,
 }
 
 /// GET /app/overview: every module of the course, who met whom, who has not started, and
@@ -31,21 +43,23 @@ pub async fn overview_page(
     let l = s.locale;
     let html = async {
         let course = course_of(&state, s).await?;
-        let overview = Overview::load(&state, s).await?;
+        let overview = Overview::load(state.sources(), s).await?;
         let failure = crate::pairs::history::sync_failure(&course);
-        let values = overview_context(&overview, q.page.unwrap_or(0), l);
-        Ok::<_, WebError>(state.pages.render(
-            "overview.html",
-            l,
-            context! {
-                token => &a.token,
-                course => course.title,
-                last_sync => course.last_sync_at.map(|t| l.format_time(t)),
-                sync_error => failure.as_ref().and_then(|(_, e)| failure_words(e, Reader::of(s), l)),
-                sync_error_at => failure.as_ref().map(|(at, _)| l.format_time(*at)),
-                ..values
-            },
-        )?)
+        let page = OverviewValues {
+            token: &a.token,
+            course: course.title,
+            last_sync: course.last_sync_at.map(|t| l.format_time(t)),
+            sync_error: failure
+                .as_ref()
+                .and_then(|(_, e)| failure_words(e, Reader::of(s), l)),
+            sync_error_at: failure.as_ref().map(|(at, _)| l.format_time(*at)),
+            overview: OverviewPage::of(&overview, q.page.unwrap_or(0), l),
+        };
+        Ok::<_, WebError>(
+            state
+                .pages
+                .render("overview.html", l, Value::from_serialize(&page))?,
+        )
     }
     .await
     .or_refuse(&a.to)?;
@@ -65,8 +79,12 @@ pub async fn export(
     let s = &f.session;
     let csv = async {
         course_of(&state, s).await?;
-        let overview = Overview::load(&state, s).await?;
-        Ok::<_, WebError>(overview_csv(&overview, Reader::of(s), s.locale))
+        let overview = Overview::load(state.sources(), s).await?;
+        Ok::<_, WebError>(super::csv::write(&export_rows(
+            &overview,
+            Reader::of(s),
+            s.locale,
+        )))
     }
     .await
     .or_refuse(&f.to)?;

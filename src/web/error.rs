@@ -280,6 +280,15 @@ impl From<RegisterError> for WebError {
     }
 }
 
+impl From<crate::read::ReadError> for WebError {
+    fn from(e: crate::read::ReadError) -> WebError {
+        match e {
+            crate::read::ReadError::Store(s) => WebError::Store(s),
+            crate::read::ReadError::Live(l) => WebError::Live(l),
+        }
+    }
+}
+
 impl From<FlowError> for WebError {
     fn from(e: FlowError) -> WebError {
         match e {

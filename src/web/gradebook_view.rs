@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use minijinja::{Value, context};
 
 use super::AppState;
-use super::dashboard_view::grade_words;
 use super::error::WebError;
 use super::session_view::names;
 use super::staff_view::{Reader, failure_words, module};
 use crate::launch::session::Session;
+use crate::read::overview::grade_words;
 
 /// A number as staff read it: `1`, `0.5`.
 fn points(v: f64) -> String {

@@ -4,7 +4,8 @@
 //! Inside `web/` imports point one way: handlers (`lti_routes`, `register_routes`, `app_pages`,
 //! `staff_routes`, `learner_routes`, `session_routes`, `activity_routes`, `dashboard_routes`,
 //! `system`, `metrics`) use the views (`staff_view`, `learner_view`, `session_view`, `activity_view`,
-//! `dashboard_view`, `gradebook_view`), which use `extract`, `body`, `error` and `pages`; nothing imports a
+//! `gradebook_view`) and the read models of `crate::read`, and render them with `pages` (or
+//! `csv`); views use `extract`, `body`, `error` and `pages`; nothing imports a
 //! handler module but `startup` (and `metrics`, which answers 404 as `system` does). `observe`,
 //! the middleware around every request, imports no other module of `web/` but the state.
 
@@ -12,8 +13,8 @@ mod activity_routes;
 mod activity_view;
 mod app_pages;
 mod body;
+mod csv;
 mod dashboard_routes;
-mod dashboard_view;
 pub mod error;
 mod extract;
 mod gradebook_view;
@@ -22,6 +23,8 @@ mod learner_view;
 mod lti_routes;
 pub mod metrics;
 pub mod observe;
+#[cfg(test)]
+mod page_snapshots;
 pub mod pages;
 mod register_routes;
 mod services;
@@ -51,6 +54,17 @@ pub struct AppState {
     pub streams: std::sync::Arc<crate::realtime::streams::Streams>,
     /// Each member's allowance of live-session writes.
     pub writes: crate::launch::limits::PersonRate,
+}
+
+impl AppState {
+    /// What the read models (`crate::read`) may read.
+    pub fn sources(&self) -> crate::read::Sources<'_> {
+        crate::read::Sources {
+            store: &self.flow.store,
+            courses: &self.courses,
+            live: &self.live,
+        }
+    }
 }
 
 /// Largest form body accepted (an id_token with generous custom claims fits easily).

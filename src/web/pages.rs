@@ -186,18 +186,9 @@ pub fn security_headers(frame_ancestors: &[String]) -> Vec<(&'static str, String
     ]
 }
 
-/// A moment as pages show it: `iso`, the `datetime` of a `<time>` element (UTC), which the
-/// page's script (`app.js`) writes in the reader's own time zone and language; and `text`,
-/// the UTC wording the element holds for a reader without scripts.
+/// A moment as pages show it (see `read::Moment`).
 pub fn moment(l: Locale, unix_secs: i64) -> Value {
-    // Whole seconds, so RFC 3339 writes no fraction: `2026-12-07T09:30:00Z`.
-    let iso = time::OffsetDateTime::from_unix_timestamp(unix_secs)
-        .ok()
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        });
-    context! { iso => iso, text => l.format_time(unix_secs) }
+    Value::from_serialize(crate::read::Moment::at(l, unix_secs))
 }
 
 fn steps(locale: Locale) -> Vec<Value> {

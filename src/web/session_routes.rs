@@ -17,8 +17,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
-use minijinja::context;
-use serde::Deserialize;
+use minijinja::Value;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{Audience, Busy, OrRefuse, Refusal, WebError};
@@ -27,6 +27,7 @@ use super::session_view::{calendar, current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
 use crate::launch::session::Session;
+use crate::read::panel::Panel;
 use crate::realtime::live::{Presence, State};
 use crate::realtime::streams::Slot;
 use crate::store::FieldSave;
@@ -65,27 +66,49 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
+/// The values of the session page: its panel, or none without a published group.
+#[derive(Serialize)]
+struct SessionPage<'a> {
+    token: &'a str,
+    no_group: bool,
+    p: Option<Panel>,
+}
+
+/// The values of the panel alone.
+#[derive(Serialize)]
+struct PanelFragment<'a> {
+    token: &'a str,
+    p: Panel,
+}
+
 /// GET /app/session: the session page (or, without a published group, a page that says so).
 pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let l = s.locale;
     let html = async {
         let Some(members) = my_group(&state, s).await? else {
+            let page = SessionPage {
+                token: &a.token,
+                no_group: true,
+                p: None,
+            };
             return Ok::<_, WebError>(state.pages.render(
                 "session.html",
                 l,
-                context! { token => &a.token, no_group => true },
+                Value::from_serialize(&page),
             )?);
         };
         let row = current(&state, s, &members).await?;
         let live = state.live.state(s.course, row.id).await?;
         let me = s.user().unwrap_or_default();
-        let panel = panel(&state, s, &live, me).await?;
-        Ok(state.pages.render(
-            "session.html",
-            l,
-            context! { token => &a.token, no_group => false, p => panel },
-        )?)
+        let page = SessionPage {
+            token: &a.token,
+            no_group: false,
+            p: Some(panel(&state, s, &live, me).await?),
+        };
+        Ok(state
+            .pages
+            .render("session.html", l, Value::from_serialize(&page))?)
     }
     .await
     .or_refuse(&a.to)?;
@@ -101,11 +124,14 @@ pub async fn panel_fragment(
     let s = &a.session;
     let html = async {
         let (live, me) = mine(&state, s).await?;
-        let p = panel(&state, s, &live, &me).await?;
+        let fragment = PanelFragment {
+            token: &a.token,
+            p: panel(&state, s, &live, &me).await?,
+        };
         Ok::<_, WebError>(state.pages.render(
             "session_panel.html",
             s.locale,
-            context! { token => &a.token, p => p },
+            Value::from_serialize(&fragment),
         )?)
     }
     .await

@@ -14,61 +14,14 @@ use crate::course::pair_set::StoredPlan;
 use crate::course::people::{self, Person, RosterSource};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
-use crate::lti::{Failure, RegistrationId, Service};
 use crate::pairing::{Note, UnplacedReason};
 use crate::store::PairSetStatus;
 
-/// Who reads a failed call to the LMS: staff who may manage see its reason (a status and a
-/// short text, or the operator's fix for a foreign host, naming the registration); anyone
-/// else only that it failed, never a word the LMS answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    Manager(RegistrationId),
-    Other,
-}
-
-impl Reader {
-    /// The reader of a session.
-    pub fn of(s: &Session) -> Reader {
-        if s.staff && s.may_manage {
-            Reader::Manager(s.registration)
-        } else {
-            Reader::Other
-        }
-    }
-}
-
-/// A kept failure (`lti::Failure`'s stored form) in words for `reader`: None for a reader
-/// who may not see it.
-pub fn failure_words(stored: &str, reader: Reader, l: Locale) -> Option<String> {
-    let Reader::Manager(registration) = reader else {
-        return None;
-    };
-    Some(match Failure::from_stored(stored) {
-        Failure::ForeignHost { service, host } => {
-            let id = match service {
-                Service::Roster => "service_foreign_host_roster",
-                Service::Grades => "service_foreign_host_grades",
-            };
-            l.tr(
-                id,
-                &[
-                    ("host", host.into()),
-                    ("registration", registration.get().to_string().into()),
-                ],
-            )
-        }
-        Failure::Text(t) => t,
-    })
-}
+pub use crate::read::module;
+pub use crate::read::staff::{Reader, failure_words};
 
 /// People shown per page of the staff roster.
 pub const ROSTER_PAGE: usize = 100;
-
-/// The module (activity) of a session: pairs are kept per module.
-pub fn module(s: &Session) -> String {
-    s.resource_link().unwrap_or("course").to_string()
-}
 
 /// How staff pages name people: by name (else email, else a placeholder), never by LMS id.
 pub struct Names(HashMap<String, String>);

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 
 use crate::helpers::{ROLES_CLAIM, TestApp, spawn_app};
@@ -98,42 +99,76 @@ async fn complete(app: &TestApp, a: &str, b: &str) {
     ok(app, a, "close").await;
 }
 
+fn select(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+/// A row of the dashboard on the staff page: its `data-status` and its cells' HTML.
+struct Row {
+    status: String,
+    html: String,
+}
+
 /// The dashboard row of a group on the staff page (by its members' names).
-fn row_of<'a>(page: &'a str, members: &[&str]) -> &'a str {
-    let at = page.find("id=\"sessions\"").expect("the dashboard");
-    let section = &page[at..page[at..].find("</section>").unwrap() + at];
-    section
-        .split("<tr data-status=\"")
-        .skip(1)
-        .find(|r| members.iter().all(|m| r.contains(m)))
-        .unwrap_or_else(|| panic!("no row for {members:?} in {section}"))
+fn row_of(page: &str, members: &[&str]) -> Row {
+    let doc = Html::parse_document(page);
+    let rows: Vec<Row> = doc
+        .select(&select("#sessions tr[data-status]"))
+        .map(|tr| Row {
+            status: tr.value().attr("data-status").unwrap().to_string(),
+            html: tr.inner_html(),
+        })
+        .collect();
+    rows.into_iter()
+        .find(|r| members.iter().all(|m| r.html.contains(m)))
+        .unwrap_or_else(|| panic!("no row for {members:?} in {page}"))
+}
+
+/// The row of a table on the overview whose heading cell (`<th scope="row">`) is `heading`.
+fn row_headed<'a>(doc: &'a Html, heading: &str) -> Option<ElementRef<'a>> {
+    doc.select(&select("tr")).find(|tr| {
+        tr.select(&select("th[scope=row]"))
+            .next()
+            .is_some_and(|th| th.text().collect::<String>() == heading)
+    })
 }
 
 /// A figure of the overview's table: the count of `key` for the module titled `title`.
 fn figure(page: &str, title: &str, key: &str) -> u32 {
-    let row = page
-        .split("<tr><th scope=\"row\">")
-        .find(|r| r.starts_with(&format!("{title}</th>")))
-        .unwrap_or_else(|| panic!("no figures for {title}"));
-    let mark = format!("data-count=\"{key}\">");
-    let at = row.find(&mark).unwrap() + mark.len();
-    row[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
+    let doc = Html::parse_document(page);
+    let row = row_headed(&doc, title).unwrap_or_else(|| panic!("no figures for {title}"));
+    row.select(&select(&format!("td[data-count={key}]")))
+        .next()
+        .unwrap()
+        .text()
         .collect::<String>()
         .parse()
         .unwrap()
 }
 
-/// The not-started list of a module on the overview.
-fn idle_of<'a>(page: &'a str, module: &str) -> &'a str {
-    let mark = format!("data-module=\"{module}\"");
-    let at = page.find(&mark).expect("the module's not-started list");
-    &page[at..at
-        + page[at..]
-            .find("</ul>")
-            .or(page[at..].find("</p>"))
-            .unwrap()]
+/// A learner's cells of the overview's matrix: each module's `data-progress` and text.
+fn cells_of(page: &str, learner: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(page);
+    let row = row_headed(&doc, learner).expect("the learner's row");
+    row.select(&select("td[data-progress]"))
+        .map(|td| {
+            (
+                td.value().attr("data-progress").unwrap().to_string(),
+                td.text().collect(),
+            )
+        })
+        .collect()
+}
+
+/// The not-started list of a module on the overview, as text.
+fn idle_of(page: &str, module: &str) -> String {
+    let doc = Html::parse_document(page);
+    doc.select(&select(&format!("[data-module={module}]")))
+        .next()
+        .expect("the module's not-started list")
+        .text()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 async fn export(app: &TestApp, token: &str) -> reqwest::Response {
@@ -195,7 +230,8 @@ async fn staff_see_each_group_and_the_course_across_modules_and_never_a_word_wri
     let (staff1, _) = app.staff_launch(Some("m1")).await;
     let page = app.page("/app", &staff1).await;
     let row = row_of(&page, &[name(&done[0]), name(&done[1])]);
-    assert!(row.starts_with("completed\""), "{row}");
+    assert_eq!(row.status, "completed", "{}", row.html);
+    let row = row.html;
     assert!(row.contains("<td class=\"status\">completed</td>"), "{row}");
     assert!(
         row.contains("<td class=\"spent\">")
@@ -207,12 +243,12 @@ async fn staff_see_each_group_and_the_course_across_modules_and_never_a_word_wri
         row.contains("data-grade="),
         "each member's gradebook: {row}"
     );
-    let row = row_of(&page, &[name(&going[0]), name(&going[1])]);
+    let row = row_of(&page, &[name(&going[0]), name(&going[1])]).html;
     assert!(
         row.contains("in progress: round 1 of 2, step 3 of 5 (Analysis)"),
         "{row}"
     );
-    let row = row_of(&page, &[name(&half[0]), name(&half[1])]);
+    let row = row_of(&page, &[name(&half[0]), name(&half[1])]).html;
     assert!(row.contains("1 of 2 prepared"), "{row}");
     assert!(
         row.contains("<td class=\"spent\"><span class=\"meta\">—</span>"),
@@ -220,7 +256,8 @@ async fn staff_see_each_group_and_the_course_across_modules_and_never_a_word_wri
     );
     let idle_names: Vec<&str> = idle.iter().map(name).collect();
     let row = row_of(&page, &idle_names);
-    assert!(row.starts_with("not_started\""), "{row}");
+    assert_eq!(row.status, "not_started", "{}", row.html);
+    let row = row.html;
     assert!(row.contains("not prepared"), "{row}");
     assert!(
         page.contains("id=\"dashboard-sync\""),
@@ -248,11 +285,7 @@ async fn staff_see_each_group_and_the_course_across_modules_and_never_a_word_wri
     );
     assert!(m1 < m2);
     // Who met whom: the completed pair's row names the partner in both modules.
-    let learner_row = overview
-        .split("<tr><th scope=\"row\">")
-        .find(|r| r.starts_with(&format!("{}</th>", name(&done[0]))))
-        .expect("the learner's row");
-    let cells: Vec<&str> = learner_row.split("<td data-progress=\"").skip(1).collect();
+    let cells = cells_of(&overview, name(&done[0]));
     let partner2 = groups2
         .iter()
         .find(|g| g.contains(&done[0]))
@@ -261,17 +294,16 @@ async fn staff_see_each_group_and_the_course_across_modules_and_never_a_word_wri
         .find(|p| **p != done[0])
         .unwrap();
     assert!(
-        cells[0].starts_with("completed\"")
-            && cells[0].contains(&format!("with {}", name(&done[1]))),
-        "{learner_row}"
+        cells[0].0 == "completed" && cells[0].1.contains(&format!("with {}", name(&done[1]))),
+        "{cells:?}"
     );
     let partner2_name = names
         .get(partner2)
         .cloned()
         .unwrap_or_else(|| "name".into());
     assert!(
-        cells[1].starts_with("not_started\"") && cells[1].contains(&partner2_name),
-        "{learner_row}"
+        cells[1].0 == "not_started" && cells[1].1.contains(&partner2_name),
+        "{cells:?}"
     );
     // Who has not started module 1: the idle pair, not the others.
     let idle1 = idle_of(&overview, "m1");

@@ -120,6 +120,16 @@ fn glue_layers_know_no_actix() {
 }
 
 #[test]
+fn read_models_know_no_http() {
+    // A read model is built without a request and rendered by the caller: no actix, no
+    // templates, nothing of the web layer.
+    forbid(
+        "src/read",
+        &["actix_web", "minijinja", "crate::web", "crate::startup"],
+    );
+}
+
+#[test]
 fn store_knows_no_http() {
     forbid(
         "src/store",
@@ -153,6 +163,7 @@ const FLOORS: &[&[&str]] = &[
     &["main", "cli", "health"],
     &["startup", "telemetry"],
     &["web"],
+    &["read"],
     &["launch"],
     &["roster", "grades", "realtime", "activity"],
     &["pairs"],
@@ -164,6 +175,7 @@ const FLOORS: &[&[&str]] = &[
 /// Folders the matrix must find: a check of a folder that was renamed away proves nothing.
 const REQUIRED: &[&str] = &[
     "src/web",
+    "src/read",
     "src/launch",
     "src/roster",
     "src/activity",

@@ -186,7 +186,7 @@ impl Grading {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coaching::{GroupSize, SessionKind, Timings};
+    use crate::{GroupSize, SessionKind, Timings};
 
     #[test]
     fn grading_is_bounded_and_partial_points_stay_below_the_whole() {

@@ -116,7 +116,7 @@ pub fn parse_field_id(id: &str) -> Option<FieldRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coaching::{Change, fields::Scope};
+    use crate::{Change, fields::Scope};
 
     #[test]
     fn entries_round_trip_through_the_log_format() {

@@ -113,7 +113,7 @@ impl FromStr for StatusDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coaching::{GroupSize, SessionKind, Timings};
+    use crate::{GroupSize, SessionKind, Timings};
 
     #[test]
     fn every_detail_round_trips_through_its_text() {
