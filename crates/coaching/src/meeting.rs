@@ -62,16 +62,7 @@ impl Moment {
 
     /// The instant as RFC 3339 in UTC: `2027-01-15T13:00:00Z` (an HTML `<time>`'s datetime).
     pub fn utc(&self) -> String {
-        let (d, t) = (self.at.date(), self.at.time());
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        utc_stamp(self.at, "-", ":")
     }
 
     /// The instant as a date-and-time input's value, in UTC: `2027-01-15T13:00` (the page's
@@ -82,16 +73,7 @@ impl Moment {
 
     /// The instant as an RFC 5545 UTC date-time: `20270115T130000Z`.
     fn ics_utc(at: OffsetDateTime) -> String {
-        let (d, t) = (at.date(), at.time());
-        format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        utc_stamp(at, "", "")
     }
 }
 
@@ -222,6 +204,21 @@ fn fold(line: &str) -> String {
     }
     out.push_str("\r\n");
     out
+}
+
+/// `at` (taken to be UTC) as `YYYY<d>MM<d>DDThh<t>mm<t>ssZ`: RFC 3339 with `-` and `:`,
+/// RFC 5545 with no separators at all.
+fn utc_stamp(at: OffsetDateTime, date_sep: &str, time_sep: &str) -> String {
+    let (d, t) = (at.date(), at.time());
+    format!(
+        "{:04}{date_sep}{:02}{date_sep}{:02}T{:02}{time_sep}{:02}{time_sep}{:02}Z",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]
