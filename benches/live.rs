@@ -47,8 +47,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use binome::course::pair_set::{StoredGroup, StoredPlan};
 use binome::lti::keys::{ToolKey, generate_private_pem};
-use binome::pairs::draft::{StoredGroup, StoredPlan};
 use binome::store::{CourseId, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use binome::cli::{
-    Command, HealthArgs, PairsCmd, error_chain, lti_config, lti_config_notes, pairs_plan, run_admin,
+    CliError, Command, HealthArgs, PairsCmd, error_chain, lti_config, lti_config_notes, pairs_plan,
+    run_admin,
 };
 use binome::config::Settings;
 use binome::launch::registration::startup_invitation;
@@ -22,16 +23,7 @@ fn main() -> ExitCode {
     // cannot stop it.
     match &command {
         Command::Pairs(PairsCmd::Plan(args)) => {
-            return match pairs_plan(args) {
-                Ok(out) => {
-                    print!("{out}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("binome {name}: {}", error_chain(&e));
-                    ExitCode::FAILURE
-                }
-            };
+            return print_outcome(name, pairs_plan(args));
         }
         Command::Health(HealthArgs {
             url: Some(url),
@@ -88,18 +80,23 @@ fn main() -> ExitCode {
                 print!("{}", lti_config(&settings, lms));
                 ExitCode::SUCCESS
             }
-            cmd => match run_admin(&settings, cmd).await {
-                Ok(out) => {
-                    print!("{out}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("binome {name}: {}", error_chain(&e));
-                    ExitCode::FAILURE
-                }
-            },
+            cmd => print_outcome(name, run_admin(&settings, cmd).await),
         }
     })
+}
+
+/// A command's text on standard output, or its error chain on standard error.
+fn print_outcome(name: &str, outcome: Result<String, CliError>) -> ExitCode {
+    match outcome {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("binome {name}: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `binome health`: 0 when the instance is ready, 1 otherwise.

@@ -3,7 +3,6 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use super::entities::{deployment, platform};
@@ -217,13 +216,7 @@ impl Store {
         invitation: Option<&str>,
         now: i64,
     ) -> Result<Registration, StoreError> {
-        let txn = self
-            .db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?;
+        let txn = self.begin_immediate().await?;
         let conflict = || {
             StoreError::Conflict(format!(
                 "platform {} with client id {}",

@@ -50,16 +50,22 @@ impl std::fmt::Debug for Tx<'_> {
 }
 
 impl Store {
-    /// Opens a transaction on one course's data. Nothing is visible to others until
-    /// [`Tx::commit`]; dropping the `Tx` rolls everything back.
-    pub async fn begin(&self, course: CourseId) -> Result<Tx<'_>, StoreError> {
-        let txn = self
+    /// A transaction that takes SQLite's write lock at once, so two writers never both read
+    /// and then fail to upgrade (PostgreSQL ignores the mode).
+    pub(super) async fn begin_immediate(&self) -> Result<DatabaseTransaction, StoreError> {
+        Ok(self
             .db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
-            .await?;
+            .await?)
+    }
+
+    /// Opens a transaction on one course's data. Nothing is visible to others until
+    /// [`Tx::commit`]; dropping the `Tx` rolls everything back.
+    pub async fn begin(&self, course: CourseId) -> Result<Tx<'_>, StoreError> {
+        let txn = self.begin_immediate().await?;
         Ok(Tx {
             txn,
             course,

@@ -39,27 +39,33 @@ pub const EXTEND_MINUTES: std::ops::RangeInclusive<u32> = 1..=30;
 /// The most a single step may be extended in total, in minutes.
 pub const MAX_EXTENSION_TOTAL_MINUTES: u32 = 60;
 
-/// The planned duration of each step, in minutes, as an activity configures it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "TimingsWire")]
-pub struct Timings {
-    introduction: u32,
-    sharing: u32,
-    objectives: u32,
-    analysis: u32,
-    options: u32,
-    commitments: u32,
+/// Declares a struct with one `u32` field per step, so the checked [`Timings`] and its
+/// unchecked wire form cannot drift apart.
+macro_rules! minutes_per_step {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$attr])*
+        $vis struct $name {
+            introduction: u32,
+            sharing: u32,
+            objectives: u32,
+            analysis: u32,
+            options: u32,
+            commitments: u32,
+        }
+    };
 }
 
-/// The unchecked shape of [`Timings`] on the wire, so deserialising checks the bounds too.
-#[derive(Deserialize)]
-struct TimingsWire {
-    introduction: u32,
-    sharing: u32,
-    objectives: u32,
-    analysis: u32,
-    options: u32,
-    commitments: u32,
+minutes_per_step! {
+    /// The planned duration of each step, in minutes, as an activity configures it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(try_from = "TimingsWire")]
+    pub struct Timings;
+}
+
+minutes_per_step! {
+    /// The unchecked shape of [`Timings`] on the wire, so deserialising checks the bounds too.
+    #[derive(Deserialize)]
+    struct TimingsWire;
 }
 
 impl TryFrom<TimingsWire> for Timings {

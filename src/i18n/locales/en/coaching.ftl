@@ -1,5 +1,5 @@
 # The product's own wording of the live peer-coaching session; see coach_about_credit.
-# Ids are listed in src/coaching/prompts.rs. The coach's questions speak to a peer.
+# Ids are listed in crates/coaching/src/prompts.rs. The coach's questions speak to a peer.
 ## The trust framework
 
 coach_framework_title = Before you start: what stays between you

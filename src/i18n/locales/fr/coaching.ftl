@@ -1,5 +1,5 @@
 # The product's own wording of the live peer-coaching session; see coach_about_credit.
-# Ids are listed in src/coaching/prompts.rs. The coach's questions speak to a peer (tu).
+# Ids are listed in crates/coaching/src/prompts.rs. The coach's questions speak to a peer (tu).
 ## Le cadre de confiance
 
 coach_framework_title = Avant de commencer : ce qui reste entre vous
