@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{OrRefuse, Refusal, WebError};
 use super::extract::{Authed, AuthedForm, Manager, course_of};
+use super::pages::download;
 use crate::read::overview::{Overview, OverviewPage, export_rows};
 use crate::read::staff::{Reader, failure_words};
 
@@ -88,12 +89,9 @@ pub async fn export(
     }
     .await
     .or_refuse(&f.to)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"binome-progress.csv\"",
-        ))
-        .content_type("text/csv; charset=utf-8")
-        .body(csv))
+    Ok(download(
+        "binome-progress.csv",
+        "text/csv; charset=utf-8",
+        csv,
+    ))
 }

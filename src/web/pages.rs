@@ -347,6 +347,22 @@ fn check_messages((plain, with_args): &(BTreeSet<String>, BTreeSet<String>)) -> 
     Ok(())
 }
 
+/// A file to download, never cached: its name names no person and no course.
+pub fn download(
+    file_name: &str,
+    content_type: &'static str,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .content_type(content_type)
+        .body(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{Audience, Busy, OrRefuse, Refusal, WebError};
 use super::extract::{Authed, AuthedForm, Learner, redirect};
+use super::pages::download;
 use super::session_view::{calendar, current, markdown, my_group, panel};
 use crate::coaching::Command;
 use crate::launch::now_millis;
@@ -49,6 +50,16 @@ fn throttle(state: &AppState, s: &Session) -> Result<(), WebError> {
         .writes
         .check(s.course.get(), person, std::time::Instant::now())
         .map_err(|retry_after| WebError::Busy(Busy::Writes { retry_after }))
+}
+
+/// For a member's write: the write counted against their bucket, then the group's current
+/// session and their id.
+async fn mine_to_write(
+    state: &AppState,
+    s: &Session,
+) -> Result<(std::sync::Arc<State>, String), WebError> {
+    throttle(state, s)?;
+    mine(state, s).await
 }
 
 /// The group's current session and the person's id, or why there is none.
@@ -197,8 +208,7 @@ pub async fn command(
 ) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
-        throttle(&state, s)?;
-        let (live, me) = mine(&state, s).await?;
+        let (live, me) = mine_to_write(&state, s).await?;
         if f.form.command == "practice" {
             let timings = timings_of(&f.pairs, live.session.timings())?;
             state
@@ -264,8 +274,7 @@ pub async fn field(
 ) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
-        throttle(&state, s)?;
-        let (live, me) = mine(&state, s).await?;
+        let (live, me) = mine_to_write(&state, s).await?;
         Ok::<_, WebError>(
             state
                 .live
@@ -321,8 +330,7 @@ pub async fn presence(
 ) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
-        throttle(&state, s)?;
-        let (live, me) = mine(&state, s).await?;
+        let (live, me) = mine_to_write(&state, s).await?;
         let p = if f.form.presence.as_deref() == Some("offline") {
             // The page that said so is going; the person stays online through another of
             // their screens that still follows the session here (the going page's own
@@ -380,14 +388,11 @@ pub async fn export(
     }
     .await
     .or_refuse(&f.to)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"binome-session.md\"",
-        ))
-        .content_type("text/markdown; charset=utf-8")
-        .body(result))
+    Ok(download(
+        "binome-session.md",
+        "text/markdown; charset=utf-8",
+        result,
+    ))
 }
 
 /// POST /app/session/calendar: the group's next meeting as a calendar file (`.ics`), for
@@ -405,14 +410,11 @@ pub async fn calendar_file(
     }
     .await
     .or_refuse(&f.to)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"binome-meeting.ics\"",
-        ))
-        .content_type("text/calendar; charset=utf-8")
-        .body(ics))
+    Ok(download(
+        "binome-meeting.ics",
+        "text/calendar; charset=utf-8",
+        ics,
+    ))
 }
 
 /// A form with no fields of its own (the token only).
@@ -427,8 +429,7 @@ pub async fn delete_notes(
 ) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
     let result = async {
-        throttle(&state, s)?;
-        let (live, me) = mine(&state, s).await?;
+        let (live, me) = mine_to_write(&state, s).await?;
         let n = state
             .live
             .delete_notes(s.course, live.row.id, &me, now_millis())

@@ -212,14 +212,9 @@ pub struct ChartRow {
     pub done: usize,
     pub going: usize,
     pub idle: usize,
-    pub y_title: usize,
-    pub y_bar: usize,
-    pub y_counts: usize,
-    pub w_done: usize,
-    pub x_going: usize,
-    pub w_going: usize,
-    pub x_idle: usize,
-    pub w_idle: usize,
+    /// Where it is drawn (flat in the page's values: `m.y_bar`, `m.w_done`, ...).
+    #[serde(flatten)]
+    pub bar: chart::Bar,
 }
 
 /// A learner in one module of the matrix.
@@ -290,21 +285,13 @@ impl OverviewPage {
                     ],
                 );
                 summary.push(format!("{title}{} {figures}", l.t("colon")));
-                let b = chart::bar(i, counts);
                 ChartRow {
                     title,
                     figures,
                     done,
                     going,
                     idle,
-                    y_title: b.y_title,
-                    y_bar: b.y_bar,
-                    y_counts: b.y_counts,
-                    w_done: b.w_done,
-                    x_going: b.x_going,
-                    w_going: b.w_going,
-                    x_idle: b.x_idle,
-                    w_idle: b.w_idle,
+                    bar: chart::bar(i, counts),
                 }
             })
             .collect();

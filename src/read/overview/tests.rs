@@ -24,7 +24,7 @@ fn the_overview_page_and_its_chart() {
     let page = OverviewPage::of(&course(), 0, Locale::En);
     assert_eq!(page.pages, 1);
     assert_eq!(
-        page.chart[0].w_done + page.chart[0].w_going,
+        page.chart[0].bar.w_done + page.chart[0].bar.w_going,
         chart::CHART_WIDTH
     );
     assert_eq!(page.idle[1].count, 5);
