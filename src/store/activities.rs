@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -202,22 +202,8 @@ impl Store {
         };
         // Checked before it is copied, so a bad row is reported where it is.
         ActivityConfig::from_json(&draft.config, "activity_drafts", draft.id)?;
-        let done = activity::Entity::update_many()
-            .col_expr(activity::Column::Config, Expr::value(draft.config))
-            .col_expr(
-                activity::Column::ConfigUpdatedAt,
-                Expr::value(draft.created_at),
-            )
-            .col_expr(
-                activity::Column::ConfigUpdatedBy,
-                Expr::value(draft.created_by),
-            )
-            .filter(activity::Column::CourseId.eq(course.get()))
-            .filter(activity::Column::ResourceLinkId.eq(resource_link))
-            .filter(activity::Column::Config.is_null())
-            .exec(&self.db)
-            .await?;
-        Ok(done.rows_affected > 0)
+        let config = (draft.config, draft.created_at, draft.created_by);
+        set_config_if_none(&self.db, course, resource_link, config).await
     }
 
     /// Course copy: gives an activity of `course` not configured yet the configuration
@@ -264,19 +250,8 @@ impl Store {
         ActivityConfig::from_json(&draft.config, "activity_drafts", draft.id)?;
         let source = CourseId::new(draft.course_id);
         let tx = self.begin(course).await?;
-        let done = activity::Entity::update_many()
-            .col_expr(activity::Column::Config, Expr::value(draft.config))
-            .col_expr(activity::Column::ConfigUpdatedAt, Expr::value(now))
-            .col_expr(
-                activity::Column::ConfigUpdatedBy,
-                Expr::value(draft.created_by),
-            )
-            .filter(activity::Column::CourseId.eq(course.get()))
-            .filter(activity::Column::ResourceLinkId.eq(resource_link))
-            .filter(activity::Column::Config.is_null())
-            .exec(&tx.txn)
-            .await?;
-        if done.rows_affected == 0 {
+        let config = (draft.config, now, draft.created_by);
+        if !set_config_if_none(&tx.txn, course, resource_link, config).await? {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -352,6 +327,26 @@ impl Tx<'_> {
             .await?;
         Ok(done.rows_affected > 0)
     }
+}
+
+/// Gives an activity of the course the configuration `(json, at, by)` unless it already has
+/// one; whether it did.
+async fn set_config_if_none<C: ConnectionTrait>(
+    conn: &C,
+    course: CourseId,
+    resource_link: &str,
+    (config, at, by): (String, i64, String),
+) -> Result<bool, StoreError> {
+    let done = activity::Entity::update_many()
+        .col_expr(activity::Column::Config, Expr::value(config))
+        .col_expr(activity::Column::ConfigUpdatedAt, Expr::value(at))
+        .col_expr(activity::Column::ConfigUpdatedBy, Expr::value(by))
+        .filter(activity::Column::CourseId.eq(course.get()))
+        .filter(activity::Column::ResourceLinkId.eq(resource_link))
+        .filter(activity::Column::Config.is_null())
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected > 0)
 }
 
 #[cfg(test)]

@@ -179,8 +179,14 @@ fn declared_by_filter(course_id: CourseId, user_id: &str) -> Condition {
 impl Store {
     /// Every link of a course.
     pub async fn links(&self, course_id: CourseId) -> Result<Vec<LinkRow>, StoreError> {
+        self.links_where(Condition::all().add(link::Column::CourseId.eq(course_id.get())))
+            .await
+    }
+
+    /// The links that meet a condition, in the order they were made.
+    async fn links_where(&self, condition: Condition) -> Result<Vec<LinkRow>, StoreError> {
         let rows = link::Entity::find()
-            .filter(link::Column::CourseId.eq(course_id.get()))
+            .filter(condition)
             .order_by_asc(link::Column::Id)
             .all(&self.db)
             .await?;
@@ -193,12 +199,8 @@ impl Store {
         course_id: CourseId,
         user_id: &str,
     ) -> Result<Vec<LinkRow>, StoreError> {
-        let rows = link::Entity::find()
-            .filter(declared_by_filter(course_id, user_id))
-            .order_by_asc(link::Column::Id)
-            .all(&self.db)
-            .await?;
-        rows.into_iter().map(to_link).collect()
+        self.links_where(declared_by_filter(course_id, user_id))
+            .await
     }
 
     /// How many links a learner declared in a course.

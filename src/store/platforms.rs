@@ -129,23 +129,8 @@ async fn upsert_deployment(
     status: DeploymentStatus,
     now: i64,
 ) -> Result<(), StoreError> {
-    let row = deployment::ActiveModel {
-        platform_id: Set(reg.get()),
-        deployment_id: Set(deployment_id.to_string()),
-        status: Set(status.as_str().to_string()),
-        created_at: Set(now),
-        last_seen_at: Set(None),
-        ..Default::default()
-    };
-    deployment::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([
-                deployment::Column::PlatformId,
-                deployment::Column::DeploymentId,
-            ])
-            .update_column(deployment::Column::Status)
-            .to_owned(),
-        )
+    deployment::Entity::insert(deployment_row(reg, deployment_id, status, now, None))
+        .on_conflict(on_same_deployment(deployment::Column::Status))
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -337,23 +322,15 @@ impl Store {
         deployment_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let row = deployment::ActiveModel {
-            platform_id: Set(reg.get()),
-            deployment_id: Set(deployment_id.to_string()),
-            status: Set(DeploymentStatus::Pending.as_str().to_string()),
-            created_at: Set(now),
-            last_seen_at: Set(Some(now)),
-            ..Default::default()
-        };
+        let row = deployment_row(
+            reg,
+            deployment_id,
+            DeploymentStatus::Pending,
+            now,
+            Some(now),
+        );
         deployment::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    deployment::Column::PlatformId,
-                    deployment::Column::DeploymentId,
-                ])
-                .update_column(deployment::Column::LastSeenAt)
-                .to_owned(),
-            )
+            .on_conflict(on_same_deployment(deployment::Column::LastSeenAt))
             .exec_without_returning(&self.db)
             .await?;
         Ok(())
@@ -388,4 +365,31 @@ impl Store {
             })
             .collect())
     }
+}
+/// A deployment row to insert.
+fn deployment_row(
+    reg: RegistrationId,
+    deployment_id: &str,
+    status: DeploymentStatus,
+    now: i64,
+    last_seen_at: Option<i64>,
+) -> deployment::ActiveModel {
+    deployment::ActiveModel {
+        platform_id: Set(reg.get()),
+        deployment_id: Set(deployment_id.to_string()),
+        status: Set(status.as_str().to_string()),
+        created_at: Set(now),
+        last_seen_at: Set(last_seen_at),
+        ..Default::default()
+    }
+}
+
+/// When the platform already has the deployment: only `column` is updated.
+fn on_same_deployment(column: deployment::Column) -> OnConflict {
+    OnConflict::columns([
+        deployment::Column::PlatformId,
+        deployment::Column::DeploymentId,
+    ])
+    .update_column(column)
+    .to_owned()
 }
