@@ -78,6 +78,25 @@ pub struct NewSession<'a> {
     pub now: i64,
 }
 
+/// The columns of a [`SessionSummary`], in its order: status and timing, never content.
+pub(super) const SUMMARY_COLUMNS: [coaching_session::Column; 12] = {
+    use coaching_session::Column as C;
+    [
+        C::Id,
+        C::Module,
+        C::GroupKey,
+        C::Members,
+        C::Ordinal,
+        C::LastSeq,
+        C::Status,
+        C::StatusDetail,
+        C::CreatedAt,
+        C::UpdatedAt,
+        C::CompletedAt,
+        C::StartedAt,
+    ]
+};
+
 /// A stored session, with its content (members only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -369,20 +388,7 @@ impl Store {
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Activity.eq(activity))
             .select_only()
-            .columns([
-                C::Id,
-                C::Module,
-                C::GroupKey,
-                C::Members,
-                C::Ordinal,
-                C::LastSeq,
-                C::Status,
-                C::StatusDetail,
-                C::CreatedAt,
-                C::UpdatedAt,
-                C::CompletedAt,
-                C::StartedAt,
-            ])
+            .columns(SUMMARY_COLUMNS)
             .order_by_asc(C::Id)
             .into_tuple()
             .all(&self.db)

@@ -91,21 +91,8 @@ impl Store {
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Ordinal.eq(0))
             .select_only()
-            .columns([
-                C::Id,
-                C::Activity,
-                C::Module,
-                C::GroupKey,
-                C::Members,
-                C::Ordinal,
-                C::LastSeq,
-                C::Status,
-                C::StatusDetail,
-                C::CreatedAt,
-                C::UpdatedAt,
-                C::CompletedAt,
-                C::StartedAt,
-            ])
+            .columns(super::coaching::SUMMARY_COLUMNS)
+            .column(C::Activity)
             .order_by_asc(C::Id)
             .into_model::<SessionCols>()
             .all(&self.db)

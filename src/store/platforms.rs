@@ -159,21 +159,7 @@ impl Store {
                 p.issuer, p.client_id
             )));
         }
-        let row = platform::ActiveModel {
-            issuer: Set(p.issuer.to_string()),
-            client_id: Set(p.client_id.to_string()),
-            auth_url: Set(p.auth_url),
-            token_url: Set(p.token_url),
-            jwks_url: Set(p.jwks_url),
-            accept_new_deployments: Set(p.accept_new_deployments),
-            frame_origins: Set(p.frame_origins.join(" ")),
-            created_at: Set(now),
-            status: Set(p.status.as_str().to_string()),
-            private_network: Set(p.private_network),
-            service_hosts: Set(p.service_hosts.join(" ")),
-            registered_via: Set(p.registered_via.as_str().to_string()),
-            ..Default::default()
-        };
+        let row = platform_row(&p, now);
         let inserted = platform::Entity::insert(row)
             .exec_with_returning(&self.db)
             .await?;
@@ -208,21 +194,7 @@ impl Store {
                 p.issuer, p.client_id
             ))
         };
-        let row = platform::ActiveModel {
-            issuer: Set(p.issuer.to_string()),
-            client_id: Set(p.client_id.to_string()),
-            auth_url: Set(p.auth_url.clone()),
-            token_url: Set(p.token_url.clone()),
-            jwks_url: Set(p.jwks_url.clone()),
-            accept_new_deployments: Set(p.accept_new_deployments),
-            frame_origins: Set(p.frame_origins.join(" ")),
-            created_at: Set(now),
-            status: Set(p.status.as_str().to_string()),
-            private_network: Set(p.private_network),
-            service_hosts: Set(p.service_hosts.join(" ")),
-            registered_via: Set(p.registered_via.as_str().to_string()),
-            ..Default::default()
-        };
+        let row = platform_row(&p, now);
         // "Insert, do nothing on the unique (issuer, client id)" rather than "insert if a read
         // found nothing": on PostgreSQL two concurrent confirmations would both read nothing.
         let inserted = platform::Entity::insert(row)
@@ -366,6 +338,25 @@ impl Store {
             .collect())
     }
 }
+/// A platform row to insert.
+fn platform_row(p: &NewPlatform, now: i64) -> platform::ActiveModel {
+    platform::ActiveModel {
+        issuer: Set(p.issuer.to_string()),
+        client_id: Set(p.client_id.to_string()),
+        auth_url: Set(p.auth_url.clone()),
+        token_url: Set(p.token_url.clone()),
+        jwks_url: Set(p.jwks_url.clone()),
+        accept_new_deployments: Set(p.accept_new_deployments),
+        frame_origins: Set(p.frame_origins.join(" ")),
+        created_at: Set(now),
+        status: Set(p.status.as_str().to_string()),
+        private_network: Set(p.private_network),
+        service_hosts: Set(p.service_hosts.join(" ")),
+        registered_via: Set(p.registered_via.as_str().to_string()),
+        ..Default::default()
+    }
+}
+
 /// A deployment row to insert.
 fn deployment_row(
     reg: RegistrationId,
