@@ -1097,6 +1097,15 @@ mod tests {
 
     /// The error id a page shows (the last `<dd><code>id</code></dd>`, after the reason
     /// code), if any.
+    /// The text of an answer whose body is already in memory.
+    fn body_text(answer: HttpResponse) -> String {
+        let body = actix_web::body::to_bytes(answer.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .expect("a body in memory")
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
     fn shown_id(html: &str) -> Option<&str> {
         let start = html.rfind("<dd><code>")? + "<dd><code>".len();
         Some(&html[start..start + html[start..].find('<')?])
@@ -1118,11 +1127,7 @@ mod tests {
             let to = Audience::new(pages.clone(), l, vec![]);
             let page = respond(&pages, &err, &to, false);
             assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
-            let body = actix_web::body::to_bytes(page.into_body());
-            let body = futures_util::FutureExt::now_or_never(body)
-                .unwrap()
-                .unwrap();
-            let html = String::from_utf8(body.to_vec()).unwrap();
+            let html = body_text(page);
             let id = shown_id(&html).expect("the page shows an error id");
             assert_eq!(id.len(), 12, "{html}");
             let json = respond_json(&err, l);
@@ -1136,11 +1141,7 @@ mod tests {
         let to = Audience::new(pages.clone(), Locale::Fr, vec![]);
         let page = respond(&pages, &WebError::NotFound, &to, false);
         assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = actix_web::body::to_bytes(page.into_body());
-        let body = futures_util::FutureExt::now_or_never(body)
-            .unwrap()
-            .unwrap();
-        let html = String::from_utf8(body.to_vec()).unwrap();
+        let html = body_text(page);
         assert!(html.contains(&Locale::Fr.t("internal_error")), "{html}");
     }
 

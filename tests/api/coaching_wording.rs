@@ -58,21 +58,12 @@ fn every_step_names_messages_of_both_languages() {
             }
         }
     }
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut stack = vec![src];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                assert!(
-                    !text.contains("format!(\"step_"),
-                    "{} builds a step's message id; use Step::name_id",
-                    p.display()
-                );
-            }
-        }
+    let files = crate::tidy::workspace_sources();
+    assert!(files.len() > 100, "only {} source files", files.len());
+    for (path, text) in files {
+        assert!(
+            !text.contains("format!(\"step_"),
+            "{path} builds a step's message id; use Step::name_id"
+        );
     }
 }

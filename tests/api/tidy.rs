@@ -4,7 +4,21 @@
 
 use std::path::Path;
 
-fn sources(dir: &str) -> Vec<(String, String)> {
+/// Every source file of the binary and of the workspace's crates, with its text.
+pub(crate) fn workspace_sources() -> Vec<(String, String)> {
+    [
+        "src",
+        "crates/lti/src",
+        "crates/coaching/src",
+        "crates/pairing/src",
+    ]
+    .into_iter()
+    .flat_map(sources)
+    .collect()
+}
+
+/// Every `.rs` file below `dir` (relative to the package), with its text.
+pub(crate) fn sources(dir: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     if !root.exists() {
@@ -139,15 +153,7 @@ fn store_knows_no_http() {
 
 #[test]
 fn every_source_file_says_what_it_is_for() {
-    let files: Vec<_> = [
-        "src",
-        "crates/lti/src",
-        "crates/coaching/src",
-        "crates/pairing/src",
-    ]
-    .into_iter()
-    .flat_map(sources)
-    .collect();
+    let files = workspace_sources();
     assert!(files.len() > 100, "only {} source files", files.len());
     for (path, text) in files {
         assert!(
