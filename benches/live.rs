@@ -20,6 +20,9 @@
 //!   (raw TCP, as a page's `fetch` does), then the pairs act in turn at `BENCH_RATE` acts per
 //!   second in all: the coach (B) alternates `next_step` / `previous_step` (a step change),
 //!   A and B save their own preparation field (`prep_situation.s0` / `.s1`, with versions).
+//!   Once the event reached the partner, both screens fetch the panel
+//!   (`GET /app/session/panel`), as the page's script does on every event, so the CPU per
+//!   act covers the whole path a user causes.
 //!
 //! Delivery latency is the time from writing the POST that causes an event to reading that
 //! event's `id:` on the *partner's* stream (only one act per pair is in flight, so the
@@ -318,7 +321,12 @@ struct Pair {
 
 /// What one act measured.
 enum Outcome {
-    Delivered { post: Duration, delivery: Duration },
+    Delivered {
+        post: Duration,
+        delivery: Duration,
+        /// The two screens' panel fetches after the event: both answered 200.
+        panels_ok: bool,
+    },
     Missed,
     Refused(u16),
 }
@@ -585,6 +593,14 @@ async fn save(c: &mut Conn, token: &str, field: &str, text: &str, version: i64) 
         .await
 }
 
+/// The session panel, as the page's script fetches it after an event.
+async fn panel(c: &mut Conn, token: &str) -> Reply {
+    let req = format!(
+        "GET /app/session/panel HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    c.request(req.as_bytes()).await
+}
+
 /// A number in a JSON answer (`{"version":3}`).
 fn json_num(body: &str, key: &str) -> Option<i64> {
     serde_json::from_str::<serde_json::Value>(body).ok()?[key].as_i64()
@@ -722,13 +738,25 @@ async fn act(pair: &Pair, pools: &[Pool], ports: &[u16]) -> Outcome {
     if reply.status != 200 {
         return Outcome::Refused(reply.status);
     }
-    let arrived = tokio::time::timeout(MISSED_AFTER, rx.wait_for(|(s, _)| *s > before)).await;
-    match arrived {
-        Ok(Ok(v)) => Outcome::Delivered {
-            post,
-            delivery: v.1.saturating_duration_since(sent),
-        },
-        _ => Outcome::Missed,
+    let arrived = tokio::time::timeout(MISSED_AFTER, rx.wait_for(|(s, _)| *s > before))
+        .await
+        .map(|v| v.map(|v| v.1));
+    let Ok(Ok(at)) = arrived else {
+        return Outcome::Missed;
+    };
+    // Both screens redraw: each fetches its panel from its own instance.
+    let mut panels_ok = true;
+    for member in [actor, partner] {
+        let pool = &pools[ports.iter().position(|p| *p == member.port).unwrap()];
+        let (mut c, permit) = pool.take().await;
+        panels_ok &= panel(&mut c, &member.token).await.status == 200;
+        pool.give(c).await;
+        drop(permit);
+    }
+    Outcome::Delivered {
+        post,
+        delivery: at.saturating_duration_since(sent),
+        panels_ok,
     }
 }
 
@@ -905,11 +933,17 @@ async fn bench(
     let mut post_lat = Vec::new();
     let mut delivery = Vec::new();
     let (mut missed, mut refused) = (0usize, std::collections::BTreeMap::new());
+    let mut panels_failed = 0usize;
     while let Some(o) = done_rx.recv().await {
         match o {
-            Outcome::Delivered { post, delivery: d } => {
+            Outcome::Delivered {
+                post,
+                delivery: d,
+                panels_ok,
+            } => {
                 post_lat.push(post);
                 delivery.push(d);
+                panels_failed += usize::from(!panels_ok);
             }
             Outcome::Missed => missed += 1,
             Outcome::Refused(s) => *refused.entry(s).or_insert(0usize) += 1,
@@ -989,6 +1023,13 @@ async fn bench(
         "| tool CPU during the load (all instances, % of one core) | {:.0} % |",
         cpu_load / load_time.as_secs_f64() * 100.0
     );
+    println!(
+        "| tool CPU per act (its write, the fan-out, both panels), µs / panel fetches failed | {:.0} / {panels_failed} |",
+        cpu_load / (delivery.len().max(1) as f64) * 1e6
+    );
+    let stream_kib = (connected_rss.iter().sum::<f64>() - idle_rss.iter().sum::<f64>()) * 1024.0
+        / streams_wanted.max(1) as f64;
+    println!("| resident memory per idle stream, KiB | {stream_kib:.1} |");
     println!(
         "| set-up (untimed for the figures above): {} launches / session set-up / streams opened | {:.1} s / {:.1} s / {:.1} s |",
         2 * groups,

@@ -118,7 +118,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         "BINOME_LOGIN_RATE_PER_CLIENT",
         Some("login_rate_per_client"),
         "120",
-        "logins per client address and minute (0 = off)",
+        "logins per person (login hint) at one client address and minute (0 = off)",
+    ),
+    doc(
+        "BINOME_LOGIN_RATE_PER_ADDRESS",
+        Some("login_rate_per_address"),
+        "1200",
+        "logins per client address and minute, everyone behind it together (0 = off)",
     ),
     doc(
         "BINOME_LOGIN_RATE_PER_PLATFORM",
@@ -304,9 +310,12 @@ pub struct Settings {
     /// Whether a trusted reverse proxy is in front: then the client address of a request is
     /// the last `X-Forwarded-For` entry (the one the proxy appended), else the TCP peer.
     pub trust_proxy: bool,
-    /// Logins allowed per client address and minute (as a burst, then 1/60 of it per
-    /// second); 0 turns the limit off.
+    /// Logins allowed per person (the login's `login_hint`) at one client address and minute
+    /// (as a burst, then 1/60 of it per second); 0 turns the limit off.
     pub login_rate_per_client: u32,
+    /// Logins allowed per client address and minute, whoever they are for: what a lecture
+    /// hall behind one NAT needs, and the bound on a flood that varies its hints; 0 = off.
+    pub login_rate_per_address: u32,
     /// Logins allowed per platform registration and minute, all clients together; 0 = off.
     pub login_rate_per_platform: u32,
     /// Unexpired, unused logins kept per platform registration at most; 0 = no cap.
@@ -392,6 +401,7 @@ struct FileSettings {
     jwks_min_refetch_secs: Option<u64>,
     trust_proxy: Option<bool>,
     login_rate_per_client: Option<u32>,
+    login_rate_per_address: Option<u32>,
     login_rate_per_platform: Option<u32>,
     max_pending_logins: Option<u64>,
     roster_sync_deadline_secs: Option<u64>,
@@ -542,13 +552,22 @@ impl Settings {
             "BINOME_GRADE_WORKER",
             true,
         )?;
-        // 120 a minute lets a class behind one school NAT open an activity at once and still
-        // stops a flood (4,800 requests/s were seen from one client before any limit).
+        // One person rarely logs in more than a few times a minute; 120 leaves room for
+        // reloads and stops a flood that repeats one hint (4,800 requests/s were seen from
+        // one client before any limit).
         let login_rate_per_client = num_setting(
             get("BINOME_LOGIN_RATE_PER_CLIENT"),
             file.login_rate_per_client,
             "BINOME_LOGIN_RATE_PER_CLIENT",
             120,
+        )?;
+        // A lecture hall of 500 behind one school NAT, each launching once or twice within
+        // the minute, fits in 1,200; a flood that varies its hints is held to it.
+        let login_rate_per_address = num_setting(
+            get("BINOME_LOGIN_RATE_PER_ADDRESS"),
+            file.login_rate_per_address,
+            "BINOME_LOGIN_RATE_PER_ADDRESS",
+            1200,
         )?;
         // 50 a second sustained per LMS is well above a large Moodle's busiest minute.
         let login_rate_per_platform = num_setting(
@@ -653,6 +672,7 @@ impl Settings {
             jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
             trust_proxy,
             login_rate_per_client,
+            login_rate_per_address,
             login_rate_per_platform,
             max_pending_logins,
             roster_sync_deadline: Duration::from_secs(roster_sync_deadline),
@@ -883,8 +903,12 @@ mod tests {
             "only platforms an operator trusts reach private networks"
         );
         assert_eq!(
-            (s.login_rate_per_client, s.login_rate_per_platform),
-            (120, 3000)
+            (
+                s.login_rate_per_client,
+                s.login_rate_per_address,
+                s.login_rate_per_platform
+            ),
+            (120, 1200, 3000)
         );
         assert_eq!(s.max_pending_logins, 20_000);
         assert_eq!(s.roster_sync_deadline, Duration::from_secs(120));
@@ -986,6 +1010,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("BINOME_TRUST_PROXY", "maybe"),
             ("BINOME_LOGIN_RATE_PER_CLIENT", "-1"),
+            ("BINOME_LOGIN_RATE_PER_ADDRESS", "lots"),
             ("BINOME_ROSTER_SYNC_DEADLINE_SECS", "0"),
             ("BINOME_GRADE_LEASE_SECS", "0"),
             ("BINOME_GRADE_LEASE_SECS", "86401"),

@@ -146,8 +146,10 @@ label_words!(RosterOutcome);
 /// A rate limit of `launch::limits`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
-    /// Logins per client address.
+    /// Logins per person (login hint) at one client address.
     LoginPerClient,
+    /// Logins per client address, everyone behind it together.
+    LoginPerAddress,
     /// Logins per platform registration.
     LoginPerPlatform,
     /// Live-session writes per member.
@@ -158,6 +160,7 @@ impl Limit {
     pub fn as_str(self) -> &'static str {
         match self {
             Limit::LoginPerClient => "login_per_client",
+            Limit::LoginPerAddress => "login_per_address",
             Limit::LoginPerPlatform => "login_per_platform",
             Limit::SessionWrites => "session_writes",
         }

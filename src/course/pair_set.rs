@@ -31,7 +31,16 @@ impl StoredPlan {
     /// The plan a stored pair set holds. One that does not parse is an error naming its
     /// row: read as empty, it would show no pairs and, as history, forget who met whom.
     pub fn from_set(set: &PairSet) -> Result<StoredPlan, StoreError> {
-        serde_json::from_str(&set.groups).map_err(|e| StoreError::corrupt("pair_sets", set.id, e))
+        let mut plan: StoredPlan = serde_json::from_str(&set.groups)
+            .map_err(|e| StoreError::corrupt("pair_sets", set.id, e))?;
+        // Sets stored before the split had a reason of its own said it as a left-over detail.
+        for u in &mut plan.unplaced {
+            if matches!(&u.reason, UnplacedReason::LeftOver { detail } if detail == "split_by_instructor")
+            {
+                u.reason = UnplacedReason::SplitByInstructor;
+            }
+        }
+        Ok(plan)
     }
 
     /// The stored form. A plan is strings, numbers, booleans and lists, which always
@@ -58,9 +67,7 @@ impl StoredPlan {
         for m in &g.members {
             self.unplaced.push(Unplaced {
                 id: LearnerId::new(m),
-                reason: UnplacedReason::LeftOver {
-                    detail: "split_by_instructor".into(),
-                },
+                reason: UnplacedReason::SplitByInstructor,
             });
         }
         Some(g.members)
@@ -70,5 +77,43 @@ impl StoredPlan {
         self.groups
             .iter()
             .any(|g| g.members.iter().any(|m| m == a) && g.members.iter().any(|m| m == b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(groups: &str) -> PairSet {
+        PairSet {
+            id: 1,
+            module: "m".into(),
+            groups: groups.into(),
+            updated_by: "t".into(),
+            updated_at: 0,
+            published_at: None,
+        }
+    }
+
+    #[test]
+    fn a_split_reads_as_its_own_reason_in_old_and_new_sets() {
+        let mut plan = StoredPlan::default();
+        plan.unplaced.push(Unplaced {
+            id: LearnerId::new("a"),
+            reason: UnplacedReason::SplitByInstructor,
+        });
+        let read = StoredPlan::from_set(&set(&plan.to_json())).unwrap();
+        assert_eq!(read, plan);
+        let old = r#"{"groups":[],"unplaced":[
+            {"id":"a","reason":{"left_over":{"detail":"split_by_instructor"}}},
+            {"id":"b","reason":{"left_over":{"detail":"odd count"}}}]}"#;
+        let read = StoredPlan::from_set(&set(old)).unwrap();
+        assert_eq!(read.unplaced[0].reason, UnplacedReason::SplitByInstructor);
+        assert_eq!(
+            read.unplaced[1].reason,
+            UnplacedReason::LeftOver {
+                detail: "odd count".into()
+            }
+        );
     }
 }

@@ -482,7 +482,9 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&p).unwrap();
-                for call in [".t(", ".tr("] {
+                // web::error's `plain` and `checked` word a refusal whose message id is its
+                // code, given as their second argument; `checked` says `<id>_check` too.
+                for call in [".t(", ".tr(", "plain(l,", "checked(l,"] {
                     for (at, _) in text.match_indices(call) {
                         let rest = text[at + call.len()..].trim_start();
                         let Some(lit) = rest.strip_prefix('"') else {
@@ -499,7 +501,17 @@ mod tests {
                             continue;
                         }
                         seen += 1;
-                        for l in Locale::ALL {
+                        let check = format!("{id}_check");
+                        let ids = [id, check.as_str()];
+                        let ids = if call == "checked(l," {
+                            &ids[..]
+                        } else {
+                            &ids[..1]
+                        };
+                        for (l, id) in Locale::ALL
+                            .iter()
+                            .flat_map(|l| ids.iter().map(move |i| (l, i)))
+                        {
                             assert!(l.has(id), "{}: {id} ({})", p.display(), l.code());
                         }
                     }

@@ -207,7 +207,12 @@ impl PendingLogins {
 
 /// Every limit on logins of one process.
 pub struct LoginLimits {
-    pub per_client: RateLimiter<IpAddr>,
+    /// Per person at an address: the address and the login's `login_hint`, hashed with
+    /// `keys` so a bucket costs a few bytes whatever the hint's length.
+    pub per_person: RateLimiter<u64>,
+    keys: RandomState,
+    /// Per address, everyone behind it together.
+    pub per_address: RateLimiter<IpAddr>,
     pub per_registration: RateLimiter<i32>,
     pub pending: PendingLogins,
     pub max_pending: u64,
@@ -216,9 +221,14 @@ pub struct LoginLimits {
 impl LoginLimits {
     pub fn new(settings: &crate::config::Settings) -> LoginLimits {
         LoginLimits {
-            per_client: RateLimiter::counted(
+            per_person: RateLimiter::counted(
                 settings.login_rate_per_client,
                 crate::metrics::Limit::LoginPerClient,
+            ),
+            keys: RandomState::new(),
+            per_address: RateLimiter::counted(
+                settings.login_rate_per_address,
+                crate::metrics::Limit::LoginPerAddress,
             ),
             per_registration: RateLimiter::counted(
                 settings.login_rate_per_platform,
@@ -227,6 +237,23 @@ impl LoginLimits {
             pending: PendingLogins::default(),
             max_pending: settings.max_pending_logins,
         }
+    }
+
+    /// Takes one login from `client` for the person `hint` names: within that person's
+    /// allowance at the address, then the address's. A class behind one NAT shares the
+    /// address's allowance, each learner with their own; one flood is held by the first
+    /// bucket when it repeats a hint and by the second when it varies them. `Err(seconds)`
+    /// says when the next one would be allowed.
+    pub fn check_client(
+        &self,
+        client: IpAddr,
+        hint: Option<&str>,
+        now: Instant,
+    ) -> Result<(), u64> {
+        let address = client_key(client);
+        self.per_person
+            .check(self.keys.hash_one((address, hint.unwrap_or(""))), now)?;
+        self.per_address.check(address, now)
     }
 }
 

@@ -22,7 +22,7 @@ use crate::lti::jwks::JwksCache;
 use crate::lti::login::{self, LoginRequest, LoginState};
 use crate::lti::validate::verify_id_token;
 use crate::lti::{Launch, LaunchError, MessageType, Registration};
-use crate::store::{CourseId, DeploymentStatus, LaunchRecord, NewLogin, Store, StoreError};
+use crate::store::{CourseId, DeploymentStatus, LaunchRecord, Login, Store, StoreError};
 use keyring::KeyRing;
 use registry::Registry;
 use session::{DeepLinkContext, Session, SessionKeys, SessionPage};
@@ -107,7 +107,6 @@ pub enum LaunchOutcome {
     Ready {
         launch: Box<Launch>,
         session: Box<Session>,
-        token: String,
     },
     /// No state cookie came back and the login used platform storage: the page must read
     /// the secret from the platform's frame and post the launch again with it.
@@ -254,8 +253,8 @@ impl LaunchFlow {
     /// Handles an OIDC login initiation from `client` (the request's client address).
     ///
     /// A login is anonymous and makes us store a row, so it is limited before anything is
-    /// looked up: per client address, then per registration, then by the registration's
-    /// pending logins.
+    /// looked up: per person at the client address and per address, then per registration,
+    /// then by the registration's pending logins.
     pub async fn login(
         &self,
         params: &HashMap<String, String>,
@@ -263,9 +262,9 @@ impl LaunchFlow {
     ) -> Result<LoginOutcome, FlowError> {
         let at = std::time::Instant::now();
         if let Some(ip) = client {
+            let hint = params.get("login_hint").map(String::as_str);
             self.limits
-                .per_client
-                .check(limits::client_key(ip), at)
+                .check_client(ip, hint, at)
                 .map_err(|retry_after| LaunchError::LoginRateLimited { retry_after })?;
         }
         let req = LoginRequest::from_params(params)?;
@@ -310,7 +309,7 @@ impl LaunchFlow {
             .filter(|p| p.len() <= MAX_STORED_LOGIN_PARAMS)
             .unwrap_or_default();
         self.store
-            .insert_login(NewLogin {
+            .insert_login(Login {
                 state: state.as_str().to_string(),
                 registration: reg.id,
                 nonce: nonce.clone(),
@@ -489,11 +488,10 @@ impl LaunchFlow {
                 .await?
                 .into());
         }
-        let (session, token) = self.open_session(&reg, &launch, now).await?;
+        let session = self.open_session(&reg, &launch, now).await?;
         Ok(LaunchOutcome::Ready {
             launch: Box::new(launch),
             session: Box::new(session),
-            token,
         })
     }
 
@@ -505,12 +503,13 @@ impl LaunchFlow {
         browser_secret: Option<&str>,
         now: i64,
     ) -> Result<LaunchError, FlowError> {
-        let Some(login) = self.store.login(state.as_str()).await? else {
+        let Some(record) = self.store.login(state.as_str()).await? else {
             return Ok(LaunchError::StateUnknown);
         };
+        let login = &record.login;
         Ok(if login.registration != state.registration() {
             LaunchError::StateUnknown
-        } else if login.consumed_at.is_some() {
+        } else if record.consumed_at.is_some() {
             LaunchError::Replayed
         } else if login.expires_at < now {
             LaunchError::StateExpired
@@ -535,12 +534,13 @@ impl LaunchFlow {
         now: i64,
     ) -> Result<LaunchOutcome, FlowError> {
         let login = self.store.login(state.as_str()).await?;
-        let Some(login) = login.filter(|l| {
-            l.registration == state.registration()
-                && l.consumed_at.is_none()
-                && l.expires_at >= now
-                && l.nonce == nonce
-        }) else {
+        let Some(login) = login
+            .filter(|r| r.consumed_at.is_none())
+            .map(|r| r.login)
+            .filter(|l| {
+                l.registration == state.registration() && l.expires_at >= now && l.nonce == nonce
+            })
+        else {
             return Err(self.why_not_consumed(state, nonce, None, now).await?.into());
         };
         let relaunch = serde_json::from_str::<LoginRequest>(&login.login_params)
@@ -606,7 +606,7 @@ impl LaunchFlow {
         reg: &Registration,
         launch: &Launch,
         now: i64,
-    ) -> Result<(Session, String), FlowError> {
+    ) -> Result<Session, FlowError> {
         let context_id = launch.context.as_ref().map(|c| c.id.as_str());
         // A launch without a context still needs a scope; the resource link stands in for it.
         let fallback = format!(
@@ -711,8 +711,8 @@ impl LaunchFlow {
             launched_at: now_secs,
             expires_at: now_secs + self.settings.session_ttl.as_secs(),
         };
-        let token = self.sessions.sign(&s);
-        Ok((s, token))
+        // Not sealed here: the page it hands over to seals it once (`web::extract`).
+        Ok(s)
     }
 
     /// The language an activity's configuration forces, if any. A resource link the LMS

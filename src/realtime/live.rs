@@ -103,7 +103,8 @@ impl State {
 }
 
 fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
-    row.members
+    row.summary
+        .members
         .iter()
         .position(|m| m == person)
         .map(|i| Seat(i as u8))
@@ -131,6 +132,15 @@ pub struct Live {
     /// a later wish replaces it, so the last word (offline, say) is never lost.
     wishes: Arc<Mutex<HashMap<(i64, String), u64>>>,
     next_wish: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A member's presence to write, numbered so that a later wish of the same member takes over.
+struct PresenceWish {
+    course: CourseId,
+    id: i64,
+    person: String,
+    presence: Presence,
+    number: u64,
 }
 
 /// What one attempt to record a presence did.
@@ -208,7 +218,7 @@ impl Live {
             return Err(CoachingError::WrongPhase.into());
         }
         let row = previous.row.clone();
-        if row.ordinal >= MAX_PRACTICE {
+        if row.summary.ordinal >= MAX_PRACTICE {
             return Err(LiveError::TooManySessions);
         }
         // The storage budget: what the group keeps already, plus all a new session could
@@ -221,7 +231,7 @@ impl Live {
             i64::try_from(coaching::fields::max_session_text_bytes(size)).unwrap_or(i64::MAX);
         let used = self
             .store
-            .group_usage(row.course, &row.activity, &row.group_key)
+            .group_usage(row.course, &row.activity, &row.summary.group_key)
             .await?;
         if used.entries + MAX_LOG > GROUP_LOG_BUDGET
             || used.text_bytes.saturating_add(reserve) > GROUP_TEXT_BUDGET
@@ -232,13 +242,13 @@ impl Live {
             .open(
                 row.course,
                 &row.activity,
-                &row.members,
-                row.ordinal + 1,
+                &row.summary.members,
+                row.summary.ordinal + 1,
                 now,
             )
             .await?;
-        let state = self.state(row.course, new.id).await?;
-        if state.row.last_seq == 0 {
+        let state = self.state(row.course, new.summary.id).await?;
+        if state.row.summary.last_seq == 0 {
             let minutes = crate::coaching::Step::ALL.map(|s| timings.minutes(s));
             let note = Entry::Note(Note::Timings {
                 by: seat,
@@ -254,8 +264,15 @@ impl Live {
                 Err(e) => return Err(e),
             }
         }
-        self.tell_next_session(row.course, row.id, person, seat, new.ordinal, now)
-            .await?;
+        self.tell_next_session(
+            row.course,
+            row.summary.id,
+            person,
+            seat,
+            new.summary.ordinal,
+            now,
+        )
+        .await?;
         Ok(new)
     }
 
@@ -318,7 +335,7 @@ impl Live {
         person: &str,
         now: i64,
     ) -> Result<(), LiveError> {
-        if state.begun || state.row.ordinal != 0 {
+        if state.begun || state.row.summary.ordinal != 0 {
             return Ok(());
         }
         let timings = self
@@ -367,19 +384,19 @@ impl Live {
     ) -> Result<Vec<(String, String)>, LiveError> {
         let Some(prev) = self
             .store
-            .previous_session_of_group(row.course, &row.group_key, &row.activity)
+            .previous_session_of_group(row.course, &row.summary.group_key, &row.activity)
             .await?
         else {
             return Ok(Vec::new());
         };
-        let state = self.state(row.course, prev.id).await?;
-        let fields = self.store.fields(row.course, prev.id).await?;
+        let state = self.state(row.course, prev.summary.id).await?;
+        let fields = self.store.fields(row.course, prev.summary.id).await?;
         let mut out = Vec::new();
         for round in 1..=state.session.size().rounds() {
             let Ok(roles) = state.session.roles_of_round(round) else {
                 continue;
             };
-            let Some(person) = prev.members.get(roles.coachee.0 as usize) else {
+            let Some(person) = prev.summary.members.get(roles.coachee.0 as usize) else {
                 continue;
             };
             let Ok(actions) = coaching::FieldRef::round(FieldKey::Actions, round) else {
@@ -398,14 +415,15 @@ impl Live {
         let row = self.store.session(course, id).await?;
         let cached = self.cache.get(&id).await;
         if let Some(c) = &cached
-            && c.row.last_seq == row.last_seq
+            && c.row.summary.last_seq == row.summary.last_seq
         {
             return Ok(c.clone());
         }
-        let (mut state, after) = match cached.filter(|c| c.row.last_seq < row.last_seq) {
-            Some(c) => ((*c).clone(), c.row.last_seq),
-            None => (fresh(&row)?, 0),
-        };
+        let (mut state, after) =
+            match cached.filter(|c| c.row.summary.last_seq < row.summary.last_seq) {
+                Some(c) => ((*c).clone(), c.row.summary.last_seq),
+                None => (fresh(&row)?, 0),
+            };
         let mut after = after;
         loop {
             let page = self
@@ -417,12 +435,12 @@ impl Live {
             for e in &page {
                 fold(&mut state, e)?;
             }
-            if after >= row.last_seq {
+            if after >= row.summary.last_seq {
                 break;
             }
         }
         state.row = row;
-        state.row.last_seq = state.row.last_seq.max(after);
+        state.row.summary.last_seq = state.row.summary.last_seq.max(after);
         let state = Arc::new(state);
         self.cache.insert(id, state.clone()).await;
         Ok(state)
@@ -441,7 +459,7 @@ impl Live {
     ) -> Result<i64, LiveError> {
         for _ in 0..RETRIES {
             let mut state = self.state(course, id).await?;
-            if !state.begun && state.row.ordinal == 0 {
+            if !state.begun && state.row.summary.ordinal == 0 {
                 self.adopt_timings(course, &state, person, now).await?;
                 state = self.state(course, id).await?;
             }
@@ -476,17 +494,17 @@ impl Live {
         session: &Session,
         now: i64,
     ) -> Result<i64, LiveError> {
-        if state.row.last_seq + entries.len() as i64 > MAX_LOG {
+        if state.row.summary.last_seq + entries.len() as i64 > MAX_LOG {
             return Err(LiveError::LogFull);
         }
         let (status, detail) = status_of(session);
         let completes =
             session.status() == Status::Completed && state.session.status() != Status::Completed;
-        let id = state.row.id;
-        let members = state.row.members.clone();
-        let mut expected = state.row.last_seq;
+        let id = state.row.summary.id;
+        let members = state.row.summary.members.clone();
+        let mut expected = state.row.summary.last_seq;
         // Only the guided session counts in the gradebook.
-        let changes = if state.row.ordinal == 0 {
+        let changes = if state.row.summary.ordinal == 0 {
             progress_changes(&members, &state.session, session)
         } else {
             Vec::new()
@@ -553,7 +571,7 @@ impl Live {
             coaching::may_write(&state.session, seat, &f)?;
             // A list is typed one entry per line and stored as JSON.
             let stored = coaching::lines_to_stored(f.key(), text)?;
-            if state.row.last_seq >= MAX_LOG {
+            if state.row.summary.last_seq >= MAX_LOG {
                 return Err(LiveError::LogFull);
             }
             // The group's fields have one row for everyone; the others belong to their writer
@@ -595,7 +613,7 @@ impl Live {
             match tx
                 .append_event(new_event(
                     id,
-                    state.row.last_seq,
+                    state.row.summary.last_seq,
                     person,
                     &payload,
                     status,
@@ -636,34 +654,35 @@ impl Live {
         presence: Presence,
         now: i64,
     ) -> Result<(), LiveError> {
-        let wish = self
-            .next_wish
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.lock_wishes().insert((id, person.to_string()), wish);
-        let first = self
-            .try_presence(course, id, person, presence, now, wish)
-            .await;
-        let wait = match first {
+        let wish = PresenceWish {
+            course,
+            id,
+            person: person.to_string(),
+            presence,
+            number: self
+                .next_wish
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        };
+        self.lock_wishes()
+            .insert((id, wish.person.clone()), wish.number);
+        let wait = match self.try_presence(&wish, now).await {
             Ok(PresenceTry::TooSoon(wait)) => wait,
             Ok(PresenceTry::Done) => return Ok(()),
             Err(e) => {
-                self.forget_wish(id, person, wish);
+                self.forget_wish(&wish);
                 return Err(e);
             }
         };
-        let (this, person) = (self.clone(), person.to_string());
+        let this = self.clone();
         tokio::spawn(async move {
             let mut wait = wait;
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(wait.unsigned_abs())).await;
-                match this
-                    .try_presence(course, id, &person, presence, unix_millis(), wish)
-                    .await
-                {
+                match this.try_presence(&wish, unix_millis()).await {
                     Ok(PresenceTry::TooSoon(w)) => wait = w,
                     Ok(PresenceTry::Done) => break,
                     Err(e) => {
-                        this.forget_wish(id, &person, wish);
+                        this.forget_wish(&wish);
                         tracing::warn!(session = id, error = %e, "presence not recorded");
                         break;
                     }
@@ -673,25 +692,18 @@ impl Live {
         Ok(())
     }
 
-    /// One attempt at writing wish `wish` (the member's latest, or it gives way).
-    async fn try_presence(
-        &self,
-        course: CourseId,
-        id: i64,
-        person: &str,
-        presence: Presence,
-        now: i64,
-        wish: u64,
-    ) -> Result<PresenceTry, LiveError> {
+    /// One attempt at writing `w` (the member's latest wish, or it gives way).
+    async fn try_presence(&self, w: &PresenceWish, now: i64) -> Result<PresenceTry, LiveError> {
+        let (course, id, person, presence) = (w.course, w.id, w.person.as_str(), w.presence);
         for _ in 0..RETRIES {
-            if self.lock_wishes().get(&(id, person.to_string())) != Some(&wish) {
+            if self.lock_wishes().get(&(id, w.person.clone())) != Some(&w.number) {
                 return Ok(PresenceTry::Done);
             }
             let state = self.state(course, id).await?;
             let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
             let (was, at) = state.presence[seat.0 as usize];
             if was == presence {
-                self.forget_wish(id, person, wish);
+                self.forget_wish(w);
                 return Ok(PresenceTry::Done);
             }
             if let Some(at) = at
@@ -712,14 +724,14 @@ impl Live {
                 // Someone else wrote first: read again and retry.
                 Err(LiveError::Store(StoreError::SessionMoved { .. })) => continue,
                 Ok(_) => {
-                    self.forget_wish(id, person, wish);
+                    self.forget_wish(w);
                     return Ok(PresenceTry::Done);
                 }
                 Err(e) => return Err(e),
             }
         }
         // A log this busy is written again within moments; the next change says it.
-        self.forget_wish(id, person, wish);
+        self.forget_wish(w);
         Ok(PresenceTry::Done)
     }
 
@@ -728,10 +740,10 @@ impl Live {
     }
 
     /// Forgets a member's wish once written (unless a later one replaced it meanwhile).
-    fn forget_wish(&self, id: i64, person: &str, wish: u64) {
+    fn forget_wish(&self, w: &PresenceWish) {
         let mut wishes = self.lock_wishes();
-        let key = (id, person.to_string());
-        if wishes.get(&key) == Some(&wish) {
+        let key = (w.id, w.person.clone());
+        if wishes.get(&key) == Some(&w.number) {
             wishes.remove(&key);
         }
     }
@@ -743,7 +755,10 @@ impl Live {
         person: &str,
     ) -> Result<HashMap<String, FieldRow>, LiveError> {
         let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
-        let rows = self.store.fields(state.row.course, state.row.id).await?;
+        let rows = self
+            .store
+            .fields(state.row.course, state.row.summary.id)
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|r| {
@@ -891,7 +906,7 @@ fn kind_of(r: &EventRow) -> &'static str {
 
 /// The guided session is the group's first (ordinal 0); the others are practice.
 fn kind_of_row(row: &SessionRow) -> SessionKind {
-    if row.ordinal == 0 {
+    if row.summary.ordinal == 0 {
         SessionKind::Guided
     } else {
         SessionKind::Practice
@@ -899,14 +914,15 @@ fn kind_of_row(row: &SessionRow) -> SessionKind {
 }
 
 fn fresh(row: &SessionRow) -> Result<State, LiveError> {
-    let size = GroupSize::try_from(row.members.len() as u8).map_err(|e| LiveError::Corrupt {
-        session: row.id,
-        detail: e.to_string(),
-    })?;
+    let size =
+        GroupSize::try_from(row.summary.members.len() as u8).map_err(|e| LiveError::Corrupt {
+            session: row.summary.id,
+            detail: e.to_string(),
+        })?;
     Ok(State {
         row: row.clone(),
         session: Session::new(size, kind_of_row(row), Timings::default()),
-        presence: vec![(Presence::Offline, None); row.members.len()],
+        presence: vec![(Presence::Offline, None); row.summary.members.len()],
         last_at: None,
         begun: false,
     })

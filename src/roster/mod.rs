@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::lti::keys::ToolKey;
-use crate::lti::nrps::{self, NrpsMember};
+use crate::lti::nrps;
 use crate::lti::services::{ServiceError, ServiceTokens};
 use crate::lti::{Registration, Service};
 use crate::metrics::RosterOutcome;
@@ -73,21 +73,6 @@ pub struct RosterSync {
     deadline: Duration,
     /// Per course: held while a sync runs, and holding how the last one ended.
     running: Mutex<HashMap<CourseId, Slot>>,
-}
-
-fn entry(m: NrpsMember) -> RosterEntry {
-    RosterEntry {
-        user_id: m.user_id,
-        name: m.name,
-        given_name: m.given_name,
-        family_name: m.family_name,
-        email: m.email,
-        picture: m.picture,
-        roles: m.roles,
-        // A status the spec does not name is kept as it came; the store keeps it as
-        // inactive (see `store::roster`), so it never makes someone pairable.
-        status: m.status,
-    }
 }
 
 impl RosterSync {
@@ -232,7 +217,7 @@ impl RosterSync {
                 &home,
             )
             .await?;
-            let changes: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
+            let changes: Vec<RosterEntry> = read.members;
             let mut roster = store.roster(course.id).await?;
             for c in &changes {
                 match roster.iter_mut().find(|r| r.user_id == c.user_id) {
@@ -264,7 +249,7 @@ impl RosterSync {
             &home,
         )
         .await?;
-        let members: Vec<RosterEntry> = read.members.into_iter().map(entry).collect();
+        let members: Vec<RosterEntry> = read.members;
         store
             .replace_roster(
                 course.id,

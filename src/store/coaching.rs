@@ -15,8 +15,8 @@
 
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
@@ -100,9 +100,18 @@ pub(super) const SUMMARY_COLUMNS: [coaching_session::Column; 12] = {
 /// A stored session, with its content (members only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
-    pub id: i64,
+    /// What staff may see of it too.
+    pub summary: SessionSummary,
     pub course: CourseId,
     pub activity: String,
+    /// The state after `summary.last_seq`, as the caller last wrote it (JSON).
+    pub snapshot: Option<String>,
+}
+
+/// A session as staff see it: status and timing, no snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub id: i64,
     pub module: String,
     pub group_key: String,
     /// Person ids; the index is the seat.
@@ -110,8 +119,6 @@ pub struct SessionRow {
     pub ordinal: i32,
     /// The sequence number of the last event, 0 before the first.
     pub last_seq: i64,
-    /// The state after `last_seq`, as the caller last wrote it (JSON).
-    pub snapshot: Option<String>,
     pub status: SessionStatus,
     /// Where the session stands for staff, never content.
     pub status_detail: Option<StatusDetail>,
@@ -122,22 +129,62 @@ pub struct SessionRow {
     pub started_at: Option<i64>,
 }
 
-/// A session as staff see it: status and timing, no snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionSummary {
-    pub id: i64,
-    pub module: String,
-    pub group_key: String,
-    pub members: Vec<String>,
-    pub ordinal: i32,
-    pub last_seq: i64,
-    pub status: SessionStatus,
-    pub status_detail: Option<StatusDetail>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub completed_at: Option<i64>,
-    /// When the introduction began: the first event that put the session in progress.
-    pub started_at: Option<i64>,
+/// The [`SUMMARY_COLUMNS`] as read, before their words and JSON are checked.
+#[derive(Debug, FromQueryResult)]
+pub(super) struct SummaryCols {
+    id: i64,
+    module: String,
+    group_key: String,
+    members: String,
+    ordinal: i32,
+    last_seq: i64,
+    status: String,
+    status_detail: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    completed_at: Option<i64>,
+    started_at: Option<i64>,
+}
+
+impl SummaryCols {
+    pub(super) fn parse(self) -> Result<SessionSummary, StoreError> {
+        let id = self.id;
+        Ok(SessionSummary {
+            members: parse_members("coaching_sessions", id, &self.members)?,
+            status: parse_status(id, &self.status)?,
+            status_detail: parse_detail(id, self.status_detail.as_deref())?,
+            id,
+            module: self.module,
+            group_key: self.group_key,
+            ordinal: self.ordinal,
+            last_seq: self.last_seq,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+            started_at: self.started_at,
+        })
+    }
+}
+
+/// A whole session row as read: the summary's columns and the content's.
+#[derive(Debug, FromQueryResult)]
+struct RowCols {
+    #[sea_orm(nested)]
+    summary: SummaryCols,
+    course_id: i32,
+    activity: String,
+    snapshot: Option<String>,
+}
+
+/// The session rows `q` selects.
+fn session_rows(
+    q: sea_orm::Select<coaching_session::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<RowCols>> {
+    use coaching_session::Column as C;
+    q.select_only()
+        .columns(SUMMARY_COLUMNS)
+        .columns([C::CourseId, C::Activity, C::Snapshot])
+        .into_model()
 }
 
 /// An event to append, with the session state that results from it.
@@ -230,23 +277,12 @@ pub(super) fn parse_detail(id: i64, s: Option<&str>) -> Result<Option<StatusDeta
         .map_err(|e| StoreError::corrupt("coaching_sessions", id, e))
 }
 
-fn to_session(r: coaching_session::Model) -> Result<SessionRow, StoreError> {
+fn to_session(r: RowCols) -> Result<SessionRow, StoreError> {
     Ok(SessionRow {
-        members: parse_members("coaching_sessions", r.id, &r.members)?,
-        status: parse_status(r.id, &r.status)?,
-        id: r.id,
+        summary: r.summary.parse()?,
         course: CourseId::new(r.course_id),
         activity: r.activity,
-        module: r.module,
-        group_key: r.group_key,
-        ordinal: r.ordinal,
-        last_seq: r.last_seq,
         snapshot: r.snapshot,
-        status_detail: parse_detail(r.id, r.status_detail.as_deref())?,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-        completed_at: r.completed_at,
-        started_at: r.started_at,
     })
 }
 
@@ -277,11 +313,13 @@ async fn find_session<C: ConnectionTrait>(
     course: CourseId,
     id: i64,
 ) -> Result<SessionRow, StoreError> {
-    let row = coaching_session::Entity::find_by_id(id)
-        .filter(coaching_session::Column::CourseId.eq(course.get()))
-        .one(db)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("coaching session {id}")))?;
+    let row = session_rows(
+        coaching_session::Entity::find_by_id(id)
+            .filter(coaching_session::Column::CourseId.eq(course.get())),
+    )
+    .one(db)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("coaching session {id}")))?;
     to_session(row)
 }
 
@@ -345,16 +383,18 @@ impl Store {
             )
             .exec_without_returning(&self.db)
             .await?;
-        let row = coaching_session::Entity::find()
-            .filter(coaching_session::Column::CourseId.eq(course.get()))
-            .filter(coaching_session::Column::Activity.eq(s.activity))
-            .filter(coaching_session::Column::GroupKey.eq(s.group_key))
-            .filter(coaching_session::Column::Ordinal.eq(s.ordinal))
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| {
-                StoreError::corrupt("coaching_sessions", s.group_key, "vanished after insert")
-            })?;
+        let row = session_rows(
+            coaching_session::Entity::find()
+                .filter(coaching_session::Column::CourseId.eq(course.get()))
+                .filter(coaching_session::Column::Activity.eq(s.activity))
+                .filter(coaching_session::Column::GroupKey.eq(s.group_key))
+                .filter(coaching_session::Column::Ordinal.eq(s.ordinal)),
+        )
+        .one(&self.db)
+        .await?
+        .ok_or_else(|| {
+            StoreError::corrupt("coaching_sessions", s.group_key, "vanished after insert")
+        })?;
         to_session(row)
     }
 
@@ -370,62 +410,16 @@ impl Store {
         activity: &str,
     ) -> Result<Vec<SessionSummary>, StoreError> {
         use coaching_session::Column as C;
-        type Cols = (
-            i64,
-            String,
-            String,
-            String,
-            i32,
-            i64,
-            String,
-            Option<String>,
-            i64,
-            i64,
-            Option<i64>,
-            Option<i64>,
-        );
-        let rows: Vec<Cols> = coaching_session::Entity::find()
+        let rows: Vec<SummaryCols> = coaching_session::Entity::find()
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Activity.eq(activity))
             .select_only()
             .columns(SUMMARY_COLUMNS)
             .order_by_asc(C::Id)
-            .into_tuple()
+            .into_model()
             .all(&self.db)
             .await?;
-        rows.into_iter()
-            .map(
-                |(
-                    id,
-                    module,
-                    group_key,
-                    members,
-                    ordinal,
-                    last_seq,
-                    status,
-                    detail,
-                    c,
-                    u,
-                    done,
-                    started,
-                )| {
-                    Ok(SessionSummary {
-                        members: parse_members("coaching_sessions", id, &members)?,
-                        status: parse_status(id, &status)?,
-                        id,
-                        module,
-                        group_key,
-                        ordinal,
-                        last_seq,
-                        status_detail: parse_detail(id, detail.as_deref())?,
-                        created_at: c,
-                        updated_at: u,
-                        completed_at: done,
-                        started_at: started,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(SummaryCols::parse).collect()
     }
 
     /// The sessions of one group in an activity (the guided one, then practice), by ordinal.
@@ -435,13 +429,15 @@ impl Store {
         activity: &str,
         group_key: &str,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let rows = coaching_session::Entity::find()
-            .filter(coaching_session::Column::CourseId.eq(course.get()))
-            .filter(coaching_session::Column::Activity.eq(activity))
-            .filter(coaching_session::Column::GroupKey.eq(group_key))
-            .order_by_asc(coaching_session::Column::Ordinal)
-            .all(&self.db)
-            .await?;
+        let rows = session_rows(
+            coaching_session::Entity::find()
+                .filter(coaching_session::Column::CourseId.eq(course.get()))
+                .filter(coaching_session::Column::Activity.eq(activity))
+                .filter(coaching_session::Column::GroupKey.eq(group_key))
+                .order_by_asc(coaching_session::Column::Ordinal),
+        )
+        .all(&self.db)
+        .await?;
         rows.into_iter().map(to_session).collect()
     }
 
@@ -453,15 +449,17 @@ impl Store {
         group_key: &str,
         not_activity: &str,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let row = coaching_session::Entity::find()
-            .filter(coaching_session::Column::CourseId.eq(course.get()))
-            .filter(coaching_session::Column::GroupKey.eq(group_key))
-            .filter(coaching_session::Column::Activity.ne(not_activity))
-            .filter(coaching_session::Column::Ordinal.eq(0))
-            .filter(coaching_session::Column::Status.eq(SessionStatus::Completed.as_str()))
-            .order_by_desc(coaching_session::Column::CompletedAt)
-            .one(&self.db)
-            .await?;
+        let row = session_rows(
+            coaching_session::Entity::find()
+                .filter(coaching_session::Column::CourseId.eq(course.get()))
+                .filter(coaching_session::Column::GroupKey.eq(group_key))
+                .filter(coaching_session::Column::Activity.ne(not_activity))
+                .filter(coaching_session::Column::Ordinal.eq(0))
+                .filter(coaching_session::Column::Status.eq(SessionStatus::Completed.as_str()))
+                .order_by_desc(coaching_session::Column::CompletedAt),
+        )
+        .one(&self.db)
+        .await?;
         row.map(to_session).transpose()
     }
 
@@ -645,7 +643,7 @@ impl Tx<'_> {
             let current = self.session(e.session_id).await?;
             return Err(StoreError::SessionMoved {
                 session: e.session_id,
-                last_seq: current.last_seq,
+                last_seq: current.summary.last_seq,
             });
         }
         let row = coaching_event::ActiveModel {

@@ -7,7 +7,7 @@
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 
-use super::coaching::{SessionStatus, SessionSummary, parse_detail};
+use super::coaching::SessionSummary;
 use super::entities::{activity, coaching_session, grade_outbox};
 use super::{CourseId, GradeStatus, Store, StoreError};
 
@@ -43,19 +43,9 @@ pub struct ScoreState {
 
 #[derive(Debug, FromQueryResult)]
 struct SessionCols {
-    id: i64,
     activity: String,
-    module: String,
-    group_key: String,
-    members: String,
-    ordinal: i32,
-    last_seq: i64,
-    status: String,
-    status_detail: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-    completed_at: Option<i64>,
-    started_at: Option<i64>,
+    #[sea_orm(nested)]
+    summary: super::coaching::SummaryCols,
 }
 
 impl Store {
@@ -99,27 +89,9 @@ impl Store {
             .await?;
         rows.into_iter()
             .map(|r| {
-                let members = serde_json::from_str(&r.members)
-                    .map_err(|e| StoreError::corrupt("coaching_sessions", r.id, e))?;
-                let status = SessionStatus::parse(&r.status).ok_or_else(|| {
-                    StoreError::corrupt("coaching_sessions", r.id, "unknown status")
-                })?;
                 Ok(CourseSession {
                     activity: r.activity,
-                    session: SessionSummary {
-                        id: r.id,
-                        module: r.module,
-                        group_key: r.group_key,
-                        members,
-                        ordinal: r.ordinal,
-                        last_seq: r.last_seq,
-                        status,
-                        status_detail: parse_detail(r.id, r.status_detail.as_deref())?,
-                        created_at: r.created_at,
-                        updated_at: r.updated_at,
-                        completed_at: r.completed_at,
-                        started_at: r.started_at,
-                    },
+                    session: r.summary.parse()?,
                 })
             })
             .collect()

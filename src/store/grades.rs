@@ -135,6 +135,18 @@ fn row(m: grade_outbox::Model) -> Result<OutboxRow, StoreError> {
     })
 }
 
+/// An attempt on pending row `id` ended without delivery: its lease is given back and `error`
+/// kept. The caller says what becomes of the row.
+fn settle(id: i64, error: &str, now: i64) -> sea_orm::UpdateMany<grade_outbox::Entity> {
+    use grade_outbox::Column as C;
+    grade_outbox::Entity::update_many()
+        .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
+        .col_expr(C::LastError, Expr::value(bounded(error)))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(id))
+        .filter(C::Status.eq(GradeStatus::Pending.key()))
+}
+
 fn bounded(s: &str) -> String {
     s.chars().take(MAX_ERROR).collect()
 }
@@ -357,17 +369,7 @@ impl Store {
 
     /// The platform accepted the score.
     pub async fn mark_delivered(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        use grade_outbox::Column as C;
-        grade_outbox::Entity::update_many()
-            .col_expr(C::Status, Expr::value(GradeStatus::Delivered.key()))
-            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
-            .col_expr(C::DeliveredAt, Expr::value(now))
-            .col_expr(C::UpdatedAt, Expr::value(now))
-            .col_expr(C::LastError, Expr::value(Option::<String>::None))
-            .filter(C::Id.eq(id))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        self.mark_delivered_many(&[id], now).await
     }
 
     /// The platform accepted these scores (one statement per few hundred).
@@ -401,20 +403,14 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         use grade_outbox::Column as C;
-        let mut q = grade_outbox::Entity::update_many()
+        let mut q = settle(id, error, now)
             .col_expr(C::Status, unless_superseded("status"))
             .col_expr(C::NextAttemptAt, Expr::value(next_at))
-            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
-            .col_expr(C::LastError, Expr::value(bounded(error)))
-            .col_expr(C::Timestamp, Expr::value(timestamp))
-            .col_expr(C::UpdatedAt, Expr::value(now));
+            .col_expr(C::Timestamp, Expr::value(timestamp));
         if let Some(l) = lineitem {
             q = q.col_expr(C::Lineitem, Expr::value(l));
         }
-        q.filter(C::Id.eq(id))
-            .filter(C::Status.eq(GradeStatus::Pending.key()))
-            .exec(&self.db)
-            .await?;
+        q.exec(&self.db).await?;
         Ok(())
     }
 
@@ -430,18 +426,13 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         use grade_outbox::Column as C;
-        grade_outbox::Entity::update_many()
+        settle(id, error, now)
             .col_expr(C::Status, unless_superseded("status"))
             .col_expr(C::NextAttemptAt, Expr::value(next_at))
-            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
-            .col_expr(C::LastError, Expr::value(bounded(error)))
             .col_expr(
                 C::Attempts,
                 Expr::cust("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"),
             )
-            .col_expr(C::UpdatedAt, Expr::value(now))
-            .filter(C::Id.eq(id))
-            .filter(C::Status.eq(GradeStatus::Pending.key()))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -450,17 +441,11 @@ impl Store {
     /// The score is parked after its last attempt, with the platform's message — or
     /// superseded, as with [`Store::mark_retry`]: a parked score is always its learner's latest.
     pub async fn mark_failed(&self, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        use grade_outbox::Column as C;
-        grade_outbox::Entity::update_many()
+        settle(id, error, now)
             .col_expr(
-                C::Status,
+                grade_outbox::Column::Status,
                 unless_superseded(&format!("'{}'", GradeStatus::Failed.key())),
             )
-            .col_expr(C::LockedUntil, Expr::value(Option::<i64>::None))
-            .col_expr(C::LastError, Expr::value(bounded(error)))
-            .col_expr(C::UpdatedAt, Expr::value(now))
-            .filter(C::Id.eq(id))
-            .filter(C::Status.eq(GradeStatus::Pending.key()))
             .exec(&self.db)
             .await?;
         Ok(())

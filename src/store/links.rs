@@ -4,8 +4,7 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::entities::link;
@@ -128,47 +127,6 @@ fn to_link(l: link::Model) -> Result<LinkRow, StoreError> {
     })
 }
 
-#[expect(clippy::too_many_arguments)]
-async fn insert_link<C: ConnectionTrait>(
-    db: &C,
-    course_id: CourseId,
-    a: &str,
-    b: &str,
-    kind: LinkKind,
-    source: LinkSource,
-    by: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let row = link::ActiveModel {
-        course_id: Set(course_id.get()),
-        a_user: Set(a.to_string()),
-        b_user: Set(b.to_string()),
-        kind: Set(kind.as_str().to_string()),
-        source: Set(source.as_str().to_string()),
-        created_by: Set(by.to_string()),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    let n = link::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([
-                link::Column::CourseId,
-                link::Column::AUser,
-                link::Column::BUser,
-                link::Column::Kind,
-                link::Column::Source,
-                link::Column::CreatedBy,
-            ])
-            // Each person's declaration stands on its own: two learners declaring the
-            // same link keep two rows, so one withdrawing does not undo the other.
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(n > 0)
-}
-
 fn declared_by_filter(course_id: CourseId, user_id: &str) -> Condition {
     Condition::all()
         .add(link::Column::CourseId.eq(course_id.get()))
@@ -267,17 +225,8 @@ impl Store {
             DeclarationKind::IManageThem => (by, other, LinkKind::Manages),
             DeclarationKind::Hierarchical => (by, other, LinkKind::Hierarchical),
         };
-        insert_link(
-            &tx.txn,
-            course_id,
-            a,
-            b,
-            kind,
-            LinkSource::Declared,
-            by,
-            now,
-        )
-        .await?;
+        tx.add_link(a, b, kind, LinkSource::Declared, by, now)
+            .await?;
         tx.commit().await?;
         Ok(DeclareOutcome::Added)
     }
@@ -309,6 +258,33 @@ impl Tx<'_> {
         by: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        insert_link(&self.txn, self.course, a, b, kind, source, by, now).await
+        let row = link::ActiveModel {
+            course_id: Set(self.course.get()),
+            a_user: Set(a.to_string()),
+            b_user: Set(b.to_string()),
+            kind: Set(kind.as_str().to_string()),
+            source: Set(source.as_str().to_string()),
+            created_by: Set(by.to_string()),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        let n = link::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    link::Column::CourseId,
+                    link::Column::AUser,
+                    link::Column::BUser,
+                    link::Column::Kind,
+                    link::Column::Source,
+                    link::Column::CreatedBy,
+                ])
+                // Each person's declaration stands on its own: two learners declaring the
+                // same link keep two rows, so one withdrawing does not undo the other.
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(n > 0)
     }
 }

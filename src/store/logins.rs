@@ -15,7 +15,7 @@ use crate::lti::RegistrationId;
 
 /// A login to remember until its launch.
 #[derive(Debug, Clone)]
-pub struct NewLogin {
+pub struct Login {
     pub state: String,
     pub registration: RegistrationId,
     pub nonce: String,
@@ -27,16 +27,10 @@ pub struct NewLogin {
     pub expires_at: i64,
 }
 
-/// A stored login.
+/// A stored login, and whether its launch came.
 #[derive(Debug, Clone)]
 pub struct LoginRecord {
-    pub state: String,
-    pub registration: RegistrationId,
-    pub nonce: String,
-    pub browser_secret: String,
-    pub storage_target: Option<String>,
-    pub login_params: String,
-    pub expires_at: i64,
+    pub login: Login,
     pub consumed_at: Option<i64>,
 }
 
@@ -52,14 +46,14 @@ struct Consume {
 
 /// The two group-commit queues of login states.
 pub(super) struct LoginWriters {
-    insert: Batcher<NewLogin, ()>,
+    insert: Batcher<Login, ()>,
     consume: Batcher<Consume, Option<LoginRecord>>,
 }
 
 impl LoginWriters {
     pub(super) fn spawn(db: DatabaseConnection) -> LoginWriters {
         let db2 = db.clone();
-        let insert = Batcher::spawn(move |items: Vec<NewLogin>| {
+        let insert = Batcher::spawn(move |items: Vec<Login>| {
             let db = db.clone();
             async move {
                 let n = items.len();
@@ -134,7 +128,7 @@ async fn consume_many(
 
 impl Store {
     /// Stores a new login.
-    pub async fn insert_login(&self, l: NewLogin) -> Result<(), StoreError> {
+    pub async fn insert_login(&self, l: Login) -> Result<(), StoreError> {
         self.logins.insert.submit(l).await
     }
 
@@ -195,13 +189,16 @@ impl Store {
 
 fn to_record(r: login_state::Model) -> LoginRecord {
     LoginRecord {
-        state: r.state,
-        registration: RegistrationId::new(r.platform_id),
-        nonce: r.nonce,
-        browser_secret: r.browser_secret,
-        storage_target: r.storage_target,
-        login_params: r.login_params,
-        expires_at: r.expires_at,
+        login: Login {
+            state: r.state,
+            registration: RegistrationId::new(r.platform_id),
+            nonce: r.nonce,
+            browser_secret: r.browser_secret,
+            storage_target: r.storage_target,
+            login_params: r.login_params,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        },
         consumed_at: r.consumed_at,
     }
 }

@@ -46,7 +46,7 @@ pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
 pub use invites::Invitation;
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};
-pub use logins::{LoginRecord, NewLogin};
+pub use logins::{Login, LoginRecord};
 pub use notify::{CHANNEL, Listener, Notice};
 pub use ops::{OutboxDepth, PoolStats};
 pub use pairs::{PairEvent, PairSet, PairSetStatus};

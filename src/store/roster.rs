@@ -8,7 +8,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 
 use super::entities::{course, member, roster_member};
 use super::{CourseId, Store, StoreError};
@@ -39,18 +38,9 @@ pub(super) fn status_from_stored(s: &str) -> Option<MemberStatus> {
     .find(|m| stored_status(m) == s)
 }
 
-/// One person of a course roster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RosterEntry {
-    pub user_id: String,
-    pub name: Option<String>,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
-    pub email: Option<String>,
-    pub picture: Option<String>,
-    pub roles: Vec<String>,
-    pub status: MemberStatus,
-}
+/// One person of a course roster, kept as NRPS gives it (a person who launched but is not on
+/// the roster read yet is one too, from the launch's claims).
+pub type RosterEntry = crate::lti::nrps::NrpsMember;
 
 /// A course as the staff page needs it.
 #[derive(Debug, Clone)]

@@ -467,6 +467,16 @@ struct Described {
     retry_after: Option<u64>,
 }
 
+/// A refusal whose message id is its code, with nothing to check.
+fn plain(l: Locale, code: &'static str) -> (&'static str, String, String, Option<String>) {
+    (code, l.t(code), String::new(), None)
+}
+
+/// A refusal whose message id is its code, and `<code>_check` says what to check.
+fn checked(l: Locale, code: &'static str) -> (&'static str, String, String, Option<String>) {
+    (code, l.t(code), l.t(&format!("{code}_check")), None)
+}
+
 /// Describes an error in the page's language and logs it: every refusal as one
 /// `binome::refusal` line with its reason code, every internal error with its cause chain
 /// and an opaque id.
@@ -498,7 +508,7 @@ fn describe(err: &WebError, l: Locale) -> Described {
             None,
         ),
         WebError::Forbidden(f) => (f.code(), l.t(f.code()), String::new(), None),
-        WebError::NotFound => ("not_found", l.t("not_found"), String::new(), None),
+        WebError::NotFound => plain(l, "not_found"),
         WebError::BadForm(f) => (
             "bad_form",
             match f {
@@ -516,30 +526,10 @@ fn describe(err: &WebError, l: Locale) -> Described {
             String::new(),
             None,
         ),
-        WebError::Live(LiveError::NotAMember) => (
-            "coaching_not_member",
-            l.t("coaching_not_member"),
-            String::new(),
-            None,
-        ),
-        WebError::Live(LiveError::LogFull) => (
-            "coaching_log_full",
-            l.t("coaching_log_full"),
-            String::new(),
-            None,
-        ),
-        WebError::Live(LiveError::TooManySessions) => (
-            "coaching_too_many_sessions",
-            l.t("coaching_too_many_sessions"),
-            String::new(),
-            None,
-        ),
-        WebError::Live(LiveError::GroupFull) => (
-            "coaching_group_full",
-            l.t("coaching_group_full"),
-            String::new(),
-            None,
-        ),
+        WebError::Live(LiveError::NotAMember) => plain(l, "coaching_not_member"),
+        WebError::Live(LiveError::LogFull) => plain(l, "coaching_log_full"),
+        WebError::Live(LiveError::TooManySessions) => plain(l, "coaching_too_many_sessions"),
+        WebError::Live(LiveError::GroupFull) => plain(l, "coaching_group_full"),
         WebError::Busy(b) => match b {
             Busy::Writes { retry_after } => (
                 "session_too_fast",
@@ -550,18 +540,8 @@ fn describe(err: &WebError, l: Locale) -> Described {
                 String::new(),
                 None,
             ),
-            Busy::ClientStreams => (
-                "stream_limit_client",
-                l.t("stream_limit_client"),
-                String::new(),
-                None,
-            ),
-            Busy::ServerStreams => (
-                "stream_limit_server",
-                l.t("stream_limit_server"),
-                String::new(),
-                None,
-            ),
+            Busy::ClientStreams => plain(l, "stream_limit_client"),
+            Busy::ServerStreams => plain(l, "stream_limit_server"),
         },
         WebError::Live(LiveError::UnknownField(_)) => {
             ("bad_form", l.t("form_unknown_action"), String::new(), None)
@@ -570,12 +550,7 @@ fn describe(err: &WebError, l: Locale) -> Described {
             let (what, check) = explain_registration(e, l);
             (e.code(), what, check, None)
         }
-        WebError::Registration(RegisterError::ProofInvalid) => (
-            "register_proof_invalid",
-            l.t("register_proof_invalid"),
-            l.t("register_proof_invalid_check"),
-            None,
-        ),
+        WebError::Registration(RegisterError::ProofInvalid) => checked(l, "register_proof_invalid"),
         WebError::Registration(RegisterError::RateLimited { retry_after }) => (
             "register_rate_limited",
             l.tr(
@@ -585,44 +560,20 @@ fn describe(err: &WebError, l: Locale) -> Described {
             l.t("register_busy_check"),
             None,
         ),
-        WebError::Registration(RegisterError::Busy) => (
-            "register_busy",
-            l.t("register_busy"),
-            l.t("register_busy_check"),
-            None,
-        ),
+        WebError::Registration(RegisterError::Busy) => checked(l, "register_busy"),
         // One page for every failure that involves another system, to anyone without an
         // invitation: same status, same words, nothing the other system said.
-        WebError::Registration(RegisterError::Failed { .. }) => (
-            "register_failed",
-            l.t("register_failed"),
-            l.t("register_failed_check"),
-            None,
-        ),
-        WebError::Registration(RegisterError::InvitationRequired) => (
-            "register_invitation_required",
-            l.t("register_invitation_required"),
-            l.t("register_invitation_required_check"),
-            None,
-        ),
-        WebError::Registration(RegisterError::InvitationInvalid) => (
-            "register_invitation_invalid",
-            l.t("register_invitation_invalid"),
-            l.t("register_invitation_invalid_check"),
-            None,
-        ),
-        WebError::Registration(RegisterError::Closed) => (
-            "register_closed",
-            l.t("register_closed"),
-            l.t("register_closed_check"),
-            None,
-        ),
-        WebError::Registration(RegisterError::AlreadyRegistered) => (
-            "register_already_registered",
-            l.t("register_already_registered"),
-            l.t("register_already_registered_check"),
-            None,
-        ),
+        WebError::Registration(RegisterError::Failed { .. }) => checked(l, "register_failed"),
+        WebError::Registration(RegisterError::InvitationRequired) => {
+            checked(l, "register_invitation_required")
+        }
+        WebError::Registration(RegisterError::InvitationInvalid) => {
+            checked(l, "register_invitation_invalid")
+        }
+        WebError::Registration(RegisterError::Closed) => checked(l, "register_closed"),
+        WebError::Registration(RegisterError::AlreadyRegistered) => {
+            checked(l, "register_already_registered")
+        }
         WebError::Store(_)
         | WebError::Internal(_)
         | WebError::Render(_)

@@ -67,7 +67,7 @@ async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, S
     let me = s.user().ok_or(WebError::NoSession)?.to_string();
     let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
     let row = current(state, s, &members).await?;
-    Ok((state.live.state(s.course, row.id).await?, me))
+    Ok((state.live.state(s.course, row.summary.id).await?, me))
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -110,7 +110,7 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
             )?);
         };
         let row = current(&state, s, &members).await?;
-        let live = state.live.state(s.course, row.id).await?;
+        let live = state.live.state(s.course, row.summary.id).await?;
         let me = s.user().unwrap_or_default();
         let page = SessionPage {
             token: &a.token,
@@ -178,9 +178,16 @@ fn timings_of(
         .map_err(|e| WebError::Live(crate::realtime::live::LiveError::from(e)))
 }
 
+/// What a command form asks for: a command of the session, or a practice session after it.
+enum FormCommand {
+    Session(Command),
+    Practice,
+}
+
 /// The commands a form may name.
-fn command_of(f: &CommandForm) -> Option<Command> {
-    Some(match f.command.as_str() {
+fn command_of(f: &CommandForm) -> Option<FormCommand> {
+    Some(FormCommand::Session(match f.command.as_str() {
+        "practice" => return Some(FormCommand::Practice),
         "accept_framework" => Command::AcceptFramework,
         "mark_prepared" => Command::MarkPrepared,
         "start" => Command::Start,
@@ -196,7 +203,7 @@ fn command_of(f: &CommandForm) -> Option<Command> {
         "abandon" => Command::Abandon,
         "keep_session" => Command::KeepSession,
         _ => return None,
-    })
+    }))
 }
 
 /// POST /app/session/command: a member's command. With `Accept: application/json` (the
@@ -209,19 +216,19 @@ pub async fn command(
     let s = &f.session;
     let result = async {
         let (live, me) = mine_to_write(&state, s).await?;
-        if f.form.command == "practice" {
+        let cmd =
+            command_of(&f.form).ok_or(WebError::BadForm(super::error::BadForm::UnknownAction))?;
+        let FormCommand::Session(cmd) = cmd else {
             let timings = timings_of(&f.pairs, live.session.timings())?;
             state
                 .live
                 .open_practice(&live, &me, timings, now_millis())
                 .await?;
-            return Ok(live.row.last_seq);
-        }
-        let cmd =
-            command_of(&f.form).ok_or(WebError::BadForm(super::error::BadForm::UnknownAction))?;
+            return Ok(live.row.summary.last_seq);
+        };
         Ok(state
             .live
-            .command(s.course, live.row.id, &me, cmd, now_millis())
+            .command(s.course, live.row.summary.id, &me, cmd, now_millis())
             .await?)
     }
     .await;
@@ -280,7 +287,7 @@ pub async fn field(
                 .live
                 .save_field(
                     s.course,
-                    live.row.id,
+                    live.row.summary.id,
                     &me,
                     &f.form.field,
                     &f.form.text,
@@ -335,7 +342,7 @@ pub async fn presence(
             // The page that said so is going; the person stays online through another of
             // their screens that still follows the session here (the going page's own
             // stream may not have closed yet, so one open stream is that page's).
-            if state.streams.held(live.row.id, &me) > 1 {
+            if state.streams.held(live.row.summary.id, &me) > 1 {
                 return Ok(serde_json::json!({}));
             }
             Presence::Offline
@@ -346,7 +353,7 @@ pub async fn presence(
         };
         state
             .live
-            .presence(s.course, live.row.id, &me, p, now_millis())
+            .presence(s.course, live.row.summary.id, &me, p, now_millis())
             .await?;
         Ok(serde_json::json!({}))
     }
@@ -371,16 +378,16 @@ pub async fn export(
     let result = async {
         let (live, me) = mine(&state, s).await?;
         let live = match f.form.ordinal {
-            Some(n) if n != live.row.ordinal => {
+            Some(n) if n != live.row.summary.ordinal => {
                 let rows = state
                     .live
-                    .sessions_of_group(s.course, &live.row.activity, &live.row.members)
+                    .sessions_of_group(s.course, &live.row.activity, &live.row.summary.members)
                     .await?;
                 let row = rows
                     .into_iter()
-                    .find(|r| r.ordinal == n)
+                    .find(|r| r.summary.ordinal == n)
                     .ok_or(WebError::NotFound)?;
-                state.live.state(s.course, row.id).await?
+                state.live.state(s.course, row.summary.id).await?
             }
             _ => live,
         };
@@ -432,7 +439,7 @@ pub async fn delete_notes(
         let (live, me) = mine_to_write(&state, s).await?;
         let n = state
             .live
-            .delete_notes(s.course, live.row.id, &me, now_millis())
+            .delete_notes(s.course, live.row.summary.id, &me, now_millis())
             .await?;
         Ok(serde_json::json!({ "deleted": n }))
     }
@@ -456,7 +463,7 @@ pub async fn events(
     let (live, me) = mine(&state, s).await.map_err(refuse)?;
     let slot = state
         .streams
-        .open(live.row.id, &me, client_of(&state, &req))
+        .open(live.row.summary.id, &me, client_of(&state, &req))
         .map_err(|r| refuse(Busy::from(r).into()))?;
     let last: i64 = req
         .headers()
@@ -464,8 +471,8 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
-        .clamp(0, live.row.last_seq.max(0));
-    let id = live.row.id;
+        .clamp(0, live.row.summary.last_seq.max(0));
+    let id = live.row.summary.id;
     let course = s.course;
     // Subscribe before reading, so nothing written in between is missed.
     let sub = state.live.hub().subscribe(id);
@@ -476,7 +483,7 @@ pub async fn events(
     let hello = format!(
         "event: hello\ndata: {{\"now\":{},\"session\":{},\"seq\":{last}}}\n\n",
         now_millis(),
-        live.row.ordinal,
+        live.row.summary.ordinal,
     );
     // A screen with its stream open is online; when the stream goes (tab closed, network
     // lost), it is offline until its next beat says otherwise.
@@ -494,6 +501,9 @@ pub async fn events(
         slot: Slot,
         last: i64,
         pending: Option<String>,
+        /// Whether the store may hold entries not sent yet: at the start and after a wake-up
+        /// past `last`, never after a keep-alive (an idle stream costs no query).
+        must_read: bool,
         course: crate::store::CourseId,
         me: String,
     }
@@ -526,6 +536,7 @@ pub async fn events(
         slot,
         last,
         pending: Some(hello),
+        must_read: true,
         course,
         me,
     };
@@ -538,7 +549,15 @@ pub async fn events(
             if started.elapsed() > STREAM_LIFE {
                 return None;
             }
-            match st.state.live.entries_since(course, id, st.last).await {
+            // Boxed: the read's future lives only while it runs, so an idle stream's state
+            // stays small.
+            let read = if st.must_read {
+                st.must_read = false;
+                Box::pin(st.state.live.entries_since(course, id, st.last)).await
+            } else {
+                Ok(Vec::new())
+            };
+            match read {
                 Ok(entries) if !entries.is_empty() => {
                     let mut out = String::new();
                     let full = entries.len() as u64 >= crate::store::MAX_EVENTS_PAGE;
@@ -565,6 +584,7 @@ pub async fn events(
                 tokio::select! {
                     w = st.sub.wake() => {
                         if w.needs_read(st.last) {
+                            st.must_read = true;
                             break;
                         }
                     }

@@ -50,7 +50,7 @@ pub async fn current(
         .live
         .sessions_of_group(s.course, &activity, members)
         .await?;
-    match sessions.into_iter().max_by_key(|r| r.ordinal) {
+    match sessions.into_iter().max_by_key(|r| r.summary.ordinal) {
         Some(row) => Ok(row),
         None => Ok(state
             .live
@@ -116,7 +116,7 @@ pub async fn calendar(
     // event it already has); it names no one and says nothing of the session.
     let digest = aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
-        format!("binome-meeting:{}:{}", s.course.get(), live.row.id).as_bytes(),
+        format!("binome-meeting:{}:{}", s.course.get(), live.row.summary.id).as_bytes(),
     );
     let hex: String = digest.as_ref()[..16]
         .iter()

@@ -84,9 +84,7 @@ fn groups_view(
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                UnplacedReason::LeftOver { detail } if detail == "split_by_instructor" => {
-                    ("reason_split", String::new())
-                }
+                UnplacedReason::SplitByInstructor => ("reason_split", String::new()),
                 UnplacedReason::LeftOver { .. } => ("reason_left_over", String::new()),
             };
             context! { name => names.get(u.id.as_str(), l), reason => l.t(key), detail => detail }

@@ -141,9 +141,9 @@ async fn save(
 async fn coaching_store_open_session_is_idempotent() {
     let (store, course, _, url) = two_courses().await;
     let first = open(&store, course).await;
-    assert_eq!(first.last_seq, 0);
-    assert_eq!(first.status, SessionStatus::NotStarted);
-    assert_eq!(first.members, members());
+    assert_eq!(first.summary.last_seq, 0);
+    assert_eq!(first.summary.status, SessionStatus::NotStarted);
+    assert_eq!(first.summary.members, members());
     assert_eq!(first.course, course);
     assert_eq!(open(&store, course).await, first);
 
@@ -155,14 +155,14 @@ async fn coaching_store_open_session_is_idempotent() {
         other.open_session(course, new_session(&m, 1)),
     );
     let (x, y) = (x.unwrap(), y.unwrap());
-    assert_eq!(x.id, y.id);
-    assert_ne!(x.id, first.id);
+    assert_eq!(x.summary.id, y.summary.id);
+    assert_ne!(x.summary.id, first.summary.id);
     let group = store
         .sessions_of_group(course, ACTIVITY, "ana|bo")
         .await
         .unwrap();
     assert_eq!(
-        group.iter().map(|s| s.ordinal).collect::<Vec<_>>(),
+        group.iter().map(|s| s.summary.ordinal).collect::<Vec<_>>(),
         vec![0, 1]
     );
 }
@@ -171,44 +171,64 @@ async fn coaching_store_open_session_is_idempotent() {
 async fn coaching_store_append_checks_the_expected_seq() {
     let (store, course, _, _) = two_courses().await;
     let s = open(&store, course).await;
-    assert_eq!(append(&store, course, s.id, 0).await.unwrap(), 1);
-    assert_eq!(append(&store, course, s.id, 1).await.unwrap(), 2);
-    match append(&store, course, s.id, 1).await {
+    assert_eq!(append(&store, course, s.summary.id, 0).await.unwrap(), 1);
+    assert_eq!(append(&store, course, s.summary.id, 1).await.unwrap(), 2);
+    match append(&store, course, s.summary.id, 1).await {
         Err(StoreError::SessionMoved { session, last_seq }) => {
-            assert_eq!((session, last_seq), (s.id, 2));
+            assert_eq!((session, last_seq), (s.summary.id, 2));
         }
         other => panic!("expected SessionMoved, got {other:?}"),
     }
-    let row = store.session(course, s.id).await.unwrap();
-    assert_eq!(row.last_seq, 2);
+    let row = store.session(course, s.summary.id).await.unwrap();
+    assert_eq!(row.summary.last_seq, 2);
     assert_eq!(row.snapshot.as_deref(), Some(r#"{"step":1}"#));
-    assert_eq!(row.status, SessionStatus::InProgress);
-    assert_eq!(row.status_detail.as_ref(), Some(&DETAIL));
-    assert_eq!(row.completed_at, None);
+    assert_eq!(row.summary.status, SessionStatus::InProgress);
+    assert_eq!(row.summary.status_detail.as_ref(), Some(&DETAIL));
+    assert_eq!(row.summary.completed_at, None);
 
     // A rolled-back append leaves nothing behind.
     let tx = store.begin(course).await.unwrap();
-    tx.append_event(event(s.id, 2, "{}")).await.unwrap();
+    tx.append_event(event(s.summary.id, 2, "{}")).await.unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(store.session(course, s.id).await.unwrap().last_seq, 2);
-    assert_eq!(append(&store, course, s.id, 2).await.unwrap(), 3);
+    assert_eq!(
+        store
+            .session(course, s.summary.id)
+            .await
+            .unwrap()
+            .summary
+            .last_seq,
+        2
+    );
+    assert_eq!(append(&store, course, s.summary.id, 2).await.unwrap(), 3);
 
     // Completion: the session's time and each learner's, in the completing transaction.
     let tx = store.begin(course).await.unwrap();
     tx.append_event(NewEvent {
         status: SessionStatus::Completed,
         status_detail: None,
-        ..event(s.id, 3, r#"{"closed":true}"#)
+        ..event(s.summary.id, 3, r#"{"closed":true}"#)
     })
     .await
     .unwrap();
-    assert!(tx.record_completion(s.id, "ana", NOW + 9).await.unwrap());
-    assert!(tx.record_completion(s.id, "bo", NOW + 9).await.unwrap());
-    assert!(!tx.record_completion(s.id, "bo", NOW + 10).await.unwrap());
+    assert!(
+        tx.record_completion(s.summary.id, "ana", NOW + 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        tx.record_completion(s.summary.id, "bo", NOW + 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.record_completion(s.summary.id, "bo", NOW + 10)
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
-    let row = store.session(course, s.id).await.unwrap();
-    assert_eq!(row.status, SessionStatus::Completed);
-    assert_eq!(row.completed_at, Some(NOW + 3));
+    let row = store.session(course, s.summary.id).await.unwrap();
+    assert_eq!(row.summary.status, SessionStatus::Completed);
+    assert_eq!(row.summary.completed_at, Some(NOW + 3));
     let done = store.completions(course, ACTIVITY).await.unwrap();
     assert_eq!(
         done.iter()
@@ -228,8 +248,8 @@ async fn coaching_store_concurrent_appends_one_wins() {
     let other = Store::connect(&url, 5).await.unwrap();
     let s = open(&store, course).await;
     let (x, y) = tokio::join!(
-        append(&store, course, s.id, 0),
-        append(&other, course, s.id, 0)
+        append(&store, course, s.summary.id, 0),
+        append(&other, course, s.summary.id, 0)
     );
     let wins = [&x, &y].iter().filter(|r| r.is_ok()).count();
     assert_eq!(wins, 1, "{x:?} {y:?}");
@@ -246,29 +266,35 @@ async fn coaching_store_events_since_in_order_and_bounded() {
     let s = open(&store, course).await;
     assert!(
         store
-            .events_since(course, s.id, 0, 10)
+            .events_since(course, s.summary.id, 0, 10)
             .await
             .unwrap()
             .is_empty()
     );
     for after in 0..7 {
-        append(&store, course, s.id, after).await.unwrap();
+        append(&store, course, s.summary.id, after).await.unwrap();
     }
-    let all = store.events_since(course, s.id, 0, 100).await.unwrap();
+    let all = store
+        .events_since(course, s.summary.id, 0, 100)
+        .await
+        .unwrap();
     assert_eq!(
         all.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=7).collect::<Vec<_>>()
     );
     assert_eq!(all[0].payload, r#"{"n":1}"#);
     assert_eq!(all[0].actor, "ana");
-    let page = store.events_since(course, s.id, 2, 3).await.unwrap();
+    let page = store
+        .events_since(course, s.summary.id, 2, 3)
+        .await
+        .unwrap();
     assert_eq!(
         page.iter().map(|e| e.seq).collect::<Vec<_>>(),
         vec![3, 4, 5]
     );
     assert!(
         store
-            .events_since(course, s.id, 7, 10)
+            .events_since(course, s.summary.id, 7, 10)
             .await
             .unwrap()
             .is_empty()
@@ -280,34 +306,42 @@ async fn coaching_store_field_versions() {
     let (store, course, _, _) = two_courses().await;
     let s = open(&store, course).await;
     assert_eq!(
-        save(&store, course, s.id, "first", 0).await.unwrap(),
+        save(&store, course, s.summary.id, "first", 0)
+            .await
+            .unwrap(),
         FieldSave::Saved { version: 1 }
     );
     // A second tab that also thought the field was new.
     assert_eq!(
-        save(&store, course, s.id, "other tab", 0).await.unwrap(),
+        save(&store, course, s.summary.id, "other tab", 0)
+            .await
+            .unwrap(),
         FieldSave::Stale {
             current_text: "first".into(),
             current_version: 1
         }
     );
     assert_eq!(
-        save(&store, course, s.id, "second", 1).await.unwrap(),
+        save(&store, course, s.summary.id, "second", 1)
+            .await
+            .unwrap(),
         FieldSave::Saved { version: 2 }
     );
     assert_eq!(
-        save(&store, course, s.id, "stale", 1).await.unwrap(),
+        save(&store, course, s.summary.id, "stale", 1)
+            .await
+            .unwrap(),
         FieldSave::Stale {
             current_text: "second".into(),
             current_version: 2
         }
     );
     let tx = store.begin(course).await.unwrap();
-    tx.save_field(s.id, "bo", "scratchpad", "bo's", 0, NOW)
+    tx.save_field(s.summary.id, "bo", "scratchpad", "bo's", 0, NOW)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let fields = store.fields(course, s.id).await.unwrap();
+    let fields = store.fields(course, s.summary.id).await.unwrap();
     assert_eq!(
         fields
             .iter()
@@ -333,8 +367,8 @@ async fn coaching_store_concurrent_field_saves_lose_nothing() {
     // Two devices of one person: both create, then both save over version 1.
     for (version, texts) in [(0, ["tab a", "tab b"]), (1, ["tab a again", "tab b again"])] {
         let (x, y) = tokio::join!(
-            save(&store, course, s.id, texts[0], version),
-            save(&other, course, s.id, texts[1], version)
+            save(&store, course, s.summary.id, texts[0], version),
+            save(&other, course, s.summary.id, texts[1], version)
         );
         let (x, y) = (x.unwrap(), y.unwrap());
         let saved = FieldSave::Saved {
@@ -360,17 +394,19 @@ async fn coaching_store_concurrent_field_saves_lose_nothing() {
 async fn coaching_store_deleting_notes_removes_the_rows() {
     let (store, course, _, _) = two_courses().await;
     let s = open(&store, course).await;
-    save(&store, course, s.id, "secret words", 0).await.unwrap();
+    save(&store, course, s.summary.id, "secret words", 0)
+        .await
+        .unwrap();
     let tx = store.begin(course).await.unwrap();
-    tx.save_field(s.id, "ana", "takeaway", "more words", 0, NOW)
+    tx.save_field(s.summary.id, "ana", "takeaway", "more words", 0, NOW)
         .await
         .unwrap();
-    tx.save_field(s.id, "bo", "takeaway", "bo keeps", 0, NOW)
+    tx.save_field(s.summary.id, "bo", "takeaway", "bo keeps", 0, NOW)
         .await
         .unwrap();
-    assert_eq!(tx.delete_fields(s.id, "ana").await.unwrap(), 2);
+    assert_eq!(tx.delete_fields(s.summary.id, "ana").await.unwrap(), 2);
     tx.commit().await.unwrap();
-    let left = store.fields(course, s.id).await.unwrap();
+    let left = store.fields(course, s.summary.id).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].owner, "bo");
     // Gone from the table itself, not only from the queries.
@@ -385,7 +421,9 @@ async fn coaching_store_deleting_notes_removes_the_rows() {
     assert_eq!(rows.len(), 1);
     // A save over the deleted version finds nothing there.
     assert_eq!(
-        save(&store, course, s.id, "again", 1).await.unwrap(),
+        save(&store, course, s.summary.id, "again", 1)
+            .await
+            .unwrap(),
         FieldSave::Stale {
             current_text: String::new(),
             current_version: 0
@@ -397,12 +435,14 @@ async fn coaching_store_deleting_notes_removes_the_rows() {
 async fn coaching_store_is_scoped_by_course() {
     let (store, course, elsewhere, _) = two_courses().await;
     let s = open(&store, course).await;
-    append(&store, course, s.id, 0).await.unwrap();
-    save(&store, course, s.id, "mine", 0).await.unwrap();
+    append(&store, course, s.summary.id, 0).await.unwrap();
+    save(&store, course, s.summary.id, "mine", 0).await.unwrap();
 
-    assert!(not_found(store.session(elsewhere, s.id).await));
-    assert!(not_found(store.events_since(elsewhere, s.id, 0, 10).await));
-    assert!(not_found(store.fields(elsewhere, s.id).await));
+    assert!(not_found(store.session(elsewhere, s.summary.id).await));
+    assert!(not_found(
+        store.events_since(elsewhere, s.summary.id, 0, 10).await
+    ));
+    assert!(not_found(store.fields(elsewhere, s.summary.id).await));
     assert!(
         store
             .sessions_of_activity(elsewhere, ACTIVITY)
@@ -419,22 +459,26 @@ async fn coaching_store_is_scoped_by_course() {
     );
 
     let tx = store.begin(elsewhere).await.unwrap();
-    assert!(not_found(tx.session(s.id).await));
-    assert!(not_found(tx.append_event(event(s.id, 1, "{}")).await));
+    assert!(not_found(tx.session(s.summary.id).await));
+    assert!(not_found(
+        tx.append_event(event(s.summary.id, 1, "{}")).await
+    ));
     for version in [0, 1] {
         assert!(not_found(
-            tx.save_field(s.id, "ana", "situation", "x", version, NOW)
+            tx.save_field(s.summary.id, "ana", "situation", "x", version, NOW)
                 .await
         ));
     }
-    assert!(not_found(tx.delete_fields(s.id, "ana").await));
-    assert!(not_found(tx.record_completion(s.id, "ana", NOW).await));
+    assert!(not_found(tx.delete_fields(s.summary.id, "ana").await));
+    assert!(not_found(
+        tx.record_completion(s.summary.id, "ana", NOW).await
+    ));
     tx.commit().await.unwrap();
 
     // Nothing changed in the session's own course.
-    let row = store.session(course, s.id).await.unwrap();
-    assert_eq!(row.last_seq, 1);
-    let fields = store.fields(course, s.id).await.unwrap();
+    let row = store.session(course, s.summary.id).await.unwrap();
+    assert_eq!(row.summary.last_seq, 1);
+    let fields = store.fields(course, s.summary.id).await.unwrap();
     assert_eq!((fields[0].text.as_str(), fields[0].version), ("mine", 1));
     assert!(
         store
@@ -461,14 +505,14 @@ async fn coaching_store_hub_wakes_local_subscribers() {
     let (store, course, _, _) = two_courses().await;
     let hub = Hub::new(store.clone());
     let s = open(&store, course).await;
-    let mut a = hub.subscribe(s.id);
-    let mut b = hub.subscribe(s.id);
-    assert_eq!((hub.watched(), hub.subscribers(s.id)), (1, 2));
+    let mut a = hub.subscribe(s.summary.id);
+    let mut b = hub.subscribe(s.summary.id);
+    assert_eq!((hub.watched(), hub.subscribers(s.summary.id)), (1, 2));
 
-    let seq = append(&store, course, s.id, 0).await.unwrap();
-    assert_eq!(hub.published(s.id, seq), 2);
+    let seq = append(&store, course, s.summary.id, 0).await.unwrap();
+    assert_eq!(hub.published(s.summary.id, seq), 2);
     // The same event heard again (a NOTIFY of our own write) wakes nobody.
-    assert_eq!(hub.published(s.id, seq), 0);
+    assert_eq!(hub.published(s.summary.id, seq), 0);
     let w = wake_within(&mut a, 1).await.expect("a woken");
     assert_eq!(
         w,
@@ -482,17 +526,17 @@ async fn coaching_store_hub_wakes_local_subscribers() {
     assert!(wake_within(&mut a, 0).await.is_none(), "one wake per event");
 
     // Two events while busy fold into one wake-up with the latest.
-    hub.published(s.id, 2);
-    hub.published(s.id, 3);
+    hub.published(s.summary.id, 2);
+    hub.published(s.summary.id, 3);
     assert_eq!(wake_within(&mut a, 1).await.map(|w| w.seq), Some(3));
 
     assert_eq!(hub.resync(), 2);
     assert!(wake_within(&mut a, 1).await.expect("resync").resync);
 
     // A session nobody follows here costs nothing; the last subscriber takes its channel.
-    assert_eq!(hub.published(s.id + 1, 1), 0);
+    assert_eq!(hub.published(s.summary.id + 1, 1), 0);
     drop(a);
-    assert_eq!((hub.watched(), hub.subscribers(s.id)), (1, 1));
+    assert_eq!((hub.watched(), hub.subscribers(s.summary.id)), (1, 1));
     drop(b);
     assert_eq!(hub.watched(), 0);
 
@@ -546,33 +590,37 @@ async fn coaching_store_two_instances_on_postgres() {
     let s = open(&a, course).await;
 
     // A member on instance B follows the session; the other writes on instance A.
-    let mut sub = hub_b.subscribe(s.id);
-    let mut local = hub_a.subscribe(s.id);
+    let mut sub = hub_b.subscribe(s.summary.id);
+    let mut local = hub_a.subscribe(s.summary.id);
     let mut last = 0;
-    assert!(catch_up(&b, course, s.id, &mut last).await.is_empty());
-    let seq = append(&a, course, s.id, 0).await.unwrap();
-    hub_a.published(s.id, seq);
+    assert!(
+        catch_up(&b, course, s.summary.id, &mut last)
+            .await
+            .is_empty()
+    );
+    let seq = append(&a, course, s.summary.id, 0).await.unwrap();
+    hub_a.published(s.summary.id, seq);
     let w = wake_within(&mut sub, 1)
         .await
         .expect("B woken within a second");
     assert!(w.needs_read(last));
-    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![1]);
+    assert_eq!(catch_up(&b, course, s.summary.id, &mut last).await, vec![1]);
     // The writer's instance woke its own subscriber once, not again when its NOTIFY came
     // back through its listener.
     assert_eq!(wake_within(&mut local, 1).await.map(|w| w.seq), Some(1));
     assert!(wake_within(&mut local, 1).await.is_none(), "no double wake");
 
     // An append whose writer died before announcing it is found by the catch-up.
-    let quiet = append(&a, course, s.id, 1).await.unwrap();
+    let quiet = append(&a, course, s.summary.id, 1).await.unwrap();
     let w = wake_within(&mut sub, 5)
         .await
         .expect("found by the catch-up");
     assert_eq!(w.seq, quiet);
-    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![2]);
+    assert_eq!(catch_up(&b, course, s.summary.id, &mut last).await, vec![2]);
 
     // A rolled-back append notifies nobody.
     let tx = a.begin(course).await.unwrap();
-    tx.append_event(event(s.id, 2, "{}")).await.unwrap();
+    tx.append_event(event(s.summary.id, 2, "{}")).await.unwrap();
     tx.rollback().await.unwrap();
     assert!(wake_within(&mut sub, 1).await.is_none());
 
@@ -588,7 +636,7 @@ async fn coaching_store_two_instances_on_postgres() {
         .await
         .unwrap();
     assert_eq!(killed.len(), 2, "both listeners found");
-    append(&a, course, s.id, 2).await.unwrap();
+    append(&a, course, s.summary.id, 2).await.unwrap();
 
     // B's subscriber is told to re-read, and finds what was written meanwhile.
     let mut resynced = false;
@@ -598,14 +646,14 @@ async fn coaching_store_two_instances_on_postgres() {
             .await
             .expect("a wake-up after the reconnect");
         resynced |= w.resync;
-        catch_up(&b, course, s.id, &mut last).await;
+        catch_up(&b, course, s.summary.id, &mut last).await;
     }
 
     // And the listener works again: the next event arrives within a second.
     // (A wake-up for event 2 may still come late, through the new connection: it is a hint
     // of something already read, which a subscriber tells by its own last seq.)
-    let seq = append(&a, course, s.id, 3).await.unwrap();
-    hub_a.published(s.id, seq);
+    let seq = append(&a, course, s.summary.id, 3).await.unwrap();
+    hub_a.published(s.summary.id, seq);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     let w = loop {
         let w = tokio::time::timeout_at(deadline, sub.wake())
@@ -616,7 +664,7 @@ async fn coaching_store_two_instances_on_postgres() {
         }
     };
     assert_eq!(w.seq, 4);
-    assert_eq!(catch_up(&b, course, s.id, &mut last).await, vec![4]);
+    assert_eq!(catch_up(&b, course, s.summary.id, &mut last).await, vec![4]);
 
     // Closing a store ends its relay (shutdown), and the other instance's keeps going.
     tokio::time::timeout(Duration::from_secs(5), b.connection().close_by_ref())

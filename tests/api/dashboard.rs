@@ -529,7 +529,7 @@ async fn a_course_of_two_thousand_learners_and_twenty_modules_is_counted_whole()
         };
         let tx = app.store.begin(course).await.unwrap();
         tx.append_event(NewEvent {
-            session_id: s.id,
+            session_id: s.summary.id,
             expected_last_seq: 0,
             actor: &g[0],
             payload: r#"{"at":0,"type":"started"}"#,

@@ -1,5 +1,6 @@
-//! Anonymous login floods are bounded: per client address, per registration, by the pending
-//! logins of a registration and by the size of what one login stores; expired logins go.
+//! Anonymous login floods are bounded: per person at a client address and per address, per
+//! registration, by the pending logins of a registration and by the size of what one login
+//! stores; expired logins go. A lecture hall behind one address still gets in.
 
 use crate::helpers::{Options, TestApp, reason, spawn_with};
 
@@ -49,6 +50,54 @@ async fn a_login_flood_from_one_client_gets_a_429_page_and_stores_nothing_more()
         assert!(body.contains("Too many sign-ins"), "{body}");
     }
     assert_eq!(stored_logins(&app).await, 5);
+}
+
+async fn login_as(app: &TestApp, hint: &str) -> u16 {
+    let mut params = app.login_params();
+    for (k, v) in &mut params {
+        if k == "login_hint" {
+            *v = hint.to_string();
+        }
+    }
+    let req = app.http.post(format!("{}/lti/login", app.base));
+    req.form(&params).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_lecture_hall_behind_one_address_gets_in_with_the_defaults() {
+    let app = app_with(&[]).await;
+    // 500 learners behind one NAT, within the same minute, some clicking twice.
+    let mut refused = 0;
+    for i in 0..500 {
+        refused += usize::from(login_as(&app, &format!("learner-{i}")).await != 302);
+        if i % 5 == 0 {
+            refused += usize::from(login_as(&app, &format!("learner-{i}")).await != 302);
+        }
+    }
+    assert_eq!(refused, 0, "nobody in the hall is turned away");
+    assert_eq!(stored_logins(&app).await, 600);
+}
+
+#[tokio::test]
+async fn a_flood_that_varies_its_hints_is_held_by_the_address_allowance() {
+    let app = app_with(&[
+        ("BINOME_LOGIN_RATE_PER_CLIENT", "5"),
+        ("BINOME_LOGIN_RATE_PER_ADDRESS", "30"),
+    ])
+    .await;
+    for i in 0..5 {
+        assert_eq!(login_as(&app, "same").await, 302, "{i}");
+    }
+    // One hint repeated is held by the person's allowance...
+    assert_eq!(login_as(&app, "same").await, 429);
+    // ...and new hints by the address's, whatever they say.
+    for i in 0..25 {
+        assert_eq!(login_as(&app, &format!("other-{i}")).await, 302, "{i}");
+    }
+    for i in 25..60 {
+        assert_eq!(login_as(&app, &format!("other-{i}")).await, 429, "{i}");
+    }
+    assert_eq!(stored_logins(&app).await, 30);
 }
 
 #[tokio::test]
@@ -143,7 +192,7 @@ async fn a_login_stores_at_most_about_a_kilobyte_however_long_its_hints() {
         4000,
         "passed on to the platform whole"
     );
-    let row = app.store.login(&q["state"]).await.unwrap().unwrap();
+    let row = app.store.login(&q["state"]).await.unwrap().unwrap().login;
     let stored = row.state.len()
         + row.nonce.len()
         + row.browser_secret.len()
@@ -152,7 +201,7 @@ async fn a_login_stores_at_most_about_a_kilobyte_however_long_its_hints() {
     assert!(stored <= 1200, "{stored} bytes stored");
     // A normal login keeps its parameters (for restarting it in a new window).
     let normal = app.login().await;
-    let row = app.store.login(&normal.state).await.unwrap().unwrap();
+    let row = app.store.login(&normal.state).await.unwrap().unwrap().login;
     assert!(row.login_params.contains("ltilaunch1_1"));
 }
 

@@ -349,6 +349,8 @@ pub enum UnplacedReason {
     NoCompatiblePartner { excluded_with: Vec<LearnerId> },
     /// A maximum matching under the hard constraints leaves this learner over.
     LeftOver { detail: String },
+    /// Staff dissolved the learner's group; the next proposal places them again.
+    SplitByInstructor,
 }
 
 /// A learner the plan does not place, and why.

@@ -9,7 +9,7 @@ use crate::coaching::{
     Command, FieldRef, GroupSize, Seat, Session, SessionKind, Timings, UnixMillis,
 };
 use crate::realtime::live::{Presence, State, field_id};
-use crate::store::{ActivityConfig, CourseId, FieldRow, SessionRow, SessionStatus};
+use crate::store::{ActivityConfig, CourseId, FieldRow, SessionRow, SessionStatus, SessionSummary};
 
 /// 2027-01-15 09:00:00 UTC, the first command's time; each next one comes a minute later.
 pub const T0: i64 = 1_800_003_600_000;
@@ -17,21 +17,23 @@ pub const T0: i64 = 1_800_003_600_000;
 /// A group's session row, as stored.
 pub fn row(id: i64, ordinal: i32, members: &[&str], last_seq: i64) -> SessionRow {
     SessionRow {
-        id,
+        summary: SessionSummary {
+            id,
+            module: "act-1".into(),
+            group_key: members.join("|"),
+            members: members.iter().map(|m| m.to_string()).collect(),
+            ordinal,
+            last_seq,
+            status: SessionStatus::InProgress,
+            status_detail: None,
+            created_at: T0 / 1000,
+            updated_at: T0 / 1000,
+            completed_at: None,
+            started_at: None,
+        },
         course: CourseId::new(7),
         activity: "act-1".into(),
-        module: "act-1".into(),
-        group_key: members.join("|"),
-        members: members.iter().map(|m| m.to_string()).collect(),
-        ordinal,
-        last_seq,
         snapshot: None,
-        status: SessionStatus::InProgress,
-        status_detail: None,
-        created_at: T0 / 1000,
-        updated_at: T0 / 1000,
-        completed_at: None,
-        started_at: None,
     }
 }
 
@@ -73,7 +75,7 @@ pub fn input<'a>(live: &'a State, seat: u8, texts: &[(FieldRef, &str)]) -> Panel
         .map(|(f, text)| {
             let id = field_id(f);
             let row = FieldRow {
-                session_id: live.row.id,
+                session_id: live.row.summary.id,
                 owner: String::new(),
                 field: id.clone(),
                 text: text.to_string(),
@@ -89,7 +91,7 @@ pub fn input<'a>(live: &'a State, seat: u8, texts: &[(FieldRef, &str)]) -> Panel
         reader: Reader {
             seat: Seat(seat),
             rows,
-            names: names[..live.row.members.len()]
+            names: names[..live.row.summary.members.len()]
                 .iter()
                 .map(|n| n.to_string())
                 .collect(),

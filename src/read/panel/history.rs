@@ -20,16 +20,19 @@ pub struct Past {
 pub fn history(group: &[SessionRow], ordinal: i32, l: Locale) -> Vec<Past> {
     group
         .iter()
-        .filter(|r| r.ordinal < ordinal)
+        .filter(|r| r.summary.ordinal < ordinal)
         .map(|r| Past {
-            ordinal: r.ordinal,
-            label: if r.ordinal == 0 {
+            ordinal: r.summary.ordinal,
+            label: if r.summary.ordinal == 0 {
                 l.t("live_guided")
             } else {
-                l.tr("live_session_number", &[("n", i64::from(r.ordinal).into())])
+                l.tr(
+                    "live_session_number",
+                    &[("n", i64::from(r.summary.ordinal).into())],
+                )
             },
-            status: l.t(&format!("live_status_{}", r.status.as_str())),
-            at: l.format_time(r.completed_at.unwrap_or(r.updated_at)),
+            status: l.t(&format!("live_status_{}", r.summary.status.as_str())),
+            at: l.format_time(r.summary.completed_at.unwrap_or(r.summary.updated_at)),
         })
         .collect()
 }

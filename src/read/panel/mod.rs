@@ -55,9 +55,10 @@ impl Reader {
     ) -> Result<Reader, ReadError> {
         let seat = live.seat_of(me).ok_or(LiveError::NotAMember)?;
         let rows = src.live.readable_fields(live, me).await?;
-        let by_id = super::names(src.store, s, &live.row.members).await?;
+        let by_id = super::names(src.store, s, &live.row.summary.members).await?;
         let names = live
             .row
+            .summary
             .members
             .iter()
             .map(|m| by_id.get(m).cloned().unwrap_or_default())
@@ -102,7 +103,11 @@ pub async fn load<'a>(
     };
     let group_sessions = src
         .live
-        .sessions_of_group(live.row.course, &live.row.activity, &live.row.members)
+        .sessions_of_group(
+            live.row.course,
+            &live.row.activity,
+            &live.row.summary.members,
+        )
         .await?;
     Ok(PanelInput {
         live,
@@ -213,15 +218,15 @@ impl Panel {
             .and_then(|r| coaching::meeting::Moment::parse(&r.text))
             .map(|m| MomentView::of(&m, l));
         let check_in = if matches!(phase, Phase::Preparation | Phase::Introduction) {
-            sections::check_in(&v, &live.row.members, &input.previous)
+            sections::check_in(&v, &live.row.summary.members, &input.previous)
         } else {
             Vec::new()
         };
         let paused = session.timer().is_some_and(|t| t.is_paused());
 
         Panel {
-            seq: live.row.last_seq,
-            ordinal: live.row.ordinal,
+            seq: live.row.summary.last_seq,
+            ordinal: live.row.summary.ordinal,
             server_now: now,
             phase: now_words.phase,
             step_key: now_words.step_key,
@@ -271,11 +276,11 @@ impl Panel {
             meeting: sections::meeting(&v, mode.uses_meeting_link()),
             in_person: mode == SessionMode::InPerson,
             instructions,
-            history: history::history(&input.group_sessions, live.row.ordinal, l),
+            history: history::history(&input.group_sessions, live.row.summary.ordinal, l),
             meeting_url,
             meeting_when,
             check_in,
-            practice_number: (live.row.ordinal > 0).then_some(live.row.ordinal),
+            practice_number: (live.row.summary.ordinal > 0).then_some(live.row.summary.ordinal),
             abandon_request: buttons::abandon_request(session, seat, name_of, l),
         }
     }

@@ -70,8 +70,8 @@ fn a_practice_session_lists_the_earlier_ones() {
     );
     let mut inp = input(&live, 0, &[]);
     let mut guided = row(40, 0, &["p-ana", "p-ben"], 30);
-    guided.status = SessionStatus::Completed;
-    guided.completed_at = Some(T0 / 1000 - 86_400);
+    guided.summary.status = SessionStatus::Completed;
+    guided.summary.completed_at = Some(T0 / 1000 - 86_400);
     inp.group_sessions = vec![guided, live.row.clone()];
     let panel = Panel::build(&inp, Locale::En, T0 + 60_000);
     assert_eq!(panel.practice_number, Some(1));

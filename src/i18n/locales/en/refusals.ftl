@@ -49,7 +49,7 @@ refused_too_large = The request is larger than Binôme accepts.
 refused_too_large_check = Check custom parameters and claims configured for the tool in the LMS.
 
 refused_login_rate_limited = Too many sign-ins to Binôme came from your network in a short time; this one was refused. Try again in { $retry_after } seconds.
-refused_login_rate_limited_check = If many people share one address (a school network), the Binôme administrator can raise BINOME_LOGIN_RATE_PER_CLIENT; behind a reverse proxy, check BINOME_TRUST_PROXY.
+refused_login_rate_limited_check = If many people share one address (a school network), the Binôme administrator can raise BINOME_LOGIN_RATE_PER_ADDRESS (everyone behind one address) or BINOME_LOGIN_RATE_PER_CLIENT (one person); behind a reverse proxy, check BINOME_TRUST_PROXY.
 refused_platform_login_rate_limited = Binôme is receiving more sign-ins from this LMS than it accepts right now. Try again in { $retry_after } seconds.
 refused_platform_login_rate_limited_check = If this happens at busy times, the Binôme administrator can raise BINOME_LOGIN_RATE_PER_PLATFORM.
 refused_too_many_pending_logins = Too many sign-ins to Binôme from this LMS are waiting to complete; this one was refused. Try again in a minute.

@@ -41,7 +41,7 @@ refused_too_large = La requête dépasse la taille acceptée par Binôme.
 refused_too_large_check = Vérifiez les paramètres personnalisés configurés pour l'outil dans la plateforme.
 
 refused_login_rate_limited = Trop de connexions à Binôme sont venues de votre réseau en peu de temps ; celle-ci a été refusée. Réessayez dans { $retry_after } secondes.
-refused_login_rate_limited_check = Si beaucoup de personnes partagent une adresse (réseau d'établissement), l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_CLIENT ; derrière un proxy inverse, vérifiez BINOME_TRUST_PROXY.
+refused_login_rate_limited_check = Si beaucoup de personnes partagent une adresse (réseau d'établissement), l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_ADDRESS (toutes les personnes derrière une adresse) ou BINOME_LOGIN_RATE_PER_CLIENT (une personne) ; derrière un proxy inverse, vérifiez BINOME_TRUST_PROXY.
 refused_platform_login_rate_limited = Binôme reçoit en ce moment plus de connexions de cette plateforme qu'il n'en accepte. Réessayez dans { $retry_after } secondes.
 refused_platform_login_rate_limited_check = Si cela arrive aux heures chargées, l'administrateur de Binôme peut relever BINOME_LOGIN_RATE_PER_PLATFORM.
 refused_too_many_pending_logins = Trop de connexions à Binôme depuis cette plateforme attendent de se terminer ; celle-ci a été refusée. Réessayez dans une minute.
