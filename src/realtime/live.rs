@@ -413,6 +413,13 @@ impl Live {
     /// The state of a session now, from the cache when nothing happened since.
     pub async fn state(&self, course: CourseId, id: i64) -> Result<Arc<State>, LiveError> {
         let row = self.store.session(course, id).await?;
+        self.state_at(row).await
+    }
+
+    /// The state of a session whose row was just read (with the group's others, say), from
+    /// the cache when nothing happened since: no second read of the row.
+    pub async fn state_at(&self, row: SessionRow) -> Result<Arc<State>, LiveError> {
+        let (course, id) = (row.course, row.summary.id);
         let cached = self.cache.get(&id).await;
         if let Some(c) = &cached
             && c.row.summary.last_seq == row.summary.last_seq

@@ -31,7 +31,7 @@ use crate::launch::session::Session;
 use crate::read::panel::Panel;
 use crate::realtime::live::{Presence, State};
 use crate::realtime::streams::Slot;
-use crate::store::FieldSave;
+use crate::store::{FieldSave, SessionRow};
 
 /// How often an idle stream says it is alive (proxies close silent connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
@@ -64,10 +64,19 @@ async fn mine_to_write(
 
 /// The group's current session and the person's id, or why there is none.
 async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, String), WebError> {
+    let (live, me, _) = mine_in_group(state, s).await?;
+    Ok((live, me))
+}
+
+/// The same, and the group's sessions of the activity (read anyway to find the current one).
+async fn mine_in_group(
+    state: &AppState,
+    s: &Session,
+) -> Result<(std::sync::Arc<State>, String, Vec<SessionRow>), WebError> {
     let me = s.user().ok_or(WebError::NoSession)?.to_string();
     let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
-    let row = current(state, s, &members).await?;
-    Ok((state.live.state(s.course, row.summary.id).await?, me))
+    let (row, group) = current(state, s, &members).await?;
+    Ok((state.live.state_at(row).await?, me, group))
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -109,13 +118,13 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
                 Value::from_serialize(&page),
             )?);
         };
-        let row = current(&state, s, &members).await?;
-        let live = state.live.state(s.course, row.summary.id).await?;
+        let (row, group) = current(&state, s, &members).await?;
+        let live = state.live.state_at(row).await?;
         let me = s.user().unwrap_or_default();
         let page = SessionPage {
             token: &a.token,
             no_group: false,
-            p: Some(panel(&state, s, &live, me).await?),
+            p: Some(panel(&state, s, &live, me, group).await?),
         };
         Ok(state
             .pages
@@ -134,10 +143,10 @@ pub async fn panel_fragment(
 ) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let html = async {
-        let (live, me) = mine(&state, s).await?;
+        let (live, me, group) = mine_in_group(&state, s).await?;
         let fragment = PanelFragment {
             token: &a.token,
-            p: panel(&state, s, &live, &me).await?,
+            p: panel(&state, s, &live, &me, group).await?,
         };
         Ok::<_, WebError>(state.pages.render(
             "session_panel.html",

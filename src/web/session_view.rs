@@ -39,23 +39,26 @@ pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<String
 }
 
 /// The group's current session: the latest one (a practice session after the guided one),
-/// opening the guided session on first use.
+/// opening the guided session on first use; and all the group's sessions of the activity.
 pub async fn current(
     state: &AppState,
     s: &Session,
     members: &[String],
-) -> Result<SessionRow, WebError> {
+) -> Result<(SessionRow, Vec<SessionRow>), WebError> {
     let activity = module(s);
     let sessions = state
         .live
         .sessions_of_group(s.course, &activity, members)
         .await?;
-    match sessions.into_iter().max_by_key(|r| r.summary.ordinal) {
-        Some(row) => Ok(row),
-        None => Ok(state
-            .live
-            .open(s.course, &activity, members, 0, crate::launch::now_millis())
-            .await?),
+    match sessions.iter().max_by_key(|r| r.summary.ordinal) {
+        Some(row) => Ok((row.clone(), sessions)),
+        None => {
+            let row = state
+                .live
+                .open(s.course, &activity, members, 0, crate::launch::now_millis())
+                .await?;
+            Ok((row.clone(), vec![row]))
+        }
     }
 }
 
@@ -68,14 +71,16 @@ pub async fn names(
     Ok(crate::read::names(&state.flow.store, s, members).await?)
 }
 
-/// Everything the panel of the session shows to `me`, now.
+/// Everything the panel of the session shows to `me`, now; `group` is the group's sessions
+/// of the activity, as [`current`] read them.
 pub async fn panel(
     state: &AppState,
     s: &Session,
     live: &State,
     me: &str,
+    group: Vec<SessionRow>,
 ) -> Result<Panel, WebError> {
-    let input = panel::load(state.sources(), s, live, me).await?;
+    let input = panel::load(state.sources(), s, live, me, group).await?;
     Ok(Panel::build(&input, s.locale, crate::launch::now_millis()))
 }
 

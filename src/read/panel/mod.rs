@@ -84,12 +84,14 @@ pub struct PanelInput<'a> {
     pub group_sessions: Vec<SessionRow>,
 }
 
-/// Reads what the panel of `live` shows to `me`.
+/// Reads what the panel of `live` shows to `me`, with the group's sessions of the activity as
+/// the caller read them (to find `live`'s row among them).
 pub async fn load<'a>(
     src: Sources<'_>,
     s: &Session,
     live: &'a State,
     me: &str,
+    group_sessions: Vec<SessionRow>,
 ) -> Result<PanelInput<'a>, ReadError> {
     let reader = Reader::of(src, s, live, me).await?;
     let config = super::activity_config(src, s).await?;
@@ -101,14 +103,6 @@ pub async fn load<'a>(
     } else {
         Vec::new()
     };
-    let group_sessions = src
-        .live
-        .sessions_of_group(
-            live.row.course,
-            &live.row.activity,
-            &live.row.summary.members,
-        )
-        .await?;
     Ok(PanelInput {
         live,
         reader,
