@@ -694,15 +694,8 @@ fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpRe
     } else {
         "error_title"
     });
-    let Described {
-        status,
-        code,
-        what,
-        check,
-        command,
-        error_id,
-        retry_after,
-    } = describe(err, l);
+    let d = describe(err, l);
+    let status = d.status;
     let reopen_helps = match err {
         WebError::Refused(e) => reopening_helps(e),
         // Sending the same body again meets the same refusal.
@@ -713,14 +706,14 @@ fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpRe
         "error.html",
         l,
         context! {
-            heading => title, what => what, check => check, command => command, code => code, error_id => error_id,
+            heading => title, what => d.what, check => d.check, command => d.command, code => d.code, error_id => d.error_id,
             show_help => status.is_client_error() && status != StatusCode::NOT_FOUND && !registering && !matches!(err, WebError::Forbidden(_) | WebError::BadForm(_) | WebError::Busy(_)),
             reopen_helps => reopen_helps,
             relaunch => Vec::<(String, String)>::new(), reopen => reopen,
         },
     );
     let (status, html, code) = match rendered {
-        Ok(html) => (status, html, code),
+        Ok(html) => (status, html, d.code),
         // The error page itself failed: a bare apology with the id the failure is logged
         // under, never the error's own page half made.
         Err(e) => {
@@ -734,7 +727,7 @@ fn respond(pages: &Pages, err: &WebError, to: &Audience, reopen: bool) -> HttpRe
         }
     };
     let mut resp = pages.respond(status, html, &to.frames);
-    with_retry_after(&mut resp, retry_after);
+    with_retry_after(&mut resp, d.retry_after);
     // The reason code travels with the answer to the metrics (`web::observe`).
     resp.extensions_mut().insert(super::observe::Reason(code));
     resp
