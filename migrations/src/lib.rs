@@ -16,6 +16,7 @@ mod m20261201_000009_dashboard;
 mod m20261207_000010_closed_doors;
 mod m20261208_000011_draft_keys;
 mod m20261208_000012_grades_once;
+mod m20261209_000013_sessions_by_change;
 
 /// Applies every migration of the project, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_closed_doors::Migration),
             Box::new(m20261208_000011_draft_keys::Migration),
             Box::new(m20261208_000012_grades_once::Migration),
+            Box::new(m20261209_000013_sessions_by_change::Migration),
         ]
     }
 }

@@ -18,6 +18,18 @@ const ANNOUNCE_QUEUE: usize = 65_536;
 const ANNOUNCE_BATCH: usize = 256;
 /// How often an instance compares the sessions it follows with the table.
 const CATCH_UP: Duration = Duration::from_secs(3);
+/// Every this many catch-ups, every followed session is compared, not only the changed ones.
+const FULL_EVERY: u32 = 20;
+/// How far before the last catch-up's start the next one looks (seconds): the instances'
+/// clocks, which stamp the changes, may differ by that much.
+const CLOCK_SKEW: i64 = 10;
+
+/// The clock the sessions' changes are stamped with (Unix seconds).
+fn unix_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
 
 /// What one step of the relay did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +92,26 @@ impl Hub {
 
     /// Every [`CATCH_UP`], compares the sessions followed here with the table, so that an
     /// announcement lost between another instance's commit and its `NOTIFY` costs a delay,
-    /// never an event.
+    /// never an event. Only the sessions changed since the last catch-up are read (with
+    /// [`CLOCK_SKEW`] to spare), and every followed one each [`FULL_EVERY`] catch-ups: the
+    /// cost follows the changes, not the number of sessions followed.
     async fn catch_up_loop(self) {
         let mut tick = tokio::time::interval(CATCH_UP);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut since: Option<i64> = None;
+        let mut steps: u32 = 0;
         loop {
             tick.tick().await;
-            match self.catch_up_step().await {
-                Ok(_) => {}
+            let started = unix_secs();
+            let step = match since.filter(|_| !steps.is_multiple_of(FULL_EVERY)) {
+                Some(s) => self.catch_up_since(s - CLOCK_SKEW).await,
+                None => self.catch_up_step().await,
+            };
+            match step {
+                Ok(_) => {
+                    since = Some(started);
+                    steps = steps.wrapping_add(1);
+                }
                 Err(StoreError::Closed) => return,
                 Err(e) => tracing::warn!(
                     error = &e as &dyn std::error::Error,
@@ -105,14 +129,33 @@ impl Hub {
             return Ok(0);
         }
         let ids: Vec<i64> = followed.iter().map(|(id, _)| *id).collect();
+        let rows = self.inner.store.last_seqs(&ids).await?;
+        Ok(self.wake_behind(followed, rows))
+    }
+
+    /// One catch-up of the sessions changed at or after `since` (Unix seconds); all of them
+    /// when too many changed.
+    pub async fn catch_up_since(&self, since: i64) -> Result<usize, StoreError> {
+        if self.watched() == 0 {
+            return Ok(0);
+        }
+        match self.inner.store.sessions_changed_since(since).await? {
+            Some(rows) => Ok(self.wake_behind(self.followed(), rows)),
+            None => self.catch_up_step().await,
+        }
+    }
+
+    /// Wakes the subscribers of each followed session whose `rows` (id, last seq) is ahead
+    /// of what this instance knew.
+    fn wake_behind(&self, followed: Vec<(i64, i64)>, rows: Vec<(i64, i64)>) -> usize {
         let known: std::collections::HashMap<i64, i64> = followed.into_iter().collect();
         let mut woken = 0;
-        for (id, last) in self.inner.store.last_seqs(&ids).await? {
+        for (id, last) in rows {
             if known.get(&id).is_some_and(|k| last > *k) {
                 woken += self.wake(id, last);
             }
         }
-        Ok(woken)
+        woken
     }
 
     async fn relay(self, mut listener: Listener) {

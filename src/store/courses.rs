@@ -178,7 +178,9 @@ impl Store {
         };
         self.members
             .submit(((course.0, user_id.to_string()), m))
-            .await
+            .await?;
+        self.forget_contact(course, user_id).await;
+        Ok(())
     }
 }
 

@@ -132,6 +132,9 @@ pub struct Store {
     logins: std::sync::Arc<logins::LoginWriters>,
     members: std::sync::Arc<courses::MemberWriter>,
     handoffs: std::sync::Arc<handoffs::HandoffWriters>,
+    /// People's names and contacts by (course, person), read on every panel and learner page
+    /// (see [`Store::contacts`]).
+    contacts: standing::ContactCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -184,6 +187,7 @@ impl Store {
             logins,
             members,
             handoffs,
+            contacts: standing::contact_cache(),
         })
     }
 

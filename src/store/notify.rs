@@ -88,6 +88,9 @@ fn parse(payload: &str) -> Option<(i64, i64)> {
     Some((session.parse().ok()?, seq.parse().ok()?))
 }
 
+/// Most changed sessions one catch-up reads; beyond, it compares every session it follows.
+pub const CHANGED_MAX: u64 = 20_000;
+
 impl Store {
     /// Announces committed appends (session, sequence number) to every instance's listener,
     /// all in one statement; nothing on SQLite.
@@ -105,6 +108,27 @@ impl Store {
             .execute_unprepared(&format!("SELECT {}", calls.join(", ")))
             .await?;
         Ok(())
+    }
+
+    /// The sessions (any course) whose last change was at or after `since` (Unix seconds),
+    /// with their last sequence number: what a listener's catch-up compares, in the number of
+    /// changes. None when more than [`CHANGED_MAX`] changed (then compare them all).
+    pub async fn sessions_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<Vec<(i64, i64)>>, StoreError> {
+        use super::entities::coaching_session;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+        let rows: Vec<(i64, i64)> = coaching_session::Entity::find()
+            .select_only()
+            .column(coaching_session::Column::Id)
+            .column(coaching_session::Column::LastSeq)
+            .filter(coaching_session::Column::UpdatedAt.gte(since))
+            .limit(CHANGED_MAX + 1)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok((rows.len() as u64 <= CHANGED_MAX).then_some(rows))
     }
 
     /// The last sequence number of each of these sessions (any course: only ids and

@@ -217,6 +217,7 @@ impl Store {
         .exec(&txn)
         .await?;
         txn.commit().await?;
+        self.forget_contacts(course_id);
         Ok(())
     }
 

@@ -4,10 +4,26 @@
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use super::entities::{member, roster_member};
 use super::roster::{MemberStatus, status_from_stored};
 use super::{CourseId, Store, StoreError};
+
+/// How long [`Store::contacts`] keeps a person's contact.
+pub const CONTACTS_TTL: Duration = Duration::from_secs(60);
+
+/// The contacts kept, by (course, person); `None` for a person neither launched nor listed.
+pub(super) type ContactCache = moka::future::Cache<(i32, String), Option<Contact>>;
+
+/// At most 200,000 people (a few hundred bytes each), for [`CONTACTS_TTL`].
+pub(super) fn contact_cache() -> ContactCache {
+    moka::future::Cache::builder()
+        .max_capacity(200_000)
+        .time_to_live(CONTACTS_TTL)
+        .support_invalidation_closures()
+        .build()
+}
 
 /// How a learner's partner is shown to them, and how to reach them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,8 +88,58 @@ impl Store {
 
     /// Names, emails and pictures of a few people of a course. The name a person's own launch
     /// gave wins over the roster's (the LMS's roster service may mangle it); the roster fills
-    /// in what launches did not say.
+    /// in what launches did not say. Kept a minute per person: this instance's launches and
+    /// roster syncs forget what they change at once, another instance's are seen within
+    /// [`CONTACTS_TTL`].
     pub async fn contacts(
+        &self,
+        course: CourseId,
+        ids: &[String],
+    ) -> Result<HashMap<String, Contact>, StoreError> {
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.contacts.get(&(course.get(), id.clone())).await {
+                Some(Some(c)) => {
+                    out.insert(id.clone(), c);
+                }
+                Some(None) => {}
+                None => missing.push(id.clone()),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let mut read = self.read_contacts(course, &missing).await?;
+        for id in missing {
+            let c = read.remove(&id);
+            self.contacts
+                .insert((course.get(), id.clone()), c.clone())
+                .await;
+            if let Some(c) = c {
+                out.insert(id, c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets what [`Store::contacts`] keeps of a person (their launch changed it).
+    pub(super) async fn forget_contact(&self, course: CourseId, id: &str) {
+        self.contacts
+            .invalidate(&(course.get(), id.to_string()))
+            .await;
+    }
+
+    /// Forgets what [`Store::contacts`] keeps of a course (its roster was replaced).
+    pub(super) fn forget_contacts(&self, course: CourseId) {
+        let course = course.get();
+        // Only fails when the cache was built without closures, which `contact_cache` asks for.
+        let _ = self
+            .contacts
+            .invalidate_entries_if(move |(c, _), _| *c == course);
+    }
+
+    async fn read_contacts(
         &self,
         course: CourseId,
         ids: &[String],

@@ -547,6 +547,41 @@ async fn coaching_store_hub_wakes_local_subscribers() {
 }
 
 #[tokio::test]
+async fn coaching_store_catch_up_reads_the_changed_sessions_only() {
+    let (store, course, _, _) = two_courses().await;
+    let hub = Hub::new(store.clone());
+    let s = open(&store, course).await;
+    let members = members();
+    let quiet = store
+        .open_session(course, new_session(&members, 1))
+        .await
+        .unwrap();
+    let mut sub = hub.subscribe(s.summary.id);
+    let _other = hub.subscribe(quiet.summary.id);
+    // Written without an announcement (its writer died before it): the catch-up finds it
+    // among the sessions changed since it last looked...
+    let seq = append(&store, course, s.summary.id, 0).await.unwrap();
+    assert_eq!(
+        hub.catch_up_since(NOW + 1000).await.unwrap(),
+        0,
+        "not changed since"
+    );
+    assert_eq!(hub.catch_up_since(NOW - 10).await.unwrap(), 1);
+    assert_eq!(wake_within(&mut sub, 1).await.map(|w| w.seq), Some(seq));
+    // ...once: what it woke for is known now.
+    assert_eq!(hub.catch_up_since(NOW - 10).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .sessions_changed_since(NOW - 10)
+            .await
+            .unwrap()
+            .map(|r| r.len()),
+        Some(2),
+        "both sessions changed (one opened), one was behind"
+    );
+}
+
+#[tokio::test]
 async fn coaching_store_hub_holds_many_subscribers_cheaply() {
     let (store, _, _, _) = two_courses().await;
     let hub = Hub::new(store);
