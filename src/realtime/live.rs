@@ -456,16 +456,22 @@ impl Live {
     /// Runs a member's command: decided against the current state, appended with the
     /// session's new status (and, when it completes the session, every member's
     /// completion) in one transaction. Retried when another member's event came first.
+    /// `current` is the state the caller just read: the first attempt decides against it,
+    /// a retry reads again.
     pub async fn command(
         &self,
-        course: CourseId,
-        id: i64,
+        current: Arc<State>,
         person: &str,
         cmd: Command,
         now: i64,
     ) -> Result<i64, LiveError> {
+        let (course, id) = (current.row.course, current.row.summary.id);
+        let mut first = Some(current);
         for _ in 0..RETRIES {
-            let mut state = self.state(course, id).await?;
+            let mut state = match first.take() {
+                Some(s) => s,
+                None => self.state(course, id).await?,
+            };
             if !state.begun && state.row.summary.ordinal == 0 {
                 self.adopt_timings(course, &state, person, now).await?;
                 state = self.state(course, id).await?;
@@ -559,12 +565,11 @@ impl Live {
     /// Saves a member's field (as typed: a list one entry per line) if the method lets them
     /// write it now and nobody saved it since `version`; a stale save returns the current
     /// text, as typed. Others' screens are told (except for a scratchpad, which nobody
-    /// else ever reads).
-    #[expect(clippy::too_many_arguments, reason = "one save, named in full")]
+    /// else ever reads). `current` is the state the caller just read, as for
+    /// [`Live::command`].
     pub async fn save_field(
         &self,
-        course: CourseId,
-        id: i64,
+        current: Arc<State>,
         person: &str,
         field: &str,
         text: &str,
@@ -572,8 +577,13 @@ impl Live {
         now: i64,
     ) -> Result<FieldSave, LiveError> {
         let f = parse_field_id(field).ok_or_else(|| LiveError::UnknownField(field.into()))?;
+        let (course, id) = (current.row.course, current.row.summary.id);
+        let mut first = Some(current);
         for _ in 0..RETRIES {
-            let state = self.state(course, id).await?;
+            let state = match first.take() {
+                Some(s) => s,
+                None => self.state(course, id).await?,
+            };
             let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
             coaching::may_write(&state.session, seat, &f)?;
             // A list is typed one entry per line and stored as JSON.

@@ -235,10 +235,7 @@ pub async fn command(
                 .await?;
             return Ok(live.row.summary.last_seq);
         };
-        Ok(state
-            .live
-            .command(s.course, live.row.summary.id, &me, cmd, now_millis())
-            .await?)
+        Ok(state.live.command(live, &me, cmd, now_millis()).await?)
     }
     .await;
     answer(
@@ -295,8 +292,7 @@ pub async fn field(
             state
                 .live
                 .save_field(
-                    s.course,
-                    live.row.summary.id,
+                    live,
                     &me,
                     &f.form.field,
                     &f.form.text,
