@@ -195,6 +195,7 @@ async fn bench(label: &str, database_url: String, platform: &ToolKey, jwks_port:
         // This bench measures what a launch costs, from one client address at full speed:
         // the anonymous-login limits (see benches/login_flood.rs) would refuse most of it.
         ("BINOME_LOGIN_RATE_PER_CLIENT", "0"),
+        ("BINOME_LOGIN_RATE_PER_ADDRESS", "0"),
         ("BINOME_LOGIN_RATE_PER_PLATFORM", "0"),
         ("BINOME_MAX_PENDING_LOGINS", "0"),
     ];

@@ -347,6 +347,7 @@ async fn start_instances(
         // One client address launches every learner at full speed: the anonymous-login
         // limits (see benches/login_flood.rs) would refuse most of it.
         ("BINOME_LOGIN_RATE_PER_CLIENT", "0".to_string()),
+        ("BINOME_LOGIN_RATE_PER_ADDRESS", "0".to_string()),
         ("BINOME_LOGIN_RATE_PER_PLATFORM", "0".to_string()),
         ("BINOME_MAX_PENDING_LOGINS", "0".to_string()),
         // Every stream comes from the load generator's one address; the cap per address is

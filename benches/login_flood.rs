@@ -114,6 +114,7 @@ async fn scenario(label: &str, tag: &str, distinct_clients: bool, limits_off: bo
     if limits_off {
         for k in [
             "BINOME_LOGIN_RATE_PER_CLIENT",
+            "BINOME_LOGIN_RATE_PER_ADDRESS",
             "BINOME_LOGIN_RATE_PER_PLATFORM",
             "BINOME_MAX_PENDING_LOGINS",
         ] {
