@@ -2,8 +2,14 @@
 //! the session token; the page it opens trades the code for the token once. A code that leaks
 //! into a proxy log or the browser history is worthless after that first use.
 //!
-//! Every launch and every move between pages writes one and takes one, so both go through a
-//! group-commit queue (`batch.rs`), as logins do: under load, one statement serves many.
+//! Every launch and every move between pages writes one and takes one. On PostgreSQL (several
+//! instances: the page may open on another one than the launch) they are rows, written and
+//! taken through group-commit queues (`batch.rs`), as logins are: under load, one statement
+//! serves many. On SQLite there is one instance by design, so they are kept in its memory:
+//! no statement at all, and the session token they carry never reaches the disk. A restart
+//! between a launch and its page loses that one hand-off; the learner launches again.
+
+use std::time::Duration;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -24,14 +30,33 @@ pub(super) struct Take {
     now: i64,
 }
 
-/// The two group-commit queues of hand-offs.
-pub(super) struct HandoffWriters {
-    put: Batcher<NewHandoff, ()>,
-    take: Batcher<Take, Option<String>>,
+/// Most hand-offs one SQLite instance keeps (a code and a token, about 1.5 KiB): only a
+/// launch or a signed-in page makes one, and each is taken within seconds.
+const MEMORY_MAX: u64 = 50_000;
+/// Longer than any hand-off lives (each also carries its own expiry).
+const MEMORY_TTL: Duration = Duration::from_secs(600);
+
+/// Where hand-offs are kept.
+pub(super) enum HandoffWriters {
+    /// One instance (SQLite): code → (token, expiry).
+    Memory(moka::future::Cache<String, (String, i64)>),
+    /// Several instances (PostgreSQL): the two group-commit queues.
+    Database {
+        put: Batcher<NewHandoff, ()>,
+        take: Batcher<Take, Option<String>>,
+    },
 }
 
 impl HandoffWriters {
     pub(super) fn spawn(db: DatabaseConnection) -> HandoffWriters {
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return HandoffWriters::Memory(
+                moka::future::Cache::builder()
+                    .max_capacity(MEMORY_MAX)
+                    .time_to_live(MEMORY_TTL)
+                    .build(),
+            );
+        }
         let db2 = db.clone();
         let put = Batcher::spawn(move |items: Vec<NewHandoff>| {
             let db = db.clone();
@@ -52,7 +77,7 @@ impl HandoffWriters {
             let db = db2.clone();
             async move { take_many(&db, items).await }
         });
-        HandoffWriters { put, take }
+        HandoffWriters::Database { put, take }
     }
 }
 
@@ -89,29 +114,45 @@ impl Store {
         token: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        self.handoffs
-            .put
-            .submit(NewHandoff {
-                code: code.to_string(),
-                token: token.to_string(),
-                expires_at,
-            })
-            .await
+        match self.handoffs.as_ref() {
+            HandoffWriters::Memory(m) => {
+                m.insert(code.to_string(), (token.to_string(), expires_at))
+                    .await;
+                Ok(())
+            }
+            HandoffWriters::Database { put, .. } => {
+                put.submit(NewHandoff {
+                    code: code.to_string(),
+                    token: token.to_string(),
+                    expires_at,
+                })
+                .await
+            }
+        }
     }
 
     /// Takes the token of a hand-off: at most once, and only before it expires. One
-    /// statement, so that two requests racing with the same code cannot both win.
+    /// removal (one statement, or one map operation), so that two requests racing with the
+    /// same code cannot both win.
     pub async fn take_handoff(&self, code: &str, now: i64) -> Result<Option<String>, StoreError> {
-        self.handoffs
-            .take
-            .submit(Take {
-                code: code.to_string(),
-                now,
-            })
-            .await
+        match self.handoffs.as_ref() {
+            HandoffWriters::Memory(m) => Ok(m
+                .remove(code)
+                .await
+                .filter(|(_, expires_at)| *expires_at >= now)
+                .map(|(token, _)| token)),
+            HandoffWriters::Database { take, .. } => {
+                take.submit(Take {
+                    code: code.to_string(),
+                    now,
+                })
+                .await
+            }
+        }
     }
 
-    /// Forgets the hand-offs that expired before `before`. Returns how many went.
+    /// Forgets the hand-offs that expired before `before`. Returns how many rows went (the
+    /// memory of a SQLite instance forgets its own on time).
     pub async fn purge_handoffs(&self, before: i64) -> Result<u64, StoreError> {
         let res = page_handoff::Entity::delete_many()
             .filter(page_handoff::Column::ExpiresAt.lt(before))
