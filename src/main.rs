@@ -14,6 +14,10 @@ use binome::startup::Application;
 use binome::store::Store;
 use binome::telemetry;
 
+/// See Cargo.toml: measured, not assumed (README, performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = binome::cli::parse();
     let verbose = cli.verbose;

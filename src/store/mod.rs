@@ -135,6 +135,8 @@ pub struct Store {
     /// People's names and contacts by (course, person), read on every panel and learner page
     /// (see [`Store::contacts`]).
     contacts: standing::ContactCache,
+    /// How many statements have run (see [`Store::statements`]).
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -177,8 +179,15 @@ impl Store {
                     .pragma("secure_delete", "ON")
             });
         }
-        let db = Database::connect(opts).await?;
+        let mut db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
+        // Every statement of this store, transactions' and the writers' included (set before
+        // the connection is shared with them).
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = statements.clone();
+        db.set_metric_callback(move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         let logins = std::sync::Arc::new(logins::LoginWriters::spawn(db.clone()));
         let members = std::sync::Arc::new(courses::spawn_member_writer(db.clone()));
         let handoffs = std::sync::Arc::new(handoffs::HandoffWriters::spawn(db.clone()));
@@ -188,12 +197,19 @@ impl Store {
             members,
             handoffs,
             contacts: standing::contact_cache(),
+            statements,
         })
     }
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         self.db.execute_unprepared("SELECT 1").await.is_ok()
+    }
+
+    /// How many statements this store has run since it connected, migrations excepted: what
+    /// a request costs the database, counted by the tests of the hot paths.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The underlying connection, for the test suite's own set-up only.

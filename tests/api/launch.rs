@@ -358,3 +358,35 @@ async fn behind_a_proxy_path_every_link_redirect_and_cookie_keeps_the_prefix() {
             .starts_with("/binome/app?open=")
     );
 }
+
+/// What one learner's launch (login, id_token post, the page it redirects to) costs the
+/// database once the course is known: the statements it runs, counted by the store. The
+/// first launch of a course sets the course up; the next learner's is the common case.
+#[tokio::test]
+async fn a_learner_launch_runs_a_handful_of_statements() {
+    let app = spawn_app().await;
+    app.learner_launch("first-learner").await;
+    let mut counts = Vec::new();
+    for sub in ["second-learner", "third-learner"] {
+        let before = app.store.statements();
+        let login = app.login().await;
+        let mut claims = app.platform.claims(&login.nonce);
+        claims["sub"] = sub.into();
+        let token = app.platform.sign(&claims);
+        let resp = app
+            .post_launch(&token, &login.state, login.cookie.as_deref())
+            .await;
+        let page = app.follow(resp).await;
+        assert_eq!(page.status().as_u16(), 200);
+        counts.push(app.store.statements() - before);
+    }
+    eprintln!("statements per launch: {counts:?}");
+    // SQLite: store the login, consume it, record the member, read the person's contact
+    // (two tables); PostgreSQL adds the page hand-off's row and its taking. A few more may
+    // come from the instance's own timers meanwhile.
+    let most = if app.store.is_postgres() { 10 } else { 8 };
+    assert!(
+        counts.iter().all(|n| *n <= most),
+        "{counts:?} statements, at most {most} expected"
+    );
+}
