@@ -143,6 +143,13 @@ struct PresenceWish {
     number: u64,
 }
 
+impl PresenceWish {
+    /// Where the member's latest wish number is kept.
+    fn key(&self) -> (i64, String) {
+        (self.id, self.person.clone())
+    }
+}
+
 /// What one attempt to record a presence did.
 enum PresenceTry {
     /// Recorded, or already what the log says, or a later wish took over: nothing left to do.
@@ -152,7 +159,7 @@ enum PresenceTry {
 }
 
 /// The clock of a presence written later (times passed in are the caller's otherwise).
-fn unix_millis() -> i64 {
+pub(super) fn unix_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -453,6 +460,19 @@ impl Live {
         Ok(state)
     }
 
+    /// The state an attempt decides against: the caller's for the first, read again after.
+    async fn attempt_state(
+        &self,
+        first: &mut Option<Arc<State>>,
+        course: CourseId,
+        id: i64,
+    ) -> Result<Arc<State>, LiveError> {
+        match first.take() {
+            Some(s) => Ok(s),
+            None => self.state(course, id).await,
+        }
+    }
+
     /// Runs a member's command: decided against the current state, appended with the
     /// session's new status (and, when it completes the session, every member's
     /// completion) in one transaction. Retried when another member's event came first.
@@ -468,10 +488,7 @@ impl Live {
         let (course, id) = (current.row.course, current.row.summary.id);
         let mut first = Some(current);
         for _ in 0..RETRIES {
-            let mut state = match first.take() {
-                Some(s) => s,
-                None => self.state(course, id).await?,
-            };
+            let mut state = self.attempt_state(&mut first, course, id).await?;
             if !state.begun && state.row.summary.ordinal == 0 {
                 self.adopt_timings(course, &state, person, now).await?;
                 state = self.state(course, id).await?;
@@ -580,10 +597,7 @@ impl Live {
         let (course, id) = (current.row.course, current.row.summary.id);
         let mut first = Some(current);
         for _ in 0..RETRIES {
-            let state = match first.take() {
-                Some(s) => s,
-                None => self.state(course, id).await?,
-            };
+            let state = self.attempt_state(&mut first, course, id).await?;
             let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
             coaching::may_write(&state.session, seat, &f)?;
             // A list is typed one entry per line and stored as JSON.
@@ -680,8 +694,7 @@ impl Live {
                 .next_wish
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
-        self.lock_wishes()
-            .insert((id, wish.person.clone()), wish.number);
+        self.lock_wishes().insert(wish.key(), wish.number);
         let wait = match self.try_presence(&wish, now).await {
             Ok(PresenceTry::TooSoon(wait)) => wait,
             Ok(PresenceTry::Done) => return Ok(()),
@@ -713,7 +726,7 @@ impl Live {
     async fn try_presence(&self, w: &PresenceWish, now: i64) -> Result<PresenceTry, LiveError> {
         let (course, id, person, presence) = (w.course, w.id, w.person.as_str(), w.presence);
         for _ in 0..RETRIES {
-            if self.lock_wishes().get(&(id, w.person.clone())) != Some(&w.number) {
+            if self.lock_wishes().get(&w.key()) != Some(&w.number) {
                 return Ok(PresenceTry::Done);
             }
             let state = self.state(course, id).await?;
@@ -759,7 +772,7 @@ impl Live {
     /// Forgets a member's wish once written (unless a later one replaced it meanwhile).
     fn forget_wish(&self, w: &PresenceWish) {
         let mut wishes = self.lock_wishes();
-        let key = (w.id, w.person.clone());
+        let key = w.key();
         if wishes.get(&key) == Some(&w.number) {
             wishes.remove(&key);
         }

@@ -24,13 +24,6 @@ const FULL_EVERY: u32 = 20;
 /// clocks, which stamp the changes, may differ by that much.
 const CLOCK_SKEW: i64 = 10;
 
-/// The clock the sessions' changes are stamped with (Unix seconds).
-fn unix_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// What one step of the relay did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relayed {
@@ -102,7 +95,8 @@ impl Hub {
         let mut steps: u32 = 0;
         loop {
             tick.tick().await;
-            let started = unix_secs();
+            // The clock the sessions' changes are stamped with, in seconds.
+            let started = super::live::unix_millis() / 1000;
             let step = match since.filter(|_| !steps.is_multiple_of(FULL_EVERY)) {
                 Some(s) => self.catch_up_since(s - CLOCK_SKEW).await,
                 None => self.catch_up_step().await,
@@ -130,7 +124,7 @@ impl Hub {
         }
         let ids: Vec<i64> = followed.iter().map(|(id, _)| *id).collect();
         let rows = self.inner.store.last_seqs(&ids).await?;
-        Ok(self.wake_behind(followed, rows))
+        Ok(self.wake_behind(rows))
     }
 
     /// One catch-up of the sessions changed at or after `since` (Unix seconds); all of them
@@ -140,22 +134,15 @@ impl Hub {
             return Ok(0);
         }
         match self.inner.store.sessions_changed_since(since).await? {
-            Some(rows) => Ok(self.wake_behind(self.followed(), rows)),
+            Some(rows) => Ok(self.wake_behind(rows)),
             None => self.catch_up_step().await,
         }
     }
 
-    /// Wakes the subscribers of each followed session whose `rows` (id, last seq) is ahead
-    /// of what this instance knew.
-    fn wake_behind(&self, followed: Vec<(i64, i64)>, rows: Vec<(i64, i64)>) -> usize {
-        let known: std::collections::HashMap<i64, i64> = followed.into_iter().collect();
-        let mut woken = 0;
-        for (id, last) in rows {
-            if known.get(&id).is_some_and(|k| last > *k) {
-                woken += self.wake(id, last);
-            }
-        }
-        woken
+    /// Wakes the subscribers of each session of `rows` (id, last seq) followed here that is
+    /// ahead of what this instance knew ([`Hub::wake`] tells both); returns how many.
+    fn wake_behind(&self, rows: Vec<(i64, i64)>) -> usize {
+        rows.into_iter().map(|(id, last)| self.wake(id, last)).sum()
     }
 
     async fn relay(self, mut listener: Listener) {
