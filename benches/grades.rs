@@ -27,7 +27,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use binome::grades::{GradeWorker, run_loop};
 use binome::lti::ags::{ActivityProgress, GradingProgress};
 use binome::lti::keys::{ToolKey, generate_private_pem};
-use binome::store::{AgsRecord, LaunchRecord, NewPlatform, NewScore, Store};
+use binome::store::{AgsRecord, LaunchRecord, NewPlatform, NewScore, ScoreContent, Store};
 
 #[derive(Default)]
 struct Counters {
@@ -128,11 +128,13 @@ async fn bench(label: &str, db_url: &str, n: usize) {
         tx.enqueue_score(NewScore {
             activity: "1",
             person_id: &person,
-            score_given: Some(1.0),
-            score_maximum: Some(1.0),
-            activity_progress: ActivityProgress::Completed,
-            grading_progress: GradingProgress::FullyGraded,
-            comment: None,
+            score: ScoreContent {
+                given: Some(1.0),
+                maximum: Some(1.0),
+                activity_progress: ActivityProgress::Completed,
+                grading_progress: GradingProgress::FullyGraded,
+                comment: None,
+            },
             now_millis: now * 1000,
         })
         .await

@@ -139,12 +139,12 @@ pub fn backoff(attempts: i32, id: i64) -> i64 {
 fn score_of(r: &OutboxRow) -> Score {
     Score {
         user_id: r.person_id.clone(),
-        score_given: r.score_given,
-        score_maximum: r.score_maximum,
-        activity_progress: r.activity_progress,
-        grading_progress: r.grading_progress,
+        score_given: r.score.given,
+        score_maximum: r.score.maximum,
+        activity_progress: r.score.activity_progress,
+        grading_progress: r.score.grading_progress,
         timestamp: ags::timestamp(r.timestamp),
-        comment: r.comment.clone(),
+        comment: r.score.comment.clone(),
     }
 }
 
@@ -236,7 +236,8 @@ pub async fn deliver_step(deps: &Deps<'_>, now: i64) -> Result<StepReport, Grade
             (_, None) => Err(Unresolved::Fail("the activity has no line item".into())),
             (Some(reg), Some(container)) => {
                 let points = r
-                    .score_maximum
+                    .score
+                    .maximum
                     .unwrap_or(f64::from(crate::coaching::Grading::default().points()));
                 resolve_lineitem(deps, reg, r.course, &r.activity, container, points, now).await?
             }

@@ -310,14 +310,13 @@ impl LaunchFlow {
             .unwrap_or_default();
         self.store
             .insert_login(Login {
-                state: state.as_str().to_string(),
-                registration: reg.id,
+                state: state.clone(),
+                expires_at: now + LOGIN_TTL_SECS,
                 nonce: nonce.clone(),
                 browser_secret: browser_secret.clone(),
                 storage_target: storage.as_ref().map(|s| s.target.clone()),
                 login_params,
                 created_at: now,
-                expires_at: now + LOGIN_TTL_SECS,
             })
             .await?;
         self.limits.pending.add_one(reg.id.get());
@@ -507,7 +506,7 @@ impl LaunchFlow {
             return Ok(LaunchError::StateUnknown);
         };
         let login = &record.login;
-        Ok(if login.registration != state.registration() {
+        Ok(if login.state.registration() != state.registration() {
             LaunchError::StateUnknown
         } else if record.consumed_at.is_some() {
             LaunchError::Replayed
@@ -538,7 +537,9 @@ impl LaunchFlow {
             .filter(|r| r.consumed_at.is_none())
             .map(|r| r.login)
             .filter(|l| {
-                l.registration == state.registration() && l.expires_at >= now && l.nonce == nonce
+                l.state.registration() == state.registration()
+                    && l.expires_at >= now
+                    && l.nonce == nonce
             })
         else {
             return Err(self.why_not_consumed(state, nonce, None, now).await?.into());

@@ -887,15 +887,17 @@ fn score_for<'a>(
     crate::store::NewScore {
         activity,
         person_id: person,
-        score_given: score.given,
-        score_maximum: Some(score.maximum),
-        activity_progress,
-        grading_progress: if score.final_grade {
-            GradingProgress::FullyGraded
-        } else {
-            GradingProgress::Pending
+        score: crate::store::ScoreContent {
+            given: score.given,
+            maximum: Some(score.maximum),
+            activity_progress,
+            grading_progress: if score.final_grade {
+                GradingProgress::FullyGraded
+            } else {
+                GradingProgress::Pending
+            },
+            comment: score.comment.map(str::to_string),
         },
-        comment: score.comment,
         now_millis: now,
     }
 }
@@ -1027,8 +1029,9 @@ mod tests {
         let partial = Grading::new(10, 4).unwrap();
         let check = |m: Milestone, g: &Grading, want: (ActivityProgress, GradingProgress)| {
             let s = score_for("a", "p", m, g, 5_000);
-            assert_eq!((s.activity_progress, s.grading_progress), want, "{m:?}");
-            assert_eq!(s.comment, g.score(m).comment);
+            let c = &s.score;
+            assert_eq!((c.activity_progress, c.grading_progress), want, "{m:?}");
+            assert_eq!(c.comment.as_deref(), g.score(m).comment);
             assert_eq!((s.activity, s.person_id, s.now_millis), ("a", "p", 5_000));
         };
         use ActivityProgress as A;

@@ -15,7 +15,7 @@
 
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DerivePartialModel, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
@@ -78,25 +78,6 @@ pub struct NewSession<'a> {
     pub now: i64,
 }
 
-/// The columns of a [`SessionSummary`], in its order: status and timing, never content.
-pub(super) const SUMMARY_COLUMNS: [coaching_session::Column; 12] = {
-    use coaching_session::Column as C;
-    [
-        C::Id,
-        C::Module,
-        C::GroupKey,
-        C::Members,
-        C::Ordinal,
-        C::LastSeq,
-        C::Status,
-        C::StatusDetail,
-        C::CreatedAt,
-        C::UpdatedAt,
-        C::CompletedAt,
-        C::StartedAt,
-    ]
-};
-
 /// A stored session, with its content (members only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -129,8 +110,11 @@ pub struct SessionSummary {
     pub started_at: Option<i64>,
 }
 
-/// The [`SUMMARY_COLUMNS`] as read, before their words and JSON are checked.
-#[derive(Debug, FromQueryResult)]
+/// The columns of a [`SessionSummary`] (status and timing, never content) as read, before
+/// their words and JSON are checked. The struct is the column list: a query selects it with
+/// `into_partial_model`.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
 pub(super) struct SummaryCols {
     id: i64,
     module: String,
@@ -167,7 +151,8 @@ impl SummaryCols {
 }
 
 /// A whole session row as read: the summary's columns and the content's.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
 struct RowCols {
     #[sea_orm(nested)]
     summary: SummaryCols,
@@ -180,11 +165,7 @@ struct RowCols {
 fn session_rows(
     q: sea_orm::Select<coaching_session::Entity>,
 ) -> sea_orm::Selector<sea_orm::SelectModel<RowCols>> {
-    use coaching_session::Column as C;
-    q.select_only()
-        .columns(SUMMARY_COLUMNS)
-        .columns([C::CourseId, C::Activity, C::Snapshot])
-        .into_model()
+    q.into_partial_model()
 }
 
 /// An event to append, with the session state that results from it.
@@ -413,10 +394,8 @@ impl Store {
         let rows: Vec<SummaryCols> = coaching_session::Entity::find()
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Activity.eq(activity))
-            .select_only()
-            .columns(SUMMARY_COLUMNS)
             .order_by_asc(C::Id)
-            .into_model()
+            .into_partial_model()
             .all(&self.db)
             .await?;
         rows.into_iter().map(SummaryCols::parse).collect()

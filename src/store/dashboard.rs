@@ -5,7 +5,7 @@
 //! snapshot, an event or a field: status and timing only.
 
 use sea_orm::sea_query::{Expr, Func, Query};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::coaching::SessionSummary;
 use super::entities::{activity, coaching_session, grade_outbox};
@@ -41,7 +41,8 @@ pub struct ScoreState {
     pub last_error: Option<String>,
 }
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
 struct SessionCols {
     activity: String,
     #[sea_orm(nested)]
@@ -80,11 +81,8 @@ impl Store {
         let rows = coaching_session::Entity::find()
             .filter(C::CourseId.eq(course.get()))
             .filter(C::Ordinal.eq(0))
-            .select_only()
-            .columns(super::coaching::SUMMARY_COLUMNS)
-            .column(C::Activity)
             .order_by_asc(C::Id)
-            .into_model::<SessionCols>()
+            .into_partial_model::<SessionCols>()
             .all(&self.db)
             .await?;
         rows.into_iter()

@@ -67,21 +67,28 @@ impl GradeStatus {
     }
 }
 
+/// What a score tells the gradebook of a learner's progress: AGS's score before the
+/// platform's user id and its RFC 3339 timestamp are put on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreContent {
+    pub given: Option<f64>,
+    pub maximum: Option<f64>,
+    pub activity_progress: ActivityProgress,
+    pub grading_progress: GradingProgress,
+    pub comment: Option<String>,
+}
+
 /// A score to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewScore<'a> {
     pub activity: &'a str,
     pub person_id: &'a str,
-    pub score_given: Option<f64>,
-    pub score_maximum: Option<f64>,
-    pub activity_progress: ActivityProgress,
-    pub grading_progress: GradingProgress,
-    pub comment: Option<&'a str>,
+    pub score: ScoreContent,
     /// Unix milliseconds; the stored timestamp is later when the learner has a later one.
     pub now_millis: i64,
 }
 
-/// A row of the outbox.
+/// A row of the outbox: a learner's score, and where its delivery stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     pub id: i64,
@@ -92,11 +99,7 @@ pub struct OutboxRow {
     /// The line item, when known (else it is found in `lineitems` first).
     pub lineitem: Option<String>,
     pub lineitems: Option<String>,
-    pub score_given: Option<f64>,
-    pub score_maximum: Option<f64>,
-    pub activity_progress: ActivityProgress,
-    pub grading_progress: GradingProgress,
-    pub comment: Option<String>,
+    pub score: ScoreContent,
     /// The score's own timestamp, Unix milliseconds.
     pub timestamp: i64,
     pub status: GradeStatus,
@@ -118,14 +121,17 @@ fn row(m: grade_outbox::Model) -> Result<OutboxRow, StoreError> {
         person_id: m.person_id,
         lineitem: m.lineitem,
         lineitems: m.lineitems,
-        score_given: m.score_given,
-        score_maximum: m.score_maximum,
-        activity_progress: ActivityProgress::parse(&m.activity_progress).ok_or_else(|| {
-            StoreError::corrupt("grade_outbox", m.id, "unknown activity progress")
-        })?,
-        grading_progress: GradingProgress::parse(&m.grading_progress)
-            .ok_or_else(|| StoreError::corrupt("grade_outbox", m.id, "unknown grading progress"))?,
-        comment: m.comment,
+        score: ScoreContent {
+            given: m.score_given,
+            maximum: m.score_maximum,
+            activity_progress: ActivityProgress::parse(&m.activity_progress).ok_or_else(|| {
+                StoreError::corrupt("grade_outbox", m.id, "unknown activity progress")
+            })?,
+            grading_progress: GradingProgress::parse(&m.grading_progress).ok_or_else(|| {
+                StoreError::corrupt("grade_outbox", m.id, "unknown grading progress")
+            })?,
+            comment: m.comment,
+        },
         timestamp: m.timestamp,
         status,
         attempts: m.attempts,
@@ -251,14 +257,17 @@ impl Tx<'_> {
             grade_outbox::Entity::update_many()
                 .col_expr(C::Lineitem, Expr::value(act.ags_lineitem.clone()))
                 .col_expr(C::Lineitems, Expr::value(act.ags_lineitems.clone()))
-                .col_expr(C::ScoreGiven, Expr::value(s.score_given))
-                .col_expr(C::ScoreMaximum, Expr::value(s.score_maximum))
+                .col_expr(C::ScoreGiven, Expr::value(s.score.given))
+                .col_expr(C::ScoreMaximum, Expr::value(s.score.maximum))
                 .col_expr(
                     C::ActivityProgress,
-                    Expr::value(s.activity_progress.as_str()),
+                    Expr::value(s.score.activity_progress.as_str()),
                 )
-                .col_expr(C::GradingProgress, Expr::value(s.grading_progress.as_str()))
-                .col_expr(C::Comment, Expr::value(s.comment.map(str::to_string)))
+                .col_expr(
+                    C::GradingProgress,
+                    Expr::value(s.score.grading_progress.as_str()),
+                )
+                .col_expr(C::Comment, Expr::value(s.score.comment.clone()))
                 .col_expr(C::Timestamp, Expr::value(ts))
                 .col_expr(C::Attempts, Expr::value(0))
                 .col_expr(C::NextAttemptAt, Expr::value(now))
@@ -276,11 +285,11 @@ impl Tx<'_> {
             person_id: Set(s.person_id.to_string()),
             lineitem: Set(act.ags_lineitem),
             lineitems: Set(act.ags_lineitems),
-            score_given: Set(s.score_given),
-            score_maximum: Set(s.score_maximum),
-            activity_progress: Set(s.activity_progress.as_str().to_string()),
-            grading_progress: Set(s.grading_progress.as_str().to_string()),
-            comment: Set(s.comment.map(str::to_string)),
+            score_given: Set(s.score.given),
+            score_maximum: Set(s.score.maximum),
+            activity_progress: Set(s.score.activity_progress.as_str().to_string()),
+            grading_progress: Set(s.score.grading_progress.as_str().to_string()),
+            comment: Set(s.score.comment),
             timestamp: Set(ts),
             status: Set(GradeStatus::Pending.key().to_string()),
             attempts: Set(0),

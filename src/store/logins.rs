@@ -12,19 +12,21 @@ use super::batch::Batcher;
 use super::entities::login_state;
 use super::{Store, StoreError};
 use crate::lti::RegistrationId;
+use crate::lti::login::LoginState;
 
 /// A login to remember until its launch.
 #[derive(Debug, Clone)]
 pub struct Login {
-    pub state: String,
-    pub registration: RegistrationId,
+    /// The OIDC `state`; it names the registration that issued the login.
+    pub state: LoginState,
+    /// After this Unix second the login is refused.
+    pub expires_at: i64,
     pub nonce: String,
     pub browser_secret: String,
     pub storage_target: Option<String>,
     /// The login parameters as JSON, to restart the login in a new window if needed.
     pub login_params: String,
     pub created_at: i64,
-    pub expires_at: i64,
 }
 
 /// A stored login, and whether its launch came.
@@ -58,8 +60,8 @@ impl LoginWriters {
             async move {
                 let n = items.len();
                 let rows = items.into_iter().map(|l| login_state::ActiveModel {
-                    state: Set(l.state),
-                    platform_id: Set(l.registration.get()),
+                    platform_id: Set(l.state.registration().get()),
+                    state: Set(l.state.as_str().to_string()),
                     nonce: Set(l.nonce),
                     browser_secret: Set(l.browser_secret),
                     storage_target: Set(l.storage_target),
@@ -111,7 +113,7 @@ async fn consume_many(
     Ok(items
         .iter()
         .map(|c| {
-            let slot = rows.iter_mut().find(|r| {
+            let Some(slot) = rows.iter_mut().find(|r| {
                 r.as_ref().is_some_and(|r| {
                     r.state == c.state
                         && r.nonce == c.nonce
@@ -120,10 +122,12 @@ async fn consume_many(
                             .as_ref()
                             .is_none_or(|b| *b == r.browser_secret)
                 })
-            })?;
-            slot.take().map(to_record)
+            }) else {
+                return Ok(None);
+            };
+            slot.take().map(to_record).transpose()
         })
-        .collect())
+        .collect::<Result<_, _>>()?)
 }
 
 impl Store {
@@ -137,7 +141,7 @@ impl Store {
         let row = login_state::Entity::find_by_id(state.to_string())
             .one(&self.db)
             .await?;
-        Ok(row.map(to_record))
+        row.map(to_record).transpose()
     }
 
     /// Consumes the login: only if `state`, `nonce`, registration and (when given) browser
@@ -187,18 +191,28 @@ impl Store {
     }
 }
 
-fn to_record(r: login_state::Model) -> LoginRecord {
-    LoginRecord {
+/// The stored row, whose state must still read as one of ours issued by its registration
+/// (the state itself is a secret: never logged).
+fn to_record(r: login_state::Model) -> Result<LoginRecord, StoreError> {
+    let state = LoginState::parse(&r.state)
+        .filter(|s| s.registration().get() == r.platform_id)
+        .ok_or_else(|| {
+            StoreError::corrupt(
+                "login_states",
+                format_args!("a login of registration {}", r.platform_id),
+                "unreadable state",
+            )
+        })?;
+    Ok(LoginRecord {
         login: Login {
-            state: r.state,
-            registration: RegistrationId::new(r.platform_id),
+            state,
+            expires_at: r.expires_at,
             nonce: r.nonce,
             browser_secret: r.browser_secret,
             storage_target: r.storage_target,
             login_params: r.login_params,
             created_at: r.created_at,
-            expires_at: r.expires_at,
         },
         consumed_at: r.consumed_at,
-    }
+    })
 }

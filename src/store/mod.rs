@@ -42,7 +42,7 @@ pub use coaching::{
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
 pub use gradebook::{ActivityAgs, LineItemClaim, LineItemUpdate, LmsResult, LmsResults};
-pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow};
+pub use grades::{AgsRecord, GradeStatus, MAX_ERROR, NewScore, OutboxRow, ScoreContent};
 pub use invites::Invitation;
 pub use keys::StoredKey;
 pub use links::{DECLARATION_CAP, DeclarationKind, DeclareOutcome, LinkKind, LinkRow, LinkSource};

@@ -370,12 +370,12 @@ async fn the_configured_meeting_mode_and_points_reach_the_session_and_the_gradeb
     let rows = app.store.scores_of_activity(course, "1").await.unwrap();
     let row = rows
         .iter()
-        .find(|r| r.activity_progress == binome::lti::ags::ActivityProgress::Started)
+        .find(|r| r.score.activity_progress == binome::lti::ags::ActivityProgress::Started)
         .unwrap();
-    assert_eq!(row.score_given, Some(4.0), "{row:?}");
-    assert_eq!(row.score_maximum, Some(10.0));
+    assert_eq!(row.score.given, Some(4.0), "{row:?}");
+    assert_eq!(row.score.maximum, Some(10.0));
     assert_eq!(
-        row.grading_progress,
+        row.score.grading_progress,
         binome::lti::ags::GradingProgress::FullyGraded,
         "partial points are a grade"
     );

@@ -8,7 +8,7 @@ use binome::grades::{Deps, GradeWorker, StepReport, deliver_step};
 use binome::launch::keyring::KeyRing;
 use binome::lti::ags::{ActivityProgress, GradingProgress};
 use binome::lti::keys::ToolKey;
-use binome::store::{CourseId, GradeStatus, OutboxRow};
+use binome::store::{CourseId, GradeStatus, OutboxRow, ScoreContent};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
@@ -172,7 +172,7 @@ async fn grades_a_newer_pending_score_replaces_the_older_one() {
     assert_eq!(rows.len(), 2, "one row per learner: {rows:?}");
     assert!(
         rows.iter()
-            .all(|r| r.activity_progress == ActivityProgress::Completed)
+            .all(|r| r.score.activity_progress == ActivityProgress::Completed)
     );
     step(&app, &w, now()).await;
     for person in &pair {
@@ -360,11 +360,13 @@ async fn queue_completed(app: &TestApp, n: usize) -> CourseId {
             .enqueue_score(binome::store::NewScore {
                 activity: ACTIVITY,
                 person_id: &person,
-                score_given: Some(1.0),
-                score_maximum: Some(1.0),
-                activity_progress: ActivityProgress::Completed,
-                grading_progress: GradingProgress::FullyGraded,
-                comment: None,
+                score: ScoreContent {
+                    given: Some(1.0),
+                    maximum: Some(1.0),
+                    activity_progress: ActivityProgress::Completed,
+                    grading_progress: GradingProgress::FullyGraded,
+                    comment: None,
+                },
                 now_millis: now_ms,
             })
             .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use binome::grades::outbox::{MAX_ATTEMPTS, RATE_LIMIT_PATIENCE, RESOLVING_WAIT};
 use binome::lti::ags::{ActivityProgress, GradingProgress};
-use binome::store::{CourseId, GradeStatus, OutboxRow};
+use binome::store::{CourseId, GradeStatus, OutboxRow, ScoreContent};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
@@ -36,15 +36,17 @@ async fn queue(
             .enqueue_score(binome::store::NewScore {
                 activity: ACTIVITY,
                 person_id: person,
-                score_given: completed.then_some(1.0),
-                score_maximum: Some(1.0),
-                activity_progress: progress,
-                grading_progress: if completed {
-                    GradingProgress::FullyGraded
-                } else {
-                    GradingProgress::Pending
+                score: ScoreContent {
+                    given: completed.then_some(1.0),
+                    maximum: Some(1.0),
+                    activity_progress: progress,
+                    grading_progress: if completed {
+                        GradingProgress::FullyGraded
+                    } else {
+                        GradingProgress::Pending
+                    },
+                    comment: None,
                 },
-                comment: None,
                 now_millis,
             })
             .await
@@ -154,7 +156,7 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
     let rows = outbox(&app).await;
     let latest = *rows_of(&rows, &pair[0]).last().unwrap();
     assert_eq!(
-        (latest.activity_progress, latest.status),
+        (latest.score.activity_progress, latest.status),
         (ActivityProgress::InProgress, GradeStatus::Failed),
         "{rows:?}"
     );
@@ -199,7 +201,7 @@ async fn grades_regress_retry_never_sends_a_score_older_than_the_delivered_one()
     let rows = outbox(&app).await;
     assert!(
         rows.iter()
-            .filter(|r| r.activity_progress != ActivityProgress::Completed)
+            .filter(|r| r.score.activity_progress != ActivityProgress::Completed)
             .all(|r| r.status == GradeStatus::Superseded),
         "{rows:?}"
     );
@@ -351,7 +353,7 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
                 let mine = rows_of(&rows, &p);
                 assert_eq!(mine.len(), 2, "the held row and one more: {mine:?}");
                 assert!(mine[1].timestamp >= mine[0].timestamp + 1000, "{mine:?}");
-                assert_eq!(mine[1].activity_progress, ActivityProgress::Completed);
+                assert_eq!(mine[1].score.activity_progress, ActivityProgress::Completed);
                 // The new row waits behind the held one.
                 let claimed = app.store.claim_due_scores(now(), 500, 300).await.unwrap();
                 assert!(claimed.iter().all(|r| r.person_id != p), "{claimed:?}");

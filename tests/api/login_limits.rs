@@ -193,7 +193,7 @@ async fn a_login_stores_at_most_about_a_kilobyte_however_long_its_hints() {
         "passed on to the platform whole"
     );
     let row = app.store.login(&q["state"]).await.unwrap().unwrap().login;
-    let stored = row.state.len()
+    let stored = row.state.as_str().len()
         + row.nonce.len()
         + row.browser_secret.len()
         + row.login_params.len()

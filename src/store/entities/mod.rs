@@ -1,5 +1,36 @@
 //! sea-orm entities, one per table of `migrations/`.
 
+/// Declares a table of people in a course: who they are as the platform gives them (NRPS
+/// member fields, roles as a JSON list), then the table's own columns. `members` (people who
+/// launched) and `roster_members` (the platform's roster) hold the same profile, so a profile
+/// reads the same from either.
+macro_rules! people_table {
+    ($table:literal { $($own:tt)* }) => {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = $table)]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+            pub course_id: i32,
+            pub user_id: String,
+            pub name: Option<String>,
+            pub given_name: Option<String>,
+            pub family_name: Option<String>,
+            pub email: Option<String>,
+            pub picture: Option<String>,
+            pub roles: String,
+            $($own)*
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod activity;
 pub mod activity_draft;
 pub mod activity_grade;
