@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-use crate::store::Store;
+use crate::store::{SessionId, Store};
 
 /// What a session's channel holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,15 +43,15 @@ impl Wake {
 
 pub(super) struct Inner {
     pub(super) store: Store,
-    sessions: Mutex<HashMap<i64, watch::Sender<Mark>>>,
+    sessions: Mutex<HashMap<SessionId, watch::Sender<Mark>>>,
     epoch: AtomicU64,
     /// On PostgreSQL, once started: this instance's committed appends, to announce to the
     /// other instances in batches (see `relay.rs`).
-    pub(super) announce: std::sync::OnceLock<tokio::sync::mpsc::Sender<(i64, i64)>>,
+    pub(super) announce: std::sync::OnceLock<tokio::sync::mpsc::Sender<(SessionId, i64)>>,
 }
 
 impl Inner {
-    fn sessions(&self) -> MutexGuard<'_, HashMap<i64, watch::Sender<Mark>>> {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<SessionId, watch::Sender<Mark>>> {
         // A panic while holding the lock leaves the map consistent (every operation on it
         // is a single insert, lookup or removal), so a poisoned lock is still usable.
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
@@ -88,7 +88,7 @@ impl Hub {
     /// Follows a session. Subscribe first, then read the store from your last sequence
     /// number, then wait on [`Subscription::wake`]: an event committed in between is then
     /// either in what you read or announced by a wake-up.
-    pub fn subscribe(&self, session_id: i64) -> Subscription {
+    pub fn subscribe(&self, session_id: SessionId) -> Subscription {
         let mut sessions = self.inner.sessions();
         let rx = match sessions.entry(session_id) {
             Entry::Occupied(e) => e.get().subscribe(),
@@ -112,7 +112,7 @@ impl Hub {
     /// this instance's subscribers of the session, unless they already heard of `seq` or a
     /// later event, and on PostgreSQL queues the announcement to the other instances;
     /// returns how many were woken here.
-    pub fn published(&self, session_id: i64, seq: i64) -> usize {
+    pub fn published(&self, session_id: SessionId, seq: i64) -> usize {
         if let Some(tx) = self.inner.announce.get() {
             // A full queue drops the announcement: the others' catch-up finds the event.
             let _ = tx.try_send((session_id, seq));
@@ -122,7 +122,7 @@ impl Hub {
 
     /// Wakes this instance's subscribers of a session that reached `seq` (heard from
     /// another instance, or found by the catch-up); returns how many were woken.
-    pub(super) fn wake(&self, session_id: i64, seq: i64) -> usize {
+    pub(super) fn wake(&self, session_id: SessionId, seq: i64) -> usize {
         let sessions = self.inner.sessions();
         let Some(tx) = sessions.get(&session_id) else {
             return 0;
@@ -152,7 +152,7 @@ impl Hub {
     }
 
     /// The sessions followed here with the highest sequence number known of each.
-    pub(super) fn followed(&self) -> Vec<(i64, i64)> {
+    pub(super) fn followed(&self) -> Vec<(SessionId, i64)> {
         self.inner
             .sessions()
             .iter()
@@ -166,7 +166,7 @@ impl Hub {
     }
 
     /// How many subscribers a session has here.
-    pub fn subscribers(&self, session_id: i64) -> usize {
+    pub fn subscribers(&self, session_id: SessionId) -> usize {
         self.inner
             .sessions()
             .get(&session_id)
@@ -177,7 +177,7 @@ impl Hub {
 /// One follower of one session; dropping it unsubscribes (and drops the session's channel
 /// with its last subscriber).
 pub struct Subscription {
-    session_id: i64,
+    session_id: SessionId,
     rx: watch::Receiver<Mark>,
     /// The resync epoch this subscriber has seen.
     epoch: u64,
@@ -194,7 +194,7 @@ impl std::fmt::Debug for Subscription {
 
 impl Subscription {
     /// The session followed.
-    pub fn session_id(&self) -> i64 {
+    pub fn session_id(&self) -> SessionId {
         self.session_id
     }
 

@@ -25,8 +25,8 @@ use crate::coaching::{
 };
 use crate::lti::ags::{ActivityProgress, GradingProgress};
 use crate::store::{
-    ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionRow,
-    SessionStatus, Store, StoreError,
+    ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionId,
+    SessionRow, SessionStatus, Store, StoreError,
 };
 
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
@@ -76,7 +76,7 @@ pub enum LiveError {
     UnknownField(String),
     /// The stored log does not replay (corrupt or written by an incompatible version).
     #[error("session {session} does not replay: {detail}")]
-    Corrupt { session: i64, detail: String },
+    Corrupt { session: SessionId, detail: String },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -126,18 +126,18 @@ pub struct Live {
     hub: Hub,
     /// Rebuilt states by session, checked against the session's last event at each read (so
     /// no time to live), the least used going first when full.
-    cache: Cache<i64, Arc<State>>,
+    cache: Cache<SessionId, Arc<State>>,
     /// The latest presence each member's screens asked for, by session and person, until it
     /// is written: a change that comes too soon after the last one waits for its turn, and
     /// a later wish replaces it, so the last word (offline, say) is never lost.
-    wishes: Arc<Mutex<HashMap<(i64, String), u64>>>,
+    wishes: Arc<Mutex<HashMap<(SessionId, String), u64>>>,
     next_wish: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A member's presence to write, numbered so that a later wish of the same member takes over.
 struct PresenceWish {
     course: CourseId,
-    id: i64,
+    id: SessionId,
     person: String,
     presence: Presence,
     number: u64,
@@ -145,7 +145,7 @@ struct PresenceWish {
 
 impl PresenceWish {
     /// Where the member's latest wish number is kept.
-    fn key(&self) -> (i64, String) {
+    fn key(&self) -> (SessionId, String) {
         (self.id, self.person.clone())
     }
 }
@@ -290,7 +290,7 @@ impl Live {
     async fn tell_next_session(
         &self,
         course: CourseId,
-        id: i64,
+        id: SessionId,
         person: &str,
         seat: Seat,
         ordinal: i32,
@@ -418,7 +418,7 @@ impl Live {
     }
 
     /// The state of a session now, from the cache when nothing happened since.
-    pub async fn state(&self, course: CourseId, id: i64) -> Result<Arc<State>, LiveError> {
+    pub async fn state(&self, course: CourseId, id: SessionId) -> Result<Arc<State>, LiveError> {
         let row = self.store.session(course, id).await?;
         self.state_at(row).await
     }
@@ -465,7 +465,7 @@ impl Live {
         &self,
         first: &mut Option<Arc<State>>,
         course: CourseId,
-        id: i64,
+        id: SessionId,
     ) -> Result<Arc<State>, LiveError> {
         match first.take() {
             Some(s) => Ok(s),
@@ -680,7 +680,7 @@ impl Live {
     pub async fn presence(
         &self,
         course: CourseId,
-        id: i64,
+        id: SessionId,
         person: &str,
         presence: Presence,
         now: i64,
@@ -713,7 +713,7 @@ impl Live {
                     Ok(PresenceTry::Done) => break,
                     Err(e) => {
                         this.forget_wish(&wish);
-                        tracing::warn!(session = id, error = %e, "presence not recorded");
+                        tracing::warn!(session = id.get(), error = %e, "presence not recorded");
                         break;
                     }
                 }
@@ -765,7 +765,7 @@ impl Live {
         Ok(PresenceTry::Done)
     }
 
-    fn lock_wishes(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, String), u64>> {
+    fn lock_wishes(&self) -> std::sync::MutexGuard<'_, HashMap<(SessionId, String), u64>> {
         self.wishes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -803,7 +803,7 @@ impl Live {
     pub async fn delete_notes(
         &self,
         course: CourseId,
-        id: i64,
+        id: SessionId,
         person: &str,
         now: i64,
     ) -> Result<u64, LiveError> {
@@ -832,10 +832,12 @@ impl Live {
             match self.store.reclaim_deleted().await {
                 Ok(true) => {}
                 Ok(false) => tracing::warn!(
-                    session = id,
+                    session = id.get(),
                     "deleted notes: the write-ahead log could not be emptied yet"
                 ),
-                Err(e) => tracing::warn!(session = id, error = %e, "deleted notes: no checkpoint"),
+                Err(e) => {
+                    tracing::warn!(session = id.get(), error = %e, "deleted notes: no checkpoint")
+                }
             }
         }
         Ok(n)
@@ -845,7 +847,7 @@ impl Live {
     pub async fn entries_since(
         &self,
         course: CourseId,
-        id: i64,
+        id: SessionId,
         after: i64,
     ) -> Result<Vec<(i64, &'static str)>, LiveError> {
         let rows = self
@@ -904,7 +906,7 @@ fn score_for<'a>(
 
 /// An entry to append after `expected` (times in milliseconds; the store keeps seconds).
 fn new_event<'a>(
-    session_id: i64,
+    session_id: SessionId,
     expected: i64,
     actor: &'a str,
     payload: &'a str,

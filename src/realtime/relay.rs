@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::Hub;
-use crate::store::{Listener, Notice, StoreError};
+use crate::store::{Listener, Notice, SessionId, StoreError};
 
 /// The first wait after a failed step; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
@@ -29,7 +29,7 @@ const CLOCK_SKEW: i64 = 10;
 pub enum Relayed {
     /// A notification for a session; `woken` subscribers here had not heard of `seq`.
     Delivered {
-        session_id: i64,
+        session_id: SessionId,
         seq: i64,
         woken: usize,
     },
@@ -65,7 +65,7 @@ impl Hub {
 
     /// Sends this instance's committed appends to the others, as many per statement as
     /// have queued up meanwhile (one database-wide commit lock for the whole batch).
-    async fn announce(self, mut rx: tokio::sync::mpsc::Receiver<(i64, i64)>) {
+    async fn announce(self, mut rx: tokio::sync::mpsc::Receiver<(SessionId, i64)>) {
         let mut batch = Vec::with_capacity(ANNOUNCE_BATCH);
         while rx.recv_many(&mut batch, ANNOUNCE_BATCH).await > 0 {
             if let Err(e) = self.inner.store.notify_appended(&batch).await {
@@ -122,7 +122,7 @@ impl Hub {
         if followed.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<i64> = followed.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<SessionId> = followed.iter().map(|(id, _)| *id).collect();
         let rows = self.inner.store.last_seqs(&ids).await?;
         Ok(self.wake_behind(rows))
     }
@@ -141,7 +141,7 @@ impl Hub {
 
     /// Wakes the subscribers of each session of `rows` (id, last seq) followed here that is
     /// ahead of what this instance knew ([`Hub::wake`] tells both); returns how many.
-    fn wake_behind(&self, rows: Vec<(i64, i64)>) -> usize {
+    fn wake_behind(&self, rows: Vec<(SessionId, i64)>) -> usize {
         rows.into_iter().map(|(id, last)| self.wake(id, last)).sum()
     }
 

@@ -34,6 +34,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{oneshot, watch};
 
+use crate::store::SessionId;
+
 /// Why a stream was not opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StreamRefused {
@@ -115,7 +117,7 @@ struct Inner {
     next_ticket: u64,
     by_client: HashMap<IpAddr, usize>,
     /// (session id, keyed hash of the person id) → their streams, oldest first.
-    by_person: HashMap<(i64, u64), Vec<Held>>,
+    by_person: HashMap<(SessionId, u64), Vec<Held>>,
 }
 
 impl Inner {
@@ -172,7 +174,7 @@ impl Streams {
     }
 
     /// How many streams `person` holds on session `session` here.
-    pub fn held(&self, session: i64, person: &str) -> usize {
+    pub fn held(&self, session: SessionId, person: &str) -> usize {
         let key = (session, self.keys.hash_one(person));
         self.lock().by_person.get(&key).map_or(0, Vec::len)
     }
@@ -188,7 +190,7 @@ impl Streams {
     /// one, in place of their oldest (a reload on a full server must not lock them out).
     pub fn open(
         self: &Arc<Self>,
-        session: i64,
+        session: SessionId,
         person: &str,
         client: Option<IpAddr>,
     ) -> Result<Slot, StreamRefused> {
@@ -270,7 +272,7 @@ impl Streams {
 /// One open stream's place; given back when dropped.
 pub struct Slot {
     streams: Arc<Streams>,
-    key: (i64, u64),
+    key: (SessionId, u64),
     ticket: u64,
     replaced: Option<oneshot::Receiver<()>>,
     drain: watch::Receiver<bool>,
@@ -363,10 +365,10 @@ mod tests {
     #[tokio::test]
     async fn a_new_stream_replaces_the_persons_oldest() {
         let s = streams(2, 10, 10);
-        let mut first = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        let second = s.open(1, "ann", ip("10.0.0.1")).unwrap();
+        let mut first = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let second = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
         assert!(first.others_open());
-        let third = s.open(1, "ann", ip("10.0.0.1")).unwrap();
+        let third = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
         assert_eq!(s.open_count(), 2);
         tokio::time::timeout(std::time::Duration::from_secs(1), first.replaced())
             .await
@@ -378,8 +380,8 @@ mod tests {
             "a replaced slot is not counted out twice"
         );
         // Another session of the same person, another person: their own shares.
-        let _other_session = s.open(2, "ann", ip("10.0.0.1")).unwrap();
-        let _bob = s.open(1, "bob", ip("10.0.0.1")).unwrap();
+        let _other_session = s.open(SessionId::new(2), "ann", ip("10.0.0.1")).unwrap();
+        let _bob = s.open(SessionId::new(1), "bob", ip("10.0.0.1")).unwrap();
         assert_eq!(s.open_count(), 4);
         drop((second, third));
         assert_eq!(s.open_count(), 2);
@@ -388,19 +390,19 @@ mod tests {
     #[test]
     fn an_address_and_the_instance_have_caps_and_slots_come_back() {
         let s = streams(4, 2, 3);
-        let a = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        let _b = s.open(1, "bob", ip("10.0.0.1")).unwrap();
+        let a = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let _b = s.open(SessionId::new(1), "bob", ip("10.0.0.1")).unwrap();
         assert_eq!(
-            s.open(1, "cid", ip("10.0.0.1")).err(),
+            s.open(SessionId::new(1), "cid", ip("10.0.0.1")).err(),
             Some(StreamRefused::Client)
         );
-        let _c = s.open(1, "cid", ip("10.0.0.2")).unwrap();
+        let _c = s.open(SessionId::new(1), "cid", ip("10.0.0.2")).unwrap();
         assert_eq!(
-            s.open(1, "dan", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(1), "dan", ip("10.0.0.3")).err(),
             Some(StreamRefused::Server)
         );
         drop(a);
-        let _d = s.open(1, "dan", ip("10.0.0.3")).unwrap();
+        let _d = s.open(SessionId::new(1), "dan", ip("10.0.0.3")).unwrap();
         assert_eq!(s.open_count(), 3);
         assert!(s.lock().by_client.len() <= 3);
     }
@@ -408,19 +410,19 @@ mod tests {
     #[test]
     fn a_person_with_a_stream_may_always_reopen_even_when_everything_is_full() {
         let s = streams(4, 1, 2);
-        let _first = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        let _bob = s.open(1, "bob", ip("10.0.0.2")).unwrap();
+        let _first = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let _bob = s.open(SessionId::new(1), "bob", ip("10.0.0.2")).unwrap();
         // Full everywhere, yet the same person reloading gets a stream, in place of theirs.
-        let _again = s.open(1, "ann", ip("10.0.0.1")).unwrap();
+        let _again = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
         assert_eq!(s.open_count(), 2);
         assert!(!_again.others_open(), "the first one was replaced");
         assert_eq!(
-            s.open(1, "cid", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(1), "cid", ip("10.0.0.3")).err(),
             Some(StreamRefused::Server)
         );
         // Not from an address that is full with other people's streams, though.
         assert_eq!(
-            s.open(1, "ann", ip("10.0.0.2")).err(),
+            s.open(SessionId::new(1), "ann", ip("10.0.0.2")).err(),
             Some(StreamRefused::Client)
         );
     }
@@ -430,8 +432,12 @@ mod tests {
         let s = streams(4, 100, 100);
         let slots: Vec<Slot> = (0..50)
             .map(|i| {
-                s.open(i, &format!("p{i}"), ip(&format!("10.0.0.{i}")))
-                    .unwrap()
+                s.open(
+                    SessionId::new(i),
+                    &format!("p{i}"),
+                    ip(&format!("10.0.0.{i}")),
+                )
+                .unwrap()
             })
             .collect();
         assert_eq!(s.open_count(), 50);
@@ -444,8 +450,8 @@ mod tests {
     #[tokio::test]
     async fn a_draining_instance_ends_its_streams_with_a_retry_hint_and_opens_none() {
         let s = streams(4, 10, 10);
-        let a = s.open(1, "ann", ip("10.0.0.1")).unwrap();
-        let b = s.open(2, "bob", ip("10.0.0.2")).unwrap();
+        let a = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let b = s.open(SessionId::new(2), "bob", ip("10.0.0.2")).unwrap();
         s.drain();
         for slot in [&a, &b] {
             let bye = tokio::time::timeout(std::time::Duration::from_secs(1), slot.farewell())
@@ -463,7 +469,7 @@ mod tests {
             assert!(bye.ends_with("event: reconnect\ndata: {}\n\n"), "{bye}");
         }
         assert_eq!(
-            s.open(3, "cid", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(3), "cid", ip("10.0.0.3")).err(),
             Some(StreamRefused::Server)
         );
         drop((a, b));

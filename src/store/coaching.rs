@@ -78,6 +78,33 @@ pub struct NewSession<'a> {
     pub now: i64,
 }
 
+/// Database id of a coaching session. Never read from a request: a session is found from its
+/// course, activity and group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SessionId(i64);
+
+impl SessionId {
+    pub const fn new(id: i64) -> SessionId {
+        SessionId(id)
+    }
+
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<SessionId> for sea_orm::Value {
+    fn from(id: SessionId) -> sea_orm::Value {
+        id.0.into()
+    }
+}
+
 /// A stored session, with its content (members only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -92,7 +119,7 @@ pub struct SessionRow {
 /// A session as staff see it: status and timing, no snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSummary {
-    pub id: i64,
+    pub id: SessionId,
     pub module: String,
     pub group_key: String,
     /// Person ids; the index is the seat.
@@ -137,7 +164,7 @@ impl SummaryCols {
             members: parse_members("coaching_sessions", id, &self.members)?,
             status: parse_status(id, &self.status)?,
             status_detail: parse_detail(id, self.status_detail.as_deref())?,
-            id,
+            id: SessionId::new(id),
             module: self.module,
             group_key: self.group_key,
             ordinal: self.ordinal,
@@ -171,7 +198,7 @@ fn session_rows(
 /// An event to append, with the session state that results from it.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
-    pub session_id: i64,
+    pub session_id: SessionId,
     /// The `last_seq` the writer computed the event from; the event gets the next one.
     pub expected_last_seq: i64,
     /// The person whose command caused the event.
@@ -189,7 +216,7 @@ pub struct NewEvent<'a> {
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
-    pub session_id: i64,
+    pub session_id: SessionId,
     /// 1-based, per session, without gaps.
     pub seq: i64,
     pub actor: String,
@@ -201,7 +228,7 @@ pub struct EventRow {
 /// One person's text field in a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldRow {
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub owner: String,
     pub field: String,
     pub text: String,
@@ -238,7 +265,7 @@ pub struct GroupUsage {
 pub struct CompletionRow {
     pub activity: String,
     pub person_id: String,
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub completed_at: i64,
 }
 
@@ -269,7 +296,7 @@ fn to_session(r: RowCols) -> Result<SessionRow, StoreError> {
 
 fn to_event(r: coaching_event::Model) -> EventRow {
     EventRow {
-        session_id: r.session_id,
+        session_id: SessionId::new(r.session_id),
         seq: r.seq,
         actor: r.actor,
         payload: r.payload,
@@ -279,7 +306,7 @@ fn to_event(r: coaching_event::Model) -> EventRow {
 
 fn to_field(r: coaching_field::Model) -> FieldRow {
     FieldRow {
-        session_id: r.session_id,
+        session_id: SessionId::new(r.session_id),
         owner: r.owner,
         field: r.field,
         text: r.text,
@@ -292,10 +319,10 @@ fn to_field(r: coaching_field::Model) -> FieldRow {
 async fn find_session<C: ConnectionTrait>(
     db: &C,
     course: CourseId,
-    id: i64,
+    id: SessionId,
 ) -> Result<SessionRow, StoreError> {
     let row = session_rows(
-        coaching_session::Entity::find_by_id(id)
+        coaching_session::Entity::find_by_id(id.get())
             .filter(coaching_session::Column::CourseId.eq(course.get())),
     )
     .one(db)
@@ -308,9 +335,9 @@ async fn find_session<C: ConnectionTrait>(
 async fn ensure_session<C: ConnectionTrait>(
     db: &C,
     course: CourseId,
-    id: i64,
+    id: SessionId,
 ) -> Result<(), StoreError> {
-    let found = coaching_session::Entity::find_by_id(id)
+    let found = coaching_session::Entity::find_by_id(id.get())
         .filter(coaching_session::Column::CourseId.eq(course.get()))
         .select_only()
         .column(coaching_session::Column::Id)
@@ -380,7 +407,7 @@ impl Store {
     }
 
     /// A session of the course.
-    pub async fn session(&self, course: CourseId, id: i64) -> Result<SessionRow, StoreError> {
+    pub async fn session(&self, course: CourseId, id: SessionId) -> Result<SessionRow, StoreError> {
         find_session(&self.db, course, id).await
     }
 
@@ -447,7 +474,7 @@ impl Store {
     pub async fn events_since(
         &self,
         course: CourseId,
-        session_id: i64,
+        session_id: SessionId,
         after_seq: i64,
         limit: u64,
     ) -> Result<Vec<EventRow>, StoreError> {
@@ -471,7 +498,7 @@ impl Store {
     pub async fn fields(
         &self,
         course: CourseId,
-        session_id: i64,
+        session_id: SessionId,
     ) -> Result<Vec<FieldRow>, StoreError> {
         let rows = coaching_field::Entity::find()
             .filter(coaching_field::Column::CourseId.eq(course.get()))
@@ -563,7 +590,7 @@ impl Store {
             .map(|r| CompletionRow {
                 activity: r.activity,
                 person_id: r.person_id,
-                session_id: r.session_id,
+                session_id: SessionId::new(r.session_id),
                 completed_at: r.completed_at,
             })
             .collect())
@@ -572,7 +599,7 @@ impl Store {
 
 impl Tx<'_> {
     /// A session of this transaction's course, as this transaction sees it.
-    pub async fn session(&self, id: i64) -> Result<SessionRow, StoreError> {
+    pub async fn session(&self, id: SessionId) -> Result<SessionRow, StoreError> {
         find_session(&self.txn, self.course, id).await
     }
 
@@ -627,7 +654,7 @@ impl Tx<'_> {
         }
         let row = coaching_event::ActiveModel {
             course_id: Set(self.course.get()),
-            session_id: Set(e.session_id),
+            session_id: Set(e.session_id.get()),
             seq: Set(seq),
             actor: Set(e.actor.to_string()),
             payload: Set(e.payload.to_string()),
@@ -649,7 +676,7 @@ impl Tx<'_> {
     /// so the page can show both and nothing typed disappears.
     pub async fn save_field(
         &self,
-        session_id: i64,
+        session_id: SessionId,
         owner: &str,
         field: &str,
         text: &str,
@@ -661,7 +688,7 @@ impl Tx<'_> {
             ensure_session(&self.txn, self.course, session_id).await?;
             let row = coaching_field::ActiveModel {
                 course_id: Set(self.course.get()),
-                session_id: Set(session_id),
+                session_id: Set(session_id.get()),
                 owner: Set(owner.to_string()),
                 field: Set(field.to_string()),
                 text: Set(text.to_string()),
@@ -721,7 +748,11 @@ impl Tx<'_> {
 
     /// Deletes every field `owner` wrote in a session (a person deleting their own notes):
     /// the rows go, not only their display. Returns how many went.
-    pub async fn delete_fields(&self, session_id: i64, owner: &str) -> Result<u64, StoreError> {
+    pub async fn delete_fields(
+        &self,
+        session_id: SessionId,
+        owner: &str,
+    ) -> Result<u64, StoreError> {
         ensure_session(&self.txn, self.course, session_id).await?;
         let res = coaching_field::Entity::delete_many()
             .filter(coaching_field::Column::CourseId.eq(self.course.get()))
@@ -737,7 +768,7 @@ impl Tx<'_> {
     /// stays; returns whether this one was recorded.
     pub async fn record_completion(
         &self,
-        session_id: i64,
+        session_id: SessionId,
         person_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
@@ -746,7 +777,7 @@ impl Tx<'_> {
             course_id: Set(self.course.get()),
             activity: Set(session.activity),
             person_id: Set(person_id.to_string()),
-            session_id: Set(session_id),
+            session_id: Set(session_id.get()),
             completed_at: Set(now),
         };
         let n = coaching_completion::Entity::insert(row)

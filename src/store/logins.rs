@@ -110,7 +110,7 @@ async fn consume_many(
         .exec_with_returning(db)
         .await?;
     let mut rows: Vec<Option<login_state::Model>> = rows.into_iter().map(Some).collect();
-    Ok(items
+    items
         .iter()
         .map(|c| {
             let Some(slot) = rows.iter_mut().find(|r| {
@@ -127,7 +127,7 @@ async fn consume_many(
             };
             slot.take().map(to_record).transpose()
         })
-        .collect::<Result<_, _>>()?)
+        .collect()
 }
 
 impl Store {

@@ -37,7 +37,7 @@ pub use activities::{
 };
 pub use coaching::{
     CompletionRow, EventRow, FieldRow, FieldSave, GroupUsage, MAX_EVENTS_PAGE, NewEvent,
-    NewSession, SessionRow, SessionStatus, SessionSummary,
+    NewSession, SessionId, SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};
@@ -96,7 +96,7 @@ pub enum StoreError {
     /// A coaching event was appended after the one the writer saw: re-read the session (now
     /// at `last_seq`) and retry the command.
     #[error("coaching session {session} moved on to event {last_seq}")]
-    SessionMoved { session: i64, last_seq: i64 },
+    SessionMoved { session: SessionId, last_seq: i64 },
     /// The PostgreSQL notification connection failed; the listener connects again.
     #[error("notification listener failed")]
     Listen(#[source] sqlx::Error),

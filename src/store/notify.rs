@@ -17,7 +17,7 @@
 use sea_orm::DbBackend;
 use sqlx::postgres::{PgListener, PgPool};
 
-use super::{Store, StoreError};
+use super::{SessionId, Store, StoreError};
 
 /// The PostgreSQL channel of appended coaching events.
 pub const CHANNEL: &str = "binome_coaching";
@@ -26,7 +26,7 @@ pub const CHANNEL: &str = "binome_coaching";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     /// An event was committed: session `session_id` is now at least at `seq`.
-    Appended { session_id: i64, seq: i64 },
+    Appended { session_id: SessionId, seq: i64 },
     /// The connection was lost and is listening again: notifications sent in between are
     /// gone, so every reader should re-read what it follows.
     Reconnected,
@@ -83,9 +83,9 @@ async fn connect(pool: &PgPool) -> Result<PgListener, StoreError> {
 }
 
 /// The session and sequence number of a notification's payload.
-fn parse(payload: &str) -> Option<(i64, i64)> {
+fn parse(payload: &str) -> Option<(SessionId, i64)> {
     let (session, seq) = payload.split_once(':')?;
-    Some((session.parse().ok()?, seq.parse().ok()?))
+    Some((SessionId::new(session.parse().ok()?), seq.parse().ok()?))
 }
 
 /// Most changed sessions one catch-up reads; beyond, it compares every session it follows.
@@ -94,7 +94,7 @@ pub const CHANGED_MAX: u64 = 20_000;
 impl Store {
     /// Announces committed appends (session, sequence number) to every instance's listener,
     /// all in one statement; nothing on SQLite.
-    pub async fn notify_appended(&self, appended: &[(i64, i64)]) -> Result<(), StoreError> {
+    pub async fn notify_appended(&self, appended: &[(SessionId, i64)]) -> Result<(), StoreError> {
         if !self.is_postgres() || appended.is_empty() {
             return Ok(());
         }
@@ -116,7 +116,7 @@ impl Store {
     pub async fn sessions_changed_since(
         &self,
         since: i64,
-    ) -> Result<Option<Vec<(i64, i64)>>, StoreError> {
+    ) -> Result<Option<Vec<(SessionId, i64)>>, StoreError> {
         use super::entities::coaching_session;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
         let rows: Vec<(i64, i64)> = coaching_session::Entity::find()
@@ -128,12 +128,12 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok((rows.len() as u64 <= CHANGED_MAX).then_some(rows))
+        Ok((rows.len() as u64 <= CHANGED_MAX).then(|| sessions(rows).collect()))
     }
 
     /// The last sequence number of each of these sessions (any course: only ids and
     /// numbers, for a listener's catch-up).
-    pub async fn last_seqs(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    pub async fn last_seqs(&self, ids: &[SessionId]) -> Result<Vec<(SessionId, i64)>, StoreError> {
         use super::entities::coaching_session;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
         let mut out = Vec::with_capacity(ids.len());
@@ -146,10 +146,15 @@ impl Store {
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            out.extend(rows);
+            out.extend(sessions(rows));
         }
         Ok(out)
     }
+}
+
+/// Read (id, last sequence number) pairs, typed.
+fn sessions(rows: Vec<(i64, i64)>) -> impl Iterator<Item = (SessionId, i64)> {
+    rows.into_iter().map(|(id, seq)| (SessionId::new(id), seq))
 }
 
 impl Listener {
@@ -187,7 +192,7 @@ mod tests {
 
     #[test]
     fn payloads() {
-        assert_eq!(parse("12:3"), Some((12, 3)));
+        assert_eq!(parse("12:3"), Some((crate::store::SessionId::new(12), 3)));
         assert_eq!(parse("12"), None);
         assert_eq!(parse("a:3"), None);
         assert_eq!(parse("12:"), None);

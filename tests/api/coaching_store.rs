@@ -8,7 +8,7 @@ use std::time::Duration;
 use binome::coaching::{StatusDetail, Step};
 use binome::realtime::{Hub, Subscription, Wake};
 use binome::store::{
-    CourseId, FieldSave, LaunchRecord, NewEvent, NewPlatform, NewSession, SessionRow,
+    CourseId, FieldSave, LaunchRecord, NewEvent, NewPlatform, NewSession, SessionId, SessionRow,
     SessionStatus, Store, StoreError,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -95,7 +95,7 @@ async fn open(store: &Store, course: CourseId) -> SessionRow {
         .unwrap()
 }
 
-fn event<'a>(session: i64, after: i64, payload: &'a str) -> NewEvent<'a> {
+fn event<'a>(session: SessionId, after: i64, payload: &'a str) -> NewEvent<'a> {
     NewEvent {
         session_id: session,
         expected_last_seq: after,
@@ -112,7 +112,7 @@ fn event<'a>(session: i64, after: i64, payload: &'a str) -> NewEvent<'a> {
 async fn append(
     store: &Store,
     course: CourseId,
-    session: i64,
+    session: SessionId,
     after: i64,
 ) -> Result<i64, StoreError> {
     let payload = format!(r#"{{"n":{}}}"#, after + 1);
@@ -125,7 +125,7 @@ async fn append(
 async fn save(
     store: &Store,
     course: CourseId,
-    session: i64,
+    session: SessionId,
     text: &str,
     version: i64,
 ) -> Result<FieldSave, StoreError> {
@@ -534,7 +534,7 @@ async fn coaching_store_hub_wakes_local_subscribers() {
     assert!(wake_within(&mut a, 1).await.expect("resync").resync);
 
     // A session nobody follows here costs nothing; the last subscriber takes its channel.
-    assert_eq!(hub.published(s.summary.id + 1, 1), 0);
+    assert_eq!(hub.published(SessionId::new(s.summary.id.get() + 1), 1), 0);
     drop(a);
     assert_eq!((hub.watched(), hub.subscribers(s.summary.id)), (1, 1));
     drop(b);
@@ -586,10 +586,14 @@ async fn coaching_store_hub_holds_many_subscribers_cheaply() {
     let (store, _, _, _) = two_courses().await;
     let hub = Hub::new(store);
     // Ten thousand screens on five thousand sessions: no session row is needed to follow.
-    let mut subs: Vec<Subscription> = (0..10_000).map(|i| hub.subscribe(i / 2)).collect();
+    let mut subs: Vec<Subscription> = (0..10_000)
+        .map(|i| hub.subscribe(SessionId::new(i / 2)))
+        .collect();
     assert_eq!(hub.watched(), 5_000);
     assert!(std::mem::size_of::<Subscription>() <= 64);
-    let woken: usize = (0..5_000).map(|s| hub.published(s, 1)).sum();
+    let woken: usize = (0..5_000)
+        .map(|s| hub.published(SessionId::new(s), 1))
+        .sum();
     assert_eq!(woken, 10_000);
     for sub in subs.iter_mut().take(100) {
         assert_eq!(wake_within(sub, 1).await.map(|w| w.seq), Some(1));
@@ -601,7 +605,7 @@ async fn coaching_store_hub_holds_many_subscribers_cheaply() {
 }
 
 /// Reads what a subscriber has not seen, as an SSE connection would.
-async fn catch_up(store: &Store, course: CourseId, session: i64, last: &mut i64) -> Vec<i64> {
+async fn catch_up(store: &Store, course: CourseId, session: SessionId, last: &mut i64) -> Vec<i64> {
     let events = store
         .events_since(course, session, *last, 100)
         .await

@@ -362,16 +362,20 @@ async fn behind_a_proxy_path_every_link_redirect_and_cookie_keeps_the_prefix() {
 /// What one learner's launch (login, id_token post, the page it redirects to) costs the
 /// database once the course is known: the statements it runs, counted by the store. The
 /// first launch of a course sets the course up; the next learner's is the common case.
+/// The count is the store's, so the instance's own timers (the grade worker's poll, the
+/// PostgreSQL catch-up) may add to a launch that happens to overlap them: they only ever add,
+/// so the fewest of several launches is a launch's own cost.
 #[tokio::test]
 async fn a_learner_launch_runs_a_handful_of_statements() {
     let app = spawn_app().await;
     app.learner_launch("first-learner").await;
     let mut counts = Vec::new();
-    for sub in ["second-learner", "third-learner"] {
+    for n in 0..5 {
+        let sub = format!("next-learner-{n}");
         let before = app.store.statements();
         let login = app.login().await;
         let mut claims = app.platform.claims(&login.nonce);
-        claims["sub"] = sub.into();
+        claims["sub"] = sub.as_str().into();
         let token = app.platform.sign(&claims);
         let resp = app
             .post_launch(&token, &login.state, login.cookie.as_deref())
@@ -382,11 +386,11 @@ async fn a_learner_launch_runs_a_handful_of_statements() {
     }
     eprintln!("statements per launch: {counts:?}");
     // SQLite: store the login, consume it, record the member, read the person's contact
-    // (two tables); PostgreSQL adds the page hand-off's row and its taking. A few more may
-    // come from the instance's own timers meanwhile.
-    let most = if app.store.is_postgres() { 10 } else { 8 };
+    // (two tables); PostgreSQL adds the page hand-off's row and its taking.
+    let most = if app.store.is_postgres() { 8 } else { 6 };
+    let own = counts.iter().min().copied().unwrap_or_default();
     assert!(
-        counts.iter().all(|n| *n <= most),
+        own <= most,
         "{counts:?} statements, at most {most} expected"
     );
 }

@@ -37,7 +37,7 @@ fn session(
     last_seq: i64,
 ) -> SessionSummary {
     SessionSummary {
-        id: 1,
+        id: crate::store::SessionId::new(1),
         module: "m-conflicts".into(),
         group_key: crate::realtime::live::group_key(
             &group.iter().map(|m| m.to_string()).collect::<Vec<_>>(),

@@ -179,7 +179,7 @@ mod tests {
 
     fn session(status: SessionStatus, detail: Option<&str>) -> SessionSummary {
         SessionSummary {
-            id: 1,
+            id: crate::store::SessionId::new(1),
             module: "m".into(),
             group_key: "k".into(),
             members: vec!["a".into(), "b".into()],

@@ -18,7 +18,7 @@ pub const T0: i64 = 1_800_003_600_000;
 pub fn row(id: i64, ordinal: i32, members: &[&str], last_seq: i64) -> SessionRow {
     SessionRow {
         summary: SessionSummary {
-            id,
+            id: crate::store::SessionId::new(id),
             module: "act-1".into(),
             group_key: members.join("|"),
             members: members.iter().map(|m| m.to_string()).collect(),
