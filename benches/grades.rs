@@ -124,7 +124,7 @@ async fn bench(label: &str, db_url: &str, n: usize) {
     let queued = Instant::now();
     let tx = store.begin(course).await.unwrap();
     for i in 0..n {
-        let person = format!("learner-{i}");
+        let person = binome::store::PersonId::new(format!("learner-{i}"));
         tx.enqueue_score(NewScore {
             activity: "1",
             person_id: &person,

@@ -52,7 +52,7 @@ use std::time::{Duration, Instant};
 
 use binome::course::pair_set::{StoredGroup, StoredPlan};
 use binome::lti::keys::{ToolKey, generate_private_pem};
-use binome::store::{CourseId, Store};
+use binome::store::{CourseId, PersonId, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
@@ -550,7 +550,10 @@ async fn publish_pairs(database_url: &str, groups: usize) {
     let plan = StoredPlan {
         groups: (0..groups)
             .map(|k| StoredGroup {
-                members: vec![format!("m{}", 2 * k), format!("m{}", 2 * k + 1)],
+                members: vec![
+                    PersonId::new(format!("m{}", 2 * k)),
+                    PersonId::new(format!("m{}", 2 * k + 1)),
+                ],
                 locked: false,
                 explanation: Default::default(),
             })

@@ -5,12 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::pairing::{Explanation, LearnerId, Unplaced, UnplacedReason};
-use crate::store::{PairSet, StoreError};
+use crate::store::{PairSet, PersonId, StoreError};
 
 /// One group of a stored pair set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredGroup {
-    pub members: Vec<String>,
+    pub members: Vec<PersonId>,
     #[serde(default)]
     pub locked: bool,
     #[serde(default)]
@@ -58,7 +58,7 @@ impl StoredPlan {
 
     /// Dissolves the group of a learner; its members wait for the next proposal. Returns
     /// the members, or none when the learner is in no group.
-    pub(crate) fn split(&mut self, member: &str) -> Option<Vec<String>> {
+    pub(crate) fn split(&mut self, member: &str) -> Option<Vec<PersonId>> {
         let i = self
             .groups
             .iter()
@@ -66,7 +66,7 @@ impl StoredPlan {
         let g = self.groups.remove(i);
         for m in &g.members {
             self.unplaced.push(Unplaced {
-                id: LearnerId::new(m),
+                id: LearnerId::new(m.as_str()),
                 reason: UnplacedReason::SplitByInstructor,
             });
         }

@@ -86,7 +86,7 @@ impl Gradebook {
                 let rows: Vec<LmsResult> = results
                     .into_iter()
                     .map(|r| LmsResult {
-                        person_id: r.user_id,
+                        person_id: crate::store::PersonId::new(r.user_id),
                         result_score: r.result_score,
                         result_maximum: r.result_maximum,
                     })

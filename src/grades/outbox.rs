@@ -138,7 +138,7 @@ pub fn backoff(attempts: i32, id: i64) -> i64 {
 
 fn score_of(r: &OutboxRow) -> Score {
     Score {
-        user_id: r.person_id.clone(),
+        user_id: r.person_id.to_string(),
         score_given: r.score.given,
         score_maximum: r.score.maximum,
         activity_progress: r.score.activity_progress,

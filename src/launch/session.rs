@@ -104,6 +104,11 @@ impl Session {
         self.subject.as_ref().map(Subject::as_str)
     }
 
+    /// The person, typed (None in an anonymous launch).
+    pub fn person(&self) -> Option<&Subject> {
+        self.subject.as_ref()
+    }
+
     /// Whether this is an activity session (rather than deep linking).
     pub fn is_activity(&self) -> bool {
         matches!(self.page, SessionPage::Activity { .. })

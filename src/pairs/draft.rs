@@ -5,7 +5,7 @@
 
 use crate::course::pair_set::{StoredGroup, StoredPlan};
 use crate::pairing::{self, Explanation, LearnerId};
-use crate::store::{CourseId, LinkKind, LinkSource, Store, StoreError, Tx};
+use crate::store::{CourseId, LinkKind, LinkSource, PersonId, Store, StoreError, Tx};
 
 use super::history::PairingChange;
 use crate::course::cache::CourseCache;
@@ -81,7 +81,7 @@ impl DraftScope<'_> {
                     members: g
                         .members
                         .into_iter()
-                        .map(|m| m.as_str().to_string())
+                        .map(|m| PersonId::new(m.as_str()))
                         .collect(),
                     explanation: g.explanation,
                 })
@@ -173,7 +173,7 @@ impl DraftScope<'_> {
                 .iter_mut()
                 .filter(|m| m.as_str() == from)
             {
-                *m = to.to_string();
+                *m = PersonId::new(to);
             }
         }
         let forbidden = forbidden(self.store, self.course).await?;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Locale;
-use crate::store::{CourseInfo, PairEvent};
+use crate::store::{CourseInfo, PairEvent, PersonId};
 
 /// One change to a course's pairing set-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,11 +20,11 @@ pub enum PairingChange {
     /// Two learners were swapped between their groups.
     Swap { a: String, b: String },
     /// A group was locked.
-    Lock { members: Vec<String> },
+    Lock { members: Vec<PersonId> },
     /// A group was unlocked.
-    Unlock { members: Vec<String> },
+    Unlock { members: Vec<PersonId> },
     /// A group was dissolved.
-    Split { members: Vec<String> },
+    Split { members: Vec<PersonId> },
     /// Two learners may no longer be paired.
     Exclude { a: String, b: String },
     /// The draft became visible to learners.
@@ -65,7 +65,12 @@ pub fn describe(
         // Written before changes were typed: the action alone, never the raw detail (ids).
         return l.t("event_other");
     };
-    let people = |ids: &[String]| ids.iter().map(|i| name(i)).collect::<Vec<_>>().join(" · ");
+    let people = |ids: &[PersonId]| {
+        ids.iter()
+            .map(|i| name(i.as_str()))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     match &change {
         PairingChange::Settings { policy } => {
             let p = match policy.as_str() {

@@ -65,7 +65,12 @@ pub(super) async fn plan_input_with_draft(
             groups: plan
                 .groups
                 .iter()
-                .map(|g| g.members.iter().map(LearnerId::new).collect())
+                .map(|g| {
+                    g.members
+                        .iter()
+                        .map(|m| LearnerId::new(m.as_str()))
+                        .collect()
+                })
                 .collect(),
         });
     }
@@ -78,7 +83,12 @@ pub(super) async fn plan_input_with_draft(
         .groups
         .iter()
         .filter(|g| g.locked)
-        .map(|g| g.members.iter().map(LearnerId::new).collect())
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|m| LearnerId::new(m.as_str()))
+                .collect()
+        })
         .collect();
     let participants = people
         .iter()

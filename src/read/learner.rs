@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Sources, module};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
-use crate::store::{Contact, StoreError};
+use crate::store::{Contact, PersonId, StoreError};
 
 /// A field-context tag as staff type it, "category: label" ("sector: health",
 /// "secteur : santé"), split into its category and the label learners read; a tag without a
@@ -112,9 +112,9 @@ pub struct LearnerInput {
     /// The module's pairs are published.
     pub published: bool,
     /// The learner's partners in the published set, in the group's order.
-    pub partner_ids: Vec<String>,
+    pub partner_ids: Vec<PersonId>,
     /// The partners' contacts (one missing has left the course).
-    pub contacts: HashMap<String, Contact>,
+    pub contacts: HashMap<PersonId, Contact>,
 }
 
 /// Reads the learner page of the session's learner, and the learner's own name. In steady
@@ -126,29 +126,23 @@ pub async fn load(
     s: &Session,
 ) -> Result<Option<(LearnerInput, Option<String>)>, StoreError> {
     let store = src.store;
-    let Some(me) = s.user() else {
+    let Some(me) = s.person() else {
         return Ok(None);
     };
     let settings = src.courses.settings(store, s.course).await?;
     let mine = if settings.tag_options.is_empty() {
         Vec::new()
     } else {
-        store.profile(s.course, me).await?
+        store.profile(s.course, me.as_str()).await?
     };
     let published = src.courses.published(store, s.course, &module(s)).await?;
-    let partner_ids: Vec<String> = published
+    let partner_ids: Vec<PersonId> = published
         .as_ref()
-        .and_then(|p| p.group_of(me))
-        .map(|g| {
-            g.members
-                .iter()
-                .filter(|m| m.as_str() != me)
-                .cloned()
-                .collect()
-        })
+        .and_then(|p| p.group_of(me.as_str()))
+        .map(|g| g.members.iter().filter(|m| *m != me).cloned().collect())
         .unwrap_or_default();
     let mut asked = partner_ids.clone();
-    asked.push(me.to_string());
+    asked.push(me.clone());
     let mut contacts = store.contacts(s.course, &asked).await?;
     let my_name = contacts.remove(me).and_then(|c| c.name);
     let input = LearnerInput {
@@ -247,9 +241,9 @@ mod tests {
                 .into(),
             mine: vec!["sector: education".into()],
             published: true,
-            partner_ids: vec!["p-ben".into(), "p-gone".into()],
+            partner_ids: vec![PersonId::new("p-ben"), PersonId::new("p-gone")],
             contacts: [(
-                "p-ben".to_string(),
+                PersonId::new("p-ben"),
                 contact(Some("Ben Okafor"), "http://pic.example/b.png"),
             )]
             .into_iter()

@@ -19,7 +19,7 @@ use crate::course::cache::CourseCache;
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::{Live, LiveError};
-use crate::store::{ActivityConfig, Store, StoreError};
+use crate::store::{ActivityConfig, PersonId, Store, StoreError};
 
 /// What a read model may read: the store, the course cache in front of it, and the live
 /// sessions.
@@ -58,8 +58,8 @@ pub async fn activity_config(
 pub async fn names(
     store: &Store,
     s: &Session,
-    members: &[String],
-) -> Result<HashMap<String, String>, StoreError> {
+    members: &[PersonId],
+) -> Result<HashMap<PersonId, String>, StoreError> {
     let l = s.locale;
     let contacts = store.contacts(s.course, members).await?;
     Ok(members

@@ -25,8 +25,8 @@ use crate::coaching::{
 };
 use crate::lti::ags::{ActivityProgress, GradingProgress};
 use crate::store::{
-    ActivityConfig, CourseId, EventRow, FieldRow, FieldSave, NewEvent, NewSession, SessionId,
-    SessionRow, SessionStatus, Store, StoreError,
+    ActivityConfig, CourseId, EventRow, FieldOwner, FieldRow, FieldSave, NewEvent, NewSession,
+    PersonId, SessionId, SessionRow, SessionStatus, Store, StoreError,
 };
 
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
@@ -42,8 +42,6 @@ pub const GROUP_LOG_BUDGET: i64 = 100_000;
 /// Most bytes of field text one group keeps for one activity, all its sessions together:
 /// about three sessions whose every field is full, or thousands of real ones.
 pub const GROUP_TEXT_BUDGET: i64 = 8 * 1024 * 1024;
-/// The owner of the group's own fields (meeting link and date) in the fields table.
-const GROUP_OWNER: &str = "";
 /// Most practice sessions a group keeps per activity: each is opened by a member's click, and
 /// a script must not make the server store sessions forever.
 pub const MAX_PRACTICE: i32 = 100;
@@ -97,12 +95,12 @@ pub struct State {
 
 impl State {
     /// The seat of a person in this session, if they are a member.
-    pub fn seat_of(&self, person: &str) -> Option<Seat> {
+    pub fn seat_of(&self, person: &PersonId) -> Option<Seat> {
         seat_in(&self.row, person)
     }
 }
 
-fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
+fn seat_in(row: &SessionRow, person: &PersonId) -> Option<Seat> {
     row.summary
         .members
         .iter()
@@ -112,8 +110,8 @@ fn seat_in(row: &SessionRow, person: &str) -> Option<Seat> {
 
 /// The stable key of a group: its members, sorted. Person ids are the platform's (at most a
 /// few hundred characters each), and a group has two or three.
-pub fn group_key(members: &[String]) -> String {
-    let mut m = members.to_vec();
+pub fn group_key(members: &[PersonId]) -> String {
+    let mut m: Vec<&str> = members.iter().map(PersonId::as_str).collect();
     m.sort();
     m.join("\u{1f}")
 }
@@ -130,7 +128,7 @@ pub struct Live {
     /// The latest presence each member's screens asked for, by session and person, until it
     /// is written: a change that comes too soon after the last one waits for its turn, and
     /// a later wish replaces it, so the last word (offline, say) is never lost.
-    wishes: Arc<Mutex<HashMap<(SessionId, String), u64>>>,
+    wishes: Arc<Mutex<HashMap<(SessionId, PersonId), u64>>>,
     next_wish: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -138,14 +136,14 @@ pub struct Live {
 struct PresenceWish {
     course: CourseId,
     id: SessionId,
-    person: String,
+    person: PersonId,
     presence: Presence,
     number: u64,
 }
 
 impl PresenceWish {
     /// Where the member's latest wish number is kept.
-    fn key(&self) -> (SessionId, String) {
+    fn key(&self) -> (SessionId, PersonId) {
         (self.id, self.person.clone())
     }
 }
@@ -189,7 +187,7 @@ impl Live {
         &self,
         course: CourseId,
         activity: &str,
-        members: &[String],
+        members: &[PersonId],
         ordinal: i32,
         now: i64,
     ) -> Result<SessionRow, LiveError> {
@@ -216,7 +214,7 @@ impl Live {
     pub async fn open_practice(
         &self,
         previous: &State,
-        person: &str,
+        person: &PersonId,
         timings: Timings,
         now: i64,
     ) -> Result<SessionRow, LiveError> {
@@ -291,7 +289,7 @@ impl Live {
         &self,
         course: CourseId,
         id: SessionId,
-        person: &str,
+        person: &PersonId,
         seat: Seat,
         ordinal: i32,
         now: i64,
@@ -339,7 +337,7 @@ impl Live {
         &self,
         course: CourseId,
         state: &State,
-        person: &str,
+        person: &PersonId,
         now: i64,
     ) -> Result<(), LiveError> {
         if state.begun || state.row.summary.ordinal != 0 {
@@ -373,7 +371,7 @@ impl Live {
         &self,
         course: CourseId,
         activity: &str,
-        members: &[String],
+        members: &[PersonId],
     ) -> Result<Vec<SessionRow>, LiveError> {
         Ok(self
             .store
@@ -388,7 +386,7 @@ impl Live {
     pub async fn previous_commitments(
         &self,
         row: &SessionRow,
-    ) -> Result<Vec<(String, String)>, LiveError> {
+    ) -> Result<Vec<(PersonId, String)>, LiveError> {
         let Some(prev) = self
             .store
             .previous_session_of_group(row.course, &row.summary.group_key, &row.activity)
@@ -481,7 +479,7 @@ impl Live {
     pub async fn command(
         &self,
         current: Arc<State>,
-        person: &str,
+        person: &PersonId,
         cmd: Command,
         now: i64,
     ) -> Result<i64, LiveError> {
@@ -519,7 +517,7 @@ impl Live {
         &self,
         course: CourseId,
         state: &State,
-        person: &str,
+        person: &PersonId,
         entries: &[Entry],
         session: &Session,
         now: i64,
@@ -587,7 +585,7 @@ impl Live {
     pub async fn save_field(
         &self,
         current: Arc<State>,
-        person: &str,
+        person: &PersonId,
         field: &str,
         text: &str,
         version: i64,
@@ -608,13 +606,13 @@ impl Live {
             // The group's fields have one row for everyone; the others belong to their writer
             // (so that deleting one's notes deletes exactly what one wrote).
             let owner = if f.key().scope() == coaching::fields::Scope::Group {
-                GROUP_OWNER
+                FieldOwner::Group
             } else {
-                person
+                FieldOwner::Person(person.clone())
             };
             let tx = self.store.begin(course).await?;
             let saved = tx
-                .save_field(id, owner, field, &stored, version, now / 1000)
+                .save_field(id, &owner, field, &stored, version, now / 1000)
                 .await?;
             let new = match saved {
                 FieldSave::Saved { version } => version,
@@ -681,14 +679,14 @@ impl Live {
         &self,
         course: CourseId,
         id: SessionId,
-        person: &str,
+        person: &PersonId,
         presence: Presence,
         now: i64,
     ) -> Result<(), LiveError> {
         let wish = PresenceWish {
             course,
             id,
-            person: person.to_string(),
+            person: person.clone(),
             presence,
             number: self
                 .next_wish
@@ -724,7 +722,7 @@ impl Live {
 
     /// One attempt at writing `w` (the member's latest wish, or it gives way).
     async fn try_presence(&self, w: &PresenceWish, now: i64) -> Result<PresenceTry, LiveError> {
-        let (course, id, person, presence) = (w.course, w.id, w.person.as_str(), w.presence);
+        let (course, id, person, presence) = (w.course, w.id, &w.person, w.presence);
         for _ in 0..RETRIES {
             if self.lock_wishes().get(&w.key()) != Some(&w.number) {
                 return Ok(PresenceTry::Done);
@@ -765,7 +763,7 @@ impl Live {
         Ok(PresenceTry::Done)
     }
 
-    fn lock_wishes(&self) -> std::sync::MutexGuard<'_, HashMap<(SessionId, String), u64>> {
+    fn lock_wishes(&self) -> std::sync::MutexGuard<'_, HashMap<(SessionId, PersonId), u64>> {
         self.wishes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -782,7 +780,7 @@ impl Live {
     pub async fn readable_fields(
         &self,
         state: &State,
-        person: &str,
+        person: &PersonId,
     ) -> Result<HashMap<String, FieldRow>, LiveError> {
         let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
         let rows = self
@@ -804,7 +802,7 @@ impl Live {
         &self,
         course: CourseId,
         id: SessionId,
-        person: &str,
+        person: &PersonId,
         now: i64,
     ) -> Result<u64, LiveError> {
         let state = self.state(course, id).await?;
@@ -861,20 +859,20 @@ impl Live {
 /// The progress each member made from `before` to `after`, in the order it happened (the
 /// rules are [`coaching::activity::milestones_reached`]).
 fn progress_changes<'m>(
-    members: &'m [String],
+    members: &'m [PersonId],
     before: &Session,
     after: &Session,
-) -> Vec<(&'m str, Milestone)> {
+) -> Vec<(&'m PersonId, Milestone)> {
     coaching::activity::milestones_reached(before, after)
         .into_iter()
-        .filter_map(|(seat, m)| Some((members.get(usize::from(seat.0))?.as_str(), m)))
+        .filter_map(|(seat, m)| Some((members.get(usize::from(seat.0))?, m)))
         .collect()
 }
 
 /// The score that tells the gradebook of a member's progress (times in milliseconds).
 fn score_for<'a>(
     activity: &'a str,
-    person: &'a str,
+    person: &'a PersonId,
     progress: Milestone,
     grading: &Grading,
     now: i64,
@@ -908,7 +906,7 @@ fn score_for<'a>(
 fn new_event<'a>(
     session_id: SessionId,
     expected: i64,
-    actor: &'a str,
+    actor: &'a PersonId,
     payload: &'a str,
     status: SessionStatus,
     detail: &'a Option<StatusDetail>,
@@ -1030,11 +1028,15 @@ mod tests {
     fn each_milestone_is_scored_in_the_ags_vocabulary() {
         let partial = Grading::new(10, 4).unwrap();
         let check = |m: Milestone, g: &Grading, want: (ActivityProgress, GradingProgress)| {
-            let s = score_for("a", "p", m, g, 5_000);
+            let p = PersonId::new("p");
+            let s = score_for("a", &p, m, g, 5_000);
             let c = &s.score;
             assert_eq!((c.activity_progress, c.grading_progress), want, "{m:?}");
             assert_eq!(c.comment.as_deref(), g.score(m).comment);
-            assert_eq!((s.activity, s.person_id, s.now_millis), ("a", "p", 5_000));
+            assert_eq!(
+                (s.activity, s.person_id.as_str(), s.now_millis),
+                ("a", "p", 5_000)
+            );
         };
         use ActivityProgress as A;
         use GradingProgress as G;

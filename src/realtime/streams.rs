@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{oneshot, watch};
 
-use crate::store::SessionId;
+use crate::store::{PersonId, SessionId};
 
 /// Why a stream was not opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -174,8 +174,8 @@ impl Streams {
     }
 
     /// How many streams `person` holds on session `session` here.
-    pub fn held(&self, session: SessionId, person: &str) -> usize {
-        let key = (session, self.keys.hash_one(person));
+    pub fn held(&self, session: SessionId, person: &PersonId) -> usize {
+        let key = (session, self.keys.hash_one(person.as_str()));
         self.lock().by_person.get(&key).map_or(0, Vec::len)
     }
 
@@ -191,14 +191,14 @@ impl Streams {
     pub fn open(
         self: &Arc<Self>,
         session: SessionId,
-        person: &str,
+        person: &PersonId,
         client: Option<IpAddr>,
     ) -> Result<Slot, StreamRefused> {
         if self.draining() {
             // A stopping instance takes no new stream: the page tries again, elsewhere.
             return Err(StreamRefused::Server);
         }
-        let key = (session, self.keys.hash_one(person));
+        let key = (session, self.keys.hash_one(person.as_str()));
         let mut inner = self.lock();
         let (held, oldest) = inner
             .by_person
@@ -365,10 +365,16 @@ mod tests {
     #[tokio::test]
     async fn a_new_stream_replaces_the_persons_oldest() {
         let s = streams(2, 10, 10);
-        let mut first = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
-        let second = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let mut first = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
+        let second = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
         assert!(first.others_open());
-        let third = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let third = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
         assert_eq!(s.open_count(), 2);
         tokio::time::timeout(std::time::Duration::from_secs(1), first.replaced())
             .await
@@ -380,8 +386,12 @@ mod tests {
             "a replaced slot is not counted out twice"
         );
         // Another session of the same person, another person: their own shares.
-        let _other_session = s.open(SessionId::new(2), "ann", ip("10.0.0.1")).unwrap();
-        let _bob = s.open(SessionId::new(1), "bob", ip("10.0.0.1")).unwrap();
+        let _other_session = s
+            .open(SessionId::new(2), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
+        let _bob = s
+            .open(SessionId::new(1), &PersonId::new("bob"), ip("10.0.0.1"))
+            .unwrap();
         assert_eq!(s.open_count(), 4);
         drop((second, third));
         assert_eq!(s.open_count(), 2);
@@ -390,19 +400,29 @@ mod tests {
     #[test]
     fn an_address_and_the_instance_have_caps_and_slots_come_back() {
         let s = streams(4, 2, 3);
-        let a = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
-        let _b = s.open(SessionId::new(1), "bob", ip("10.0.0.1")).unwrap();
+        let a = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
+        let _b = s
+            .open(SessionId::new(1), &PersonId::new("bob"), ip("10.0.0.1"))
+            .unwrap();
         assert_eq!(
-            s.open(SessionId::new(1), "cid", ip("10.0.0.1")).err(),
+            s.open(SessionId::new(1), &PersonId::new("cid"), ip("10.0.0.1"))
+                .err(),
             Some(StreamRefused::Client)
         );
-        let _c = s.open(SessionId::new(1), "cid", ip("10.0.0.2")).unwrap();
+        let _c = s
+            .open(SessionId::new(1), &PersonId::new("cid"), ip("10.0.0.2"))
+            .unwrap();
         assert_eq!(
-            s.open(SessionId::new(1), "dan", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(1), &PersonId::new("dan"), ip("10.0.0.3"))
+                .err(),
             Some(StreamRefused::Server)
         );
         drop(a);
-        let _d = s.open(SessionId::new(1), "dan", ip("10.0.0.3")).unwrap();
+        let _d = s
+            .open(SessionId::new(1), &PersonId::new("dan"), ip("10.0.0.3"))
+            .unwrap();
         assert_eq!(s.open_count(), 3);
         assert!(s.lock().by_client.len() <= 3);
     }
@@ -410,19 +430,27 @@ mod tests {
     #[test]
     fn a_person_with_a_stream_may_always_reopen_even_when_everything_is_full() {
         let s = streams(4, 1, 2);
-        let _first = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
-        let _bob = s.open(SessionId::new(1), "bob", ip("10.0.0.2")).unwrap();
+        let _first = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
+        let _bob = s
+            .open(SessionId::new(1), &PersonId::new("bob"), ip("10.0.0.2"))
+            .unwrap();
         // Full everywhere, yet the same person reloading gets a stream, in place of theirs.
-        let _again = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
+        let _again = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
         assert_eq!(s.open_count(), 2);
         assert!(!_again.others_open(), "the first one was replaced");
         assert_eq!(
-            s.open(SessionId::new(1), "cid", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(1), &PersonId::new("cid"), ip("10.0.0.3"))
+                .err(),
             Some(StreamRefused::Server)
         );
         // Not from an address that is full with other people's streams, though.
         assert_eq!(
-            s.open(SessionId::new(1), "ann", ip("10.0.0.2")).err(),
+            s.open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.2"))
+                .err(),
             Some(StreamRefused::Client)
         );
     }
@@ -434,7 +462,7 @@ mod tests {
             .map(|i| {
                 s.open(
                     SessionId::new(i),
-                    &format!("p{i}"),
+                    &PersonId::new(format!("p{i}")),
                     ip(&format!("10.0.0.{i}")),
                 )
                 .unwrap()
@@ -450,8 +478,12 @@ mod tests {
     #[tokio::test]
     async fn a_draining_instance_ends_its_streams_with_a_retry_hint_and_opens_none() {
         let s = streams(4, 10, 10);
-        let a = s.open(SessionId::new(1), "ann", ip("10.0.0.1")).unwrap();
-        let b = s.open(SessionId::new(2), "bob", ip("10.0.0.2")).unwrap();
+        let a = s
+            .open(SessionId::new(1), &PersonId::new("ann"), ip("10.0.0.1"))
+            .unwrap();
+        let b = s
+            .open(SessionId::new(2), &PersonId::new("bob"), ip("10.0.0.2"))
+            .unwrap();
         s.drain();
         for slot in [&a, &b] {
             let bye = tokio::time::timeout(std::time::Duration::from_secs(1), slot.farewell())
@@ -469,7 +501,8 @@ mod tests {
             assert!(bye.ends_with("event: reconnect\ndata: {}\n\n"), "{bye}");
         }
         assert_eq!(
-            s.open(SessionId::new(3), "cid", ip("10.0.0.3")).err(),
+            s.open(SessionId::new(3), &PersonId::new("cid"), ip("10.0.0.3"))
+                .err(),
             Some(StreamRefused::Server)
         );
         drop((a, b));

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::entities::{coaching_completion, coaching_event, coaching_field, coaching_session};
-use super::{CourseId, Store, StoreError, Tx};
+use super::{CourseId, PersonId, Store, StoreError, Tx};
 use crate::coaching::StatusDetail;
 
 /// The most events one [`Store::events_since`] returns: a client further behind reads the
@@ -72,7 +72,7 @@ pub struct NewSession<'a> {
     /// A stable key of the group's members, computed by the caller.
     pub group_key: &'a str,
     /// Person ids in seat order (index = seat). Kept as first stored when the session exists.
-    pub members: &'a [String],
+    pub members: &'a [PersonId],
     /// 0 for the guided session, 1.. for autonomous practice sessions.
     pub ordinal: i32,
     pub now: i64,
@@ -123,7 +123,7 @@ pub struct SessionSummary {
     pub module: String,
     pub group_key: String,
     /// Person ids; the index is the seat.
-    pub members: Vec<String>,
+    pub members: Vec<PersonId>,
     pub ordinal: i32,
     /// The sequence number of the last event, 0 before the first.
     pub last_seq: i64,
@@ -202,7 +202,7 @@ pub struct NewEvent<'a> {
     /// The `last_seq` the writer computed the event from; the event gets the next one.
     pub expected_last_seq: i64,
     /// The person whose command caused the event.
-    pub actor: &'a str,
+    pub actor: &'a PersonId,
     /// The event (JSON).
     pub payload: &'a str,
     /// The state after the event (JSON); none clears the stored one rather than leaving a
@@ -219,17 +219,44 @@ pub struct EventRow {
     pub session_id: SessionId,
     /// 1-based, per session, without gaps.
     pub seq: i64,
-    pub actor: String,
+    pub actor: PersonId,
     /// The event (JSON), as written.
     pub payload: String,
     pub at: i64,
 }
 
-/// One person's text field in a session.
+/// Whose a field is: the group's (one row for everyone: the meeting link and date) or one
+/// person's (so that deleting one's notes deletes exactly what one wrote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldOwner {
+    Group,
+    Person(PersonId),
+}
+
+impl FieldOwner {
+    /// The `owner` column: the person's id, empty for the group (an empty `sub` is no
+    /// person: the launch reads it as an anonymous one).
+    fn column(&self) -> &str {
+        match self {
+            FieldOwner::Group => "",
+            FieldOwner::Person(p) => p.as_str(),
+        }
+    }
+
+    fn from_column(owner: String) -> FieldOwner {
+        if owner.is_empty() {
+            FieldOwner::Group
+        } else {
+            FieldOwner::Person(PersonId::new(owner))
+        }
+    }
+}
+
+/// One text field in a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldRow {
     pub session_id: SessionId,
-    pub owner: String,
+    pub owner: FieldOwner,
     pub field: String,
     pub text: String,
     /// 1 after the first save, one more at each save.
@@ -264,12 +291,12 @@ pub struct GroupUsage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletionRow {
     pub activity: String,
-    pub person_id: String,
+    pub person_id: PersonId,
     pub session_id: SessionId,
     pub completed_at: i64,
 }
 
-fn parse_members(table: &'static str, id: i64, json: &str) -> Result<Vec<String>, StoreError> {
+fn parse_members(table: &'static str, id: i64, json: &str) -> Result<Vec<PersonId>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::corrupt(table, id, e))
 }
 
@@ -298,7 +325,7 @@ fn to_event(r: coaching_event::Model) -> EventRow {
     EventRow {
         session_id: SessionId::new(r.session_id),
         seq: r.seq,
-        actor: r.actor,
+        actor: PersonId::new(r.actor),
         payload: r.payload,
         at: r.at,
     }
@@ -307,7 +334,7 @@ fn to_event(r: coaching_event::Model) -> EventRow {
 fn to_field(r: coaching_field::Model) -> FieldRow {
     FieldRow {
         session_id: SessionId::new(r.session_id),
-        owner: r.owner,
+        owner: FieldOwner::from_column(r.owner),
         field: r.field,
         text: r.text,
         version: r.version,
@@ -589,7 +616,7 @@ impl Store {
             .into_iter()
             .map(|r| CompletionRow {
                 activity: r.activity,
-                person_id: r.person_id,
+                person_id: PersonId::new(r.person_id),
                 session_id: SessionId::new(r.session_id),
                 completed_at: r.completed_at,
             })
@@ -656,7 +683,7 @@ impl Tx<'_> {
             course_id: Set(self.course.get()),
             session_id: Set(e.session_id.get()),
             seq: Set(seq),
-            actor: Set(e.actor.to_string()),
+            actor: Set(e.actor.as_str().to_string()),
             payload: Set(e.payload.to_string()),
             at: Set(e.now),
         };
@@ -677,7 +704,7 @@ impl Tx<'_> {
     pub async fn save_field(
         &self,
         session_id: SessionId,
-        owner: &str,
+        owner: &FieldOwner,
         field: &str,
         text: &str,
         expected_version: i64,
@@ -689,7 +716,7 @@ impl Tx<'_> {
             let row = coaching_field::ActiveModel {
                 course_id: Set(self.course.get()),
                 session_id: Set(session_id.get()),
-                owner: Set(owner.to_string()),
+                owner: Set(owner.column().to_string()),
                 field: Set(field.to_string()),
                 text: Set(text.to_string()),
                 version: Set(1),
@@ -713,7 +740,7 @@ impl Tx<'_> {
                 .col_expr(C::UpdatedAt, Expr::value(now))
                 .filter(C::CourseId.eq(self.course.get()))
                 .filter(C::SessionId.eq(session_id))
-                .filter(C::Owner.eq(owner))
+                .filter(C::Owner.eq(owner.column()))
                 .filter(C::Field.eq(field))
                 .filter(C::Version.eq(expected_version))
                 .exec(&self.txn)
@@ -727,7 +754,7 @@ impl Tx<'_> {
         let current = coaching_field::Entity::find()
             .filter(C::CourseId.eq(self.course.get()))
             .filter(C::SessionId.eq(session_id))
-            .filter(C::Owner.eq(owner))
+            .filter(C::Owner.eq(owner.column()))
             .filter(C::Field.eq(field))
             .one(&self.txn)
             .await?;
@@ -746,18 +773,18 @@ impl Tx<'_> {
         }
     }
 
-    /// Deletes every field `owner` wrote in a session (a person deleting their own notes):
+    /// Deletes every field `person` wrote in a session (a person deleting their own notes):
     /// the rows go, not only their display. Returns how many went.
     pub async fn delete_fields(
         &self,
         session_id: SessionId,
-        owner: &str,
+        person: &PersonId,
     ) -> Result<u64, StoreError> {
         ensure_session(&self.txn, self.course, session_id).await?;
         let res = coaching_field::Entity::delete_many()
             .filter(coaching_field::Column::CourseId.eq(self.course.get()))
             .filter(coaching_field::Column::SessionId.eq(session_id))
-            .filter(coaching_field::Column::Owner.eq(owner))
+            .filter(coaching_field::Column::Owner.eq(person.as_str()))
             .exec(&self.txn)
             .await?;
         Ok(res.rows_affected)
@@ -769,14 +796,14 @@ impl Tx<'_> {
     pub async fn record_completion(
         &self,
         session_id: SessionId,
-        person_id: &str,
+        person_id: &PersonId,
         now: i64,
     ) -> Result<bool, StoreError> {
         let session = self.session(session_id).await?;
         let row = coaching_completion::ActiveModel {
             course_id: Set(self.course.get()),
             activity: Set(session.activity),
-            person_id: Set(person_id.to_string()),
+            person_id: Set(person_id.as_str().to_string()),
             session_id: Set(session_id.get()),
             completed_at: Set(now),
         };

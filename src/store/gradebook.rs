@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use super::entities::{activity, activity_grade, course, lms_result};
-use super::{CourseId, Store, StoreError};
+use super::{CourseId, PersonId, Store, StoreError};
 use crate::lti::RegistrationId;
 
 /// A line item that must be given new points.
@@ -43,7 +43,7 @@ pub enum LineItemClaim {
 /// What the LMS held for one learner at the last check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LmsResult {
-    pub person_id: String,
+    pub person_id: PersonId,
     pub result_score: Option<f64>,
     pub result_maximum: Option<f64>,
 }
@@ -410,7 +410,7 @@ impl Store {
             .map(|r| lms_result::ActiveModel {
                 course_id: Set(course.get()),
                 activity: Set(activity.to_string()),
-                person_id: Set(r.person_id.clone()),
+                person_id: Set(r.person_id.to_string()),
                 result_score: Set(r.result_score),
                 result_maximum: Set(r.result_maximum),
                 read_at: Set(now),
@@ -473,7 +473,7 @@ impl Store {
             .await?
             .into_iter()
             .map(|r| LmsResult {
-                person_id: r.person_id,
+                person_id: PersonId::new(r.person_id),
                 result_score: r.result_score,
                 result_maximum: r.result_maximum,
             })

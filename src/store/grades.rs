@@ -24,7 +24,7 @@ use sea_orm::{
 };
 
 use super::entities::{activity, course, grade_outbox};
-use super::{CourseId, Store, StoreError, Tx};
+use super::{CourseId, PersonId, Store, StoreError, Tx};
 use crate::lti::RegistrationId;
 use crate::lti::ags::{ActivityProgress, GradingProgress};
 
@@ -82,7 +82,7 @@ pub struct ScoreContent {
 #[derive(Debug, Clone)]
 pub struct NewScore<'a> {
     pub activity: &'a str,
-    pub person_id: &'a str,
+    pub person_id: &'a PersonId,
     pub score: ScoreContent,
     /// Unix milliseconds; the stored timestamp is later when the learner has a later one.
     pub now_millis: i64,
@@ -95,7 +95,7 @@ pub struct OutboxRow {
     pub course: CourseId,
     pub registration: RegistrationId,
     pub activity: String,
-    pub person_id: String,
+    pub person_id: PersonId,
     /// The line item, when known (else it is found in `lineitems` first).
     pub lineitem: Option<String>,
     pub lineitems: Option<String>,
@@ -118,7 +118,7 @@ fn row(m: grade_outbox::Model) -> Result<OutboxRow, StoreError> {
         course: CourseId::new(m.course_id),
         registration: RegistrationId::new(m.platform_id),
         activity: m.activity,
-        person_id: m.person_id,
+        person_id: PersonId::new(m.person_id),
         lineitem: m.lineitem,
         lineitems: m.lineitems,
         score: ScoreContent {
@@ -209,7 +209,7 @@ impl Tx<'_> {
             Condition::all()
                 .add(C::CourseId.eq(self.course.get()))
                 .add(C::Activity.eq(s.activity))
-                .add(C::PersonId.eq(s.person_id))
+                .add(C::PersonId.eq(s.person_id.as_str()))
         };
         let latest: Option<Option<i64>> = grade_outbox::Entity::find()
             .select_only()
@@ -282,7 +282,7 @@ impl Tx<'_> {
             course_id: Set(self.course.get()),
             platform_id: Set(platform),
             activity: Set(s.activity.to_string()),
-            person_id: Set(s.person_id.to_string()),
+            person_id: Set(s.person_id.as_str().to_string()),
             lineitem: Set(act.ags_lineitem),
             lineitems: Set(act.ags_lineitems),
             score_given: Set(s.score.given),

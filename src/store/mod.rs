@@ -31,13 +31,16 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+/// A person as their platform names them: the LTI `sub` of their launches, the NRPS
+/// `user_id` of the roster; parsed once, at the launch and the roster sync.
+pub use crate::lti::Subject as PersonId;
 pub use activities::{
     ActivityConfig, DraftSaved, MAX_DRAFTS_PER_COURSE, MAX_INSTRUCTIONS, MAX_MODULE_NAME,
     MAX_TITLE, MODULE_NUMBERS,
 };
 pub use coaching::{
-    CompletionRow, EventRow, FieldRow, FieldSave, GroupUsage, MAX_EVENTS_PAGE, NewEvent,
-    NewSession, SessionId, SessionRow, SessionStatus, SessionSummary,
+    CompletionRow, EventRow, FieldOwner, FieldRow, FieldSave, GroupUsage, MAX_EVENTS_PAGE,
+    NewEvent, NewSession, SessionId, SessionRow, SessionStatus, SessionSummary,
 };
 pub use courses::{CourseId, LaunchRecord};
 pub use dashboard::{CourseSession, MAX_MODULES, ModuleRow, ScoreState};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::entities::{member, roster_member};
 use super::roster::{MemberStatus, status_from_stored};
-use super::{CourseId, Store, StoreError};
+use super::{CourseId, PersonId, Store, StoreError};
 
 /// How long [`Store::contacts`] keeps a person's contact.
 pub const CONTACTS_TTL: Duration = Duration::from_secs(60);
@@ -94,17 +94,17 @@ impl Store {
     pub async fn contacts(
         &self,
         course: CourseId,
-        ids: &[String],
-    ) -> Result<HashMap<String, Contact>, StoreError> {
+        ids: &[PersonId],
+    ) -> Result<HashMap<PersonId, Contact>, StoreError> {
         let mut out = HashMap::new();
         let mut missing = Vec::new();
         for id in ids {
-            match self.contacts.get(&(course.get(), id.clone())).await {
+            match self.contacts.get(&(course.get(), id.to_string())).await {
                 Some(Some(c)) => {
                     out.insert(id.clone(), c);
                 }
                 Some(None) => {}
-                None => missing.push(id.clone()),
+                None => missing.push(id.to_string()),
             }
         }
         if missing.is_empty() {
@@ -117,7 +117,7 @@ impl Store {
                 .insert((course.get(), id.clone()), c.clone())
                 .await;
             if let Some(c) = c {
-                out.insert(id, c);
+                out.insert(PersonId::new(id), c);
             }
         }
         Ok(out)

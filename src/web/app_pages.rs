@@ -183,13 +183,13 @@ async fn common(
 
 /// The session's own display name, for pages that read nobody else's.
 async fn my_name(state: &AppState, s: &Session) -> Result<Option<String>, WebError> {
-    let Some(me) = s.user() else {
+    let Some(me) = s.person() else {
         return Ok(None);
     };
     Ok(state
         .flow
         .store
-        .contacts(s.course, &[me.to_string()])
+        .contacts(s.course, std::slice::from_ref(me))
         .await?
         .remove(me)
         .and_then(|c| c.name))

@@ -12,6 +12,7 @@ use super::session_view::names;
 use super::staff_view::{Reader, failure_words, module};
 use crate::launch::session::Session;
 use crate::read::overview::grade_words;
+use crate::store::PersonId;
 
 /// A number as staff read it: `1`, `0.5`.
 fn points(v: f64) -> String {
@@ -30,12 +31,12 @@ pub async fn gradebook_block(state: &AppState, s: &Session) -> Result<Option<Val
     let store = &state.flow.store;
     let scores = store.scores_of_activity(s.course, &activity).await?;
     let read = store.lms_results(s.course, &activity).await?;
-    let people: BTreeSet<String> = scores
+    let people: BTreeSet<PersonId> = scores
         .iter()
         .map(|r| r.person_id.clone())
         .chain(read.results.iter().map(|r| r.person_id.clone()))
         .collect();
-    let people: Vec<String> = people.into_iter().collect();
+    let people: Vec<PersonId> = people.into_iter().collect();
     let names = names(state, s, &people).await?;
     let rows: Vec<Value> = people
         .iter()

@@ -8,6 +8,7 @@ use super::AppState;
 use super::error::WebError;
 use crate::course::rules::is_pairable_roles;
 use crate::launch::session::Session;
+use crate::store::PersonId;
 
 /// Learners listed per page of the declaration page.
 pub const DECLARE_PAGE: usize = 50;
@@ -42,13 +43,13 @@ pub async fn declare_context(
         .collect();
     let declared = store.declared_by(s.course, me).await?;
     let other_of = |k: &crate::store::LinkRow| {
-        if k.a_user == me {
-            k.b_user.clone()
+        PersonId::new(if k.a_user == me {
+            k.b_user.as_str()
         } else {
-            k.a_user.clone()
-        }
+            k.a_user.as_str()
+        })
     };
-    let ids: Vec<String> = declared.iter().map(other_of).collect();
+    let ids: Vec<PersonId> = declared.iter().map(other_of).collect();
     let contacts = store.contacts(s.course, &ids).await?;
     let declared: Vec<Value> = declared
         .iter()

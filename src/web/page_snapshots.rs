@@ -68,7 +68,7 @@ fn the_learner_page_with_a_partner() {
         published: true,
         partner_ids: vec!["p-ben".into()],
         contacts: [(
-            "p-ben".to_string(),
+            "p-ben".into(),
             Contact {
                 name: Some("Ben Okafor".into()),
                 email: Some("ben@example.edu".into()),

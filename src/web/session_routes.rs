@@ -31,7 +31,7 @@ use crate::launch::session::Session;
 use crate::read::panel::Panel;
 use crate::realtime::live::{Presence, State};
 use crate::realtime::streams::Slot;
-use crate::store::{FieldSave, SessionRow};
+use crate::store::{FieldSave, PersonId, SessionRow};
 
 /// How often an idle stream says it is alive (proxies close silent connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
@@ -57,13 +57,16 @@ fn throttle(state: &AppState, s: &Session) -> Result<(), WebError> {
 async fn mine_to_write(
     state: &AppState,
     s: &Session,
-) -> Result<(std::sync::Arc<State>, String), WebError> {
+) -> Result<(std::sync::Arc<State>, PersonId), WebError> {
     throttle(state, s)?;
     mine(state, s).await
 }
 
 /// The group's current session and the person's id, or why there is none.
-async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, String), WebError> {
+async fn mine(
+    state: &AppState,
+    s: &Session,
+) -> Result<(std::sync::Arc<State>, PersonId), WebError> {
     let (live, me, _) = mine_in_group(state, s).await?;
     Ok((live, me))
 }
@@ -72,8 +75,8 @@ async fn mine(state: &AppState, s: &Session) -> Result<(std::sync::Arc<State>, S
 async fn mine_in_group(
     state: &AppState,
     s: &Session,
-) -> Result<(std::sync::Arc<State>, String, Vec<SessionRow>), WebError> {
-    let me = s.user().ok_or(WebError::NoSession)?.to_string();
+) -> Result<(std::sync::Arc<State>, PersonId, Vec<SessionRow>), WebError> {
+    let me = s.person().ok_or(WebError::NoSession)?.clone();
     let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
     let (row, group) = current(state, s, &members).await?;
     Ok((state.live.state_at(row).await?, me, group))
@@ -120,7 +123,7 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
         };
         let (row, group) = current(&state, s, &members).await?;
         let live = state.live.state_at(row).await?;
-        let me = s.user().unwrap_or_default();
+        let me = s.person().ok_or(WebError::NoSession)?;
         let page = SessionPage {
             token: &a.token,
             no_group: false,
@@ -510,7 +513,7 @@ pub async fn events(
         /// past `last`, never after a keep-alive (an idle stream costs no query).
         must_read: bool,
         course: crate::store::CourseId,
-        me: String,
+        me: PersonId,
     }
     impl Drop for Stream {
         fn drop(&mut self) {
@@ -519,11 +522,7 @@ pub async fn events(
             if self.slot.others_open() {
                 return;
             }
-            let (state, course, me) = (
-                self.state.clone(),
-                self.course,
-                std::mem::take(&mut self.me),
-            );
+            let (state, course, me) = (self.state.clone(), self.course, self.me.clone());
             let id = self.sub.session_id();
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 rt.spawn(async move {

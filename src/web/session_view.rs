@@ -11,7 +11,7 @@ use crate::coaching::{self, FieldKey, FieldRef, Seat, prompts};
 use crate::launch::session::Session;
 use crate::read::panel::{self, Panel, Reader, fields::round_fields};
 use crate::realtime::live::{State, field_id};
-use crate::store::SessionRow;
+use crate::store::{PersonId, SessionRow};
 
 /// The configuration of the session's activity (none for a course-level session or an
 /// activity not set up yet), through the course cache.
@@ -24,7 +24,7 @@ pub async fn activity_config(
 
 /// The published group of the session's learner in the activity's module, in its stored
 /// order; None when pairs are not published or the learner is in no group.
-pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<String>>, WebError> {
+pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<PersonId>>, WebError> {
     let Some(me) = s.user() else {
         return Ok(None);
     };
@@ -43,7 +43,7 @@ pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<String
 pub async fn current(
     state: &AppState,
     s: &Session,
-    members: &[String],
+    members: &[PersonId],
 ) -> Result<(SessionRow, Vec<SessionRow>), WebError> {
     let activity = module(s);
     let sessions = state
@@ -66,8 +66,8 @@ pub async fn current(
 pub async fn names(
     state: &AppState,
     s: &Session,
-    members: &[String],
-) -> Result<HashMap<String, String>, WebError> {
+    members: &[PersonId],
+) -> Result<HashMap<PersonId, String>, WebError> {
     Ok(crate::read::names(&state.flow.store, s, members).await?)
 }
 
@@ -77,7 +77,7 @@ pub async fn panel(
     state: &AppState,
     s: &Session,
     live: &State,
-    me: &str,
+    me: &PersonId,
     group: Vec<SessionRow>,
 ) -> Result<Panel, WebError> {
     let input = panel::load(state.sources(), s, live, me, group).await?;
@@ -91,7 +91,7 @@ pub async fn calendar(
     state: &AppState,
     s: &Session,
     live: &State,
-    me: &str,
+    me: &PersonId,
 ) -> Result<Option<String>, WebError> {
     use coaching::meeting::{CalendarEntry, Moment, ics, is_meeting_link};
     let rows = state.live.readable_fields(live, me).await?;
@@ -147,7 +147,7 @@ pub async fn markdown(
     state: &AppState,
     s: &Session,
     live: &State,
-    me: &str,
+    me: &PersonId,
 ) -> Result<String, WebError> {
     let l = s.locale;
     let reader = Reader::of(state.sources(), s, live, me).await?;

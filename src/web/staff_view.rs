@@ -60,8 +60,8 @@ fn groups_view(
                 .as_deref()
                 .map(|m| module_name(modules, m, l));
             context! {
-                members => g.members.iter().map(|m| context! { id => m, name => names.get(m, l) }).collect::<Vec<_>>(),
-                first => g.members.first().cloned().unwrap_or_default(),
+                members => g.members.iter().map(|m| context! { id => m, name => names.get(m.as_str(), l) }).collect::<Vec<_>>(),
+                first => g.members.first().map(ToString::to_string).unwrap_or_default(),
                 locked => g.locked,
                 trio => g.members.len() == 3,
                 shared => g.explanation.shared_tags.join(", "),

@@ -8,8 +8,8 @@ use std::time::Duration;
 use binome::coaching::{StatusDetail, Step};
 use binome::realtime::{Hub, Subscription, Wake};
 use binome::store::{
-    CourseId, FieldSave, LaunchRecord, NewEvent, NewPlatform, NewSession, SessionId, SessionRow,
-    SessionStatus, Store, StoreError,
+    CourseId, FieldOwner, FieldSave, LaunchRecord, NewEvent, NewPlatform, NewSession, PersonId,
+    SessionId, SessionRow, SessionStatus, Store, StoreError,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -73,11 +73,23 @@ async fn two_courses() -> (Store, CourseId, CourseId, String) {
     (store, a, b, url)
 }
 
-fn members() -> Vec<String> {
-    vec!["ana".to_string(), "bo".to_string()]
+fn members() -> Vec<PersonId> {
+    vec![who("ana"), who("bo")]
 }
 
-fn new_session(members: &[String], ordinal: i32) -> NewSession<'_> {
+fn who(p: &str) -> PersonId {
+    PersonId::new(p)
+}
+
+/// A person's own field.
+fn own(p: &str) -> FieldOwner {
+    FieldOwner::Person(who(p))
+}
+
+/// The writer of every event here.
+static ANA: std::sync::LazyLock<PersonId> = std::sync::LazyLock::new(|| who("ana"));
+
+fn new_session(members: &[PersonId], ordinal: i32) -> NewSession<'_> {
     NewSession {
         activity: ACTIVITY,
         module: ACTIVITY,
@@ -99,7 +111,7 @@ fn event<'a>(session: SessionId, after: i64, payload: &'a str) -> NewEvent<'a> {
     NewEvent {
         session_id: session,
         expected_last_seq: after,
-        actor: "ana",
+        actor: &ANA,
         payload,
         snapshot: Some(r#"{"step":1}"#),
         status: SessionStatus::InProgress,
@@ -131,7 +143,7 @@ async fn save(
 ) -> Result<FieldSave, StoreError> {
     let tx = store.begin(course).await?;
     let r = tx
-        .save_field(session, "ana", "situation", text, version, NOW)
+        .save_field(session, &own("ana"), "situation", text, version, NOW)
         .await?;
     tx.commit().await?;
     Ok(r)
@@ -211,17 +223,17 @@ async fn coaching_store_append_checks_the_expected_seq() {
     .await
     .unwrap();
     assert!(
-        tx.record_completion(s.summary.id, "ana", NOW + 9)
+        tx.record_completion(s.summary.id, &who("ana"), NOW + 9)
             .await
             .unwrap()
     );
     assert!(
-        tx.record_completion(s.summary.id, "bo", NOW + 9)
+        tx.record_completion(s.summary.id, &who("bo"), NOW + 9)
             .await
             .unwrap()
     );
     assert!(
-        !tx.record_completion(s.summary.id, "bo", NOW + 10)
+        !tx.record_completion(s.summary.id, &who("bo"), NOW + 10)
             .await
             .unwrap()
     );
@@ -337,7 +349,7 @@ async fn coaching_store_field_versions() {
         }
     );
     let tx = store.begin(course).await.unwrap();
-    tx.save_field(s.summary.id, "bo", "scratchpad", "bo's", 0, NOW)
+    tx.save_field(s.summary.id, &own("bo"), "scratchpad", "bo's", 0, NOW)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -345,16 +357,11 @@ async fn coaching_store_field_versions() {
     assert_eq!(
         fields
             .iter()
-            .map(|f| (
-                f.owner.as_str(),
-                f.field.as_str(),
-                f.text.as_str(),
-                f.version
-            ))
+            .map(|f| (&f.owner, f.field.as_str(), f.text.as_str(), f.version))
             .collect::<Vec<_>>(),
         vec![
-            ("ana", "situation", "second", 2),
-            ("bo", "scratchpad", "bo's", 1)
+            (&own("ana"), "situation", "second", 2),
+            (&own("bo"), "scratchpad", "bo's", 1)
         ]
     );
 }
@@ -398,17 +405,20 @@ async fn coaching_store_deleting_notes_removes_the_rows() {
         .await
         .unwrap();
     let tx = store.begin(course).await.unwrap();
-    tx.save_field(s.summary.id, "ana", "takeaway", "more words", 0, NOW)
+    tx.save_field(s.summary.id, &own("ana"), "takeaway", "more words", 0, NOW)
         .await
         .unwrap();
-    tx.save_field(s.summary.id, "bo", "takeaway", "bo keeps", 0, NOW)
+    tx.save_field(s.summary.id, &own("bo"), "takeaway", "bo keeps", 0, NOW)
         .await
         .unwrap();
-    assert_eq!(tx.delete_fields(s.summary.id, "ana").await.unwrap(), 2);
+    assert_eq!(
+        tx.delete_fields(s.summary.id, &who("ana")).await.unwrap(),
+        2
+    );
     tx.commit().await.unwrap();
     let left = store.fields(course, s.summary.id).await.unwrap();
     assert_eq!(left.len(), 1);
-    assert_eq!(left[0].owner, "bo");
+    assert_eq!(left[0].owner, own("bo"));
     // Gone from the table itself, not only from the queries.
     let rows = store
         .connection()
@@ -465,13 +475,13 @@ async fn coaching_store_is_scoped_by_course() {
     ));
     for version in [0, 1] {
         assert!(not_found(
-            tx.save_field(s.summary.id, "ana", "situation", "x", version, NOW)
+            tx.save_field(s.summary.id, &own("ana"), "situation", "x", version, NOW)
                 .await
         ));
     }
-    assert!(not_found(tx.delete_fields(s.summary.id, "ana").await));
+    assert!(not_found(tx.delete_fields(s.summary.id, &who("ana")).await));
     assert!(not_found(
-        tx.record_completion(s.summary.id, "ana", NOW).await
+        tx.record_completion(s.summary.id, &who("ana"), NOW).await
     ));
     tx.commit().await.unwrap();
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use binome::store::PersonId;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 
@@ -494,7 +495,10 @@ async fn a_course_of_two_thousand_learners_and_twenty_modules_is_counted_whole()
     let course = app.first_course().await;
     let now = binome::launch::now();
     let ids: Vec<String> = (0..LEARNERS).map(|i| format!("L{i}")).collect();
-    let groups: Vec<Vec<String>> = ids.chunks(2).map(<[String]>::to_vec).collect();
+    let groups: Vec<Vec<PersonId>> = ids
+        .chunks(2)
+        .map(|g| g.iter().map(|m| PersonId::new(m.as_str())).collect())
+        .collect();
     let plan = json!({"groups": groups.iter().map(|g| json!({"members": g})).collect::<Vec<_>>()})
         .to_string();
     for m in 1..=MODULES {

@@ -355,7 +355,7 @@ async fn queue_completed(app: &TestApp, n: usize) -> CourseId {
     let tx = app.store.begin(c).await.unwrap();
     let now_ms = now() * 1000;
     for i in 0..n {
-        let person = format!("learner-{i}");
+        let person = binome::store::PersonId::new(format!("learner-{i}"));
         let queued = tx
             .enqueue_score(binome::store::NewScore {
                 activity: ACTIVITY,

@@ -35,7 +35,7 @@ async fn queue(
         let queued = tx
             .enqueue_score(binome::store::NewScore {
                 activity: ACTIVITY,
-                person_id: person,
+                person_id: &binome::store::PersonId::new(person.as_str()),
                 score: ScoreContent {
                     given: completed.then_some(1.0),
                     maximum: Some(1.0),
@@ -356,7 +356,10 @@ async fn grades_regress_one_pending_row_per_learner_whatever_is_in_flight() {
                 assert_eq!(mine[1].score.activity_progress, ActivityProgress::Completed);
                 // The new row waits behind the held one.
                 let claimed = app.store.claim_due_scores(now(), 500, 300).await.unwrap();
-                assert!(claimed.iter().all(|r| r.person_id != p), "{claimed:?}");
+                assert!(
+                    claimed.iter().all(|r| r.person_id != p.as_str()),
+                    "{claimed:?}"
+                );
             });
             state.ags_score_delay_ms.store(0, Ordering::SeqCst);
             r

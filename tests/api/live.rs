@@ -167,7 +167,10 @@ async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
         .completions(app.first_course().await, "1")
         .await
         .unwrap();
-    let mut who: Vec<String> = completions.into_iter().map(|c| c.person_id).collect();
+    let mut who: Vec<String> = completions
+        .into_iter()
+        .map(|c| c.person_id.to_string())
+        .collect();
     who.sort();
     let mut expected = pair.clone();
     expected.sort();

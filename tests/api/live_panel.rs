@@ -423,9 +423,16 @@ async fn a_meeting_time_noted_as_free_text_before_stays_readable() {
     let course = app.first_course().await;
     let id = app.store.sessions_of_activity(course, "1").await.unwrap()[0].id;
     let tx = app.store.begin(course).await.unwrap();
-    tx.save_field(id, "", "meeting_date.g", "Thursday 14:00", 0, 0)
-        .await
-        .unwrap();
+    tx.save_field(
+        id,
+        &binome::store::FieldOwner::Group,
+        "meeting_date.g",
+        "Thursday 14:00",
+        0,
+        0,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let p = panel(&app, &a).await;
     assert!(p.contains("Noted earlier: Thursday 14:00"), "{p}");

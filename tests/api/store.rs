@@ -9,7 +9,7 @@ use binome::pairs::draft::{DraftScope, EditError};
 use binome::pairs::plan_input::plan_input;
 use binome::store::{
     CourseId, DECLARATION_CAP, DeclarationKind, DeclareOutcome, LaunchRecord, MemberStatus,
-    NewPlatform, PairSetStatus, RosterEntry, Store, StoreError,
+    NewPlatform, PairSetStatus, PersonId, RosterEntry, Store, StoreError,
 };
 use sea_orm::ConnectionTrait;
 
@@ -119,7 +119,7 @@ fn plan(groups: &[&[&str]]) -> String {
         groups: groups
             .iter()
             .map(|g| StoredGroup {
-                members: g.iter().map(|m| m.to_string()).collect(),
+                members: g.iter().map(|m| PersonId::new(*m)).collect(),
                 locked: false,
                 explanation: Default::default(),
             })

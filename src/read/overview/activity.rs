@@ -11,7 +11,7 @@ use crate::launch::session::Session;
 use crate::read::staff::Reader;
 use crate::read::{Moment, Sources, module, names};
 use crate::realtime::live::group_key;
-use crate::store::{GradeStatus, SessionSummary, StoreError};
+use crate::store::{GradeStatus, PersonId, SessionSummary, StoreError};
 
 /// A member's gradebook delivery on a group's row.
 #[derive(Debug, Clone, Serialize)]
@@ -40,11 +40,11 @@ pub struct GroupRow {
 /// What the activity's rows are built from, as read.
 pub struct ActivityInput {
     /// The groups of the module's published set, in order.
-    pub groups: Vec<Vec<String>>,
+    pub groups: Vec<Vec<PersonId>>,
     pub sessions: Vec<SessionSummary>,
-    pub names: HashMap<String, String>,
+    pub names: HashMap<PersonId, String>,
     /// Each learner's latest score in the activity: what the gradebook has or will have.
-    pub grades: HashMap<String, (GradeStatus, Option<String>)>,
+    pub grades: HashMap<PersonId, (GradeStatus, Option<String>)>,
 }
 
 /// Reads the activity's rows: published groups, sessions, scores, names (three queries and
@@ -54,11 +54,11 @@ pub async fn load(src: Sources<'_>, s: &Session) -> Result<ActivityInput, StoreE
     let m = module(s);
     let published = src.courses.published(store, s.course, &m).await?;
     let sessions = store.sessions_of_activity(s.course, &m).await?;
-    let groups: Vec<Vec<String>> = published
+    let groups: Vec<Vec<PersonId>> = published
         .as_ref()
         .map(|p| p.groups.iter().map(|g| g.members.clone()).collect())
         .unwrap_or_default();
-    let mut people: Vec<String> = sessions.iter().flat_map(|r| r.members.clone()).collect();
+    let mut people: Vec<PersonId> = sessions.iter().flat_map(|r| r.members.clone()).collect();
     people.extend(groups.iter().flatten().cloned());
     people.sort();
     people.dedup();
@@ -79,8 +79,8 @@ pub async fn load(src: Sources<'_>, s: &Session) -> Result<ActivityInput, StoreE
 /// guided session, or none yet), then each practice session, then sessions of groups that
 /// are no longer published.
 pub fn rows(input: &ActivityInput, reader: Reader, l: Locale) -> Vec<GroupRow> {
-    let name_of = |p: &str| input.names.get(p).cloned().unwrap_or_default();
-    let row_view = |members: &[String], session: Option<&SessionSummary>| {
+    let name_of = |p: &PersonId| input.names.get(p).cloned().unwrap_or_default();
+    let row_view = |members: &[PersonId], session: Option<&SessionSummary>| {
         let grades = if session.is_none_or(|x| x.ordinal == 0) {
             members
                 .iter()
@@ -100,11 +100,7 @@ pub fn rows(input: &ActivityInput, reader: Reader, l: Locale) -> Vec<GroupRow> {
             Vec::new()
         };
         GroupRow {
-            group: members
-                .iter()
-                .map(|p| name_of(p))
-                .collect::<Vec<_>>()
-                .join(", "),
+            group: members.iter().map(name_of).collect::<Vec<_>>().join(", "),
             status: status_words(session, members.len(), l),
             status_key: session.map_or("not_started", |x| x.status.as_str()),
             practice: session.and_then(|x| (x.ordinal > 0).then_some(x.ordinal)),

@@ -40,9 +40,15 @@ fn session(
         id: crate::store::SessionId::new(1),
         module: "m-conflicts".into(),
         group_key: crate::realtime::live::group_key(
-            &group.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+            &group
+                .iter()
+                .map(|m| crate::store::PersonId::new(*m))
+                .collect::<Vec<_>>(),
         ),
-        members: group.iter().map(|m| m.to_string()).collect(),
+        members: group
+            .iter()
+            .map(|m| crate::store::PersonId::new(*m))
+            .collect(),
         ordinal: 0,
         last_seq,
         status,

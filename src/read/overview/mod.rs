@@ -25,7 +25,7 @@ use crate::course::people::{self, Person};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::group_key;
-use crate::store::{CourseSession, ModuleRow, ScoreState, SessionSummary, StoreError};
+use crate::store::{CourseSession, ModuleRow, PersonId, ScoreState, SessionSummary, StoreError};
 
 /// Learners shown per page of the course overview's matrix.
 pub const OVERVIEW_PAGE: usize = 100;
@@ -46,7 +46,7 @@ pub fn order_modules(modules: &mut [ModuleRow], configs: &Configs) {
 #[derive(Debug, Clone)]
 pub struct Cell<'a> {
     /// The learner's group in the module's published pairs (them included), if any.
-    pub group: Option<&'a [String]>,
+    pub group: Option<&'a [PersonId]>,
     pub session: Option<&'a SessionSummary>,
     pub seat: Option<usize>,
     pub progress: Stage,
@@ -61,7 +61,7 @@ pub struct Overview {
     plans: HashMap<String, StoredPlan>,
     /// Per module, each grouped learner's group (its index in the plan) and its key: a
     /// lookup per cell rather than a scan of the groups.
-    placed: HashMap<String, HashMap<String, (usize, String)>>,
+    placed: HashMap<String, HashMap<PersonId, (usize, String)>>,
     sessions: HashMap<(String, String), SessionSummary>,
     scores: HashMap<(String, String), ScoreState>,
     labels: HashMap<String, String>,
@@ -111,7 +111,7 @@ impl Overview {
             .iter()
             .map(|p| (p.user_id.clone(), p.label()))
             .collect();
-        let placed: HashMap<String, HashMap<String, (usize, String)>> = plans
+        let placed: HashMap<String, HashMap<PersonId, (usize, String)>> = plans
             .iter()
             .map(|(module, plan): (&String, &StoredPlan)| {
                 let mut of = HashMap::new();
@@ -124,11 +124,14 @@ impl Overview {
                 (module.clone(), of)
             })
             .collect();
-        let grouped: std::collections::HashSet<&String> =
-            placed.values().flat_map(HashMap::keys).collect();
+        let grouped: std::collections::HashSet<&str> = placed
+            .values()
+            .flat_map(HashMap::keys)
+            .map(PersonId::as_str)
+            .collect();
         let learners = everyone
             .iter()
-            .filter(|p| (p.learner && !p.staff) || grouped.contains(&p.user_id))
+            .filter(|p| (p.learner && !p.staff) || grouped.contains(p.user_id.as_str()))
             .cloned()
             .collect();
         Overview {
@@ -198,7 +201,7 @@ impl Overview {
             .unwrap_or_default()
             .iter()
             .filter(|m| *m != learner)
-            .map(|m| self.label(m, l))
+            .map(|m| self.label(m.as_str(), l))
             .collect()
     }
 }
@@ -380,12 +383,12 @@ pub fn export_rows(o: &Overview, reader: Reader, l: Locale) -> Vec<Vec<String>> 
                 .group
                 .map(|g| {
                     g.iter()
-                        .map(|x| o.label(x, l))
+                        .map(|x| o.label(x.as_str(), l))
                         .collect::<Vec<_>>()
                         .join("; ")
                 })
                 .unwrap_or_default();
-            let size = c.group.map_or(0, <[String]>::len);
+            let size = c.group.map_or(0, <[PersonId]>::len);
             let status = match c.session {
                 Some(x) => status_words(Some(x), size, l),
                 None => c.progress.words(l),

@@ -21,7 +21,10 @@ pub fn row(id: i64, ordinal: i32, members: &[&str], last_seq: i64) -> SessionRow
             id: crate::store::SessionId::new(id),
             module: "act-1".into(),
             group_key: members.join("|"),
-            members: members.iter().map(|m| m.to_string()).collect(),
+            members: members
+                .iter()
+                .map(|m| crate::store::PersonId::new(*m))
+                .collect(),
             ordinal,
             last_seq,
             status: SessionStatus::InProgress,
@@ -76,7 +79,7 @@ pub fn input<'a>(live: &'a State, seat: u8, texts: &[(FieldRef, &str)]) -> Panel
             let id = field_id(f);
             let row = FieldRow {
                 session_id: live.row.summary.id,
-                owner: String::new(),
+                owner: crate::store::FieldOwner::Group,
                 field: id.clone(),
                 text: text.to_string(),
                 version: 1,

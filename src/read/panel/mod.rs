@@ -35,7 +35,7 @@ use crate::coaching::{self, FieldKey, GroupSize, Phase, Seat, SessionMode, Step,
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::realtime::live::{LiveError, State};
-use crate::store::{ActivityConfig, FieldRow, SessionRow};
+use crate::store::{ActivityConfig, FieldRow, PersonId, SessionRow};
 
 /// A member reading their session: their seat, the texts they may read, the members' names
 /// in seat order.
@@ -51,7 +51,7 @@ impl Reader {
         src: Sources<'_>,
         s: &Session,
         live: &State,
-        me: &str,
+        me: &PersonId,
     ) -> Result<Reader, ReadError> {
         let seat = live.seat_of(me).ok_or(LiveError::NotAMember)?;
         let rows = src.live.readable_fields(live, me).await?;
@@ -79,7 +79,7 @@ pub struct PanelInput<'a> {
     pub config: Option<ActivityConfig>,
     /// Last module's commitments of each member (person id, stored list), read only before
     /// the first round.
-    pub previous: Vec<(String, String)>,
+    pub previous: Vec<(PersonId, String)>,
     /// The group's sessions of the activity.
     pub group_sessions: Vec<SessionRow>,
 }
@@ -90,7 +90,7 @@ pub async fn load<'a>(
     src: Sources<'_>,
     s: &Session,
     live: &'a State,
-    me: &str,
+    me: &PersonId,
     group_sessions: Vec<SessionRow>,
 ) -> Result<PanelInput<'a>, ReadError> {
     let reader = Reader::of(src, s, live, me).await?;

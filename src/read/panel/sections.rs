@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::fields::{Field, Table, is_private_note, list_table, round_fields};
 use super::rights::Viewer;
 use crate::coaching::{self, FieldKey, FieldRef, Phase, Role, Seat};
+use crate::store::PersonId;
 
 /// One member's preparation.
 #[derive(Debug, Clone, Serialize)]
@@ -181,7 +182,11 @@ pub fn meeting(v: &Viewer<'_>, uses_link: bool) -> Vec<Field> {
 
 /// Last module's commitments of each member (person id, stored list), and their check-in
 /// on them; the caller reads them before the first round only.
-pub fn check_in(v: &Viewer<'_>, members: &[String], previous: &[(String, String)]) -> Vec<CheckIn> {
+pub fn check_in(
+    v: &Viewer<'_>,
+    members: &[PersonId],
+    previous: &[(PersonId, String)],
+) -> Vec<CheckIn> {
     v.session
         .size()
         .seats()
