@@ -50,7 +50,7 @@ impl StoredPlan {
     }
 
     /// The group of a learner, if any.
-    pub fn group_of(&self, user: &str) -> Option<&StoredGroup> {
+    pub fn group_of(&self, user: &PersonId) -> Option<&StoredGroup> {
         self.groups
             .iter()
             .find(|g| g.members.iter().any(|m| m == user))
@@ -58,7 +58,7 @@ impl StoredPlan {
 
     /// Dissolves the group of a learner; its members wait for the next proposal. Returns
     /// the members, or none when the learner is in no group.
-    pub(crate) fn split(&mut self, member: &str) -> Option<Vec<PersonId>> {
+    pub(crate) fn split(&mut self, member: &PersonId) -> Option<Vec<PersonId>> {
         let i = self
             .groups
             .iter()
@@ -73,7 +73,7 @@ impl StoredPlan {
         Some(g.members)
     }
 
-    pub(crate) fn together(&self, a: &str, b: &str) -> bool {
+    pub(crate) fn together(&self, a: &PersonId, b: &PersonId) -> bool {
         self.groups
             .iter()
             .any(|g| g.members.iter().any(|m| m == a) && g.members.iter().any(|m| m == b))

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::lti::roles::Roles;
-use crate::store::{CourseId, MemberStatus, RosterEntry, Store, StoreError, display_name};
+use crate::store::{
+    CourseId, MemberStatus, PersonId, RosterEntry, Store, StoreError, display_name,
+};
 
 /// Where the people of a course come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +20,7 @@ pub enum RosterSource {
 /// A person of the course as the staff page and the engine see them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Person {
-    pub user_id: String,
+    pub user_id: PersonId,
     pub name: Option<String>,
     pub email: Option<String>,
     pub picture: Option<String>,
@@ -91,12 +93,12 @@ pub async fn people(
     let people = base
         .into_iter()
         .map(|e| {
-            let launch = launched.get(&e.user_id);
+            let launch = launched.get(e.user_id.as_str());
             let name = launch
                 .and_then(|(l, _)| display_name(l))
                 .or_else(|| display_name(&e));
             let at = launch.and_then(|(_, t)| *t);
-            let tags = profiles.remove(&e.user_id).unwrap_or_default();
+            let tags = profiles.remove(e.user_id.as_str()).unwrap_or_default();
             Person::new(e, name, at, tags)
         })
         .collect();
@@ -115,14 +117,16 @@ pub async fn people_page(
     let ids: Vec<String> = page
         .entries
         .iter()
-        .map(|p| p.entry.user_id.clone())
+        .map(|p| p.entry.user_id.to_string())
         .collect();
     let mut profiles = store.profiles_of(course, &ids).await?;
     let people = page
         .entries
         .into_iter()
         .map(|p| {
-            let tags = profiles.remove(&p.entry.user_id).unwrap_or_default();
+            let tags = profiles
+                .remove(p.entry.user_id.as_str())
+                .unwrap_or_default();
             let name = p.entry.name.clone();
             Person::new(p.entry, name, p.launched_at, tags)
         })

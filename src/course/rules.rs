@@ -3,7 +3,7 @@
 //! gives that role to observers, such as parents).
 
 use crate::lti::roles::{ContextRole, Role, Roles};
-use crate::store::{CourseId, Standing, Store, StoreError};
+use crate::store::{CourseId, PersonId, Standing, Store, StoreError};
 
 /// May be put in a pair: the Learner role in the course and no staff role in it. Institution
 /// roles do not decide: an administrator enrolled as a learner is a learner.
@@ -30,7 +30,7 @@ pub fn may_manage(roles: &Roles) -> bool {
 pub async fn may_still_manage(
     store: &Store,
     course: CourseId,
-    subject: Option<&str>,
+    subject: Option<&PersonId>,
 ) -> Result<bool, StoreError> {
     let Some(user) = subject else {
         return Ok(true);

@@ -149,7 +149,7 @@ impl DraftScope<'_> {
     }
 
     /// Swaps two learners between their groups of the draft.
-    pub async fn swap(&self, a: &str, b: &str) -> Result<(), EditError> {
+    pub async fn swap(&self, a: &PersonId, b: &PersonId) -> Result<(), EditError> {
         if a == b {
             return Err(EditError::SamePerson);
         }
@@ -168,12 +168,8 @@ impl DraftScope<'_> {
             return Err(EditError::SameGroup);
         }
         for (g, from, to) in [(ga, a, b), (gb, b, a)] {
-            for m in plan.groups[g]
-                .members
-                .iter_mut()
-                .filter(|m| m.as_str() == from)
-            {
-                *m = PersonId::new(to);
+            for m in plan.groups[g].members.iter_mut().filter(|m| *m == from) {
+                *m = to.clone();
             }
         }
         let forbidden = forbidden(self.store, self.course).await?;
@@ -197,7 +193,7 @@ impl DraftScope<'_> {
     }
 
     /// Locks or unlocks the group of a learner: a locked group survives a new proposal.
-    pub async fn set_lock(&self, member: &str, locked: bool) -> Result<(), EditError> {
+    pub async fn set_lock(&self, member: &PersonId, locked: bool) -> Result<(), EditError> {
         let (mut plan, read) = self.draft().await?;
         let g = plan
             .groups
@@ -216,7 +212,7 @@ impl DraftScope<'_> {
     }
 
     /// Dissolves the group of a learner; its members wait for the next proposal.
-    pub async fn split(&self, member: &str) -> Result<(), EditError> {
+    pub async fn split(&self, member: &PersonId) -> Result<(), EditError> {
         let (mut plan, read) = self.draft().await?;
         let members = plan.split(member).ok_or(EditError::NotPlaced)?;
         self.save(&read, &plan, PairingChange::Split { members })
@@ -225,14 +221,14 @@ impl DraftScope<'_> {
 
     /// Adds a do-not-pair exclusion; if the two share a group of the draft, it is dissolved.
     /// The link, its event, the split and the split's event are one transaction.
-    pub async fn exclude(&self, a: &str, b: &str) -> Result<(), EditError> {
+    pub async fn exclude(&self, a: &PersonId, b: &PersonId) -> Result<(), EditError> {
         if a == b {
             return Err(EditError::SamePerson);
         }
         let (people, _) = people(self.store, self.course).await?;
         if ![a, b]
             .iter()
-            .all(|id| people.iter().any(|p| p.user_id == *id && p.learner))
+            .all(|id| people.iter().any(|p| p.user_id == **id && p.learner))
         {
             return Err(EditError::UnknownLearner);
         }
@@ -319,8 +315,8 @@ async fn forbidden(store: &Store, course: CourseId) -> Result<pairing::Exclusion
         .iter()
         .map(|l| pairing::Link {
             kind: engine_kind(l),
-            a: LearnerId::new(&l.a_user),
-            b: LearnerId::new(&l.b_user),
+            a: LearnerId::new(l.a_user.as_str()),
+            b: LearnerId::new(l.b_user.as_str()),
         })
         .collect();
     Ok(pairing::Exclusions::from_links(&links))

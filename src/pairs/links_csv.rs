@@ -1,7 +1,7 @@
 //! Hierarchical links uploaded by staff as CSV: parsing the lines against the roster, and
 //! storing the good ones with their `pairing_events` row in one transaction.
 
-use crate::store::{CourseId, LinkKind, LinkSource, Store, StoreError};
+use crate::store::{CourseId, LinkKind, LinkSource, PersonId, Store, StoreError};
 
 use super::history::PairingChange;
 use crate::course::people::{Person, people};
@@ -21,7 +21,7 @@ pub enum CsvProblem {
 /// What a CSV of links gave: the (manager, report) user ids, and the bad lines by number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvLinks {
-    pub good: Vec<(String, String)>,
+    pub good: Vec<(PersonId, PersonId)>,
     pub bad: Vec<(usize, CsvProblem)>,
 }
 
@@ -33,7 +33,7 @@ pub struct CsvLinks {
 /// bad lines with their line number and problem; good lines are kept even when others are
 /// bad. A quoted value cannot span lines: no email or user id holds a line break.
 pub fn parse_links_csv(text: &str, people: &[Person]) -> CsvLinks {
-    let find = |v: &str| -> Option<String> {
+    let find = |v: &str| -> Option<PersonId> {
         people
             .iter()
             .find(|p| {
@@ -157,8 +157,8 @@ mod tests {
         assert_eq!(
             good,
             vec![
-                ("4".to_string(), "5".to_string()),
-                ("6".to_string(), "4".to_string())
+                (PersonId::new("4"), PersonId::new("5")),
+                (PersonId::new("6"), PersonId::new("4"))
             ]
         );
         assert_eq!(

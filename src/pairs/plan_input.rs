@@ -94,7 +94,7 @@ pub(super) async fn plan_input_with_draft(
         .iter()
         .filter(|p| p.learner)
         .map(|p| Participant {
-            id: LearnerId::new(&p.user_id),
+            id: LearnerId::new(p.user_id.as_str()),
             tags: p.tags.clone(),
             groups: Vec::new(),
             available: p.status.is_active(),
@@ -105,8 +105,8 @@ pub(super) async fn plan_input_with_draft(
         links: links
             .iter()
             .map(|l| Link {
-                a: LearnerId::new(&l.a_user),
-                b: LearnerId::new(&l.b_user),
+                a: LearnerId::new(l.a_user.as_str()),
+                b: LearnerId::new(l.b_user.as_str()),
                 kind: engine_kind(l),
             })
             .collect(),

@@ -133,12 +133,12 @@ pub async fn load(
     let mine = if settings.tag_options.is_empty() {
         Vec::new()
     } else {
-        store.profile(s.course, me.as_str()).await?
+        store.profile(s.course, me).await?
     };
     let published = src.courses.published(store, s.course, &module(s)).await?;
     let partner_ids: Vec<PersonId> = published
         .as_ref()
-        .and_then(|p| p.group_of(me.as_str()))
+        .and_then(|p| p.group_of(me))
         .map(|g| g.members.iter().filter(|m| *m != me).cloned().collect())
         .unwrap_or_default();
     let mut asked = partner_ids.clone();

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::entities::link;
-use super::{CourseId, Store, StoreError, Tx};
+use super::{CourseId, PersonId, Store, StoreError, Tx};
 
 /// The most links one learner may declare in a course: enough for a manager and a few
 /// colleagues, too few for one person to exclude a whole class from pairing.
@@ -80,8 +80,8 @@ impl LinkSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkRow {
     pub id: i32,
-    pub a_user: String,
-    pub b_user: String,
+    pub a_user: PersonId,
+    pub b_user: PersonId,
     pub kind: LinkKind,
     pub source: LinkSource,
     pub created_by: String,
@@ -119,19 +119,19 @@ fn to_link(l: link::Model) -> Result<LinkRow, StoreError> {
         .ok_or_else(|| StoreError::corrupt("links", l.id, "unknown source"))?;
     Ok(LinkRow {
         id: l.id,
-        a_user: l.a_user,
-        b_user: l.b_user,
+        a_user: PersonId::new(l.a_user),
+        b_user: PersonId::new(l.b_user),
         kind,
         source,
         created_by: l.created_by,
     })
 }
 
-fn declared_by_filter(course_id: CourseId, user_id: &str) -> Condition {
+fn declared_by_filter(course_id: CourseId, user_id: &PersonId) -> Condition {
     Condition::all()
         .add(link::Column::CourseId.eq(course_id.get()))
         .add(link::Column::Source.eq(LinkSource::Declared.as_str()))
-        .add(link::Column::CreatedBy.eq(user_id))
+        .add(link::Column::CreatedBy.eq(user_id.as_str()))
 }
 
 impl Store {
@@ -155,7 +155,7 @@ impl Store {
     pub async fn declared_by(
         &self,
         course_id: CourseId,
-        user_id: &str,
+        user_id: &PersonId,
     ) -> Result<Vec<LinkRow>, StoreError> {
         self.links_where(declared_by_filter(course_id, user_id))
             .await
@@ -165,7 +165,7 @@ impl Store {
     pub async fn declaration_count(
         &self,
         course_id: CourseId,
-        user_id: &str,
+        user_id: &PersonId,
     ) -> Result<u64, StoreError> {
         Ok(link::Entity::find()
             .filter(declared_by_filter(course_id, user_id))
@@ -180,8 +180,8 @@ impl Store {
     pub async fn add_declaration(
         &self,
         course_id: CourseId,
-        by: &str,
-        other: &str,
+        by: &PersonId,
+        other: &PersonId,
         kind: DeclarationKind,
         pairable: super::roster::Pairable,
         now: i64,
@@ -191,19 +191,19 @@ impl Store {
         }
         let tx = self.begin(course_id).await?;
         tx.lock_course().await?;
-        if !super::roster::pairable_in(&tx.txn, course_id, other, pairable).await? {
+        if !super::roster::pairable_in(&tx.txn, course_id, other.as_str(), pairable).await? {
             return Ok(DeclareOutcome::UnknownPerson);
         }
         let either_way = Condition::any()
             .add(
                 Condition::all()
-                    .add(link::Column::AUser.eq(by))
-                    .add(link::Column::BUser.eq(other)),
+                    .add(link::Column::AUser.eq(by.as_str()))
+                    .add(link::Column::BUser.eq(other.as_str())),
             )
             .add(
                 Condition::all()
-                    .add(link::Column::AUser.eq(other))
-                    .add(link::Column::BUser.eq(by)),
+                    .add(link::Column::AUser.eq(other.as_str()))
+                    .add(link::Column::BUser.eq(by.as_str())),
             );
         let existing = link::Entity::find()
             .filter(declared_by_filter(course_id, by))
@@ -225,7 +225,7 @@ impl Store {
             DeclarationKind::IManageThem => (by, other, LinkKind::Manages),
             DeclarationKind::Hierarchical => (by, other, LinkKind::Hierarchical),
         };
-        tx.add_link(a, b, kind, LinkSource::Declared, by, now)
+        tx.add_link(a, b, kind, LinkSource::Declared, by.as_str(), now)
             .await?;
         tx.commit().await?;
         Ok(DeclareOutcome::Added)
@@ -235,7 +235,7 @@ impl Store {
     pub async fn remove_declared_link(
         &self,
         course_id: CourseId,
-        by: &str,
+        by: &PersonId,
         id: i32,
     ) -> Result<(), StoreError> {
         link::Entity::delete_many()
@@ -251,8 +251,8 @@ impl Tx<'_> {
     /// Adds a link of the course (idempotent); true when it is new.
     pub async fn add_link(
         &self,
-        a: &str,
-        b: &str,
+        a: &PersonId,
+        b: &PersonId,
         kind: LinkKind,
         source: LinkSource,
         by: &str,

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::entities::{course, member, roster_member};
-use super::{CourseId, Store, StoreError};
+use super::{CourseId, PersonId, Store, StoreError};
 use crate::lti::RegistrationId;
 
 pub use crate::lti::nrps::MemberStatus;
@@ -62,7 +62,7 @@ pub struct CourseInfo {
 /// A learner as a picker shows them: the id and the one display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnerName {
-    pub user_id: String,
+    pub user_id: PersonId,
     pub name: Option<String>,
 }
 
@@ -180,7 +180,7 @@ impl Store {
         for chunk in members.chunks(500) {
             let rows = chunk.iter().map(|m| roster_member::ActiveModel {
                 course_id: Set(course_id.get()),
-                user_id: Set(m.user_id.clone()),
+                user_id: Set(m.user_id.to_string()),
                 name: Set(m.name.clone()),
                 given_name: Set(m.given_name.clone()),
                 family_name: Set(m.family_name.clone()),
@@ -331,7 +331,7 @@ impl Store {
             .await?;
             let read = rows.len() as u64;
             for e in rows {
-                after = Some(e.user_id.clone());
+                after = Some(e.user_id.to_string());
                 if e.status.is_active() && pairable(&e.roles) {
                     found.push(e);
                 }
@@ -342,17 +342,17 @@ impl Store {
         }
         let next = if found.len() as u64 > limit {
             found.truncate(limit as usize);
-            found.last().map(|e| e.user_id.clone())
+            found.last().map(|e| e.user_id.to_string())
         } else {
             None
         };
-        let ids: Vec<String> = found.iter().map(|e| e.user_id.clone()).collect();
+        let ids: Vec<String> = found.iter().map(|e| e.user_id.to_string()).collect();
         let launch = launch_names(&self.db, course_id, &ids).await?;
         let learners = found
             .into_iter()
             .map(|e| LearnerName {
                 name: launch
-                    .get(&e.user_id)
+                    .get(e.user_id.as_str())
                     .and_then(|(n, _, _)| n.clone())
                     .or_else(|| display_name(&e)),
                 user_id: e.user_id,
@@ -375,16 +375,16 @@ impl Store {
         let mut rows = page_rows(&self.db, course_id, from_roster, after, limit + 1, None).await?;
         let next = if rows.len() as u64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|e| e.user_id.clone())
+            rows.last().map(|e| e.user_id.to_string())
         } else {
             None
         };
-        let ids: Vec<String> = rows.iter().map(|e| e.user_id.clone()).collect();
+        let ids: Vec<String> = rows.iter().map(|e| e.user_id.to_string()).collect();
         let launch = launch_names(&self.db, course_id, &ids).await?;
         let entries = rows
             .into_iter()
             .map(|mut entry| {
-                let l = launch.get(&entry.user_id);
+                let l = launch.get(entry.user_id.as_str());
                 entry.name = l
                     .and_then(|(n, _, _)| n.clone())
                     .or_else(|| display_name(&entry));
@@ -599,7 +599,7 @@ fn names_of(
 fn member_entry(m: member::Model) -> Result<RosterEntry, StoreError> {
     Ok(RosterEntry {
         roles: roles(&m.roles, "members", m.id)?,
-        user_id: m.user_id,
+        user_id: PersonId::new(m.user_id),
         name: m.name,
         given_name: m.given_name,
         family_name: m.family_name,
@@ -614,7 +614,7 @@ fn roster_entry(r: roster_member::Model) -> Result<RosterEntry, StoreError> {
         roles: roles(&r.roles, "roster_members", r.id)?,
         status: status_from_stored(&r.status)
             .ok_or_else(|| StoreError::corrupt("roster_members", r.id, "unknown status"))?,
-        user_id: r.user_id,
+        user_id: PersonId::new(r.user_id),
         name: r.name,
         given_name: r.given_name,
         family_name: r.family_name,

@@ -7,7 +7,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::entities::{course_setting, learner_profile};
-use super::{CourseId, Store, StoreError, Tx};
+use super::{CourseId, PersonId, Store, StoreError, Tx};
 use crate::pairing::Policy;
 
 /// What the pairing of a course is configured with.
@@ -109,11 +109,11 @@ impl Store {
     pub async fn profile(
         &self,
         course_id: CourseId,
-        user_id: &str,
+        user_id: &PersonId,
     ) -> Result<Vec<String>, StoreError> {
         let row = learner_profile::Entity::find()
             .filter(learner_profile::Column::CourseId.eq(course_id.get()))
-            .filter(learner_profile::Column::UserId.eq(user_id))
+            .filter(learner_profile::Column::UserId.eq(user_id.as_str()))
             .one(&self.db)
             .await?;
         match row {
@@ -126,7 +126,7 @@ impl Store {
     pub async fn set_profile(
         &self,
         course_id: CourseId,
-        user_id: &str,
+        user_id: &PersonId,
         tags: &[String],
         now: i64,
     ) -> Result<(), StoreError> {

@@ -60,7 +60,11 @@ pub enum Standing {
 
 impl Store {
     /// The standing of `user` in the stored roster of `course`.
-    pub async fn standing(&self, course: CourseId, user: &str) -> Result<Standing, StoreError> {
+    pub async fn standing(
+        &self,
+        course: CourseId,
+        user: &PersonId,
+    ) -> Result<Standing, StoreError> {
         // Whether there is a roster first, then the person: a roster replaced between the two
         // reads is replaced by another complete one, so an empty roster filled meanwhile can
         // never make a listed person look absent.
@@ -73,7 +77,7 @@ impl Store {
         }
         let row = roster_member::Entity::find()
             .filter(roster_member::Column::CourseId.eq(course.get()))
-            .filter(roster_member::Column::UserId.eq(user))
+            .filter(roster_member::Column::UserId.eq(user.as_str()))
             .one(&self.db)
             .await?;
         let Some(r) = row else {

@@ -352,7 +352,7 @@ pub async fn declare_page(
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
-    let me = s.user().unwrap_or_default().to_string();
+    let me = crate::store::PersonId::new(s.user().unwrap_or_default());
     let result = async {
         let search = q.q.as_deref().map(str::trim).filter(|v| !v.is_empty());
         let after = q.after.as_deref().filter(|v| !v.is_empty());

@@ -70,7 +70,7 @@ impl Requirement for Manager {
         }
         // The token says what the LMS said at launch; a write also needs the LMS's roster, when
         // there is one, to still list the person with a role that may manage.
-        if !crate::course::may_still_manage(&state.flow.store, s.course, s.user()).await? {
+        if !crate::course::may_still_manage(&state.flow.store, s.course, s.person()).await? {
             return Err(WebError::Forbidden(Forbidden::NotManager));
         }
         Ok(())

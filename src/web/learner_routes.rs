@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::{BadForm, OrRefuse, Refusal, WebError};
 use super::extract::{AuthedForm, Learner, redirect};
 use crate::launch::now;
-use crate::store::{DeclarationKind, DeclareOutcome};
+use crate::store::{DeclarationKind, DeclareOutcome, PersonId};
 
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
@@ -28,7 +28,7 @@ pub async fn profile(
     f: AuthedForm<ProfileForm, Learner>,
 ) -> Result<HttpResponse, Refusal> {
     let s = &f.session;
-    let me = s.user().unwrap_or_default().to_string();
+    let me = PersonId::new(s.user().unwrap_or_default());
     let store = &state.flow.store;
     let now = now();
     let (result, page, at) = match f.form.action.as_str() {
@@ -62,7 +62,7 @@ pub async fn profile(
                 .add_declaration(
                     s.course,
                     &me,
-                    &f.form.other,
+                    &PersonId::new(f.form.other.as_str()),
                     kind,
                     crate::course::rules::is_pairable_roles,
                     now,

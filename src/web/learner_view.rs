@@ -19,7 +19,7 @@ pub const DECLARE_PAGE: usize = 50;
 pub async fn declare_context(
     state: &AppState,
     s: &Session,
-    me: &str,
+    me: &PersonId,
     after: Option<&str>,
     search: Option<&str>,
 ) -> Result<Value, WebError> {
@@ -38,16 +38,16 @@ pub async fn declare_context(
     let shown: Vec<Value> = page
         .learners
         .into_iter()
-        .filter(|p| p.user_id != me)
+        .filter(|p| p.user_id != *me)
         .map(|p| context! { id => p.user_id, name => label(p.name) })
         .collect();
     let declared = store.declared_by(s.course, me).await?;
     let other_of = |k: &crate::store::LinkRow| {
-        PersonId::new(if k.a_user == me {
-            k.b_user.as_str()
+        if k.a_user == *me {
+            k.b_user.clone()
         } else {
-            k.a_user.as_str()
-        })
+            k.a_user.clone()
+        }
     };
     let ids: Vec<PersonId> = declared.iter().map(other_of).collect();
     let contacts = store.contacts(s.course, &ids).await?;

@@ -25,7 +25,7 @@ pub async fn activity_config(
 /// The published group of the session's learner in the activity's module, in its stored
 /// order; None when pairs are not published or the learner is in no group.
 pub async fn my_group(state: &AppState, s: &Session) -> Result<Option<Vec<PersonId>>, WebError> {
-    let Some(me) = s.user() else {
+    let Some(me) = s.person() else {
         return Ok(None);
     };
     let published = state

@@ -20,6 +20,7 @@ use crate::launch::session::Session;
 use crate::pairs::draft::{DraftScope, EditError};
 use crate::pairs::{links_csv, settings};
 use crate::roster::schedule::Trigger;
+use crate::store::PersonId;
 
 /// An empty form: the action is the route.
 #[derive(Debug, Deserialize)]
@@ -163,6 +164,7 @@ pub async fn edit(
     f: AuthedForm<EditForm, Manager>,
 ) -> Result<HttpResponse, Refusal> {
     let EditForm { action, a, b } = f.form;
+    let (a, b) = (PersonId::new(a), PersonId::new(b));
     let action = match action.as_str() {
         "swap" => PairAction::Swap(a, b),
         "lock" => PairAction::Lock(a, true),
@@ -180,10 +182,10 @@ pub async fn edit(
 enum PairAction {
     Propose,
     Publish,
-    Swap(String, String),
-    Lock(String, bool),
-    Split(String),
-    Exclude(String, String),
+    Swap(PersonId, PersonId),
+    Lock(PersonId, bool),
+    Split(PersonId),
+    Exclude(PersonId, PersonId),
 }
 
 /// The wording of a CSV line that was not used.

@@ -15,7 +15,7 @@ use crate::course::people::{self, Person, RosterSource};
 use crate::i18n::Locale;
 use crate::launch::session::Session;
 use crate::pairing::{Note, UnplacedReason};
-use crate::store::PairSetStatus;
+use crate::store::{PairSetStatus, PersonId};
 
 pub use crate::read::module;
 pub use crate::read::staff::{Reader, failure_words};
@@ -24,7 +24,7 @@ pub use crate::read::staff::{Reader, failure_words};
 pub const ROSTER_PAGE: usize = 100;
 
 /// How staff pages name people: by name (else email, else a placeholder), never by LMS id.
-pub struct Names(HashMap<String, String>);
+pub struct Names(HashMap<PersonId, String>);
 
 impl Names {
     pub fn of(people: &[Person]) -> Names {

@@ -218,13 +218,19 @@ async fn an_event_that_cannot_be_written_undoes_the_change_it_records() {
 
     let s = scope(&store, course);
     assert!(matches!(
-        s.set_lock("l0", true).await,
+        s.set_lock(&"l0".into(), true).await,
         Err(EditError::Store(_))
     ));
-    assert!(matches!(s.swap("l0", "l2").await, Err(EditError::Store(_))));
-    assert!(matches!(s.split("l0").await, Err(EditError::Store(_))));
     assert!(matches!(
-        s.exclude("l0", "l1").await,
+        s.swap(&"l0".into(), &"l2".into()).await,
+        Err(EditError::Store(_))
+    ));
+    assert!(matches!(
+        s.split(&"l0".into()).await,
+        Err(EditError::Store(_))
+    ));
+    assert!(matches!(
+        s.exclude(&"l0".into(), &"l1".into()).await,
         Err(EditError::Store(_))
     ));
     assert!(matches!(s.publish().await, Err(EditError::Store(_))));
@@ -252,7 +258,10 @@ async fn an_exclusion_and_the_split_it_causes_are_recorded_together() {
     let (store, course) = course().await;
     roster(&store, course, 4).await;
     put_draft(&store, course, &plan(&[&["l0", "l1"], &["l2", "l3"]])).await;
-    scope(&store, course).exclude("l0", "l1").await.unwrap();
+    scope(&store, course)
+        .exclude(&"l0".into(), &"l1".into())
+        .await
+        .unwrap();
     let now = StoredPlan::from_set(
         &store
             .pair_set(course, MODULE, PairSetStatus::Draft)
@@ -261,8 +270,8 @@ async fn an_exclusion_and_the_split_it_causes_are_recorded_together() {
             .unwrap(),
     )
     .unwrap();
-    assert!(now.group_of("l0").is_none() && now.group_of("l1").is_none());
-    assert!(now.group_of("l2").is_some());
+    assert!(now.group_of(&"l0".into()).is_none() && now.group_of(&"l1".into()).is_none());
+    assert!(now.group_of(&"l2".into()).is_some());
     let actions: Vec<String> = store
         .events(course, None, 10)
         .await
@@ -303,7 +312,7 @@ async fn concurrent_edits_of_the_draft_are_refused_not_lost() {
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let member = format!("l{}", 2 * i);
+                let member = PersonId::new(format!("l{}", 2 * i));
                 scope(&store, course).set_lock(&member, true).await
             })
         })
@@ -375,7 +384,7 @@ async fn corrupt_stored_values_are_errors_that_name_the_row() {
     );
 
     store
-        .set_profile(course, "l0", &["a".into()], NOW)
+        .set_profile(course, &"l0".into(), &["a".into()], NOW)
         .await
         .unwrap();
     exec(&store, "UPDATE learner_profiles SET tags = 'x'").await;
@@ -384,7 +393,7 @@ async fn corrupt_stored_values_are_errors_that_name_the_row() {
         "learner_profiles"
     );
     assert_eq!(
-        corrupt_table(store.profile(course, "l0").await),
+        corrupt_table(store.profile(course, &"l0".into()).await),
         "learner_profiles"
     );
 
@@ -401,8 +410,8 @@ async fn corrupt_stored_values_are_errors_that_name_the_row() {
         store
             .add_declaration(
                 course,
-                "l0",
-                "l1",
+                &"l0".into(),
+                &"l1".into(),
                 DeclarationKind::Hierarchical,
                 is_pairable_roles,
                 NOW
@@ -420,8 +429,8 @@ async fn corrupt_stored_values_are_errors_that_name_the_row() {
     store
         .add_declaration(
             course,
-            "l0",
-            "l1",
+            &"l0".into(),
+            &"l1".into(),
             DeclarationKind::Hierarchical,
             is_pairable_roles,
             NOW,
@@ -489,8 +498,8 @@ async fn declarations_are_checked_and_capped_per_learner() {
             store
                 .add_declaration(
                     course,
-                    "l0",
-                    other,
+                    &"l0".into(),
+                    &PersonId::new(other),
                     DeclarationKind::TheyManageMe,
                     is_pairable_roles,
                     NOW,
@@ -513,7 +522,10 @@ async fn declarations_are_checked_and_capped_per_learner() {
     );
     assert_eq!(declare("l1").await, DeclareOutcome::Added);
     assert_eq!(declare("l1").await, DeclareOutcome::AlreadyDeclared);
-    assert_eq!(store.declaration_count(course, "l0").await.unwrap(), 1);
+    assert_eq!(
+        store.declaration_count(course, &"l0".into()).await.unwrap(),
+        1
+    );
 
     // Ten more at once: the cap holds.
     let others = ["l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10", "l11"];
@@ -531,7 +543,7 @@ async fn declarations_are_checked_and_capped_per_learner() {
     }
     assert_eq!(added, DECLARATION_CAP - 1);
     assert_eq!(
-        store.declaration_count(course, "l0").await.unwrap(),
+        store.declaration_count(course, &"l0".into()).await.unwrap(),
         DECLARATION_CAP
     );
 
@@ -559,7 +571,7 @@ async fn learners_and_the_roster_come_a_page_at_a_time() {
             .await
             .unwrap();
         assert!(page.learners.len() <= 3);
-        seen.extend(page.learners.into_iter().map(|l| l.user_id));
+        seen.extend(page.learners.into_iter().map(|l| l.user_id.to_string()));
         pages += 1;
         match page.next {
             Some(n) => after = Some(n),

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::jwks::read_limited;
 use super::keys::ToolKey;
 use super::services::{ServiceError, ServiceTokens, parse_links};
-use super::{Registration, ServiceUrl, remote};
+use super::{Registration, ServiceUrl, Subject, remote};
 
 /// The NRPS read-only scope.
 pub const SCOPE: &str = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
@@ -98,7 +98,7 @@ impl<'de> Deserialize<'de> for MemberStatus {
 /// with their HTML entities decoded (Moodle escapes them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NrpsMember {
-    pub user_id: String,
+    pub user_id: Subject,
     pub roles: Vec<String>,
     pub status: MemberStatus,
     pub name: Option<String>,
@@ -209,7 +209,7 @@ fn member(v: &Value) -> Option<NrpsMember> {
         })
         .unwrap_or_default();
     Some(NrpsMember {
-        user_id,
+        user_id: Subject::new(user_id),
         roles,
         status: MemberStatus::parse(text(v, "status").as_deref()),
         name: name(v, "name"),

@@ -64,7 +64,7 @@ pub struct Overview {
     placed: HashMap<String, HashMap<PersonId, (usize, String)>>,
     sessions: HashMap<(String, String), SessionSummary>,
     scores: HashMap<(String, String), ScoreState>,
-    labels: HashMap<String, String>,
+    labels: HashMap<PersonId, String>,
     configs: Configs,
 }
 
@@ -107,7 +107,7 @@ impl Overview {
             .into_iter()
             .map(|g| ((g.activity.clone(), g.person_id.clone()), g))
             .collect();
-        let labels: HashMap<String, String> = everyone
+        let labels: HashMap<PersonId, String> = everyone
             .iter()
             .map(|p| (p.user_id.clone(), p.label()))
             .collect();
@@ -147,7 +147,7 @@ impl Overview {
     }
 
     /// Where `learner` stands in `module`.
-    pub fn cell(&self, learner: &str, module: &str) -> Cell<'_> {
+    pub fn cell(&self, learner: &PersonId, module: &str) -> Cell<'_> {
         let found = self.placed.get(module).and_then(|of| of.get(learner));
         let group = found
             .and_then(|(i, _)| self.plans.get(module)?.groups.get(*i))
@@ -196,7 +196,7 @@ impl Overview {
     }
 
     /// The partners of a learner in a cell, named.
-    fn partners(&self, learner: &str, cell: &Cell<'_>, l: Locale) -> Vec<String> {
+    fn partners(&self, learner: &PersonId, cell: &Cell<'_>, l: Locale) -> Vec<String> {
         cell.group
             .unwrap_or_default()
             .iter()

@@ -14,7 +14,7 @@ fn modules_come_in_their_configured_order_and_staff_are_not_counted() {
     assert_eq!(o.learners.len(), 5);
     assert_eq!(o.counts("m-conflicts"), [2, 3, 0]);
     assert_eq!(o.counts("m-intro"), [0, 0, 5]);
-    let cell = o.cell("p-dan", "m-conflicts");
+    let cell = o.cell(&"p-dan".into(), "m-conflicts");
     assert_eq!(cell.seat, Some(1));
     assert_eq!(cell.progress, Stage::InProgress);
 }
