@@ -505,10 +505,10 @@ impl LaunchFlow {
         let Some(record) = self.store.login(state.as_str()).await? else {
             return Ok(LaunchError::StateUnknown);
         };
+        // The row was found by the state itself, and the store checks that its registration
+        // is the one the state names.
         let login = &record.login;
-        Ok(if login.state.registration() != state.registration() {
-            LaunchError::StateUnknown
-        } else if record.consumed_at.is_some() {
+        Ok(if record.consumed_at.is_some() {
             LaunchError::Replayed
         } else if login.expires_at < now {
             LaunchError::StateExpired
@@ -536,11 +536,7 @@ impl LaunchFlow {
         let Some(login) = login
             .filter(|r| r.consumed_at.is_none())
             .map(|r| r.login)
-            .filter(|l| {
-                l.state.registration() == state.registration()
-                    && l.expires_at >= now
-                    && l.nonce == nonce
-            })
+            .filter(|l| l.expires_at >= now && l.nonce == nonce)
         else {
             return Err(self.why_not_consumed(state, nonce, None, now).await?.into());
         };

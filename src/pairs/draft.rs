@@ -186,8 +186,8 @@ impl DraftScope<'_> {
             plan.groups[g].locked = false;
         }
         let change = PairingChange::Swap {
-            a: a.to_string(),
-            b: b.to_string(),
+            a: a.clone(),
+            b: b.clone(),
         };
         self.save(&read, &plan, change).await
     }
@@ -243,8 +243,8 @@ impl DraftScope<'_> {
         )
         .await?;
         let change = PairingChange::Exclude {
-            a: a.to_string(),
-            b: b.to_string(),
+            a: a.clone(),
+            b: b.clone(),
         };
         log(&tx, self.module, self.actor, &change, self.now).await?;
         // The draft is read inside the transaction, which holds the write lock on SQLite;

@@ -18,7 +18,7 @@ pub enum PairingChange {
     /// The engine proposed a draft.
     Propose { groups: usize, unplaced: usize },
     /// Two learners were swapped between their groups.
-    Swap { a: String, b: String },
+    Swap { a: PersonId, b: PersonId },
     /// A group was locked.
     Lock { members: Vec<PersonId> },
     /// A group was unlocked.
@@ -26,7 +26,7 @@ pub enum PairingChange {
     /// A group was dissolved.
     Split { members: Vec<PersonId> },
     /// Two learners may no longer be paired.
-    Exclude { a: String, b: String },
+    Exclude { a: PersonId, b: PersonId },
     /// The draft became visible to learners.
     Publish,
 }
@@ -93,7 +93,10 @@ pub fn describe(
         ),
         PairingChange::Swap { a, b } => l.tr(
             "event_swap",
-            &[("a", name(a).into()), ("b", name(b).into())],
+            &[
+                ("a", name(a.as_str()).into()),
+                ("b", name(b.as_str()).into()),
+            ],
         ),
         PairingChange::Lock { members } => {
             l.tr("event_lock", &[("members", people(members).into())])
@@ -106,7 +109,10 @@ pub fn describe(
         }
         PairingChange::Exclude { a, b } => l.tr(
             "event_exclude",
-            &[("a", name(a).into()), ("b", name(b).into())],
+            &[
+                ("a", name(a.as_str()).into()),
+                ("b", name(b.as_str()).into()),
+            ],
         ),
         PairingChange::Publish => l.tr(
             "event_publish",

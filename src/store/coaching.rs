@@ -141,7 +141,7 @@ pub struct SessionSummary {
 /// their words and JSON are checked. The struct is the column list: a query selects it with
 /// `into_partial_model`.
 #[derive(Debug, DerivePartialModel)]
-#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
+#[sea_orm(entity = "coaching_session::Entity")]
 pub(super) struct SummaryCols {
     id: i64,
     module: String,
@@ -179,7 +179,7 @@ impl SummaryCols {
 
 /// A whole session row as read: the summary's columns and the content's.
 #[derive(Debug, DerivePartialModel)]
-#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
+#[sea_orm(entity = "coaching_session::Entity")]
 struct RowCols {
     #[sea_orm(nested)]
     summary: SummaryCols,

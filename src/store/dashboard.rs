@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOr
 
 use super::coaching::SessionSummary;
 use super::entities::{activity, coaching_session, grade_outbox};
-use super::{CourseId, GradeStatus, Store, StoreError};
+use super::{CourseId, GradeStatus, PersonId, Store, StoreError};
 
 /// The most modules a course view reads (a course has a few dozen at most).
 pub const MAX_MODULES: u64 = 200;
@@ -35,14 +35,14 @@ pub struct CourseSession {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreState {
     pub activity: String,
-    pub person_id: String,
+    pub person_id: PersonId,
     pub status: GradeStatus,
     /// The platform's message when it refused the score.
     pub last_error: Option<String>,
 }
 
 #[derive(Debug, DerivePartialModel)]
-#[sea_orm(entity = "coaching_session::Entity", from_query_result)]
+#[sea_orm(entity = "coaching_session::Entity")]
 struct SessionCols {
     activity: String,
     #[sea_orm(nested)]
@@ -120,7 +120,7 @@ impl Store {
                     status: GradeStatus::parse(&status)
                         .map_err(|d| StoreError::corrupt("grade_outbox", id, d))?,
                     activity,
-                    person_id,
+                    person_id: PersonId::new(person_id),
                     last_error,
                 })
             })

@@ -129,8 +129,9 @@ pub struct Launch {
 
 fn s(v: Option<&Value>) -> Option<String> {
     match v {
-        // NUL is never meaningful in a claim and PostgreSQL text refuses it.
-        Some(Value::String(x)) if !x.is_empty() => Some(x.replace('\0', "")),
+        // NUL is never meaningful in a claim and PostgreSQL text refuses it; what is left
+        // must be non-empty (an id of NULs alone is no id).
+        Some(Value::String(x)) => Some(x.replace('\0', "")).filter(|x| !x.is_empty()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
@@ -337,6 +338,20 @@ mod tests {
         c.insert("email".into(), Value::Bool(true));
         let l = Launch::from_claims(&c, &"x".into()).unwrap();
         assert_eq!(l.person.email, None);
+    }
+
+    #[test]
+    fn a_sub_of_nuls_alone_is_no_person() {
+        // Else it would read as the empty id, which the store keeps for the group's fields.
+        let mut c = moodle();
+        c.insert("sub".into(), Value::from("\0\0"));
+        assert_eq!(
+            Launch::from_claims(&c, &"x".into()).unwrap().person.id,
+            None
+        );
+        c.insert("sub".into(), Value::from("4\0"));
+        let l = Launch::from_claims(&c, &"x".into()).unwrap();
+        assert_eq!(l.person.id.as_deref(), Some("4"));
     }
 
     #[test]

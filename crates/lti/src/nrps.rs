@@ -125,7 +125,7 @@ struct Container {
 
 fn text(v: &Value, k: &str) -> Option<String> {
     match v.get(k) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.replace('\0', "")),
+        Some(Value::String(s)) => Some(s.replace('\0', "")).filter(|s| !s.is_empty()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
@@ -441,5 +441,7 @@ mod tests {
         assert_eq!(m.status, MemberStatus::Other("Suspended".into()));
         let absent = member(&serde_json::json!({"user_id": "8"})).unwrap();
         assert_eq!(absent.status, MemberStatus::Active);
+        // A user id of NULs alone is no id: the member is skipped.
+        assert_eq!(member(&serde_json::json!({"user_id": "\0"})), None);
     }
 }

@@ -63,7 +63,7 @@ pub struct Overview {
     /// lookup per cell rather than a scan of the groups.
     placed: HashMap<String, HashMap<PersonId, (usize, String)>>,
     sessions: HashMap<(String, String), SessionSummary>,
-    scores: HashMap<(String, String), ScoreState>,
+    scores: HashMap<(String, PersonId), ScoreState>,
     labels: HashMap<PersonId, String>,
     configs: Configs,
 }
@@ -160,7 +160,7 @@ impl Overview {
             session,
             seat,
             progress: Stage::of(session),
-            grade: self.scores.get(&(module.to_string(), learner.to_string())),
+            grade: self.scores.get(&(module.to_string(), learner.clone())),
         }
     }
 
