@@ -1,6 +1,7 @@
 //! A person's standing in a course's stored LMS roster, asked on every staff write: the
 //! session token says what the LMS said at launch, the roster what it says now.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use std::collections::HashMap;
@@ -42,6 +43,19 @@ fn best_name(
         (Some(g), Some(f)) => Some(format!("{g} {f}")),
         (g, f) => g.or(f),
     })
+}
+
+/// A person's profile as one of the two people tables holds it.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct ContactRow {
+    /// From `members` (their own launch), else from `roster_members`.
+    launched: bool,
+    user_id: String,
+    name: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    email: Option<String>,
+    picture: Option<String>,
 }
 
 /// What the stored roster says of one person.
@@ -152,33 +166,66 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let roster = roster_member::Entity::find()
+        // Both tables in one statement (a launch's page asks for the person's own contact,
+        // and each statement is a round trip to the database): the roster's rows first, then
+        // the launches' over them.
+        use sea_orm::sea_query::UnionType;
+        use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
+        let ids = || ids.iter().cloned();
+        let mut query = roster_member::Entity::find()
+            .select_only()
+            .column_as(Expr::val(false), "launched")
+            .columns([
+                roster_member::Column::UserId,
+                roster_member::Column::Name,
+                roster_member::Column::GivenName,
+                roster_member::Column::FamilyName,
+                roster_member::Column::Email,
+                roster_member::Column::Picture,
+            ])
             .filter(roster_member::Column::CourseId.eq(course.get()))
-            .filter(roster_member::Column::UserId.is_in(ids.iter().cloned()))
+            .filter(roster_member::Column::UserId.is_in(ids()))
+            .into_query();
+        query.union(
+            UnionType::All,
+            member::Entity::find()
+                .select_only()
+                .column_as(Expr::val(true), "launched")
+                .columns([
+                    member::Column::UserId,
+                    member::Column::Name,
+                    member::Column::GivenName,
+                    member::Column::FamilyName,
+                    member::Column::Email,
+                    member::Column::Picture,
+                ])
+                .filter(member::Column::CourseId.eq(course.get()))
+                .filter(member::Column::UserId.is_in(ids()))
+                .into_query(),
+        );
+        let mut rows = ContactRow::find_by_statement(self.db.get_database_backend().build(&query))
             .all(&self.db)
             .await?;
-        for r in roster {
-            out.insert(
-                r.user_id,
-                Contact {
-                    name: best_name(r.name, r.given_name, r.family_name),
-                    email: r.email,
-                    picture: r.picture,
-                },
-            );
-        }
-        let launched = member::Entity::find()
-            .filter(member::Column::CourseId.eq(course.get()))
-            .filter(member::Column::UserId.is_in(ids.iter().cloned()))
-            .all(&self.db)
-            .await?;
-        for m in launched {
-            let c = out.entry(m.user_id).or_default();
-            if let Some(n) = best_name(m.name, m.given_name, m.family_name) {
-                c.name = Some(n);
+        rows.sort_by_key(|r| r.launched);
+        for r in rows {
+            let name = best_name(r.name, r.given_name, r.family_name);
+            if !r.launched {
+                out.insert(
+                    r.user_id,
+                    Contact {
+                        name,
+                        email: r.email,
+                        picture: r.picture,
+                    },
+                );
+                continue;
             }
-            c.email = m.email.or(c.email.take());
-            c.picture = m.picture.or(c.picture.take());
+            let c = out.entry(r.user_id).or_default();
+            if name.is_some() {
+                c.name = name;
+            }
+            c.email = r.email.or(c.email.take());
+            c.picture = r.picture.or(c.picture.take());
         }
         Ok(out)
     }

@@ -611,3 +611,49 @@ async fn learners_and_the_roster_come_a_page_at_a_time() {
     );
     assert!(rest.next.is_none());
 }
+
+/// A person's contact, read from both people tables at once: what their own launch said wins
+/// (the roster service may mangle a name), the roster fills in what the launch did not say,
+/// and a person neither launched nor listed has none.
+#[tokio::test]
+async fn a_contact_is_the_launch_over_the_roster() {
+    let (store, course) = course().await;
+    let reg = store.registrations().await.unwrap()[0].id;
+    let mut listed = entry("l0", "Roster Name", LEARNER, MemberStatus::Active);
+    listed.picture = Some("https://pic.example/roster.png".into());
+    let also = entry("l1", "Only Listed", LEARNER, MemberStatus::Active);
+    store
+        .replace_roster(course, &[listed, also], None, true, NOW)
+        .await
+        .unwrap();
+    let roles = [LEARNER.to_string()];
+    let mut l0 = launch(reg, Some("l0"), Some("Launch Name"), &roles);
+    l0.email = None;
+    l0.picture = Some("https://pic.example/launch.png");
+    store.upsert_member(course, &l0).await.unwrap();
+    let mut l2 = launch(reg, Some("l2"), None, &roles);
+    l2.given_name = Some("Given");
+    l2.family_name = Some("Family");
+    store.upsert_member(course, &l2).await.unwrap();
+
+    let ids: Vec<PersonId> = ["l0", "l1", "l2", "nobody"].map(PersonId::new).into();
+    let c = store.contacts(course, &ids).await.unwrap();
+    let seen = |id: &str| {
+        let c = &c[id];
+        (c.name.as_deref(), c.email.as_deref(), c.picture.as_deref())
+    };
+    assert_eq!(
+        seen("l0"),
+        (
+            Some("Launch Name"),
+            Some("l0@example.com"),
+            Some("https://pic.example/launch.png")
+        )
+    );
+    assert_eq!(
+        seen("l1"),
+        (Some("Only Listed"), Some("l1@example.com"), None)
+    );
+    assert_eq!(seen("l2"), (Some("Given Family"), None, None));
+    assert!(!c.contains_key("nobody"));
+}
