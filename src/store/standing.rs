@@ -172,54 +172,23 @@ impl Store {
         use sea_orm::sea_query::UnionType;
         use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
         let ids = || ids.iter().cloned();
-        let mut query = roster_member::Entity::find()
-            .select_only()
+        let mut query = roster_member::select_profiles(course.get(), ids())
             .column_as(Expr::val(false), "launched")
-            .columns([
-                roster_member::Column::UserId,
-                roster_member::Column::Name,
-                roster_member::Column::GivenName,
-                roster_member::Column::FamilyName,
-                roster_member::Column::Email,
-                roster_member::Column::Picture,
-            ])
-            .filter(roster_member::Column::CourseId.eq(course.get()))
-            .filter(roster_member::Column::UserId.is_in(ids()))
             .into_query();
         query.union(
             UnionType::All,
-            member::Entity::find()
-                .select_only()
+            member::select_profiles(course.get(), ids())
                 .column_as(Expr::val(true), "launched")
-                .columns([
-                    member::Column::UserId,
-                    member::Column::Name,
-                    member::Column::GivenName,
-                    member::Column::FamilyName,
-                    member::Column::Email,
-                    member::Column::Picture,
-                ])
-                .filter(member::Column::CourseId.eq(course.get()))
-                .filter(member::Column::UserId.is_in(ids()))
                 .into_query(),
         );
         let mut rows = ContactRow::find_by_statement(self.db.get_database_backend().build(&query))
             .all(&self.db)
             .await?;
+        // A person has at most one row in each table: the roster's fills an empty contact,
+        // the launch's then overrides what it says.
         rows.sort_by_key(|r| r.launched);
         for r in rows {
             let name = best_name(r.name, r.given_name, r.family_name);
-            if !r.launched {
-                out.insert(
-                    r.user_id,
-                    Contact {
-                        name,
-                        email: r.email,
-                        picture: r.picture,
-                    },
-                );
-                continue;
-            }
             let c = out.entry(r.user_id).or_default();
             if name.is_some() {
                 c.name = name;

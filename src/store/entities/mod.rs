@@ -28,6 +28,27 @@ macro_rules! people_table {
         pub enum Relation {}
 
         impl ActiveModelBehavior for ActiveModel {}
+
+        /// The profile columns of the people of course `course_id` among `ids`, in the same
+        /// order in every people table (so that two such selects can be united).
+        pub fn select_profiles(
+            course_id: i32,
+            ids: impl IntoIterator<Item = String>,
+        ) -> Select<Entity> {
+            use sea_orm::QuerySelect;
+            Entity::find()
+                .select_only()
+                .columns([
+                    Column::UserId,
+                    Column::Name,
+                    Column::GivenName,
+                    Column::FamilyName,
+                    Column::Email,
+                    Column::Picture,
+                ])
+                .filter(Column::CourseId.eq(course_id))
+                .filter(Column::UserId.is_in(ids))
+        }
     };
 }
 
