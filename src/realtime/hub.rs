@@ -4,6 +4,11 @@
 //! sequence number known and a resync epoch. A watch channel keeps only the latest value, so
 //! ten thousand subscribers cost ten thousand receivers (a pointer and a version each), a
 //! slow subscriber simply sees the latest mark when it looks again, and nothing lags.
+//!
+//! The mark also remembers what the session's last few entries tell a screen (their
+//! [`Echo`], never their content), as long as it heard of each one in turn: a stream that is
+//! only that far behind tells them from here, without reading the store. Anything it cannot
+//! vouch for (a gap, a catch-up that only knows the number, a resync) makes the stream read.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -12,7 +17,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
+use crate::coaching::log::Echo;
 use crate::store::{SessionId, Store};
+
+/// How many entries a session's mark remembers.
+const RECENT: usize = 8;
 
 /// What a session's channel holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,6 +30,32 @@ struct Mark {
     seq: i64,
     /// Bumped when every subscriber must re-read (after the listener reconnected).
     epoch: u64,
+    /// The echoes of entries `seq - known + 1 ..= seq`, oldest first.
+    recent: [Echo; RECENT],
+    known: u8,
+}
+
+impl Mark {
+    /// The session reached `seq`, whose entry tells `echo` when known.
+    fn advance(&mut self, seq: i64, echo: Option<Echo>) {
+        match echo {
+            Some(e) if seq == self.seq + 1 && usize::from(self.known) < RECENT => {
+                self.recent[usize::from(self.known)] = e;
+                self.known += 1;
+            }
+            Some(e) if seq == self.seq + 1 => {
+                self.recent.rotate_left(1);
+                self.recent[RECENT - 1] = e;
+            }
+            // A gap: only this entry is known now.
+            Some(e) => {
+                self.recent[0] = e;
+                self.known = 1;
+            }
+            None => self.known = 0,
+        }
+        self.seq = seq;
+    }
 }
 
 /// Why a subscriber was woken.
@@ -32,12 +67,39 @@ pub struct Wake {
     /// Wake-ups may have been missed (the listener lost its connection): re-read even when
     /// `seq` is not beyond what you have.
     pub resync: bool,
+    recent: [Echo; RECENT],
+    known: u8,
 }
 
 impl Wake {
     /// Whether a subscriber that sent everything up to `last_seq` should read the store.
     pub fn needs_read(&self, last_seq: i64) -> bool {
         self.resync || self.seq > last_seq
+    }
+
+    /// The entries after `last_seq` (sequence number, echo) when the hub knows them all,
+    /// possibly none; `None` when the subscriber must read the store instead.
+    pub fn told_after(&self, last_seq: i64) -> Option<Vec<(i64, Echo)>> {
+        if self.resync {
+            return None;
+        }
+        let missing = self.seq - last_seq;
+        if missing <= 0 {
+            return Some(Vec::new());
+        }
+        let known = i64::from(self.known);
+        if missing > known {
+            return None;
+        }
+        let from = (known - missing) as usize;
+        let first = last_seq + 1;
+        Some(
+            self.recent[from..usize::from(self.known)]
+                .iter()
+                .zip(first..)
+                .map(|(e, seq)| (seq, *e))
+                .collect(),
+        )
     }
 }
 
@@ -47,7 +109,7 @@ pub(super) struct Inner {
     epoch: AtomicU64,
     /// On PostgreSQL, once started: this instance's committed appends, to announce to the
     /// other instances in batches (see `relay.rs`).
-    pub(super) announce: std::sync::OnceLock<tokio::sync::mpsc::Sender<(SessionId, i64)>>,
+    pub(super) announce: std::sync::OnceLock<tokio::sync::mpsc::Sender<(SessionId, i64, Echo)>>,
 }
 
 impl Inner {
@@ -94,7 +156,10 @@ impl Hub {
             Entry::Occupied(e) => e.get().subscribe(),
             Entry::Vacant(v) => {
                 let epoch = self.inner.epoch.load(Ordering::SeqCst);
-                let (tx, rx) = watch::channel(Mark { seq: 0, epoch });
+                let (tx, rx) = watch::channel(Mark {
+                    epoch,
+                    ..Mark::default()
+                });
                 v.insert(tx);
                 rx
             }
@@ -108,28 +173,29 @@ impl Hub {
         }
     }
 
-    /// Announces that session `session_id` reached `seq` (call it after the commit). Wakes
-    /// this instance's subscribers of the session, unless they already heard of `seq` or a
-    /// later event, and on PostgreSQL queues the announcement to the other instances;
-    /// returns how many were woken here.
-    pub fn published(&self, session_id: SessionId, seq: i64) -> usize {
+    /// Announces that session `session_id` reached `seq`, an entry that tells `echo` (call
+    /// it after the commit, once per entry, in order). Wakes this instance's subscribers of
+    /// the session, unless they already heard of `seq` or a later event, and on PostgreSQL
+    /// queues the announcement to the other instances; returns how many were woken here.
+    pub fn published(&self, session_id: SessionId, seq: i64, echo: Echo) -> usize {
         if let Some(tx) = self.inner.announce.get() {
             // A full queue drops the announcement: the others' catch-up finds the event.
-            let _ = tx.try_send((session_id, seq));
+            let _ = tx.try_send((session_id, seq, echo));
         }
-        self.wake(session_id, seq)
+        self.wake(session_id, seq, Some(echo))
     }
 
     /// Wakes this instance's subscribers of a session that reached `seq` (heard from
-    /// another instance, or found by the catch-up); returns how many were woken.
-    pub(super) fn wake(&self, session_id: SessionId, seq: i64) -> usize {
+    /// another instance with its echo, or found by the catch-up without); returns how many
+    /// were woken.
+    pub(super) fn wake(&self, session_id: SessionId, seq: i64, echo: Option<Echo>) -> usize {
         let sessions = self.inner.sessions();
         let Some(tx) = sessions.get(&session_id) else {
             return 0;
         };
         let moved = tx.send_if_modified(|m| {
             if seq > m.seq {
-                m.seq = seq;
+                m.advance(seq, echo);
                 true
             } else {
                 false
@@ -212,6 +278,8 @@ impl Subscription {
         Wake {
             seq: mark.seq,
             resync,
+            recent: mark.recent,
+            known: mark.known,
         }
     }
 }
@@ -226,5 +294,62 @@ impl Drop for Subscription {
         {
             e.remove();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wake_of(m: Mark) -> Wake {
+        Wake {
+            seq: m.seq,
+            resync: false,
+            recent: m.recent,
+            known: m.known,
+        }
+    }
+
+    #[test]
+    fn a_mark_vouches_only_for_entries_it_heard_in_turn() {
+        let mut m = Mark::default();
+        // The first entry heard: only it is known, not what came before.
+        m.advance(57, Some(Echo::Field));
+        let w = wake_of(m);
+        assert_eq!(w.told_after(56), Some(vec![(57, Echo::Field)]));
+        assert_eq!(w.told_after(55), None);
+        assert_eq!(w.told_after(57), Some(vec![]));
+        m.advance(58, Some(Echo::Change));
+        m.advance(59, Some(Echo::Presence));
+        assert_eq!(
+            wake_of(m).told_after(57),
+            Some(vec![(58, Echo::Change), (59, Echo::Presence)])
+        );
+        assert_eq!(wake_of(m).told_after(55), None);
+        // A gap forgets what came before it.
+        m.advance(61, Some(Echo::Field));
+        assert_eq!(wake_of(m).told_after(59), None);
+        assert_eq!(wake_of(m).told_after(60), Some(vec![(61, Echo::Field)]));
+        // A number without its echo (the catch-up) vouches for nothing.
+        m.advance(62, None);
+        assert_eq!(wake_of(m).told_after(61), None);
+        // Only the last few are kept.
+        for seq in 63..63 + RECENT as i64 + 3 {
+            m.advance(seq, Some(Echo::Change));
+        }
+        let w = wake_of(m);
+        assert_eq!(
+            w.told_after(w.seq - RECENT as i64).map(|v| v.len()),
+            Some(RECENT)
+        );
+        assert_eq!(w.told_after(w.seq - RECENT as i64 - 1), None);
+        assert!(
+            w.told_after(w.seq - 3)
+                .unwrap()
+                .iter()
+                .all(|(_, e)| *e == Echo::Change)
+        );
+        let resync = Wake { resync: true, ..w };
+        assert_eq!(resync.told_after(w.seq - 1), None);
     }
 }

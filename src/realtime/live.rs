@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use moka::future::Cache;
 
 use super::Hub;
-use crate::coaching::log::{Entry, Note};
+use crate::coaching::log::{Echo, Entry, Note};
 pub use crate::coaching::log::{Presence, field_id, parse_field_id};
 use crate::coaching::{
     self, Change, CoachingError, Command, FieldKey, Grading, GroupSize, Milestone, Seat, Session,
@@ -545,6 +545,7 @@ impl Live {
                 .map(|c| c.grading)
                 .unwrap_or_default()
         };
+        let first = expected + 1;
         let tx = self.store.begin(course).await?;
         for e in entries {
             let payload = e.encode().map_err(|e| LiveError::Corrupt {
@@ -573,7 +574,9 @@ impl Live {
             .await?;
         }
         tx.commit().await?;
-        self.hub.published(id, expected);
+        for (e, seq) in entries.iter().zip(first..) {
+            self.hub.published(id, seq, e.echo());
+        }
         Ok(expected)
     }
 
@@ -653,7 +656,7 @@ impl Live {
             {
                 Ok(seq) => {
                     tx.commit().await?;
-                    self.hub.published(id, seq);
+                    self.hub.published(id, seq, note.echo());
                     return Ok(saved);
                 }
                 Err(StoreError::SessionMoved { .. }) => {
@@ -841,18 +844,18 @@ impl Live {
         Ok(n)
     }
 
-    /// The entries after `after`, for an event stream: (sequence number, kind) only.
+    /// The entries after `after`, for an event stream: (sequence number, echo) only.
     pub async fn entries_since(
         &self,
         course: CourseId,
         id: SessionId,
         after: i64,
-    ) -> Result<Vec<(i64, &'static str)>, LiveError> {
+    ) -> Result<Vec<(i64, Echo)>, LiveError> {
         let rows = self
             .store
             .events_since(course, id, after, crate::store::MAX_EVENTS_PAGE)
             .await?;
-        Ok(rows.iter().map(|r| (r.seq, kind_of(r))).collect())
+        Ok(rows.iter().map(|r| (r.seq, echo_of(r))).collect())
     }
 }
 
@@ -924,16 +927,9 @@ fn new_event<'a>(
     }
 }
 
-/// What an entry tells a screen, as the name of its server-sent event.
-fn kind_of(r: &EventRow) -> &'static str {
-    match Entry::decode(&r.payload) {
-        Ok(Entry::Method(_)) => "change",
-        Ok(Entry::Note(Note::FieldSaved { .. })) => "field",
-        Ok(Entry::Note(Note::Presence { .. })) => "presence",
-        Ok(Entry::Note(Note::Timings { .. })) => "change",
-        Ok(Entry::Note(Note::NextSession { .. })) => "change",
-        Err(_) => "change",
-    }
+/// What an entry tells a screen (an unreadable one: redraw).
+fn echo_of(r: &EventRow) -> Echo {
+    Entry::decode(&r.payload).map_or(Echo::Change, |e| e.echo())
 }
 
 /// The guided session is the group's first (ordinal 0); the others are practice.

@@ -65,7 +65,10 @@ impl Hub {
 
     /// Sends this instance's committed appends to the others, as many per statement as
     /// have queued up meanwhile (one database-wide commit lock for the whole batch).
-    async fn announce(self, mut rx: tokio::sync::mpsc::Receiver<(SessionId, i64)>) {
+    async fn announce(
+        self,
+        mut rx: tokio::sync::mpsc::Receiver<(SessionId, i64, crate::coaching::log::Echo)>,
+    ) {
         let mut batch = Vec::with_capacity(ANNOUNCE_BATCH);
         while rx.recv_many(&mut batch, ANNOUNCE_BATCH).await > 0 {
             if let Err(e) = self.inner.store.notify_appended(&batch).await {
@@ -142,7 +145,9 @@ impl Hub {
     /// Wakes the subscribers of each session of `rows` (id, last seq) followed here that is
     /// ahead of what this instance knew ([`Hub::wake`] tells both); returns how many.
     fn wake_behind(&self, rows: Vec<(SessionId, i64)>) -> usize {
-        rows.into_iter().map(|(id, last)| self.wake(id, last)).sum()
+        rows.into_iter()
+            .map(|(id, last)| self.wake(id, last, None))
+            .sum()
     }
 
     async fn relay(self, mut listener: Listener) {
@@ -172,10 +177,14 @@ impl Hub {
     /// Waits for one notice of the listener and fans it out here.
     pub async fn relay_step(&self, listener: &mut Listener) -> Result<Relayed, StoreError> {
         Ok(match listener.next().await? {
-            Notice::Appended { session_id, seq } => Relayed::Delivered {
+            Notice::Appended {
                 session_id,
                 seq,
-                woken: self.wake(session_id, seq),
+                echo,
+            } => Relayed::Delivered {
+                session_id,
+                seq,
+                woken: self.wake(session_id, seq, echo),
             },
             Notice::Reconnected => Relayed::Resynced {
                 woken: self.resync(),

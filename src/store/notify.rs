@@ -1,11 +1,15 @@
 //! Cross-instance wake-ups on PostgreSQL: after its commit, every appended coaching event is
-//! announced with `NOTIFY binome_coaching, '<session_id>:<seq>'` ([`Store::notify_appended`],
-//! which sends a batch of them in one statement: a notifying transaction holds a
-//! database-wide lock while it commits, so appends must not notify themselves), and one
-//! [`Listener`] per instance hears them, on a connection of the store's own pool. A
-//! notification lost between a commit and its announcement (the process died) costs a
+//! announced with `NOTIFY binome_coaching, '<session_id>:<seq>:<echo>'`
+//! ([`Store::notify_appended`], which sends a batch of them in one statement: a notifying
+//! transaction holds a database-wide lock while it commits, so appends must not notify
+//! themselves), and one [`Listener`] per instance hears them, on a connection of the store's
+//! own pool. A notification lost between a commit and its announcement (the process died) costs a
 //! delay, never an event: each instance also compares, every few seconds, the sessions it
 //! follows with the table ([`Store::last_seqs`]).
+//!
+//! The echo is one letter: what the entry tells a screen, so that the other instances'
+//! streams tell it without reading the table. An instance of an earlier version sends
+//! `'<session_id>:<seq>'`, which is heard without an echo (its streams then read).
 //!
 //! A notification is a hint, never the data: the event table is the truth, and a listener
 //! that lost its connection cannot know what it missed. So a lost connection comes out as
@@ -18,6 +22,7 @@ use sea_orm::DbBackend;
 use sqlx::postgres::{PgListener, PgPool};
 
 use super::{SessionId, Store, StoreError};
+use crate::coaching::log::Echo;
 
 /// The PostgreSQL channel of appended coaching events.
 pub const CHANNEL: &str = "binome_coaching";
@@ -25,8 +30,13 @@ pub const CHANNEL: &str = "binome_coaching";
 /// What the listener heard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
-    /// An event was committed: session `session_id` is now at least at `seq`.
-    Appended { session_id: SessionId, seq: i64 },
+    /// An event was committed: session `session_id` is now at least at `seq`, whose entry
+    /// tells `echo` when the announcement said.
+    Appended {
+        session_id: SessionId,
+        seq: i64,
+        echo: Option<Echo>,
+    },
     /// The connection was lost and is listening again: notifications sent in between are
     /// gone, so every reader should re-read what it follows.
     Reconnected,
@@ -82,26 +92,37 @@ async fn connect(pool: &PgPool) -> Result<PgListener, StoreError> {
     Ok(l)
 }
 
-/// The session and sequence number of a notification's payload.
-fn parse(payload: &str) -> Option<(SessionId, i64)> {
-    let (session, seq) = payload.split_once(':')?;
-    Some((SessionId::new(session.parse().ok()?), seq.parse().ok()?))
+/// The session, sequence number and echo (when it says) of a notification's payload.
+fn parse(payload: &str) -> Option<(SessionId, i64, Option<Echo>)> {
+    let (session, rest) = payload.split_once(':')?;
+    let (seq, echo) = match rest.split_once(':') {
+        Some((seq, code)) => (seq, Some(Echo::from_code(code)?)),
+        None => (rest, None),
+    };
+    Some((
+        SessionId::new(session.parse().ok()?),
+        seq.parse().ok()?,
+        echo,
+    ))
 }
 
 /// Most changed sessions one catch-up reads; beyond, it compares every session it follows.
 pub const CHANGED_MAX: u64 = 20_000;
 
 impl Store {
-    /// Announces committed appends (session, sequence number) to every instance's listener,
-    /// all in one statement; nothing on SQLite.
-    pub async fn notify_appended(&self, appended: &[(SessionId, i64)]) -> Result<(), StoreError> {
+    /// Announces committed appends (session, sequence number, echo) to every instance's
+    /// listener, all in one statement; nothing on SQLite.
+    pub async fn notify_appended(
+        &self,
+        appended: &[(SessionId, i64, Echo)],
+    ) -> Result<(), StoreError> {
         if !self.is_postgres() || appended.is_empty() {
             return Ok(());
         }
-        // Integers only go into the text, so it cannot carry anything else.
+        // Integers and a fixed letter only go into the text, so it cannot carry anything else.
         let calls: Vec<String> = appended
             .iter()
-            .map(|(s, q)| format!("pg_notify('{CHANNEL}', '{s}:{q}')"))
+            .map(|(s, q, e)| format!("pg_notify('{CHANNEL}', '{s}:{q}:{}')", e.code()))
             .collect();
         use sea_orm::ConnectionTrait;
         self.db
@@ -169,7 +190,13 @@ impl Listener {
             };
             match l.try_recv().await {
                 Ok(Some(n)) => match parse(n.payload()) {
-                    Some((session_id, seq)) => return Ok(Notice::Appended { session_id, seq }),
+                    Some((session_id, seq, echo)) => {
+                        return Ok(Notice::Appended {
+                            session_id,
+                            seq,
+                            echo,
+                        });
+                    }
                     None => {
                         // Someone else's NOTIFY on our channel; nothing of ours to wake.
                         tracing::warn!(channel = CHANNEL, "ignored a malformed notification");
@@ -188,11 +215,14 @@ impl Listener {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{Echo, parse};
 
     #[test]
     fn payloads() {
-        assert_eq!(parse("12:3"), Some((crate::store::SessionId::new(12), 3)));
+        let id = crate::store::SessionId::new(12);
+        assert_eq!(parse("12:3"), Some((id, 3, None)));
+        assert_eq!(parse("12:3:f"), Some((id, 3, Some(Echo::Field))));
+        assert_eq!(parse("12:3:z"), None);
         assert_eq!(parse("12"), None);
         assert_eq!(parse("a:3"), None);
         assert_eq!(parse("12:"), None);

@@ -509,9 +509,12 @@ pub async fn events(
         slot: Slot,
         last: i64,
         pending: Option<String>,
-        /// Whether the store may hold entries not sent yet: at the start and after a wake-up
-        /// past `last`, never after a keep-alive (an idle stream costs no query).
+        /// Whether the store may hold entries not sent yet that the hub cannot tell: at the
+        /// start and after a wake-up the hub cannot vouch for, never after a keep-alive (an
+        /// idle stream costs no query).
         must_read: bool,
+        /// The entries a wake-up told, to send without reading the store.
+        told: Vec<(i64, crate::coaching::log::Echo)>,
         course: crate::store::CourseId,
         me: PersonId,
     }
@@ -541,6 +544,7 @@ pub async fn events(
         last,
         pending: Some(hello),
         must_read: true,
+        told: Vec::new(),
         course,
         me,
     };
@@ -559,15 +563,16 @@ pub async fn events(
                 st.must_read = false;
                 Box::pin(st.state.live.entries_since(course, id, st.last)).await
             } else {
-                Ok(Vec::new())
+                Ok(std::mem::take(&mut st.told))
             };
             match read {
                 Ok(entries) if !entries.is_empty() => {
                     let mut out = String::new();
                     let full = entries.len() as u64 >= crate::store::MAX_EVENTS_PAGE;
-                    for (seq, kind) in &entries {
+                    for (seq, echo) in &entries {
                         st.last = *seq;
                         if !full {
+                            let kind = echo.as_str();
                             out.push_str(&format!("id: {seq}\nevent: {kind}\ndata: {{}}\n\n"));
                         }
                     }
@@ -587,9 +592,18 @@ pub async fn events(
             loop {
                 tokio::select! {
                     w = st.sub.wake() => {
-                        if w.needs_read(st.last) {
-                            st.must_read = true;
-                            break;
+                        // What the hub heard in turn is told from memory; anything else
+                        // is read.
+                        match w.told_after(st.last) {
+                            Some(told) if told.is_empty() => {}
+                            Some(told) => {
+                                st.told = told;
+                                break;
+                            }
+                            None => {
+                                st.must_read = true;
+                                break;
+                            }
                         }
                     }
                     _ = &mut alive => {

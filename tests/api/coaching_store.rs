@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use binome::coaching::log::Echo;
 use binome::coaching::{StatusDetail, Step};
 use binome::realtime::{Hub, Subscription, Wake};
 use binome::store::{
@@ -520,31 +521,33 @@ async fn coaching_store_hub_wakes_local_subscribers() {
     assert_eq!((hub.watched(), hub.subscribers(s.summary.id)), (1, 2));
 
     let seq = append(&store, course, s.summary.id, 0).await.unwrap();
-    assert_eq!(hub.published(s.summary.id, seq), 2);
+    assert_eq!(hub.published(s.summary.id, seq, Echo::Change), 2);
     // The same event heard again (a NOTIFY of our own write) wakes nobody.
-    assert_eq!(hub.published(s.summary.id, seq), 0);
+    assert_eq!(hub.published(s.summary.id, seq, Echo::Change), 0);
     let w = wake_within(&mut a, 1).await.expect("a woken");
-    assert_eq!(
-        w,
-        Wake {
-            seq: 1,
-            resync: false
-        }
-    );
+    assert_eq!((w.seq, w.resync), (1, false));
     assert!(w.needs_read(0) && !w.needs_read(1));
+    // The entry is told from memory.
+    assert_eq!(w.told_after(0), Some(vec![(1, Echo::Change)]));
     assert_eq!(wake_within(&mut b, 1).await.map(|w| w.seq), Some(1));
     assert!(wake_within(&mut a, 0).await.is_none(), "one wake per event");
 
-    // Two events while busy fold into one wake-up with the latest.
-    hub.published(s.summary.id, 2);
-    hub.published(s.summary.id, 3);
-    assert_eq!(wake_within(&mut a, 1).await.map(|w| w.seq), Some(3));
+    // Two events while busy fold into one wake-up with the latest, and both echoes.
+    hub.published(s.summary.id, 2, Echo::Field);
+    hub.published(s.summary.id, 3, Echo::Presence);
+    let w = wake_within(&mut a, 1).await.expect("a woken");
+    assert_eq!(w.seq, 3);
+    assert_eq!(
+        w.told_after(1),
+        Some(vec![(2, Echo::Field), (3, Echo::Presence)])
+    );
 
     assert_eq!(hub.resync(), 2);
     assert!(wake_within(&mut a, 1).await.expect("resync").resync);
 
     // A session nobody follows here costs nothing; the last subscriber takes its channel.
-    assert_eq!(hub.published(SessionId::new(s.summary.id.get() + 1), 1), 0);
+    let elsewhere = SessionId::new(s.summary.id.get() + 1);
+    assert_eq!(hub.published(elsewhere, 1, Echo::Change), 0);
     drop(a);
     assert_eq!((hub.watched(), hub.subscribers(s.summary.id)), (1, 1));
     drop(b);
@@ -602,7 +605,7 @@ async fn coaching_store_hub_holds_many_subscribers_cheaply() {
     assert_eq!(hub.watched(), 5_000);
     assert!(std::mem::size_of::<Subscription>() <= 64);
     let woken: usize = (0..5_000)
-        .map(|s| hub.published(SessionId::new(s), 1))
+        .map(|s| hub.published(SessionId::new(s), 1, Echo::Change))
         .sum();
     assert_eq!(woken, 10_000);
     for sub in subs.iter_mut().take(100) {
@@ -648,11 +651,13 @@ async fn coaching_store_two_instances_on_postgres() {
             .is_empty()
     );
     let seq = append(&a, course, s.summary.id, 0).await.unwrap();
-    hub_a.published(s.summary.id, seq);
+    hub_a.published(s.summary.id, seq, Echo::Field);
     let w = wake_within(&mut sub, 1)
         .await
         .expect("B woken within a second");
     assert!(w.needs_read(last));
+    // The notification carries what the entry tells, so B's streams need not read it.
+    assert_eq!(w.told_after(last), Some(vec![(1, Echo::Field)]));
     assert_eq!(catch_up(&b, course, s.summary.id, &mut last).await, vec![1]);
     // The writer's instance woke its own subscriber once, not again when its NOTIFY came
     // back through its listener.
@@ -665,6 +670,8 @@ async fn coaching_store_two_instances_on_postgres() {
         .await
         .expect("found by the catch-up");
     assert_eq!(w.seq, quiet);
+    // The catch-up knows the number only: B's streams read.
+    assert_eq!(w.told_after(last), None);
     assert_eq!(catch_up(&b, course, s.summary.id, &mut last).await, vec![2]);
 
     // A rolled-back append notifies nobody.
@@ -702,7 +709,7 @@ async fn coaching_store_two_instances_on_postgres() {
     // (A wake-up for event 2 may still come late, through the new connection: it is a hint
     // of something already read, which a subscriber tells by its own last seq.)
     let seq = append(&a, course, s.summary.id, 3).await.unwrap();
-    hub_a.published(s.summary.id, seq);
+    hub_a.published(s.summary.id, seq, Echo::Change);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     let w = loop {
         let w = tokio::time::timeout_at(deadline, sub.wake())

@@ -582,3 +582,90 @@ async fn a_practice_session_runs_on_the_timings_the_group_chose() {
         html.contains("data-status=\"completed\"") && html.contains("data-status=\"in_progress\"")
     );
 }
+
+/// Reads a stream until it has told the event `id` (of any kind).
+async fn read_past(resp: &mut reqwest::Response, id: i64) {
+    read_until(resp, &format!("id: {id}\n")).await;
+}
+
+#[tokio::test]
+async fn a_live_act_and_the_panels_it_redraws_run_a_handful_of_statements() {
+    let app = spawn_app().await;
+    let ([a, b], _, _, _) = pair_and_other(&app).await;
+    for (t, c) in [
+        (&a, "accept_framework"),
+        (&b, "accept_framework"),
+        (&a, "mark_prepared"),
+        (&b, "mark_prepared"),
+        (&b, "start"),
+        (&a, "next_step"),
+    ] {
+        ok(&app, t, c).await;
+    }
+    let url = format!("{}/api/coaching/events", app.base);
+    let mut streams = Vec::new();
+    for t in [&a, &b] {
+        let mut s = app.http.get(&url).bearer_auth(t).send().await.unwrap();
+        read_until(&mut s, "event: hello").await;
+        streams.push(s);
+    }
+    // Both screens are online, and have told every entry so far.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, body) = cmd(&app, &a, "pause").await;
+    let mut seq = body["seq"].as_i64().unwrap_or_default();
+    for s in &mut streams {
+        read_past(s, seq).await;
+    }
+    let mut counts = Vec::new();
+    let mut version = 0;
+    for n in 0..4 {
+        let before = app.store.statements();
+        // Each act is a step change by the coach or a field the coachee writes, then both
+        // screens hear of it and redraw their panel, as the page's script does.
+        let (status, body) = if n % 2 == 0 {
+            cmd(
+                &app,
+                &b,
+                if n % 4 == 0 {
+                    "next_step"
+                } else {
+                    "previous_step"
+                },
+            )
+            .await
+        } else {
+            let saved = save(
+                &app,
+                &a,
+                "prep_situation.s0",
+                &format!("words {n}"),
+                version,
+            )
+            .await;
+            version = saved.1["version"].as_i64().unwrap_or_default();
+            saved
+        };
+        assert_eq!(status, 200, "{body}");
+        seq += 1;
+        for s in &mut streams {
+            read_past(s, seq).await;
+        }
+        for t in [&a, &b] {
+            assert!(
+                panel(&app, t)
+                    .await
+                    .contains(&format!("data-seq=\"{seq}\""))
+            );
+        }
+        counts.push(app.store.statements() - before);
+    }
+    eprintln!("statements per act with its two panels: {counts:?}");
+    // The act's read of the group's sessions and its transaction (the entry, the session's
+    // new last entry), the two panels' reads; the streams tell the entry from memory.
+    let most = 9;
+    let own = counts.iter().min().copied().unwrap_or_default();
+    assert!(
+        own <= most,
+        "{counts:?} statements, at most {most} expected"
+    );
+}

@@ -86,6 +86,60 @@ impl Entry {
             ) => *at,
         }
     }
+
+    /// What the entry tells a screen.
+    pub fn echo(&self) -> Echo {
+        match self {
+            Entry::Note(Note::FieldSaved { .. }) => Echo::Field,
+            Entry::Note(Note::Presence { .. }) => Echo::Presence,
+            Entry::Method(_) | Entry::Note(Note::Timings { .. } | Note::NextSession { .. }) => {
+                Echo::Change
+            }
+        }
+    }
+}
+
+/// What an entry tells the screens following its session: the name of its server-sent
+/// event, and nothing of its content. A screen redraws its panel on any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Echo {
+    /// The method moved (a step, a pause, the timings, the next session): redraw.
+    #[default]
+    Change,
+    /// A field was saved.
+    Field,
+    /// A screen came, went away or came back.
+    Presence,
+}
+
+impl Echo {
+    /// The event's name on the stream.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Echo::Change => "change",
+            Echo::Field => "field",
+            Echo::Presence => "presence",
+        }
+    }
+
+    /// One letter for it, in the PostgreSQL notification that announces an entry.
+    pub fn code(self) -> char {
+        match self {
+            Echo::Change => 'c',
+            Echo::Field => 'f',
+            Echo::Presence => 'p',
+        }
+    }
+
+    /// The echo of a [`code`](Self::code).
+    pub fn from_code(c: &str) -> Option<Echo> {
+        match c {
+            "c" => Some(Echo::Change),
+            "f" => Some(Echo::Field),
+            "p" => Some(Echo::Presence),
+            _ => None,
+        }
+    }
 }
 
 /// The id of a field on the wire and in the fields table.
@@ -220,5 +274,30 @@ mod tests {
         ] {
             assert_eq!(parse_field_id(&bad), None, "{bad:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::*;
+
+    #[test]
+    fn each_echo_has_its_own_code_and_name() {
+        for e in [Echo::Change, Echo::Field, Echo::Presence] {
+            assert_eq!(Echo::from_code(&e.code().to_string()), Some(e));
+        }
+        assert_eq!(Echo::from_code("x"), None);
+        assert_eq!(Echo::from_code(""), None);
+        let at = UnixMillis(1);
+        let by = Seat(0);
+        let field = Entry::Note(Note::FieldSaved {
+            by,
+            at,
+            field: "x.g".into(),
+            version: 1,
+        });
+        assert_eq!(field.echo().as_str(), "field");
+        let next = Entry::Note(Note::NextSession { by, at, ordinal: 1 });
+        assert_eq!(next.echo(), Echo::Change);
     }
 }
