@@ -125,6 +125,11 @@ pub struct Live {
     /// Rebuilt states by session, checked against the session's last event at each read (so
     /// no time to live), the least used going first when full.
     cache: Cache<SessionId, Arc<State>>,
+    /// Each session's fields as they stood at an entry of its log: every save appends an
+    /// entry (the scratchpad's a quiet one), so a panel drawn at that entry reads them from
+    /// here, and the save that writes the next entry writes its field here too. Weighed by
+    /// their text, so the cache holds at most [`FIELDS_CACHE_BYTES`].
+    fields: Cache<SessionId, Arc<FieldsAt>>,
     /// The latest presence each member's screens asked for, by session and person, until it
     /// is written: a change that comes too soon after the last one waits for its turn, and
     /// a later wish replaces it, so the last word (offline, say) is never lost.
@@ -164,6 +169,39 @@ pub(super) fn unix_millis() -> i64 {
 }
 
 const CACHE_MAX: u64 = 20_000;
+/// The most text the fields cache holds.
+const FIELDS_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A session's fields as they stood at entry `seq` of its log (or later).
+#[derive(Debug)]
+struct FieldsAt {
+    seq: i64,
+    rows: Vec<FieldRow>,
+}
+
+impl FieldsAt {
+    /// The same, with one field saved at entry `seq`.
+    fn with(&self, seq: i64, saved: FieldRow) -> FieldsAt {
+        let mut rows: Vec<FieldRow> = self
+            .rows
+            .iter()
+            .filter(|r| !(r.field == saved.field && r.owner == saved.owner))
+            .cloned()
+            .collect();
+        rows.push(saved);
+        FieldsAt { seq, rows }
+    }
+
+    /// What it weighs in the cache: its text, and a little per row.
+    fn weight(&self) -> u32 {
+        let bytes: usize = self
+            .rows
+            .iter()
+            .map(|r| r.text.len() + r.field.len() + 64)
+            .sum();
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
 
 impl Live {
     pub fn new(store: Store, hub: Hub) -> Live {
@@ -171,6 +209,13 @@ impl Live {
             store,
             hub,
             cache: Cache::new(CACHE_MAX),
+            fields: Cache::builder()
+                .weigher(|_, f: &Arc<FieldsAt>| f.weight())
+                .max_capacity(FIELDS_CACHE_BYTES)
+                // Fields change through the log; a write that went around it (an operator's)
+                // shows within this long.
+                .time_to_live(std::time::Duration::from_secs(300))
+                .build(),
             wishes: Arc::new(Mutex::new(HashMap::new())),
             next_wish: Arc::new(std::sync::atomic::AtomicU64::new(1)),
         }
@@ -429,7 +474,17 @@ impl Live {
         if let Some(c) = &cached
             && c.row.summary.last_seq == row.summary.last_seq
         {
-            return Ok(c.clone());
+            if c.row == row {
+                return Ok(c.clone());
+            }
+            // A state its writer cached after an append knows the log, not the columns the
+            // store derives from it (status, times): the row just read tells them.
+            let state = Arc::new(State {
+                row,
+                ..(**c).clone()
+            });
+            self.cache.insert(id, state.clone()).await;
+            return Ok(state);
         }
         let (mut state, after) =
             match cached.filter(|c| c.row.summary.last_seq < row.summary.last_seq) {
@@ -577,14 +632,16 @@ impl Live {
         for (e, seq) in entries.iter().zip(first..) {
             self.hub.published(id, seq, e.echo());
         }
+        self.appended(state, entries, first).await;
         Ok(expected)
     }
 
     /// Saves a member's field (as typed: a list one entry per line) if the method lets them
     /// write it now and nobody saved it since `version`; a stale save returns the current
-    /// text, as typed. Others' screens are told (except for a scratchpad, which nobody
-    /// else ever reads). `current` is the state the caller just read, as for
-    /// [`Live::command`].
+    /// text, as typed. Every save is an entry of the log, so that what is cached of the
+    /// session knows of it; the others' screens are told, except of a scratchpad, which
+    /// nobody else reads (its entry is quiet: see [`Echo::Quiet`]). `current` is the state
+    /// the caller just read, as for [`Live::command`].
     pub async fn save_field(
         &self,
         current: Arc<State>,
@@ -630,10 +687,6 @@ impl Live {
                     });
                 }
             };
-            if f.key() == FieldKey::CoachScratchpad {
-                tx.commit().await?;
-                return Ok(saved);
-            }
             let note = Entry::Note(Note::FieldSaved {
                 by: seat,
                 at: UnixMillis(now),
@@ -657,6 +710,17 @@ impl Live {
                 Ok(seq) => {
                     tx.commit().await?;
                     self.hub.published(id, seq, note.echo());
+                    let row = FieldRow {
+                        session_id: id,
+                        owner,
+                        field: field.to_string(),
+                        text: stored,
+                        version: new,
+                        updated_at: now / 1000,
+                    };
+                    self.fields_saved(&state, seq, row).await;
+                    self.appended(&state, std::slice::from_ref(&note), seq)
+                        .await;
                     return Ok(saved);
                 }
                 Err(StoreError::SessionMoved { .. }) => {
@@ -786,18 +850,93 @@ impl Live {
         person: &PersonId,
     ) -> Result<HashMap<String, FieldRow>, LiveError> {
         let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
-        let rows = self
-            .store
-            .fields(state.row.course, state.row.summary.id)
-            .await?;
-        Ok(rows
-            .into_iter()
+        let fields = self.fields_at(state).await?;
+        Ok(fields
+            .rows
+            .iter()
             .filter(|r| {
                 parse_field_id(&r.field)
                     .is_some_and(|f| coaching::may_read(&state.session, seat, &f))
             })
-            .map(|r| (r.field.clone(), r))
+            .map(|r| (r.field.clone(), r.clone()))
             .collect())
+    }
+
+    /// The session's fields as they stand at the state's entry (or later): from the cache
+    /// when it holds them at that entry, read otherwise.
+    async fn fields_at(&self, state: &State) -> Result<Arc<FieldsAt>, LiveError> {
+        let (id, seq) = (state.row.summary.id, state.row.summary.last_seq);
+        if let Some(f) = self.fields.get(&id).await
+            && f.seq == seq
+        {
+            return Ok(f);
+        }
+        let rows = self.store.fields(state.row.course, id).await?;
+        let read = Arc::new(FieldsAt { seq, rows });
+        // Kept unless a save cached a later entry meanwhile.
+        self.fields
+            .entry(id)
+            .and_compute_with(|old| {
+                let keep = old.is_some_and(|o| o.value().seq > seq);
+                let op = if keep {
+                    moka::ops::compute::Op::Nop
+                } else {
+                    moka::ops::compute::Op::Put(read.clone())
+                };
+                std::future::ready(op)
+            })
+            .await;
+        Ok(read)
+    }
+
+    /// A field was saved at entry `seq`, right after `before`'s: the cached fields at
+    /// `before`'s entry take it (any other cached entry is dropped, as unknown).
+    async fn fields_saved(&self, before: &State, seq: i64, saved: FieldRow) {
+        let (id, prev) = (before.row.summary.id, before.row.summary.last_seq);
+        self.fields
+            .entry(id)
+            .and_compute_with(|old| {
+                let op = match old.map(|o| o.into_value()) {
+                    Some(f) if f.seq == prev => {
+                        moka::ops::compute::Op::Put(Arc::new(f.with(seq, saved)))
+                    }
+                    Some(f) if f.seq >= seq => moka::ops::compute::Op::Nop,
+                    Some(_) => moka::ops::compute::Op::Remove,
+                    None => moka::ops::compute::Op::Nop,
+                };
+                std::future::ready(op)
+            })
+            .await;
+    }
+
+    /// `entries` were appended after `before`'s last, the first at `first`: the state they
+    /// lead to is cached, so the screens' next panels need not replay them from the store.
+    async fn appended(&self, before: &State, entries: &[Entry], first: i64) {
+        let mut state = before.clone();
+        for (e, seq) in entries.iter().zip(first..) {
+            if fold_entry(&mut state, e, seq).is_err() {
+                // The store's log replays it or says why, at the next read.
+                self.cache.invalidate(&before.row.summary.id).await;
+                return;
+            }
+            state.row.summary.last_seq = seq;
+        }
+        let id = state.row.summary.id;
+        let seq = state.row.summary.last_seq;
+        let state = Arc::new(state);
+        // Kept unless a later state was cached meanwhile.
+        self.cache
+            .entry(id)
+            .and_compute_with(|old| {
+                let keep = old.is_some_and(|o| o.value().row.summary.last_seq > seq);
+                let op = if keep {
+                    moka::ops::compute::Op::Nop
+                } else {
+                    moka::ops::compute::Op::Put(state.clone())
+                };
+                std::future::ready(op)
+            })
+            .await;
     }
 
     /// Deletes every field `person` wrote in this session, from the database.
@@ -957,11 +1096,20 @@ fn fresh(row: &SessionRow) -> Result<State, LiveError> {
 }
 
 fn fold(state: &mut State, e: &EventRow) -> Result<(), LiveError> {
-    let corrupt = |detail: String| LiveError::Corrupt {
+    let entry = Entry::decode(&e.payload).map_err(|x| LiveError::Corrupt {
         session: e.session_id,
-        detail: format!("entry {}: {detail}", e.seq),
+        detail: format!("entry {}: {x}", e.seq),
+    })?;
+    fold_entry(state, &entry, e.seq)
+}
+
+/// Folds entry `seq` of the state's session into it.
+fn fold_entry(state: &mut State, entry: &Entry, seq: i64) -> Result<(), LiveError> {
+    let corrupt = |detail: String| LiveError::Corrupt {
+        session: state.row.summary.id,
+        detail: format!("entry {seq}: {detail}"),
     };
-    match Entry::decode(&e.payload).map_err(|x| corrupt(x.to_string()))? {
+    match entry.clone() {
         Entry::Method(ev) => {
             state
                 .session

@@ -571,15 +571,17 @@ pub async fn events(
                     let full = entries.len() as u64 >= crate::store::MAX_EVENTS_PAGE;
                     for (seq, echo) in &entries {
                         st.last = *seq;
-                        if !full {
-                            let kind = echo.as_str();
+                        // A quiet entry (someone's own scratchpad) is passed over in silence.
+                        if let (false, Some(kind)) = (full, echo.as_str()) {
                             out.push_str(&format!("id: {seq}\nevent: {kind}\ndata: {{}}\n\n"));
                         }
                     }
                     if full {
                         out = format!("id: {}\nevent: reset\ndata: {{}}\n\n", st.last);
                     }
-                    return Some((Ok(web::Bytes::from(out)), Some(st)));
+                    if !out.is_empty() {
+                        return Some((Ok(web::Bytes::from(out)), Some(st)));
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {

@@ -434,6 +434,8 @@ async fn a_meeting_time_noted_as_free_text_before_stays_readable() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    // A panel is drawn from the fields as they stand at an entry of the log: the next one.
+    crate::live::ok(&app, &a, "accept_framework").await;
     let p = panel(&app, &a).await;
     assert!(p.contains("Noted earlier: Thursday 14:00"), "{p}");
     assert!(

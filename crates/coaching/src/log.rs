@@ -90,6 +90,11 @@ impl Entry {
     /// What the entry tells a screen.
     pub fn echo(&self) -> Echo {
         match self {
+            Entry::Note(Note::FieldSaved { field, .. })
+                if parse_field_id(field).is_some_and(|f| f.key() == FieldKey::CoachScratchpad) =>
+            {
+                Echo::Quiet
+            }
             Entry::Note(Note::FieldSaved { .. }) => Echo::Field,
             Entry::Note(Note::Presence { .. }) => Echo::Presence,
             Entry::Method(_) | Entry::Note(Note::Timings { .. } | Note::NextSession { .. }) => {
@@ -110,15 +115,20 @@ pub enum Echo {
     Field,
     /// A screen came, went away or came back.
     Presence,
+    /// Nobody else needs to hear of it: the coach's own scratchpad, which no other member
+    /// reads. It still moves the log (so that what is cached of the session knows), but a
+    /// stream does not tell it, and the partner learns nothing of when the coach wrote.
+    Quiet,
 }
 
 impl Echo {
-    /// The event's name on the stream.
-    pub fn as_str(self) -> &'static str {
+    /// The event's name on the stream; none for an entry the stream does not tell.
+    pub fn as_str(self) -> Option<&'static str> {
         match self {
-            Echo::Change => "change",
-            Echo::Field => "field",
-            Echo::Presence => "presence",
+            Echo::Change => Some("change"),
+            Echo::Field => Some("field"),
+            Echo::Presence => Some("presence"),
+            Echo::Quiet => None,
         }
     }
 
@@ -128,6 +138,7 @@ impl Echo {
             Echo::Change => 'c',
             Echo::Field => 'f',
             Echo::Presence => 'p',
+            Echo::Quiet => 'q',
         }
     }
 
@@ -137,6 +148,7 @@ impl Echo {
             "c" => Some(Echo::Change),
             "f" => Some(Echo::Field),
             "p" => Some(Echo::Presence),
+            "q" => Some(Echo::Quiet),
             _ => None,
         }
     }
@@ -283,7 +295,7 @@ mod echo_tests {
 
     #[test]
     fn each_echo_has_its_own_code_and_name() {
-        for e in [Echo::Change, Echo::Field, Echo::Presence] {
+        for e in [Echo::Change, Echo::Field, Echo::Presence, Echo::Quiet] {
             assert_eq!(Echo::from_code(&e.code().to_string()), Some(e));
         }
         assert_eq!(Echo::from_code("x"), None);
@@ -296,7 +308,15 @@ mod echo_tests {
             field: "x.g".into(),
             version: 1,
         });
-        assert_eq!(field.echo().as_str(), "field");
+        assert_eq!(field.echo().as_str(), Some("field"));
+        let scratch = Entry::Note(Note::FieldSaved {
+            by,
+            at,
+            field: "coach_scratchpad.r1".into(),
+            version: 2,
+        });
+        assert_eq!(scratch.echo(), Echo::Quiet);
+        assert_eq!(scratch.echo().as_str(), None);
         let next = Entry::Note(Note::NextSession { by, at, ordinal: 1 });
         assert_eq!(next.echo(), Echo::Change);
     }
