@@ -21,8 +21,8 @@
 //!   second in all: the coach (B) alternates `next_step` / `previous_step` (a step change),
 //!   A and B save their own preparation field (`prep_situation.s0` / `.s1`, with versions).
 //!   Once the event reached the partner, both screens fetch the panel
-//!   (`GET /app/session/panel`), as the page's script does on every event, so the CPU per
-//!   act covers the whole path a user causes.
+//!   (`GET /app/session/panel?session=0&after=<the entry told>`), as the page's script does
+//!   on every event, so the CPU per act covers the whole path a user causes.
 //!
 //! Delivery latency is the time from writing the POST that causes an event to reading that
 //! event's `id:` on the *partner's* stream (only one act per pair is in flight, so the
@@ -598,9 +598,11 @@ async fn save(c: &mut Conn, token: &str, field: &str, text: &str, version: i64) 
 }
 
 /// The session panel, as the page's script fetches it after an event.
-async fn panel(c: &mut Conn, token: &str) -> Reply {
+/// A screen's panel, as its script asks after its stream told entry `after` of the guided
+/// session (ordinal 0).
+async fn panel(c: &mut Conn, token: &str, after: i64) -> Reply {
     let req = format!(
-        "GET /app/session/panel HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+        "GET /app/session/panel?session=0&after={after} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
     );
     c.request(req.as_bytes()).await
 }
@@ -748,12 +750,13 @@ async fn act(pair: &Pair, pools: &[Pool], ports: &[u16]) -> Outcome {
     let Ok(Ok(at)) = arrived else {
         return Outcome::Missed;
     };
+    let told = rx.borrow().0;
     // Both screens redraw: each fetches its panel from its own instance.
     let mut panels_ok = true;
     for member in [actor, partner] {
         let pool = &pools[ports.iter().position(|p| *p == member.port).unwrap()];
         let (mut c, permit) = pool.take().await;
-        panels_ok &= panel(&mut c, &member.token).await.status == 200;
+        panels_ok &= panel(&mut c, &member.token, told).await.status == 200;
         pool.give(c).await;
         drop(permit);
     }

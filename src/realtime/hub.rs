@@ -226,6 +226,15 @@ impl Hub {
             .collect()
     }
 
+    /// The highest sequence number this instance heard of for a session it follows; none
+    /// for a session nobody follows here.
+    pub fn heard(&self, session_id: SessionId) -> Option<i64> {
+        self.inner
+            .sessions()
+            .get(&session_id)
+            .map(|tx| tx.borrow().seq)
+    }
+
     /// How many sessions have a subscriber here.
     pub fn watched(&self) -> usize {
         self.inner.sessions().len()

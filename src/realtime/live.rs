@@ -91,6 +91,8 @@ pub struct State {
     pub last_at: Option<UnixMillis>,
     /// A member acted in the method (before that, the step durations may still change).
     pub begun: bool,
+    /// The group opened a later session after this one (its log says so).
+    pub followed: bool,
 }
 
 impl State {
@@ -130,6 +132,10 @@ pub struct Live {
     /// here, and the save that writes the next entry writes its field here too. Weighed by
     /// their text, so the cache holds at most [`FIELDS_CACHE_BYTES`].
     fields: Cache<SessionId, Arc<FieldsAt>>,
+    /// Each group's sessions of an activity as last read, by course, activity and group key:
+    /// a panel redrawn after an entry the cached state holds already draws from them
+    /// instead of reading them again ([`Live::current_cached`]).
+    groups: Cache<(CourseId, String, String), Arc<Vec<SessionRow>>>,
     /// The latest presence each member's screens asked for, by session and person, until it
     /// is written: a change that comes too soon after the last one waits for its turn, and
     /// a later wish replaces it, so the last word (offline, say) is never lost.
@@ -216,6 +222,12 @@ impl Live {
                 // shows within this long.
                 .time_to_live(std::time::Duration::from_secs(300))
                 .build(),
+            groups: Cache::builder()
+                .max_capacity(CACHE_MAX)
+                // Only the earlier sessions' status and times come from here (the current
+                // one's state is checked against its log): they show within this long.
+                .time_to_live(std::time::Duration::from_secs(30))
+                .build(),
             wishes: Arc::new(Mutex::new(HashMap::new())),
             next_wish: Arc::new(std::sync::atomic::AtomicU64::new(1)),
         }
@@ -237,7 +249,7 @@ impl Live {
         now: i64,
     ) -> Result<SessionRow, LiveError> {
         let key = group_key(members);
-        Ok(self
+        let row = self
             .store
             .open_session(
                 course,
@@ -250,7 +262,11 @@ impl Live {
                     now: now / 1000,
                 },
             )
-            .await?)
+            .await?;
+        self.groups
+            .invalidate(&(course, activity.to_string(), key))
+            .await;
+        Ok(row)
     }
 
     /// A practice session the group opens on its own after the previous one ended, with its
@@ -418,10 +434,42 @@ impl Live {
         activity: &str,
         members: &[PersonId],
     ) -> Result<Vec<SessionRow>, LiveError> {
-        Ok(self
-            .store
-            .sessions_of_group(course, activity, &group_key(members))
-            .await?)
+        let key = group_key(members);
+        let rows = self.store.sessions_of_group(course, activity, &key).await?;
+        self.groups
+            .insert((course, activity.to_string(), key), Arc::new(rows.clone()))
+            .await;
+        Ok(rows)
+    }
+
+    /// The group's current session and all its sessions of the activity, from what this
+    /// instance holds, when that is no older than what the asking screen was told (session
+    /// `ordinal`, entry `after` of its log) nor than what this instance heard of, and the
+    /// group opened no later session; none otherwise (then read them).
+    pub async fn current_cached(
+        &self,
+        course: CourseId,
+        activity: &str,
+        members: &[PersonId],
+        ordinal: i32,
+        after: i64,
+    ) -> Option<(Arc<State>, Vec<SessionRow>)> {
+        let key = (course, activity.to_string(), group_key(members));
+        let group = self.groups.get(&key).await?;
+        let row = group.iter().max_by_key(|r| r.summary.ordinal)?;
+        let state = self.cache.get(&row.summary.id).await?;
+        let at = state.row.summary.last_seq;
+        let told = match row.summary.ordinal.cmp(&ordinal) {
+            std::cmp::Ordering::Less => return None,
+            std::cmp::Ordering::Equal => after,
+            // A later session than the screen's: it follows this one from here.
+            std::cmp::Ordering::Greater => 0,
+        };
+        let heard = self.hub.heard(row.summary.id).unwrap_or(0);
+        if state.followed || at < told.max(heard) {
+            return None;
+        }
+        Some((state, group.to_vec()))
     }
 
     /// What each member committed to in the group's last completed session of another
@@ -1092,6 +1140,7 @@ fn fresh(row: &SessionRow) -> Result<State, LiveError> {
         presence: vec![(Presence::Offline, None); row.summary.members.len()],
         last_at: None,
         begun: false,
+        followed: false,
     })
 }
 
@@ -1124,8 +1173,10 @@ fn fold_entry(state: &mut State, entry: &Entry, seq: i64) -> Result<(), LiveErro
             }
             state.last_at = Some(at);
         }
-        Entry::Note(Note::FieldSaved { at, .. } | Note::NextSession { at, .. }) => {
-            state.last_at = Some(at)
+        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+        Entry::Note(Note::NextSession { at, .. }) => {
+            state.last_at = Some(at);
+            state.followed = true;
         }
         Entry::Note(Note::Timings { at, minutes, .. }) => {
             // Only a session nobody acted in yet takes its timings from the log.

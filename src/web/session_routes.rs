@@ -67,17 +67,31 @@ async fn mine(
     state: &AppState,
     s: &Session,
 ) -> Result<(std::sync::Arc<State>, PersonId), WebError> {
-    let (live, me, _) = mine_in_group(state, s).await?;
+    let (live, me, _) = mine_in_group(state, s, None).await?;
     Ok((live, me))
 }
 
 /// The same, and the group's sessions of the activity (read anyway to find the current one).
+/// With `told` (the session ordinal and entry the screen's stream told), from what this
+/// instance holds when that is no older (see `Live::current_cached`), read otherwise.
 async fn mine_in_group(
     state: &AppState,
     s: &Session,
+    told: Option<(i32, i64)>,
 ) -> Result<(std::sync::Arc<State>, PersonId, Vec<SessionRow>), WebError> {
     let me = s.person().ok_or(WebError::NoSession)?.clone();
     let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
+    if let Some((ordinal, after)) = told {
+        let activity = super::staff_view::module(s);
+        let held = state
+            .live
+            .current_cached(s.course, &activity, &members, ordinal, after);
+        if let Some((live, group)) = held.await
+            && live.seat_of(&me).is_some()
+        {
+            return Ok((live, me, group));
+        }
+    }
     let (row, group) = current(state, s, &members).await?;
     Ok((state.live.state_at(row).await?, me, group))
 }
@@ -138,15 +152,27 @@ pub async fn page(state: web::Data<AppState>, a: Authed<Learner>) -> Result<Http
     Ok(a.to.page(StatusCode::OK, html))
 }
 
+/// Where the asking screen's stream stands: the session it follows (an ordinal) and the
+/// last entry it told.
+#[derive(Debug, Deserialize)]
+pub struct PanelAt {
+    session: Option<i32>,
+    after: Option<i64>,
+}
+
 /// GET /app/session/panel: the panel alone, which the page's script swaps in after each
-/// change; `X-Server-Now` lets it correct the timer for its own clock.
+/// change; `X-Server-Now` lets it correct the timer for its own clock. When the script says
+/// where its stream stands (`?session=&after=`), a panel this instance can draw from what it
+/// holds at that point or later is drawn without reading the group's sessions again.
 pub async fn panel_fragment(
     state: web::Data<AppState>,
     a: Authed<Learner>,
+    at: web::Query<PanelAt>,
 ) -> Result<HttpResponse, Refusal> {
     let s = &a.session;
     let html = async {
-        let (live, me, group) = mine_in_group(&state, s).await?;
+        let told = at.session.zip(at.after);
+        let (live, me, group) = mine_in_group(&state, s, told).await?;
         let fragment = PanelFragment {
             token: &a.token,
             p: panel(&state, s, &live, &me, group).await?,

@@ -68,6 +68,7 @@ pub fn state(size: GroupSize, kind: SessionKind, commands: &[(u8, Command)]) -> 
         session,
         last_at: None,
         begun: !commands.is_empty(),
+        followed: false,
     }
 }
 

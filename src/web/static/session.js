@@ -204,6 +204,7 @@
       return r.json().then(function (j) { return { ok: r.ok, body: j }; });
     }).then(function (res) {
       if (!res.ok) { say(res.body && res.body.message); }
+      else if (res.body && typeof res.body.seq === "number") { wanted = Math.max(wanted, res.body.seq); }
       return redraw();
     }).catch(function () { form.submit(); })
       .then(function () { if (button) { button.disabled = false; } });
@@ -245,10 +246,18 @@
       setTimeout(redraw, stale > 1 ? Math.min(250 * stale, 5000) : 0);
     } else { stale = 0; }
   }
+  // The panel asked for is at least at the entry the stream told (or the page's own last
+  // command wrote): the server may then draw it from what it holds without reading.
+  var wanted = 0;
+  function panelUrl() {
+    var url = base + "/app/session/panel";
+    if (streamSession === null) { return url; }
+    return url + "?session=" + streamSession + "&after=" + Math.max(lastSeq, wanted);
+  }
   function redraw() {
     if (drawing) { again = true; return drawing; }
     again = false;
-    drawing = fetch(base + "/app/session/panel", { headers: auth() })
+    drawing = fetch(panelUrl(), { headers: auth() })
       .then(function (r) {
         learnClock(r.headers.get("X-Server-Now"));
         return r.ok ? r.text() : null;
@@ -376,7 +385,7 @@
   // panel's place in its log.
   function follow(at) {
     if (replaced) { return; }
-    lastSeq = at.seq;
+    lastSeq = at.seq; wanted = 0;
     var old = streamCtrl;
     streamCtrl = null;
     if (old) { old.abort(); }
