@@ -177,6 +177,20 @@ pub(super) fn unix_millis() -> i64 {
 const CACHE_MAX: u64 = 20_000;
 /// The most text the fields cache holds.
 const FIELDS_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// About the most the cache of groups' sessions holds.
+const GROUPS_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// About what a session row weighs in memory.
+fn row_weight(r: &SessionRow) -> usize {
+    let members: usize = r
+        .summary
+        .members
+        .iter()
+        .map(|m| m.as_str().len() + 24)
+        .sum();
+    let snapshot = r.snapshot.as_ref().map_or(0, String::len);
+    members + r.summary.group_key.len() + r.summary.module.len() + r.activity.len() + snapshot + 256
+}
 
 /// A session's fields as they stood at entry `seq` of its log (or later).
 #[derive(Debug)]
@@ -223,7 +237,11 @@ impl Live {
                 .time_to_live(std::time::Duration::from_secs(300))
                 .build(),
             groups: Cache::builder()
-                .max_capacity(CACHE_MAX)
+                .weigher(|_, rows: &Arc<Vec<SessionRow>>| {
+                    let bytes: usize = rows.iter().map(row_weight).sum();
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
+                .max_capacity(GROUPS_CACHE_BYTES)
                 // Only the earlier sessions' status and times come from here (the current
                 // one's state is checked against its log): they show within this long.
                 .time_to_live(std::time::Duration::from_secs(30))
@@ -533,6 +551,12 @@ impl Live {
             });
             self.cache.insert(id, state.clone()).await;
             return Ok(state);
+        }
+        // A writer cached a later state after this row was read: that one, not a replay.
+        if let Some(c) = &cached
+            && c.row.summary.last_seq > row.summary.last_seq
+        {
+            return Ok(c.clone());
         }
         let (mut state, after) =
             match cached.filter(|c| c.row.summary.last_seq < row.summary.last_seq) {
@@ -995,25 +1019,7 @@ impl Live {
         person: &PersonId,
         now: i64,
     ) -> Result<u64, LiveError> {
-        let state = self.state(course, id).await?;
-        let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
-        let tx = self.store.begin(course).await?;
-        let n = tx.delete_fields(id, person).await?;
-        tx.commit().await?;
-        // Tell the other screens the texts went (best effort: a moved log needs no note).
-        let note = Entry::Note(Note::FieldSaved {
-            by: seat,
-            at: UnixMillis(now),
-            field: String::new(),
-            version: 0,
-        });
-        match self
-            .append(course, &state, person, &[note], &state.session, now)
-            .await
-        {
-            Ok(_) | Err(LiveError::Store(StoreError::SessionMoved { .. })) => {}
-            Err(e) => return Err(e),
-        }
+        let n = self.delete_fields_noted(course, id, person, now).await?;
         // After the commit, never inside it: the database's files must not keep the texts.
         // The deletion stands either way; a log not emptied now is emptied by the next one.
         if n > 0 {
@@ -1029,6 +1035,69 @@ impl Live {
             }
         }
         Ok(n)
+    }
+
+    /// Deletes a member's fields and notes it in the log in one transaction (retried when
+    /// another entry came first), so that the deletion is an entry like any save: no cache
+    /// of the fields at an earlier entry can carry the texts past it. A full log takes the
+    /// deletion without its note (it must stand); this instance then forgets the session's
+    /// fields, and another one's cache holds them at most its time to live.
+    async fn delete_fields_noted(
+        &self,
+        course: CourseId,
+        id: SessionId,
+        person: &PersonId,
+        now: i64,
+    ) -> Result<u64, LiveError> {
+        for _ in 0..RETRIES {
+            let state = self.state(course, id).await?;
+            let seat = state.seat_of(person).ok_or(LiveError::NotAMember)?;
+            let tx = self.store.begin(course).await?;
+            let n = tx.delete_fields(id, person).await?;
+            if state.row.summary.last_seq >= MAX_LOG {
+                tx.commit().await?;
+                self.fields.invalidate(&id).await;
+                return Ok(n);
+            }
+            let note = Entry::Note(Note::FieldSaved {
+                by: seat,
+                at: UnixMillis(now),
+                field: String::new(),
+                version: 0,
+            });
+            let payload = note.encode().unwrap_or_default();
+            let (status, detail) = status_of(&state.session);
+            let appended = tx
+                .append_event(new_event(
+                    id,
+                    state.row.summary.last_seq,
+                    person,
+                    &payload,
+                    status,
+                    &detail,
+                    now,
+                ))
+                .await;
+            match appended {
+                Ok(seq) => {
+                    tx.commit().await?;
+                    self.hub.published(id, seq, note.echo());
+                    self.fields.invalidate(&id).await;
+                    self.appended(&state, std::slice::from_ref(&note), seq)
+                        .await;
+                    return Ok(n);
+                }
+                Err(StoreError::SessionMoved { .. }) => {
+                    tx.rollback().await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LiveError::Store(StoreError::SessionMoved {
+            session: id,
+            last_seq: -1,
+        }))
     }
 
     /// The entries after `after`, for an event stream: (sequence number, echo) only.

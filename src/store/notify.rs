@@ -9,7 +9,10 @@
 //!
 //! The echo is one letter: what the entry tells a screen, so that the other instances'
 //! streams tell it without reading the table. An instance of an earlier version sends
-//! `'<session_id>:<seq>'`, which is heard without an echo (its streams then read).
+//! `'<session_id>:<seq>'`, which is heard without an echo (its streams then read); an
+//! earlier version does not read the new payload at all, so while both run side by side
+//! (a rolling upgrade) its streams hear of the new instances' entries through the catch-up,
+//! within seconds.
 //!
 //! A notification is a hint, never the data: the event table is the truth, and a listener
 //! that lost its connection cannot know what it missed. So a lost connection comes out as
@@ -96,7 +99,8 @@ async fn connect(pool: &PgPool) -> Result<PgListener, StoreError> {
 fn parse(payload: &str) -> Option<(SessionId, i64, Option<Echo>)> {
     let (session, rest) = payload.split_once(':')?;
     let (seq, echo) = match rest.split_once(':') {
-        Some((seq, code)) => (seq, Some(Echo::from_code(code)?)),
+        // A letter this version does not know (a later one's): a wake-up without an echo.
+        Some((seq, code)) => (seq, Echo::from_code(code)),
         None => (rest, None),
     };
     Some((
@@ -222,7 +226,7 @@ mod tests {
         let id = crate::store::SessionId::new(12);
         assert_eq!(parse("12:3"), Some((id, 3, None)));
         assert_eq!(parse("12:3:f"), Some((id, 3, Some(Echo::Field))));
-        assert_eq!(parse("12:3:z"), None);
+        assert_eq!(parse("12:3:z"), Some((id, 3, None)));
         assert_eq!(parse("12"), None);
         assert_eq!(parse("a:3"), None);
         assert_eq!(parse("12:"), None);

@@ -258,23 +258,19 @@ pub async fn command(
             command_of(&f.form).ok_or(WebError::BadForm(super::error::BadForm::UnknownAction))?;
         let FormCommand::Session(cmd) = cmd else {
             let timings = timings_of(&f.pairs, live.session.timings())?;
-            state
+            let new = state
                 .live
                 .open_practice(&live, &me, timings, now_millis())
                 .await?;
-            return Ok(live.row.summary.last_seq);
+            // The script draws the new session as read, not from what an instance holds
+            // of the ended one.
+            return Ok(serde_json::json!({ "session": new.summary.ordinal }));
         };
-        Ok(state.live.command(live, &me, cmd, now_millis()).await?)
+        let seq = state.live.command(live, &me, cmd, now_millis()).await?;
+        Ok(serde_json::json!({ "seq": seq }))
     }
     .await;
-    answer(
-        &state,
-        &req,
-        s,
-        &f.to,
-        result.map(|seq| serde_json::json!({ "seq": seq })),
-    )
-    .await
+    answer(&state, &req, s, &f.to, result).await
 }
 
 /// A JSON answer for the script, or for a plain form a redirect to the page (an error
@@ -541,6 +537,9 @@ pub async fn events(
         must_read: bool,
         /// The entries a wake-up told, to send without reading the store.
         told: Vec<(i64, crate::coaching::log::Echo)>,
+        /// When to say the stream is alive: a keep-alive after the last bytes sent, so that
+        /// an entry passed over in silence changes nothing the screen receives.
+        alive_at: tokio::time::Instant,
         course: crate::store::CourseId,
         me: PersonId,
     }
@@ -571,6 +570,7 @@ pub async fn events(
         pending: Some(hello),
         must_read: true,
         told: Vec::new(),
+        alive_at: tokio::time::Instant::now() + KEEP_ALIVE,
         course,
         me,
     };
@@ -606,6 +606,7 @@ pub async fn events(
                         out = format!("id: {}\nevent: reset\ndata: {{}}\n\n", st.last);
                     }
                     if !out.is_empty() {
+                        st.alive_at = tokio::time::Instant::now() + KEEP_ALIVE;
                         return Some((Ok(web::Bytes::from(out)), Some(st)));
                     }
                 }
@@ -615,7 +616,7 @@ pub async fn events(
                     return None;
                 }
             }
-            let alive = tokio::time::sleep(KEEP_ALIVE);
+            let alive = tokio::time::sleep_until(st.alive_at);
             tokio::pin!(alive);
             loop {
                 tokio::select! {
@@ -635,6 +636,7 @@ pub async fn events(
                         }
                     }
                     _ = &mut alive => {
+                        st.alive_at = tokio::time::Instant::now() + KEEP_ALIVE;
                         return Some((Ok(web::Bytes::from_static(b": alive\n\n")), Some(st)));
                     }
                     // The instance is stopping: a retry hint, then the stream ends.

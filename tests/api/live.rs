@@ -209,6 +209,10 @@ async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
     );
     assert!(!md.contains("SECRET-B-SCRATCH"));
 
+    // The panels drawn now hold A's words (and the instance its cache of them).
+    let before = seq_of(&panel(&app, &b).await);
+    assert!(panel_at(&app, &a, 0, before).await.contains("SECRET-A"));
+
     // Deleting one's notes removes them from the database, not just from view.
     let r = app
         .http
@@ -225,6 +229,13 @@ async fn a_pair_runs_its_session_to_completion_and_only_the_pair_reads_it() {
         2,
         "the partner keeps theirs"
     );
+    // No panel shows them again, whatever entry the screen was told last.
+    for t in [&a, &b] {
+        for after in [before, before + 1] {
+            let p = panel_at(&app, t, 0, after).await;
+            assert!(!p.contains("SECRET-A"), "{p}");
+        }
+    }
 
     // A new practice session opens for the same pair, ungraded, from the framework again.
     ok(&app, &a, "practice").await;

@@ -117,7 +117,9 @@ pub enum Echo {
     Presence,
     /// Nobody else needs to hear of it: the coach's own scratchpad, which no other member
     /// reads. It still moves the log (so that what is cached of the session knows), but a
-    /// stream does not tell it, and the partner learns nothing of when the coach wrote.
+    /// stream does not tell it. What the others can tell is only that the log moved by one
+    /// entry more than they were told of (the next id they get, the panel's `data-seq`):
+    /// never what, nor when.
     Quiet,
 }
 

@@ -205,6 +205,7 @@
     }).then(function (res) {
       if (!res.ok) { say(res.body && res.body.message); }
       else if (res.body && typeof res.body.seq === "number") { wanted = Math.max(wanted, res.body.seq); }
+      else if (res.body && typeof res.body.session === "number") { plain = true; }
       return redraw();
     }).catch(function () { form.submit(); })
       .then(function () { if (button) { button.disabled = false; } });
@@ -249,9 +250,10 @@
   // The panel asked for is at least at the entry the stream told (or the page's own last
   // command wrote): the server may then draw it from what it holds without reading.
   var wanted = 0;
+  var plain = false; // the next panel is read as it stands (the group opened a session)
   function panelUrl() {
     var url = base + "/app/session/panel";
-    if (streamSession === null) { return url; }
+    if (streamSession === null || plain) { plain = false; return url; }
     return url + "?session=" + streamSession + "&after=" + Math.max(lastSeq, wanted);
   }
   function redraw() {
