@@ -26,7 +26,7 @@ use crate::coaching::{
 use crate::lti::ags::{ActivityProgress, GradingProgress};
 use crate::store::{
     ActivityConfig, CourseId, EventRow, FieldOwner, FieldRow, FieldSave, NewEvent, NewSession,
-    PersonId, SessionId, SessionRow, SessionStatus, Store, StoreError,
+    PersonId, SessionId, SessionRow, SessionStatus, Store, StoreError, Tx,
 };
 
 /// Most entries a session's log may hold: every entry is a member's deliberate act or a
@@ -765,42 +765,20 @@ impl Live {
                 field: field.to_string(),
                 version: new,
             });
-            let payload = note.encode().unwrap_or_default();
-            let (status, detail) = status_of(&state.session);
-            match tx
-                .append_event(new_event(
-                    id,
-                    state.row.summary.last_seq,
-                    person,
-                    &payload,
-                    status,
-                    &detail,
-                    now,
-                ))
-                .await
-            {
-                Ok(seq) => {
-                    tx.commit().await?;
-                    self.hub.published(id, seq, note.echo());
-                    let row = FieldRow {
-                        session_id: id,
-                        owner,
-                        field: field.to_string(),
-                        text: stored,
-                        version: new,
-                        updated_at: now / 1000,
-                    };
-                    self.fields_saved(&state, seq, row).await;
-                    self.appended(&state, std::slice::from_ref(&note), seq)
-                        .await;
-                    return Ok(saved);
-                }
-                Err(StoreError::SessionMoved { .. }) => {
-                    tx.rollback().await?;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
+            let Some(seq) = self.commit_note(tx, &state, person, &note, now).await? else {
+                continue;
+            };
+            let row = FieldRow {
+                session_id: id,
+                owner,
+                field: field.to_string(),
+                text: stored,
+                version: new,
+                updated_at: now / 1000,
+            };
+            self.fields_saved(&state, seq, row).await;
+            self.hub.published(id, seq, note.echo());
+            return Ok(saved);
         }
         Err(LiveError::Store(StoreError::SessionMoved {
             session: id,
@@ -945,19 +923,7 @@ impl Live {
         }
         let rows = self.store.fields(state.row.course, id).await?;
         let read = Arc::new(FieldsAt { seq, rows });
-        // Kept unless a save cached a later entry meanwhile.
-        self.fields
-            .entry(id)
-            .and_compute_with(|old| {
-                let keep = old.is_some_and(|o| o.value().seq > seq);
-                let op = if keep {
-                    moka::ops::compute::Op::Nop
-                } else {
-                    moka::ops::compute::Op::Put(read.clone())
-                };
-                std::future::ready(op)
-            })
-            .await;
+        put_unless_later(&self.fields, id, read.clone(), |f| f.seq).await;
         Ok(read)
     }
 
@@ -994,21 +960,7 @@ impl Live {
             state.row.summary.last_seq = seq;
         }
         let id = state.row.summary.id;
-        let seq = state.row.summary.last_seq;
-        let state = Arc::new(state);
-        // Kept unless a later state was cached meanwhile.
-        self.cache
-            .entry(id)
-            .and_compute_with(|old| {
-                let keep = old.is_some_and(|o| o.value().row.summary.last_seq > seq);
-                let op = if keep {
-                    moka::ops::compute::Op::Nop
-                } else {
-                    moka::ops::compute::Op::Put(state.clone())
-                };
-                std::future::ready(op)
-            })
-            .await;
+        put_unless_later(&self.cache, id, Arc::new(state), |s| s.row.summary.last_seq).await;
     }
 
     /// Deletes every field `person` wrote in this session, from the database.
@@ -1065,39 +1017,58 @@ impl Live {
                 field: String::new(),
                 version: 0,
             });
-            let payload = note.encode().unwrap_or_default();
-            let (status, detail) = status_of(&state.session);
-            let appended = tx
-                .append_event(new_event(
-                    id,
-                    state.row.summary.last_seq,
-                    person,
-                    &payload,
-                    status,
-                    &detail,
-                    now,
-                ))
-                .await;
-            match appended {
-                Ok(seq) => {
-                    tx.commit().await?;
-                    self.hub.published(id, seq, note.echo());
-                    self.fields.invalidate(&id).await;
-                    self.appended(&state, std::slice::from_ref(&note), seq)
-                        .await;
-                    return Ok(n);
-                }
-                Err(StoreError::SessionMoved { .. }) => {
-                    tx.rollback().await?;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
+            let Some(seq) = self.commit_note(tx, &state, person, &note, now).await? else {
+                continue;
+            };
+            self.fields.invalidate(&id).await;
+            self.hub.published(id, seq, note.echo());
+            return Ok(n);
         }
         Err(LiveError::Store(StoreError::SessionMoved {
             session: id,
             last_seq: -1,
         }))
+    }
+
+    /// Appends `note` after `state`'s last entry in `tx` and commits, caching the state it
+    /// leads to; none (rolled back) when another entry came first. The caller announces it
+    /// once it has updated what else it caches.
+    async fn commit_note(
+        &self,
+        tx: Tx<'_>,
+        state: &State,
+        person: &PersonId,
+        note: &Entry,
+        now: i64,
+    ) -> Result<Option<i64>, LiveError> {
+        let payload = note.encode().map_err(|e| LiveError::Corrupt {
+            session: state.row.summary.id,
+            detail: e.to_string(),
+        })?;
+        let (status, detail) = status_of(&state.session);
+        let appended = tx
+            .append_event(new_event(
+                state.row.summary.id,
+                state.row.summary.last_seq,
+                person,
+                &payload,
+                status,
+                &detail,
+                now,
+            ))
+            .await;
+        match appended {
+            Ok(seq) => {
+                tx.commit().await?;
+                self.appended(state, std::slice::from_ref(note), seq).await;
+                Ok(Some(seq))
+            }
+            Err(StoreError::SessionMoved { .. }) => {
+                tx.rollback().await?;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The entries after `after`, for an event stream: (sequence number, echo) only.
@@ -1113,6 +1084,28 @@ impl Live {
             .await?;
         Ok(rows.iter().map(|r| (r.seq, echo_of(r))).collect())
     }
+}
+
+/// Caches `value` for session `id`, unless a writer cached a later entry's meanwhile (`at`
+/// tells the entry a value is at): a cache never goes back.
+async fn put_unless_later<V: Send + Sync + 'static>(
+    cache: &Cache<SessionId, Arc<V>>,
+    id: SessionId,
+    value: Arc<V>,
+    at: impl Fn(&V) -> i64,
+) {
+    let seq = at(&value);
+    cache
+        .entry(id)
+        .and_compute_with(|old| {
+            let op = if old.is_some_and(|o| at(o.value()) > seq) {
+                moka::ops::compute::Op::Nop
+            } else {
+                moka::ops::compute::Op::Put(value)
+            };
+            std::future::ready(op)
+        })
+        .await;
 }
 
 /// The progress each member made from `before` to `after`, in the order it happened (the
