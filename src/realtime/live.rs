@@ -451,11 +451,11 @@ impl Live {
         course: CourseId,
         activity: &str,
         members: &[PersonId],
-    ) -> Result<Vec<SessionRow>, LiveError> {
+    ) -> Result<Arc<Vec<SessionRow>>, LiveError> {
         let key = group_key(members);
-        let rows = self.store.sessions_of_group(course, activity, &key).await?;
+        let rows = Arc::new(self.store.sessions_of_group(course, activity, &key).await?);
         self.groups
-            .insert((course, activity.to_string(), key), Arc::new(rows.clone()))
+            .insert((course, activity.to_string(), key), rows.clone())
             .await;
         Ok(rows)
     }
@@ -471,7 +471,7 @@ impl Live {
         members: &[PersonId],
         ordinal: i32,
         after: i64,
-    ) -> Option<(Arc<State>, Vec<SessionRow>)> {
+    ) -> Option<(Arc<State>, Arc<Vec<SessionRow>>)> {
         let key = (course, activity.to_string(), group_key(members));
         let group = self.groups.get(&key).await?;
         let row = group.iter().max_by_key(|r| r.summary.ordinal)?;
@@ -487,7 +487,7 @@ impl Live {
         if state.followed || at < told.max(heard) {
             return None;
         }
-        Some((state, group.to_vec()))
+        Some((state, group))
     }
 
     /// What each member committed to in the group's last completed session of another
@@ -1220,33 +1220,33 @@ fn fold_entry(state: &mut State, entry: &Entry, seq: i64) -> Result<(), LiveErro
         session: state.row.summary.id,
         detail: format!("entry {seq}: {detail}"),
     };
-    match entry.clone() {
+    match entry {
         Entry::Method(ev) => {
             state
                 .session
-                .apply(&ev)
+                .apply(ev)
                 .map_err(|x| corrupt(x.to_string()))?;
             state.last_at = Some(ev.at);
             state.begun = true;
         }
         Entry::Note(Note::Presence { by, at, presence }) => {
             if let Some(p) = state.presence.get_mut(by.0 as usize) {
-                *p = (presence, Some(at));
+                *p = (*presence, Some(*at));
             }
-            state.last_at = Some(at);
+            state.last_at = Some(*at);
         }
-        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(at),
+        Entry::Note(Note::FieldSaved { at, .. }) => state.last_at = Some(*at),
         Entry::Note(Note::NextSession { at, .. }) => {
-            state.last_at = Some(at);
+            state.last_at = Some(*at);
             state.followed = true;
         }
         Entry::Note(Note::Timings { at, minutes, .. }) => {
             // Only a session nobody acted in yet takes its timings from the log.
             if !state.begun {
-                let timings = Timings::new(minutes).map_err(|x| corrupt(x.to_string()))?;
+                let timings = Timings::new(*minutes).map_err(|x| corrupt(x.to_string()))?;
                 state.session = Session::new(state.session.size(), state.session.kind(), timings);
             }
-            state.last_at = Some(at);
+            state.last_at = Some(*at);
         }
     }
     Ok(())

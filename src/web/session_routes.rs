@@ -78,7 +78,14 @@ async fn mine_in_group(
     state: &AppState,
     s: &Session,
     told: Option<(i32, i64)>,
-) -> Result<(std::sync::Arc<State>, PersonId, Vec<SessionRow>), WebError> {
+) -> Result<
+    (
+        std::sync::Arc<State>,
+        PersonId,
+        std::sync::Arc<Vec<SessionRow>>,
+    ),
+    WebError,
+> {
     let me = s.person().ok_or(WebError::NoSession)?.clone();
     let members = my_group(state, s).await?.ok_or(WebError::NotFound)?;
     if let Some((ordinal, after)) = told {
@@ -414,7 +421,7 @@ pub async fn export(
                     .sessions_of_group(s.course, &live.row.activity, &live.row.summary.members)
                     .await?;
                 let row = rows
-                    .into_iter()
+                    .iter()
                     .find(|r| r.summary.ordinal == n)
                     .ok_or(WebError::NotFound)?;
                 state.live.state(s.course, row.summary.id).await?

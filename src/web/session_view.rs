@@ -3,6 +3,7 @@
 //! the group's meeting and the member's own copy as Markdown.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::AppState;
 use super::error::WebError;
@@ -44,7 +45,7 @@ pub async fn current(
     state: &AppState,
     s: &Session,
     members: &[PersonId],
-) -> Result<(SessionRow, Vec<SessionRow>), WebError> {
+) -> Result<(SessionRow, Arc<Vec<SessionRow>>), WebError> {
     let activity = module(s);
     let sessions = state
         .live
@@ -57,7 +58,7 @@ pub async fn current(
                 .live
                 .open(s.course, &activity, members, 0, crate::launch::now_millis())
                 .await?;
-            Ok((row.clone(), vec![row]))
+            Ok((row.clone(), Arc::new(vec![row])))
         }
     }
 }
@@ -78,7 +79,7 @@ pub async fn panel(
     s: &Session,
     live: &State,
     me: &PersonId,
-    group: Vec<SessionRow>,
+    group: Arc<Vec<SessionRow>>,
 ) -> Result<Panel, WebError> {
     let input = panel::load(state.sources(), s, live, me, group).await?;
     Ok(Panel::build(&input, s.locale, crate::launch::now_millis()))

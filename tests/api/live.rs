@@ -617,6 +617,14 @@ async fn a_practice_session_runs_on_the_timings_the_group_chose() {
     );
 }
 
+/// A member's event stream, opened as the page's script opens it, past its hello.
+async fn open_stream(app: &TestApp, t: &str) -> reqwest::Response {
+    let url = format!("{}/api/coaching/events", app.base);
+    let mut s = app.http.get(&url).bearer_auth(t).send().await.unwrap();
+    read_until(&mut s, "event: hello").await;
+    s
+}
+
 /// Reads a stream until it has told the event `id` (of any kind).
 async fn read_past(resp: &mut reqwest::Response, id: i64) {
     read_until(resp, &format!("id: {id}\n")).await;
@@ -627,13 +635,7 @@ async fn a_live_act_and_the_panels_it_redraws_run_a_handful_of_statements() {
     let app = spawn_app().await;
     let ([a, b], _, _, _) = pair_and_other(&app).await;
     run_to_round_one(&app, &a, &b).await;
-    let url = format!("{}/api/coaching/events", app.base);
-    let mut streams = Vec::new();
-    for t in [&a, &b] {
-        let mut s = app.http.get(&url).bearer_auth(t).send().await.unwrap();
-        read_until(&mut s, "event: hello").await;
-        streams.push(s);
-    }
+    let mut streams = vec![open_stream(&app, &a).await, open_stream(&app, &b).await];
     // Both screens are online, and have told every entry so far.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, body) = cmd(&app, &a, "pause").await;
@@ -698,9 +700,7 @@ async fn a_scratchpad_is_its_coach_own_even_on_the_stream() {
     let app = spawn_app().await;
     let ([a, b], _, _, _) = pair_and_other(&app).await;
     run_to_round_one(&app, &a, &b).await;
-    let url = format!("{}/api/coaching/events", app.base);
-    let mut coachee = app.http.get(&url).bearer_auth(&a).send().await.unwrap();
-    read_until(&mut coachee, "event: hello").await;
+    let mut coachee = open_stream(&app, &a).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The coach (B, in round 1) writes their scratchpad twice; each shows on their panel at
     // once, and never on the coachee's.

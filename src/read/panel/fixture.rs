@@ -106,7 +106,7 @@ pub fn input<'a>(live: &'a State, seat: u8, texts: &[(FieldRef, &str)]) -> Panel
             ..ActivityConfig::default()
         }),
         previous: Vec::new(),
-        group_sessions: vec![live.row.clone()],
+        group_sessions: vec![live.row.clone()].into(),
     }
 }
 

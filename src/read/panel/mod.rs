@@ -19,6 +19,7 @@ pub mod steps;
 pub mod timer;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -81,7 +82,7 @@ pub struct PanelInput<'a> {
     /// the first round.
     pub previous: Vec<(PersonId, String)>,
     /// The group's sessions of the activity.
-    pub group_sessions: Vec<SessionRow>,
+    pub group_sessions: Arc<Vec<SessionRow>>,
 }
 
 /// Reads what the panel of `live` shows to `me`, with the group's sessions of the activity as
@@ -91,7 +92,7 @@ pub async fn load<'a>(
     s: &Session,
     live: &'a State,
     me: &PersonId,
-    group_sessions: Vec<SessionRow>,
+    group_sessions: Arc<Vec<SessionRow>>,
 ) -> Result<PanelInput<'a>, ReadError> {
     let reader = Reader::of(src, s, live, me).await?;
     let config = super::activity_config(src, s).await?;

@@ -72,7 +72,7 @@ fn a_practice_session_lists_the_earlier_ones() {
     let mut guided = row(40, 0, &["p-ana", "p-ben"], 30);
     guided.summary.status = SessionStatus::Completed;
     guided.summary.completed_at = Some(T0 / 1000 - 86_400);
-    inp.group_sessions = vec![guided, live.row.clone()];
+    inp.group_sessions = vec![guided, live.row.clone()].into();
     let panel = Panel::build(&inp, Locale::En, T0 + 60_000);
     assert_eq!(panel.practice_number, Some(1));
     assert_eq!(
